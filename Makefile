@@ -1,0 +1,55 @@
+# regwarden — `make demo` and `make test` each set up what they need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+OUT    ?= regwarden-report
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-dev demo test unit lint fmt lock bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip>=24"
+
+$(VENV)/.runtime: $(PY) requirements/runtime.lock pyproject.toml
+	$(PY) -m pip install -q --require-hashes -r requirements/runtime.lock
+	$(PY) -m pip install -q --no-deps -e .
+	@touch $@
+
+$(VENV)/.dev: $(PY) requirements/dev.lock pyproject.toml
+	$(PY) -m pip install -q --require-hashes -r requirements/dev.lock
+	$(PY) -m pip install -q --no-deps -e .
+	@touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime  ## create .venv and install regwarden from the lock file
+
+install-dev: $(VENV)/.dev  ## install regwarden with the test and lint tools
+
+demo: $(VENV)/.runtime  ## scan the built-in demo estate; writes $(OUT)/report.html and report.json
+	$(BIN)/regwarden demo --out $(OUT)
+
+lint: $(VENV)/.dev  ## ruff, ruff format --check, mypy strict, import-linter
+	$(BIN)/ruff check scanner connectors reports tests
+	$(BIN)/ruff format --check scanner connectors reports tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+unit: $(VENV)/.dev  ## the test suite alone
+	$(BIN)/pytest -n 2 -q
+
+test: lint unit  ## lint, then the whole test suite
+
+fmt: $(VENV)/.dev  ## format and auto-fix
+	$(BIN)/ruff format scanner connectors reports tests
+	$(BIN)/ruff check --fix scanner connectors reports tests
+
+lock:  ## re-pin requirements/*.lock from pyproject.toml (needs uv)
+	uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -o requirements/runtime.lock
+	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements/dev.lock
+
+clean:  ## remove the virtual environment and outputs
+	rm -rf $(VENV) $(OUT) .mypy_cache .ruff_cache .pytest_cache

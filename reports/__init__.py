@@ -1,0 +1,8 @@
+"""Built-in report formats, registered in one explicit table (loaded by the scanner through the
+``regwarden.reports`` entry point)."""
+
+from __future__ import annotations
+
+from scanner.plugins import FormatSpec
+
+FORMATS: dict[str, FormatSpec] = {}

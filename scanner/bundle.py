@@ -1,0 +1,210 @@
+"""Reading an evidence bundle: a folder of provider-native files plus ``manifest.json``.
+
+Every read goes through :class:`BundleReader`, so that every malformed file becomes a
+:class:`~scanner.errors.BundleError` naming the file and the problem in one line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from scanner.errors import BundleError
+
+T = TypeVar("T")
+
+#: A single bundle file larger than this is refused rather than read into memory.
+MAX_FILE_BYTES = 256 * 1024 * 1024
+#: YAML aliases expanded per document before the file is refused (alias "billion laughs" bombs).
+MAX_YAML_ALIASES = 1000
+MANIFEST = "manifest.json"
+MANIFEST_VERSION = 1
+
+
+class _Yaml12Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans (``on:`` stays a string, as GitHub Actions reads it)
+    and a bound on alias expansion."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise yaml.YAMLError(f"more than {MAX_YAML_ALIASES} YAML aliases")
+        return super().compose_node(parent, index)
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def _validation_problem(err: ValidationError) -> str:
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
+    return f"{loc}: {first['msg']}{more}"
+
+
+class ManifestCall(BaseModel):
+    """One API call recorded in the manifest: which scope, what, and how it ended."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    provider: str
+    scope: str
+    call: str
+    status: str  # "ok", "failed", "not_found"
+    detail: str = ""
+
+
+class Manifest(BaseModel):
+    """``manifest.json``: written by regwarden when it collects; optional in hand-made bundles."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int = MANIFEST_VERSION
+    tool: str = "regwarden"
+    collected_at: str | None = None
+    scopes: list[str] = []
+    calls: list[ManifestCall] = []
+
+    def failed(self) -> list[ManifestCall]:
+        """Calls that failed: each is a coverage gap."""
+        return [c for c in self.calls if c.status == "failed"]
+
+    def not_found(self, provider: str) -> set[str]:
+        """Calls of a provider that answered 404 (an answer, not a failure)."""
+        return {c.call for c in self.calls if c.provider == provider and c.status == "not_found"}
+
+
+@dataclass
+class BundleReader:
+    """Read-only access to a bundle folder; paths are relative POSIX paths such as ``github/orgs/acme.json``."""
+
+    root: Path
+    _manifest: Manifest | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.root.is_dir():
+            raise BundleError(str(self.root), "not a folder (a bundle is a folder of provider files)")
+
+    def path(self, rel: str) -> Path:
+        """The absolute path of a bundle file, refusing paths that escape the bundle."""
+        p = PurePosixPath(rel)
+        if p.is_absolute() or ".." in p.parts:
+            raise BundleError(rel, "path escapes the bundle")
+        return self.root.joinpath(*p.parts)
+
+    def exists(self, rel: str) -> bool:
+        """True when the file is in the bundle."""
+        return self.path(rel).is_file()
+
+    def providers(self) -> list[str]:
+        """Top-level provider folders present, sorted."""
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+    def files(self, prefix: str, suffix: str = "") -> Iterator[str]:
+        """Relative paths of the files under ``prefix`` ending with ``suffix``, sorted."""
+        base = self.path(prefix)
+        if not base.is_dir():
+            return iter(())
+        found = sorted(
+            p.relative_to(self.root).as_posix() for p in base.rglob("*") if p.is_file() and p.name.endswith(suffix)
+        )
+        return iter(found)
+
+    def read_bytes(self, rel: str) -> bytes:
+        """A file's bytes, bounded in size."""
+        p = self.path(rel)
+        try:
+            size = p.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise BundleError(rel, f"file is {size} bytes, more than the {MAX_FILE_BYTES} allowed")
+            return p.read_bytes()
+        except FileNotFoundError as e:
+            raise BundleError(rel, "file not found") from e
+        except OSError as e:
+            raise BundleError(rel, f"cannot read: {e.strerror}") from e
+
+    def text(self, rel: str) -> str:
+        """A file decoded as UTF-8."""
+        data = self.read_bytes(rel)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise BundleError(rel, f"not UTF-8 text (byte {e.start})") from e
+
+    def json(self, rel: str) -> Any:
+        """A JSON file, parsed; duplicate keys are refused because they hide data."""
+        text = self.text(rel)
+        try:
+            return json.loads(text, object_pairs_hook=_no_duplicates)
+        except json.JSONDecodeError as e:
+            raise BundleError(rel, f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from e
+        except _DuplicateKeyError as e:
+            raise BundleError(rel, f"duplicate key {e.args[0]!r} in a JSON object") from e
+        except RecursionError as e:
+            raise BundleError(rel, "JSON nested too deeply") from e
+
+    def yaml(self, rel: str) -> Any:
+        """A YAML file, parsed with YAML 1.2 booleans and bounded aliases."""
+        text = self.text(rel)
+        try:
+            return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+        except yaml.MarkedYAMLError as e:
+            mark = e.problem_mark
+            where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
+            raise BundleError(rel, f"invalid YAML{where}: {e.problem or e}") from e
+        except yaml.YAMLError as e:
+            raise BundleError(rel, f"invalid YAML: {e}") from e
+        except RecursionError as e:
+            raise BundleError(rel, "YAML nested too deeply") from e
+
+    def model(self, rel: str, typ: type[T] | Any) -> T:
+        """A JSON file validated into ``typ`` (a pydantic model or any type pydantic understands)."""
+        return self.validate(rel, self.json(rel), typ)
+
+    @staticmethod
+    def validate(rel: str, data: Any, typ: type[T] | Any) -> T:
+        """Validate already-parsed data into ``typ``, naming the file in the error."""
+        try:
+            result: T = TypeAdapter(typ).validate_python(data)
+        except ValidationError as e:
+            raise BundleError(rel, _validation_problem(e)) from e
+        return result
+
+    @property
+    def manifest(self) -> Manifest:
+        """The bundle's manifest, or an empty one for a hand-made bundle that has none."""
+        if self._manifest is None:
+            self._manifest = self.model(MANIFEST, Manifest) if self.exists(MANIFEST) else Manifest()
+        return self._manifest
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateKeyError(k)
+        out[k] = v
+    return out

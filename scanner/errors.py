@@ -1,0 +1,36 @@
+"""The error tree. Each seam raises its own kind; the CLI turns them into one-line messages and exit codes."""
+
+from __future__ import annotations
+
+
+class RegwardenError(Exception):
+    """Base of every error regwarden reports to the user as one line (never a traceback)."""
+
+    exit_code = 2
+
+
+class BundleError(RegwardenError):
+    """A bundle file is missing, unreadable or not in the provider's shape. The message names the file."""
+
+    def __init__(self, file: str, problem: str) -> None:
+        super().__init__(f"{file}: {problem}")
+        self.file = file
+        self.problem = problem
+
+
+class ConfigError(RegwardenError):
+    """The configuration or a command-line option is wrong."""
+
+
+class ConnectorError(RegwardenError):
+    """A provider call failed in a way that makes a scope unassessable."""
+
+    exit_code = 3
+
+
+class AuthError(ConnectorError):
+    """The provider refused the credentials (401/403 on the whole scope)."""
+
+
+class ThrottledError(ConnectorError):
+    """The provider kept throttling after the bounded retries."""

@@ -1,0 +1,67 @@
+"""Findings and the framework metadata of the controls they map to."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass
+
+from scanner.model import Action, EdgeKind, Evidence, NodeId
+
+
+class Severity(enum.StrEnum):
+    """Finding severity; :attr:`rank` orders them (higher is worse)."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """4 for critical down to 0 for info."""
+        return _RANK[self]
+
+
+_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0}
+
+
+class Status(enum.StrEnum):
+    """Whether a finding stands or has been accepted by a suppression."""
+
+    OPEN = "open"
+    SUPPRESSED = "suppressed"
+
+
+@dataclass(frozen=True, slots=True)
+class PathStep:
+    """One edge of an evidence path, as the reach walk took it (``runs_code_of`` already reversed)."""
+
+    src: NodeId
+    dst: NodeId
+    kind: EdgeKind
+    actions: frozenset[Action] = frozenset()
+    via: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule's verdict on one subject, with the path that proves it."""
+
+    id: str
+    rule: str
+    severity: Severity
+    subject: NodeId
+    message: str
+    path: tuple[PathStep, ...] = ()
+    blast_radius: int = 0
+    status: Status = Status.OPEN
+    location: Evidence | None = None
+    suppression: str | None = None
+
+
+def finding_id(rule: str, subject: str, qualifier: str = "") -> str:
+    """Stable id of a finding: a hash of the rule and its subject (plus an optional qualifier)."""
+    digest = hashlib.sha256(f"{rule}\x00{subject}\x00{qualifier}".encode()).hexdigest()
+    return f"{rule}-{digest[:16]}"

@@ -1,0 +1,143 @@
+"""The identity-permission graph. This is the only module that imports networkx.
+
+:class:`ScanGraph` indexes an :class:`~scanner.model.Inventory` by integer node number and splits its
+edges the way reach walks them:
+
+* **control** edges — taking control of the source gives control of the destination
+  (``authenticates_as``, ``exposes``, ``can_read_secret``, ``can_assume``, and ``runs_code_of``
+  walked backwards: a third party's code controls the job it runs in);
+* **grant** edges — an identity or scoped credential holds action classes on a resource;
+* **downstream** edges — writing a resource reaches what it triggers (unless a human approval is
+  in the way) and what consumes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from scanner.model import Action, Edge, EdgeKind, Inventory, Node, NodeId, NodeKind, expand_actions
+
+CONTROL_KINDS = frozenset(
+    {EdgeKind.AUTHENTICATES_AS, EdgeKind.EXPOSES, EdgeKind.CAN_READ_SECRET, EdgeKind.CAN_ASSUME}
+)
+#: Resource categories whose downstream reach is a deployment rather than another registry write.
+DEPLOY_CATEGORIES = frozenset({"pipeline", "environment", "deploy_target", "workflow"})
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """An edge in the direction reach walks it: ``src`` -> ``dst``, with the original edge."""
+
+    src: int
+    dst: int
+    edge: Edge
+    actions: frozenset[Action] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Condensed:
+    """Strongly connected components in reverse topological order (sinks first)."""
+
+    comp_of: list[int]
+    members: list[list[int]]
+    succ: list[list[int]]  # component -> successor components (deduplicated)
+    order: list[int]  # components, each after all its successors
+
+
+class ScanGraph:
+    """An Inventory indexed for reach. Node numbers are stable for one graph (insertion order)."""
+
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self.ids: list[NodeId] = [n.id for n in inventory.nodes()]
+        self.index: dict[NodeId, int] = {nid: i for i, nid in enumerate(self.ids)}
+        n = len(self.ids)
+        self.control: list[list[Step]] = [[] for _ in range(n)]
+        self.grants: list[list[Step]] = [[] for _ in range(n)]
+        self.downstream: list[list[Step]] = [[] for _ in range(n)]
+        self._in: list[list[Edge]] = [[] for _ in range(n)]
+        self._out: list[list[Edge]] = [[] for _ in range(n)]
+        for e in inventory.edges():
+            s, d = self.index.get(e.src), self.index.get(e.dst)
+            if s is None or d is None:
+                continue  # dangling edges are reported by the inventory check, not walked
+            self._out[s].append(e)
+            self._in[d].append(e)
+            if e.kind in CONTROL_KINDS:
+                self.control[s].append(Step(s, d, e))
+            elif e.kind is EdgeKind.RUNS_CODE_OF:
+                self.control[d].append(Step(d, s, e))
+            elif e.kind is EdgeKind.GRANTS:
+                self.grants[s].append(Step(s, d, e, expand_actions(e.actions)))
+            elif e.kind is EdgeKind.TRIGGERS:
+                if e.approval_required is not True:
+                    self.downstream[s].append(Step(s, d, e, frozenset({self.downstream_action(d)})))
+            elif e.kind is EdgeKind.CONSUMES:
+                # P consumes R: whoever writes R puts code into P.
+                self.downstream[d].append(Step(d, s, e, frozenset({self.downstream_action(s)})))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def node(self, i: int) -> Node:
+        """The node with number ``i``."""
+        return self.inventory.node(self.ids[i])
+
+    def nodes(self) -> Iterator[Node]:
+        """All nodes in number order."""
+        return self.inventory.nodes()
+
+    def out_edges(self, node_id: NodeId, kind: EdgeKind | None = None) -> list[Edge]:
+        """Edges leaving a node as stored (not reversed), optionally of one kind."""
+        return [e for e in self._out[self.index[node_id]] if kind is None or e.kind is kind]
+
+    def in_edges(self, node_id: NodeId, kind: EdgeKind | None = None) -> list[Edge]:
+        """Edges entering a node as stored (not reversed), optionally of one kind."""
+        return [e for e in self._in[self.index[node_id]] if kind is None or e.kind is kind]
+
+    def downstream_action(self, i: int) -> Action:
+        """What writing upstream of resource ``i`` amounts to there: DEPLOY for pipelines and
+        environments, PUBLISH for registries and packages."""
+        node = self.node(i)
+        return Action.DEPLOY if node.attrs.get("category") in DEPLOY_CATEGORIES else Action.PUBLISH
+
+    def count_edges(self) -> int:
+        """Edges reach walks (control, grant and downstream)."""
+        return sum(len(a) + len(b) + len(c) for a, b, c in zip(self.control, self.grants, self.downstream))
+
+    def to_networkx(self) -> Any:
+        """The whole graph as a networkx MultiDiGraph (for exports such as GraphML)."""
+        g = nx.MultiDiGraph()
+        for node in self.inventory.nodes():
+            g.add_node(node.id, kind=str(node.kind), name=node.name, provider=node.provider)
+        for e in self.inventory.edges():
+            g.add_edge(e.src, e.dst, kind=str(e.kind), actions=",".join(sorted(e.actions)), via=e.via)
+        return g
+
+    def sources(self) -> Iterator[int]:
+        """Nodes whose blast radius is worth reporting: credentials, identities, secrets, third parties."""
+        for i, nid in enumerate(self.ids):
+            if self.inventory.node(nid).kind is not NodeKind.RESOURCE:
+                yield i
+
+
+def condense(succ: Sequence[Sequence[int]]) -> Condensed:
+    """Condense a graph given as adjacency lists into its DAG of strongly connected components.
+
+    networkx's SCC algorithm is iterative, so long cycles and chains do not hit the recursion limit.
+    """
+    n = len(succ)
+    g = nx.DiGraph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from((u, v) for u in range(n) for v in succ[u])
+    dag = nx.condensation(g)
+    mapping: dict[int, int] = dag.graph["mapping"]
+    comp_of = [mapping[i] for i in range(n)]
+    members = [sorted(dag.nodes[c]["members"]) for c in range(dag.number_of_nodes())]
+    csucc = [sorted(dag.successors(c)) for c in range(dag.number_of_nodes())]
+    order = list(reversed(list(nx.topological_sort(dag))))
+    return Condensed(comp_of=comp_of, members=members, succ=csucc, order=order)

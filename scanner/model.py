@@ -1,0 +1,319 @@
+"""The provider-neutral inventory: nodes, edges, action classes and the Inventory they merge into.
+
+Every connector's ``transform`` returns an :class:`Inventory`; the scanner merges them and never
+looks at provider-native data again. Ids are stable (``provider:kind:native-id``) so that the same
+object seen by two connectors, or by two scans, is the same node.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import NewType
+
+NodeId = NewType("NodeId", str)
+
+#: Scalar attribute values a node or edge may carry (JSON-compatible, hashable).
+AttrValue = str | int | float | bool | None | tuple[str, ...]
+
+
+class NodeKind(enum.StrEnum):
+    """What a node is, in the terms of DESIGN.md."""
+
+    IDENTITY = "identity"
+    CREDENTIAL = "credential"
+    SECRET = "secret"
+    RESOURCE = "resource"
+    THIRD_PARTY = "third_party"
+    PERSON = "person"
+
+
+class EdgeKind(enum.StrEnum):
+    """A directed relation; ``A -> B`` means whoever controls A gains B (except where noted)."""
+
+    AUTHENTICATES_AS = "authenticates_as"  # credential -> identity
+    EXPOSES = "exposes"  # secret -> credential
+    CAN_READ_SECRET = "can_read_secret"  # identity/job -> secret
+    RUNS_CODE_OF = "runs_code_of"  # job -> third_party (reach walks it backwards)
+    CAN_ASSUME = "can_assume"  # identity -> identity, trust conditions kept on the edge
+    GRANTS = "grants"  # identity or scoped credential -> resource, with actions
+    TRIGGERS = "triggers"  # resource -> pipeline/environment (publish starts it)
+    CONSUMES = "consumes"  # pipeline/environment -> resource (it pulls from it)
+    OWNED_BY = "owned_by"  # identity/credential -> person
+
+
+class Action(enum.StrEnum):
+    """The action classes every provider permission maps to."""
+
+    READ = "READ"
+    PUBLISH = "PUBLISH"
+    PROMOTE = "PROMOTE"
+    DEPLOY = "DEPLOY"
+    ADMIN = "ADMIN"
+
+
+#: Fixed order of action classes, used for bit positions and stable output.
+ACTIONS: tuple[Action, ...] = (Action.READ, Action.PUBLISH, Action.PROMOTE, Action.DEPLOY, Action.ADMIN)
+#: Actions that put code into a registry or move it towards production.
+WRITE_ACTIONS: frozenset[Action] = frozenset({Action.PUBLISH, Action.PROMOTE, Action.ADMIN})
+
+
+def expand_actions(actions: Iterable[Action]) -> frozenset[Action]:
+    """ADMIN implies every other action class; return the closed set."""
+    acts = frozenset(actions)
+    if Action.ADMIN in acts:
+        return frozenset(ACTIONS)
+    return acts
+
+
+class Lifetime(enum.StrEnum):
+    """Whether a credential is a standing secret or minted per task."""
+
+    STATIC = "static"
+    SHORT_LIVED = "short_lived"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialInfo:
+    """Lifecycle metadata of a credential. Never a value: at most a keyed fingerprint."""
+
+    lifetime: Lifetime
+    created: datetime | None = None
+    expires: datetime | None = None
+    last_used: datetime | None = None
+    last_rotated: datetime | None = None
+    fingerprint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Where a fact came from: a bundle file (relative path) and optionally a line in it."""
+
+    file: str
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One object of the estate. ``subtype`` is the provider's own word (``github:job``, ``pypi:project``)."""
+
+    id: NodeId
+    kind: NodeKind
+    name: str
+    provider: str
+    subtype: str
+    scope: str = ""
+    attrs: Mapping[str, AttrValue] = field(default_factory=dict, hash=False)
+    tags: tuple[tuple[str, str], ...] = ()
+    credential: CredentialInfo | None = None
+    evidence: tuple[Evidence, ...] = ()
+
+    def attr(self, key: str) -> AttrValue:
+        """An attribute's value, or None when absent."""
+        return self.attrs.get(key)
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A directed edge. ``actions`` is set on ``grants`` (and on derived reach), empty otherwise."""
+
+    src: NodeId
+    dst: NodeId
+    kind: EdgeKind
+    actions: frozenset[Action] = frozenset()
+    via: str = ""  # the policy, binding, secret reference or step that creates the edge
+    conditions: tuple[tuple[str, str], ...] = ()  # trust conditions (e.g. OIDC sub/aud)
+    approval_required: bool | None = None  # on triggers: is a human review in the way?
+    evidence: tuple[Evidence, ...] = ()
+
+    @property
+    def key(self) -> tuple[NodeId, NodeId, EdgeKind, str]:
+        """Identity of the edge for merging: the same (src, dst, kind, via) from two sources is one edge."""
+        return (self.src, self.dst, self.kind, self.via)
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """Matches nodes by provider, kind and a subset of attribute values (used by link hints)."""
+
+    provider: str
+    kind: NodeKind
+    attrs: tuple[tuple[str, AttrValue], ...] = ()
+    subtype: str = ""
+
+    def matches(self, node: Node) -> bool:
+        """True when the node has this provider, kind, subtype (if set) and every listed attribute."""
+        if node.provider != self.provider or node.kind != self.kind:
+            return False
+        if self.subtype and node.subtype != self.subtype:
+            return False
+        return all(node.attrs.get(k) == v for k, v in self.attrs)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkHint:
+    """An edge one connector knows must exist but cannot name both ends of.
+
+    A GitHub workflow knows a secret is passed to PyPI's publish action but not which PyPI project
+    the token can upload; PyPI knows a project's source repository. The scanner resolves hints
+    after all inventories are merged: every node matched by ``src`` gets an edge to every node
+    matched by ``dst``.
+    """
+
+    src: NodeId | Selector
+    dst: NodeId | Selector
+    kind: EdgeKind
+    actions: frozenset[Action] = frozenset()
+    via: str = ""
+    conditions: tuple[tuple[str, str], ...] = ()
+    approval_required: bool | None = None
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageGap:
+    """A scope or call that was not assessed (a failed API call, a missing file)."""
+
+    provider: str
+    scope: str
+    what: str
+    reason: str
+
+
+def _merge_attrs(a: Mapping[str, AttrValue], b: Mapping[str, AttrValue]) -> dict[str, AttrValue]:
+    merged = dict(a)
+    for k, v in b.items():
+        if v is not None or k not in merged:
+            merged[k] = v
+    return merged
+
+
+def merge_nodes(a: Node, b: Node) -> Node:
+    """Merge two sightings of the same node: later non-empty facts win, evidence and tags accumulate."""
+    if a.kind != b.kind:
+        raise ValueError(f"node {a.id} seen as both {a.kind} and {b.kind}")
+    cred = b.credential or a.credential
+    if a.credential and b.credential:
+        cred = CredentialInfo(
+            lifetime=b.credential.lifetime
+            if b.credential.lifetime != Lifetime.UNKNOWN
+            else a.credential.lifetime,
+            created=b.credential.created or a.credential.created,
+            expires=b.credential.expires or a.credential.expires,
+            last_used=b.credential.last_used or a.credential.last_used,
+            last_rotated=b.credential.last_rotated or a.credential.last_rotated,
+            fingerprint=b.credential.fingerprint or a.credential.fingerprint,
+        )
+    return replace(
+        a,
+        name=b.name or a.name,
+        subtype=b.subtype or a.subtype,
+        scope=b.scope or a.scope,
+        attrs=_merge_attrs(a.attrs, b.attrs),
+        tags=tuple(sorted(set(a.tags) | set(b.tags))),
+        credential=cred,
+        evidence=_merge_evidence(a.evidence, b.evidence),
+    )
+
+
+def _merge_evidence(a: tuple[Evidence, ...], b: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+    return tuple(dict.fromkeys(a + b))
+
+
+def merge_edges(a: Edge, b: Edge) -> Edge:
+    """Merge two sightings of the same edge: actions and conditions are unioned."""
+    approval: bool | None
+    if a.approval_required is None:
+        approval = b.approval_required
+    elif b.approval_required is None:
+        approval = a.approval_required
+    else:
+        # Approval is only guaranteed when every sighting says so.
+        approval = a.approval_required and b.approval_required
+    return replace(
+        a,
+        actions=a.actions | b.actions,
+        conditions=tuple(sorted(set(a.conditions) | set(b.conditions))),
+        approval_required=approval,
+        evidence=_merge_evidence(a.evidence, b.evidence),
+    )
+
+
+class Inventory:
+    """Nodes and edges from one or more connectors. Adding an existing id merges, never duplicates."""
+
+    def __init__(self) -> None:
+        self._nodes: dict[NodeId, Node] = {}
+        self._edges: dict[tuple[NodeId, NodeId, EdgeKind, str], Edge] = {}
+        self.hints: list[LinkHint] = []
+        self.gaps: list[CoverageGap] = []
+
+    def add_node(self, node: Node) -> Node:
+        """Add or merge a node; return the stored node."""
+        old = self._nodes.get(node.id)
+        stored = node if old is None else merge_nodes(old, node)
+        self._nodes[node.id] = stored
+        return stored
+
+    def add_edge(self, edge: Edge) -> Edge:
+        """Add or merge an edge. Both ends should be added as nodes too (checked by :meth:`dangling`)."""
+        old = self._edges.get(edge.key)
+        stored = edge if old is None else merge_edges(old, edge)
+        self._edges[edge.key] = stored
+        return stored
+
+    def add_hint(self, hint: LinkHint) -> None:
+        """Record a cross-provider link to resolve after merging."""
+        self.hints.append(hint)
+
+    def add_gap(self, gap: CoverageGap) -> None:
+        """Record something that could not be assessed."""
+        self.gaps.append(gap)
+
+    def merge(self, other: Inventory) -> None:
+        """Fold another inventory into this one."""
+        for n in other.nodes():
+            self.add_node(n)
+        for e in other.edges():
+            self.add_edge(e)
+        self.hints.extend(other.hints)
+        self.gaps.extend(other.gaps)
+
+    def nodes(self) -> Iterator[Node]:
+        """All nodes, in insertion order."""
+        return iter(self._nodes.values())
+
+    def edges(self) -> Iterator[Edge]:
+        """All edges, in insertion order."""
+        return iter(self._edges.values())
+
+    def node(self, node_id: NodeId) -> Node:
+        """The node with this id (KeyError if absent)."""
+        return self._nodes[node_id]
+
+    def get(self, node_id: NodeId) -> Node | None:
+        """The node with this id, or None."""
+        return self._nodes.get(node_id)
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self._nodes
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    @property
+    def edge_count(self) -> int:
+        """How many distinct edges."""
+        return len(self._edges)
+
+    def dangling(self) -> list[Edge]:
+        """Edges whose source or destination is not a node of this inventory."""
+        return [e for e in self._edges.values() if e.src not in self._nodes or e.dst not in self._nodes]
+
+
+def node_id(provider: str, kind: str, native: str) -> NodeId:
+    """Build a stable node id ``provider:kind:native-id``."""
+    return NodeId(f"{provider}:{kind}:{native}")
