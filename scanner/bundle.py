@@ -176,12 +176,12 @@ class BundleReader:
         except RecursionError as e:
             raise BundleError(rel, "YAML nested too deeply") from e
 
-    def model(self, rel: str, typ: type[T] | Any) -> T:
+    def model(self, rel: str, typ: type[T]) -> T:
         """A JSON file validated into ``typ`` (a pydantic model or any type pydantic understands)."""
         return self.validate(rel, self.json(rel), typ)
 
     @staticmethod
-    def validate(rel: str, data: Any, typ: type[T] | Any) -> T:
+    def validate(rel: str, data: Any, typ: type[T]) -> T:
         """Validate already-parsed data into ``typ``, naming the file in the error."""
         try:
             result: T = TypeAdapter(typ).validate_python(data)

@@ -21,9 +21,7 @@ import networkx as nx
 
 from scanner.model import Action, Edge, EdgeKind, Inventory, Node, NodeId, NodeKind, expand_actions
 
-CONTROL_KINDS = frozenset(
-    {EdgeKind.AUTHENTICATES_AS, EdgeKind.EXPOSES, EdgeKind.CAN_READ_SECRET, EdgeKind.CAN_ASSUME}
-)
+CONTROL_KINDS = frozenset({EdgeKind.AUTHENTICATES_AS, EdgeKind.EXPOSES, EdgeKind.CAN_READ_SECRET, EdgeKind.CAN_ASSUME})
 #: Resource categories whose downstream reach is a deployment rather than another registry write.
 DEPLOY_CATEGORIES = frozenset({"pipeline", "environment", "deploy_target", "workflow"})
 
@@ -107,7 +105,7 @@ class ScanGraph:
 
     def count_edges(self) -> int:
         """Edges reach walks (control, grant and downstream)."""
-        return sum(len(a) + len(b) + len(c) for a, b, c in zip(self.control, self.grants, self.downstream))
+        return sum(len(a) + len(b) + len(c) for a, b, c in zip(self.control, self.grants, self.downstream, strict=True))
 
     def to_networkx(self) -> Any:
         """The whole graph as a networkx MultiDiGraph (for exports such as GraphML)."""

@@ -198,9 +198,7 @@ def merge_nodes(a: Node, b: Node) -> Node:
     cred = b.credential or a.credential
     if a.credential and b.credential:
         cred = CredentialInfo(
-            lifetime=b.credential.lifetime
-            if b.credential.lifetime != Lifetime.UNKNOWN
-            else a.credential.lifetime,
+            lifetime=b.credential.lifetime if b.credential.lifetime != Lifetime.UNKNOWN else a.credential.lifetime,
             created=b.credential.created or a.credential.created,
             expires=b.credential.expires or a.credential.expires,
             last_used=b.credential.last_used or a.credential.last_used,

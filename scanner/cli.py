@@ -1,0 +1,265 @@
+"""The ``regwarden`` command line. Thin: it parses, calls the pipeline, prints, and maps errors to exit codes.
+
+Exit codes: 0 no open finding at or above ``--fail-on``; 1 findings at or above it; 2 bad input or
+configuration (one line on stderr, no traceback); 3 the scan is partial (some scope failed; the
+report lists what was not assessed); 4 an internal error.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from scanner import __version__
+from scanner.analyse import analyse, load_bundle, parse_time
+from scanner.errors import ConfigError, RegwardenError
+from scanner.findings import Severity, Status
+from scanner.model import Action, NodeId
+from scanner.plugins import connectors, formats
+from scanner.result import ScanResult
+from scanner.textsafe import for_terminal
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_PARTIAL, EXIT_INTERNAL = 0, 1, 2, 3, 4
+
+app = typer.Typer(
+    name="regwarden",
+    help="Who, or what, can put code into your package and image registries — and has that changed?",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+log = logging.getLogger("regwarden")
+
+
+class FailOn(StrEnum):
+    """Severity threshold for exit code 1."""
+
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+    info = "info"
+    none = "none"
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="regwarden: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+
+
+def _formats(spec: str) -> list[str]:
+    available = formats()
+    wanted = [f.strip() for f in spec.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in available]
+    if unknown or not wanted:
+        raise ConfigError(f"--format: unknown format {', '.join(unknown) or '(none)'} (known: {', '.join(available)})")
+    return wanted
+
+
+def write_reports(result: ScanResult, out: Path, names: list[str]) -> list[Path]:
+    """Render every format into a staging folder, then move the files into ``out`` one by one:
+    a failed render leaves no half-written report."""
+    specs = formats()
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".regwarden-", dir=out))
+    try:
+        for name in names:
+            specs[name].render(result, staging)
+        written = []
+        for name in names:
+            target = out / specs[name].filename
+            os.replace(staging / specs[name].filename, target)
+            written.append(target)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _exit_code(result: ScanResult, fail_on: FailOn) -> int:
+    if result.partial:
+        return EXIT_PARTIAL
+    if fail_on is FailOn.none:
+        return EXIT_OK
+    threshold = Severity(fail_on.value).rank
+    hit = any(f.status is Status.OPEN and f.severity.rank >= threshold for f in result.findings)
+    return EXIT_FINDINGS if hit else EXIT_OK
+
+
+def _print_summary(result: ScanResult, written: list[Path], top: int = 10) -> None:
+    console = Console(highlight=False, soft_wrap=False)
+    inv = result.inventory
+    counts = {s: 0 for s in Severity}
+    for f in result.findings:
+        if f.status is Status.OPEN:
+            counts[f.severity] += 1
+    console.print(
+        Text(
+            f"regwarden {__version__}: {len(inv)} nodes, {inv.edge_count} edges, "
+            f"{len(result.findings)} findings from {for_terminal(result.source)}"
+        )
+    )
+    if result.partial:
+        console.print(Text(f"PARTIAL SCAN: {len(result.gaps)} scope(s) or call(s) not assessed", style="bold red"))
+        for g in result.gaps:
+            console.print(
+                Text(f"  {g.provider} {for_terminal(g.scope)}: {for_terminal(g.what)} — {for_terminal(g.reason)}")
+            )
+    table = Table(title="Top findings", show_lines=False)
+    for col in ("severity", "rule", "subject", "blast radius"):
+        table.add_column(col)
+    for f in result.findings[:top]:
+        node = inv.get(f.subject)
+        name = node.name if node else f.subject
+        table.add_row(Text(f.severity.value), Text(f.rule), Text(for_terminal(name, 70)), Text(str(f.blast_radius)))
+    console.print(table)
+    console.print(Text("  ".join(f"{s.value}: {n}" for s, n in counts.items())))
+    for p in written:
+        console.print(Text(f"wrote {p}"))
+
+
+def _run(bundle: Path, out: Path, fmt: str, fail_on: FailOn, as_of: str | None, source: str) -> int:
+    names = _formats(fmt)
+    loaded = load_bundle(bundle, connectors())
+    when = parse_time(as_of, "--as-of") if as_of else loaded.collected_at
+    result = analyse(loaded.inventory, source=source, scopes=loaded.scopes, as_of=when)
+    written = write_reports(result, out, names)
+    _print_summary(result, written)
+    return _exit_code(result, fail_on)
+
+
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Folder for the reports.")]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Comma-separated report formats.")]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(help="Judge ages and expiries as of this ISO time (default: the bundle's collection time, else now)."),
+]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Progress on stderr.")]
+
+
+@app.command("analyse")
+def analyse_cmd(
+    bundle: Annotated[Path, typer.Argument(help="Evidence bundle folder (see docs/bundle.md).")],
+    out: OutOpt = Path("regwarden-report"),
+    fmt: FormatOpt = "json,html",
+    fail_on: Annotated[FailOn, typer.Option(help="Exit 1 when an open finding is at or above this.")] = FailOn.high,
+    as_of: AsOfOpt = None,
+    verbose: VerboseOpt = False,
+) -> int:
+    """Analyse an evidence bundle and write the reports."""
+    _setup_logging(verbose)
+    return _run(bundle, out, fmt, fail_on, as_of, source=str(bundle))
+
+
+@app.command("demo")
+def demo_cmd(
+    out: OutOpt = Path("regwarden-report"),
+    fmt: FormatOpt = "json,html",
+    fail_on: Annotated[FailOn, typer.Option(help="Exit 1 when an open finding is at or above this.")] = FailOn.none,
+    verbose: VerboseOpt = False,
+) -> int:
+    """Analyse the built-in demo estate (a fictional organisation) and write the reports."""
+    from scanner.demo_estate import BUNDLE
+
+    _setup_logging(verbose)
+    return _run(BUNDLE, out, fmt, fail_on, None, source="demo estate (acme-corp)")
+
+
+@app.command("explain")
+def explain_cmd(
+    node: Annotated[str, typer.Argument(help="Node id (as in report.json), e.g. github:job:acme/app/...#publish.")],
+    bundle: Annotated[Path | None, typer.Option("--bundle", "-b", help="Evidence bundle folder.")] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Use the built-in demo estate.")] = False,
+    to: Annotated[str | None, typer.Option("--to", help="Only the path to this resource id.")] = None,
+    action: Annotated[Action | None, typer.Option(help="Only paths that reach this action class.")] = None,
+) -> int:
+    """Show how a node reaches each resource in its blast radius, as a shortest path of edges."""
+    from scanner.demo_estate import BUNDLE
+
+    _setup_logging(False)
+    if (bundle is None) == (not demo):
+        raise ConfigError("explain: give exactly one of --bundle PATH or --demo")
+    path = BUNDLE if demo else bundle
+    assert path is not None
+    loaded = load_bundle(path, connectors())
+    result = analyse(loaded.inventory, source=str(path), scopes=loaded.scopes, as_of=loaded.collected_at)
+    inv = result.inventory
+    nid = NodeId(node)
+    if nid not in inv:
+        raise ConfigError(f"explain: no node {node!r} in {path}")
+    targets = [NodeId(to)] if to else None
+    if to and NodeId(to) not in inv:
+        raise ConfigError(f"explain: no node {to!r} in {path}")
+    paths = result.reach.paths_from(nid, targets, action)
+    console = Console(highlight=False)
+    if not paths:
+        console.print(Text(f"{for_terminal(node)} reaches nothing{' there' if to else ''}."))
+        return EXIT_OK
+    for dst in sorted(paths):
+        steps = paths[dst]
+        acts = ",".join(a.value for a in sorted(steps[-1].actions, key=list(Action).index))
+        console.print(Text(f"{for_terminal(dst)}  [{acts}]", style="bold"))
+        for s in steps:
+            via = f"  ({for_terminal(s.via)})" if s.via else ""
+            console.print(Text(f"  {for_terminal(s.src)} --{s.kind.value}--> {for_terminal(s.dst)}{via}"))
+    return EXIT_OK
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"regwarden {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Who, or what, can put code into your package and image registries — and has that changed?"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: runs the app and turns every error into one line and an exit code."""
+    try:
+        rv = app(args=argv, standalone_mode=False)
+    except click.exceptions.Exit as e:
+        return int(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        return EXIT_BAD_INPUT
+    except click.exceptions.Abort:
+        print("regwarden: interrupted", file=sys.stderr)
+        return 130
+    except RegwardenError as e:
+        print(f"regwarden: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except Exception as e:  # the last line of defence: one line, never a traceback
+        if os.environ.get("REGWARDEN_DEBUG"):
+            raise
+        print(
+            f"regwarden: internal error: {type(e).__name__}: {e} (set REGWARDEN_DEBUG=1 for details)", file=sys.stderr
+        )
+        return EXIT_INTERNAL
+    return int(rv or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

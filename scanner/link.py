@@ -1,0 +1,60 @@
+"""Resolve cross-provider link hints once every connector's inventory has been merged."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from scanner.model import AttrValue, Edge, Inventory, LinkHint, Node, NodeId, NodeKind, Selector
+
+_Key = tuple[str, NodeKind, str, str, AttrValue]
+
+
+class _Index:
+    """Nodes indexed by (provider, kind, subtype, first attribute) so each hint costs its matches, not V."""
+
+    def __init__(self, nodes: Iterable[Node], selectors: Iterable[Selector]) -> None:
+        wanted = {(s.provider, s.kind, s.subtype, s.attrs[0][0] if s.attrs else "") for s in selectors}
+        self._by: dict[_Key, list[Node]] = defaultdict(list)
+        for n in nodes:
+            for provider, kind, subtype, attr in wanted:
+                if n.provider == provider and n.kind == kind and (not subtype or n.subtype == subtype):
+                    value = n.attrs.get(attr) if attr else None
+                    self._by[(provider, kind, subtype, attr, value)].append(n)
+
+    def match(self, sel: Selector) -> list[NodeId]:
+        attr, value = sel.attrs[0] if sel.attrs else ("", None)
+        return [n.id for n in self._by.get((sel.provider, sel.kind, sel.subtype, attr, value), []) if sel.matches(n)]
+
+
+def resolve_hints(inv: Inventory) -> int:
+    """Turn every hint into edges between the nodes it matches; return how many edges were added."""
+    selectors = [end for h in inv.hints for end in (h.src, h.dst) if isinstance(end, Selector)]
+    index = _Index(list(inv.nodes()), selectors)
+
+    def ends(end: NodeId | Selector) -> list[NodeId]:
+        if isinstance(end, Selector):
+            return index.match(end)
+        return [end] if end in inv else []
+
+    added = 0
+    for h in inv.hints:
+        for s in ends(h.src):
+            for d in ends(h.dst):
+                if s != d:
+                    inv.add_edge(_edge(h, s, d))
+                    added += 1
+    return added
+
+
+def _edge(h: LinkHint, src: NodeId, dst: NodeId) -> Edge:
+    return Edge(
+        src=src,
+        dst=dst,
+        kind=h.kind,
+        actions=h.actions,
+        via=h.via,
+        conditions=h.conditions,
+        approval_required=h.approval_required,
+        evidence=h.evidence,
+    )

@@ -1,0 +1,231 @@
+"""Blast radius and its reverse, for every node at once, each result explainable as a path.
+
+The control graph (who controls what) is condensed into its DAG of strongly connected components.
+Every member of a component controls every other, so they share one reach set. Components are
+visited once, sinks first; a component's reach is its own grants (closed under ``ADMIN`` and
+extended downstream through ``triggers``/``consumes``) joined with its successors' reach. Sets are
+shared, not copied, when a component adds nothing to a single successor — long chains cost
+nothing extra. Total work is O(V + E) walks plus the set unions; :attr:`ReachIndex.stats` counts
+the walks so a test can hold the algorithm to that.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from scanner.findings import PathStep
+from scanner.graph import ScanGraph, Step, condense
+from scanner.model import ACTIONS, WRITE_ACTIONS, Action, NodeId
+
+_NA = len(ACTIONS)
+_ACTION_BIT = {a: i for i, a in enumerate(ACTIONS)}
+_EMPTY: frozenset[int] = frozenset()
+
+
+@dataclass
+class ReachStats:
+    """Work counters: graph walks done while computing reach for all nodes."""
+
+    nodes: int = 0
+    components: int = 0
+    edge_visits: int = 0  # control, grant and downstream edges looked at
+    unions: int = 0  # set unions performed (shared sets are not counted)
+    searches: int = 0  # breadth-first searches (only ``explain`` runs them)
+
+
+@dataclass(frozen=True, slots=True)
+class Reached:
+    """One entry of a blast radius: a resource and the action classes reached on it."""
+
+    resource: NodeId
+    actions: frozenset[Action]
+
+
+@dataclass
+class ReachIndex:
+    """Reach for every node of a :class:`ScanGraph`."""
+
+    graph: ScanGraph
+    stats: ReachStats = field(default_factory=ReachStats)
+    _reach: list[frozenset[int]] = field(default_factory=list, repr=False)
+    _who: dict[int, frozenset[int]] | None = field(default=None, repr=False)
+
+    @classmethod
+    def build(cls, graph: ScanGraph) -> ReachIndex:
+        """Compute every node's reach in one pass over the condensed graph."""
+        idx = cls(graph=graph)
+        idx._compute()
+        return idx
+
+    def _compute(self) -> None:
+        g, st = self.graph, self.stats
+        n = len(g)
+        st.nodes = n
+        down = self._downstream_closure()
+        cond = condense([[s.dst for s in g.control[u]] for u in range(n)])
+        st.components = len(cond.members)
+        st.edge_visits += sum(len(g.control[u]) for u in range(n))
+        comp_reach: list[frozenset[int]] = [_EMPTY] * len(cond.members)
+        for c in cond.order:
+            own: set[int] = set()
+            for u in cond.members[c]:
+                for s in g.grants[u]:
+                    st.edge_visits += 1
+                    for a in s.actions:
+                        own.add(s.dst * _NA + _ACTION_BIT[a])
+                    if s.actions & WRITE_ACTIONS:
+                        own |= down[s.dst]
+            succ_sets = [comp_reach[d] for d in cond.succ[c]]
+            comp_reach[c] = self._union(own, succ_sets)
+        self._reach = [comp_reach[cond.comp_of[u]] for u in range(n)]
+
+    def _union(self, own: set[int], succ_sets: list[frozenset[int]]) -> frozenset[int]:
+        nonempty = [s for s in succ_sets if s]
+        if not own:
+            if not nonempty:
+                return _EMPTY
+            biggest = max(nonempty, key=len)
+            if all(s is biggest or s <= biggest for s in nonempty):
+                return biggest  # shared: nothing new here
+        self.stats.unions += 1
+        out = set(own)
+        for s in nonempty:
+            out |= s
+        return frozenset(out)
+
+    def _downstream_closure(self) -> list[frozenset[int]]:
+        """For each resource, the (resource, action) bits reached by writing it (excluding itself)."""
+        g, st = self.graph, self.stats
+        n = len(g)
+        cond = condense([[s.dst for s in g.downstream[u]] for u in range(n)])
+        comp_down: list[frozenset[int]] = [_EMPTY] * len(cond.members)
+        for c in cond.order:
+            own: set[int] = set()
+            succ_sets: list[frozenset[int]] = []
+            for u in cond.members[c]:
+                for s in g.downstream[u]:
+                    st.edge_visits += 1
+                    for a in s.actions:
+                        own.add(s.dst * _NA + _ACTION_BIT[a])
+                    dc = cond.comp_of[s.dst]
+                    if dc != c:
+                        succ_sets.append(comp_down[dc])
+            comp_down[c] = self._union(own, succ_sets)
+        return [comp_down[cond.comp_of[u]] for u in range(n)]
+
+    # -- queries -------------------------------------------------------------------------------
+
+    def blast_radius(self, node: NodeId) -> list[Reached]:
+        """Every resource the node can reach and with which actions, sorted by resource id."""
+        by_res: dict[int, set[Action]] = {}
+        for bit in self._reach[self.graph.index[node]]:
+            by_res.setdefault(bit // _NA, set()).add(ACTIONS[bit % _NA])
+        ids = self.graph.ids
+        return sorted(
+            (Reached(ids[r], frozenset(a)) for r, a in by_res.items()),
+            key=lambda x: x.resource,
+        )
+
+    def size(self, node: NodeId) -> int:
+        """Number of (resource, action) pairs the node reaches."""
+        return len(self._reach[self.graph.index[node]])
+
+    def can(self, node: NodeId, resource: NodeId, action: Action) -> bool:
+        """Can ``node`` reach ``resource`` with ``action``?"""
+        bit = self.graph.index[resource] * _NA + _ACTION_BIT[action]
+        return bit in self._reach[self.graph.index[node]]
+
+    def actions_reached(self, node: NodeId) -> frozenset[Action]:
+        """The action classes the node reaches on any resource."""
+        return frozenset(ACTIONS[b % _NA] for b in self._reach[self.graph.index[node]])
+
+    def who_can_reach(self, resource: NodeId, action: Action) -> list[NodeId]:
+        """Every node that can reach ``resource`` with ``action``, sorted (the reverse of blast radius)."""
+        if self._who is None:
+            self._who = self._invert()
+        bit = self.graph.index[resource] * _NA + _ACTION_BIT[action]
+        ids = self.graph.ids
+        return sorted(ids[u] for u in self._who.get(bit, _EMPTY))
+
+    def _invert(self) -> dict[int, frozenset[int]]:
+        # Walk each distinct set once; members sharing a set are appended together.
+        holders: dict[int, list[int]] = {}
+        for u, s in enumerate(self._reach):
+            holders.setdefault(id(s), []).append(u)
+        seen: dict[int, frozenset[int]] = {}
+        acc: dict[int, set[int]] = {}
+        for s in self._reach:
+            if id(s) in seen:
+                continue
+            seen[id(s)] = s
+            members = holders[id(s)]
+            for bit in s:
+                acc.setdefault(bit, set()).update(members)
+        return {b: frozenset(v) for b, v in acc.items()}
+
+    def explain(self, src: NodeId, dst: NodeId, action: Action | None = None) -> list[PathStep] | None:
+        """A shortest path of edges by which ``src`` reaches ``dst`` (with ``action`` if given), or None."""
+        paths = self.paths_from(src, [dst], action)
+        return paths.get(dst)
+
+    def paths_from(
+        self, src: NodeId, targets: Iterable[NodeId] | None = None, action: Action | None = None
+    ) -> dict[NodeId, list[PathStep]]:
+        """Shortest evidence paths from ``src`` to each reached resource (or only to ``targets``).
+
+        One breadth-first search over (node, how-reached) states: control nodes walk control and
+        grant edges; a resource continues downstream only when it was reached with a write action.
+        """
+        g = self.graph
+        self.stats.searches += 1
+        start = g.index[src]
+        want = None if targets is None else {g.index[t] for t in targets}
+        # state: (node, written) where written=False means "controlled" for control nodes
+        parent: dict[tuple[int, bool], tuple[tuple[int, bool], Step]] = {}
+        found: dict[int, tuple[tuple[int, bool], Step]] = {}
+        seen = {(start, False)}
+        queue = deque([(start, False)])
+
+        def record(state: tuple[int, bool], step: Step) -> None:
+            d = step.dst
+            ok = action is None or action in step.actions
+            if ok and d not in found and (want is None or d in want):
+                found[d] = (state, step)
+
+        while queue:
+            state = queue.popleft()
+            u, written = state
+            if not written:
+                for s in g.control[u]:
+                    nxt = (s.dst, False)
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        parent[nxt] = (state, s)
+                        queue.append(nxt)
+                steps = g.grants[u]
+            else:
+                steps = g.downstream[u]
+            for s in steps:
+                record(state, s)
+                if written or s.actions & WRITE_ACTIONS:
+                    nxt = (s.dst, True)
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        parent[nxt] = (state, s)
+                        queue.append(nxt)
+            if want is not None and len(found) == len(want):
+                break
+        out: dict[NodeId, list[PathStep]] = {}
+        for d, (state, last) in found.items():
+            chain = [last]
+            while state in parent:
+                state, step = parent[state]
+                chain.append(step)
+            out[g.ids[d]] = [_to_path_step(g, s) for s in reversed(chain)]
+        return out
+
+
+def _to_path_step(g: ScanGraph, s: Step) -> PathStep:
+    return PathStep(src=g.ids[s.src], dst=g.ids[s.dst], kind=s.edge.kind, actions=s.actions, via=s.edge.via)

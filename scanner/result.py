@@ -1,0 +1,31 @@
+"""The outcome of one analysis, which every report format renders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from scanner.findings import Finding
+from scanner.model import CoverageGap, Inventory
+from scanner.reach import ReachIndex
+from scanner.rules.base import Rule
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything a report needs: the inventory, reach for every node, findings (most severe first),
+    the controls that were evaluated, and what could not be assessed."""
+
+    generated_at: datetime
+    source: str  # the bundle (or "demo") the scan read
+    scopes: tuple[str, ...]
+    inventory: Inventory
+    reach: ReachIndex
+    findings: tuple[Finding, ...]
+    rules: tuple[Rule, ...]
+    gaps: tuple[CoverageGap, ...]
+
+    @property
+    def partial(self) -> bool:
+        """True when some scope or call could not be assessed."""
+        return bool(self.gaps)

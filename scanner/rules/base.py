@@ -1,0 +1,76 @@
+"""What a rule is, and what it is given."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from scanner.findings import Finding, PathStep, Severity, finding_id
+from scanner.graph import ScanGraph
+from scanner.model import Action, Node, NodeId
+from scanner.reach import ReachIndex
+from scanner.rules.controls import CONTROLS, Control
+
+#: Order in which an evidence path is chosen when a subject reaches several resources.
+_ACTION_PREFERENCE = (Action.PUBLISH, Action.PROMOTE, Action.ADMIN, Action.DEPLOY, Action.READ)
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """The read-only inputs of every rule: the graph, reach for every node, and the clock."""
+
+    graph: ScanGraph
+    reach: ReachIndex
+    now: datetime
+    max_credential_age_days: int = 90
+
+    def finding(
+        self,
+        rule: Rule,
+        subject: Node,
+        message: str,
+        path: list[PathStep] | None = None,
+        severity: Severity | None = None,
+        qualifier: str = "",
+    ) -> Finding:
+        """A finding of ``rule`` on ``subject``; its id is stable across scans."""
+        return Finding(
+            id=finding_id(rule.id, subject.id, qualifier),
+            rule=rule.id,
+            severity=severity or rule.severity,
+            subject=subject.id,
+            message=message,
+            path=tuple(path or ()),
+            blast_radius=self.reach.size(subject.id),
+            location=subject.evidence[0] if subject.evidence else None,
+        )
+
+    def evidence_path(self, subject: NodeId, actions: frozenset[Action]) -> list[PathStep]:
+        """The shortest path from ``subject`` to the first resource it reaches with one of ``actions``
+        (PUBLISH preferred, then PROMOTE, ADMIN, DEPLOY, READ; ties broken by resource id)."""
+        for action in _ACTION_PREFERENCE:
+            if action not in actions:
+                continue
+            targets = [r.resource for r in self.reach.blast_radius(subject) if action in r.actions]
+            if targets:
+                path = self.reach.explain(subject, targets[0], action)
+                if path:
+                    return path
+        return []
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A control check: metadata beside a pure ``evaluate`` that yields findings."""
+
+    id: str
+    title: str
+    severity: Severity
+    remediation: str
+    evaluate: Callable[[RuleContext], Iterator[Finding]]
+
+    @property
+    def control(self) -> Control:
+        """The control this rule checks, with its framework mappings."""
+        return CONTROLS[self.id]

@@ -1,0 +1,55 @@
+"""RB01 — publish/promote rights use short-lived, per-task credentials, not standing tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from scanner.findings import Finding, Severity
+from scanner.model import Action, Lifetime, NodeKind
+from scanner.rules.base import Rule, RuleContext
+
+_WRITE = frozenset({Action.PUBLISH, Action.PROMOTE, Action.ADMIN})
+
+
+def _days(a: datetime, b: datetime) -> int:
+    return (a - b).days
+
+
+def evaluate(ctx: RuleContext) -> Iterator[Finding]:
+    """Static credentials that reach PUBLISH/PROMOTE and never expire, expire late, or are not rotated."""
+    limit = ctx.max_credential_age_days
+    for node in ctx.graph.nodes():
+        info = node.credential
+        if node.kind is not NodeKind.CREDENTIAL or info is None or info.lifetime is not Lifetime.STATIC:
+            continue
+        reached = ctx.reach.actions_reached(node.id) & _WRITE
+        if not reached:
+            continue
+        problems: list[str] = []
+        if info.expires is None:
+            problems.append("never expires")
+        elif info.created is not None and _days(info.expires, info.created) > limit:
+            problems.append(f"valid for {_days(info.expires, info.created)} days (limit {limit})")
+        born = info.last_rotated or info.created
+        if born is not None and _days(ctx.now, born) > limit:
+            what = "last rotated" if info.last_rotated else "created"
+            problems.append(f"{what} {born.date().isoformat()}, {_days(ctx.now, born)} days ago")
+        if not problems:
+            continue
+        acts = "/".join(a.value for a in sorted(reached, key=list(Action).index))
+        message = f"Standing credential {node.name!r} holds {acts}: " + "; ".join(problems) + "."
+        yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, reached))
+
+
+RULE = Rule(
+    id="RB01",
+    title="Standing credential with publish or promote rights",
+    severity=Severity.HIGH,
+    remediation=(
+        "Replace the token with short-lived, per-job credentials (PyPI/npm Trusted Publishing, "
+        "cloud OIDC federation). Until then, scope it to one package, give it an expiry of at most "
+        "90 days and rotate it."
+    ),
+    evaluate=evaluate,
+)

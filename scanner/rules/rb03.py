@@ -1,0 +1,40 @@
+"""RB03 — read, publish and promote are separate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scanner.findings import Finding, Severity
+from scanner.graph import DEPLOY_CATEGORIES
+from scanner.model import Action, NodeKind
+from scanner.rules.base import Rule, RuleContext
+
+
+def evaluate(ctx: RuleContext) -> Iterator[Finding]:
+    """Identities that, directly or through assume paths, hold both PUBLISH and PROMOTE on registries."""
+    for node in ctx.graph.nodes():
+        if node.kind is not NodeKind.IDENTITY:
+            continue
+        acts: set[Action] = set()
+        for r in ctx.reach.blast_radius(node.id):
+            if ctx.graph.inventory.node(r.resource).attrs.get("category") not in DEPLOY_CATEGORIES:
+                acts |= r.actions
+        if not {Action.PUBLISH, Action.PROMOTE} <= acts:
+            continue
+        all_three = Action.READ in acts
+        held = "READ, PUBLISH and PROMOTE" if all_three else "PUBLISH and PROMOTE"
+        message = f"{node.name!r} holds {held}: one identity can both upload and move releases forward."
+        path = ctx.evidence_path(node.id, frozenset({Action.PROMOTE}))
+        yield ctx.finding(RULE, node, message, path, severity=Severity.HIGH if all_three else None)
+
+
+RULE = Rule(
+    id="RB03",
+    title="One identity can publish and promote",
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Split the roles: the identity that uploads builds must not be the one that promotes them "
+        "to a release or production repository; require a separate identity (and review) for promotion."
+    ),
+    evaluate=evaluate,
+)

@@ -1,0 +1,52 @@
+"""RB05 — release approval is separate from ingestion."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scanner.findings import Finding, Severity
+from scanner.model import Action, EdgeKind, NodeKind
+from scanner.rules.base import Rule, RuleContext
+
+_WRITE = frozenset({Action.PUBLISH, Action.PROMOTE})
+
+
+def evaluate(ctx: RuleContext) -> Iterator[Finding]:
+    """A publish that starts a production deploy with no approval, and CI jobs that publish
+    without passing a protected environment (required reviewers)."""
+    inv = ctx.graph.inventory
+    for edge in inv.edges():
+        if edge.kind is not EdgeKind.TRIGGERS or edge.approval_required is not False:
+            continue
+        dst = inv.node(edge.dst)
+        if dst.attrs.get("production") is not True:
+            continue
+        src = inv.node(edge.src)
+        message = f"A publish to {src.name!r} starts {dst.name!r} (production) with no required approval."
+        path = ctx.reach.explain(src.id, dst.id) or []
+        yield ctx.finding(RULE, src, message, path, qualifier=dst.id)
+    for node in ctx.graph.nodes():
+        if node.kind is not NodeKind.IDENTITY or not node.subtype.endswith(":job"):
+            continue
+        reached = ctx.reach.actions_reached(node.id) & _WRITE
+        if not reached:
+            continue
+        envs = [inv.node(e.dst) for e in ctx.graph.out_edges(node.id, EdgeKind.GRANTS)]
+        if any(e.attrs.get("category") == "environment" and e.attrs.get("protected") is True for e in envs):
+            continue
+        env_names = [e.name for e in envs if e.attrs.get("category") == "environment"]
+        gate = f"environment {env_names[0]!r} has no required reviewers" if env_names else "it uses no environment"
+        message = f"CI job {node.name!r} can publish with no human approval: {gate}."
+        yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, reached))
+
+
+RULE = Rule(
+    id="RB05",
+    title="Publishing or deploying without a required approval",
+    severity=Severity.HIGH,
+    remediation=(
+        "Gate the release job behind a protected environment with required reviewers (GitHub "
+        "environments, GitLab protected environments) or a manual approval stage before production."
+    ),
+    evaluate=evaluate,
+)

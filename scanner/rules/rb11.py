@@ -1,0 +1,51 @@
+"""RB11 — third-party code cannot reach publish credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scanner.findings import Finding, Severity
+from scanner.model import Action, NodeKind
+from scanner.rules.base import Rule, RuleContext
+
+_WRITE = frozenset({Action.PUBLISH, Action.PROMOTE, Action.ADMIN})
+
+
+def evaluate(ctx: RuleContext) -> Iterator[Finding]:
+    """Unpinned third-party code whose job can publish, and jobs on untrusted triggers that can publish."""
+    for node in ctx.graph.nodes():
+        if node.kind is NodeKind.THIRD_PARTY and node.attrs.get("pinned") is False:
+            reached = ctx.reach.actions_reached(node.id) & _WRITE
+            if not reached:
+                continue
+            ref = node.attrs.get("ref") or "a mutable reference"
+            message = (
+                f"{node.name!r} is not pinned to a digest (runs {ref}) and its code runs in a job "
+                f"that can {'/'.join(sorted(a.value for a in reached))}: whoever can move that "
+                "reference can publish."
+            )
+            # Code from GitHub's own actions org is lower risk than an arbitrary publisher's.
+            sev = Severity.HIGH if node.attrs.get("first_party_github") is True else Severity.CRITICAL
+            yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, reached), severity=sev)
+        elif node.kind is NodeKind.IDENTITY and node.attrs.get("untrusted_trigger") is True:
+            reached = ctx.reach.actions_reached(node.id) & _WRITE
+            if not reached:
+                continue
+            message = (
+                f"CI job {node.name!r} runs on an untrusted trigger (pull_request_target/workflow_run) "
+                "and can reach publish rights."
+            )
+            yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, reached), qualifier="trigger")
+
+
+RULE = Rule(
+    id="RB11",
+    title="Third-party code runs beside publish credentials",
+    severity=Severity.CRITICAL,
+    remediation=(
+        "Pin every action and image to a full commit SHA or digest, move scanners and other "
+        "third-party steps out of the job that holds publish credentials, and publish with Trusted "
+        "Publishing (OIDC) from a protected environment instead of a stored token."
+    ),
+    evaluate=evaluate,
+)

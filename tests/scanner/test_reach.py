@@ -1,0 +1,209 @@
+"""Reach for every node at once: correctness against a naive search, scale, and explainability."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scanner.graph import DEPLOY_CATEGORIES, ScanGraph
+from scanner.model import ACTIONS, WRITE_ACTIONS, Action, EdgeKind, Inventory, NodeId, NodeKind, expand_actions
+from scanner.reach import ReachIndex
+from tests.scanner.graphs import add, link, nid
+
+CONTROL = {EdgeKind.AUTHENTICATES_AS, EdgeKind.EXPOSES, EdgeKind.CAN_READ_SECRET, EdgeKind.CAN_ASSUME}
+
+
+def litellm_chain() -> Inventory:
+    inv = Inventory()
+    add(inv, "action", NodeKind.THIRD_PARTY, pinned=False)
+    add(inv, "job", NodeKind.IDENTITY)
+    add(inv, "secret", NodeKind.SECRET)
+    add(inv, "token", NodeKind.CREDENTIAL)
+    add(inv, "project", NodeKind.RESOURCE, category="package")
+    add(inv, "deploy", NodeKind.RESOURCE, category="pipeline")
+    add(inv, "gated", NodeKind.RESOURCE, category="environment")
+    add(inv, "other", NodeKind.RESOURCE, category="package")
+    link(inv, "job", "action", EdgeKind.RUNS_CODE_OF)
+    link(inv, "job", "secret", EdgeKind.CAN_READ_SECRET)
+    link(inv, "secret", "token", EdgeKind.EXPOSES)
+    link(inv, "token", "project", EdgeKind.GRANTS, {Action.PUBLISH})
+    link(inv, "project", "deploy", EdgeKind.TRIGGERS, approval=False)
+    link(inv, "project", "gated", EdgeKind.TRIGGERS, approval=True)
+    link(inv, "job", "other", EdgeKind.GRANTS, {Action.READ})
+    return inv
+
+
+def test_chain_blast_radius_and_reverse() -> None:
+    idx = ReachIndex.build(ScanGraph(litellm_chain()))
+    radius = {(r.resource, a) for r in idx.blast_radius(nid("action")) for a in r.actions}
+    assert radius == {("project", Action.PUBLISH), ("deploy", Action.DEPLOY), ("other", Action.READ)}
+    # A human approval on the trigger stops the automatic chain.
+    assert not idx.can(nid("action"), nid("gated"), Action.DEPLOY)
+    assert idx.who_can_reach(nid("project"), Action.PUBLISH) == ["action", "job", "secret", "token"]
+    assert idx.who_can_reach(nid("other"), Action.READ) == ["action", "job"]
+    assert idx.blast_radius(nid("project")) == []
+
+
+def test_explain_gives_the_incident_path() -> None:
+    idx = ReachIndex.build(ScanGraph(litellm_chain()))
+    path = idx.explain(nid("action"), nid("deploy"), Action.DEPLOY)
+    assert path is not None
+    assert [(s.src, s.kind.value, s.dst) for s in path] == [
+        ("action", "runs_code_of", "job"),
+        ("job", "can_read_secret", "secret"),
+        ("secret", "exposes", "token"),
+        ("token", "grants", "project"),
+        ("project", "triggers", "deploy"),
+    ]
+    assert idx.explain(nid("action"), nid("gated")) is None
+    assert idx.explain(nid("other"), nid("project")) is None
+
+
+def test_admin_implies_every_action() -> None:
+    inv = Inventory()
+    add(inv, "role", NodeKind.IDENTITY)
+    add(inv, "repo", NodeKind.RESOURCE, category="registry")
+    link(inv, "role", "repo", EdgeKind.GRANTS, {Action.ADMIN})
+    idx = ReachIndex.build(ScanGraph(inv))
+    assert idx.actions_reached(nid("role")) == frozenset(ACTIONS)
+
+
+def test_long_cycle_of_50k_nodes_is_one_pass() -> None:
+    inv = Inventory()
+    n = 50_000
+    for i in range(n):
+        add(inv, f"r{i}", NodeKind.IDENTITY)
+    for i in range(n):
+        link(inv, f"r{i}", f"r{(i + 1) % n}", EdgeKind.CAN_ASSUME)
+    # a tail hanging off the cycle, and a few resources granted at points of it
+    for i in range(0, n, 10_000):
+        add(inv, f"repo{i}", NodeKind.RESOURCE, category="registry")
+        link(inv, f"r{i}", f"repo{i}", EdgeKind.GRANTS, {Action.PUBLISH})
+    add(inv, "key", NodeKind.CREDENTIAL)
+    link(inv, "key", "r123", EdgeKind.AUTHENTICATES_AS)
+    graph = ScanGraph(inv)
+    idx = ReachIndex.build(graph)
+    v, e = len(graph), graph.count_edges()
+    # every edge is looked at a bounded number of times — no search per node
+    assert idx.stats.edge_visits <= 2 * (v + e)
+    assert idx.stats.searches == 0
+    assert idx.stats.components == 2 + 5  # the cycle, the key, and the five resources
+    assert idx.size(nid("key")) == 5
+    assert idx.size(nid("r49999")) == 5
+    # members of one component share one set: no per-node copies
+    assert idx._reach[0] is idx._reach[n - 1]
+    assert len(idx.who_can_reach(nid("repo0"), Action.PUBLISH)) == n + 1
+
+
+def test_long_chain_shares_sets() -> None:
+    inv = Inventory()
+    n = 20_000
+    for i in range(n):
+        add(inv, f"c{i}", NodeKind.IDENTITY)
+    for i in range(n - 1):
+        link(inv, f"c{i}", f"c{i + 1}", EdgeKind.CAN_ASSUME)
+    add(inv, "repo", NodeKind.RESOURCE)
+    link(inv, f"c{n - 1}", "repo", EdgeKind.GRANTS, {Action.PROMOTE})
+    idx = ReachIndex.build(ScanGraph(inv))
+    assert idx.stats.unions == 1
+    assert idx.can(nid("c0"), nid("repo"), Action.PROMOTE)
+
+
+# -- against a naive reference: one search per node, written independently ----------------------
+
+
+def naive_reach(inv: Inventory) -> dict[NodeId, set[tuple[NodeId, Action]]]:
+    succ: dict[NodeId, list[NodeId]] = {n.id: [] for n in inv.nodes()}
+    grants: dict[NodeId, list[tuple[NodeId, frozenset[Action]]]] = {n.id: [] for n in inv.nodes()}
+    down: dict[NodeId, list[NodeId]] = {n.id: [] for n in inv.nodes()}
+    for e in inv.edges():
+        if e.kind in CONTROL:
+            succ[e.src].append(e.dst)
+        elif e.kind is EdgeKind.RUNS_CODE_OF:
+            succ[e.dst].append(e.src)
+        elif e.kind is EdgeKind.GRANTS:
+            grants[e.src].append((e.dst, expand_actions(e.actions)))
+        elif e.kind is EdgeKind.TRIGGERS and e.approval_required is not True:
+            down[e.src].append(e.dst)
+        elif e.kind is EdgeKind.CONSUMES:
+            down[e.dst].append(e.src)
+
+    def act(r: NodeId) -> Action:
+        return Action.DEPLOY if inv.node(r).attrs.get("category") in DEPLOY_CATEGORIES else Action.PUBLISH
+
+    out: dict[NodeId, set[tuple[NodeId, Action]]] = {}
+    for start in succ:
+        seen = {start}
+        q = deque([start])
+        while q:
+            u = q.popleft()
+            for v in succ[u]:
+                if v not in seen:
+                    seen.add(v)
+                    q.append(v)
+        got: set[tuple[NodeId, Action]] = set()
+        written: deque[NodeId] = deque()
+        for u in seen:
+            for r, acts in grants[u]:
+                got |= {(r, a) for a in acts}
+                if acts & WRITE_ACTIONS:
+                    written.append(r)
+        wseen = set(written)
+        while written:
+            r = written.popleft()
+            for d in down[r]:
+                got.add((d, act(d)))
+                if d not in wseen:
+                    wseen.add(d)
+                    written.append(d)
+        out[start] = got
+    return out
+
+
+KINDS = [NodeKind.IDENTITY, NodeKind.CREDENTIAL, NodeKind.SECRET, NodeKind.THIRD_PARTY, NodeKind.RESOURCE]
+EDGE_KINDS = [*CONTROL, EdgeKind.RUNS_CODE_OF, EdgeKind.GRANTS, EdgeKind.TRIGGERS, EdgeKind.CONSUMES]
+
+
+@st.composite
+def random_inventory(draw: st.DrawFn) -> Inventory:
+    n = draw(st.integers(2, 25))
+    inv = Inventory()
+    for i in range(n):
+        kind = draw(st.sampled_from(KINDS))
+        cat = draw(st.sampled_from(["registry", "pipeline", "environment", "package"]))
+        add(inv, f"n{i}", kind, category=cat)
+    for _ in range(draw(st.integers(0, 3 * n))):
+        a, b = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
+        kind = draw(st.sampled_from(EDGE_KINDS))
+        acts = set(draw(st.sets(st.sampled_from(list(Action)), min_size=1))) if kind is EdgeKind.GRANTS else None
+        approval = draw(st.sampled_from([None, True, False])) if kind is EdgeKind.TRIGGERS else None
+        link(inv, f"n{a}", f"n{b}", kind, acts, approval)
+    return inv
+
+
+@settings(max_examples=150, deadline=None)
+@given(random_inventory())
+def test_reach_equals_naive_search_and_every_result_is_explained(inv: Inventory) -> None:
+    graph = ScanGraph(inv)
+    idx = ReachIndex.build(graph)
+    expected = naive_reach(inv)
+    edges = {(e.src, e.dst, e.kind) for e in inv.edges()}
+    for node in inv.nodes():
+        got = {(r.resource, a) for r in idx.blast_radius(node.id) for a in r.actions}
+        assert got == expected[node.id], node.id
+        for resource, action in sorted(got):
+            path = idx.explain(node.id, resource, action)
+            assert path, (node.id, resource, action)
+            assert path[0].src == node.id
+            assert path[-1].dst == resource
+            assert action in path[-1].actions
+            for a, b in zip(path, path[1:], strict=False):
+                assert a.dst == b.src
+            for s in path:
+                stored = (s.dst, s.src, s.kind) if s.kind is EdgeKind.RUNS_CODE_OF else (s.src, s.dst, s.kind)
+                if s.kind is EdgeKind.CONSUMES:
+                    stored = (s.dst, s.src, s.kind)
+                assert stored in edges
+            assert node.id in idx.who_can_reach(resource, action)
