@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 
 from hypothesis import given, settings
@@ -176,10 +177,10 @@ def random_inventory(draw: st.DrawFn) -> Inventory:
         add(inv, f"n{i}", kind, category=cat)
     for _ in range(draw(st.integers(0, 3 * n))):
         a, b = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
-        kind = draw(st.sampled_from(EDGE_KINDS))
-        acts = set(draw(st.sets(st.sampled_from(list(Action)), min_size=1))) if kind is EdgeKind.GRANTS else None
-        approval = draw(st.sampled_from([None, True, False])) if kind is EdgeKind.TRIGGERS else None
-        link(inv, f"n{a}", f"n{b}", kind, acts, approval)
+        ekind = draw(st.sampled_from(EDGE_KINDS))
+        acts = set(draw(st.sets(st.sampled_from(list(Action)), min_size=1))) if ekind is EdgeKind.GRANTS else None
+        approval = draw(st.sampled_from([None, True, False])) if ekind is EdgeKind.TRIGGERS else None
+        link(inv, f"n{a}", f"n{b}", ekind, acts, approval)
     return inv
 
 
@@ -199,7 +200,7 @@ def test_reach_equals_naive_search_and_every_result_is_explained(inv: Inventory)
             assert path[0].src == node.id
             assert path[-1].dst == resource
             assert action in path[-1].actions
-            for a, b in zip(path, path[1:], strict=False):
+            for a, b in itertools.pairwise(path):
                 assert a.dst == b.src
             for s in path:
                 stored = (s.dst, s.src, s.kind) if s.kind is EdgeKind.RUNS_CODE_OF else (s.src, s.dst, s.kind)
