@@ -21,8 +21,10 @@ T = TypeVar("T")
 
 #: A single bundle file larger than this is refused rather than read into memory.
 MAX_FILE_BYTES = 256 * 1024 * 1024
-#: YAML aliases expanded per document before the file is refused (alias "billion laughs" bombs).
+#: YAML aliases per document, and the size of the document once aliases are expanded, beyond which
+#: the file is refused ("billion laughs" bombs are small on disk and explode when walked).
 MAX_YAML_ALIASES = 1000
+MAX_YAML_EXPANDED = 1_000_000
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
 
@@ -166,7 +168,7 @@ class BundleReader:
         """A YAML file, parsed with YAML 1.2 booleans and bounded aliases."""
         text = self.text(rel)
         try:
-            return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+            data = yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark
             where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
@@ -175,6 +177,9 @@ class BundleReader:
             raise BundleError(rel, f"invalid YAML: {e}") from e
         except RecursionError as e:
             raise BundleError(rel, "YAML nested too deeply") from e
+        if _expanded_size(data) > MAX_YAML_EXPANDED:
+            raise BundleError(rel, f"YAML expands to more than {MAX_YAML_EXPANDED} values through aliases")
+        return data
 
     def model(self, rel: str, typ: type[T]) -> T:
         """A JSON file validated into ``typ`` (a pydantic model or any type pydantic understands)."""
@@ -195,6 +200,27 @@ class BundleReader:
         if self._manifest is None:
             self._manifest = self.model(MANIFEST, Manifest) if self.exists(MANIFEST) else Manifest()
         return self._manifest
+
+
+def _expanded_size(data: Any) -> int:
+    """Number of values in ``data`` with shared (aliased) containers counted at every use;
+    memoised per container, so it costs the document's size on disk, not its expanded size."""
+    memo: dict[int, int] = {}
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        item, done = stack.pop()
+        if not isinstance(item, dict | list) or id(item) in memo:
+            continue
+        children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+        if done:
+            memo[id(item)] = min(
+                MAX_YAML_EXPANDED + 1,
+                1 + sum(memo.get(id(c), 1) if isinstance(c, dict | list) else 1 for c in children),
+            )
+            continue
+        stack.append((item, True))
+        stack.extend((c, False) for c in children if isinstance(c, dict | list) and id(c) not in memo)
+    return memo.get(id(data), 1)
 
 
 class _DuplicateKeyError(ValueError):

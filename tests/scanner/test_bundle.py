@@ -1,0 +1,75 @@
+"""The bundle reader turns every malformed file into one BundleError naming the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.bundle import BundleReader, Manifest
+from scanner.errors import BundleError
+
+
+def write(root: Path, rel: str, data: str | bytes) -> None:
+    p = root / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_bytes(data.encode() if isinstance(data, str) else data)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ('{"secrets": [', "invalid JSON at line 1"),
+        (b"\xff\xfe{}", "not UTF-8"),
+        ('{"a": 1, "a": 2}', "duplicate key 'a'"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_bad_json_names_the_file(tmp_path: Path, content: str | bytes, problem: str) -> None:
+    write(tmp_path, "github/orgs/acme.json", content)
+    with pytest.raises(BundleError) as err:
+        BundleReader(tmp_path).json("github/orgs/acme.json")
+    assert str(err.value).startswith("github/orgs/acme.json: ")
+    assert problem in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_yaml_keeps_on_as_a_string_and_bounds_aliases(tmp_path: Path) -> None:
+    write(tmp_path, "w.yml", "on:\n  push: {}\nenabled: yes\nreal: true\n")
+    data = BundleReader(tmp_path).yaml("w.yml")
+    assert data == {"on": {"push": {}}, "enabled": "yes", "real": True}
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(9)
+    )
+    write(tmp_path, "bomb.yml", bomb)
+    with pytest.raises(BundleError, match=r"^bomb\.yml: YAML expands to more than"):
+        BundleReader(tmp_path).yaml("bomb.yml")
+    write(tmp_path, "bad.yml", "jobs: [\n")
+    with pytest.raises(BundleError, match=r"^bad\.yml: invalid YAML at line"):
+        BundleReader(tmp_path).yaml("bad.yml")
+
+
+def test_paths_cannot_escape_and_missing_files_are_named(tmp_path: Path) -> None:
+    reader = BundleReader(tmp_path)
+    with pytest.raises(BundleError, match="escapes the bundle"):
+        reader.json("../etc/passwd")
+    with pytest.raises(BundleError, match=r"^github/x\.json: file not found"):
+        reader.json("github/x.json")
+    with pytest.raises(BundleError, match="not a folder"):
+        BundleReader(tmp_path / "nope")
+
+
+def test_manifest_is_optional_and_validated(tmp_path: Path) -> None:
+    assert BundleReader(tmp_path).manifest == Manifest()
+    write(tmp_path, "manifest.json", '{"version": 1, "calls": [{"provider": "github"}]}')
+    with pytest.raises(BundleError, match=r"^manifest\.json: calls\.0\.scope: Field required"):
+        _ = BundleReader(tmp_path).manifest
+
+
+def test_files_are_listed_sorted(tmp_path: Path) -> None:
+    write(tmp_path, "github/b.json", "{}")
+    write(tmp_path, "github/a/c.json", "{}")
+    write(tmp_path, "pypi/x.json", "{}")
+    reader = BundleReader(tmp_path)
+    assert list(reader.files("github", ".json")) == ["github/a/c.json", "github/b.json"]
+    assert reader.providers() == ["github", "pypi"]

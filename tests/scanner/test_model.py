@@ -1,0 +1,99 @@
+"""The inventory merges sightings of the same id instead of duplicating them; link hints resolve."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from scanner.link import resolve_hints
+from scanner.model import (
+    Action,
+    CredentialInfo,
+    Edge,
+    EdgeKind,
+    Inventory,
+    Lifetime,
+    LinkHint,
+    Node,
+    NodeId,
+    NodeKind,
+    Selector,
+    node_id,
+)
+
+
+def test_same_id_from_two_sources_merges() -> None:
+    a, b = Inventory(), Inventory()
+    nid = node_id("pypi", "token", "x")
+    a.add_node(
+        Node(
+            nid,
+            NodeKind.CREDENTIAL,
+            "tok",
+            "pypi",
+            "pypi:api-token",
+            attrs={"repo": "acme/app"},
+            credential=CredentialInfo(Lifetime.STATIC, created=datetime(2024, 1, 1, tzinfo=UTC)),
+        )
+    )
+    b.add_node(
+        Node(
+            nid,
+            NodeKind.CREDENTIAL,
+            "",
+            "pypi",
+            "",
+            attrs={"scope": "project"},
+            credential=CredentialInfo(Lifetime.UNKNOWN, last_used=datetime(2026, 1, 1, tzinfo=UTC)),
+        )
+    )
+    a.add_edge(Edge(nid, NodeId("p"), EdgeKind.GRANTS, frozenset({Action.PUBLISH}), via="v"))
+    b.add_edge(Edge(nid, NodeId("p"), EdgeKind.GRANTS, frozenset({Action.READ}), via="v"))
+    a.merge(b)
+    assert len(a) == 1
+    assert a.edge_count == 1
+    node = a.node(nid)
+    assert node.name == "tok"
+    assert node.subtype == "pypi:api-token"
+    assert dict(node.attrs) == {"repo": "acme/app", "scope": "project"}
+    assert node.credential is not None
+    assert node.credential.lifetime is Lifetime.STATIC
+    assert node.credential.created
+    assert node.credential.last_used
+    assert next(a.edges()).actions == {Action.PUBLISH, Action.READ}
+    assert [e.dst for e in a.dangling()] == ["p"]
+
+
+def test_approval_holds_only_if_every_sighting_says_so() -> None:
+    inv = Inventory()
+    for approval in (True, False):
+        inv.add_edge(Edge(NodeId("r"), NodeId("p"), EdgeKind.TRIGGERS, approval_required=approval))
+    assert next(inv.edges()).approval_required is False
+
+
+def test_hints_link_by_attributes() -> None:
+    inv = Inventory()
+    tok = node_id("pypi", "token", "gh/acme/app/PYPI")
+    inv.add_node(Node(tok, NodeKind.CREDENTIAL, "t", "pypi", "pypi:api-token"))
+    for name, repo in [("app", "acme/app"), ("lib", "acme/lib"), ("app2", "acme/app")]:
+        inv.add_node(
+            Node(
+                node_id("pypi", "project", name),
+                NodeKind.RESOURCE,
+                name,
+                "pypi",
+                "pypi:project",
+                attrs={"source_repo": repo},
+            )
+        )
+    inv.add_hint(
+        LinkHint(
+            tok,
+            Selector("pypi", NodeKind.RESOURCE, (("source_repo", "acme/app"),), "pypi:project"),
+            EdgeKind.GRANTS,
+            frozenset({Action.PUBLISH}),
+            via="hint",
+        )
+    )
+    inv.add_hint(LinkHint(tok, Selector("npm", NodeKind.RESOURCE, (("source_repo", "acme/app"),)), EdgeKind.GRANTS))
+    assert resolve_hints(inv) == 2
+    assert sorted(e.dst for e in inv.edges()) == ["pypi:project:app", "pypi:project:app2"]
