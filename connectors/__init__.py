@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from connectors import pypi
 from scanner.plugins import ConnectorSpec
 
-CONNECTORS: dict[str, ConnectorSpec[Any]] = {}
+CONNECTORS: dict[str, ConnectorSpec[Any]] = {
+    "pypi": pypi.SPEC,
+}

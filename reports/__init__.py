@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+from reports import html, json
 from scanner.plugins import FormatSpec
 
-FORMATS: dict[str, FormatSpec] = {}
+FORMATS: dict[str, FormatSpec] = {
+    "json": FormatSpec("json", "report.json", json.render),
+    "html": FormatSpec("html", "report.html", html.render),
+}

@@ -7,6 +7,10 @@ Every read goes through :class:`BundleReader`, so that every malformed file beco
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -234,3 +238,67 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise _DuplicateKeyError(k)
         out[k] = v
     return out
+
+
+class BundleWriter:
+    """Writes a bundle into a staging folder and moves it into place only when :meth:`commit` is
+    called, so an interrupted collection never leaves a half-written bundle. Thread-safe."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+        self._lock = threading.Lock()
+        self._calls: list[ManifestCall] = []
+        self._scopes: list[str] = []
+
+    def _path(self, rel: str) -> Path:
+        p = PurePosixPath(rel)
+        if p.is_absolute() or ".." in p.parts or not p.parts:
+            raise BundleError(rel, "path escapes the bundle")
+        out = self.staging.joinpath(*p.parts)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return out
+
+    def put_json(self, rel: str, data: Any) -> None:
+        """Store a provider response as it came (one page-shaped document holding every item)."""
+        self._path(rel).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    def put_text(self, rel: str, text: str) -> None:
+        """Store a file as committed (for example a workflow YAML)."""
+        self._path(rel).write_text(text, encoding="utf-8")
+
+    def record(self, provider: str, scope: str, call: str, status: str = "ok", detail: str = "") -> None:
+        """Record one API call in the manifest (failed calls become coverage gaps)."""
+        with self._lock:
+            self._calls.append(ManifestCall(provider=provider, scope=scope, call=call, status=status, detail=detail))
+
+    def add_scope(self, scope: str) -> None:
+        """Record a scope (``provider:name``) that collection covered or attempted."""
+        with self._lock:
+            if scope not in self._scopes:
+                self._scopes.append(scope)
+
+    def manifest(self, collected_at: str) -> Manifest:
+        """The manifest as it stands: scopes and calls sorted for a stable file."""
+        with self._lock:
+            calls = sorted(self._calls, key=lambda c: (c.provider, c.scope, c.call, c.status))
+            return Manifest(collected_at=collected_at, scopes=sorted(self._scopes), calls=calls)
+
+    def commit(self, collected_at: str) -> Path:
+        """Write the manifest and move the bundle into place, replacing an older bundle there."""
+        m = self.manifest(collected_at)
+        (self.staging / MANIFEST).write_text(m.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        old = None
+        if self.target.exists():
+            old = self.target.with_name(f".{self.target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(self.target, old)
+        os.replace(self.staging, self.target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return self.target
+
+    def abort(self) -> None:
+        """Discard everything written so far."""
+        shutil.rmtree(self.staging, ignore_errors=True)

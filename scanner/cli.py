@@ -24,6 +24,8 @@ from rich.text import Text
 
 from scanner import __version__
 from scanner.analyse import analyse, load_bundle, parse_time
+from scanner.collect import CollectReport, Task, collect
+from scanner.config import Config, load_config
 from scanner.errors import ConfigError, RegwardenError
 from scanner.findings import Severity, Status
 from scanner.model import Action, NodeId
@@ -219,6 +221,76 @@ def explain_cmd(
             via = f"  ({for_terminal(s.via)})" if s.via else ""
             console.print(Text(f"  {for_terminal(s.src)} --{s.kind.value}--> {for_terminal(s.dst)}{via}"))
     return EXIT_OK
+
+
+ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="The configuration file.")]
+OnlyOpt = Annotated[
+    str | None, typer.Option("--only", help="Comma-separated source names to collect (default: every source).")
+]
+
+
+def _progress(done: int, total: int, task: Task, error: str | None) -> None:
+    state = "not assessed: " + error if error else "ok"
+    print(
+        f"regwarden: [{done}/{total}] {task.source} {for_terminal(task.scope)}: {for_terminal(state, 300)}",
+        file=sys.stderr,
+    )
+
+
+def _collect(config_path: Path, only: str | None, bundle_out: Path | None) -> tuple[Config, CollectReport]:
+    specs = connectors()
+    cfg = load_config(config_path, specs)
+    sources = cfg.sources
+    if only:
+        wanted = [s.strip() for s in only.split(",") if s.strip()]
+        missing = [w for w in wanted if w not in sources]
+        if missing:
+            raise ConfigError(f"--only: {', '.join(missing)} not configured in {config_path}")
+        sources = {k: v for k, v in sources.items() if k in wanted}
+    target = bundle_out or cfg.file.bundle_dir
+    report = collect(sources, specs, target, workers=cfg.file.workers, progress=_progress)
+    print(
+        f"regwarden: collected {report.tasks} scope(s) into {report.bundle} in {report.seconds:.1f}s"
+        + (f"; {len(report.failed)} not assessed" if report.failed else ""),
+        file=sys.stderr,
+    )
+    return cfg, report
+
+
+@app.command("collect")
+def collect_cmd(
+    config: ConfigOpt = Path("regwarden.toml"),
+    bundle_out: Annotated[Path | None, typer.Option("--bundle", "-b", help="Bundle folder to write.")] = None,
+    only: OnlyOpt = None,
+    verbose: VerboseOpt = False,
+) -> int:
+    """Collect every configured source into an evidence bundle (no analysis)."""
+    _setup_logging(verbose)
+    _, report = _collect(config, only, bundle_out)
+    return EXIT_PARTIAL if report.failed else EXIT_OK
+
+
+@app.command("scan")
+def scan_cmd(
+    config: ConfigOpt = Path("regwarden.toml"),
+    bundle_out: Annotated[Path | None, typer.Option("--bundle", "-b", help="Bundle folder to write.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for the reports.")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="Comma-separated report formats.")] = None,
+    fail_on: Annotated[
+        FailOn | None, typer.Option(help="Exit 1 when an open finding is at or above this (default from config).")
+    ] = None,
+    only: OnlyOpt = None,
+    verbose: VerboseOpt = False,
+) -> int:
+    """Collect every configured source, then analyse the bundle and write the reports."""
+    _setup_logging(verbose)
+    cfg, report = _collect(config, only, bundle_out)
+    formats_ = fmt or ",".join(cfg.file.output.formats)
+    try:
+        threshold = fail_on or FailOn(cfg.file.output.fail_on)
+    except ValueError as e:
+        raise ConfigError(f"{config}: output.fail_on: {cfg.file.output.fail_on!r} is not a severity") from e
+    return _run(report.bundle, out or cfg.file.output.dir, formats_, threshold, None, source=str(report.bundle))
 
 
 def _version(value: bool) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from scanner.model import AttrValue, Edge, Inventory, LinkHint, Node, NodeId, NodeKind, Selector
+from scanner.model import AttrValue, Edge, Inventory, LinkHint, Node, NodeId, NodeKind, Selector, fold
 
 _Key = tuple[str, NodeKind, str, str, AttrValue]
 
@@ -19,11 +19,12 @@ class _Index:
         for n in nodes:
             for provider, kind, subtype, attr in wanted:
                 if n.provider == provider and n.kind == kind and (not subtype or n.subtype == subtype):
-                    value = n.attrs.get(attr) if attr else None
+                    value = fold(n.attrs.get(attr)) if attr else None
                     self._by[(provider, kind, subtype, attr, value)].append(n)
 
     def match(self, sel: Selector) -> list[NodeId]:
         attr, value = sel.attrs[0] if sel.attrs else ("", None)
+        value = fold(value)
         return [n.id for n in self._by.get((sel.provider, sel.kind, sel.subtype, attr, value), []) if sel.matches(n)]
 
 

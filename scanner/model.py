@@ -135,9 +135,15 @@ class Edge:
         return (self.src, self.dst, self.kind, self.via)
 
 
+def fold(value: AttrValue) -> AttrValue:
+    """Case-fold strings for matching: providers disagree on the case of names (``Acme/App`` vs ``acme/app``)."""
+    return value.casefold() if isinstance(value, str) else value
+
+
 @dataclass(frozen=True, slots=True)
 class Selector:
-    """Matches nodes by provider, kind and a subset of attribute values (used by link hints)."""
+    """Matches nodes by provider, kind and a subset of attribute values, strings compared
+    case-insensitively (used by link hints)."""
 
     provider: str
     kind: NodeKind
@@ -150,7 +156,7 @@ class Selector:
             return False
         if self.subtype and node.subtype != self.subtype:
             return False
-        return all(node.attrs.get(k) == v for k, v in self.attrs)
+        return all(fold(node.attrs.get(k)) == fold(v) for k, v in self.attrs)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,9 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from scanner.bundle import BundleReader
+from pydantic import BaseModel
+
+from scanner.bundle import BundleReader, BundleWriter
 from scanner.errors import ConfigError
 from scanner.model import Inventory
 
@@ -21,17 +23,35 @@ if TYPE_CHECKING:
     from scanner.result import ScanResult
 
 RawT = TypeVar("RawT")
+SettingsT = TypeVar("SettingsT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Collector(Generic[SettingsT]):
+    """Live collection for a connector.
+
+    ``settings`` is the pydantic model of its ``[sources.<name>]`` section (credentials only by
+    reference). ``scopes`` lists what to collect (accounts, projects, organisations) and may call
+    the API to discover them; ``collect`` fetches one scope and writes the provider's native
+    responses into the bundle. A scope that fails raises :class:`~scanner.errors.ConnectorError`;
+    the engine records it as a coverage gap and goes on with the others.
+    """
+
+    settings: type[SettingsT]
+    scopes: Callable[[SettingsT], list[str]]
+    collect: Callable[[SettingsT, str, BundleWriter], None]
 
 
 @dataclass(frozen=True)
 class ConnectorSpec(Generic[RawT]):
     """One provider. ``load`` reads and validates its bundle folder into typed raw records;
-    ``transform`` turns those into an Inventory and is pure."""
+    ``transform`` turns those into an Inventory and is pure; ``collector`` (if any) fetches live."""
 
     name: str  # also the bundle folder name
     title: str
     load: Callable[[BundleReader], RawT]
     transform: Callable[[RawT], Inventory]
+    collector: Collector[Any] | None = None
 
     def inventory(self, bundle: BundleReader) -> Inventory:
         """Load this provider's part of a bundle and transform it."""

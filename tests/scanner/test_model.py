@@ -74,7 +74,7 @@ def test_hints_link_by_attributes() -> None:
     inv = Inventory()
     tok = node_id("pypi", "token", "gh/acme/app/PYPI")
     inv.add_node(Node(tok, NodeKind.CREDENTIAL, "t", "pypi", "pypi:api-token"))
-    for name, repo in [("app", "acme/app"), ("lib", "acme/lib"), ("app2", "acme/app")]:
+    for name, repo in [("app", "acme/app"), ("lib", "acme/lib"), ("app2", "Acme/App")]:
         inv.add_node(
             Node(
                 node_id("pypi", "project", name),

@@ -1,0 +1,12 @@
+"""PyPI: projects, their collaborators and Trusted Publishers, and whether releases carry provenance."""
+
+from __future__ import annotations
+
+from connectors.pypi.load import load
+from connectors.pypi.raw import PypiRaw
+from connectors.pypi.transform import transform
+from scanner.plugins import ConnectorSpec
+
+SPEC: ConnectorSpec[PypiRaw] = ConnectorSpec(name="pypi", title="PyPI", load=load, transform=transform)
+
+__all__ = ["SPEC"]

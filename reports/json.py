@@ -1,0 +1,373 @@
+"""``report.json``: the versioned, machine-readable report, with its JSON Schema.
+
+The document is built from frozen pydantic models whose field order is the output order, and every
+list in it is sorted, so two renders of the same scan differ only in ``generated_at``. The schema
+is generated from the same models and committed at ``reports/schema/report-v1.schema.json``;
+regenerate it with ``python -m reports --schema`` (or :func:`write_schema`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from reports._atomic import write_atomic
+from scanner.findings import Finding, Severity, Status
+from scanner.model import ACTIONS, WRITE_ACTIONS, Action, EdgeKind, Inventory, NodeId, NodeKind
+from scanner.reach import ReachIndex
+from scanner.result import ScanResult
+from scanner.rules.base import Rule
+from scanner.rules.controls import CONTROLS, Control
+
+SCHEMA_VERSION: Literal["1.0"] = "1.0"
+SCHEMA_PATH = Path(__file__).parent / "schema" / "report-v1.schema.json"
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+#: Node kinds whose blast radius is reported (people and resources reach nothing by themselves).
+SOURCE_KINDS: tuple[NodeKind, ...] = (
+    NodeKind.CREDENTIAL,
+    NodeKind.IDENTITY,
+    NodeKind.SECRET,
+    NodeKind.THIRD_PARTY,
+)
+#: Actions that make a resource part of the production trust boundary when someone holds them.
+_WRITE_OR_DEPLOY = WRITE_ACTIONS | {Action.DEPLOY}
+_SEVERITIES = sorted(Severity, key=lambda s: -s.rank)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Tool(_Model):
+    """The program that wrote the report."""
+
+    name: str
+    version: str
+
+
+class Gap(_Model):
+    """A scope or call that was not assessed."""
+
+    provider: str
+    scope: str
+    what: str
+    reason: str
+
+
+class Summary(_Model):
+    """Counts over the whole scan; every enum key is present, zero counts included."""
+
+    nodes_by_kind: dict[NodeKind, int]
+    edges_by_kind: dict[EdgeKind, int]
+    findings_by_severity: dict[Severity, int]
+    findings_by_status: dict[Status, int]
+    findings_by_control: dict[str, int]
+
+
+class Subject(_Model):
+    """The node a finding is about (``kind`` is null only if the node is missing from the inventory)."""
+
+    id: str
+    name: str
+    kind: NodeKind | None
+    provider: str
+
+
+class PathStepOut(_Model):
+    """One edge of an evidence path, in the direction reach walked it."""
+
+    src: str
+    dst: str
+    kind: EdgeKind = Field(description="runs_code_of steps are walked backwards: src is the third party, dst the job")
+    actions: tuple[Action, ...] = Field(description="in the fixed order READ, PUBLISH, PROMOTE, DEPLOY, ADMIN")
+    via: str
+
+
+class Location(_Model):
+    """The bundle file (and line) the subject was read from."""
+
+    file: str
+    line: int | None
+
+
+class FindingOut(_Model):
+    """A rule's verdict on one subject, with its control, mappings, evidence path and remediation."""
+
+    id: str
+    rule: str
+    rule_title: str
+    control_title: str
+    severity: Severity
+    status: Status
+    subject: Subject
+    message: str
+    blast_radius: int = Field(ge=0, description="(resource, action) pairs the subject reaches")
+    path: tuple[PathStepOut, ...]
+    owasp_nhi: tuple[str, ...]
+    nist_csf: tuple[str, ...]
+    remediation: str
+    location: Location | None
+    suppression: str | None
+
+
+class ControlOut(_Model):
+    """A control, whether a rule for it ran in this scan, and how many findings it produced."""
+
+    id: str
+    title: str
+    owasp_nhi: tuple[str, ...]
+    nist_csf: tuple[str, ...]
+    assessed: bool
+    findings: int = Field(ge=0)
+
+
+class ReachedOut(_Model):
+    """A resource and the action classes reached on it."""
+
+    resource: str
+    actions: tuple[Action, ...]
+
+
+class IdentityOut(_Model):
+    """A credential, identity, secret or third party with a non-empty blast radius."""
+
+    id: str
+    name: str
+    kind: NodeKind
+    provider: str
+    subtype: str
+    blast_radius: tuple[ReachedOut, ...]
+
+
+class ResourceOut(_Model):
+    """A resource someone can write or deploy, and who can reach it with each action."""
+
+    id: str
+    name: str
+    who_can: dict[Action, tuple[str, ...]]
+
+
+class Report(_Model):
+    """regwarden's report document, version 1."""
+
+    model_config = ConfigDict(title="regwarden report")
+
+    schema_version: Literal["1.0"]
+    generated_at: AwareDatetime = Field(description="UTC; the only field that differs between two runs")
+    tool: Tool
+    source: str
+    scopes: tuple[str, ...]
+    partial: bool
+    coverage_gaps: tuple[Gap, ...]
+    summary: Summary
+    findings: tuple[FindingOut, ...] = Field(
+        description="most severe first, then by blast radius (largest first), then by id"
+    )
+    controls: tuple[ControlOut, ...]
+    identities: tuple[IdentityOut, ...]
+    resources: tuple[ResourceOut, ...]
+
+
+# -- building the document ------------------------------------------------------------------------
+
+
+def _tool_version() -> str:
+    try:
+        return version("regwarden")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def _actions(actions: Iterable[Action]) -> tuple[Action, ...]:
+    acts = set(actions)
+    return tuple(a for a in ACTIONS if a in acts)
+
+
+def _utc(ts: datetime) -> datetime:
+    # A naive timestamp from the scanner means UTC (the scanner never uses local time).
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+def finding_sort_key(f: Finding) -> tuple[int, int, str]:
+    """Most severe first, then largest blast radius, then id."""
+    return (-f.severity.rank, -f.blast_radius, f.id)
+
+
+def _control_for(rule_id: str, rules: dict[str, Rule]) -> Control:
+    known = CONTROLS.get(rule_id)
+    if known is not None:
+        return known
+    rule = rules.get(rule_id)
+    return Control(rule_id, rule.title if rule else rule_id, (), ())
+
+
+def _subject(inv: Inventory, nid: NodeId) -> Subject:
+    node = inv.get(nid)
+    if node is None:
+        return Subject(id=nid, name=nid, kind=None, provider="")
+    return Subject(id=nid, name=node.name, kind=node.kind, provider=node.provider)
+
+
+def _finding(f: Finding, inv: Inventory, rules: dict[str, Rule]) -> FindingOut:
+    control = _control_for(f.rule, rules)
+    rule = rules.get(f.rule)
+    return FindingOut(
+        id=f.id,
+        rule=f.rule,
+        rule_title=rule.title if rule else control.title,
+        control_title=control.title,
+        severity=f.severity,
+        status=f.status,
+        subject=_subject(inv, f.subject),
+        message=f.message,
+        blast_radius=f.blast_radius,
+        path=tuple(
+            PathStepOut(src=s.src, dst=s.dst, kind=s.kind, actions=_actions(s.actions), via=s.via) for s in f.path
+        ),
+        owasp_nhi=control.owasp_nhi,
+        nist_csf=control.nist_csf,
+        remediation=rule.remediation if rule else "",
+        location=Location(file=f.location.file, line=f.location.line) if f.location else None,
+        suppression=f.suppression,
+    )
+
+
+def _summary(result: ScanResult) -> Summary:
+    inv = result.inventory
+    nodes = Counter(n.kind for n in inv.nodes())
+    edges = Counter(e.kind for e in inv.edges())
+    sev = Counter(f.severity for f in result.findings)
+    status = Counter(f.status for f in result.findings)
+    by_rule = Counter(f.rule for f in result.findings)
+    controls = sorted(set(CONTROLS) | {r.id for r in result.rules} | set(by_rule))
+    return Summary(
+        nodes_by_kind={k: nodes[k] for k in NodeKind},
+        edges_by_kind={k: edges[k] for k in EdgeKind},
+        findings_by_severity={s: sev[s] for s in _SEVERITIES},
+        findings_by_status={s: status[s] for s in Status},
+        findings_by_control={c: by_rule[c] for c in controls},
+    )
+
+
+def _controls(result: ScanResult, rules: dict[str, Rule]) -> tuple[ControlOut, ...]:
+    by_rule = Counter(f.rule for f in result.findings)
+    ids = sorted(set(CONTROLS) | set(rules) | set(by_rule))
+    out = []
+    for cid in ids:
+        c = _control_for(cid, rules)
+        out.append(
+            ControlOut(
+                id=cid,
+                title=c.title,
+                owasp_nhi=c.owasp_nhi,
+                nist_csf=c.nist_csf,
+                assessed=cid in rules,
+                findings=by_rule[cid],
+            )
+        )
+    return tuple(out)
+
+
+def _identities(inv: Inventory, reach: ReachIndex) -> tuple[IdentityOut, ...]:
+    out = []
+    for node in sorted(inv.nodes(), key=lambda n: n.id):
+        if node.kind not in SOURCE_KINDS or reach.size(node.id) == 0:
+            continue
+        radius = tuple(
+            ReachedOut(resource=r.resource, actions=_actions(r.actions)) for r in reach.blast_radius(node.id)
+        )
+        out.append(
+            IdentityOut(
+                id=node.id,
+                name=node.name,
+                kind=node.kind,
+                provider=node.provider,
+                subtype=node.subtype,
+                blast_radius=radius,
+            )
+        )
+    return tuple(out)
+
+
+def _resources(inv: Inventory, reach: ReachIndex) -> tuple[ResourceOut, ...]:
+    out = []
+    for node in sorted(inv.nodes(), key=lambda n: n.id):
+        if node.kind is not NodeKind.RESOURCE:
+            continue
+        who = {a: tuple(reach.who_can_reach(node.id, a)) for a in ACTIONS}
+        if not any(who[a] for a in _WRITE_OR_DEPLOY):
+            continue
+        out.append(ResourceOut(id=node.id, name=node.name, who_can={a: ids for a, ids in who.items() if ids}))
+    return tuple(out)
+
+
+def build_document(result: ScanResult) -> Report:
+    """The report document for a scan (also the view model of the HTML report)."""
+    inv = result.inventory
+    rules = {r.id: r for r in result.rules}
+    gaps = sorted(set(result.gaps), key=lambda g: (g.provider, g.scope, g.what, g.reason))
+    return Report(
+        schema_version=SCHEMA_VERSION,
+        generated_at=_utc(result.generated_at),
+        tool=Tool(name="regwarden", version=_tool_version()),
+        source=result.source,
+        scopes=tuple(sorted(set(result.scopes))),
+        partial=result.partial,
+        coverage_gaps=tuple(Gap(provider=g.provider, scope=g.scope, what=g.what, reason=g.reason) for g in gaps),
+        summary=_summary(result),
+        findings=tuple(_finding(f, inv, rules) for f in sorted(result.findings, key=finding_sort_key)),
+        controls=_controls(result, rules),
+        identities=_identities(inv, result.reach),
+        resources=_resources(inv, result.reach),
+    )
+
+
+def dumps(doc: Report) -> str:
+    """Serialise the document: model field order, indent 2, UTF-8 text, trailing newline."""
+    return json.dumps(doc.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+def render(result: ScanResult, out_dir: Path) -> None:
+    """Write ``report.json`` into ``out_dir`` atomically."""
+    text = dumps(build_document(result))
+    write_atomic(out_dir / "report.json", text)
+
+
+# -- schema ---------------------------------------------------------------------------------------
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the document, generated from the models."""
+    generated = Report.model_json_schema(mode="serialization")
+    return {"$schema": JSON_SCHEMA_DIALECT, **generated}
+
+
+def schema_text() -> str:
+    """The schema as committed: indent 2, trailing newline."""
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_schema(path: Path = SCHEMA_PATH) -> None:
+    """Regenerate the committed schema file."""
+    write_atomic(path, schema_text())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m reports --schema [PATH]``: write the JSON Schema (default: the committed file)."""
+    parser = argparse.ArgumentParser(prog="python -m reports", description="Write the report JSON Schema.")
+    parser.add_argument("--schema", action="store_true", help="write the report JSON Schema")
+    parser.add_argument("path", nargs="?", type=Path, default=SCHEMA_PATH)
+    args = parser.parse_args(argv)
+    if not args.schema:
+        parser.error("nothing to do (use --schema)")
+    write_schema(args.path)
+    return 0

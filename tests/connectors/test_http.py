@@ -1,0 +1,97 @@
+"""The shared REST client at the wire: paging, Retry-After, errors that name the call, loops."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from connectors._http import NotFoundError, RestClient, body_next, link_next
+from scanner.errors import AuthError, ConnectorError, ThrottledError
+
+
+def client(server: HTTPServer, waits: list[float], **kw: object) -> RestClient:
+    return RestClient(provider="test", base_url=server.url_for("/"), sleep=waits.append, **kw)  # type: ignore[arg-type]
+
+
+def test_link_paging_follows_next(httpserver: HTTPServer) -> None:
+    nxt = httpserver.url_for("/items") + "?page=2"
+    httpserver.expect_request("/items", query_string="per_page=2").respond_with_json(
+        [1, 2], headers={"Link": f'<{nxt}>; rel="next", <{nxt}>; rel="last"'}
+    )
+    httpserver.expect_request("/items", query_string="page=2").respond_with_json([3])
+    pages = list(client(httpserver, []).pages("/items", {"per_page": 2}, next_url=link_next))
+    assert pages == [[1, 2], [3]]
+
+
+def test_body_paging_and_loop_detection(httpserver: HTTPServer) -> None:
+    loop = httpserver.url_for("/t")
+    httpserver.expect_request("/t").respond_with_json({"results": [1], "next": loop})
+    with pytest.raises(ConnectorError, match="pagination loop"):
+        list(client(httpserver, []).pages("/t", next_url=body_next("next")))
+
+
+def test_retry_after_is_honoured_then_succeeds(httpserver: HTTPServer) -> None:
+    calls = {"n": 0}
+
+    def handler(_req: Request) -> Response:
+        calls["n"] += 1
+        if calls["n"] < 3:
+            return Response("slow down", status=429, headers={"Retry-After": "7"})
+        return Response(json.dumps({"ok": True}), content_type="application/json")
+
+    httpserver.expect_request("/x").respond_with_handler(handler)
+    waits: list[float] = []
+    assert client(httpserver, waits).get_json("/x") == {"ok": True}
+    assert waits == [7.0, 7.0]
+
+
+def test_retries_are_bounded(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/x").respond_with_data("busy", status=503, headers={"Retry-After": "1"})
+    waits: list[float] = []
+    with pytest.raises(ConnectorError, match="HTTP 503 after 3 attempt"):
+        client(httpserver, waits, max_retries=2).get("/x")
+    assert waits == [1.0, 1.0]
+
+
+def test_too_long_retry_after_gives_up(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/x").respond_with_data("", status=429, headers={"Retry-After": "3600"})
+    with pytest.raises(ThrottledError, match="asked to wait 3600s"):
+        client(httpserver, []).get("/x")
+
+
+def test_secondary_rate_limit_403_is_retried_but_plain_403_is_auth(httpserver: HTTPServer) -> None:
+    httpserver.expect_oneshot_request("/rl").respond_with_json(
+        {"message": "You have exceeded a secondary rate limit"}, status=403, headers={"retry-after": "2"}
+    )
+    httpserver.expect_oneshot_request("/rl").respond_with_json({"ok": 1})
+    waits: list[float] = []
+    assert client(httpserver, waits).get_json("/rl") == {"ok": 1}
+    assert waits == [2.0]
+    httpserver.expect_request("/no").respond_with_json(
+        {"message": "Resource not accessible by integration"}, status=403
+    )
+    with pytest.raises(AuthError, match=r"GET http://.*/no: 403 forbidden \(Resource not accessible"):
+        client(httpserver, []).get("/no")
+
+
+def test_401_404_and_malformed_bodies(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/auth").respond_with_data("", status=401)
+    httpserver.expect_request("/gone").respond_with_data("", status=404)
+    httpserver.expect_request("/bad").respond_with_data('{"truncated": [', content_type="application/json")
+    c = client(httpserver, [])
+    with pytest.raises(AuthError, match="401 unauthorized"):
+        c.get("/auth")
+    with pytest.raises(NotFoundError):
+        c.get("/gone")
+    with pytest.raises(ConnectorError, match="response is not valid JSON"):
+        c.get_json("/bad")
+
+
+def test_query_strings_are_not_echoed_in_errors(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/q").respond_with_data("", status=401)
+    with pytest.raises(AuthError) as err:
+        client(httpserver, []).get("/q?access_token=FAKE-do-not-echo")
+    assert "FAKE-do-not-echo" not in str(err.value)
