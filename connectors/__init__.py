@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors import pypi
+from connectors import github, pypi
 from scanner.plugins import ConnectorSpec
 
 CONNECTORS: dict[str, ConnectorSpec[Any]] = {
+    "github": github.SPEC,
     "pypi": pypi.SPEC,
 }

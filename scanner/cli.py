@@ -16,7 +16,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -42,6 +41,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"max_content_width": 100, "terminal_width": 100, "help_option_names": ["-h", "--help"]},
 )
 log = logging.getLogger("regwarden")
 
@@ -209,17 +209,16 @@ def explain_cmd(
     if to and NodeId(to) not in inv:
         raise ConfigError(f"explain: no node {to!r} in {path}")
     paths = result.reach.paths_from(nid, targets, action)
-    console = Console(highlight=False)
     if not paths:
-        console.print(Text(f"{for_terminal(node)} reaches nothing{' there' if to else ''}."))
+        print(f"{for_terminal(node, 500)} reaches nothing{' there' if to else ''}.")
         return EXIT_OK
     for dst in sorted(paths):
         steps = paths[dst]
         acts = ",".join(a.value for a in sorted(steps[-1].actions, key=list(Action).index))
-        console.print(Text(f"{for_terminal(dst)}  [{acts}]", style="bold"))
+        print(f"{for_terminal(dst, 500)}  [{acts}]")
         for s in steps:
             via = f"  ({for_terminal(s.via)})" if s.via else ""
-            console.print(Text(f"  {for_terminal(s.src)} --{s.kind.value}--> {for_terminal(s.dst)}{via}"))
+            print(f"  {for_terminal(s.src, 500)} --{s.kind.value}--> {for_terminal(s.dst, 500)}{via}")
     return EXIT_OK
 
 
@@ -311,19 +310,20 @@ def _root(
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: runs the app and turns every error into one line and an exit code."""
     try:
-        rv = app(args=argv, standalone_mode=False)
-    except click.exceptions.Exit as e:
+        rv = app(args=argv, prog_name="regwarden", standalone_mode=False)
+    except typer.Exit as e:
         return int(e.exit_code)
-    except click.ClickException as e:
-        e.show()
-        return EXIT_BAD_INPUT
-    except click.exceptions.Abort:
+    except typer.Abort:
         print("regwarden: interrupted", file=sys.stderr)
         return 130
     except RegwardenError as e:
         print(f"regwarden: error: {e}", file=sys.stderr)
         return e.exit_code
     except Exception as e:  # the last line of defence: one line, never a traceback
+        show = getattr(e, "show", None)
+        if callable(show) and hasattr(e, "exit_code"):  # a usage error from (typer's vendored) click
+            show()
+            return EXIT_BAD_INPUT
         if os.environ.get("REGWARDEN_DEBUG"):
             raise
         print(

@@ -357,6 +357,7 @@ def _project(inv: Inventory, p: PypiProject) -> None:
             scope=SCOPE,
             attrs={
                 "category": "package",
+                "promotion": False,  # PyPI has no promotion step (no dist-tags, no release repos)
                 "source_repo": github,
                 "source_repo_gitlab": gitlab,
                 "latest_version": latest,

@@ -17,8 +17,11 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
             continue
         acts: set[Action] = set()
         for r in ctx.reach.blast_radius(node.id):
-            if ctx.graph.inventory.node(r.resource).attrs.get("category") not in DEPLOY_CATEGORIES:
-                acts |= r.actions
+            res = ctx.graph.inventory.node(r.resource)
+            if res.attrs.get("category") in DEPLOY_CATEGORIES:
+                continue
+            # Where a registry has no promotion step (PyPI), ADMIN's implied PROMOTE separates nothing.
+            acts |= r.actions - {Action.PROMOTE} if res.attrs.get("promotion") is False else r.actions
         if not {Action.PUBLISH, Action.PROMOTE} <= acts:
             continue
         all_three = Action.READ in acts

@@ -5,10 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scanner.findings import Finding, Severity
-from scanner.model import Action, NodeKind
+from scanner.model import Action, EdgeKind, NodeId, NodeKind
 from scanner.rules.base import Rule, RuleContext
 
 _WRITE = frozenset({Action.PUBLISH, Action.PROMOTE, Action.ADMIN})
+
+
+def _severity(ctx: RuleContext, third_party: NodeId, first_party: bool) -> Severity:
+    """Critical when the code runs as a bystander in a job that can publish (it was handed no secret,
+    yet can read them all: the LiteLLM/tj-actions pattern); high when it is only ever the step the
+    secret is handed to. One step lower for GitHub's own actions."""
+    bystander = False
+    for e in ctx.graph.in_edges(third_party, EdgeKind.RUNS_CODE_OF):
+        if ctx.reach.actions_reached(e.src) & _WRITE and not any(k == "receives_secret" for k, _ in e.conditions):
+            bystander = True
+            break
+    levels = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM)
+    return levels[(0 if bystander else 1) + (1 if first_party else 0)]
 
 
 def evaluate(ctx: RuleContext) -> Iterator[Finding]:
@@ -24,8 +37,7 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
                 f"that can {'/'.join(sorted(a.value for a in reached))}: whoever can move that "
                 "reference can publish."
             )
-            # Code from GitHub's own actions org is lower risk than an arbitrary publisher's.
-            sev = Severity.HIGH if node.attrs.get("first_party_github") is True else Severity.CRITICAL
+            sev = _severity(ctx, node.id, node.attrs.get("first_party_github") is True)
             yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, reached), severity=sev)
         elif node.kind is NodeKind.IDENTITY and node.attrs.get("untrusted_trigger") is True:
             reached = ctx.reach.actions_reached(node.id) & _WRITE

@@ -9,7 +9,7 @@ import pytest
 
 from scanner.analyse import analyse
 from scanner.findings import Severity
-from scanner.model import Action, CredentialInfo, EdgeKind, Inventory, Lifetime, Node, NodeId, NodeKind
+from scanner.model import Action, CredentialInfo, Edge, EdgeKind, Inventory, Lifetime, Node, NodeId, NodeKind
 from scanner.rules import RULES
 from scanner.rules.controls import CONTROLS
 from tests.scanner.graphs import add, link
@@ -83,6 +83,12 @@ def estate() -> Inventory:
     for action in ("fail-action-unpinned", "pass-action-pinned", "fail-action-first-party"):
         link(inv, "pass-job-protected", action, EdgeKind.RUNS_CODE_OF)
     link(inv, "pass-job-read-only", "pass-action-unpinned-read-only", EdgeKind.RUNS_CODE_OF)
+    # the step the publish secret is handed to, unpinned: still a finding, one level lower
+    add(inv, "fail-action-recipient", NodeKind.THIRD_PARTY, pinned=False, ref="release/v1")
+    inv.add_edge(
+        Edge(NodeId("pass-job-protected"), NodeId("fail-action-recipient"), EdgeKind.RUNS_CODE_OF,
+             conditions=(("receives_secret", "PYPI_TOKEN"),))
+    )  # fmt: skip
     add(inv, "fail-job-prt", NodeKind.IDENTITY, "test:job", untrusted_trigger=True)
     add(inv, "pass-job-prt-read-only", NodeKind.IDENTITY, "test:job", untrusted_trigger=True)
     link(inv, "fail-job-prt", "prod-env", EdgeKind.GRANTS, {Action.DEPLOY})
@@ -114,11 +120,17 @@ def test_rb05_release_without_approval() -> None:
 
 
 def test_rb11_third_party_beside_publish_credentials() -> None:
-    assert findings_of("RB11") == {"fail-action-unpinned", "fail-action-first-party", "fail-job-prt"}
+    assert findings_of("RB11") == {
+        "fail-action-unpinned",
+        "fail-action-first-party",
+        "fail-action-recipient",
+        "fail-job-prt",
+    }
     result = analyse(estate(), source="test", as_of=NOW, rules=[r for r in RULES if r.id == "RB11"])
     sev = {str(f.subject): f.severity for f in result.findings}
     assert sev["fail-action-unpinned"] is Severity.CRITICAL
     assert sev["fail-action-first-party"] is Severity.HIGH
+    assert sev["fail-action-recipient"] is Severity.HIGH
 
 
 def test_findings_carry_a_path_that_ends_at_a_write() -> None:

@@ -133,6 +133,7 @@ def test_latest_release_attested_with_an_environment(inventory: Inventory) -> No
     project = inventory.node(NodeId("pypi:project:acme-release"))
     assert dict(project.attrs) == {
         "category": "package",
+        "promotion": False,
         "source_repo": "acme/acme-release",
         "source_repo_gitlab": None,
         "latest_version": "2.1.0",
@@ -168,6 +169,7 @@ def test_no_provenance_at_all(inventory: Inventory) -> None:
     assert project.name == "Legacy_Tool"
     assert dict(project.attrs) == {
         "category": "package",
+        "promotion": False,
         "source_repo": None,
         "source_repo_gitlab": "legacy-org/tools/legacy-tool",
         "latest_version": "1.0.0",

@@ -1,0 +1,16 @@
+"""GitHub: organizations, repositories, Actions secrets, environments and workflows.
+
+The offline part reads saved REST responses and committed workflow files from a bundle
+(``github/...``, see docs/bundle.md) and turns each workflow job into a CI identity.
+"""
+
+from __future__ import annotations
+
+from connectors.github.load import load
+from connectors.github.raw import GitHubRaw
+from connectors.github.transform import transform
+from scanner.plugins import ConnectorSpec
+
+SPEC: ConnectorSpec[GitHubRaw] = ConnectorSpec(name="github", title="GitHub", load=load, transform=transform)
+
+__all__ = ["SPEC", "GitHubRaw", "load", "transform"]

@@ -1,0 +1,135 @@
+"""Read the ``github/`` folder of a bundle into a validated :class:`GitHubRaw`.
+
+Every file goes through :class:`~scanner.bundle.BundleReader`, so a malformed one is a
+``BundleError`` naming it. A file that is absent was not collected and stays ``None``.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import TypeVar
+
+from connectors.github.raw import (
+    EnvironmentList,
+    GitHubRaw,
+    Loaded,
+    Organization,
+    OrgRaw,
+    OrgSecretList,
+    RepoRaw,
+    Repository,
+    SecretList,
+    SelectedRepositories,
+    WorkflowFile,
+    WorkflowPermissions,
+)
+from connectors.github.workflows import job_lines, parse_workflow
+from scanner.bundle import BundleReader
+
+T = TypeVar("T")
+
+ROOT = "github"
+WORKFLOWS_DIR = ".github/workflows"
+_WORKFLOW_SUFFIXES = (".yml", ".yaml")
+
+
+def _optional(bundle: BundleReader, rel: str, typ: type[T]) -> Loaded[T] | None:
+    if not bundle.exists(rel):
+        return None
+    return Loaded(rel, bundle.model(rel, typ))
+
+
+def _org_names(bundle: BundleReader) -> list[str]:
+    names: set[str] = set()
+    for rel in bundle.files(f"{ROOT}/orgs"):
+        parts = PurePosixPath(rel).parts
+        if len(parts) == 3 and parts[2].endswith(".json"):
+            names.add(parts[2].removesuffix(".json"))
+        elif len(parts) > 3:
+            names.add(parts[2])
+    return sorted(names)
+
+
+def load_org(bundle: BundleReader, login: str) -> OrgRaw:
+    """Load one organization's files."""
+    base = f"{ROOT}/orgs/{login}"
+    secrets: Loaded[OrgSecretList] | None = _optional(bundle, f"{base}/actions/secrets.json", OrgSecretList)
+    selected: dict[str, Loaded[SelectedRepositories]] = {}
+    for secret in secrets.data.secrets if secrets else ():
+        sel: Loaded[SelectedRepositories] | None = _optional(
+            bundle, f"{base}/actions/secrets/{secret.name}/repositories.json", SelectedRepositories
+        )
+        if sel is not None:
+            selected[secret.name] = sel
+    return OrgRaw(
+        login=login,
+        org=_optional(bundle, f"{base}.json", Organization),
+        repos=_optional(bundle, f"{base}/repos.json", list[Repository]),
+        secrets=secrets,
+        selected=selected,
+    )
+
+
+def _workflow(bundle: BundleReader, rel: str, path: str) -> WorkflowFile:
+    text = bundle.text(rel)
+    data = bundle.yaml(rel)
+    return WorkflowFile(file=rel, path=path, workflow=parse_workflow(rel, data, job_lines(text)))
+
+
+def load_repo(bundle: BundleReader, folder: str, meta: Loaded[Repository] | None) -> RepoRaw:
+    """Load the files under ``github/repos/{folder}``; ``meta`` is the repository's entry in its
+    organization's ``repos.json``, if any, and gives the canonical spelling of its name."""
+    base = f"{ROOT}/repos/{folder}"
+    owner, name = folder.split("/", 1)
+    if meta is not None:
+        owner, name = meta.data.owner.login, meta.data.name
+    environments: Loaded[EnvironmentList] | None = _optional(bundle, f"{base}/environments.json", EnvironmentList)
+    env_names = {e.name for e in environments.data.environments} if environments else set()
+    # Environment secrets collected for an environment the list does not show are still facts.
+    for rel in bundle.files(f"{base}/environments", "/secrets.json"):
+        parts = PurePosixPath(rel).parts
+        if len(parts) == 7:
+            env_names.add(parts[5])
+    env_secrets: dict[str, Loaded[SecretList]] = {}
+    for env in sorted(env_names):
+        loaded: Loaded[SecretList] | None = _optional(bundle, f"{base}/environments/{env}/secrets.json", SecretList)
+        if loaded is not None:
+            env_secrets[env] = loaded
+    wf_dir = f"{base}/contents/{WORKFLOWS_DIR}"
+    workflows = tuple(
+        _workflow(bundle, rel, f"{WORKFLOWS_DIR}/{PurePosixPath(rel).name}")
+        for rel in bundle.files(wf_dir)
+        # GitHub runs only the files directly in .github/workflows.
+        if PurePosixPath(rel).parent.as_posix() == wf_dir and rel.endswith(_WORKFLOW_SUFFIXES)
+    )
+    return RepoRaw(
+        owner=owner,
+        name=name,
+        meta=meta,
+        secrets=_optional(bundle, f"{base}/actions/secrets.json", SecretList),
+        permissions=_optional(bundle, f"{base}/actions/permissions/workflow.json", WorkflowPermissions),
+        environments=environments,
+        env_secrets=env_secrets,
+        workflows=workflows,
+    )
+
+
+def load(bundle: BundleReader) -> GitHubRaw:
+    """Load and validate every GitHub file of the bundle."""
+    orgs = tuple(load_org(bundle, login) for login in _org_names(bundle))
+    metas: dict[str, Loaded[Repository]] = {}
+    for org in orgs:
+        if org.repos is not None:
+            for repo in org.repos.data:
+                metas.setdefault(repo.full_name.lower(), Loaded(org.repos.file, repo))
+    # A repository is known from files collected under repos/ or from an org's repos.json;
+    # GitHub names are case-insensitive, the folder's spelling is what the files are under.
+    folders: dict[str, str] = {}
+    for rel in bundle.files(f"{ROOT}/repos"):
+        parts = PurePosixPath(rel).parts
+        if len(parts) > 4:
+            folders.setdefault(f"{parts[2]}/{parts[3]}".lower(), f"{parts[2]}/{parts[3]}")
+    for key, meta in metas.items():
+        folders.setdefault(key, meta.data.full_name)
+    repos = tuple(load_repo(bundle, folder, metas.get(key)) for key, folder in sorted(folders.items()))
+    return GitHubRaw(orgs=orgs, repos=repos)

@@ -1,0 +1,263 @@
+"""GitHub raw records → provider-neutral Inventory. Pure: no I/O.
+
+Organizations and repositories give the secret and environment nodes and decide which secrets
+a repository's jobs can see; each workflow job is then built by :mod:`connectors.github.jobs`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from connectors.github.jobs import PROVIDER, JobBuilder, SecretScope, VisibleSecret
+from connectors.github.raw import Environment, GitHubRaw, OrgRaw, RepoRaw, Secret, WorkflowFile
+from scanner.model import (
+    AttrValue,
+    CoverageGap,
+    Evidence,
+    Inventory,
+    LinkHint,
+    Node,
+    NodeId,
+    NodeKind,
+    node_id,
+)
+
+
+class _Builder:
+    """Builds the whole inventory: organization secrets first, then each repository."""
+
+    def __init__(self, raw: GitHubRaw) -> None:
+        self.raw = raw
+        self.inv = Inventory()
+        self.orgs = {o.login.lower(): o for o in raw.orgs}
+        self.org_secrets: dict[str, dict[str, VisibleSecret]] = {}
+        self._hints: set[LinkHint] = set()
+
+    def build(self) -> Inventory:
+        for org in self.raw.orgs:
+            self.org_secrets[org.login.lower()] = dict(self._org(org))
+        for repo in self.raw.repos:
+            _Repo(self, repo).build()
+        return self.inv
+
+    def hint(self, hint: LinkHint) -> None:
+        if hint not in self._hints:
+            self._hints.add(hint)
+            self.inv.add_hint(hint)
+
+    def _org(self, org: OrgRaw) -> Iterator[tuple[str, VisibleSecret]]:
+        if org.secrets is None:
+            return
+        for s in org.secrets.data.secrets:
+            native = f"{org.login}/{s.name}"
+            nid = node_id(PROVIDER, "org-secret", native)
+            self.inv.add_node(
+                Node(
+                    id=nid,
+                    kind=NodeKind.SECRET,
+                    name=s.name,
+                    provider=PROVIDER,
+                    subtype="github:org-secret",
+                    scope=org.login,
+                    attrs={"created_at": s.created_at, "updated_at": s.updated_at, "visibility": s.visibility},
+                    evidence=(Evidence(org.secrets.file),),
+                )
+            )
+            if s.visibility == "selected" and s.name not in org.selected:
+                self.inv.add_gap(
+                    CoverageGap(
+                        PROVIDER,
+                        org.login,
+                        f"repositories that can read organization secret {s.name}",
+                        f"actions/secrets/{s.name}/repositories.json not collected",
+                    )
+                )
+            where = f"organization {org.login}"
+            yield s.name.upper(), VisibleSecret(nid, s.name, where, org.login, native, s.created_at)
+
+    def org_visible(self, repo: RepoRaw) -> dict[str, VisibleSecret]:
+        """Organization secrets this repository's workflows can read."""
+        org = self.orgs.get(repo.owner.lower())
+        if org is None or org.secrets is None:
+            return {}
+        known = self.org_secrets[org.login.lower()]
+        visible: dict[str, VisibleSecret] = {}
+        for s in org.secrets.data.secrets:
+            if s.visibility == "all":
+                ok = True
+            elif s.visibility == "private":
+                ok = repo.meta is not None and repo.meta.data.private
+                if repo.meta is None:
+                    self.inv.add_gap(
+                        CoverageGap(
+                            PROVIDER,
+                            repo.full_name,
+                            f"whether private-only organization secret {s.name} is visible",
+                            f"{repo.full_name} is not in a collected repos.json",
+                        )
+                    )
+            else:
+                sel = org.selected.get(s.name)
+                ok = sel is not None and any(
+                    r.full_name.lower() == repo.full_name.lower() for r in sel.data.repositories
+                )
+            if ok:
+                visible[s.name.upper()] = known[s.name.upper()]
+        return visible
+
+
+class _Repo:
+    """Builds the nodes and edges of one repository."""
+
+    def __init__(self, b: _Builder, repo: RepoRaw) -> None:
+        self.b = b
+        self.inv = b.inv
+        self.repo = repo
+        self.full = repo.full_name
+        self.secrets = SecretScope()
+        self.default = repo.permissions.data.default_workflow_permissions if repo.permissions else None
+        self.envs: dict[str, Environment] = (
+            {e.name.lower(): e for e in repo.environments.data.environments} if repo.environments else {}
+        )
+
+    # -- nodes ----------------------------------------------------------------------------------
+
+    def build(self) -> None:
+        self._repo_node()
+        for env in self.envs.values():
+            self.env_node(env.name)
+        self._secrets()
+        for wf in self.repo.workflows:
+            self._workflow(wf)
+
+    def _repo_node(self) -> None:
+        r = self.repo
+        meta = r.meta.data if r.meta else None
+        evidence = tuple(Evidence(x.file) for x in (r.meta, r.permissions) if x is not None)
+        self.inv.add_node(
+            Node(
+                id=node_id(PROVIDER, "repo", self.full),
+                kind=NodeKind.RESOURCE,
+                name=self.full,
+                provider=PROVIDER,
+                subtype="github:repo",
+                scope=r.owner,
+                attrs={
+                    "category": "source",
+                    "private": meta.private if meta else None,
+                    "archived": meta.archived if meta else None,
+                    "default_branch": meta.default_branch if meta else None,
+                    "default_permissions": self.default,
+                    "can_approve_pull_request_reviews": (
+                        r.permissions.data.can_approve_pull_request_reviews if r.permissions else None
+                    ),
+                },
+                evidence=evidence,
+            )
+        )
+
+    def hint(self, hint: LinkHint) -> None:
+        """Record a cross-provider link once."""
+        self.b.hint(hint)
+
+    def env_node(self, name: str) -> NodeId:
+        env = self.envs.get(name.lower())
+        canonical = env.name if env else name
+        nid = node_id(PROVIDER, "environment", f"{self.full}/{canonical}")
+        attrs: dict[str, AttrValue]
+        if env is not None:
+            reviewers = sum(len(r.reviewers) for r in env.protection_rules if r.type == "required_reviewers")
+            attrs = {
+                "required_reviewers": reviewers,
+                "wait_timer": max((r.wait_timer or 0 for r in env.protection_rules), default=0),
+                "protected": reviewers > 0,
+                "branch_policy": env.deployment_branch_policy is not None,
+            }
+        elif self.repo.environments is not None:
+            # Referenced but not configured: the first run creates it with no protection at all.
+            attrs = {"required_reviewers": 0, "wait_timer": 0, "protected": False, "branch_policy": False}
+        else:
+            attrs = {"required_reviewers": None, "wait_timer": None, "protected": None, "branch_policy": None}
+        self.inv.add_node(
+            Node(
+                id=nid,
+                kind=NodeKind.RESOURCE,
+                name=f"{self.full} environment {canonical}",
+                provider=PROVIDER,
+                subtype="github:environment",
+                scope=self.full,
+                attrs={"category": "environment", "repo": self.full, "environment": canonical, **attrs},
+                evidence=(Evidence(self.repo.environments.file),) if env and self.repo.environments else (),
+            )
+        )
+        return nid
+
+    def _secrets(self) -> None:
+        r = self.repo
+        if r.secrets is not None:
+            for s in r.secrets.data.secrets:
+                native = f"{self.full}/{s.name}"
+                nid = self._secret_node("secret", native, "github:actions-secret", r.secrets.file, s)
+                self.secrets.repo[s.name.upper()] = VisibleSecret(
+                    nid, s.name, self.full, self.full, native, s.created_at
+                )
+        for env_name, loaded in sorted(r.env_secrets.items()):
+            canonical = self.envs[env_name.lower()].name if env_name.lower() in self.envs else env_name
+            env_map = self.secrets.env.setdefault(canonical.lower(), {})
+            for s in loaded.data.secrets:
+                native = f"{self.full}/{canonical}/{s.name}"
+                nid = self._secret_node("env-secret", native, "github:environment-secret", loaded.file, s, canonical)
+                where = f"{self.full} environment {canonical}"
+                env_map[s.name.upper()] = VisibleSecret(nid, s.name, where, self.full, native, s.created_at)
+        self.secrets.org = self.b.org_visible(r)
+
+    def _secret_node(
+        self, kind: str, native: str, subtype: str, file: str, s: Secret, environment: str | None = None
+    ) -> NodeId:
+        nid = node_id(PROVIDER, kind, native)
+        attrs: dict[str, AttrValue] = {"created_at": s.created_at, "updated_at": s.updated_at, "repo": self.full}
+        if environment is not None:
+            attrs["environment"] = environment
+        self.inv.add_node(
+            Node(
+                id=nid,
+                kind=NodeKind.SECRET,
+                name=s.name,
+                provider=PROVIDER,
+                subtype=subtype,
+                scope=self.full,
+                attrs=attrs,
+                evidence=(Evidence(file),),
+            )
+        )
+        return nid
+
+    # -- workflows ------------------------------------------------------------------------------
+
+    def _workflow(self, wf: WorkflowFile) -> None:
+        w = wf.workflow
+        self.inv.add_node(
+            Node(
+                id=node_id(PROVIDER, "workflow", f"{self.full}/{wf.path}"),
+                kind=NodeKind.RESOURCE,
+                name=f"{self.full} {wf.path}",
+                provider=PROVIDER,
+                subtype="github:workflow",
+                scope=self.full,
+                attrs={
+                    "category": "workflow",
+                    "repo": self.full,
+                    "workflow_path": wf.path,
+                    "name": w.name,
+                    "triggers": w.triggers,
+                },
+                evidence=(Evidence(wf.file),),
+            )
+        )
+        for job in w.jobs:
+            JobBuilder(self, wf, job).build()
+
+
+def transform(raw: GitHubRaw) -> Inventory:
+    """Turn the loaded GitHub files into nodes, edges, link hints and coverage gaps."""
+    return _Builder(raw).build()

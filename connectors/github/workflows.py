@@ -1,0 +1,281 @@
+"""A GitHub Actions workflow file, parsed YAML → jobs and steps. Pure: no I/O.
+
+Only what regwarden reasons about is kept: triggers, ``permissions``, environments, ``uses:``
+references, container images, and every ``${{ secrets.X }}`` a job can evaluate. A document
+GitHub itself would reject (not a mapping, ``jobs`` not a mapping, a step not a mapping) is a
+:class:`~scanner.errors.BundleError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.errors import BundleError
+
+#: Permission scopes of the GITHUB_TOKEN; ``read-all``/``write-all`` set every one of them.
+TOKEN_SCOPES: tuple[str, ...] = (
+    "actions",
+    "attestations",
+    "checks",
+    "contents",
+    "deployments",
+    "discussions",
+    "id-token",
+    "issues",
+    "models",
+    "packages",
+    "pages",
+    "pull-requests",
+    "repository-projects",
+    "security-events",
+    "statuses",
+)
+
+_EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
+_SECRET_REF = re.compile(r"\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
+_JOB_KEY = re.compile(r"""^(\s+)(?:"([^"]+)"|'([^']+)'|([A-Za-z_][A-Za-z0-9_-]*))\s*:""")
+
+
+@dataclass(frozen=True)
+class Permissions:
+    """A ``permissions:`` value: ``all`` is the level of a ``read-all``/``write-all`` shorthand."""
+
+    scopes: Mapping[str, str] = field(default_factory=dict)
+    all: str = "none"
+
+    def level(self, scope: str) -> str:
+        """``read``, ``write`` or ``none`` for one scope."""
+        return self.scopes.get(scope, self.all)
+
+    @classmethod
+    def default(cls, repo_default: str) -> Permissions:
+        """The token a job gets with no ``permissions`` key, from the repository default.
+
+        ``id-token`` is never granted by default: a workflow has to ask for it.
+        """
+        if repo_default == "write":
+            return cls(scopes={"id-token": "none"}, all="write")
+        return cls(scopes={"contents": "read", "packages": "read", "metadata": "read"}, all="none")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a job."""
+
+    index: int
+    name: str | None
+    id: str | None
+    uses: str | None
+    run: str | None
+    with_: Mapping[str, str]
+    env: Mapping[str, str]
+
+    @property
+    def label(self) -> str:
+        """How a report names the step: its name, else what it uses, else its position."""
+        return self.name or self.uses or self.id or f"step {self.index + 1}"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One job: either runs ``steps`` or calls a reusable workflow (``uses``)."""
+
+    id: str
+    name: str | None
+    permissions: Permissions | None  # None: no ``permissions`` key on the job
+    environment: str | None
+    env: Mapping[str, str]
+    steps: tuple[Step, ...]
+    uses: str | None = None  # reusable workflow call
+    secrets_inherit: bool = False
+    container: str | None = None
+    services: tuple[tuple[str, str], ...] = ()  # (service name, image)
+    secret_refs: frozenset[str] = frozenset()  # every secrets.X the job can evaluate, as written
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """A parsed workflow file."""
+
+    name: str | None
+    triggers: tuple[str, ...]
+    permissions: Permissions | None
+    env: Mapping[str, str]
+    jobs: tuple[Job, ...]
+    secret_refs: frozenset[str] = frozenset()  # secrets.X in the workflow-level ``env``
+
+
+def secret_refs(value: object) -> Iterator[str]:
+    """Every secret name referenced in ``${{ }}`` expressions anywhere in a YAML value."""
+    if isinstance(value, str):
+        for expr in _EXPR.findall(value):
+            for dotted, indexed in _SECRET_REF.findall(expr):
+                yield dotted or indexed
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            yield from secret_refs(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from secret_refs(v)
+
+
+def job_lines(text: str) -> dict[str, int]:
+    """1-based line of each job key under the top-level ``jobs:`` (a best effort for evidence)."""
+    lines: dict[str, int] = {}
+    in_jobs = False
+    indent: str | None = None
+    for no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace():
+            head = line.split("#", 1)[0].rstrip()
+            in_jobs = head == "jobs:"
+            indent = None
+            continue
+        if not in_jobs:
+            continue
+        m = _JOB_KEY.match(line)
+        if m is None:
+            continue
+        if indent is None:
+            indent = m.group(1)
+        if m.group(1) == indent:
+            lines.setdefault(m.group(2) or m.group(3) or m.group(4), no)
+    return lines
+
+
+class _Parser:
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def fail(self, where: str, problem: str) -> BundleError:
+        return BundleError(self.file, f"{where}: {problem}" if where else problem)
+
+    def mapping(self, value: object, where: str) -> Mapping[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise self.fail(where, f"expected a mapping, got {_kind(value)}")
+        return {str(k): v for k, v in value.items()}
+
+    def strings(self, value: object, where: str) -> dict[str, str]:
+        return {k: _scalar(v) for k, v in self.mapping(value, where).items()}
+
+    def opt_str(self, value: object, where: str) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, Mapping | list):
+            raise self.fail(where, f"expected a string, got {_kind(value)}")
+        return _scalar(value)
+
+    def triggers(self, value: object) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, list):
+            return tuple(sorted({self.opt_str(v, "on") or "" for v in value} - {""}))
+        return tuple(sorted(self.mapping(value, "on")))
+
+    def permissions(self, value: object, where: str) -> Permissions:
+        if isinstance(value, str):
+            if value in ("read-all", "write-all"):
+                return Permissions(all=value.removesuffix("-all"))
+            raise self.fail(where, f"unknown permissions shorthand {value!r}")
+        return Permissions(scopes=self.strings(value, where))
+
+    def environment(self, value: object, where: str) -> str | None:
+        if isinstance(value, Mapping):
+            return self.opt_str(self.mapping(value, where).get("name"), f"{where}.name")
+        return self.opt_str(value, where)
+
+    def image(self, value: object, where: str) -> str | None:
+        if isinstance(value, Mapping):
+            return self.opt_str(self.mapping(value, where).get("image"), f"{where}.image")
+        return self.opt_str(value, where)
+
+    def step(self, index: int, value: object, where: str) -> Step:
+        raw = self.mapping(value, where)
+        return Step(
+            index=index,
+            name=self.opt_str(raw.get("name"), f"{where}.name"),
+            id=self.opt_str(raw.get("id"), f"{where}.id"),
+            uses=self.opt_str(raw.get("uses"), f"{where}.uses"),
+            run=self.opt_str(raw.get("run"), f"{where}.run"),
+            with_=self.strings(raw.get("with"), f"{where}.with"),
+            env=self.strings(raw.get("env"), f"{where}.env"),
+        )
+
+    def job(self, job_id: str, value: object, line: int | None) -> Job:
+        where = f"jobs.{job_id}"
+        raw = self.mapping(value, where)
+        steps_raw = raw.get("steps") or []
+        if not isinstance(steps_raw, list):
+            raise self.fail(f"{where}.steps", f"expected a list, got {_kind(steps_raw)}")
+        services = tuple(
+            (name, image)
+            for name, svc in sorted(self.mapping(raw.get("services"), f"{where}.services").items())
+            if (image := self.image(svc, f"{where}.services.{name}"))
+        )
+        secrets = raw.get("secrets")
+        perms = raw.get("permissions")
+        return Job(
+            id=job_id,
+            name=self.opt_str(raw.get("name"), f"{where}.name"),
+            permissions=None if "permissions" not in raw else self.permissions(perms, f"{where}.permissions"),
+            environment=self.environment(raw.get("environment"), f"{where}.environment"),
+            env=self.strings(raw.get("env"), f"{where}.env"),
+            steps=tuple(self.step(i, s, f"{where}.steps[{i}]") for i, s in enumerate(steps_raw)),
+            uses=self.opt_str(raw.get("uses"), f"{where}.uses"),
+            secrets_inherit=secrets == "inherit",
+            container=self.image(raw.get("container"), f"{where}.container"),
+            services=services,
+            secret_refs=frozenset(secret_refs(raw)),
+            line=line,
+        )
+
+
+def parse_workflow(file: str, data: object, lines: Mapping[str, int] | None = None) -> Workflow:
+    """Turn a workflow document (already parsed YAML) into a :class:`Workflow`.
+
+    ``file`` is the bundle path, used in errors; ``lines`` maps job ids to their line numbers.
+    """
+    p = _Parser(file)
+    if not isinstance(data, Mapping):
+        raise p.fail("", f"a workflow must be a YAML mapping, got {_kind(data)}")
+    doc = p.mapping(data, "")
+    jobs = p.mapping(doc.get("jobs"), "jobs")
+    lines = lines or {}
+    return Workflow(
+        name=p.opt_str(doc.get("name"), "name"),
+        triggers=p.triggers(doc.get("on")),
+        permissions=None if "permissions" not in doc else p.permissions(doc["permissions"], "permissions"),
+        env=p.strings(doc.get("env"), "env"),
+        jobs=tuple(p.job(job_id, job, lines.get(job_id)) for job_id, job in jobs.items()),
+        secret_refs=frozenset(secret_refs(doc.get("env"))),
+    )
+
+
+def _scalar(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Mapping | list):
+        # Some inputs take structured values; keep them searchable as text.
+        return repr(value)
+    return str(value)
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"a scalar ({type(value).__name__})"

@@ -1,0 +1,141 @@
+"""The command line end to end: the demo story, exit codes, bad input, determinism, explain."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scanner.cli import main
+from scanner.demo_estate import BUNDLE
+
+LITELLM_ACTION = "github:action:aquasecurity/trivy-action@master"
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def bundle(tmp_path: Path) -> Path:
+    dst = tmp_path / "bundle"
+    shutil.copytree(BUNDLE, dst)
+    return dst
+
+
+def test_demo_top_finding_is_the_litellm_chain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["demo", "--out", str(tmp_path / "r")], capsys)
+    assert code == 0
+    assert "trivy-action@master" in out
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    top = report["findings"][0]
+    assert top["rule"] == "RB11"
+    assert top["severity"] == "critical"
+    assert top["subject"]["id"] == LITELLM_ACTION
+    chain = [(p["src"], p["kind"], p["dst"]) for p in top["path"]]
+    assert [k for _, k, _ in chain] == ["runs_code_of", "can_read_secret", "exposes", "grants"]
+    assert chain[0][2] == "github:job:acme-corp/llm-gateway/.github/workflows/ci-release.yml#scan-and-publish"
+    assert chain[1][2] == "github:secret:acme-corp/llm-gateway/PYPI_API_TOKEN"
+    assert chain[2][2].startswith("pypi:token:")
+    assert chain[3][2] == "pypi:project:acme-llm-gateway"
+    assert top["path"][-1]["actions"] == ["PUBLISH"]
+    # No other finding in the estate is as severe.
+    assert all(f["severity"] != "critical" for f in report["findings"][1:])
+    assert (tmp_path / "r" / "report.html").read_text().count("trivy-action@master") >= 1
+
+
+def test_analyse_twice_is_byte_identical_but_for_the_timestamp(
+    bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    texts = []
+    for name in ("a", "b"):
+        code, _, _ = run(["analyse", str(bundle), "--out", str(tmp_path / name), "--fail-on", "none"], capsys)
+        assert code == 0
+        doc = json.loads((tmp_path / name / "report.json").read_text())
+        doc.pop("generated_at")
+        texts.append(json.dumps(doc))
+    assert texts[0] == texts[1]
+
+
+def test_exit_codes_fail_on_and_partial(bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = str(tmp_path / "r")
+    assert run(["analyse", str(bundle), "--out", out], capsys)[0] == 1  # default --fail-on high
+    assert run(["analyse", str(bundle), "--out", out, "--fail-on", "critical"], capsys)[0] == 1
+    assert run(["analyse", str(bundle), "--out", out, "--fail-on", "none"], capsys)[0] == 0
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    manifest["calls"].append(
+        {"provider": "github", "scope": "acme-corp/secret-repo", "call": "GET /repos/acme-corp/secret-repo/actions/secrets",
+         "status": "failed", "detail": "403 forbidden"}
+    )  # fmt: skip
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+    code, stdout, _ = run(["analyse", str(bundle), "--out", out, "--fail-on", "none"], capsys)
+    assert code == 3
+    assert "PARTIAL SCAN" in stdout
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["partial"] is True
+    assert report["coverage_gaps"][0]["scope"] == "acme-corp/secret-repo"
+
+
+@pytest.mark.parametrize(
+    ("rel", "content", "problem"),
+    [
+        ("github/repos/acme-corp/llm-gateway/actions/secrets.json", '{"total_count": 1, "secrets": [', "invalid JSON"),
+        ("github/repos/acme-corp/llm-gateway/actions/secrets.json", '{"total_count": 1, "secrets": "x"}', "secrets"),
+        (
+            "github/repos/acme-corp/llm-gateway/contents/.github/workflows/ci-release.yml",
+            "- just\n- a list\n",
+            "mapping",
+        ),
+        ("pypi/pypi/acme-llm-gateway/json.json", '{"info": 3}', "info"),
+        ("manifest.json", '{"version": "one"}', "version"),
+    ],
+)
+def test_malformed_file_is_exit_2_naming_the_file_and_writes_nothing(
+    bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], rel: str, content: str, problem: str
+) -> None:
+    (bundle / rel).write_text(content)
+    out = tmp_path / "r"
+    code, stdout, err = run(["analyse", str(bundle), "--out", str(out)], capsys)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"regwarden: error: {rel}: ")
+    assert problem in lines[0]
+    assert "Traceback" not in err + stdout
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_bad_invocations_are_exit_2(bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (bundle / "nosuchprovider").mkdir()
+    code, _, err = run(["analyse", str(bundle), "--out", str(tmp_path / "r")], capsys)
+    assert code == 2
+    assert "nosuchprovider/: no connector for this folder" in err
+    code, _, err = run(["analyse", str(tmp_path / "missing")], capsys)
+    assert code == 2
+    assert "not a folder" in err
+    code, _, err = run(["demo", "--out", str(tmp_path / "r"), "--format", "json,pdf"], capsys)
+    assert code == 2
+    assert "unknown format pdf" in err
+    assert run(["analyse"], capsys)[0] == 2
+
+
+def test_explain_prints_the_path(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["explain", LITELLM_ACTION, "--demo", "--to", "pypi:project:acme-llm-gateway"], capsys)
+    assert code == 0
+    assert "pypi:project:acme-llm-gateway  [PUBLISH]" in out
+    assert "--runs_code_of--> github:job:acme-corp/llm-gateway" in out
+    assert "--exposes--> pypi:token:" in out
+    code, _, err = run(["explain", "github:action:nope@v1", "--demo"], capsys)
+    assert code == 2
+    assert "no node" in err
+    assert run(["explain", LITELLM_ACTION], capsys)[0] == 2
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0
+    assert out.startswith("regwarden ")

@@ -1,0 +1,159 @@
+"""Loading the github/ folder: absent files are "not collected", malformed ones name the file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from connectors.github import load, transform
+from scanner.bundle import BundleReader
+from scanner.errors import BundleError
+from scanner.model import Inventory, Node, NodeId
+
+BUNDLE = Path(__file__).parents[2] / "fixtures" / "github" / "bundle"
+WF = "github/repos/acme/app/contents/.github/workflows"
+
+
+def _node(inv: Inventory, nid: str) -> Node:
+    return inv.node(NodeId(nid))
+
+
+@pytest.fixture
+def bundle(tmp_path: Path) -> Path:
+    root = tmp_path / "bundle"
+    shutil.copytree(BUNDLE, root)
+    return root
+
+
+def _write(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _load_error(root: Path) -> BundleError:
+    with pytest.raises(BundleError) as info:
+        load(BundleReader(root))
+    return info.value
+
+
+def test_loads_the_fixture() -> None:
+    raw = load(BundleReader(BUNDLE))
+    assert [o.login for o in raw.orgs] == ["acme"]
+    assert [r.full_name for r in raw.repos] == ["acme/app", "acme/site"]
+    app = raw.repos[0]
+    assert app.meta is not None
+    assert app.meta.file == "github/orgs/acme/repos.json"
+    assert sorted(app.env_secrets) == ["production"]
+    assert [w.path for w in app.workflows] == [
+        ".github/workflows/npm.yaml",
+        ".github/workflows/pr.yml",
+        ".github/workflows/release.yml",
+        ".github/workflows/reuse.yml",
+    ]
+    site = raw.repos[1]
+    assert (site.secrets, site.environments) == (None, None)  # not collected
+    assert sorted(raw.orgs[0].selected) == ["DOCKERHUB_TOKEN"]
+
+
+def test_empty_bundle_has_no_github(tmp_path: Path) -> None:
+    raw = load(BundleReader(tmp_path))
+    assert (raw.orgs, raw.repos) == ((), ())
+    assert len(transform(raw)) == 0
+
+
+def test_only_workflows_collected(tmp_path: Path) -> None:
+    rel = "github/repos/someone/tool/contents/.github/workflows/ci.yml"
+    _write(tmp_path, rel, "on: push\njobs:\n  t:\n    steps:\n      - run: echo ${{ secrets.X }}\n")
+    # files outside .github/workflows itself are not workflows GitHub runs
+    _write(tmp_path, "github/repos/someone/tool/contents/.github/workflows/sub/x.yml", "- not: read\n")
+    _write(tmp_path, "github/repos/someone/tool/contents/.github/workflows/README.md", "# notes\n")
+    raw = load(BundleReader(tmp_path))
+    assert [(r.full_name, len(r.workflows)) for r in raw.repos] == [("someone/tool", 1)]
+    inv = transform(raw)
+    job = _node(inv, inv_id := next(n.id for n in inv.nodes() if n.subtype == "github:job"))
+    assert inv_id == "github:job:someone/tool/.github/workflows/ci.yml#t"
+    # nothing collected about the repository: unknown, not "safe"
+    assert (job.attrs["contents_write"], job.attrs["oidc"]) == (None, False)
+    assert _node(inv, "github:repo:someone/tool").attrs["private"] is None
+    assert inv.edge_count == 0
+
+
+@pytest.mark.parametrize(
+    ("rel", "text", "problem"),
+    [
+        ("github/orgs/acme/repos.json", '[{"name": "app", "full_name": "acme/app"', "invalid JSON"),
+        ("github/repos/acme/app/actions/secrets.json", '{"total_count": 1, "secrets": {"name": "X"}}', "secrets"),
+        ("github/repos/acme/app/actions/secrets.json", '{"total_count": 1, "secrets": "X"}', "secrets"),
+        ("github/repos/acme/app/actions/secrets.json", '{"total_count": 1, "secrets": [{"name": "X"}]}', "created_at"),
+        (
+            "github/orgs/acme/actions/secrets.json",
+            json.dumps(
+                {
+                    "total_count": 1,
+                    "secrets": [{"name": "X", "created_at": "t", "updated_at": "t", "visibility": "everyone"}],
+                }
+            ),
+            "visibility",
+        ),
+        ("github/repos/acme/app/actions/permissions/workflow.json", '{"default_workflow_permissions": "admin"}', ""),
+        ("github/repos/acme/app/environments.json", '{"total_count": 1, "environments": [{"id": 1}]}', "name"),
+        ("github/orgs/acme/repos.json", '{"repositories": []}', ""),
+        ("github/orgs/acme.json", '{"login": "acme", "login": "evil", "id": 1}', "duplicate key"),
+        ("github/repos/acme/app/environments/production/secrets.json", "", "invalid JSON"),
+        (f"{WF}/release.yml", "- just\n- a list\n", "a workflow must be a YAML mapping, got a list"),
+        (f"{WF}/release.yml", "just a scalar\n", "a workflow must be a YAML mapping, got a scalar"),
+        (f"{WF}/release.yml", "", "a workflow must be a YAML mapping, got nothing"),
+        (f"{WF}/release.yml", "on: push\njobs:\n  a: [\n", "invalid YAML"),
+        (f"{WF}/release.yml", "on: push\njobs: [a, b]\n", "jobs: expected a mapping, got a list"),
+        (f"{WF}/release.yml", "on: push\njobs:\n  a:\n    steps: {run: x}\n", "jobs.a.steps: expected a list"),
+        (f"{WF}/release.yml", "on: push\njobs:\n  a:\n    steps: [x]\n", "jobs.a.steps[0]: expected a mapping"),
+        (f"{WF}/release.yml", "on: push\njobs:\n  a:\n    permissions: admin\n", "jobs.a.permissions"),
+    ],
+)
+def test_malformed_file_names_it(bundle: Path, rel: str, text: str, problem: str) -> None:
+    _write(bundle, rel, text)
+    err = _load_error(bundle)
+    assert str(err).startswith(f"{rel}: ")
+    assert err.file == rel
+    assert problem in err.problem
+
+
+def test_workflow_not_utf8(bundle: Path) -> None:
+    rel = f"{WF}/npm.yaml"
+    (bundle / rel).write_bytes(b"on: push\n\xff\xfe\n")
+    err = _load_error(bundle)
+    assert (err.file, err.problem) == (rel, "not UTF-8 text (byte 9)")
+
+
+def test_path_escape_in_a_name_is_refused(bundle: Path) -> None:
+    # A secret name is used in a path; a hostile export must not make us read outside the bundle.
+    rel = "github/orgs/acme/actions/secrets.json"
+    _write(
+        bundle,
+        rel,
+        json.dumps(
+            {
+                "total_count": 1,
+                "secrets": [{"name": "../../../x", "created_at": "t", "updated_at": "t", "visibility": "selected"}],
+            }
+        ),
+    )
+    err = _load_error(bundle)
+    assert err.file == rel
+    assert err.problem.startswith("secrets.0.name: String should match pattern")
+
+
+def test_gaps_for_unknown_visibility(bundle: Path) -> None:
+    (bundle / "github/orgs/acme/actions/secrets/DOCKERHUB_TOKEN/repositories.json").unlink()
+    (bundle / "github/orgs/acme/repos.json").unlink()
+    inv = transform(load(BundleReader(bundle)))
+    whats = sorted(g.what for g in inv.gaps)
+    assert "repositories that can read organization secret DOCKERHUB_TOKEN" in whats
+    assert "whether private-only organization secret PRIVATE_ONLY is visible" in whats
+    # unknown visibility is not guessed: no edge to either secret
+    readers = {e.dst for e in inv.edges() if e.src.endswith("pr.yml#label")}
+    assert "github:org-secret:acme/PRIVATE_ONLY" not in readers

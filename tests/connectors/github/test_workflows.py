@@ -1,0 +1,149 @@
+"""The workflow parser: triggers, permissions, environments, images and secret references."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from connectors.github.actions import action_name, registry_host
+from connectors.github.workflows import Permissions, job_lines, parse_workflow, secret_refs
+from scanner.bundle import BundleReader
+from scanner.errors import BundleError
+
+F = "github/repos/o/r/contents/.github/workflows/x.yml"
+
+
+def _parse(tmp_path: Path, text: str) -> object:
+    """Parse text the way the loader does (YAML 1.2 through BundleReader)."""
+    (tmp_path / "x.yml").write_text(text, encoding="utf-8")
+    return BundleReader(tmp_path).yaml("x.yml")
+
+
+@pytest.mark.parametrize(
+    ("on", "triggers"),
+    [
+        ("on: push", ("push",)),
+        ("on: [push, pull_request_target, push]", ("pull_request_target", "push")),
+        ("on:\n  workflow_run:\n    workflows: [x]\n  push:", ("push", "workflow_run")),
+        ("name: no triggers", ()),
+    ],
+)
+def test_triggers(tmp_path: Path, on: str, triggers: tuple[str, ...]) -> None:
+    # YAML 1.2: the key "on" stays a string, it does not become True
+    wf = parse_workflow(F, _parse(tmp_path, f"{on}\njobs: {{}}\n"))
+    assert wf.triggers == triggers
+
+
+def test_permissions_forms(tmp_path: Path) -> None:
+    text = """
+permissions: read-all
+jobs:
+  a: {permissions: write-all}
+  b: {permissions: {}}
+  c: {permissions: {id-token: write, contents: read}}
+  d: {}
+"""
+    wf = parse_workflow(F, _parse(tmp_path, text))
+    assert wf.permissions == Permissions(all="read")
+    a, b, c, d = wf.jobs
+    assert a.permissions is not None
+    assert a.permissions.level("id-token") == "write"
+    assert b.permissions is not None
+    assert b.permissions.level("contents") == "none"
+    assert c.permissions is not None
+    assert (c.permissions.level("id-token"), c.permissions.level("contents")) == ("write", "read")
+    assert c.permissions.level("actions") == "none"
+    assert d.permissions is None
+
+
+def test_repository_default_token() -> None:
+    write = Permissions.default("write")
+    assert (write.level("contents"), write.level("actions"), write.level("id-token")) == ("write", "write", "none")
+    read = Permissions.default("read")
+    assert (read.level("contents"), read.level("actions"), read.level("id-token")) == ("read", "none", "none")
+
+
+def test_job_shapes(tmp_path: Path) -> None:
+    text = """
+env:
+  TOP: ${{ secrets.TOP_LEVEL }}
+jobs:
+  deploy:
+    environment: {name: prod, url: "https://example.invalid"}
+    container: node:20
+    services:
+      db: {image: "postgres@sha256:abc"}
+      other: {ports: ["80"]}
+    steps:
+      - uses: docker://alpine:3
+      - run: echo ${{ secrets.A }} ${{ secrets [ "B" ] }} ${{ github.token }} secrets.NOT_AN_EXPRESSION
+        with: {flag: true, n: 3, none: null}
+  call:
+    uses: o/r/.github/workflows/w.yml@v1
+    secrets: inherit
+  named:
+    environment: staging
+    secrets:
+      token: ${{ secrets.C || secrets.D }}
+"""
+    wf = parse_workflow(F, _parse(tmp_path, text))
+    deploy, call, named = wf.jobs
+    assert wf.secret_refs == frozenset({"TOP_LEVEL"})
+    assert (deploy.environment, deploy.container, deploy.services) == (
+        "prod",
+        "node:20",
+        (("db", "postgres@sha256:abc"),),
+    )
+    assert deploy.secret_refs == frozenset({"A", "B"})
+    assert deploy.steps[0].uses == "docker://alpine:3"
+    assert deploy.steps[1].with_ == {"flag": "true", "n": "3", "none": ""}
+    assert (call.uses, call.secrets_inherit, call.steps) == ("o/r/.github/workflows/w.yml@v1", True, ())
+    assert (named.environment, named.secret_refs, named.secrets_inherit) == ("staging", frozenset({"C", "D"}), False)
+
+
+def test_secret_refs_walks_nested_values() -> None:
+    value = {"a": ["${{ secrets.X }}", {"b": "${{ format('{0}', secrets['Y-1']) }}"}], "c": 3}
+    assert sorted(secret_refs(value)) == ["X", "Y-1"]
+
+
+def test_job_lines() -> None:
+    text = (
+        "name: x\n"
+        "jobs:  # comment\n"
+        "  # a comment\n"
+        "  build:\n"
+        "    steps:\n"
+        "      - run: echo\n"
+        '  "quoted-job":\n'
+        "    runs-on: x\n"
+        "other:\n"
+        "  notajob:\n"
+    )
+    assert job_lines(text) == {"build": 4, "quoted-job": 7}
+
+
+def test_step_label() -> None:
+    wf = parse_workflow(F, {"jobs": {"a": {"steps": [{"run": "x"}, {"id": "s", "run": "y"}]}}})
+    assert [s.label for s in wf.jobs[0].steps] == ["step 1", "s"]
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        ({"jobs": {"a": {"environment": ["x"]}}}, "jobs.a.environment: expected a string, got a list"),
+        ({"jobs": {"a": {"steps": [{"with": "x"}]}}}, "jobs.a.steps[0].with: expected a mapping, got a scalar (str)"),
+        ({"jobs": {"a": "not a job"}}, "jobs.a: expected a mapping, got a scalar (str)"),
+        ({"permissions": "admin-all", "jobs": {}}, "permissions: unknown permissions shorthand 'admin-all'"),
+    ],
+)
+def test_errors_name_the_key(data: object, problem: str) -> None:
+    with pytest.raises(BundleError) as info:
+        parse_workflow(F, data)
+    assert str(info.value) == f"{F}: {problem}"
+
+
+def test_action_table_helpers() -> None:
+    assert action_name("PyPA/gh-action-pypi-publish/sub@v1") == "pypa/gh-action-pypi-publish"
+    assert registry_host("https://test.pypi.org/legacy/") == "test.pypi.org"
+    assert registry_host("ghcr.io") == "ghcr.io"
