@@ -198,8 +198,14 @@ class JobBuilder:
                 given = sorted({*secret_refs(step.with_), *secret_refs(step.env)})
                 conditions = tuple(("receives_secret", n) for n in given)
                 self.inv.add_edge(
-                    Edge(src=self.id, dst=tp, kind=EdgeKind.RUNS_CODE_OF, via=step.label,
-                         conditions=conditions, evidence=self.evidence)
+                    Edge(
+                        src=self.id,
+                        dst=tp,
+                        kind=EdgeKind.RUNS_CODE_OF,
+                        via=step.label,
+                        conditions=conditions,
+                        evidence=self.evidence,
+                    )
                 )
         if job.container and (tp := self._image_node(job.container)):
             self._edge(tp, EdgeKind.RUNS_CODE_OF, "container")
