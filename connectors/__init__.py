@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors import github, pypi
+from connectors import azure, github, pypi
 from scanner.plugins import ConnectorSpec
 
 CONNECTORS: dict[str, ConnectorSpec[Any]] = {
+    "azure": azure.SPEC,
     "github": github.SPEC,
     "pypi": pypi.SPEC,
 }
