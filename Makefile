@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 OUT    ?= regwarden-report
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev demo test unit lint fmt lock bench clean
+.PHONY: help install install-dev demo test unit lint fmt lock bench clean browsers
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -38,7 +38,10 @@ lint: $(VENV)/.dev  ## ruff, ruff format --check, mypy strict, import-linter
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-unit: $(VENV)/.dev  ## the test suite alone
+browsers:  ## install Debian's chromium for the browser tests when missing (apt-get; tests skip loudly without it)
+	-@bash .ci/setup-chromium.sh
+
+unit: $(VENV)/.dev browsers  ## the test suite alone
 	$(BIN)/pytest -n 2 -q
 
 test: lint unit  ## lint, then the whole test suite

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors import azure, github, pypi
+from connectors import aws, azure, dockerhub, gcp, github, jfrog, npm, pypi
 from scanner.plugins import ConnectorSpec
 
 CONNECTORS: dict[str, ConnectorSpec[Any]] = {
+    "aws": aws.SPEC,
     "azure": azure.SPEC,
+    "dockerhub": dockerhub.SPEC,
+    "gcp": gcp.SPEC,
     "github": github.SPEC,
+    "jfrog": jfrog.SPEC,
+    "npm": npm.SPEC,
     "pypi": pypi.SPEC,
 }

@@ -1,52 +1,92 @@
-"""``report.html``: one self-contained page for auditors (inline CSS, no script, nothing fetched).
+"""``report.html``: one self-contained page for auditors — inline CSS and JavaScript, nothing fetched.
 
-Names in a scanned estate are attacker-controlled, so the page is rendered by jinja2 with
-autoescaping on and ``StrictUndefined``; data only ever reaches the template as plain values, never
-as markup built here. The view model is the JSON document (:func:`reports.json.build_document`), so
-both formats show the same findings in the same order.
+The page carries the canonical document (:func:`reports.json.build_document`) once, as JSON in a
+``<script type="application/json">`` block (jinja2 ``|tojson``, which escapes ``<``, ``>``, ``&``
+and ``'``), and a small plain-JavaScript viewer renders findings, blast radius, "who can publish"
+and drift from it on demand, with DOM APIs and ``textContent`` only — names in a scanned estate are
+attacker-controlled and never become markup. The executive summary and the controls matrix are
+also rendered server-side (autoescaped) so the page reads and prints without script.
+
+A strict Content-Security-Policy meta tag allows exactly the inline script and style shipped here,
+by their SHA-256 hashes computed at render time; nothing may be loaded from anywhere.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from reports._atomic import write_atomic
-from reports.json import FindingOut, IdentityOut, Report, build_document
+from reports._common import optional_section, owners
+from reports.json import Report, build_document
 from scanner.findings import Severity, Status
+from scanner.model import ACTIONS
 from scanner.result import ScanResult
+from scanner.rules.controls import OWASP_NHI
 
-#: How many identities the blast-radius section lists, and how many resources per identity.
-MAX_IDENTITIES = 200
-MAX_RESOURCES_PER_IDENTITY = 50
+SEVERITIES = tuple(sorted(Severity, key=lambda s: -s.rank))
 
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+def _asset(name: str) -> str:
+    text = files("reports").joinpath("templates", name).read_text(encoding="utf-8")
+    # The assets are inlined verbatim; they must never be able to close their own element.
+    if "</script" in text.lower() or "</style" in text.lower():
+        raise ValueError(f"reports/templates/{name} must not contain a closing script or style tag")
+    return text
+
+
+@cache
+def script() -> str:
+    """The viewer's JavaScript, exactly as inlined (its hash is in the CSP)."""
+    return _asset("report.js")
+
+
+@cache
+def stylesheet() -> str:
+    """The page's CSS, exactly as inlined (its hash is in the CSP)."""
+    return _asset("report.css")
+
+
+def csp_hash(text: str) -> str:
+    """A CSP source expression for an inline element whose content is ``text``."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def content_security_policy() -> str:
+    """No network, no plugins, no forms: only the shipped inline script and style run."""
+    return (
+        f"default-src 'none'; script-src {csp_hash(script())}; style-src {csp_hash(stylesheet())}; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
 
 
 @dataclass(frozen=True, slots=True)
-class SeverityGroup:
-    """The findings of one severity, in report order."""
+class ControlRow:
+    """A line of the controls matrix."""
 
-    severity: Severity
-    findings: tuple[FindingOut, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class IdentityView:
-    """An identity in the blast-radius section: its reach size and the resources shown."""
-
-    identity: IdentityOut
-    size: int
-    hidden: int  # resources not listed (over MAX_RESOURCES_PER_IDENTITY)
+    id: str
+    title: str
+    state: str  # pass | fail | not-assessed
+    open: int
+    suppressed: int
+    owasp: tuple[tuple[str, str], ...]
+    nist: tuple[str, ...]
 
 
 @cache
 def _environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("reports", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True, default=True),
         undefined=StrictUndefined,
@@ -54,42 +94,154 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    # Compact and in model order: the data block is most of the page.
+    env.policies["json.dumps_kwargs"] = {"sort_keys": False, "separators": (",", ":"), "ensure_ascii": False}
+    return env
 
 
-def _groups(doc: Report) -> list[SeverityGroup]:
-    order = sorted(Severity, key=lambda s: -s.rank)
-    return [SeverityGroup(s, fs) for s in order if (fs := tuple(f for f in doc.findings if f.severity is s))]
+def _controls(doc: Report) -> list[ControlRow]:
+    open_ = Counter(f.rule for f in doc.findings if f.status is Status.OPEN)
+    supp = Counter(f.rule for f in doc.findings if f.status is Status.SUPPRESSED)
+    rows = []
+    for c in doc.controls:
+        state = "not-assessed" if not c.assessed else ("fail" if open_[c.id] else "pass")
+        rows.append(
+            ControlRow(
+                id=c.id,
+                title=c.title,
+                state=state,
+                open=open_[c.id],
+                suppressed=supp[c.id],
+                owasp=tuple((x, OWASP_NHI.get(x, "")) for x in c.owasp_nhi),
+                nist=c.nist_csf,
+            )
+        )
+    return rows
 
 
-def _top_identities(doc: Report) -> list[IdentityView]:
-    sized = [(sum(len(r.actions) for r in i.blast_radius), i) for i in doc.identities]
-    sized.sort(key=lambda x: (-x[0], x[1].id))
-    return [
-        IdentityView(i, size, max(0, len(i.blast_radius) - MAX_RESOURCES_PER_IDENTITY))
-        for size, i in sized[:MAX_IDENTITIES]
+class _Nodes:
+    """The node table of the packed document: every node the page mentions, once."""
+
+    def __init__(self, result: ScanResult, strings: _Strings) -> None:
+        self._inv = result.inventory
+        self._str = strings
+        self._index: dict[str, int] = {}
+        self.rows: list[list[Any]] = []
+
+    def __call__(self, nid: str) -> int:
+        i = self._index.get(nid)
+        if i is None:
+            node = self._inv.get(nid)  # type: ignore[arg-type]
+            i = self._index[nid] = len(self.rows)
+            kind, provider = (node.kind.value, node.provider) if node else ("", "")
+            self.rows.append([nid, node.name if node else nid, self._str(kind), self._str(provider)])
+        return i
+
+
+_BIT = {str(a): 1 << i for i, a in enumerate(ACTIONS)}
+
+
+def _actions(actions: Any) -> int:
+    """Action classes as a bit mask in the fixed order READ, PUBLISH, PROMOTE, DEPLOY, ADMIN."""
+    return sum(_BIT[str(a)] for a in actions)
+
+
+class _Strings:
+    """A table of repeated short strings (kinds, providers, subtypes), referred to by number."""
+
+    def __init__(self) -> None:
+        self._index: dict[str, int] = {}
+        self.rows: list[str] = []
+
+    def __call__(self, value: str) -> int:
+        i = self._index.get(value)
+        if i is None:
+            i = self._index[value] = len(self.rows)
+            self.rows.append(value)
+        return i
+
+
+def pack(doc: Report, result: ScanResult) -> dict[str, Any]:
+    """The canonical document in the page's compact form: node ids, names, kinds and providers
+    are stored once in a node table and referred to by number; what is the same for every finding
+    of a rule (titles, remediation, mappings) is stored once per rule. The viewer unpacks it back
+    into exactly the shape of report.json (a browser test checks that)."""
+    data = doc.model_dump(mode="json")
+    strings = _Strings()
+    node = _Nodes(result, strings)
+    rules: dict[str, list[Any]] = {}
+    findings = []
+    for f in data["findings"]:
+        rules.setdefault(
+            f["rule"], [f["rule_title"], f["control_title"], f["remediation"], f["owasp_nhi"], f["nist_csf"]]
+        )
+        path = [
+            [node(s["src"]), node(s["dst"]), strings(s["kind"]), _actions(s["actions"]), s["via"]] for s in f["path"]
+        ]
+        loc = [f["location"]["file"], f["location"]["line"]] if f["location"] else None
+        findings.append(
+            [f["id"], f["rule"], f["severity"], f["status"], node(f["subject"]["id"]), f["message"],
+             f["blast_radius"], path, loc, f["suppression"]]
+        )  # fmt: skip
+    identities = []
+    for i in data["identities"]:
+        flat: list[Any] = []
+        for r in i["blast_radius"]:
+            flat += [node(r["resource"]), _actions(r["actions"])]
+        identities.append([node(i["id"]), strings(i["subtype"]), flat])
+    resources = [
+        [node(r["id"]), {a: [node(x) for x in ids] for a, ids in r["who_can"].items()}] for r in data["resources"]
     ]
+    meta = {k: v for k, v in data.items() if k not in ("findings", "identities", "resources")}
+    return {"format": "regwarden-html-1", "meta": meta, "actions": [str(a) for a in ACTIONS],
+            "strings": strings.rows, "nodes": node.rows, "rules": rules,
+            "findings": findings, "identities": identities, "resources": resources}  # fmt: skip
+
+
+def payload(result: ScanResult, doc: Report | None = None) -> dict[str, Any]:
+    """Everything the viewer reads: the packed canonical document plus owners and the optional
+    history/drift sections (None until the scanner provides them; see docs/report.md)."""
+    doc = doc or build_document(result)
+    own = owners(result)
+    shown = {f.subject.id for f in doc.findings} | {i.id for i in doc.identities}
+    for r in doc.resources:
+        for ids in r.who_can.values():
+            shown.update(ids)
+    return {
+        **pack(doc, result),
+        "owners": {k: list(v) for k, v in sorted(own.items()) if k in shown},
+        "owasp_nhi": OWASP_NHI,
+        "history": optional_section(result, "history"),
+        "drift": {
+            "scan": optional_section(result, "scan_drift") or optional_section(result, "drift"),
+            "iac": optional_section(result, "iac_drift") or optional_section(result, "iac"),
+        },
+    }
 
 
 def render_text(result: ScanResult) -> str:
     """The whole page as a string."""
     doc = build_document(result)
-    names = {n.id: n.name for n in result.inventory.nodes()}
+    data = payload(result, doc)
+    sev = doc.summary.findings_by_severity
+    open_by_sev = Counter(f.severity for f in doc.findings if f.status is Status.OPEN)
     template = _environment().get_template("report.html.j2")
     return template.render(
         doc=doc,
-        csp=CSP,
+        data=data,
+        csp=content_security_policy(),
+        style=Markup(stylesheet()),  # noqa: S704 - our own static asset, checked by _asset
+        script=Markup(script()),  # noqa: S704 - our own static asset, checked by _asset
         generated_at=doc.generated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-        names=names,
-        groups=_groups(doc),
-        severities=sorted(Severity, key=lambda s: -s.rank),
+        severities=SEVERITIES,
+        by_severity=sev,
+        open_by_severity={s: open_by_sev[s] for s in SEVERITIES},
         suppressed=doc.summary.findings_by_status[Status.SUPPRESSED],
-        identities=_top_identities(doc),
-        identities_hidden=max(0, len(doc.identities) - MAX_IDENTITIES),
-        max_resources=MAX_RESOURCES_PER_IDENTITY,
+        controls=_controls(doc),
+        has_history=data["history"] is not None,
     )
 
 
 def render(result: ScanResult, out_dir: Path) -> None:
     """Write ``report.html`` into ``out_dir`` atomically."""
-    text = render_text(result)
-    write_atomic(out_dir / "report.html", text)
+    write_atomic(out_dir / "report.html", render_text(result))

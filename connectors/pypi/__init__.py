@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from connectors.pypi.fetch import Settings, collect, scopes
 from connectors.pypi.load import load
 from connectors.pypi.raw import PypiRaw
 from connectors.pypi.transform import transform
-from scanner.plugins import ConnectorSpec
+from scanner.plugins import Collector, ConnectorSpec
 
-SPEC: ConnectorSpec[PypiRaw] = ConnectorSpec(name="pypi", title="PyPI", load=load, transform=transform)
+SPEC: ConnectorSpec[PypiRaw] = ConnectorSpec(
+    name="pypi",
+    title="PyPI",
+    load=load,
+    transform=transform,
+    collector=Collector(settings=Settings, scopes=scopes, collect=collect),
+)
 
 __all__ = ["SPEC"]

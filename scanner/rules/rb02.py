@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scanner.findings import Finding, Severity
+from scanner.findings import Finding, PathStep, Severity
 from scanner.model import Action, EdgeKind, Lifetime, NodeId, NodeKind
 from scanner.rules.base import Rule, RuleContext
 
@@ -32,6 +32,10 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
             if attested is not False:
                 continue  # attested, or not assessed
             publisher = node.attrs.get("trusted_publisher")
+            earlier = node.attrs.get("trusted_publishers")
+            if not publisher and isinstance(earlier, tuple) and earlier:
+                # A Trusted Publisher attested earlier releases but not the latest (Ultralytics pattern).
+                publisher = ", ".join(earlier)
             tokens = _static_publishers(ctx, node.id)
             path = ctx.reach.explain(tokens[0], node.id, Action.PUBLISH) if tokens else None
             if publisher:
@@ -59,7 +63,16 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
                 f"Mirror {node.name!r} of a public registry is consumed by {names} with no signature, "
                 "attestation or freshness check."
             )
-            yield ctx.finding(RULE, node, message, ctx.reach.explain(node.id, consumers[0]), severity=Severity.HIGH)
+            path = ctx.reach.explain(node.id, consumers[0])
+            if path is None:
+                # explain() walks from controllers; a mirror is written by its upstream, so show the
+                # edge by which what it pulls flows on to its first consumer.
+                edge = next(
+                    (e for e in ctx.graph.in_edges(node.id, EdgeKind.CONSUMES) if e.src == consumers[0]),
+                    None,
+                ) or next(e for e in ctx.graph.out_edges(node.id, EdgeKind.TRIGGERS) if e.dst == consumers[0])
+                path = [PathStep(node.id, consumers[0], edge.kind, frozenset({Action.PUBLISH}), edge.via)]
+            yield ctx.finding(RULE, node, message, path, severity=Severity.HIGH)
 
 
 RULE = Rule(

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import os
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
-from reports import FORMATS
 from reports import json as report_json
 from scanner.findings import Severity
 from scanner.result import ScanResult
@@ -209,11 +208,3 @@ def test_failed_write_cleans_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(OSError, match="No space"):
         report_json.render(estate.build(), out)
     assert list(out.iterdir()) == []
-
-
-def test_formats_table(tmp_path: Path) -> None:
-    assert {k: v.filename for k, v in FORMATS.items()} == {"json": "report.json", "html": "report.html"}
-    for name, spec in FORMATS.items():
-        assert spec.name == name
-        spec.render(estate.build(generated_at=datetime(2026, 1, 1, tzinfo=UTC)), tmp_path)
-        assert (tmp_path / spec.filename).stat().st_size > 0

@@ -1,0 +1,508 @@
+"""AWS records -> Inventory. Pure: no I/O.
+
+IAM users and roles are identities; access keys and OIDC trusts are credentials. Identity policies
+(inline, attached managed, group, bounded by a permissions boundary), resource policies (ECR,
+CodeArtifact, Secrets Manager) and trust policies are evaluated by :mod:`connectors.aws.policy`
+into ``grants`` (with action classes), ``can_read_secret`` and ``can_assume`` edges. Anyone who can
+change IAM permissions (``iam:Put*Policy``, ``iam:Attach*Policy`` …, or ``iam:PassRole`` /
+``iam:CreateAccessKey`` on every resource) controls the whole account: they ``can_assume`` one
+"account control" node per account, which holds ADMIN over everything the account contains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from connectors.aws import raw
+from connectors.aws.actions import ASSUME, ESCALATION, READ_SECRET, TAKEOVER_ROLE, TAKEOVER_USER
+from connectors.aws.load import name_part
+from connectors.aws.oidc import add_oidc_trust
+from connectors.aws.policy import (
+    RESTRICTING_KEYS,
+    Effective,
+    Statement,
+    Target,
+    TargetIndex,
+    bits,
+    classes,
+    compile_document,
+    evaluate,
+    intersect,
+    service_mask,
+)
+from connectors.aws.resources import PROVIDER, RegionBuilder, RegionResult, role_node
+from scanner.model import (
+    WRITE_ACTIONS,
+    Action,
+    AttrValue,
+    CoverageGap,
+    CredentialInfo,
+    Edge,
+    EdgeKind,
+    Evidence,
+    Inventory,
+    Lifetime,
+    Node,
+    NodeId,
+    NodeKind,
+    node_id,
+)
+
+_ASSUME = bits([ASSUME])
+_TAKE_ROLE = bits(TAKEOVER_ROLE)
+_TAKE_USER = bits(TAKEOVER_USER)
+_ESCALATE = bits(ESCALATION)
+_READ_SECRET = bits(READ_SECRET)
+_IAM_SERVICES = frozenset({"iam-role", "iam-user"})
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """An AWS timestamp (ISO-8601, or the credential report's forms); None for N/A and the like."""
+    if not value or value in ("N/A", "no_information", "not_supported"):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+@dataclass
+class _Principal:
+    node: NodeId
+    account: str
+    statements: tuple[Statement, ...]
+    boundary: tuple[Statement, ...] | None
+
+
+class _Builder:
+    def __init__(self, raw_: raw.AwsRaw) -> None:
+        self.raw = raw_
+        self.inv = Inventory()
+        self.targets: list[Target] = []
+        self.resource_policies: list[tuple[NodeId, tuple[Statement, ...], str]] = []
+        self.readable: dict[NodeId, list[NodeId]] = {}
+        self.principals: list[_Principal] = []
+        self.arn_nodes: dict[str, NodeId] = {}
+        self.trusts_account: dict[str, list[int]] = {}  # account id -> role targets whose trust names its root
+        self.exposures: dict[NodeId, set[str]] = {}
+        self.admin_nodes: set[str] = set()
+        self.collected = {a.account_id for a in raw_.accounts}
+
+    # --- IAM ---------------------------------------------------------------------------------------
+
+    def iam(self, acct: raw.Account) -> None:
+        auth = acct.auth
+        if auth is None:
+            self.inv.add_gap(
+                CoverageGap(
+                    PROVIDER,
+                    acct.account_id,
+                    f"{acct.folder}/iam-get-account-authorization-details.json",
+                    "IAM not collected",
+                )
+            )
+            return
+        ev = (Evidence(f"{acct.folder}/iam-get-account-authorization-details.json"),)
+        managed = {p.Arn: p for p in auth.Policies}
+        missing: set[str] = set()
+
+        def docs(attached: Iterable[raw.AttachedPolicy], inline: Iterable[raw.InlinePolicy]) -> list[Statement]:
+            out: list[Statement] = []
+            for a in attached:
+                pol = managed.get(a.PolicyArn)
+                doc = pol.default_document() if pol else None
+                if doc is None:
+                    missing.add(a.PolicyArn)
+                    continue
+                out.extend(compile_document(doc))
+            for i in inline:
+                out.extend(compile_document(i.PolicyDocument))
+            return out
+
+        def boundary(b: raw.Boundary | None) -> tuple[Statement, ...] | None:
+            if b is None:
+                return None
+            pol = managed.get(b.PermissionsBoundaryArn)
+            doc = pol.default_document() if pol else None
+            if doc is None:
+                missing.add(b.PermissionsBoundaryArn)
+                return None
+            return compile_document(doc)
+
+        groups = {g.GroupName: docs(g.AttachedManagedPolicies, g.GroupPolicyList) for g in auth.GroupDetailList}
+        report = {row["arn"]: row for row in acct.credential_report or ()}
+        for u in auth.UserDetailList:
+            nid = node_id(PROVIDER, "user", u.Arn)
+            row = report.get(u.Arn)
+            attrs: dict[str, AttrValue] = {
+                "account": acct.account_id,
+                "arn": u.Arn,
+                "created": u.CreateDate,
+                "groups": tuple(u.GroupList),
+            }
+            if row is not None:
+                attrs["interactive_login"] = row.get("password_enabled") == "true"
+                attrs["password_last_used"] = row.get("password_last_used") or None
+                attrs["mfa_active"] = row.get("mfa_active") == "true"
+            self.inv.add_node(
+                Node(nid, NodeKind.IDENTITY, u.UserName, PROVIDER, "aws:iam-user", acct.account_id, attrs, evidence=ev)
+            )
+            self.arn_nodes[u.Arn] = nid
+            stmts = docs(u.AttachedManagedPolicies, u.UserPolicyList)
+            for g in u.GroupList:
+                stmts.extend(groups.get(g, ()))
+            self.principals.append(_Principal(nid, acct.account_id, tuple(stmts), boundary(u.PermissionsBoundary)))
+            self.targets.append(Target(nid, acct.account_id, "iam-user", (u.Arn,)))
+            self._keys(acct, u, row)
+        for r in auth.RoleDetailList:
+            nid = role_node(r.Arn)
+            last = r.RoleLastUsed.LastUsedDate if r.RoleLastUsed else None
+            attrs = {"account": acct.account_id, "arn": r.Arn, "created": r.CreateDate, "last_used": last}
+            self.inv.add_node(
+                Node(nid, NodeKind.IDENTITY, r.RoleName, PROVIDER, "aws:iam-role", acct.account_id, attrs, evidence=ev)
+            )
+            self.arn_nodes[r.Arn] = nid
+            self.principals.append(
+                _Principal(
+                    nid,
+                    acct.account_id,
+                    tuple(docs(r.AttachedManagedPolicies, r.RolePolicyList)),
+                    boundary(r.PermissionsBoundary),
+                )
+            )
+            self.targets.append(Target(nid, acct.account_id, "iam-role", (r.Arn,)))
+        for arn in sorted(missing):
+            self.inv.add_gap(
+                CoverageGap(PROVIDER, acct.account_id, arn, "policy attached but its document is not in the export")
+            )
+
+    def _keys(self, acct: raw.Account, u: raw.UserDetail, row: dict[str, str] | None) -> None:
+        listed = acct.access_keys.get(u.UserName)
+        user = node_id(PROVIDER, "user", u.Arn)
+        if listed is not None:
+            for k in listed.AccessKeyMetadata:
+                lu = acct.key_last_used.get(k.AccessKeyId)
+                last = parse_date(lu.AccessKeyLastUsed.LastUsedDate) if lu else None
+                rel = f"{acct.folder}/iam-list-access-keys/{name_part(u.UserName)}.json"
+                self._key(
+                    acct.account_id,
+                    user,
+                    u.UserName,
+                    k.AccessKeyId,
+                    k.Status == "Active",
+                    parse_date(k.CreateDate),
+                    last,
+                    (lu is not None and last is None),
+                    rel,
+                )
+            return
+        for slot in ("1", "2"):
+            if row is None or row.get(f"access_key_{slot}_active") not in ("true", "false"):
+                continue
+            created = parse_date(row.get(f"access_key_{slot}_last_rotated"))
+            if created is None:
+                continue
+            last = parse_date(row.get(f"access_key_{slot}_last_used_date"))
+            self._key(
+                acct.account_id,
+                user,
+                u.UserName,
+                f"{u.Arn}#key{slot}",
+                row[f"access_key_{slot}_active"] == "true",
+                created,
+                last,
+                last is None,
+                f"{acct.folder}/iam-get-credential-report.csv",
+            )
+
+    def _key(
+        self,
+        account: str,
+        user: NodeId,
+        user_name: str,
+        key_id: str,
+        active: bool,
+        created: datetime | None,
+        last: datetime | None,
+        never: bool,
+        rel: str,
+    ) -> None:
+        kid = node_id(PROVIDER, "access-key", key_id)
+        self.inv.add_node(
+            Node(
+                kid,
+                NodeKind.CREDENTIAL,
+                f"{user_name} access key {key_id.rsplit('#', 1)[-1]}",
+                PROVIDER,
+                "aws:access-key",
+                account,
+                {"active": active, "never_used": never, "user": user_name},
+                credential=CredentialInfo(Lifetime.STATIC, created=created, last_used=last),
+                evidence=(Evidence(rel),),
+            )
+        )
+        self.inv.add_edge(Edge(kid, user, EdgeKind.AUTHENTICATES_AS, via="access key", evidence=(Evidence(rel),)))
+
+    # --- trust policies ----------------------------------------------------------------------------
+
+    def trust(self, acct: raw.Account, index: TargetIndex, role_targets: dict[str, int]) -> None:
+        if acct.auth is None:
+            return
+        for r in acct.auth.RoleDetailList:
+            role = role_node(r.Arn)
+            ev = (Evidence(f"{acct.folder}/iam-get-account-authorization-details.json"),)
+            for n, s in enumerate(compile_document(r.AssumeRolePolicyDocument)):
+                if (
+                    not s.allow
+                    or not s.raw_actions
+                    or not any(
+                        a.casefold().startswith("sts:assumerole") or a == "*" or a.casefold() == "sts:*"
+                        for a in s.raw_actions
+                    )
+                ):
+                    continue
+                conds = tuple((f"{op}:{key}", ",".join(vals)) for op, key, vals in s.conditions)
+                for typ, value in s.principals:
+                    if typ == "*":
+                        if not self._restricted(s):
+                            self.inv.add_edge(
+                                Edge(
+                                    self._public(),
+                                    role,
+                                    EdgeKind.CAN_ASSUME,
+                                    via="trust policy Principal *",
+                                    conditions=conds,
+                                    evidence=ev,
+                                )
+                            )
+                    elif typ == "AWS":
+                        account = _account_of(value)
+                        if value == account or value.endswith(":root"):
+                            if account in self.collected:
+                                self.trusts_account.setdefault(account, []).append(role_targets[r.Arn])
+                            else:
+                                self.inv.add_edge(
+                                    Edge(
+                                        self._external(account),
+                                        role,
+                                        EdgeKind.CAN_ASSUME,
+                                        via="trust policy",
+                                        conditions=conds,
+                                        evidence=ev,
+                                    )
+                                )
+                        else:
+                            src = self.arn_nodes.get(value) or self._external(value)
+                            self.inv.add_edge(
+                                Edge(src, role, EdgeKind.CAN_ASSUME, via="trust policy", conditions=conds, evidence=ev)
+                            )
+                    elif typ == "Federated" and ":oidc-provider/" in value:
+                        add_oidc_trust(self.inv, acct, r, n, s, value, ev)
+
+    def _restricted(self, s: Statement) -> bool:
+        return any(key.casefold() in RESTRICTING_KEYS for _, key, _ in s.conditions)
+
+    def _public(self) -> NodeId:
+        nid = node_id(PROVIDER, "principal", "*")
+        self.inv.add_node(
+            Node(nid, NodeKind.IDENTITY, 'any AWS principal (Principal "*")', PROVIDER, "aws:public-principal")
+        )
+        return nid
+
+    def _external(self, value: str) -> NodeId:
+        nid = node_id(PROVIDER, "external-principal", value)
+        self.inv.add_node(
+            Node(
+                nid,
+                NodeKind.IDENTITY,
+                value,
+                PROVIDER,
+                "aws:external-principal",
+                _account_of(value),
+                {"external": True},
+            )
+        )
+        return nid
+
+    def _admin(self, account: str) -> NodeId:
+        nid = node_id(PROVIDER, "account-control", account)
+        if account not in self.admin_nodes:
+            self.admin_nodes.add(account)
+            self.inv.add_node(
+                Node(
+                    nid,
+                    NodeKind.IDENTITY,
+                    f"full control of account {account}",
+                    PROVIDER,
+                    "aws:account-control",
+                    account,
+                )
+            )
+            for t in self.targets:
+                if t.account != account:
+                    continue
+                if t.service == "iam-role":
+                    self.inv.add_edge(Edge(nid, t.node, EdgeKind.CAN_ASSUME, via="iam:PassRole/UpdateAssumeRolePolicy"))
+                elif t.service == "secretsmanager":
+                    self.inv.add_edge(Edge(nid, t.node, EdgeKind.CAN_READ_SECRET, via="account control"))
+                elif t.service != "iam-user":
+                    self.inv.add_edge(
+                        Edge(nid, t.node, EdgeKind.GRANTS, frozenset({Action.ADMIN}), via="account control")
+                    )
+        return nid
+
+    # --- identity policies -------------------------------------------------------------------------
+
+    def grants(self, index: TargetIndex) -> None:
+        own: dict[str, list[int]] = {}
+        for i, tgt in enumerate(self.targets):
+            if tgt.service not in _IAM_SERVICES:
+                own.setdefault(tgt.account, []).append(i)
+        for p in self.principals:
+            eff: Effective = evaluate(p.statements, index)
+            if p.boundary is not None:
+                eff = intersect(eff, evaluate(p.boundary, index))
+            if not eff.anywhere:
+                continue
+            if eff.anywhere & _ESCALATE or eff.everywhere & (_TAKE_ROLE | _TAKE_USER):
+                self.inv.add_edge(
+                    Edge(
+                        p.node,
+                        self._admin(p.account),
+                        EdgeKind.CAN_ASSUME,
+                        via="iam permission management (privilege escalation)",
+                    )
+                )
+            for t in own.get(p.account, ()):
+                self._grant(p.node, t, eff.on(t))
+            for t in self.trusts_account.get(p.account, ()):
+                if eff.on(t) & _ASSUME and self.targets[t].node != p.node:
+                    self.inv.add_edge(
+                        Edge(
+                            p.node,
+                            self.targets[t].node,
+                            EdgeKind.CAN_ASSUME,
+                            via="sts:AssumeRole (trust delegates to the account)",
+                        )
+                    )
+            for t, m in eff.per_target.items():
+                tg = self.targets[t]
+                if tg.account != p.account or tg.node == p.node:
+                    continue
+                if (tg.service == "iam-role" and m & _TAKE_ROLE) or (tg.service == "iam-user" and m & _TAKE_USER):
+                    self.inv.add_edge(
+                        Edge(p.node, tg.node, EdgeKind.CAN_ASSUME, via="iam credential or trust takeover")
+                    )
+
+    def _grant(self, src: NodeId, t: int, mask: int, via: str = "identity policy") -> frozenset[Action]:
+        tg = self.targets[t]
+        m = mask & service_mask(tg.service)
+        if not m:
+            return frozenset()
+        if tg.service == "secretsmanager":
+            if m & _READ_SECRET:
+                self.inv.add_edge(Edge(src, tg.node, EdgeKind.CAN_READ_SECRET, via=via))
+            return frozenset({Action.READ}) if m & _READ_SECRET else frozenset()
+        acts = classes(m)
+        if acts:
+            self.inv.add_edge(Edge(src, tg.node, EdgeKind.GRANTS, acts, via=via))
+            if Action.READ in acts or Action.ADMIN in acts:
+                for sid in self.readable.get(tg.node, ()):
+                    self.inv.add_edge(Edge(src, sid, EdgeKind.CAN_READ_SECRET, via="codebuild:BatchGetProjects"))
+        return acts
+
+    # --- resource policies -------------------------------------------------------------------------
+
+    def resource_grants(self) -> None:
+        pos = {t.node: i for i, t in enumerate(self.targets)}
+        for node, stmts, rel in self.resource_policies:
+            t = pos[node]
+            tg = self.targets[t]
+            for s in stmts:
+                if not s.allow or s.not_principal:
+                    continue
+                if s.resources is not None and s.resources != ("*",):
+                    index = TargetIndex([tg])
+                    if index.match(s.resources, s.not_resource) == frozenset():
+                        continue
+                for typ, value in s.principals:
+                    if typ == "*":
+                        if self._restricted(s):
+                            continue
+                        acts = self._grant(self._public(), t, s.actions, via=f"resource policy {rel}")
+                        if acts:
+                            self.exposures.setdefault(node, set()).add("public-principal")
+                    elif typ == "AWS":
+                        account = _account_of(value)
+                        if value in (account, f"arn:aws:iam::{account}:root") and account == tg.account:
+                            continue  # delegates to the account's own IAM policies
+                        src = self.arn_nodes.get(value) or self._external(value)
+                        acts = self._grant(src, t, s.actions, via=f"resource policy {rel}")
+                        if account != tg.account and acts & WRITE_ACTIONS:
+                            self.exposures.setdefault(node, set()).add("cross-account-write")
+
+    def finish(self) -> None:
+        for node, found in self.exposures.items():
+            old = self.inv.node(node)
+            self.inv.add_node(
+                Node(
+                    old.id,
+                    old.kind,
+                    old.name,
+                    old.provider,
+                    old.subtype,
+                    old.scope,
+                    {"exposures": tuple(sorted(found))},
+                )
+            )
+
+
+def _account_of(value: str) -> str:
+    if value.isdigit():
+        return value
+    parts = value.split(":")
+    return parts[4] if len(parts) > 4 else ""
+
+
+def transform(raw_: raw.AwsRaw) -> Inventory:
+    """Build the AWS inventory: identities, credentials, registries, pipelines and the edges policies imply."""
+    b = _Builder(raw_)
+    results: list[RegionResult] = []
+    for acct in raw_.accounts:
+        b.iam(acct)
+        for region in acct.regions:
+            results.append(RegionBuilder(b.inv, acct.account_id, region).build())
+    for res in results:
+        b.targets.extend(res.targets)
+        b.resource_policies.extend(res.resource_policies)
+        b.readable.update(res.readable)
+    index = TargetIndex(b.targets)
+    role_targets = {t.arns[0]: i for i, t in enumerate(b.targets) if t.service == "iam-role"}
+    for acct in raw_.accounts:
+        b.trust(acct, index, role_targets)
+    b.grants(index)
+    b.resource_grants()
+    b.finish()
+    _drop_dangling(b.inv)
+    return b.inv
+
+
+def _drop_dangling(inv: Inventory) -> None:
+    """Service roles named by builds/pipelines whose IAM was not collected become placeholder nodes."""
+    for e in inv.dangling():
+        for end in (e.src, e.dst):
+            if end not in inv:
+                arn = end.split(":", 2)[2]
+                inv.add_node(
+                    Node(
+                        end,
+                        NodeKind.IDENTITY,
+                        arn.rsplit("/", 1)[-1],
+                        PROVIDER,
+                        "aws:iam-role",
+                        _account_of(arn),
+                        {"arn": arn},
+                    )
+                )

@@ -1,0 +1,19 @@
+"""Docker Hub: personal and organisation access tokens, repositories, teams and their permissions."""
+
+from __future__ import annotations
+
+from connectors.dockerhub.fetch import Settings, collect, scopes
+from connectors.dockerhub.load import load
+from connectors.dockerhub.raw import DockerHubRaw
+from connectors.dockerhub.transform import transform
+from scanner.plugins import Collector, ConnectorSpec
+
+SPEC: ConnectorSpec[DockerHubRaw] = ConnectorSpec(
+    name="dockerhub",
+    title="Docker Hub",
+    load=load,
+    transform=transform,
+    collector=Collector(settings=Settings, scopes=scopes, collect=collect),
+)
+
+__all__ = ["SPEC"]

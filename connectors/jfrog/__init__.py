@@ -1,0 +1,19 @@
+"""JFrog Artifactory: access tokens, repositories (local, remote mirrors, virtual), permission targets."""
+
+from __future__ import annotations
+
+from connectors.jfrog.fetch import Settings, collect, scopes
+from connectors.jfrog.load import load
+from connectors.jfrog.raw import JfrogRaw
+from connectors.jfrog.transform import transform
+from scanner.plugins import Collector, ConnectorSpec
+
+SPEC: ConnectorSpec[JfrogRaw] = ConnectorSpec(
+    name="jfrog",
+    title="JFrog Artifactory",
+    load=load,
+    transform=transform,
+    collector=Collector(settings=Settings, scopes=scopes, collect=collect),
+)
+
+__all__ = ["SPEC"]

@@ -1,0 +1,19 @@
+"""npm: the account's tokens, packages of the account and its organisations, maintainers and provenance."""
+
+from __future__ import annotations
+
+from connectors.npm.fetch import Settings, collect, scopes
+from connectors.npm.load import load
+from connectors.npm.raw import NpmRaw
+from connectors.npm.transform import transform
+from scanner.plugins import Collector, ConnectorSpec
+
+SPEC: ConnectorSpec[NpmRaw] = ConnectorSpec(
+    name="npm",
+    title="npm",
+    load=load,
+    transform=transform,
+    collector=Collector(settings=Settings, scopes=scopes, collect=collect),
+)
+
+__all__ = ["SPEC"]

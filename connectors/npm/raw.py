@@ -1,0 +1,196 @@
+"""npm's native shapes, as pydantic models, and the typed records ``load`` hands to ``transform``.
+
+Shapes checked against the npm CLI's own documentation and code (``npm token list --json`` prints the
+``objects`` of ``GET /-/npm/v1/tokens``, paged by ``urls.next``: ``key`` (the sha512 of the token, used as
+its id), ``token`` (a truncated preview, never stored), ``created``, ``updated``, ``readonly``,
+``automation``, ``cidr_whitelist``), the packument (``GET /<package>``: ``dist-tags``, ``versions[v].dist``
+with ``attestations.provenance.predicateType`` when published with provenance, ``maintainers``,
+``repository``), the access endpoints (``GET /-/user/<user>/package`` and ``GET /-/org/<org>/package``:
+``{"name": "read" | "write"}``; ``GET /-/org/<org>/user``: ``{"user": "owner" | "admin" | "developer"}``)
+and the attestations endpoint (``GET /-/npm/v1/attestations/<name>@<version>``: ``attestations[]`` with
+``predicateType``). Granular access tokens add optional fields named after ``npm token create``'s options
+(``name``, ``expires``, ``packages``, ``scopes``, ``orgs``, ``packages_and_scopes_permission``,
+``bypass_2fa``); they are optional here because the public documentation does not publish the list
+response for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_CONFIG = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+T = TypeVar("T")
+
+
+class NpmToken(BaseModel):
+    """One token of ``GET /-/npm/v1/tokens``."""
+
+    model_config = _CONFIG
+
+    key: str
+    created: str
+    updated: str | None = None
+    readonly: bool = False
+    automation: bool = False
+    cidr_whitelist: tuple[str, ...] | None = None
+    # granular access tokens
+    name: str | None = None
+    expires: str | None = None
+    packages: tuple[str, ...] | None = None
+    scopes: tuple[str, ...] | None = None
+    orgs: tuple[str, ...] | None = None
+    packages_and_scopes_permission: Literal["read-only", "read-write", "no-access"] | None = None
+    bypass_2fa: bool | None = None
+
+
+class TokenUrls(BaseModel):
+    """``urls``: the next page, when there is one."""
+
+    model_config = _CONFIG
+
+    next: str | None = None
+
+
+class TokenList(BaseModel):
+    """The token list, every page merged into one."""
+
+    model_config = _CONFIG
+
+    objects: tuple[NpmToken, ...]
+    total: int | None = None
+    urls: TokenUrls = TokenUrls()
+
+
+class Whoami(BaseModel):
+    """``GET /-/whoami``: the account the collecting token belongs to."""
+
+    model_config = _CONFIG
+
+    username: str
+
+
+#: ``GET /-/user/<user>/package`` and ``GET /-/org/<org>/package``.
+PackageAccess = dict[str, Literal["read", "write"]]
+#: ``GET /-/org/<org>/user``.
+OrgRoles = dict[str, Literal["owner", "admin", "developer"]]
+
+
+class Predicate(BaseModel):
+    """``dist.attestations.provenance``."""
+
+    model_config = _CONFIG
+
+    predicate_type: str = Field(alias="predicateType")
+
+
+class DistAttestations(BaseModel):
+    """``dist.attestations``: where the attestations are, and the provenance predicate if any."""
+
+    model_config = _CONFIG
+
+    url: str
+    provenance: Predicate | None = None
+
+
+class Dist(BaseModel):
+    """``versions[v].dist``."""
+
+    model_config = _CONFIG
+
+    tarball: str
+    attestations: DistAttestations | None = None
+
+
+class User(BaseModel):
+    """A maintainer or publisher (``name`` and, for some, ``email``)."""
+
+    model_config = _CONFIG
+
+    name: str
+    email: str | None = None
+
+
+class Version(BaseModel):
+    """One version of a packument."""
+
+    model_config = _CONFIG
+
+    name: str
+    version: str
+    dist: Dist
+    npm_user: User | None = Field(default=None, alias="_npmUser")
+
+
+class Repository(BaseModel):
+    """``repository`` in its object form."""
+
+    model_config = _CONFIG
+
+    url: str
+    type: str | None = None
+    directory: str | None = None
+
+
+class Packument(BaseModel):
+    """``GET /<package>``: the whole package document."""
+
+    model_config = _CONFIG
+
+    name: str
+    dist_tags: dict[str, str] = Field(default={}, alias="dist-tags")
+    versions: dict[str, Version] = {}
+    maintainers: tuple[User, ...] = ()
+    repository: Repository | str | None = None
+    time: dict[str, str] = {}
+
+
+class Attestation(BaseModel):
+    """One attestation of ``GET /-/npm/v1/attestations/<name>@<version>`` (its bundle is not read)."""
+
+    model_config = _CONFIG
+
+    predicate_type: str = Field(alias="predicateType")
+
+
+class Attestations(BaseModel):
+    """The attestations of one version."""
+
+    model_config = _CONFIG
+
+    attestations: tuple[Attestation, ...]
+
+
+# --- What load() returns ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded(Generic[T]):
+    """A validated file and its bundle path."""
+
+    path: str
+    data: T
+
+
+@dataclass(frozen=True, slots=True)
+class NpmPackage:
+    """A packument with the attestations of its latest version (``None``: not collected;
+    ``attestations_missing``: the registry answered 404, i.e. there are none)."""
+
+    packument: Loaded[Packument]
+    attestations: Loaded[Attestations] | None = None
+    attestations_missing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NpmRaw:
+    """The npm part of a bundle."""
+
+    whoami: Loaded[Whoami] | None = None
+    tokens: Loaded[TokenList] | None = None
+    user_packages: tuple[tuple[str, Loaded[PackageAccess]], ...] = ()
+    org_packages: tuple[tuple[str, Loaded[PackageAccess]], ...] = ()
+    org_users: tuple[tuple[str, Loaded[OrgRoles]], ...] = ()
+    packages: tuple[NpmPackage, ...] = ()

@@ -1,0 +1,121 @@
+"""Live collection from PyPI: each configured project's JSON API answer, its PEP 691 simple index and the
+PEP 740 provenance of the files of its newest releases — exactly the files ``connectors.pypi.load`` reads.
+
+PyPI has no API that lists a project's tokens or Trusted Publishers; the publishers are read from the
+provenance objects. Package roles come from the JSON API's ``ownership`` key (the XML-RPC
+``package_roles`` call is not used).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors._http import NotFoundError, RestClient
+from connectors.pypi.load import INTEGRITY, JSON_API, SIMPLE, normalize
+from scanner.bundle import BundleWriter
+from scanner.errors import AuthError, ConfigError, ConnectorError
+
+PROVIDER = "pypi"
+SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+
+
+class Settings(BaseModel):
+    """``[sources.pypi]``: the index and the projects to assess (PyPI needs no credential to read them)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    index_url: str = "https://pypi.org"
+    projects: list[str] = Field(min_length=1)
+    provenance_versions: int = Field(default=3, ge=1, le=50)  # newest releases whose provenance is fetched
+    max_retries: int = Field(default=4, ge=0, le=10)
+    max_wait: float = Field(default=60.0, ge=0)
+
+
+def clients(settings: Settings, transport: httpx.BaseTransport | None = None) -> tuple[RestClient, RestClient]:
+    """A client for the JSON and Integrity APIs, and one that asks the simple index for JSON."""
+
+    def make(accept: str) -> RestClient:
+        return RestClient(
+            provider=PROVIDER,
+            base_url=settings.index_url,
+            headers={"Accept": accept},
+            max_retries=settings.max_retries,
+            max_wait=settings.max_wait,
+            transport=transport,
+        )
+
+    return make("application/json"), make(SIMPLE_JSON)
+
+
+def scopes(settings: Settings) -> list[str]:
+    """One scope per project."""
+    return [f"project:{p}" for p in settings.projects]
+
+
+def _newest_versions(doc: dict[str, Any], n: int) -> set[str]:
+    first: dict[str, str] = {}
+    for version, files in (doc.get("releases") or {}).items():
+        times = [f.get("upload_time_iso_8601") or "" for f in files if isinstance(f, dict)]
+        if times:
+            first[version] = min(times)
+    newest = sorted(first, key=lambda v: (first[v], v), reverse=True)[:n]
+    latest = (doc.get("info") or {}).get("version")
+    return set(newest) | ({latest} if isinstance(latest, str) else set())
+
+
+def fetch_project(rc: RestClient, simple: RestClient, scope: str, project: str, n: int, writer: BundleWriter) -> None:
+    """The JSON API answer, the simple index and the provenance of the newest ``n`` releases' files."""
+    call = f"GET /pypi/{project}/json"
+    try:
+        doc = rc.get_json(f"/pypi/{quote(project, safe='')}/json")
+    except NotFoundError:
+        writer.record(PROVIDER, scope, call, "not_found")
+        return
+    if not isinstance(doc, dict) or not isinstance(doc.get("info"), dict):
+        raise ConnectorError(f"pypi {call}: no info object in the answer")
+    writer.put_json(f"{JSON_API}/{project}/json.json", doc)
+    writer.record(PROVIDER, scope, call)
+    norm = normalize(project)
+    call = f"GET /simple/{norm}/"
+    index = simple.get_json(f"/simple/{norm}/")
+    if not isinstance(index, dict) or not isinstance(index.get("files"), list):
+        raise ConnectorError(f"pypi {call}: no files list in the answer")
+    writer.put_json(f"{SIMPLE}/{norm}/index.json", index)
+    writer.record(PROVIDER, scope, call)
+    wanted = _newest_versions(doc, n)
+    for f in index["files"]:
+        url = f.get("provenance") if isinstance(f, dict) else None
+        if not isinstance(url, str):
+            continue
+        path = urlsplit(url).path
+        parts = [p for p in path.split("/") if p]
+        # /integrity/<project>/<version>/<filename>/provenance
+        if len(parts) != 5 or parts[0] != "integrity" or parts[4] != "provenance":
+            raise ConnectorError(f"pypi {call}: unexpected provenance URL path {path!r}")
+        version, filename = parts[2], parts[3]
+        if version not in wanted:
+            continue
+        call_p = f"GET {path}"
+        try:
+            writer.put_json(f"{INTEGRITY}/{norm}/{version}/{filename}/provenance.json", rc.get_json(path))
+            writer.record(PROVIDER, scope, call_p)
+        except NotFoundError:
+            writer.record(PROVIDER, scope, call_p, "not_found")
+        except AuthError as e:
+            writer.record(PROVIDER, scope, call_p, "failed", str(e))
+
+
+def collect(settings: Settings, scope: str, writer: BundleWriter) -> None:
+    """Collect one project into the bundle."""
+    if not scope.startswith("project:"):
+        raise ConfigError(f"sources.pypi: unknown scope {scope!r}")
+    rc, simple = clients(settings)
+    try:
+        fetch_project(rc, simple, scope, scope.removeprefix("project:"), settings.provenance_versions, writer)
+    finally:
+        rc.close()
+        simple.close()

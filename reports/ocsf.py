@@ -1,0 +1,109 @@
+"""``report.ocsf.json``: one OCSF Compliance Finding event (class 2003, OCSF 1.4.0) per finding, as
+a JSON array, for SIEMs and security data lakes.
+
+Severity maps critical→5, high→4, medium→3, low→2, info→1; a finding is a failed check of its
+control (``compliance.status_id`` 3); suppressed findings carry ``status_id`` 3 (Suppressed).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from reports._atomic import write_atomic
+from reports._common import epoch_ms, owners
+from reports.json import FindingOut, Report, build_document
+from scanner.findings import Severity, Status
+from scanner.result import ScanResult
+
+OCSF_VERSION = "1.4.0"
+CLASS_UID = 2003  # Compliance Finding
+CATEGORY_UID = 2  # Findings
+ACTIVITY_CREATE = 1
+SEVERITY_ID = {Severity.INFO: 1, Severity.LOW: 2, Severity.MEDIUM: 3, Severity.HIGH: 4, Severity.CRITICAL: 5}
+STANDARDS = ("OWASP Non-Human Identities Top 10 (2025)", "NIST CSF 2.0")
+
+
+def _event(f: FindingOut, doc: Report, time_ms: int, own: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    suppressed = f.status is Status.SUPPRESSED
+    unmapped: dict[str, Any] = {
+        "blast_radius": f.blast_radius,
+        "evidence_path": [
+            {"src": s.src, "dst": s.dst, "kind": s.kind.value, "actions": [a.value for a in s.actions], "via": s.via}
+            for s in f.path
+        ],
+        "owners": list(own.get(f.subject.id, ())),
+    }
+    if f.location is not None:
+        unmapped["location"] = {"file": f.location.file, "line": f.location.line}
+    if f.suppression:
+        unmapped["suppression"] = f.suppression
+    return {
+        "activity_id": ACTIVITY_CREATE,
+        "activity_name": "Create",
+        "category_uid": CATEGORY_UID,
+        "category_name": "Findings",
+        "class_uid": CLASS_UID,
+        "class_name": "Compliance Finding",
+        "type_uid": CLASS_UID * 100 + ACTIVITY_CREATE,
+        "type_name": "Compliance Finding: Create",
+        "time": time_ms,
+        "severity_id": SEVERITY_ID[f.severity],
+        "severity": f.severity.value.capitalize() if f.severity is not Severity.INFO else "Informational",
+        "status_id": 3 if suppressed else 1,
+        "status": "Suppressed" if suppressed else "New",
+        "message": f.message,
+        "metadata": {
+            "version": OCSF_VERSION,
+            "uid": f.id,
+            "product": {"name": doc.tool.name, "vendor_name": doc.tool.name, "version": doc.tool.version},
+        },
+        "finding_info": {
+            "uid": f.id,
+            "title": f"{f.rule}: {f.control_title}",
+            "desc": f.message,
+            "types": [f.rule_title],
+            "analytic": {"uid": f.rule, "name": f.rule_title, "type_id": 1, "type": "Rule"},
+        },
+        "compliance": {
+            "standards": list(STANDARDS),
+            "control": f.rule,
+            "requirements": [*f.owasp_nhi, *f.nist_csf],
+            "status_id": 3,
+            "status": "Fail",
+        },
+        "remediation": {"desc": f.remediation or "See the control description."},
+        "resources": [
+            {
+                "uid": f.subject.id,
+                "name": f.subject.name,
+                "type": f.subject.kind.value if f.subject.kind else "unknown",
+                "cloud_partition": f.subject.provider or None,
+            }
+        ],
+        "unmapped": unmapped,
+    }
+
+
+def events(result: ScanResult) -> list[dict[str, Any]]:
+    """The OCSF events, in report order."""
+    doc = build_document(result)
+    own = owners(result)
+    t = epoch_ms(doc.generated_at)
+    out = []
+    for f in doc.findings:
+        ev = _event(f, doc, t, own)
+        ev["resources"] = [{k: v for k, v in r.items() if v is not None} for r in ev["resources"]]
+        out.append(ev)
+    return out
+
+
+def text(result: ScanResult) -> str:
+    """The events serialised as one JSON array (indent 2, trailing newline)."""
+    return json.dumps(events(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def render(result: ScanResult, out_dir: Path) -> None:
+    """Write ``report.ocsf.json`` into ``out_dir`` atomically."""
+    write_atomic(out_dir / "report.ocsf.json", text(result))

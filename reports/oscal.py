@@ -1,0 +1,188 @@
+"""``report.oscal.json``: an OSCAL assessment-results document (OSCAL 1.1.2 JSON) for GRC platforms.
+
+One result per scan. Its reviewed controls are the controls a rule evaluated (RB01–RB12, ids in
+lower case as OSCAL catalogs write them); each regwarden finding is an observation with its evidence
+path; each reviewed control gets an OSCAL finding whose target is ``satisfied`` when no open finding
+remains for it and ``not-satisfied`` otherwise; every open finding is also a risk. UUIDs are
+version 5, derived from stable ids, so the same scan always yields the same document.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from reports._atomic import write_atomic
+from reports._common import iso_utc, owners, stable_uuid
+from reports.json import FindingOut, Report, build_document
+from scanner.findings import Status
+from scanner.result import ScanResult
+
+OSCAL_VERSION = "1.1.2"
+#: Namespace of regwarden's own OSCAL properties.
+PROP_NS = "urn:regwarden:oscal"
+
+
+def _prop(name: str, value: str) -> dict[str, str]:
+    return {"name": name, "ns": PROP_NS, "value": value}
+
+
+def _evidence(f: FindingOut) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if f.path:
+        hops = [f.path[0].src, *(s.dst for s in f.path)]
+        kinds = [s.kind.value + ("[" + ",".join(a.value for a in s.actions) + "]" if s.actions else "") for s in f.path]
+        chain = hops[0] + "".join(f" -{k}-> {h}" for k, h in zip(kinds, hops[1:], strict=True))
+        out.append({"description": f"Evidence path: {chain}"})
+    if f.location is not None:
+        where = f.location.file + (f":{f.location.line}" if f.location.line is not None else "")
+        out.append({"description": f"Read from bundle file {where}"})
+    return out
+
+
+def _observation(f: FindingOut, collected: str, own: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    props = [
+        _prop("rule", f.rule),
+        _prop("severity", f.severity.value),
+        _prop("status", f.status.value),
+        _prop("subject-id", f.subject.id),
+        _prop("blast-radius", str(f.blast_radius)),
+    ]
+    props += [_prop("owner", o) for o in own.get(f.subject.id, ())]
+    obs: dict[str, Any] = {
+        "uuid": stable_uuid("observation", f.id),
+        "title": f"{f.rule} {f.subject.name}",
+        "description": f.message,
+        "props": props,
+        "methods": ["TEST"],
+        "types": ["finding"],
+        "subjects": [
+            {
+                "subject-uuid": stable_uuid("subject", f.subject.id),
+                "type": "resource",
+                "title": f.subject.name,
+                "props": [_prop("node-id", f.subject.id), _prop("provider", f.subject.provider or "unknown")],
+            }
+        ],
+        "collected": collected,
+    }
+    evidence = _evidence(f)
+    if evidence:
+        obs["relevant-evidence"] = evidence
+    if f.suppression:
+        obs["remarks"] = f"Suppressed: {f.suppression}"
+    return obs
+
+
+def _risk(f: FindingOut) -> dict[str, Any]:
+    return {
+        "uuid": stable_uuid("risk", f.id),
+        "title": f"{f.rule}: {f.control_title} — {f.subject.name}",
+        "description": f.message,
+        "statement": f.remediation or f"Remediate {f.rule}: {f.control_title}.",
+        "props": [_prop("severity", f.severity.value)],
+        "status": "open",
+        "related-observations": [{"observation-uuid": stable_uuid("observation", f.id)}],
+    }
+
+
+def _result(doc: Report, own: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    when = iso_utc(doc.generated_at)
+    by_rule: dict[str, list[FindingOut]] = defaultdict(list)
+    for f in doc.findings:
+        by_rule[f.rule].append(f)
+    assessed = [c for c in doc.controls if c.assessed]
+    not_assessed = [c.id for c in doc.controls if not c.assessed]
+    findings = []
+    for c in assessed:
+        fs = by_rule.get(c.id, [])
+        open_ = [f for f in fs if f.status is Status.OPEN]
+        finding: dict[str, Any] = {
+            "uuid": stable_uuid("finding", doc.source, c.id),
+            "title": f"{c.id}: {c.title}",
+            "description": (
+                f"{len(open_)} open finding(s), {len(fs) - len(open_)} suppressed."
+                if fs
+                else "No finding: the control holds for everything that was assessed."
+            ),
+            "props": [_prop("owasp-nhi", x) for x in c.owasp_nhi] + [_prop("nist-csf", x) for x in c.nist_csf],
+            "target": {
+                "type": "objective-id",
+                "target-id": f"{c.id.lower()}_obj",
+                "title": c.title,
+                "status": {"state": "not-satisfied" if open_ else "satisfied", "reason": "fail" if open_ else "pass"},
+            },
+        }
+        if not finding["props"]:
+            del finding["props"]
+        if fs:
+            finding["related-observations"] = [{"observation-uuid": stable_uuid("observation", f.id)} for f in fs]
+        if open_:
+            finding["related-risks"] = [{"risk-uuid": stable_uuid("risk", f.id)} for f in open_]
+        findings.append(finding)
+    selected = assessed or list(doc.controls)
+    remarks = []
+    if not_assessed:
+        remarks.append("Not assessed (no rule ran): " + ", ".join(not_assessed) + ".")
+    if doc.partial:
+        remarks.append(
+            "PARTIAL SCAN — not assessed: "
+            + "; ".join(f"{g.provider} {g.scope} {g.what}: {g.reason}" for g in doc.coverage_gaps)
+        )
+    result: dict[str, Any] = {
+        "uuid": stable_uuid("result", doc.source, when),
+        "title": f"regwarden scan of {doc.source}",
+        "description": "Who can publish to, promote in or administer the package and image registries in scope.",
+        "start": when,
+        "end": when,
+        "props": [_prop("partial", "true" if doc.partial else "false")] + [_prop("scope", s) for s in doc.scopes],
+        "reviewed-controls": {
+            "control-selections": [{"include-controls": [{"control-id": c.id.lower()} for c in selected]}]
+        },
+    }
+    observations = [_observation(f, when, own) for f in doc.findings]
+    risks = [_risk(f) for f in doc.findings if f.status is Status.OPEN]
+    if observations:
+        result["observations"] = observations
+    if risks:
+        result["risks"] = risks
+    if findings:
+        result["findings"] = findings
+    if remarks:
+        result["remarks"] = "\n\n".join(remarks)
+    return result
+
+
+def document(result: ScanResult) -> dict[str, Any]:
+    """The assessment-results document as a JSON-ready dict."""
+    doc = build_document(result)
+    when = iso_utc(doc.generated_at)
+    return {
+        "assessment-results": {
+            "uuid": stable_uuid("assessment-results", doc.source, when),
+            "metadata": {
+                "title": f"regwarden registry identity assessment: {doc.source}",
+                "last-modified": when,
+                "version": doc.tool.version,
+                "oscal-version": OSCAL_VERSION,
+                "props": [_prop("tool", f"{doc.tool.name} {doc.tool.version}")],
+            },
+            "import-ap": {
+                "href": "#regwarden-controls",
+                "remarks": "regwarden has no separate assessment plan: its plan is the controls RB01-RB12.",
+            },
+            "results": [_result(doc, owners(result))],
+        }
+    }
+
+
+def text(result: ScanResult) -> str:
+    """The document serialised: indent 2, trailing newline."""
+    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def render(result: ScanResult, out_dir: Path) -> None:
+    """Write ``report.oscal.json`` into ``out_dir`` atomically."""
+    write_atomic(out_dir / "report.oscal.json", text(result))
