@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 OUT    ?= regwarden-report
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev demo test unit lint fmt lock bench clean browsers
+.PHONY: help install install-dev demo test unit lint fmt lock bench clean browsers services
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -41,7 +41,10 @@ lint: $(VENV)/.dev  ## ruff, ruff format --check, mypy strict, import-linter
 browsers:  ## install Debian's chromium for the browser tests when missing (apt-get; tests skip loudly without it)
 	-@bash .ci/setup-chromium.sh
 
-unit: $(VENV)/.dev browsers  ## the test suite alone
+services:  ## start the throw-away PostgreSQL of the history tests (installs Debian's postgresql when missing)
+	-@bash .ci/setup-postgres.sh >/dev/null
+
+unit: $(VENV)/.dev browsers services  ## the test suite alone
 	$(BIN)/pytest -n 2 -q
 
 test: lint unit  ## lint, then the whole test suite

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors import aws, azure, dockerhub, gcp, github, jfrog, npm, pypi
+from connectors import aws, azure, dockerhub, gcp, github, gitlab, jfrog, npm, pypi, terraform
 from scanner.plugins import ConnectorSpec
 
 CONNECTORS: dict[str, ConnectorSpec[Any]] = {
@@ -14,7 +14,9 @@ CONNECTORS: dict[str, ConnectorSpec[Any]] = {
     "dockerhub": dockerhub.SPEC,
     "gcp": gcp.SPEC,
     "github": github.SPEC,
+    "gitlab": gitlab.SPEC,
     "jfrog": jfrog.SPEC,
     "npm": npm.SPEC,
     "pypi": pypi.SPEC,
+    "terraform": terraform.SPEC,
 }

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.bundle import BundleReader
+from scanner.drift.iac import DECLARED_FOLDERS, compare
 from scanner.errors import BundleError
 from scanner.findings import Finding
 from scanner.graph import ScanGraph
@@ -31,6 +32,7 @@ class LoadedBundle:
     inventory: Inventory
     scopes: tuple[str, ...]
     collected_at: datetime | None
+    declared: Inventory | None = None  # what IaC states declare (bundle folders in DECLARED_FOLDERS)
 
 
 def parse_time(value: str, what: str) -> datetime:
@@ -47,6 +49,7 @@ def load_bundle(path: Path, connectors: Mapping[str, ConnectorSpec[Any]]) -> Loa
     reader = BundleReader(path)
     manifest = reader.manifest
     inv = Inventory()
+    declared: Inventory | None = None
     providers = reader.providers()
     if not providers:
         raise BundleError(str(path), "no provider folders (expected e.g. github/, pypi/, aws/)")
@@ -58,11 +61,15 @@ def load_bundle(path: Path, connectors: Mapping[str, ConnectorSpec[Any]]) -> Loa
         t0 = time.perf_counter()
         part = spec.inventory(reader)
         log.info("read %s: %d nodes, %d edges (%.2fs)", provider, len(part), part.edge_count, time.perf_counter() - t0)
+        if provider in DECLARED_FOLDERS:
+            declared = declared or Inventory()
+            declared.merge(part)
+            continue
         inv.merge(part)
     for call in manifest.failed():
         inv.add_gap(CoverageGap(call.provider, call.scope, call.call, call.detail or "call failed"))
     collected = parse_time(manifest.collected_at, "manifest.json") if manifest.collected_at else None
-    return LoadedBundle(inv, tuple(manifest.scopes), collected)
+    return LoadedBundle(inv, tuple(manifest.scopes), collected, declared)
 
 
 def sort_findings(findings: Sequence[Finding]) -> tuple[Finding, ...]:
@@ -78,6 +85,7 @@ def analyse(
     as_of: datetime | None = None,
     rules: Sequence[Rule] = RULES,
     generated_at: datetime | None = None,
+    declared: Inventory | None = None,
 ) -> ScanResult:
     """Resolve links, build the graph, compute reach for every node and run the rules."""
     t0 = time.perf_counter()
@@ -102,4 +110,5 @@ def analyse(
         findings=sort_findings(list(findings.values())),
         rules=tuple(rules),
         gaps=tuple(inventory.gaps),
+        iac=compare(inventory, declared) if declared is not None else None,
     )

@@ -60,6 +60,11 @@ _Yaml12Loader.add_implicit_resolver(
 )
 
 
+def _first_line(err: object) -> str:
+    """An exception's message on one line, cut short (a bundle error is always one line)."""
+    return " ".join(str(err).split())[:200]
+
+
 def _validation_problem(err: ValidationError) -> str:
     first = err.errors()[0]
     loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
@@ -167,6 +172,8 @@ class BundleReader:
             raise BundleError(rel, f"duplicate key {e.args[0]!r} in a JSON object") from e
         except RecursionError as e:
             raise BundleError(rel, "JSON nested too deeply") from e
+        except ValueError as e:  # e.g. an integer beyond Python's digit limit
+            raise BundleError(rel, f"invalid JSON: {_first_line(e)}") from e
 
     def yaml(self, rel: str) -> Any:
         """A YAML file, parsed with YAML 1.2 booleans and bounded aliases."""
@@ -176,11 +183,13 @@ class BundleReader:
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark
             where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-            raise BundleError(rel, f"invalid YAML{where}: {e.problem or e}") from e
+            raise BundleError(rel, f"invalid YAML{where}: {_first_line(e.problem or e)}") from e
         except yaml.YAMLError as e:
-            raise BundleError(rel, f"invalid YAML: {e}") from e
+            raise BundleError(rel, f"invalid YAML: {_first_line(e)}") from e
         except RecursionError as e:
             raise BundleError(rel, "YAML nested too deeply") from e
+        except ValueError as e:  # a scalar the safe constructors cannot build (huge integer, bad date)
+            raise BundleError(rel, f"invalid YAML: {_first_line(e)}") from e
         if _expanded_size(data) > MAX_YAML_EXPANDED:
             raise BundleError(rel, f"YAML expands to more than {MAX_YAML_EXPANDED} values through aliases")
         return data

@@ -23,10 +23,12 @@ from rich.text import Text
 
 from scanner import __version__
 from scanner.analyse import analyse, load_bundle, parse_time
-from scanner.collect import CollectReport, Task, collect
+from scanner.collect import CollectReport, Tick, collect
 from scanner.config import Config, load_config
 from scanner.errors import ConfigError, RegwardenError
+from scanner.executors import parse_executor
 from scanner.findings import Severity, Status
+from scanner.link import pin_links
 from scanner.model import Action, NodeId
 from scanner.plugins import connectors, formats
 from scanner.result import ScanResult
@@ -136,14 +138,31 @@ def _print_summary(result: ScanResult, written: list[Path], top: int = 10) -> No
         console.print(Text(f"wrote {p}"))
 
 
-def _run(bundle: Path, out: Path, fmt: str, fail_on: FailOn, as_of: str | None, source: str) -> int:
+def _run(
+    bundle: Path, out: Path, fmt: str, fail_on: FailOn, as_of: str | None, source: str, cfg: Config | None = None
+) -> int:
+    from scanner.drift import baseline, commands, pipeline
+    from scanner.rules import RULES
+
     names = _formats(fmt)
     loaded = load_bundle(bundle, connectors())
+    for miss in pin_links(loaded.inventory, [(p.secret, p.credential) for p in (cfg.file.links if cfg else [])]):
+        print(f"regwarden: [[links]] {for_terminal(miss)}: no such secret or credential", file=sys.stderr)
     when = parse_time(as_of, "--as-of") if as_of else loaded.collected_at
-    result = analyse(loaded.inventory, source=source, scopes=loaded.scopes, as_of=when)
+    rules = RULES + baseline.baseline_rules(cfg.file.baseline if cfg else None)
+    result = analyse(
+        loaded.inventory, source=source, scopes=loaded.scopes, as_of=when, rules=rules, declared=loaded.declared
+    )
+    result = pipeline.finish(result, cfg.file if cfg else None)  # suppressions, history, drift, notify
     written = write_reports(result, out, names)
-    _print_summary(result, written)
+    drift_file = commands.write_drift(result, out)
+    _print_summary(result, [*written, *([drift_file] if drift_file else [])])
+    commands.print_drift(result)
     return _exit_code(result, fail_on)
+
+
+def _optional_config(path: Path | None) -> Config | None:
+    return load_config(path, connectors()) if path is not None else None
 
 
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Folder for the reports.")]
@@ -153,6 +172,10 @@ AsOfOpt = Annotated[
     typer.Option(help="Judge ages and expiries as of this ISO time (default: the bundle's collection time, else now)."),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Progress on stderr.")]
+OptConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="regwarden.toml for [history], [baseline], [[suppress]], [notify]."),
+]
 
 
 @app.command("analyse")
@@ -162,11 +185,12 @@ def analyse_cmd(
     fmt: FormatOpt = "json,html",
     fail_on: Annotated[FailOn, typer.Option(help="Exit 1 when an open finding is at or above this.")] = FailOn.high,
     as_of: AsOfOpt = None,
+    config: OptConfigOpt = None,
     verbose: VerboseOpt = False,
 ) -> int:
     """Analyse an evidence bundle and write the reports."""
     _setup_logging(verbose)
-    return _run(bundle, out, fmt, fail_on, as_of, source=str(bundle))
+    return _run(bundle, out, fmt, fail_on, as_of, source=str(bundle), cfg=_optional_config(config))
 
 
 @app.command("demo")
@@ -174,13 +198,14 @@ def demo_cmd(
     out: OutOpt = Path("regwarden-report"),
     fmt: FormatOpt = "json,html",
     fail_on: Annotated[FailOn, typer.Option(help="Exit 1 when an open finding is at or above this.")] = FailOn.none,
+    config: OptConfigOpt = None,
     verbose: VerboseOpt = False,
 ) -> int:
     """Analyse the built-in demo estate (a fictional organisation) and write the reports."""
     from scanner.demo_estate import BUNDLE
 
     _setup_logging(verbose)
-    return _run(BUNDLE, out, fmt, fail_on, None, source="demo estate (acme-corp)")
+    return _run(BUNDLE, out, fmt, fail_on, None, source="demo estate (acme-corp)", cfg=_optional_config(config))
 
 
 @app.command("explain")
@@ -228,15 +253,28 @@ OnlyOpt = Annotated[
 ]
 
 
-def _progress(done: int, total: int, task: Task, error: str | None) -> None:
-    state = "not assessed: " + error if error else "ok"
+ExecutorOpt = Annotated[
+    str,
+    typer.Option(
+        "--executor",
+        help="Where scopes are collected: local (threads) or dask://HOST:PORT (a Dask scheduler; "
+        "needs pip install 'regwarden[dask]').",
+    ),
+]
+
+
+def _progress(tick: Tick) -> None:
+    state = "not assessed: " + tick.error if tick.error else "ok"
     print(
-        f"regwarden: [{done}/{total}] {task.source} {for_terminal(task.scope)}: {for_terminal(state, 300)}",
+        f"regwarden: [{tick.done}/{tick.total} scopes, {tick.calls} calls, {tick.errors} errors] "
+        f"{tick.task.source} {for_terminal(tick.task.scope)}: {for_terminal(state, 300)}",
         file=sys.stderr,
     )
 
 
-def _collect(config_path: Path, only: str | None, bundle_out: Path | None) -> tuple[Config, CollectReport]:
+def _collect(
+    config_path: Path, only: str | None, bundle_out: Path | None, executor: str = "local"
+) -> tuple[Config, CollectReport]:
     specs = connectors()
     cfg = load_config(config_path, specs)
     sources = cfg.sources
@@ -247,7 +285,8 @@ def _collect(config_path: Path, only: str | None, bundle_out: Path | None) -> tu
             raise ConfigError(f"--only: {', '.join(missing)} not configured in {config_path}")
         sources = {k: v for k, v in sources.items() if k in wanted}
     target = bundle_out or cfg.file.bundle_dir
-    report = collect(sources, specs, target, workers=cfg.file.workers, progress=_progress)
+    runner = parse_executor(executor, cfg.file.workers)
+    report = collect(sources, specs, target, workers=cfg.file.workers, executor=runner, on_tick=_progress)
     print(
         f"regwarden: collected {report.tasks} scope(s) into {report.bundle} in {report.seconds:.1f}s"
         + (f"; {len(report.failed)} not assessed" if report.failed else ""),
@@ -261,11 +300,12 @@ def collect_cmd(
     config: ConfigOpt = Path("regwarden.toml"),
     bundle_out: Annotated[Path | None, typer.Option("--bundle", "-b", help="Bundle folder to write.")] = None,
     only: OnlyOpt = None,
+    executor: ExecutorOpt = "local",
     verbose: VerboseOpt = False,
 ) -> int:
     """Collect every configured source into an evidence bundle (no analysis)."""
     _setup_logging(verbose)
-    _, report = _collect(config, only, bundle_out)
+    _, report = _collect(config, only, bundle_out, executor)
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
 
@@ -279,17 +319,80 @@ def scan_cmd(
         FailOn | None, typer.Option(help="Exit 1 when an open finding is at or above this (default from config).")
     ] = None,
     only: OnlyOpt = None,
+    executor: ExecutorOpt = "local",
     verbose: VerboseOpt = False,
 ) -> int:
     """Collect every configured source, then analyse the bundle and write the reports."""
     _setup_logging(verbose)
-    cfg, report = _collect(config, only, bundle_out)
+    cfg, report = _collect(config, only, bundle_out, executor)
     formats_ = fmt or ",".join(cfg.file.output.formats)
     try:
         threshold = fail_on or FailOn(cfg.file.output.fail_on)
     except ValueError as e:
         raise ConfigError(f"{config}: output.fail_on: {cfg.file.output.fail_on!r} is not a severity") from e
-    return _run(report.bundle, out or cfg.file.output.dir, formats_, threshold, None, source=str(report.bundle))
+    return _run(
+        report.bundle, out or cfg.file.output.dir, formats_, threshold, None, source=str(report.bundle), cfg=cfg
+    )
+
+
+@app.command("history")
+def history_cmd(
+    config: OptConfigOpt = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many scans.")] = 50,
+) -> int:
+    """List the scans in the history database with their finding counts."""
+    from scanner.drift import commands
+
+    _setup_logging(False)
+    cfg = _optional_config(config)
+    return commands.history(cfg.file if cfg else None, limit)
+
+
+@app.command("diff")
+def diff_cmd(
+    old: Annotated[int | None, typer.Argument(help="Older scan id (default: the scan before NEW).")] = None,
+    new: Annotated[int | None, typer.Argument(help="Newer scan id (default: the latest scan).")] = None,
+    config: OptConfigOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the drift as JSON.")] = False,
+) -> int:
+    """Show what changed between two scans: writers, reach, paths to production, deadlines, findings."""
+    from scanner.drift import commands
+
+    _setup_logging(False)
+    cfg = _optional_config(config)
+    return commands.diff_scans(cfg.file if cfg else None, old, new, as_json)
+
+
+@app.command("schedule")
+def schedule_cmd(
+    config: ConfigOpt = Path("regwarden.toml"),
+    cron: Annotated[
+        str | None, typer.Option(help='Cron expression, e.g. "0 */6 * * *" (default: [schedule].cron).')
+    ] = None,
+    jitter: Annotated[int | None, typer.Option(help="Random delay of up to this many seconds per run.")] = None,
+    max_runs: Annotated[
+        int | None, typer.Option(help="Stop after this many runs (default: run until SIGTERM).")
+    ] = None,
+    verbose: VerboseOpt = False,
+) -> int:
+    """Run `scan` on a cron schedule in this process, until SIGTERM; runs never overlap."""
+    from scanner.schedule import Scheduler, parse_timezone
+
+    _setup_logging(verbose)
+    cfg = load_config(config, connectors())
+    expr = cron or cfg.file.schedule.cron
+    if not expr:
+        raise ConfigError("schedule: give --cron or set [schedule].cron in the config")
+    sched = Scheduler(
+        expr,
+        lambda: main(["scan", "--config", str(config), *(["--verbose"] if verbose else [])]),
+        jitter=float(cfg.file.schedule.jitter_seconds if jitter is None else jitter),
+        tz=parse_timezone(cfg.file.schedule.timezone),
+        lock_path=cfg.file.bundle_dir.with_name(f".{cfg.file.bundle_dir.name}.lock"),
+        max_runs=max_runs,
+    )
+    sched.install_signal_handlers()
+    return sched.run()
 
 
 def _version(value: bool) -> None:

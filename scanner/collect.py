@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,17 +19,12 @@ from pydantic import BaseModel
 
 from scanner.bundle import BundleWriter
 from scanner.errors import ConfigError, ConnectorError
+from scanner.executors import Executor, LocalExecutor, Task, run_task
 from scanner.plugins import ConnectorSpec
 
 log = logging.getLogger("regwarden")
 
-
-@dataclass(frozen=True)
-class Task:
-    """One unit of collection: a source and one of its scopes."""
-
-    source: str
-    scope: str
+__all__ = ["CollectReport", "Progress", "Tick", "collect", "plan", "run_task"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +35,19 @@ class CollectReport:
     tasks: int
     failed: tuple[str, ...]
     seconds: float
+    calls: int = 0
+
+
+@dataclass(frozen=True)
+class Tick:
+    """Progress after one scope: scopes done of total, API calls made and scopes failed so far."""
+
+    done: int
+    total: int
+    calls: int
+    errors: int
+    task: Task
+    error: str | None
 
 
 Progress = Callable[[int, int, Task, str | None], None]
@@ -64,21 +71,6 @@ def plan(sources: Mapping[str, BaseModel], specs: Mapping[str, ConnectorSpec[Any
     return tasks
 
 
-def run_task(
-    task: Task, sources: Mapping[str, BaseModel], specs: Mapping[str, ConnectorSpec[Any]], writer: BundleWriter
-) -> str | None:
-    """Collect one scope; return None on success or the reason it failed (already recorded)."""
-    collector = specs[task.source].collector
-    assert collector is not None
-    writer.add_scope(f"{task.source}:{task.scope}")
-    try:
-        collector.collect(sources[task.source], task.scope, writer)
-    except ConnectorError as e:
-        writer.record(task.source, task.scope, "collect scope", "failed", str(e))
-        return str(e)
-    return None
-
-
 def collect(
     sources: Mapping[str, BaseModel],
     specs: Mapping[str, ConnectorSpec[Any]],
@@ -87,29 +79,31 @@ def collect(
     workers: int = 4,
     progress: Progress | None = None,
     now: datetime | None = None,
+    executor: Executor | None = None,
+    on_tick: Callable[[Tick], None] | None = None,
 ) -> CollectReport:
-    """Collect every source into a bundle at ``target`` (replacing an older one only when done)."""
+    """Collect every source into a bundle at ``target`` (replacing an older one only when done).
+
+    Tasks run on ``executor`` (default: ``workers`` local threads; see :mod:`scanner.executors`)."""
     if not sources:
         raise ConfigError("no sources configured: add a [sources.<name>] section to regwarden.toml")
     t0 = time.perf_counter()
     writer = BundleWriter(target)
+    runner = executor or LocalExecutor(workers)
     try:
         tasks = plan(sources, specs, writer)
         failed: list[str] = []
-        done = 0
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="regwarden-collect") as pool:
-            futures: dict[Future[str | None], Task] = {
-                pool.submit(run_task, t, sources, specs, writer): t for t in tasks
-            }
-            for fut in as_completed(futures):
-                task = futures[fut]
-                error = fut.result()
-                done += 1
-                if error is not None:
-                    failed.append(f"{task.source}:{task.scope}")
-                    log.warning("%s %s: not assessed: %s", task.source, task.scope, error)
-                if progress is not None:
-                    progress(done, len(tasks), task, error)
+        calls = 0
+        for done, outcome in enumerate(runner.run(tasks, sources, specs, writer), start=1):
+            task, error = outcome.task, outcome.error
+            calls += outcome.calls
+            if error is not None:
+                failed.append(f"{task.source}:{task.scope}")
+                log.warning("%s %s: not assessed: %s", task.source, task.scope, error)
+            if progress is not None:
+                progress(done, len(tasks), task, error)
+            if on_tick is not None:
+                on_tick(Tick(done, len(tasks), calls, len(failed), task, error))
         failed.extend(
             f"{c.provider}:{c.scope}" for c in writer.manifest("").calls if c.status == "failed" and c.scope == "*"
         )
@@ -118,4 +112,4 @@ def collect(
     except BaseException:
         writer.abort()
         raise
-    return CollectReport(bundle, len(tasks), tuple(sorted(set(failed))), time.perf_counter() - t0)
+    return CollectReport(bundle, len(tasks), tuple(sorted(set(failed))), time.perf_counter() - t0, calls)

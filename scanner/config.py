@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from scanner.drift.settings import BaselineSettings, HistorySettings, NotifySettings, ScheduleSettings, Suppression
 from scanner.errors import ConfigError
 from scanner.plugins import ConnectorSpec
 
@@ -51,6 +52,11 @@ class FileConfig(BaseModel):
     workers: int = Field(default=4, ge=1, le=64)
     sources: dict[str, dict[str, Any]] = {}
     links: list[LinkPin] = []
+    history: HistorySettings | None = None
+    baseline: BaselineSettings | None = None
+    suppress: list[Suppression] = []
+    schedule: ScheduleSettings = ScheduleSettings()
+    notify: NotifySettings | None = None
 
 
 @dataclass(frozen=True)

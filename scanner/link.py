@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from scanner.model import AttrValue, Edge, Inventory, LinkHint, Node, NodeId, NodeKind, Selector, fold
+from scanner.model import AttrValue, Edge, EdgeKind, Inventory, LinkHint, Node, NodeId, NodeKind, Selector, fold
 
 _Key = tuple[str, NodeKind, str, str, AttrValue]
 
@@ -59,3 +59,29 @@ def _edge(h: LinkHint, src: NodeId, dst: NodeId) -> Edge:
         approval_required=h.approval_required,
         evidence=h.evidence,
     )
+
+
+def pin_links(inv: Inventory, pins: Iterable[tuple[str, str]]) -> list[str]:
+    """Add the ``exposes`` edges pinned in the config (``[[links]]``: secret → credential it holds).
+
+    A secret is named by its node id or as ``scope:NAME`` (``acme/app:PYPI_TOKEN``, ``acme:ORG_TOKEN``),
+    compared case-insensitively; the credential by its node id. Returns the pins that matched
+    nothing, for the caller to report.
+    """
+    unresolved: list[str] = []
+    for secret, credential in pins:
+        if secret in inv:
+            secrets = [NodeId(secret)]
+        else:
+            scope, _, name = secret.rpartition(":")
+            secrets = [
+                n.id
+                for n in inv.nodes()
+                if n.kind is NodeKind.SECRET and fold(n.scope) == fold(scope) and fold(n.name) == fold(name)
+            ]
+        if not secrets or credential not in inv:
+            unresolved.append(f"{secret} -> {credential}")
+            continue
+        for sid in secrets:
+            inv.add_edge(Edge(src=sid, dst=NodeId(credential), kind=EdgeKind.EXPOSES, via="pinned in [[links]]"))
+    return unresolved

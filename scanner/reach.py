@@ -22,6 +22,10 @@ from scanner.model import ACTIONS, WRITE_ACTIONS, Action, NodeId
 _NA = len(ACTIONS)
 _ACTION_BIT = {a: i for i, a in enumerate(ACTIONS)}
 _EMPTY: frozenset[int] = frozenset()
+#: Action sets by bit mask (bit i = ACTIONS[i]): decoding a reach set builds no new frozensets.
+_BY_MASK: tuple[frozenset[Action], ...] = tuple(
+    frozenset(a for i, a in enumerate(ACTIONS) if m >> i & 1) for m in range(1 << _NA)
+)
 
 
 @dataclass
@@ -50,7 +54,13 @@ class ReachIndex:
     graph: ScanGraph
     stats: ReachStats = field(default_factory=ReachStats)
     _reach: list[frozenset[int]] = field(default_factory=list, repr=False)
-    _who: dict[int, frozenset[int]] | None = field(default=None, repr=False)
+    _who: dict[int, list[int]] | None = field(default=None, repr=False)
+    # Equal reach sets are stored once (hash-consed), so the per-set caches below are shared by
+    # every node with the same reach: a fleet of identical roles is decoded once.
+    _interned: dict[frozenset[int], frozenset[int]] = field(default_factory=dict, repr=False)
+    _radius: dict[int, tuple[Reached, ...]] = field(default_factory=dict, repr=False)
+    _acts: dict[int, frozenset[Action]] = field(default_factory=dict, repr=False)
+    _rank: list[int] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, graph: ScanGraph) -> ReachIndex:
@@ -80,6 +90,7 @@ class ReachIndex:
             succ_sets = [comp_reach[d] for d in cond.succ[c]]
             comp_reach[c] = self._union(own, succ_sets)
         self._reach = [comp_reach[cond.comp_of[u]] for u in range(n)]
+        self._interned.clear()  # only needed while building
 
     def _union(self, own: set[int], succ_sets: list[frozenset[int]]) -> frozenset[int]:
         nonempty = [s for s in succ_sets if s]
@@ -93,7 +104,8 @@ class ReachIndex:
         out = set(own)
         for s in nonempty:
             out |= s
-        return frozenset(out)
+        fs = frozenset(out)
+        return self._interned.setdefault(fs, fs)
 
     def _downstream_closure(self) -> list[frozenset[int]]:
         """For each resource, the (resource, action) bits reached by writing it (excluding itself)."""
@@ -119,14 +131,25 @@ class ReachIndex:
 
     def blast_radius(self, node: NodeId) -> list[Reached]:
         """Every resource the node can reach and with which actions, sorted by resource id."""
-        by_res: dict[int, set[Action]] = {}
-        for bit in self._reach[self.graph.index[node]]:
-            by_res.setdefault(bit // _NA, set()).add(ACTIONS[bit % _NA])
-        ids = self.graph.ids
-        return sorted(
-            (Reached(ids[r], frozenset(a)) for r, a in by_res.items()),
-            key=lambda x: x.resource,
-        )
+        s = self._reach[self.graph.index[node]]
+        found = self._radius.get(id(s))
+        if found is None:
+            found = self._radius[id(s)] = self._decode(s)
+        return list(found)
+
+    def _decode(self, s: frozenset[int]) -> tuple[Reached, ...]:
+        if self._rank is None:
+            ids = self.graph.ids
+            rank = [0] * len(ids)
+            for r, i in enumerate(sorted(range(len(ids)), key=ids.__getitem__)):
+                rank[i] = r
+            self._rank = rank
+        masks: dict[int, int] = {}
+        for bit in s:
+            r, a = divmod(bit, _NA)
+            masks[r] = masks.get(r, 0) | 1 << a
+        ids, rank = self.graph.ids, self._rank
+        return tuple(Reached(ids[r], _BY_MASK[masks[r]]) for r in sorted(masks, key=rank.__getitem__))
 
     def size(self, node: NodeId) -> int:
         """Number of (resource, action) pairs the node reaches."""
@@ -139,7 +162,16 @@ class ReachIndex:
 
     def actions_reached(self, node: NodeId) -> frozenset[Action]:
         """The action classes the node reaches on any resource."""
-        return frozenset(ACTIONS[b % _NA] for b in self._reach[self.graph.index[node]])
+        s = self._reach[self.graph.index[node]]
+        found = self._acts.get(id(s))
+        if found is None:
+            mask = 0
+            for b in s:
+                mask |= 1 << b % _NA
+                if mask == (1 << _NA) - 1:
+                    break
+            found = self._acts[id(s)] = _BY_MASK[mask]
+        return found
 
     def who_can_reach(self, resource: NodeId, action: Action) -> list[NodeId]:
         """Every node that can reach ``resource`` with ``action``, sorted (the reverse of blast radius)."""
@@ -147,23 +179,26 @@ class ReachIndex:
             self._who = self._invert()
         bit = self.graph.index[resource] * _NA + _ACTION_BIT[action]
         ids = self.graph.ids
-        return sorted(ids[u] for u in self._who.get(bit, _EMPTY))
+        return sorted(ids[u] for u in self._who.get(bit, ()))
 
-    def _invert(self) -> dict[int, frozenset[int]]:
-        # Walk each distinct set once; members sharing a set are appended together.
+    def _invert(self) -> dict[int, list[int]]:
+        # Walk each distinct set once; members sharing a set are appended together. Every node
+        # holds exactly one set, so the lists need no deduplication.
         holders: dict[int, list[int]] = {}
+        sets: dict[int, frozenset[int]] = {}
         for u, s in enumerate(self._reach):
-            holders.setdefault(id(s), []).append(u)
-        seen: dict[int, frozenset[int]] = {}
-        acc: dict[int, set[int]] = {}
-        for s in self._reach:
-            if id(s) in seen:
-                continue
-            seen[id(s)] = s
-            members = holders[id(s)]
-            for bit in s:
-                acc.setdefault(bit, set()).update(members)
-        return {b: frozenset(v) for b, v in acc.items()}
+            if s:
+                holders.setdefault(id(s), []).append(u)
+                sets[id(s)] = s
+        acc: dict[int, list[int]] = {}
+        for key, members in holders.items():
+            for bit in sets[key]:
+                found = acc.get(bit)
+                if found is None:
+                    acc[bit] = list(members)
+                else:
+                    found.extend(members)
+        return acc
 
     def explain(self, src: NodeId, dst: NodeId, action: Action | None = None) -> list[PathStep] | None:
         """A shortest path of edges by which ``src`` reaches ``dst`` (with ``action`` if given), or None."""

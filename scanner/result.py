@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from scanner.findings import Finding
 from scanner.model import CoverageGap, Inventory
 from scanner.reach import ReachIndex
 from scanner.rules.base import Rule
+
+if TYPE_CHECKING:
+    from scanner.drift.history import ScanDrift
+    from scanner.drift.iac import IacDrift
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,9 @@ class ScanResult:
     findings: tuple[Finding, ...]
     rules: tuple[Rule, ...]
     gaps: tuple[CoverageGap, ...]
+    iac: IacDrift | None = None  # live vs Terraform, when the bundle holds states
+    drift: ScanDrift | None = None  # vs the previous scan in history, when history is on
+    scan_id: int | None = None  # this scan's id in history
 
     @property
     def partial(self) -> bool:

@@ -1,16 +1,24 @@
 """GitHub: organizations, repositories, Actions secrets, environments and workflows.
 
+Live collection (:mod:`connectors.github.fetch`) writes the same files the offline part reads.
 The offline part reads saved REST responses and committed workflow files from a bundle
 (``github/...``, see docs/bundle.md) and turns each workflow job into a CI identity.
 """
 
 from __future__ import annotations
 
+from connectors.github.fetch import Settings, collect, scopes
 from connectors.github.load import load
 from connectors.github.raw import GitHubRaw
 from connectors.github.transform import transform
-from scanner.plugins import ConnectorSpec
+from scanner.plugins import Collector, ConnectorSpec
 
-SPEC: ConnectorSpec[GitHubRaw] = ConnectorSpec(name="github", title="GitHub", load=load, transform=transform)
+SPEC: ConnectorSpec[GitHubRaw] = ConnectorSpec(
+    name="github",
+    title="GitHub",
+    load=load,
+    transform=transform,
+    collector=Collector(settings=Settings, scopes=scopes, collect=collect),
+)
 
 __all__ = ["SPEC", "GitHubRaw", "load", "transform"]

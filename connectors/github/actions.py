@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from scanner.model import Action
+
 
 @dataclass(frozen=True)
 class Registry:
@@ -109,3 +111,60 @@ def registry_host(value: str) -> str:
     host = value.strip().lower()
     host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", host)
     return host.split("/", 1)[0]
+
+
+# -- the other tables the incident edges read -----------------------------------------------------
+
+#: Actions that restore an Actions cache (``actions/cache`` and its ``restore`` half, and the setup
+#: actions when given a ``cache:`` input), and whether they also save one when the job ends.
+CACHE_ACTIONS: dict[str, tuple[bool, bool]] = {
+    # owner/repo[/path] -> (restores, saves)
+    "actions/cache": (True, True),
+    "actions/cache/restore": (True, False),
+    "actions/cache/save": (False, True),
+}
+#: Setup actions that cache when their ``cache`` input is set (setup-go caches unless ``cache: false``).
+SETUP_CACHE_ACTIONS: dict[str, bool] = {
+    "actions/setup-node": False,
+    "actions/setup-python": False,
+    "actions/setup-java": False,
+    "actions/setup-dotnet": False,
+    "actions/setup-go": True,
+}
+
+#: Expressions that name the head of a pull request (code from outside the repository) rather than
+#: the base branch a pull_request_target/workflow_run run starts from.
+UNTRUSTED_REFS = re.compile(
+    r"github\.event\.pull_request\.head\.(?:sha|ref)|github\.head_ref|github\.event\.workflow_run\.head_(?:sha|branch)"
+    r"|github\.event\.workflow_run\.head_commit|refs/pull/|github\.event\.pull_request\.merge_commit_sha"
+    r"|github\.event\.issue\.pull_request",
+)
+#: Shell commands that fetch a pull request's head.
+UNTRUSTED_FETCH = re.compile(r"\bgh\s+pr\s+checkout\b|\bgit\s+fetch\b[^\n]*\bpull/|\bgit\s+checkout\b[^\n]*FETCH_HEAD")
+
+#: Names of CI secrets that hold a static cloud or registry key the platform could replace with
+#: OIDC federation, and the action inputs that take such a key.
+STATIC_CLOUD_SECRET = re.compile(
+    r"^(?:AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|AZURE_CREDENTIALS|AZURE_CLIENT_SECRET|ARM_CLIENT_SECRET"
+    r"|GCP_SA_KEY|GCP_CREDENTIALS|GOOGLE_CREDENTIALS|GOOGLE_APPLICATION_CREDENTIALS|GCLOUD_SERVICE_KEY"
+    r"|DOCKERHUB_TOKEN|DOCKERHUB_PASSWORD|DOCKER_PASSWORD)$",
+    re.IGNORECASE,
+)
+STATIC_CLOUD_INPUTS: dict[str, tuple[str, ...]] = {
+    "aws-actions/configure-aws-credentials": ("aws-secret-access-key", "aws-access-key-id"),
+    "google-github-actions/auth": ("credentials_json",),
+    "azure/login": ("creds", "client-secret"),
+}
+
+#: Fine-grained token and GitHub App permissions on repositories → action classes.
+REPO_PERMISSION_ACTIONS: dict[tuple[str, str], Action] = {
+    ("contents", "read"): Action.READ,
+    ("contents", "write"): Action.PUBLISH,
+    ("workflows", "write"): Action.PUBLISH,
+    ("packages", "write"): Action.PUBLISH,
+    ("actions", "write"): Action.DEPLOY,
+    ("deployments", "write"): Action.DEPLOY,
+    ("environments", "write"): Action.ADMIN,
+    ("secrets", "write"): Action.ADMIN,
+    ("administration", "write"): Action.ADMIN,
+}

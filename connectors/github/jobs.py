@@ -17,9 +17,15 @@ from pathlib import PurePosixPath
 from typing import Protocol
 
 from connectors.github.actions import (
+    CACHE_ACTIONS,
     FIRST_PARTY_OWNERS,
     PUBLISH_STEPS,
     REGISTRIES,
+    SETUP_CACHE_ACTIONS,
+    STATIC_CLOUD_INPUTS,
+    STATIC_CLOUD_SECRET,
+    UNTRUSTED_FETCH,
+    UNTRUSTED_REFS,
     PublishStep,
     action_name,
     registry_host,
@@ -28,6 +34,7 @@ from connectors.github.raw import WorkflowFile
 from connectors.github.workflows import Job, Permissions, Step, secret_refs
 from scanner.model import (
     Action,
+    AttrValue,
     CredentialInfo,
     Edge,
     EdgeKind,
@@ -103,6 +110,10 @@ class RepoContext(Protocol):
     def default(self) -> str | None: ...
     @property
     def secrets(self) -> SecretScope: ...
+    @property
+    def default_branch(self) -> str | None: ...
+    @property
+    def oidc_claims(self) -> tuple[str, ...] | None: ...
     def env_node(self, name: str) -> NodeId: ...
     def hint(self, hint: LinkHint) -> None: ...
 
@@ -128,13 +139,64 @@ class JobBuilder:
             return self.wf.workflow.permissions
         return Permissions.default(self.r.default) if self.r.default else None
 
-    def _writes(self, scope: str) -> bool | None:
+    def writes(self, scope: str) -> bool | None:
         return None if self.perms is None else self.perms.level(scope) == "write"
+
+    @property
+    def untrusted_trigger(self) -> bool:
+        """Whether the workflow runs on a trigger that acts on outsiders' input with the repo's secrets."""
+        return bool(UNTRUSTED_TRIGGERS.intersection(self.wf.workflow.triggers))
+
+    @property
+    def checks_out_untrusted(self) -> bool:
+        """An untrusted trigger and a step that checks out or fetches the pull request's head."""
+        if not self.untrusted_trigger:
+            return False
+        for step in self.job.steps:
+            name = action_name(step.uses) if step.uses else None
+            if name == "actions/checkout" and UNTRUSTED_REFS.search(step.with_.get("ref", "")):
+                return True
+            if step.run and (UNTRUSTED_FETCH.search(step.run) or UNTRUSTED_REFS.search(step.run)):
+                return True
+        return False
+
+    def cache_use(self) -> tuple[bool, bool]:
+        """(restores a cache, saves a cache) from the job's cache and setup steps."""
+        reads = writes = False
+        for step in self.job.steps:
+            if not step.uses:
+                continue
+            path = step.uses.split("@", 1)[0].lower()
+            if path in CACHE_ACTIONS:
+                r, w = CACHE_ACTIONS[path]
+                reads, writes = reads or r, writes or w
+            elif (default := SETUP_CACHE_ACTIONS.get(action_name(step.uses))) is not None:
+                value = step.with_.get("cache", "").strip().lower()
+                on = value not in ("", "false") if not default else value != "false"
+                reads, writes = reads or on, writes or on
+        return reads, writes
+
+    def refs(self) -> tuple[str, ...]:
+        """Ref patterns of the job's runs, with ``<default>`` resolved when the default branch is known."""
+        branch = self.r.default_branch
+        out = {f"refs/heads/{branch}" if r == "<default>" and branch else r for r in self.wf.workflow.refs}
+        return tuple(sorted(out))
+
+    def oidc_subjects(self, refs: tuple[str, ...]) -> tuple[str, ...]:
+        """The ``sub`` claims the job's OIDC token can carry under GitHub's default template."""
+        base = f"repo:{self.r.full}"
+        if self.environment is not None:
+            return (f"{base}:environment:{self.environment}",)
+        subs = {f"{base}:pull_request" if r == "refs/pull/*/merge" else f"{base}:ref:{r}" for r in refs}
+        return tuple(sorted(subs))
 
     def build(self) -> None:
         job, w = self.job, self.wf.workflow
         oidc = self.perms is not None and self.perms.level("id-token") == "write"
         publishes, trusted = self._publishing(oidc)
+        reads, writes = self.cache_use()
+        refs = self.refs()
+        claims = self.r.oidc_claims
         self.inv.add_node(
             Node(
                 id=self.id,
@@ -152,11 +214,18 @@ class JobBuilder:
                     "environment": job.environment,
                     "oidc": oidc,
                     "triggers": w.triggers,
-                    "untrusted_trigger": bool(UNTRUSTED_TRIGGERS.intersection(w.triggers)),
+                    "untrusted_trigger": self.untrusted_trigger,
+                    "checks_out_untrusted": self.checks_out_untrusted,
+                    "cache_reads": reads,
+                    "cache_writes": writes,
+                    "refs": refs,
+                    "ref": refs[0] if len(refs) == 1 and "*" not in refs[0] else None,
+                    "oidc_sub_claims": claims,
+                    "oidc_subjects": self.oidc_subjects(refs) if oidc and claims is None else (),
                     "publishes": tuple(sorted(publishes)),
                     "pypi_trusted_publishing": trusted,
-                    "contents_write": self._writes("contents"),
-                    "actions_write": self._writes("actions"),
+                    "contents_write": self.writes("contents"),
+                    "actions_write": self.writes("actions"),
                     "calls": job.uses,
                     "secrets_inherit": job.secrets_inherit,
                 },
@@ -165,6 +234,9 @@ class JobBuilder:
         )
         self._read_secrets()
         self._third_parties()
+        self._static_cloud_keys()
+        if self.checks_out_untrusted:
+            self._untrusted_code()
         if self.environment is not None:
             env_id = self.r.env_node(self.environment)
             self._edge(env_id, EdgeKind.GRANTS, f"environment: {self.environment}", {Action.DEPLOY})
@@ -184,6 +256,40 @@ class JobBuilder:
         if self.job.secrets_inherit:
             for s in self.r.secrets.inherited():
                 self._edge(s.id, EdgeKind.CAN_READ_SECRET, "secrets: inherit")
+
+    def _static_cloud_keys(self) -> None:
+        """Mark secrets holding a static cloud/registry key: by name, or by the input they are given to."""
+        names = {n for n in self.job.secret_refs | self.wf.workflow.secret_refs if STATIC_CLOUD_SECRET.match(n)}
+        for step in self.job.steps:
+            inputs = STATIC_CLOUD_INPUTS.get(action_name(step.uses)) if step.uses else None
+            for key in inputs or ():
+                names |= set(secret_refs(step.with_.get(key, "")))
+        for name in sorted(names):
+            s = self.r.secrets.resolve(name, self.environment)
+            if s is None:
+                continue
+            old = self.inv.node(s.id)
+            attrs: dict[str, AttrValue] = {"static_cloud_credential": True, "oidc_available": True}
+            self.inv.add_node(
+                Node(id=s.id, kind=old.kind, name=old.name, provider=PROVIDER, subtype=old.subtype, attrs=attrs)
+            )
+
+    def _untrusted_code(self) -> None:
+        """The pull request's code runs in this job: its author's code can read the job's secrets."""
+        nid = node_id(PROVIDER, "untrusted-code", self.r.full)
+        self.inv.add_node(
+            Node(
+                id=nid,
+                kind=NodeKind.THIRD_PARTY,
+                name=f"code of pull requests to {self.r.full}",
+                provider=PROVIDER,
+                subtype="github:pull-request-head",
+                scope=self.r.full,
+                attrs={"repo": self.r.full, "untrusted": True},
+                evidence=self.evidence,
+            )
+        )
+        self._edge(nid, EdgeKind.RUNS_CODE_OF, "checkout of the pull request head")
 
     # -- third parties --------------------------------------------------------------------------
 

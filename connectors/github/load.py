@@ -9,13 +9,19 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import TypeVar
 
+from connectors.github.plaintext import scan
 from connectors.github.raw import (
+    DeployKey,
     EnvironmentList,
     GitHubRaw,
+    InstallationList,
     Loaded,
+    OidcSubOrg,
+    OidcSubRepo,
     Organization,
     OrgRaw,
     OrgSecretList,
+    PatGrant,
     RepoRaw,
     Repository,
     SecretList,
@@ -31,6 +37,7 @@ T = TypeVar("T")
 ROOT = "github"
 WORKFLOWS_DIR = ".github/workflows"
 _WORKFLOW_SUFFIXES = (".yml", ".yaml")
+OIDC_SUB = "actions/oidc/customization/sub.json"
 
 
 def _optional(bundle: BundleReader, rel: str, typ: type[T]) -> Loaded[T] | None:
@@ -67,13 +74,16 @@ def load_org(bundle: BundleReader, login: str) -> OrgRaw:
         repos=_optional(bundle, f"{base}/repos.json", list[Repository]),
         secrets=secrets,
         selected=selected,
+        pat_grants=_optional(bundle, f"{base}/personal-access-tokens.json", list[PatGrant]),
+        installations=_optional(bundle, f"{base}/installations.json", InstallationList),
+        oidc_sub=_optional(bundle, f"{base}/{OIDC_SUB}", OidcSubOrg),
     )
 
 
 def _workflow(bundle: BundleReader, rel: str, path: str) -> WorkflowFile:
     text = bundle.text(rel)
     data = bundle.yaml(rel)
-    return WorkflowFile(file=rel, path=path, workflow=parse_workflow(rel, data, job_lines(text)))
+    return WorkflowFile(file=rel, path=path, workflow=parse_workflow(rel, data, job_lines(text)), hits=scan(text))
 
 
 def load_repo(bundle: BundleReader, folder: str, meta: Loaded[Repository] | None) -> RepoRaw:
@@ -111,6 +121,8 @@ def load_repo(bundle: BundleReader, folder: str, meta: Loaded[Repository] | None
         environments=environments,
         env_secrets=env_secrets,
         workflows=workflows,
+        keys=_optional(bundle, f"{base}/keys.json", list[DeployKey]),
+        oidc_sub=_optional(bundle, f"{base}/{OIDC_SUB}", OidcSubRepo),
     )
 
 

@@ -14,6 +14,7 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors.github.plaintext import Hit
 from connectors.github.workflows import Workflow
 
 T = TypeVar("T")
@@ -134,6 +135,91 @@ class EnvironmentList(_Model):
     environments: list[Environment]
 
 
+class DeployKey(_Model):
+    """One item of ``GET /repos/{o}/{r}/keys``: an SSH key with read or write access to one repository."""
+
+    id: int
+    title: str
+    read_only: bool
+    created_at: str
+    key: str | None = None  # the public half; only its fingerprint is kept
+    verified: bool | None = None
+    added_by: str | None = None
+    last_used: str | None = None
+    enabled: bool | None = None
+
+
+class PatOwner(_Model):
+    """The user who owns a fine-grained personal access token."""
+
+    login: str
+    type: str | None = None
+
+
+class PatPermissions(_Model):
+    """``permissions`` of a fine-grained token grant: organization, repository and other scopes."""
+
+    organization: dict[str, str] = {}
+    repository: dict[str, str] = {}
+    other: dict[str, str] = {}
+
+
+class PatGrant(_Model):
+    """One item of ``GET /orgs/{org}/personal-access-tokens`` (``organization-programmatic-access-grant``)."""
+
+    id: int
+    owner: PatOwner
+    repository_selection: Literal["none", "all", "subset"]
+    permissions: PatPermissions
+    access_granted_at: str
+    token_id: int | None = None
+    token_name: str | None = None
+    token_expired: bool = False
+    token_expires_at: str | None = None
+    token_last_used_at: str | None = None
+
+
+class InstallationAccount(_Model):
+    """The account an app is installed on."""
+
+    login: str
+
+
+class Installation(_Model):
+    """One GitHub App installation of ``GET /orgs/{org}/installations``."""
+
+    id: int
+    app_id: int
+    app_slug: str
+    repository_selection: Literal["all", "selected"]
+    permissions: dict[str, str]
+    created_at: str
+    updated_at: str | None = None
+    account: InstallationAccount | None = None
+    suspended_at: str | None = None
+    target_type: str | None = None
+
+
+class InstallationList(_Model):
+    """``GET /orgs/{org}/installations``."""
+
+    total_count: int
+    installations: list[Installation]
+
+
+class OidcSubOrg(_Model):
+    """``GET /orgs/{org}/actions/oidc/customization/sub``: the claims that make up the ``sub`` claim."""
+
+    include_claim_keys: list[str]
+
+
+class OidcSubRepo(_Model):
+    """``GET /repos/{o}/{r}/actions/oidc/customization/sub``."""
+
+    use_default: bool
+    include_claim_keys: list[str] = []
+
+
 @dataclass(frozen=True)
 class Loaded(Generic[T]):
     """A parsed bundle file together with its bundle path (the evidence)."""
@@ -149,6 +235,7 @@ class WorkflowFile:
     file: str
     path: str  # ".github/workflows/release.yml"
     workflow: Workflow
+    hits: tuple[Hit, ...] = ()  # credentials committed in the file (fingerprints only)
 
 
 @dataclass(frozen=True)
@@ -163,6 +250,8 @@ class RepoRaw:
     environments: Loaded[EnvironmentList] | None = None
     env_secrets: dict[str, Loaded[SecretList]] = field(default_factory=dict)
     workflows: tuple[WorkflowFile, ...] = ()
+    keys: Loaded[list[DeployKey]] | None = None
+    oidc_sub: Loaded[OidcSubRepo] | None = None
 
     @property
     def full_name(self) -> str:
@@ -180,6 +269,9 @@ class OrgRaw:
     secrets: Loaded[OrgSecretList] | None = None
     # secret name -> the repositories a "selected" secret is shared with
     selected: dict[str, Loaded[SelectedRepositories]] = field(default_factory=dict)
+    pat_grants: Loaded[list[PatGrant]] | None = None
+    installations: Loaded[InstallationList] | None = None
+    oidc_sub: Loaded[OidcSubOrg] | None = None
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from connectors.github import identities
+from connectors.github.incidents import cache_edges, token_edges
 from connectors.github.jobs import PROVIDER, JobBuilder, SecretScope, VisibleSecret
-from connectors.github.raw import Environment, GitHubRaw, OrgRaw, RepoRaw, Secret, WorkflowFile
+from connectors.github.raw import Environment, GitHubRaw, Loaded, OrgRaw, OrgSecret, RepoRaw, Secret, WorkflowFile
 from scanner.model import (
     AttrValue,
     CoverageGap,
@@ -36,6 +38,7 @@ class _Builder:
     def build(self) -> Inventory:
         for org in self.raw.orgs:
             self.org_secrets[org.login.lower()] = dict(self._org(org))
+            self._org_identities(org)
         for repo in self.raw.repos:
             _Repo(self, repo).build()
         return self.inv
@@ -44,6 +47,25 @@ class _Builder:
         if hint not in self._hints:
             self._hints.add(hint)
             self.inv.add_hint(hint)
+
+    def _org_identities(self, org: OrgRaw) -> None:
+        repos = [r.full_name for r in org.repos.data if not r.archived] if org.repos else []
+        if org.pat_grants is not None:
+            identities.pat_grants(self.inv, org.login, org.pat_grants, repos)
+        if org.installations is not None:
+            loaded = Loaded(org.installations.file, org.installations.data.installations)
+            identities.installations(self.inv, org.login, loaded, repos)
+
+    @staticmethod
+    def _shared_with(org: OrgRaw, s: OrgSecret) -> tuple[str, ...] | None:
+        """The repositories an organization secret is visible to, when the bundle tells."""
+        if s.visibility == "selected":
+            sel = org.selected.get(s.name)
+            return tuple(sorted(r.full_name for r in sel.data.repositories)) if sel else None
+        if org.repos is None:
+            return None
+        ok = [r for r in org.repos.data if s.visibility == "all" or r.private]
+        return tuple(sorted(r.full_name for r in ok))
 
     def _org(self, org: OrgRaw) -> Iterator[tuple[str, VisibleSecret]]:
         if org.secrets is None:
@@ -59,7 +81,12 @@ class _Builder:
                     provider=PROVIDER,
                     subtype="github:org-secret",
                     scope=org.login,
-                    attrs={"created_at": s.created_at, "updated_at": s.updated_at, "visibility": s.visibility},
+                    attrs={
+                        "created_at": s.created_at,
+                        "updated_at": s.updated_at,
+                        "visibility": s.visibility,
+                        "shared_with": self._shared_with(org, s),
+                    },
                     evidence=(Evidence(org.secrets.file),),
                 )
             )
@@ -116,6 +143,7 @@ class _Repo:
         self.full = repo.full_name
         self.secrets = SecretScope()
         self.default = repo.permissions.data.default_workflow_permissions if repo.permissions else None
+        self.jobs: list[JobBuilder] = []
         self.envs: dict[str, Environment] = (
             {e.name.lower(): e for e in repo.environments.data.environments} if repo.environments else {}
         )
@@ -129,6 +157,27 @@ class _Repo:
         self._secrets()
         for wf in self.repo.workflows:
             self._workflow(wf)
+            identities.plaintext(self.inv, self.full, wf)
+        token_edges(self.inv, self.full, self.jobs)
+        cache_edges(self.inv, self.jobs)
+        if self.repo.keys is not None:
+            identities.deploy_keys(self.inv, self.full, self.repo.keys)
+
+    @property
+    def default_branch(self) -> str | None:
+        """The repository's default branch, when its metadata was collected."""
+        return self.repo.meta.data.default_branch if self.repo.meta else None
+
+    @property
+    def oidc_claims(self) -> tuple[str, ...] | None:
+        """The claim keys of a customised OIDC ``sub`` (repository over organization); None: default."""
+        sub = self.repo.oidc_sub
+        if sub is not None and not sub.data.use_default:
+            return tuple(sub.data.include_claim_keys)
+        org = self.b.orgs.get(self.repo.owner.lower())
+        if (sub is None or not sub.data.use_default) and org is not None and org.oidc_sub is not None:
+            return tuple(org.oidc_sub.data.include_claim_keys) or None
+        return None
 
     def _repo_node(self) -> None:
         r = self.repo
@@ -255,7 +304,9 @@ class _Repo:
             )
         )
         for job in w.jobs:
-            JobBuilder(self, wf, job).build()
+            jb = JobBuilder(self, wf, job)
+            jb.build()
+            self.jobs.append(jb)
 
 
 def transform(raw: GitHubRaw) -> Inventory:

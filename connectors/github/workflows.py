@@ -107,6 +107,9 @@ class Workflow:
     env: Mapping[str, str]
     jobs: tuple[Job, ...]
     secret_refs: frozenset[str] = frozenset()  # secrets.X in the workflow-level ``env``
+    # Git refs a run can have, as patterns (``refs/heads/main``, ``refs/tags/v*``); ``*`` is any
+    # ref (workflow_dispatch), ``<default>`` the default branch (schedule, pull_request_target...).
+    refs: tuple[str, ...] = ()
 
 
 def secret_refs(value: object) -> Iterator[str]:
@@ -257,7 +260,53 @@ def parse_workflow(file: str, data: object, lines: Mapping[str, int] | None = No
         env=p.strings(doc.get("env"), "env"),
         jobs=tuple(p.job(job_id, job, lines.get(job_id)) for job_id, job in jobs.items()),
         secret_refs=frozenset(secret_refs(doc.get("env"))),
+        refs=trigger_refs(doc.get("on")),
     )
+
+
+#: Triggers whose runs use the default branch's workflow and ref.
+_DEFAULT_BRANCH_TRIGGERS = frozenset(
+    {"schedule", "pull_request_target", "workflow_run", "issue_comment", "issues", "repository_dispatch"}
+)
+
+
+def _patterns(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value if isinstance(v, str | int)]
+    return []
+
+
+def trigger_refs(on: object) -> tuple[str, ...]:
+    """The refs a workflow's runs can have, from its triggers and their branch and tag filters."""
+    events: dict[str, object]
+    if isinstance(on, str):
+        events = {on: None}
+    elif isinstance(on, list):
+        events = {str(e): None for e in on}
+    elif isinstance(on, Mapping):
+        events = {str(k): v for k, v in on.items()}
+    else:
+        return ()
+    refs: set[str] = set()
+    for event, cfg in events.items():
+        spec = cfg if isinstance(cfg, Mapping) else {}
+        if event == "push":
+            branches, tags = _patterns(spec.get("branches")), _patterns(spec.get("tags"))
+            if not branches and not tags:
+                refs |= {"refs/heads/*", "refs/tags/*"} if not spec.get("branches-ignore") else {"refs/heads/*"}
+            refs |= {f"refs/heads/{b}" for b in branches if not b.startswith("!")}
+            refs |= {f"refs/tags/{t}" for t in tags if not t.startswith("!")}
+        elif event == "pull_request":
+            refs.add("refs/pull/*/merge")
+        elif event == "release":
+            refs.add("refs/tags/*")
+        elif event == "workflow_dispatch":
+            refs.add("*")
+        elif event in _DEFAULT_BRANCH_TRIGGERS:
+            refs.add("<default>")
+    return tuple(sorted(refs))
 
 
 def _scalar(value: object) -> str:

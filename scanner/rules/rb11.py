@@ -43,11 +43,17 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
             reached = ctx.reach.actions_reached(node.id) & _WRITE
             if not reached:
                 continue
+            # Checking out the pull request's head runs an outsider's code beside the secrets (critical);
+            # a job known not to do so is exposed only through expressions and downloads (high).
+            checks_out = node.attrs.get("checks_out_untrusted")
             message = (
-                f"CI job {node.name!r} runs on an untrusted trigger (pull_request_target/workflow_run) "
-                "and can reach publish rights."
+                f"CI job {node.name!r} runs on an untrusted trigger (pull_request_target/workflow_run)"
+                + (" and checks out the pull request's code" if checks_out is True else "")
+                + " and can reach publish rights."
             )
-            yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, reached), qualifier="trigger")
+            sev = Severity.HIGH if checks_out is False else Severity.CRITICAL
+            path = ctx.evidence_path(node.id, reached)
+            yield ctx.finding(RULE, node, message, path, severity=sev, qualifier="trigger")
 
 
 RULE = Rule(

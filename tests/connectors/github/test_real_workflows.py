@@ -70,7 +70,7 @@ def test_flask_token_publish_and_slsa(tmp_path: Path) -> None:
         "github:secret:pallets/flask/TEST_PYPI_TOKEN",
     }
     # only the token sent to the real PyPI becomes a PyPI credential
-    creds = {n.id for n in inv.nodes() if n.kind == NodeKind.CREDENTIAL}
+    creds = {n.id for n in inv.nodes() if n.kind == NodeKind.CREDENTIAL and n.subtype != "github:actions-token"}
     assert creds == {"pypi:token:github/pallets/flask/PYPI_TOKEN"}
     assert [h.src for h in inv.hints] == ["pypi:token:github/pallets/flask/PYPI_TOKEN"]
     slsa = "github:action:slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml@v1.5.0"
@@ -93,9 +93,14 @@ def test_urllib3_trusted_publishing(tmp_path: Path) -> None:
     assert _edges(inv, job + "build", EdgeKind.GRANTS) == {"github:environment:urllib3/urllib3/publish"}
     # workflow-level contents: read applies to the job without its own permissions
     assert _node(inv, job + "build").attrs["contents_write"] is False
-    # GITHUB_TOKEN is not a secret node
-    assert _edges(inv, job + "publish", EdgeKind.CAN_READ_SECRET) == set()
-    assert not [n for n in inv.nodes() if n.kind == NodeKind.CREDENTIAL]
+    # GITHUB_TOKEN is not a secret node; with contents: write it is the repository's token credential,
+    # which starts no workflow here (none listens to repository_dispatch)
+    assert _edges(inv, job + "publish", EdgeKind.CAN_READ_SECRET) <= {
+        "github:actions-token:urllib3/urllib3#contents-write"
+    }
+    tokens = [n for n in inv.nodes() if n.kind == NodeKind.CREDENTIAL]
+    assert all(n.subtype == "github:actions-token" for n in tokens)
+    assert not [e for e in inv.edges() if e.kind is EdgeKind.CAN_ASSUME]
 
 
 def test_pip_trusted_publishing_without_repo_settings(tmp_path: Path) -> None:
@@ -142,11 +147,12 @@ def test_ruff_secrets_inherit(tmp_path: Path) -> None:
         "custom-publish-playground",
     }
     for name in inheriting:
-        assert _edges(inv, job + name, EdgeKind.CAN_READ_SECRET) == secrets, name
+        token = {e for e in _edges(inv, job + name, EdgeKind.CAN_READ_SECRET) if "actions-token" in e}
+        assert _edges(inv, job + name, EdgeKind.CAN_READ_SECRET) - token == secrets, name
         assert _node(inv, job + name).attrs["secrets_inherit"] is True
         # calls to workflows of the same repository are not third parties
         assert _edges(inv, job + name, EdgeKind.RUNS_CODE_OF) == set()
-    assert _edges(inv, job + "plan", EdgeKind.CAN_READ_SECRET) == set()
+    assert _edges(inv, job + "plan", EdgeKind.CAN_READ_SECRET) <= {"github:actions-token:astral-sh/ruff#contents-write"}
     assert _node(inv, job + "custom-publish-pypi").attrs["oidc"] is True
     # workflow-level contents: write applies to jobs without their own permissions
     assert _node(inv, job + "plan").attrs["contents_write"] is True

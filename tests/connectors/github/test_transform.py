@@ -53,6 +53,11 @@ PYPI_ENV = "github:environment:acme/app/pypi"
 PYPI_CRED = "pypi:token:github/acme/app/PYPI_TOKEN"
 NPM_CRED = "npm:token:github/acme/app/NPM_TOKEN"
 DOCKER_CRED = "dockerhub:token:github/acme/DOCKERHUB_TOKEN"
+APP_ACTIONS_TOKEN = "github:actions-token:acme/app#actions-write"
+APP_CONTENTS_TOKEN = "github:actions-token:acme/app#contents-write"
+SITE_ACTIONS_TOKEN = "github:actions-token:acme/site#actions-write"
+SITE_CONTENTS_TOKEN = "github:actions-token:acme/site#contents-write"
+WF = "github:workflow:acme/app/.github/workflows"
 
 EXPECTED_NODES = {
     (NodeKind.RESOURCE, "github:repo:acme/app"),
@@ -97,9 +102,14 @@ EXPECTED_NODES = {
     (NodeKind.CREDENTIAL, PYPI_CRED),
     (NodeKind.CREDENTIAL, NPM_CRED),
     (NodeKind.CREDENTIAL, DOCKER_CRED),
+    # the GITHUB_TOKEN of each repository, per write scope some job holds
+    (NodeKind.CREDENTIAL, APP_ACTIONS_TOKEN),
+    (NodeKind.CREDENTIAL, APP_CONTENTS_TOKEN),
+    (NodeKind.CREDENTIAL, SITE_ACTIONS_TOKEN),
+    (NodeKind.CREDENTIAL, SITE_CONTENTS_TOKEN),
 }
 
-R, S, G, X = EdgeKind.RUNS_CODE_OF, EdgeKind.CAN_READ_SECRET, EdgeKind.GRANTS, EdgeKind.EXPOSES
+R, S, G, X, A = EdgeKind.RUNS_CODE_OF, EdgeKind.CAN_READ_SECRET, EdgeKind.GRANTS, EdgeKind.EXPOSES, EdgeKind.CAN_ASSUME
 EXPECTED_EDGES = {
     (BUILD, R, CHECKOUT_PINNED),
     (BUILD, R, SETUP_PYTHON),
@@ -136,6 +146,20 @@ EXPECTED_EDGES = {
     (REPO_PYPI, X, PYPI_CRED),
     (REPO_NPM, X, NPM_CRED),
     (ORG_DOCKER, X, DOCKER_CRED),
+    # write-all (npm) and a write default (site) hold the repository's GITHUB_TOKEN with write scopes;
+    # actions: write starts every workflow_dispatch workflow, and so reaches its jobs
+    (NPM, S, APP_ACTIONS_TOKEN),
+    (NPM, S, APP_CONTENTS_TOKEN),
+    (SITE_TEST, S, SITE_ACTIONS_TOKEN),
+    (SITE_TEST, S, SITE_CONTENTS_TOKEN),
+    (APP_ACTIONS_TOKEN, G, f"{WF}/release.yml"),
+    (APP_ACTIONS_TOKEN, G, f"{WF}/npm.yaml"),
+    (APP_ACTIONS_TOKEN, A, BUILD),
+    (APP_ACTIONS_TOKEN, A, PYPI_TOKEN_JOB),
+    (APP_ACTIONS_TOKEN, A, PYPI_TRUSTED_JOB),
+    (APP_ACTIONS_TOKEN, A, DEPLOY),
+    (APP_ACTIONS_TOKEN, A, NPM),
+    (APP_ACTIONS_TOKEN, A, IMAGE),
 }
 
 

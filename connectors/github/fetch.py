@@ -1,0 +1,202 @@
+"""Live collection from the GitHub REST API (github.com or GitHub Enterprise Server) into the bundle
+files :mod:`connectors.github.load` reads. Pages, retries, records each call; nothing else.
+
+One scope per organization. A call refused on one repository (403) or answered 404 (no Actions,
+no environments) is recorded in the manifest and the rest is collected. Workflow files pass
+through :func:`connectors.github.plaintext.redact` first: a committed credential is never written.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+from urllib.parse import quote
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors._http import NotFoundError, RestClient, link_next
+from connectors.github.load import OIDC_SUB, ROOT, WORKFLOWS_DIR
+from connectors.github.plaintext import redact
+from scanner.bundle import BundleWriter
+from scanner.errors import ConfigError, ConnectorError
+
+PROVIDER = "github"
+API_VERSION = "2022-11-28"
+
+
+class Settings(BaseModel):
+    """``[sources.github]``: organizations, an optional repository filter, the token by reference."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    orgs: list[str] = Field(min_length=1)
+    repos: list[str] = []  # fnmatch patterns on the repository name; empty: every repository
+    include_archived: bool = False
+    base_url: str = "https://api.github.com"  # GHES: https://HOST/api/v3
+    token_env: str = "GITHUB_TOKEN"  # noqa: S105 - the name of a variable, not a value
+    max_retries: int = Field(default=4, ge=0, le=10)
+    max_wait: float = Field(default=60.0, ge=0)
+
+
+def client(settings: Settings, accept: str = "application/vnd.github+json", **kw: Any) -> RestClient:
+    """A REST client; the token is read from the environment here and never stored elsewhere."""
+    token = os.environ.get(settings.token_env)
+    if not token:
+        raise ConfigError(f"sources.github: environment variable {settings.token_env} is not set")
+    return RestClient(
+        provider=PROVIDER,
+        base_url=settings.base_url,
+        headers={"Authorization": f"Bearer {token}", "Accept": accept, "X-GitHub-Api-Version": API_VERSION},
+        max_retries=settings.max_retries,
+        max_wait=settings.max_wait,
+        **kw,
+    )
+
+
+def scopes(settings: Settings) -> list[str]:
+    """One scope per organization."""
+    return list(settings.orgs)
+
+
+class Fetcher:
+    """Collects one organization with a JSON client and a raw-content client."""
+
+    def __init__(self, rc: RestClient, raw: RestClient, settings: Settings, scope: str, writer: BundleWriter) -> None:
+        self.rc, self.raw, self.settings, self.scope, self.w = rc, raw, settings, scope, writer
+
+    # -- paging helpers -------------------------------------------------------------------------
+
+    def _list(self, path: str) -> list[Any]:
+        items: list[Any] = []
+        for page in self.rc.pages(path, {"per_page": 100}, next_url=link_next):
+            if not isinstance(page, list):
+                raise ConnectorError(f"github GET {path}: expected a list page")
+            items += page
+        return items
+
+    def _wrapped(self, path: str, key: str) -> dict[str, Any]:
+        items: list[Any] = []
+        total = 0
+        for page in self.rc.pages(path, {"per_page": 100}, next_url=link_next):
+            if not isinstance(page, dict) or not isinstance(page.get(key), list):
+                raise ConnectorError(f"github GET {path}: expected an object with a {key!r} list")
+            items += page[key]
+            total = int(page.get("total_count", len(items)))
+        return {"total_count": max(total, len(items)), key: items}
+
+    def _save(self, path: str, get: Callable[[], Any], bundle: str | None = None) -> Any | None:
+        """Fetch and store ``GET path``; 404 is recorded ``not_found``, a refused or broken call
+        ``failed`` (a coverage gap), and the rest of the organization is still collected."""
+        call = f"GET {path}"
+        try:
+            data = get()
+        except NotFoundError:
+            self.w.record(PROVIDER, self.scope, call, "not_found")
+            return None
+        except ConnectorError as e:
+            self.w.record(PROVIDER, self.scope, call, "failed", str(e))
+            return None
+        self.w.put_json(f"{ROOT}{bundle or path}.json", data)
+        self.w.record(PROVIDER, self.scope, call)
+        return data
+
+    # -- organization ---------------------------------------------------------------------------
+
+    def org(self, org: str) -> None:
+        """Everything of one organization; the organization itself must be readable."""
+        path = f"/orgs/{org}"
+        self.w.put_json(f"{ROOT}{path}.json", self.rc.get_json(path))
+        self.w.record(PROVIDER, self.scope, f"GET {path}")
+        repos = self._save(f"{path}/repos", lambda: self._list(f"{path}/repos")) or []
+        secrets = self._save(f"{path}/actions/secrets", lambda: self._wrapped(f"{path}/actions/secrets", "secrets"))
+        for s in (secrets or {}).get("secrets", []):
+            if s.get("visibility") == "selected":
+                sp = f"{path}/actions/secrets/{s['name']}/repositories"
+                self._save(sp, partial(self._wrapped, sp, "repositories"))
+        self._save(f"{path}/personal-access-tokens", lambda: self._list(f"{path}/personal-access-tokens"))
+        self._save(f"{path}/installations", lambda: self._wrapped(f"{path}/installations", "installations"))
+        sub = f"{path}/{OIDC_SUB.removesuffix('.json')}"
+        self._save(sub, lambda: self.rc.get_json(sub))
+        for repo in repos:
+            if self.wanted(repo):
+                self.repo(repo["owner"]["login"], repo["name"])
+
+    def wanted(self, repo: dict[str, Any]) -> bool:
+        """Whether a repository of the organization's list is collected."""
+        if repo.get("archived") and not self.settings.include_archived:
+            return False
+        pats = self.settings.repos
+        return not pats or any(fnmatch.fnmatchcase(repo["name"].lower(), p.lower()) for p in pats)
+
+    # -- repository -----------------------------------------------------------------------------
+
+    def repo(self, owner: str, name: str) -> None:
+        """The files of one repository."""
+        base = f"/repos/{owner}/{name}"
+        self._save(f"{base}/actions/secrets", lambda: self._wrapped(f"{base}/actions/secrets", "secrets"))
+        self._save(
+            f"{base}/actions/permissions/workflow", lambda: self.rc.get_json(f"{base}/actions/permissions/workflow")
+        )
+        envs = self._save(f"{base}/environments", lambda: self._wrapped(f"{base}/environments", "environments"))
+        for env in (envs or {}).get("environments", []):
+            # The URL is percent-encoded; the bundle folder is the environment's plain name.
+            ep = f"{base}/environments/{quote(env['name'], safe='')}/secrets"
+            self._save(ep, partial(self._wrapped, ep, "secrets"), f"{base}/environments/{env['name']}/secrets")
+        self._save(f"{base}/keys", lambda: self._list(f"{base}/keys"))
+        sub = f"{base}/{OIDC_SUB.removesuffix('.json')}"
+        self._save(sub, lambda: self.rc.get_json(sub))
+        self.workflows(base)
+
+    def workflows(self, base: str) -> None:
+        """The workflow files of the default branch, as committed (credentials redacted)."""
+        listing = f"{base}/contents/{WORKFLOWS_DIR}"
+        call = f"GET {listing}"
+        try:
+            entries = self.rc.get_json(listing)
+        except NotFoundError:
+            self.w.record(PROVIDER, self.scope, call, "not_found")  # no workflows: an answer
+            return
+        except ConnectorError as e:
+            self.w.record(PROVIDER, self.scope, call, "failed", str(e))
+            return
+        if not isinstance(entries, list):
+            self.w.record(PROVIDER, self.scope, call, "failed", "not a directory listing")
+            return
+        self.w.record(PROVIDER, self.scope, call)
+        for entry in entries:
+            fname = entry.get("name") if isinstance(entry, dict) else None
+            if entry.get("type") != "file" or not isinstance(fname, str) or not fname.endswith((".yml", ".yaml")):
+                continue
+            if "/" in fname or fname in (".", ".."):
+                continue
+            path = f"{listing}/{quote(fname)}"
+            try:
+                text = self.raw.get(path).text
+            except NotFoundError:
+                self.w.record(PROVIDER, self.scope, f"GET {path}", "not_found")
+                continue
+            except ConnectorError as e:
+                self.w.record(PROVIDER, self.scope, f"GET {path}", "failed", str(e))
+                continue
+            self.w.put_text(f"{ROOT}{base}/contents/{WORKFLOWS_DIR}/{fname}", redact(text))
+            self.w.record(PROVIDER, self.scope, f"GET {path}")
+
+
+def fetch_org(rc: RestClient, raw: RestClient, settings: Settings, org: str, writer: BundleWriter) -> None:
+    """Collect one organization with existing clients (tests pass clients whose ``sleep`` records)."""
+    Fetcher(rc, raw, settings, org, writer).org(org)
+
+
+def collect(settings: Settings, scope: str, writer: BundleWriter, sleep: Callable[[float], None] = time.sleep) -> None:
+    """Collect one organization into the bundle."""
+    rc = client(settings, sleep=sleep)
+    raw = client(settings, accept="application/vnd.github.raw", sleep=sleep)
+    try:
+        fetch_org(rc, raw, settings, scope, writer)
+    finally:
+        rc.close()
+        raw.close()

@@ -1,0 +1,83 @@
+"""Credential material committed in CI files, found with detect-secrets and kept as a fingerprint only.
+
+Collection runs :func:`redact` on every file before it is written into a bundle: each hit is
+replaced by ``regwarden-redacted.<detector>.<fingerprint>``, so the bundle never holds the value
+and the loader still sees where it was. :func:`scan` finds both those markers and raw values (in a
+hand-made bundle) and returns :class:`Hit` records — detector, line and keyed fingerprint, never
+the value. detect-secrets keeps its settings in process-wide state, hence the lock.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+from detect_secrets.core.scan import scan_line
+from detect_secrets.settings import transient_settings
+
+from scanner.fingerprint import fingerprint
+
+#: Entropy plugins flag every long identifier in YAML; the pattern and keyword detectors do not.
+_NOISY = ("Base64HighEntropyString", "HexHighEntropyString")
+_LOCK = threading.Lock()
+_MARKER = re.compile(r"regwarden-redacted\.([a-z0-9-]+)\.hmac-sha256-([0-9a-f]{32})")
+# A detector may report only part of a token (GitHub tokens come back as their "ghp" prefix):
+# the token is the whole run of characters around it.
+_TOKEN_CHARS = r"[^\s'\"`,;()\[\]{}<>]"  # noqa: S105 - a character class
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One credential found in a file: where, by which detector, and its keyed fingerprint."""
+
+    line: int  # 1-based
+    detector: str  # a slug of detect-secrets' type, e.g. "aws-access-key"
+    fingerprint: str
+
+
+def _slug(kind: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", kind.lower()).strip("-")
+
+
+def _plugins() -> list[dict[str, str]]:
+    classes: list[type] = list(get_mapping_from_secret_type_to_class().values())
+    names = sorted({c.__name__ for c in classes})
+    return [{"name": n} for n in names if n not in _NOISY]
+
+
+def _detect(text: str) -> list[tuple[int, str, str]]:
+    """(1-based line, detector slug, whole token) for each credential in a text."""
+    raw: list[tuple[int, str, str, str]] = []
+    with _LOCK, transient_settings({"plugins_used": _plugins()}):
+        for no, line in enumerate(text.splitlines(), start=1):
+            raw += [(no, line, s.type, s.secret_value) for s in scan_line(line) if s.secret_value]
+    out: list[tuple[int, str, str]] = []
+    for no, line, kind, value in raw:
+        for m in re.finditer(f"{_TOKEN_CHARS}*{re.escape(value)}{_TOKEN_CHARS}*", line):
+            if not _MARKER.fullmatch(m.group(0)):
+                out.append((no, _slug(kind), m.group(0)))
+    return sorted(set(out))
+
+
+def redact(text: str) -> str:
+    """The file with every detected credential replaced by a marker holding its fingerprint."""
+    by_line: dict[int, list[tuple[str, str]]] = {}
+    for no, slug, token in _detect(text):
+        by_line.setdefault(no, []).append((slug, token))
+    out: list[str] = []
+    for no, line in enumerate(text.splitlines(keepends=True), start=1):
+        for slug, token in sorted(by_line.get(no, ()), key=lambda t: -len(t[1])):
+            line = line.replace(token, f"regwarden-redacted.{slug}.{fingerprint(token).replace(':', '-')}")
+        out.append(line)
+    return "".join(out)
+
+
+def scan(text: str) -> tuple[Hit, ...]:
+    """Every credential in a file: redaction markers and raw values alike, by line."""
+    hits: list[Hit] = []
+    for no, line in enumerate(text.splitlines(), start=1):
+        hits += [Hit(no, m.group(1), f"hmac-sha256:{m.group(2)}") for m in _MARKER.finditer(line)]
+    hits += [Hit(no, slug, fingerprint(token)) for no, slug, token in _detect(text)]
+    return tuple(sorted(dict.fromkeys(hits), key=lambda h: (h.line, h.detector, h.fingerprint)))

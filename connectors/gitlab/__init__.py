@@ -1,0 +1,20 @@
+"""GitLab: groups and projects, CI/CD variables (names and flags, values only as fingerprints),
+deploy and access tokens, protected environments and ``.gitlab-ci.yml`` jobs."""
+
+from __future__ import annotations
+
+from connectors.gitlab.fetch import Settings, collect, scopes
+from connectors.gitlab.load import load
+from connectors.gitlab.raw import GitLabRaw
+from connectors.gitlab.transform import transform
+from scanner.plugins import Collector, ConnectorSpec
+
+SPEC: ConnectorSpec[GitLabRaw] = ConnectorSpec(
+    name="gitlab",
+    title="GitLab",
+    load=load,
+    transform=transform,
+    collector=Collector(settings=Settings, scopes=scopes, collect=collect),
+)
+
+__all__ = ["SPEC"]

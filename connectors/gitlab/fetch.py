@@ -1,0 +1,189 @@
+"""Live collection from the GitLab REST API v4 (gitlab.com or self-managed) into the files
+:mod:`connectors.gitlab.load` reads. Pages (``Link`` or ``x-next-page``), retries, records each call.
+
+GitLab returns CI/CD variable values: each ``value`` is replaced by its keyed fingerprint before the
+answer is written, so no value reaches the bundle. ``.gitlab-ci.yml`` passes through
+:func:`connectors.github.plaintext.redact`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors._http import NotFoundError, RestClient, link_next
+from connectors.github.plaintext import redact
+from connectors.gitlab.load import CI_FILE, ROOT
+from scanner.bundle import BundleWriter
+from scanner.errors import ConfigError, ConnectorError
+from scanner.fingerprint import fingerprint
+
+PROVIDER = "gitlab"
+
+
+class Settings(BaseModel):
+    """``[sources.gitlab]``: top-level groups, an optional project filter, the token by reference."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    groups: list[str] = Field(min_length=1)
+    projects: list[str] = []  # fnmatch patterns on path_with_namespace; empty: every project
+    include_archived: bool = False
+    base_url: str = "https://gitlab.com"  # self-managed: https://gitlab.example.com
+    token_env: str = "GITLAB_TOKEN"  # noqa: S105 - the name of a variable, not a value
+    max_retries: int = Field(default=4, ge=0, le=10)
+    max_wait: float = Field(default=60.0, ge=0)
+
+
+def client(settings: Settings, sleep: Callable[[float], None] = time.sleep) -> RestClient:
+    """A REST client for ``{base_url}/api/v4``; the token is read from the environment here."""
+    token = os.environ.get(settings.token_env)
+    if not token:
+        raise ConfigError(f"sources.gitlab: environment variable {settings.token_env} is not set")
+    return RestClient(
+        provider=PROVIDER,
+        base_url=settings.base_url.rstrip("/") + "/api/v4",
+        headers={"PRIVATE-TOKEN": token, "Accept": "application/json"},
+        max_retries=settings.max_retries,
+        max_wait=settings.max_wait,
+        sleep=sleep,
+    )
+
+
+def scopes(settings: Settings) -> list[str]:
+    """One scope per top-level group (its subgroups and projects included)."""
+    return list(settings.groups)
+
+
+def next_page(resp: httpx.Response, body: Any) -> str | None:
+    """GitLab's ``Link`` header, else ``x-next-page`` (keyset and offset paging)."""
+    nxt = link_next(resp, body)
+    if nxt:
+        return nxt
+    page = resp.headers.get("x-next-page", "").strip()
+    if not page:
+        return None
+    return str(resp.request.url.copy_merge_params({"page": page}))
+
+
+def _without_values(items: list[Any]) -> list[Any]:
+    out = []
+    for v in items:
+        if isinstance(v, dict):
+            value = v.get("value")
+            v = {k: x for k, x in v.items() if k != "value"}
+            if isinstance(value, str) and value:
+                v["value_fingerprint"] = fingerprint(value)
+        out.append(v)
+    return out
+
+
+class Fetcher:
+    """Collects one top-level group."""
+
+    def __init__(self, rc: RestClient, settings: Settings, scope: str, writer: BundleWriter) -> None:
+        self.rc, self.settings, self.scope, self.w = rc, settings, scope, writer
+
+    def _list(self, api: str, **params: str) -> list[Any]:
+        items: list[Any] = []
+        for page in self.rc.pages(api, {"per_page": 100, **params}, next_url=next_page):
+            if not isinstance(page, list):
+                raise ConnectorError(f"gitlab GET {api}: expected a list page")
+            items += page
+        return items
+
+    def _save(self, call: str, bundle: str, get: Callable[[], Any]) -> Any | None:
+        try:
+            data = get()
+        except NotFoundError:
+            self.w.record(PROVIDER, self.scope, f"GET {call}", "not_found")
+            return None
+        except ConnectorError as e:
+            self.w.record(PROVIDER, self.scope, f"GET {call}", "failed", str(e))
+            return None
+        if isinstance(data, str):
+            self.w.put_text(bundle, data)
+        else:
+            self.w.put_json(bundle, data)
+        self.w.record(PROVIDER, self.scope, f"GET {call}")
+        return data
+
+    def _scope_files(self, kind: str, path: str) -> None:
+        api = f"/{kind}/{quote(path, safe='')}"
+        base = f"{ROOT}/{kind}/{path}"
+        self._save(
+            f"{api}/variables", f"{base}/variables.json", lambda: _without_values(self._list(f"{api}/variables"))
+        )
+        for name in ("deploy_tokens", "access_tokens"):
+            self._save(f"{api}/{name}", f"{base}/{name}.json", partial(self._list, f"{api}/{name}"))
+
+    def group(self, group: str) -> None:
+        """The group, its subgroups' variables and tokens, and every project under it."""
+        api = f"/groups/{quote(group, safe='')}"
+        self.w.put_json(f"{ROOT}/groups/{group}.json", self.rc.get_json(api))
+        self.w.record(PROVIDER, self.scope, f"GET {api}")
+        projects = self._save(
+            f"{api}/projects",
+            f"{ROOT}/groups/{group}/projects.json",
+            lambda: self._list(f"{api}/projects", include_subgroups="true"),
+        )
+        self._scope_files("groups", group)
+        for sub in (
+            self._save(
+                f"{api}/descendant_groups",
+                f"{ROOT}/groups/{group}/descendant_groups.json",
+                partial(self._list, f"{api}/descendant_groups"),
+            )
+            or []
+        ):
+            self._scope_files("groups", sub["full_path"])
+        for p in projects or []:
+            if self.wanted(p):
+                self.project(p)
+
+    def wanted(self, p: dict[str, Any]) -> bool:
+        """Whether a project of the group's list is collected."""
+        if p.get("archived") and not self.settings.include_archived:
+            return False
+        pats = self.settings.projects
+        return not pats or any(fnmatch.fnmatchcase(p["path_with_namespace"], x) for x in pats)
+
+    def project(self, p: dict[str, Any]) -> None:
+        """A project's variables, tokens, protected environments and CI file."""
+        path = p["path_with_namespace"]
+        api = f"/projects/{quote(path, safe='')}"
+        self._scope_files("projects", path)
+        self._save(
+            f"{api}/protected_environments",
+            f"{ROOT}/projects/{path}/protected_environments.json",
+            partial(self._list, f"{api}/protected_environments"),
+        )
+        ref = p.get("default_branch") or "HEAD"
+        ci = f"{api}/repository/files/{quote('.gitlab-ci.yml', safe='')}/raw?ref={quote(ref, safe='')}"
+        self._save(
+            f"{api}/repository/files/.gitlab-ci.yml/raw",
+            f"{ROOT}/projects/{path}/{CI_FILE}",
+            lambda: redact(self.rc.get(ci).text),
+        )
+
+
+def fetch_group(rc: RestClient, settings: Settings, group: str, writer: BundleWriter) -> None:
+    """Collect one top-level group with an existing client."""
+    Fetcher(rc, settings, group, writer).group(group)
+
+
+def collect(settings: Settings, scope: str, writer: BundleWriter) -> None:
+    """Collect one group into the bundle."""
+    rc = client(settings)
+    try:
+        fetch_group(rc, settings, scope, writer)
+    finally:
+        rc.close()

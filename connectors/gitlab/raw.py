@@ -1,0 +1,124 @@
+"""Typed shapes of the GitLab REST (v4) responses a bundle holds, and the loaded ``GitLabRaw``.
+
+CI/CD variable values are never kept: collection replaces ``value`` with ``value_fingerprint``
+(a keyed HMAC) before writing, so the same value in two projects can still be recognised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from connectors.github.plaintext import Hit
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Group(_Model):
+    """``GET /groups/:id``."""
+
+    id: int
+    full_path: str
+
+
+class Project(_Model):
+    """One item of ``GET /groups/:id/projects``."""
+
+    id: int
+    path_with_namespace: str
+    default_branch: str | None = None
+    archived: bool = False
+    visibility: str | None = None
+
+
+class Variable(_Model):
+    """A project or group CI/CD variable: name and flags; the value only as a fingerprint."""
+
+    key: str
+    masked: bool = False
+    protected: bool = False
+    environment_scope: str = "*"
+    variable_type: str = "env_var"
+    value_fingerprint: str | None = None
+
+
+class DeployToken(_Model):
+    """``GET /projects/:id/deploy_tokens`` / ``GET /groups/:id/deploy_tokens``."""
+
+    id: int
+    name: str
+    scopes: list[str]
+    expires_at: str | None = None
+    revoked: bool = False
+    expired: bool = False
+
+
+class AccessToken(_Model):
+    """``GET /projects/:id/access_tokens`` / ``GET /groups/:id/access_tokens``."""
+
+    id: int
+    name: str
+    scopes: list[str]
+    access_level: int
+    created_at: str
+    revoked: bool = False
+    active: bool = True
+    expires_at: str | None = None
+    last_used_at: str | None = None
+
+
+class ApprovalRule(_Model):
+    """One approval rule of a protected environment."""
+
+    required_approvals: int = 1
+
+
+class ProtectedEnvironment(_Model):
+    """``GET /projects/:id/protected_environments``."""
+
+    name: str
+    required_approval_count: int = 0
+    approval_rules: list[ApprovalRule] = []
+    deploy_access_levels: list[dict[str, Any]] = []
+
+
+@dataclass(frozen=True)
+class CiFile:
+    """``.gitlab-ci.yml`` as committed, parsed YAML, and the credentials found in it."""
+
+    file: str
+    data: dict[str, Any]
+    hits: tuple[Hit, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScopeRaw:
+    """What was collected for a group or a project (``None``: not collected)."""
+
+    path: str
+    base: str  # bundle folder
+    variables: list[Variable] | None = None
+    deploy_tokens: list[DeployToken] | None = None
+    access_tokens: list[AccessToken] | None = None
+
+
+@dataclass(frozen=True)
+class ProjectRaw(ScopeRaw):
+    """A project: its scope files plus environments and CI file."""
+
+    meta: Project | None = None
+    protected_environments: list[ProtectedEnvironment] | None = None
+    ci: CiFile | None = None
+
+
+@dataclass(frozen=True)
+class GitLabRaw:
+    """The GitLab part of a bundle, validated."""
+
+    groups: tuple[ScopeRaw, ...] = ()
+    projects: tuple[ProjectRaw, ...] = ()
+    group_meta: dict[str, Group] = field(default_factory=dict)

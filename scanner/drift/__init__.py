@@ -1,0 +1,1 @@
+"""Drift: IaC (Terraform), scan-to-scan (history) and baseline policy."""

@@ -1,0 +1,281 @@
+"""The history database: one row set per scan, SQLite by default, any SQLAlchemy URL (PostgreSQL).
+
+SQLAlchemy Core, no ORM. A scan is saved in ONE transaction: the scan row, its findings, reach
+summaries and credential deadlines commit together or not at all, so a crashed or killed scan
+leaves the earlier history exactly as it was (SQLite rolls the journal back on the next open,
+PostgreSQL never made the rows visible).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from scanner.drift.history import CredentialRow, FindingRow, NodeReach, Snapshot
+from scanner.errors import ConfigError, RegwardenError
+
+SCHEMA_VERSION = 1
+
+metadata = sa.MetaData()
+
+scans = sa.Table(
+    "scans",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("scanned_at", sa.String(40), nullable=False),  # ISO-8601 UTC: portable across backends
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("counts", sa.Text, nullable=False),  # JSON {severity: open count, suppressed, nodes, edges}
+    sa.Column("partial", sa.Boolean, nullable=False, default=False),
+)
+findings = sa.Table(
+    "findings",
+    metadata,
+    sa.Column("scan_id", sa.Integer, sa.ForeignKey("scans.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("finding_id", sa.String(120), primary_key=True),
+    sa.Column("rule", sa.String(60), nullable=False),
+    sa.Column("severity", sa.String(12), nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Index("ix_findings_finding_id", "finding_id"),
+)
+reach = sa.Table(
+    "reach",
+    metadata,
+    sa.Column("scan_id", sa.Integer, sa.ForeignKey("scans.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("node_id", sa.String(700), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("subtype", sa.String(80), nullable=False),
+    sa.Column("reach_hash", sa.String(64), nullable=False),
+    sa.Column("reach_size", sa.Integer, nullable=False),
+    sa.Column("writes", sa.Text, nullable=False),  # JSON list of "resource|ACTION"
+    sa.Column("prod", sa.Text, nullable=False),  # JSON list of production resources
+)
+credentials = sa.Table(
+    "credentials",
+    metadata,
+    sa.Column("scan_id", sa.Integer, sa.ForeignKey("scans.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("node_id", sa.String(700), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("due", sa.String(40)),
+    sa.Column("expires", sa.String(40)),
+)
+meta = sa.Table(
+    "regwarden_meta",
+    metadata,
+    sa.Column("key", sa.String(40), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+
+class HistoryError(RegwardenError):
+    """The history database cannot be opened, read or written."""
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    """One line of ``regwarden history``."""
+
+    id: int
+    time: datetime
+    source: str
+    counts: dict[str, int]
+    partial: bool
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return None if dt is None else dt.astimezone(UTC).isoformat()
+
+
+def _dt(s: str | None) -> datetime | None:
+    return None if s is None else datetime.fromisoformat(s)
+
+
+def database_url(url: str | None, path: Path | None) -> URL:
+    """A SQLAlchemy URL from the config: ``url`` wins; else a SQLite file at ``path``.
+
+    A plain ``postgresql://`` URL uses psycopg 3 (the driver regwarden ships).
+    """
+    try:
+        if url:
+            u = make_url(url)
+            if u.drivername in ("postgresql", "postgres"):
+                u = u.set(drivername="postgresql+psycopg")
+            return u
+    except ArgumentError as e:
+        raise ConfigError(f"history.url: not a database URL ({e})") from e
+    p = (path or Path("regwarden-history.db")).expanduser().resolve()
+    return URL.create("sqlite", database=str(p))
+
+
+class HistoryStore:
+    """Scans saved and read back. Create with :meth:`open`; close with :meth:`close`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.where = engine.url.render_as_string(hide_password=True)
+
+    @classmethod
+    def open(cls, url: URL | str) -> HistoryStore:
+        """Connect and create the tables when they do not exist yet."""
+        u = make_url(url) if isinstance(url, str) else url
+        kwargs: dict[str, Any] = {}
+        if u.get_backend_name() == "sqlite" and u.database:
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 30}
+        store = cls(sa.create_engine(u, **kwargs))
+        try:
+            if u.get_backend_name() == "sqlite":
+                sa.event.listen(store.engine, "connect", _sqlite_pragmas)
+            with store.engine.begin() as conn:
+                metadata.create_all(conn, checkfirst=True)
+                row = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).first()
+                if row is None:
+                    conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+                elif int(row[0]) > SCHEMA_VERSION:
+                    raise HistoryError(f"{store.where}: history schema {row[0]} is newer than this regwarden")
+        except SQLAlchemyError as e:
+            store.close()
+            raise HistoryError(
+                f"{store.where}: cannot open history ({type(e).__name__}: {e.args[0] if e.args else ''})"
+            ) from e
+        return store
+
+    def close(self) -> None:
+        """Release the connections."""
+        self.engine.dispose()
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def save(self, snap: Snapshot, *, keep: int | None = None) -> int:
+        """Save one scan in one transaction and return its id; keep only the last ``keep`` scans."""
+        try:
+            with self.engine.begin() as conn:
+                inserted = conn.execute(
+                    scans.insert().values(
+                        scanned_at=_iso(snap.time),
+                        source=snap.source,
+                        counts=json.dumps(dict(snap.counts), sort_keys=True),
+                        partial=snap.partial,
+                    )
+                ).inserted_primary_key
+                assert inserted is not None
+                scan_id = int(inserted[0])
+                self._rows(conn, findings, ({"scan_id": scan_id, "finding_id": f.id, "rule": f.rule,
+                           "severity": f.severity, "subject": f.subject, "status": f.status} for f in snap.findings))  # fmt: skip
+                self._rows(conn, reach, ({"scan_id": scan_id, "node_id": r.node, "name": r.name, "kind": r.kind,
+                           "subtype": r.subtype, "reach_hash": r.reach_hash, "reach_size": r.reach_size,
+                           "writes": json.dumps(list(r.writes)), "prod": json.dumps(list(r.prod))}
+                           for r in snap.reach))  # fmt: skip
+                self._rows(conn, credentials, ({"scan_id": scan_id, "node_id": c.node, "name": c.name,
+                           "due": _iso(c.due), "expires": _iso(c.expires)} for c in snap.credentials))  # fmt: skip
+                if keep is not None and keep > 0:
+                    ids = [r[0] for r in conn.execute(sa.select(scans.c.id).order_by(scans.c.id.desc()).offset(keep))]
+                    if ids:
+                        for t in (findings, reach, credentials):
+                            conn.execute(t.delete().where(t.c.scan_id.in_(ids)))
+                        conn.execute(scans.delete().where(scans.c.id.in_(ids)))
+        except SQLAlchemyError as e:
+            raise HistoryError(
+                f"{self.where}: saving the scan failed; history is unchanged ({type(e).__name__})"
+            ) from e
+        return scan_id
+
+    @staticmethod
+    def _rows(conn: sa.Connection, table: sa.Table, rows: Iterable[dict[str, Any]], batch: int = 2000) -> None:
+        buf: list[dict[str, Any]] = []
+        for r in rows:
+            buf.append(r)
+            if len(buf) >= batch:
+                conn.execute(table.insert(), buf)
+                buf = []
+        if buf:
+            conn.execute(table.insert(), buf)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def scans(self, limit: int | None = None) -> list[ScanSummary]:
+        """Scans, newest first."""
+        q = sa.select(scans).order_by(scans.c.id.desc())
+        if limit:
+            q = q.limit(limit)
+        with self._read() as conn:
+            return [
+                ScanSummary(r.id, datetime.fromisoformat(r.scanned_at), r.source, json.loads(r.counts), bool(r.partial))
+                for r in conn.execute(q)
+            ]
+
+    def latest(self, n: int = 2) -> list[int]:
+        """Ids of the newest ``n`` scans, newest first."""
+        return [s.id for s in self.scans(n)]
+
+    def load(self, scan_id: int) -> Snapshot:
+        """A stored scan as a snapshot."""
+        with self._read() as conn:
+            row = conn.execute(sa.select(scans).where(scans.c.id == scan_id)).first()
+            if row is None:
+                raise ConfigError(f"history: no scan {scan_id} in {self.where}")
+            fs = tuple(
+                FindingRow(r.finding_id, r.rule, r.severity, r.subject, r.status)
+                for r in conn.execute(
+                    sa.select(findings).where(findings.c.scan_id == scan_id).order_by(findings.c.finding_id)
+                )
+            )
+            rs = tuple(
+                NodeReach(r.node_id, r.name, r.kind, r.subtype, r.reach_hash, r.reach_size,
+                          tuple(json.loads(r.writes)), tuple(json.loads(r.prod)))
+                for r in conn.execute(sa.select(reach).where(reach.c.scan_id == scan_id).order_by(reach.c.node_id))
+            )  # fmt: skip
+            cs = tuple(
+                CredentialRow(r.node_id, r.name, _dt(r.due), _dt(r.expires))
+                for r in conn.execute(
+                    sa.select(credentials).where(credentials.c.scan_id == scan_id).order_by(credentials.c.node_id)
+                )
+            )
+        return Snapshot(
+            time=datetime.fromisoformat(row.scanned_at),
+            source=row.source,
+            counts=json.loads(row.counts),
+            findings=fs,
+            reach=rs,
+            credentials=cs,
+            id=row.id,
+            partial=bool(row.partial),
+        )
+
+    def seen(self, finding_ids: Sequence[str]) -> dict[str, tuple[datetime, datetime]]:
+        """First and last scan time at which each finding was present (any status)."""
+        out: dict[str, tuple[datetime, datetime]] = {}
+        if not finding_ids:
+            return out
+        q = (
+            sa.select(findings.c.finding_id, sa.func.min(scans.c.scanned_at), sa.func.max(scans.c.scanned_at))
+            .join(scans, scans.c.id == findings.c.scan_id)
+            .group_by(findings.c.finding_id)
+        )
+        wanted = set(finding_ids)
+        with self._read() as conn:
+            for fid, first, last in conn.execute(q):
+                if fid in wanted:
+                    out[fid] = (datetime.fromisoformat(first), datetime.fromisoformat(last))
+        return out
+
+    def _read(self) -> Any:
+        try:
+            return self.engine.connect()
+        except SQLAlchemyError as e:
+            raise HistoryError(f"{self.where}: cannot read history ({type(e).__name__})") from e
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()

@@ -1,0 +1,220 @@
+"""GitLab: live collection against a local server answering like the REST API v4 (Link and
+x-next-page paging, 404 for a project without a CI file, values never written), then the transform
+and the rules it feeds."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from connectors.gitlab import SPEC
+from connectors.gitlab.fetch import Settings, client, fetch_group
+from scanner.analyse import analyse
+from scanner.bundle import BundleReader, BundleWriter
+from scanner.model import Action, EdgeKind, Inventory, NodeId
+
+TOKEN = "FAKE-TOKEN-FOR-TESTS"
+SECRET_VALUE = "FAKE-VALUE-FOR-TESTS-0123456789"
+SHA = "0123456789abcdef0123456789abcdef01234567"
+API = "/api/v4"
+
+CI = f"""include:
+  - project: acme/ci-templates
+    ref: main
+    file: /release.yml
+  - component: gitlab.com/acme/components/scan@{SHA}
+  - local: /ci/local.yml
+variables:
+  AWS_ACCESS_KEY_ID: AKIAIOSFODNN7EXAMPLE
+default:
+  image: python:3.12
+publish:
+  stage: deploy
+  environment: production
+  script:
+    - twine upload -u __token__ -p "$PYPI_TOKEN" dist/*
+release-oidc:
+  image: python:3.12@sha256:{"0" * 64}
+  environment:
+    name: staging
+  id_tokens:
+    PYPI_ID_TOKEN:
+      aud: pypi
+  script: [uv publish]
+.hidden:
+  script: [echo]
+"""
+
+
+def _project(i: int, path: str) -> dict[str, Any]:
+    return {
+        "id": 10 + i,
+        "path_with_namespace": path,
+        "default_branch": "main",
+        "archived": False,
+        "visibility": "private",
+    }
+
+
+def _var(key: str, scope: str = "*", protected: bool = False) -> dict[str, Any]:
+    return {
+        "variable_type": "env_var",
+        "key": key,
+        "value": SECRET_VALUE,
+        "protected": protected,
+        "masked": True,
+        "hidden": False,
+        "raw": False,
+        "environment_scope": scope,
+        "description": None,
+    }
+
+
+def _serve(server: HTTPServer) -> None:
+    server.expect_request(f"{API}/groups/acme").respond_with_json({"id": 1, "full_path": "acme", "name": "acme"})
+    server.expect_request(
+        f"{API}/groups/acme/projects", query_string={"include_subgroups": "true", "per_page": "100"}
+    ).respond_with_json(
+        [_project(0, "acme/app")],
+        headers={
+            "Link": f'<{server.url_for(API + "/groups/acme/projects")}?include_subgroups=true&per_page=100&page=2>; rel="next"'
+        },
+    )
+    server.expect_request(
+        f"{API}/groups/acme/projects", query_string={"include_subgroups": "true", "per_page": "100", "page": "2"}
+    ).respond_with_json([_project(1, "acme/tools/lib")])
+    server.expect_request(f"{API}/groups/acme/variables").respond_with_json([_var("PYPI_TOKEN")])
+    server.expect_request(f"{API}/groups/acme/deploy_tokens").respond_with_json(
+        [{"id": 5, "name": "registry-push", "username": "gitlab+deploy-token-5", "expires_at": None,
+          "revoked": False, "expired": False, "scopes": ["read_registry", "write_registry"]}]
+    )  # fmt: skip
+    server.expect_request(f"{API}/groups/acme/access_tokens").respond_with_json([])
+    server.expect_request(f"{API}/groups/acme/descendant_groups").respond_with_json(
+        [{"id": 2, "full_path": "acme/tools"}]
+    )
+    for kind in ("variables", "deploy_tokens", "access_tokens"):
+        server.expect_request(f"{API}/groups/acme/tools/{kind}").respond_with_json([])
+    # acme/app: variables in two pages (x-next-page), an access token, a protected environment, a CI file
+    base = f"{API}/projects/acme/app"
+    server.expect_request(f"{base}/variables", query_string={"per_page": "100"}).respond_with_json(
+        [_var("AWS_SECRET_ACCESS_KEY", "production")], headers={"x-next-page": "2", "x-page": "1"}
+    )
+    server.expect_request(f"{base}/variables", query_string={"per_page": "100", "page": "2"}).respond_with_json(
+        [_var("DEPLOY_PASSWORD", "staging", protected=True)], headers={"x-next-page": "", "x-page": "2"}
+    )
+    server.expect_request(f"{base}/deploy_tokens").respond_with_json([])
+    server.expect_request(f"{base}/access_tokens").respond_with_json(
+        [{"id": 42, "name": "release bot", "revoked": False, "created_at": "2025-01-01T00:00:00.000Z",
+          "scopes": ["api"], "user_id": 99, "last_used_at": None, "active": True, "expires_at": "2027-01-01",
+          "access_level": 40}]
+    )  # fmt: skip
+    server.expect_request(f"{base}/protected_environments").respond_with_json(
+        [{"name": "production", "deploy_access_levels": [{"access_level": 40}], "required_approval_count": 0,
+          "approval_rules": [{"id": 1, "access_level": 40, "required_approvals": 2}]}]
+    )  # fmt: skip
+    server.expect_request(f"{base}/repository/files/.gitlab-ci.yml/raw").respond_with_data(CI)
+    # acme/tools/lib: no CI file (404), variables refused (403)
+    lib = f"{API}/projects/acme/tools/lib"
+    server.expect_request(f"{lib}/variables").respond_with_json({"message": "403 Forbidden"}, status=403)
+    for kind in ("deploy_tokens", "access_tokens", "protected_environments"):
+        server.expect_request(f"{lib}/{kind}").respond_with_json([])
+    server.expect_request(f"{lib}/repository/files/.gitlab-ci.yml/raw").respond_with_json(
+        {"message": "404 File Not Found"}, status=404
+    )
+
+
+@pytest.fixture
+def bundle(httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> BundleReader:
+    monkeypatch.setenv("FAKE_GL_TOKEN", TOKEN)
+    _serve(httpserver)
+    settings = Settings(groups=["acme"], base_url=httpserver.url_for("/"), token_env="FAKE_GL_TOKEN")
+    waits: list[float] = []
+    rc = client(settings, sleep=waits.append)
+    writer = BundleWriter(tmp_path / "bundle")
+    fetch_group(rc, settings, "acme", writer)
+    assert httpserver.log[0][0].headers["PRIVATE-TOKEN"] == TOKEN
+    return BundleReader(writer.commit("2026-11-01T00:00:00Z"))
+
+
+def test_collect_pages_drops_values_and_records_gaps(bundle: BundleReader) -> None:
+    names = {v["key"] for v in bundle.json("gitlab/projects/acme/app/variables.json")}
+    assert names == {"AWS_SECRET_ACCESS_KEY", "DEPLOY_PASSWORD"}
+    assert [p["path_with_namespace"] for p in bundle.json("gitlab/groups/acme/projects.json")] == [
+        "acme/app",
+        "acme/tools/lib",
+    ]
+    for rel in bundle.files(""):
+        data = bundle.read_bytes(rel)
+        assert SECRET_VALUE.encode() not in data, rel
+        assert b"AKIAIOSFODNN7EXAMPLE" not in data, rel
+        assert TOKEN.encode() not in data, rel
+    var = bundle.json("gitlab/groups/acme/variables.json")[0]
+    assert "value" not in var
+    assert var["value_fingerprint"].startswith("hmac-sha256:")
+    calls = {(c.call, c.status) for c in bundle.manifest.calls}
+    assert ("GET /projects/acme%2Ftools%2Flib/repository/files/.gitlab-ci.yml/raw", "not_found") in calls
+    assert [c.call for c in bundle.manifest.failed()] == ["GET /projects/acme%2Ftools%2Flib/variables"]
+
+
+def _inv(bundle: BundleReader) -> Inventory:
+    return SPEC.inventory(bundle)
+
+
+def test_transform_jobs_variables_tokens(bundle: BundleReader) -> None:
+    inv = _inv(bundle)
+    job = "gitlab:job:acme/app/.gitlab-ci.yml#"
+    jobs = {n.id for n in inv.nodes() if n.subtype == "gitlab:job"}
+    assert jobs == {job + "publish", job + "release-oidc"}
+    publish = inv.node(NodeId(job + "publish"))
+    assert (publish.attrs["repo"], publish.attrs["environment"], publish.attrs["oidc"]) == (
+        "acme/app",
+        "production",
+        False,
+    )
+    oidc = inv.node(NodeId(job + "release-oidc")).attrs
+    assert (oidc["oidc"], oidc["id_token_audiences"], oidc["environment"]) == (True, ("pypi",), "staging")
+    reads = {(e.src, e.dst) for e in inv.edges() if e.kind is EdgeKind.CAN_READ_SECRET}
+    assert reads == {
+        (job + "publish", "gitlab:group-variable:acme/PYPI_TOKEN/*"),
+        (job + "publish", "gitlab:variable:acme/app/AWS_SECRET_ACCESS_KEY/production"),
+        (job + "release-oidc", "gitlab:group-variable:acme/PYPI_TOKEN/*"),
+        (job + "release-oidc", "gitlab:variable:acme/app/DEPLOY_PASSWORD/staging"),
+    }
+    aws = inv.node(NodeId("gitlab:variable:acme/app/AWS_SECRET_ACCESS_KEY/production"))
+    assert aws.attrs["static_cloud_credential"] is True
+    includes = {n.id: n.attrs["pinned"] for n in inv.nodes() if n.subtype == "gitlab:include"}
+    assert includes == {
+        "gitlab:include:acme/ci-templates:/release.yml@main": False,
+        f"gitlab:include:gitlab.com/acme/components/scan@{SHA}": True,
+    }
+    prod = inv.node(NodeId("gitlab:environment:acme/app/production")).attrs
+    assert (prod["protected"], prod["required_reviewers"]) == (True, 2)
+    deploy = {
+        a
+        for e in inv.edges()
+        if e.src == "gitlab:deploy-token:acme/5" and e.dst == "gitlab:registry:acme/app"
+        for a in e.actions
+    }
+    assert deploy == {Action.READ, Action.PUBLISH}
+    bot = next(
+        e for e in inv.edges() if e.src == "gitlab:access-token:acme/app/42" and e.dst == "gitlab:project:acme/app"
+    )
+    assert Action.ADMIN in bot.actions
+    dumped = json.dumps([dict(n.attrs) for n in inv.nodes()], default=str)
+    assert SECRET_VALUE not in dumped
+
+
+def test_rules_fed_by_gitlab(bundle: BundleReader) -> None:
+    result = analyse(_inv(bundle), source="gitlab", as_of=datetime(2026, 11, 1, tzinfo=UTC))
+    by_rule: dict[str, set[str]] = {}
+    for f in result.findings:
+        by_rule.setdefault(f.rule, set()).add(f.subject)
+    assert by_rule["RB06"] == {"gitlab:variable:acme/app/AWS_SECRET_ACCESS_KEY/production"}
+    assert by_rule["RB12"] == {"gitlab:plaintext:acme/app/.gitlab-ci.yml:8:aws-access-key"}
+    # one group variable value stored once; the three values fingerprinted alike are "the same value in 3 places"
+    assert "RB08" in by_rule

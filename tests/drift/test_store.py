@@ -1,0 +1,151 @@
+"""The history database: round trip, retention, first/last seen, a scan killed mid-write, PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from scanner.drift.history import CredentialRow, FindingRow, NodeReach, Snapshot
+from scanner.store import HistoryStore, database_url
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def snap(i: int, findings: int = 3) -> Snapshot:
+    return Snapshot(
+        time=T0 + timedelta(hours=6 * i),
+        source=f"scan {i}",
+        counts={"high": findings, "nodes": 10},
+        findings=tuple(FindingRow(f"RB01-{n:04d}", "RB01", "high", f"aws:user:u{n}", "open") for n in range(findings)),
+        reach=(NodeReach("aws:user:u0", "u0", "identity", "aws:iam-user", "ab" * 32, 2, ("r|PUBLISH",), ("env",)),),
+        credentials=(CredentialRow("aws:access-key:k", "k", T0 + timedelta(days=3), None),),
+    )
+
+
+def check_store(store: HistoryStore) -> None:
+    a = store.save(snap(0))
+    b = store.save(snap(1, findings=2))
+    assert store.latest(2) == [b, a]
+    loaded = store.load(a)
+    assert loaded.findings == snap(0).findings
+    assert loaded.reach == snap(0).reach
+    assert loaded.credentials == snap(0).credentials
+    assert loaded.time == T0
+    assert loaded.id == a
+    seen = store.seen(["RB01-0000", "RB01-0002"])
+    assert seen["RB01-0000"] == (T0, T0 + timedelta(hours=6))
+    assert seen["RB01-0002"] == (T0, T0)
+    assert [s.counts["high"] for s in store.scans()] == [2, 3]
+
+
+def test_sqlite_round_trip_and_seen(tmp_path: Path) -> None:
+    store = HistoryStore.open(database_url(None, tmp_path / "h" / "history.db"))
+    try:
+        check_store(store)
+    finally:
+        store.close()
+
+
+def test_keep_prunes_old_scans(tmp_path: Path) -> None:
+    store = HistoryStore.open(database_url(None, tmp_path / "history.db"))
+    try:
+        ids = [store.save(snap(i), keep=2) for i in range(4)]
+        assert store.latest(10) == [ids[3], ids[2]]
+    finally:
+        store.close()
+
+
+KILLER = textwrap.dedent(
+    """
+    import sys, time
+    from datetime import UTC, datetime
+    import sqlalchemy as sa
+    from scanner.drift.history import FindingRow, Snapshot
+    from scanner.store import HistoryStore, database_url, findings
+
+    store = HistoryStore.open(database_url(None, __import__("pathlib").Path(sys.argv[1])))
+    count = {"n": 0}
+
+    @sa.event.listens_for(store.engine, "after_execute")
+    def _signal(conn, clauseelement, multiparams, params, execution_options, result):
+        if getattr(clauseelement, "table", None) is findings:
+            count["n"] += 1
+            if count["n"] == 2:  # two batches of findings written, transaction still open
+                print("MIDWRITE", flush=True)
+                time.sleep(60)
+
+    rows = tuple(FindingRow(f"X-{i:06d}", "RB01", "high", f"s{i}", "open") for i in range(10_000))
+    store.save(Snapshot(datetime.now(UTC), "doomed scan", {"high": 10_000}, rows, (), ()))
+    print("SAVED", flush=True)
+    """
+)
+
+
+def test_scan_killed_mid_write_leaves_history_intact(tmp_path: Path) -> None:
+    db = tmp_path / "history.db"
+    store = HistoryStore.open(database_url(None, db))
+    first = store.save(snap(0))
+    store.close()
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLER, str(db)], stdout=subprocess.PIPE, text=True, cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )  # fmt: skip
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    assert line == "MIDWRITE"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    with sqlite3.connect(db) as conn:  # a plain reader sees a consistent database
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    store = HistoryStore.open(database_url(None, db))
+    try:
+        assert store.latest(10) == [first]
+        assert store.load(first).findings == snap(0).findings
+        with store.engine.connect() as conn:
+            import sqlalchemy as sa
+
+            assert conn.execute(sa.text("SELECT count(*) FROM findings")).scalar() == 3
+        second = store.save(snap(1))  # and it keeps working
+        assert store.latest(10) == [second, first]
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def pg_url() -> str:
+    url = os.environ.get("REGWARDEN_TEST_PG_URL")
+    if not url:
+        env_file = Path(os.environ.get("REGWARDEN_PG_ENV_FILE", "/tmp/regwarden-pg/env"))
+        if env_file.exists():
+            for line in env_file.read_text().splitlines():
+                if line.startswith("REGWARDEN_TEST_PG_URL="):
+                    url = line.split("=", 1)[1].strip()
+    if not url:
+        pytest.skip("PostgreSQL not available: run .ci/setup-postgres.sh (sets REGWARDEN_TEST_PG_URL)")
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url(url, None))
+    with engine.begin() as conn:
+        for t in ("credentials", "reach", "findings", "scans", "regwarden_meta"):
+            conn.execute(sa.text(f"DROP TABLE IF EXISTS {t} CASCADE"))
+    engine.dispose()
+    return url
+
+
+def test_postgresql_round_trip(pg_url: str) -> None:
+    store = HistoryStore.open(database_url(pg_url, None))
+    try:
+        assert store.engine.dialect.name == "postgresql"
+        check_store(store)
+    finally:
+        store.close()
