@@ -33,8 +33,8 @@ demo: $(VENV)/.runtime  ## scan the built-in demo estate; writes $(OUT)/report.h
 	$(BIN)/regwarden demo --out $(OUT)
 
 lint: $(VENV)/.dev  ## ruff, ruff format --check, mypy strict, import-linter
-	$(BIN)/ruff check scanner connectors reports tests
-	$(BIN)/ruff format --check scanner connectors reports tests
+	$(BIN)/ruff check scanner connectors reports tests bench
+	$(BIN)/ruff format --check scanner connectors reports tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -50,8 +50,12 @@ unit: $(VENV)/.dev browsers services  ## the test suite alone
 test: lint unit  ## lint, then the whole test suite
 
 fmt: $(VENV)/.dev  ## format and auto-fix
-	$(BIN)/ruff format scanner connectors reports tests
-	$(BIN)/ruff check --fix scanner connectors reports tests
+	$(BIN)/ruff format scanner connectors reports tests bench
+	$(BIN)/ruff check --fix scanner connectors reports tests bench
+
+bench: $(VENV)/.dev  ## benchmark: synthetic estates, time and memory per stage, Cloudsplaining ratio (not part of test)
+	$(PY) -m pip install -q -r bench/requirements.txt
+	$(PY) -m bench
 
 lock:  ## re-pin requirements/*.lock from pyproject.toml (needs uv)
 	uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -o requirements/runtime.lock

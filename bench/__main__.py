@@ -1,0 +1,208 @@
+"""``python -m bench`` (``make bench``): generate, time, compare, write ``bench/results.json``, print the table.
+
+Options: ``--sizes small,medium,large`` ``--repeat N`` (median of N fresh processes per size; the
+large size runs once unless ``--repeat-large``), ``--cloudsplaining-timeout S`` (0 skips it),
+``--estates DIR`` (generated bundles are cached there, keyed by size and seed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.generate import DEFAULT_SEED, generate
+from bench.sizes import SIZES
+from bench.stages import STAGES
+
+HERE = Path(__file__).resolve().parent
+ANALYSE = ("graph", "reach", "rules", "drift", "json", "html")
+
+
+def _estate(size: str, estates: Path, seed: int) -> dict[str, Any]:
+    out = estates / size
+    meta = out / "estate.json"
+    if meta.exists():
+        info: dict[str, Any] = json.loads(meta.read_text())
+        if info.get("seed") == seed and (out / "bundle").is_dir():
+            return info
+    print(f"bench: generating the {size} estate into {out} …", file=sys.stderr)
+    return generate(SIZES[size], out, seed)
+
+
+def _stages(bundle: Path) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.stages", str(bundle)], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: stages failed on {bundle}:\n{proc.stderr[-3000:]}")
+    data: dict[str, Any] = json.loads(proc.stdout)
+    return data
+
+
+def _median_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    out = dict(runs[0])
+    stages: dict[str, Any] = {}
+    for name in STAGES:
+        secs = [r["stages"][name]["seconds"] for r in runs if r["stages"][name]["seconds"] is not None]
+        if not secs:
+            stages[name] = runs[0]["stages"][name]
+            continue
+        stages[name] = {
+            "seconds": round(statistics.median(secs), 3),
+            "runs": secs,
+            "peak_rss_mb": max(r["stages"][name]["peak_rss_mb"] for r in runs),
+        }
+    out["stages"] = stages
+    out["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
+    done = [s for s in stages.values() if s["seconds"] is not None]
+    out["total_seconds"] = round(sum(s["seconds"] for s in done), 3)
+    out["analyse_seconds"] = round(sum(stages[n]["seconds"] or 0 for n in ANALYSE), 3)
+    out["seconds_per_1k_grants"] = round(out["total_seconds"] / max(out["grants"], 1) * 1000, 4)
+    return out
+
+
+def _cloudsplaining(authz: Path, timeout: float) -> dict[str, Any]:
+    exe = shutil.which("cloudsplaining", path=str(Path(sys.executable).parent)) or shutil.which("cloudsplaining")
+    if exe is None:
+        return {"skipped": "cloudsplaining is not installed (pip install -r bench/requirements.txt)"}
+    with tempfile.TemporaryDirectory(prefix="cloudsplaining-") as tmp:
+        cmd = [exe, "scan", "--input-file", str(authz), "--output", tmp, "--skip-open-report"]
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.measure", str(timeout), "--", *cmd],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    data: dict[str, Any] = json.loads(proc.stdout)
+    data["file"] = str(authz)
+    data["file_mb"] = round(authz.stat().st_size / 1e6, 1)
+    return data
+
+
+def _aws_only(bundle: Path, rel: str, tmp: Path) -> Path:
+    """A bundle holding one account's folder, to time regwarden on exactly what Cloudsplaining reads
+    plus the registries of that account."""
+    acct_dir = Path(rel).parent
+    target = tmp / "bundle" / acct_dir
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(bundle / acct_dir, target)
+    return tmp / "bundle"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line."""
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    ap.add_argument("--sizes", default="small,medium,large")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat-large", type=int, default=1)
+    ap.add_argument("--cloudsplaining-timeout", type=float, default=float(os.environ.get("BENCH_CS_TIMEOUT", "300")))
+    ap.add_argument("--estates", type=Path, default=HERE / ".estates")
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ap.add_argument("--out", type=Path, default=HERE / "results.json")
+    args = ap.parse_args(argv)
+    results: dict[str, Any] = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "seed": args.seed,
+        "sizes": {},
+    }
+    for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
+        info = _estate(size, args.estates, args.seed)
+        bundle = args.estates / size / "bundle"
+        n = args.repeat_large if size == "large" else args.repeat
+        runs = []
+        for i in range(max(1, n)):
+            print(f"bench: {size} run {i + 1}/{n} …", file=sys.stderr)
+            runs.append(_stages(bundle))
+        entry = _median_runs(runs)
+        entry["estate"] = info
+        if args.cloudsplaining_timeout > 0 and info["aws_authz_files"]:
+            # The biggest account file of the estate (the only one for small and medium).
+            rel = max(info["aws_authz_files"], key=lambda r: (bundle / r).stat().st_size)
+            print(
+                f"bench: {size}: cloudsplaining on {rel} (timeout {args.cloudsplaining_timeout:.0f}s) …",
+                file=sys.stderr,
+            )
+            cs = _cloudsplaining(bundle / rel, args.cloudsplaining_timeout)
+            with tempfile.TemporaryDirectory(prefix="regwarden-aws-") as tmp:
+                ours = _stages(_aws_only(bundle, rel, Path(tmp)))
+            ours_total = sum(s["seconds"] or 0 for s in ours["stages"].values())
+            cs["regwarden_seconds"] = round(ours_total, 2)
+            cs["regwarden_peak_rss_mb"] = ours["peak_rss_mb"]
+            if "seconds" in cs:
+                cs["ratio"] = round(cs["seconds"] / max(ours_total, 1e-3), 1)
+                cs["ratio_is_lower_bound"] = cs["timed_out"]
+            entry["cloudsplaining"] = cs
+        results["sizes"][size] = entry
+        args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(table(results))
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+def table(results: dict[str, Any]) -> str:
+    """The results as a fixed-width text table."""
+    sizes = results["sizes"]
+    names = list(sizes)
+    rows: list[list[str]] = [["", *names]]
+
+    def row(label: str, fn: Any) -> None:
+        rows.append([label, *[fn(sizes[n]) for n in names]])
+
+    row("identities", lambda e: f"{e['identities']:,}")
+    row("nodes / edges", lambda e: f"{e['nodes']:,} / {e['edges']:,}")
+    row("grants", lambda e: f"{e['grants']:,}")
+    row("bundle files / MB", lambda e: f"{e['estate']['files']:,} / {e['estate']['bytes'] / 1e6:.0f}")
+    for st in STAGES:
+        row(
+            f"{st} s (peak MB)",
+            lambda e, st=st: (
+                "n/a"
+                if e["stages"][st]["seconds"] is None
+                else f"{e['stages'][st]['seconds']:.2f} ({e['stages'][st]['peak_rss_mb']:.0f})"
+            ),
+        )
+    row("analyse s (graph..html)", lambda e: f"{e['analyse_seconds']:.2f}")
+    row("total s", lambda e: f"{e['total_seconds']:.2f}")
+    row("peak MB", lambda e: f"{e['peak_rss_mb']:.0f}")
+    row("s per 1k grants", lambda e: f"{e['seconds_per_1k_grants']:.4f}")
+    row("findings", lambda e: f"{e['findings']:,}")
+
+    def cs(e: dict[str, Any]) -> str:
+        c = e.get("cloudsplaining")
+        if not c or "seconds" not in c:
+            return "n/a"
+        t = f">{c['seconds']:.0f}" if c["timed_out"] else f"{c['seconds']:.1f}"
+        return f"{t}s {c['peak_rss_mb']:.0f}MB"
+
+    row("cloudsplaining (1 acct)", cs)
+    row(
+        "regwarden (same acct) s",
+        lambda e: f"{e['cloudsplaining']['regwarden_seconds']:.2f}" if "cloudsplaining" in e else "n/a",
+    )
+    row(
+        "ratio",
+        lambda e: (
+            (">" if e["cloudsplaining"]["ratio_is_lower_bound"] else "") + f"{e['cloudsplaining']['ratio']}x"
+            if "ratio" in e.get("cloudsplaining", {})
+            else "n/a"
+        ),
+    )
+    per = [sizes[n]["seconds_per_1k_grants"] for n in names]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)) for r in rows]
+    if len(per) > 1 and min(per) > 0:
+        lines.append(f"\ntime per 1k grants, largest / smallest: {max(per) / min(per):.2f}x (target <= 2x)")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,153 @@
+"""Run every analysis stage on one bundle, timing each: ``python -m bench.stages BUNDLE``.
+
+Run in a fresh process per size and repetition (the runner does that), so the peak resident memory
+(``ru_maxrss``) read after each stage is this bundle's alone. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from scanner.analyse import parse_time, sort_findings
+from scanner.bundle import BundleReader
+from scanner.findings import Finding
+from scanner.graph import ScanGraph
+from scanner.link import resolve_hints
+from scanner.model import CoverageGap, EdgeKind, Inventory, NodeKind
+from scanner.plugins import connectors, formats
+from scanner.reach import ReachIndex
+from scanner.result import ScanResult
+from scanner.rules import RULES, RuleContext
+
+T = TypeVar("T")
+STAGES = ("read+transform", "graph", "reach", "rules", "drift", "json", "html")
+
+
+def _peak_mb() -> float:
+    # Linux reports ru_maxrss in KiB.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Timer:
+    """Times stages one after the other and records the process's peak memory after each."""
+
+    def __init__(self) -> None:
+        self.stages: dict[str, dict[str, float | None]] = {}
+
+    def run(self, name: str, fn: Callable[[], T]) -> T:
+        """Run and time one stage."""
+        gc.collect()
+        t0 = time.perf_counter()
+        out = fn()
+        self.stages[name] = {"seconds": round(time.perf_counter() - t0, 4), "peak_rss_mb": round(_peak_mb(), 1)}
+        return out
+
+    def skip(self, name: str, why: str) -> None:
+        """Record a stage that this scanner version does not have."""
+        self.stages[name] = {"seconds": None, "peak_rss_mb": None, "skipped": why}  # type: ignore[dict-item]
+
+
+def read(bundle: Path, skipped: list[str]) -> tuple[Inventory, tuple[str, ...], datetime | None]:
+    """Read and transform every provider folder that has a connector (others are listed as skipped)."""
+    reader = BundleReader(bundle)
+    specs = connectors()
+    inv = Inventory()
+    for provider in reader.providers():
+        spec = specs.get(provider)
+        if spec is None:
+            skipped.append(provider)
+            continue
+        inv.merge(spec.inventory(reader))
+    manifest = reader.manifest
+    for call in manifest.failed():
+        inv.add_gap(CoverageGap(call.provider, call.scope, call.call, call.detail or "call failed"))
+    when = parse_time(manifest.collected_at, "manifest.json") if manifest.collected_at else None
+    return inv, tuple(manifest.scopes), when
+
+
+def run(bundle: Path, out_dir: Path) -> dict[str, Any]:
+    """Every stage on ``bundle``; reports go to ``out_dir``."""
+    timer = Timer()
+    skipped: list[str] = []
+    inv, scopes, when = timer.run("read+transform", lambda: read(bundle, skipped))
+
+    def build_graph() -> ScanGraph:
+        resolve_hints(inv)
+        return ScanGraph(inv)
+
+    graph = timer.run("graph", build_graph)
+    reach = timer.run("reach", lambda: ReachIndex.build(graph))
+    now = when or datetime.now().astimezone()
+
+    def rules() -> ScanResult:
+        ctx = RuleContext(graph=graph, reach=reach, now=now)
+        found: dict[str, Finding] = {}
+        for rule in RULES:
+            for f in rule.evaluate(ctx):
+                found.setdefault(f.id, f)
+        return ScanResult(
+            generated_at=now,
+            source=str(bundle),
+            scopes=scopes,
+            inventory=inv,
+            reach=reach,
+            findings=sort_findings(list(found.values())),
+            rules=RULES,
+            gaps=tuple(inv.gaps),
+        )
+
+    result = timer.run("rules", rules)
+    timer.skip("drift", "no scan-to-scan drift in this scanner version (issue 7)")
+    fmts = formats()
+    for name in ("json", "html"):
+        timer.run(name, lambda name=name: fmts[name].render(result, out_dir))  # type: ignore[misc]
+    grants = sum(1 for e in inv.edges() if e.kind is EdgeKind.GRANTS)
+    kinds = {k.value: 0 for k in NodeKind}
+    for n in inv.nodes():
+        kinds[n.kind.value] += 1
+    return {
+        "bundle": str(bundle),
+        "skipped_providers": skipped,
+        "stages": timer.stages,
+        "nodes": len(inv),
+        "nodes_by_kind": kinds,
+        "identities": kinds["identity"],
+        "edges": inv.edge_count,
+        "grants": grants,
+        "reach_pairs": sum(reach.size(nid) for nid in graph.ids),
+        "components": reach.stats.components,
+        "findings": len(result.findings),
+        "report_bytes": {f.name: f.stat().st_size for f in sorted(out_dir.iterdir()) if f.is_file()},
+        "peak_rss_mb": round(_peak_mb(), 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: time the stages on one bundle and print JSON."""
+    ap = argparse.ArgumentParser(prog="python -m bench.stages")
+    ap.add_argument("bundle", type=Path)
+    ap.add_argument("--out", type=Path, default=None, help="keep the reports here (default: a temporary folder)")
+    args = ap.parse_args(argv)
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        res = run(args.bundle, args.out)
+    else:
+        with tempfile.TemporaryDirectory(prefix="regwarden-bench-") as tmp:
+            res = run(args.bundle, Path(tmp))
+    json.dump(res, sys.stdout)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
