@@ -270,7 +270,8 @@ def _controls(result: ScanResult, rules: dict[str, Rule]) -> tuple[ControlOut, .
                 title=c.title,
                 owasp_nhi=c.owasp_nhi,
                 nist_csf=c.nist_csf,
-                assessed=cid in rules,
+                # A rule that ran over no subject carrying its facts assessed nothing: never a pass.
+                assessed=cid in rules and (result.assessed.get(cid, 1) > 0 or by_rule[cid] > 0),
                 findings=by_rule[cid],
             )
         )

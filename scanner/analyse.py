@@ -111,4 +111,5 @@ def analyse(
         rules=tuple(rules),
         gaps=tuple(inventory.gaps),
         iac=compare(inventory, declared) if declared is not None else None,
+        assessed={rule.id: rule.subjects(ctx) for rule in rules},
     )

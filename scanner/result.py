@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,8 @@ class ScanResult:
     iac: IacDrift | None = None  # live vs Terraform, when the bundle holds states
     drift: ScanDrift | None = None  # vs the previous scan in history, when history is on
     scan_id: int | None = None  # this scan's id in history
+    #: rule id -> how many subjects carried the facts the rule needs; 0 means "not assessed"
+    assessed: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def partial(self) -> bool:

@@ -273,7 +273,8 @@ class RegionBuilder:
                 p.name,
                 "aws:codebuild-project",
                 "codebuild-batch-get-projects.json",
-                {"category": "pipeline", "production": is_production(p.name)},
+                # PLAINTEXT variables were scanned for credential material at collection (RB12).
+                {"category": "pipeline", "production": is_production(p.name), "secret_scanned": True},
             )
             self.out.targets.append(Target(nid, self.account, "codebuild", (p.arn,)))
             if p.serviceRole:

@@ -299,6 +299,7 @@ class _Repo:
                     "workflow_path": wf.path,
                     "name": w.name,
                     "triggers": w.triggers,
+                    "secret_scanned": True,  # scanned for committed credentials at load (RB12)
                 },
                 evidence=(Evidence(wf.file),),
             )

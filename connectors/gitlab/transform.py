@@ -206,6 +206,11 @@ class _Builder:
         if p.ci is None:
             return
         ci_ev = Evidence(p.ci.file)
+        # The CI file was scanned for credential material (RB12 assessed even when nothing is found).
+        self.inv.add_node(
+            Node(node_id(PROVIDER, "project", p.path), NodeKind.RESOURCE, p.path, PROVIDER, "gitlab:project",
+                 scope=p.path, attrs={"secret_scanned": True})
+        )  # fmt: skip
         tps: list[tuple[NodeId, str]] = []
         for inc in includes(p.ci.data):
             tid = node_id(PROVIDER, "include", inc.ref)

@@ -69,8 +69,20 @@ class Rule:
     severity: Severity
     remediation: str
     evaluate: Callable[[RuleContext], Iterator[Finding]]
+    #: How many subjects carry the facts this rule needs. Zero means the control was *not assessed*
+    #: (no connector supplied those facts), which a report must never show as a pass.
+    applies: Callable[[RuleContext], int] | None = None
 
     @property
     def control(self) -> Control:
         """The control this rule checks, with its framework mappings."""
         return CONTROLS[self.id]
+
+    def subjects(self, ctx: RuleContext) -> int:
+        """How many subjects the rule could judge (see :attr:`applies`); 1 when it does not say."""
+        return self.applies(ctx) if self.applies is not None else 1
+
+
+def count(ctx: RuleContext, pred: Callable[[Node], bool]) -> int:
+    """Number of graph nodes for which ``pred`` holds."""
+    return sum(1 for n in ctx.graph.nodes() if pred(n))

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from scanner.findings import Finding, Severity
 from scanner.model import Action, Lifetime, NodeKind
-from scanner.rules.base import Rule, RuleContext
+from scanner.rules.base import Rule, RuleContext, count
 
 _WRITE = frozenset({Action.PUBLISH, Action.PROMOTE, Action.ADMIN})
 
@@ -42,6 +42,11 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, reached))
 
 
+def applies(ctx: RuleContext) -> int:
+    """Static credentials."""
+    return count(ctx, lambda n: n.credential is not None and n.credential.lifetime is Lifetime.STATIC)
+
+
 RULE = Rule(
     id="RB01",
     title="Standing credential with publish or promote rights",
@@ -52,4 +57,5 @@ RULE = Rule(
         "90 days and rotate it."
     ),
     evaluate=evaluate,
+    applies=applies,
 )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from scanner.findings import Finding, PathStep, Severity
 from scanner.model import Action, EdgeKind, Lifetime, NodeId, NodeKind
-from scanner.rules.base import Rule, RuleContext
+from scanner.rules.base import Rule, RuleContext, count
 
 
 def _static_publishers(ctx: RuleContext, resource: NodeId) -> list[NodeId]:
@@ -75,6 +75,17 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
             yield ctx.finding(RULE, node, message, path, severity=Severity.HIGH)
 
 
+def applies(ctx: RuleContext) -> int:
+    """Packages whose provenance is known, and mirror repositories."""
+    return count(
+        ctx,
+        lambda n: (
+            n.kind is NodeKind.RESOURCE
+            and (n.attrs.get("latest_attested") is not None or n.attrs.get("mirror") is True)
+        ),
+    )
+
+
 RULE = Rule(
     id="RB02",
     title="Packages trusted without verified provenance",
@@ -85,4 +96,5 @@ RULE = Rule(
         "published package is consumed."
     ),
     evaluate=evaluate,
+    applies=applies,
 )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from scanner.findings import Finding, Severity
 from scanner.graph import DEPLOY_CATEGORIES
 from scanner.model import Action, NodeKind
-from scanner.rules.base import Rule, RuleContext
+from scanner.rules.base import Rule, RuleContext, count
 
 
 def evaluate(ctx: RuleContext) -> Iterator[Finding]:
@@ -31,6 +31,11 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding(RULE, node, message, path, severity=Severity.HIGH if all_three else None)
 
 
+def applies(ctx: RuleContext) -> int:
+    """Identities."""
+    return count(ctx, lambda n: n.kind is NodeKind.IDENTITY)
+
+
 RULE = Rule(
     id="RB03",
     title="One identity can publish and promote",
@@ -40,4 +45,5 @@ RULE = Rule(
         "to a release or production repository; require a separate identity (and review) for promotion."
     ),
     evaluate=evaluate,
+    applies=applies,
 )

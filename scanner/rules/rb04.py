@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from scanner.findings import Finding, Severity
 from scanner.model import NodeKind
-from scanner.rules.base import Rule, RuleContext
+from scanner.rules.base import Rule, RuleContext, count
 
 
 def evaluate(ctx: RuleContext) -> Iterator[Finding]:
@@ -15,6 +15,11 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
         if node.kind is NodeKind.RESOURCE and node.attrs.get("audit_logging") is False:
             detail = node.attrs.get("audit_detail") or "no audit trail records its events"
             yield ctx.finding(RULE, node, f"Registry {node.name!r}: {detail}.")
+
+
+def applies(ctx: RuleContext) -> int:
+    """Registries whose audit logging is known."""
+    return count(ctx, lambda n: n.kind is NodeKind.RESOURCE and n.attrs.get("audit_logging") is not None)
 
 
 RULE = Rule(
@@ -26,4 +31,5 @@ RULE = Rule(
         "Logs data access, Azure diagnostic settings) and keep token last-use records."
     ),
     evaluate=evaluate,
+    applies=applies,
 )

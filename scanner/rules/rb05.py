@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from scanner.findings import Finding, Severity
 from scanner.model import Action, EdgeKind, NodeKind
-from scanner.rules.base import Rule, RuleContext
+from scanner.rules.base import Rule, RuleContext, count
 
 _WRITE = frozenset({Action.PUBLISH, Action.PROMOTE})
 
@@ -40,6 +40,12 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, reached))
 
 
+def applies(ctx: RuleContext) -> int:
+    """CI jobs and publish-to-deploy triggers."""
+    jobs = count(ctx, lambda n: n.kind is NodeKind.IDENTITY and n.subtype.endswith(":job"))
+    return jobs + sum(1 for e in ctx.graph.inventory.edges() if e.kind is EdgeKind.TRIGGERS)
+
+
 RULE = Rule(
     id="RB05",
     title="Publishing or deploying without a required approval",
@@ -49,4 +55,5 @@ RULE = Rule(
         "environments, GitLab protected environments) or a manual approval stage before production."
     ),
     evaluate=evaluate,
+    applies=applies,
 )

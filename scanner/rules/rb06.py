@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from scanner.findings import Finding, Severity
 from scanner.model import WRITE_ACTIONS, NodeKind
-from scanner.rules.base import Rule, RuleContext
+from scanner.rules.base import Rule, RuleContext, count
 
 
 def evaluate(ctx: RuleContext) -> Iterator[Finding]:
@@ -30,6 +30,17 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
             yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, reached), qualifier="static")
 
 
+def applies(ctx: RuleContext) -> int:
+    """Federated trusts whose claims were judged, and CI secrets (judged by name and use)."""
+    return count(
+        ctx,
+        lambda n: (
+            (n.kind is NodeKind.CREDENTIAL and n.attrs.get("subject_too_broad") is not None)
+            or (n.kind is NodeKind.SECRET and n.provider in {"github", "gitlab"})
+        ),
+    )
+
+
 RULE = Rule(
     id="RB06",
     title="Standing secrets or loose claims where workload identity fits",
@@ -39,4 +50,5 @@ RULE = Rule(
         "environment (sub), with the expected audience; remove static cloud keys from CI secrets."
     ),
     evaluate=evaluate,
+    applies=applies,
 )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from scanner.findings import Finding, Severity
 from scanner.model import NodeKind
-from scanner.rules.base import Rule, RuleContext
+from scanner.rules.base import Rule, RuleContext, count
 
 _SEVERITY = {
     "anonymous-push": Severity.CRITICAL,
@@ -29,6 +29,11 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding(RULE, node, message, severity=sev)
 
 
+def applies(ctx: RuleContext) -> int:
+    """Registries whose exposure was examined."""
+    return count(ctx, lambda n: n.kind is NodeKind.RESOURCE and isinstance(n.attrs.get("exposures"), tuple))
+
+
 RULE = Rule(
     id="RB07",
     title="Internal registry exposed beyond its owners",
@@ -38,4 +43,5 @@ RULE = Rule(
         "disable registry admin users, and replace basic owner/editor roles with registry-scoped roles."
     ),
     evaluate=evaluate,
+    applies=applies,
 )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from scanner.findings import Finding, Severity
 from scanner.model import WRITE_ACTIONS, EdgeKind, NodeId, NodeKind
-from scanner.rules.base import Rule, RuleContext
+from scanner.rules.base import Rule, RuleContext, count
 
 
 def _repos_reading(ctx: RuleContext, secret: NodeId) -> set[str]:
@@ -45,6 +45,11 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding(RULE, first, message, qualifier=fp)
 
 
+def applies(ctx: RuleContext) -> int:
+    """Credentials."""
+    return count(ctx, lambda n: n.kind is NodeKind.CREDENTIAL)
+
+
 RULE = Rule(
     id="RB08",
     title="Credential shared across pipelines",
@@ -54,4 +59,5 @@ RULE = Rule(
         "trust), and remove organisation-wide publish secrets."
     ),
     evaluate=evaluate,
+    applies=applies,
 )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from scanner.findings import Finding, Severity
 from scanner.model import EdgeKind, NodeKind
-from scanner.rules.base import Rule, RuleContext
+from scanner.rules.base import Rule, RuleContext, count
 
 
 def evaluate(ctx: RuleContext) -> Iterator[Finding]:
@@ -44,6 +44,17 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
                 yield ctx.finding(RULE, node, message, qualifier="disabled", severity=Severity.HIGH)
 
 
+def applies(ctx: RuleContext) -> int:
+    """Credentials whose last use is known, and identities whose enabled state is known."""
+    return count(
+        ctx,
+        lambda n: (
+            (n.credential is not None and (n.credential.last_used is not None or "never_used" in n.attrs))
+            or (n.kind is NodeKind.IDENTITY and n.attrs.get("disabled") is not None)
+        ),
+    )
+
+
 RULE = Rule(
     id="RB09",
     title="Unused or orphaned non-human identity",
@@ -53,4 +64,5 @@ RULE = Rule(
         "revoke the credentials of disabled identities."
     ),
     evaluate=evaluate,
+    applies=applies,
 )

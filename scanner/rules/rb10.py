@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from scanner.findings import Finding, Severity
 from scanner.model import EdgeKind, NodeKind
-from scanner.rules.base import Rule, RuleContext
+from scanner.rules.base import Rule, RuleContext, count
 
 
 def evaluate(ctx: RuleContext) -> Iterator[Finding]:
@@ -24,6 +24,11 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, ctx.reach.actions_reached(node.id)))
 
 
+def applies(ctx: RuleContext) -> int:
+    """Identities whose interactive login is known."""
+    return count(ctx, lambda n: n.kind is NodeKind.IDENTITY and n.attrs.get("interactive_login") is not None)
+
+
 RULE = Rule(
     id="RB10",
     title="Interactive login on a non-human identity",
@@ -33,4 +38,5 @@ RULE = Rule(
         "people their own identities with MFA."
     ),
     evaluate=evaluate,
+    applies=applies,
 )

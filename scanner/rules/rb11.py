@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from scanner.findings import Finding, Severity
 from scanner.model import Action, EdgeKind, NodeId, NodeKind
-from scanner.rules.base import Rule, RuleContext
+from scanner.rules.base import Rule, RuleContext, count
 
 _WRITE = frozenset({Action.PUBLISH, Action.PROMOTE, Action.ADMIN})
 
@@ -56,6 +56,17 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
             yield ctx.finding(RULE, node, message, path, severity=sev, qualifier="trigger")
 
 
+def applies(ctx: RuleContext) -> int:
+    """Third-party code, and CI jobs whose triggers are known."""
+    return count(
+        ctx,
+        lambda n: (
+            n.kind is NodeKind.THIRD_PARTY
+            or (n.kind is NodeKind.IDENTITY and n.attrs.get("untrusted_trigger") is not None)
+        ),
+    )
+
+
 RULE = Rule(
     id="RB11",
     title="Third-party code runs beside publish credentials",
@@ -66,4 +77,5 @@ RULE = Rule(
         "Publishing (OIDC) from a protected environment instead of a stored token."
     ),
     evaluate=evaluate,
+    applies=applies,
 )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from scanner.findings import Finding, Severity
 from scanner.model import WRITE_ACTIONS, NodeKind
-from scanner.rules.base import Rule, RuleContext
+from scanner.rules.base import Rule, RuleContext, count
 
 
 def evaluate(ctx: RuleContext) -> Iterator[Finding]:
@@ -21,6 +21,11 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, reached), severity=sev)
 
 
+def applies(ctx: RuleContext) -> int:
+    """Files and configurations scanned for credential material, and plaintext hits."""
+    return count(ctx, lambda n: n.attrs.get("secret_scanned") is True or n.attrs.get("plaintext") is True)
+
+
 RULE = Rule(
     id="RB12",
     title="Credential in plain text",
@@ -30,4 +35,5 @@ RULE = Rule(
         "remove it from the file's history."
     ),
     evaluate=evaluate,
+    applies=applies,
 )

@@ -46,6 +46,10 @@ def test_demo_top_finding_is_the_litellm_chain(tmp_path: Path, capsys: pytest.Ca
     # No other finding in the estate is as severe.
     assert all(f["severity"] != "critical" for f in report["findings"][1:])
     assert (tmp_path / "r" / "report.html").read_text().count("trivy-action@master") >= 1
+    # GitHub and PyPI supply no facts for registry logging, exposure, last use or console logins:
+    # those controls are "not assessed", never "pass".
+    assessed = {c["id"]: c["assessed"] for c in report["controls"]}
+    assert [c for c, a in sorted(assessed.items()) if not a] == ["RB04", "RB07", "RB09", "RB10"]
 
 
 def test_analyse_twice_is_byte_identical_but_for_the_timestamp(
