@@ -8,13 +8,15 @@ provenance objects. Package roles come from the JSON API's ``ownership`` key (th
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connectors._http import NotFoundError, RestClient
+from connectors.pypi.declared import DECLARED, DeclaredPublisher, DeclaredToken, OwnerDeclared
 from connectors.pypi.load import INTEGRITY, JSON_API, SIMPLE, normalize
 from scanner.bundle import BundleWriter
 from scanner.errors import AuthError, ConfigError, ConnectorError
@@ -33,6 +35,10 @@ class Settings(BaseModel):
     provenance_versions: int = Field(default=3, ge=1, le=50)  # newest releases whose provenance is fetched
     max_retries: int = Field(default=4, ge=0, le=10)
     max_wait: float = Field(default=60.0, ge=0)
+    # PyPI has no API for these: the owner declares them here or in an export file (see declared.py).
+    trusted_publishers: list[DeclaredPublisher] = Field(default_factory=list)
+    api_tokens: list[DeclaredToken] = Field(default_factory=list)
+    owner_export: str | None = None  # path of a JSON file in the shape of pypi/owner-declared.json
 
 
 def clients(settings: Settings, transport: httpx.BaseTransport | None = None) -> tuple[RestClient, RestClient]:
@@ -52,8 +58,28 @@ def clients(settings: Settings, transport: httpx.BaseTransport | None = None) ->
 
 
 def scopes(settings: Settings) -> list[str]:
-    """One scope per project."""
-    return [f"project:{p}" for p in settings.projects]
+    """One scope per project, plus one for what the owner declared (if anything)."""
+    declared = settings.trusted_publishers or settings.api_tokens or settings.owner_export
+    return [f"project:{p}" for p in settings.projects] + (["owner-declared"] if declared else [])
+
+
+def owner_declared(settings: Settings) -> OwnerDeclared:
+    """The configured declarations merged with the owner's export file."""
+    exported = OwnerDeclared()
+    if settings.owner_export:
+        path = Path(settings.owner_export)
+        try:
+            exported = OwnerDeclared.model_validate_json(path.read_bytes())
+        except OSError as e:
+            raise ConfigError(f"sources.pypi.owner_export: {path}: {e.strerror}") from e
+        except ValidationError as e:
+            first = e.errors()[0]
+            where = ".".join(str(x) for x in first["loc"])
+            raise ConfigError(f"sources.pypi.owner_export: {path}: {where}: {first['msg']}") from e
+    return OwnerDeclared(
+        trusted_publishers=[*settings.trusted_publishers, *exported.trusted_publishers],
+        api_tokens=[*settings.api_tokens, *exported.api_tokens],
+    )
 
 
 def _newest_versions(doc: dict[str, Any], n: int) -> set[str]:
@@ -110,7 +136,11 @@ def fetch_project(rc: RestClient, simple: RestClient, scope: str, project: str, 
 
 
 def collect(settings: Settings, scope: str, writer: BundleWriter) -> None:
-    """Collect one project into the bundle."""
+    """Collect one project into the bundle (or write what the owner declared)."""
+    if scope == "owner-declared":
+        writer.put_json(DECLARED, owner_declared(settings).model_dump(mode="json"))
+        writer.record(PROVIDER, scope, "owner declarations (config / export file)")
+        return
     if not scope.startswith("project:"):
         raise ConfigError(f"sources.pypi: unknown scope {scope!r}")
     rc, simple = clients(settings)

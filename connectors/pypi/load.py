@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
+from connectors.pypi.declared import DECLARED, OwnerDeclared
 from connectors.pypi.raw import (
     FileProvenance,
     PackageRoles,
@@ -88,4 +89,10 @@ def load(bundle: BundleReader) -> PypiRaw:
             projects.append(_project(bundle, rel, parts[2]))
     seen = {normalize(p.project.info.name) for p in projects}
     others = _names_under(bundle, SIMPLE, 2) | _names_under(bundle, INTEGRITY, 2) | _names_under(bundle, ROLES, 3)
-    return PypiRaw(projects=tuple(projects), orphans=tuple(sorted(others - seen)))
+    declared = bundle.model(DECLARED, OwnerDeclared) if bundle.exists(DECLARED) else None
+    return PypiRaw(
+        projects=tuple(projects),
+        orphans=tuple(sorted(others - seen)),
+        declared=declared,
+        declared_path=DECLARED if declared is not None else None,
+    )

@@ -13,7 +13,7 @@ Extra fields are ignored; the keys we rely on are required so that a changed API
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -184,6 +184,10 @@ PackageRole = tuple[Literal["Owner", "Maintainer"], str]
 PackageRoles = tuple[PackageRole, ...]
 
 
+if TYPE_CHECKING:
+    from connectors.pypi.declared import OwnerDeclared
+
+
 # --- What load() returns ---------------------------------------------------------------------------
 
 
@@ -216,3 +220,5 @@ class PypiRaw:
 
     projects: tuple[PypiProject, ...] = ()
     orphans: tuple[str, ...] = ()
+    declared: OwnerDeclared | None = None  # pypi/owner-declared.json, when present
+    declared_path: str | None = None

@@ -14,16 +14,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from connectors.pypi.declared import DECLARED, OwnerDeclared
 from connectors.pypi.load import normalize
 from connectors.pypi.raw import ProjectInfo, Publisher, PypiProject, PypiRaw
 from scanner.model import (
     Action,
     AttrValue,
     CoverageGap,
+    CredentialInfo,
     Edge,
     EdgeKind,
     Evidence,
     Inventory,
+    Lifetime,
     LinkHint,
     Node,
     NodeId,
@@ -55,6 +58,8 @@ def transform(raw: PypiRaw) -> Inventory:
     inv = Inventory()
     for project in raw.projects:
         _project(inv, project)
+    if raw.declared is not None and raw.declared_path is not None:
+        _declared(inv, raw, raw.declared, Evidence(raw.declared_path))
     for name in raw.orphans:
         inv.add_gap(
             CoverageGap(
@@ -291,6 +296,62 @@ def _publishers(inv: Inventory, p: PypiProject, project: NodeId, norm: str, late
                 )
             )
     return [label for label, s in sorted(seen.items()) if latest in s.versions]
+
+
+# --- what the owner declared (PyPI has no API for it) ----------------------------------------------
+
+
+def _declared(inv: Inventory, raw: PypiRaw, declared: OwnerDeclared, ev: Evidence) -> None:
+    """Trusted Publishers and API tokens copied from PyPI's web pages by the owner."""
+    projects = {normalize(p.project.info.name) for p in raw.projects}
+    for d in declared.trusted_publishers:
+        norm = normalize(d.project)
+        if norm not in projects:
+            inv.add_gap(
+                CoverageGap(PROVIDER, d.project, DECLARED, "declared Trusted Publisher of a project not collected")
+            )
+            continue
+        pid = node_id(PROVIDER, "project", norm)
+        label = publisher_label(d.publisher)
+        pub_id = node_id(PROVIDER, "publisher", f"{norm}:{label}")
+        inv.add_node(
+            Node(pub_id, NodeKind.IDENTITY, label, PROVIDER, "pypi:trusted-publisher", scope=SCOPE,
+                 attrs={"kind": d.publisher.kind, "repository": d.publisher.repository,
+                        "workflow": _workflow(d.publisher), "environment": _environment(d.publisher),
+                        "project": norm, "declared": True},
+                 evidence=(ev,))
+        )  # fmt: skip
+        inv.add_edge(Edge(pub_id, pid, EdgeKind.GRANTS, frozenset({Action.PUBLISH}), via="Trusted Publisher",
+                          evidence=(ev,)))  # fmt: skip
+        # A configured publisher counts even if no release was attested by it (yet).
+        inv.add_node(Node(pid, NodeKind.RESOURCE, "", PROVIDER, "pypi:project", attrs={"trusted_publisher": label}))
+        if hint := _hint_source(d.publisher):
+            selector, conditions = hint
+            inv.add_hint(LinkHint(src=selector, dst=pub_id, kind=EdgeKind.CAN_ASSUME, via=TRUSTED_PUBLISHING,
+                                  conditions=conditions, evidence=(ev,)))  # fmt: skip
+    for t in declared.api_tokens:
+        targets: list[NodeId] = []
+        if t.scope == "project":
+            norm = normalize(t.project or "")
+            if norm in projects:
+                targets.append(node_id(PROVIDER, "project", norm))
+            else:
+                inv.add_gap(
+                    CoverageGap(PROVIDER, t.project or "?", DECLARED, "declared API token of a project not collected")
+                )
+        else:  # a user-scoped token can upload to every project its user maintains or owns
+            user = node_id(PROVIDER, "user", t.user)
+            targets = [e.dst for e in inv.edges() if e.src == user and e.kind is EdgeKind.GRANTS]
+        cid = node_id(PROVIDER, "api-token", f"{t.user}/{t.name}")
+        inv.add_node(
+            Node(cid, NodeKind.CREDENTIAL, f"PyPI API token {t.name!r} of {t.user}", PROVIDER, "pypi:api-token",
+                 scope=SCOPE, attrs={"declared": True, "token_scope": t.scope, "user": t.user},
+                 credential=CredentialInfo(Lifetime.STATIC, created=t.created, last_used=t.last_used),
+                 evidence=(ev,))
+        )  # fmt: skip
+        for target in sorted(set(targets)):
+            inv.add_edge(Edge(cid, target, EdgeKind.GRANTS, frozenset({Action.PUBLISH}),
+                              via=f"API token scope: {t.scope}", evidence=(ev,)))  # fmt: skip
 
 
 # --- collaborators ----------------------------------------------------------------------------------
