@@ -6,6 +6,7 @@ import json
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ from scanner.model import Action, EdgeKind, NodeId
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "pypi" / "bundle"
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 
-DECLARED = {
+DECLARED: dict[str, list[dict[str, Any]]] = {
     "trusted_publishers": [
         {
             "project": "Legacy_Tool",
