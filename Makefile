@@ -60,6 +60,7 @@ bench: $(VENV)/.dev  ## benchmark: synthetic estates, time and memory per stage,
 lock:  ## re-pin requirements/*.lock from pyproject.toml (needs uv)
 	uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -o requirements/runtime.lock
 	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements/dev.lock
+	uv pip compile requirements/build.in --generate-hashes --python-version 3.11 -o requirements/build.lock
 
 clean:  ## remove the virtual environment and outputs
 	rm -rf $(VENV) $(OUT) .mypy_cache .ruff_cache .pytest_cache

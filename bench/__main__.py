@@ -8,6 +8,7 @@ large size runs once unless ``--repeat-large``), ``--cloudsplaining-timeout S`` 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -32,7 +33,8 @@ def _estate(size: str, estates: Path, seed: int) -> dict[str, Any]:
     meta = out / "estate.json"
     if meta.exists():
         info: dict[str, Any] = json.loads(meta.read_text())
-        if info.get("seed") == seed and (out / "bundle").is_dir():
+        fresh = info.get("seed") == seed and info.get("params") == dataclasses.asdict(SIZES[size])
+        if fresh and (out / "bundle").is_dir():
             return info
     print(f"bench: generating the {size} estate into {out} …", file=sys.stderr)
     return generate(SIZES[size], out, seed)

@@ -60,7 +60,18 @@ def _registry_arns(acct: str, n: int) -> list[str]:
     return out
 
 
-def _customer_document(rng: random.Random, acct: str, registries: list[str], roles: list[str]) -> dict[str, Any]:
+def _customer_document(
+    rng: random.Random, acct: str, registries: list[str], roles: list[str], broad: float = 1.0
+) -> dict[str, Any]:
+    """A customer policy; with ``broad`` < 1 only that share of its account-wide statements stays
+    account-wide, the rest name one registry (a prefix pattern)."""
+
+    def scope() -> str:
+        # No extra draw when everything stays broad, so the small estate is unchanged.
+        if broad >= 1 or rng.random() < broad:
+            return "*"
+        return rng.choice(registries) + "*"  # one registry (and its namesakes with a longer number)
+
     stmts: list[dict[str, Any]] = []
     for _ in range(rng.randint(2, 6)):
         roll = rng.random()
@@ -79,12 +90,12 @@ def _customer_document(rng: random.Random, acct: str, registries: list[str], rol
                                      "codeartifact:ReadFromRepository", "codeartifact:GetRepositoryEndpoint"]})  # fmt: skip
         elif roll < 0.5:
             stmts.append({"Effect": "Allow", "Action": rng.choice(["ecr:*", "codeartifact:*", "ecr:Put*"]),
-                          "Resource": "*"})  # fmt: skip
+                          "Resource": scope()})  # fmt: skip
         elif roll < 0.62 and roles:
             stmts.append({"Effect": "Allow", "Action": "sts:AssumeRole",
                           "Resource": [rng.choice(roles) for _ in range(rng.randint(1, 3))]})  # fmt: skip
         elif roll < 0.67:
-            stmts.append({"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"})
+            stmts.append({"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": scope()})
         elif roll < 0.72:
             stmts.append(
                 {"Effect": "Deny", "Action": ["ecr:DeleteRepository", "codeartifact:Delete*"], "Resource": "*"}
@@ -165,13 +176,15 @@ def authorization_details(size: Size, seed: int, acct: str, plans: list[RepoPlan
         name = f"{TEAMS[i % len(TEAMS)]}-policy-{i:05d}"
         arn = f"arn:aws:iam::{acct}:policy/{name}"
         customer.append((name, arn))
-        policies.append(_policy_entry(name, arn, _customer_document(rng, acct, registries, role_arns), date(rng)))
+        policies.append(
+            _policy_entry(name, arn, _customer_document(rng, acct, registries, role_arns, size.aws_broad), date(rng))
+        )
 
     def attached(k: int) -> list[dict[str, str]]:
         # Most attachments are customer policies; about one in five is AWS-managed (skewed to the core set).
         out = []
         for _ in range(k):
-            if rng.random() < 0.2:
+            if rng.random() < 0.2 * size.aws_broad:
                 n, arn = managed_arns[min(int(rng.expovariate(0.25)), len(managed_arns) - 1)]
             else:
                 n, arn = rng.choice(customer)
@@ -182,7 +195,10 @@ def authorization_details(size: Size, seed: int, acct: str, plans: list[RepoPlan
         if rng.random() >= 0.5:
             return []
         return [
-            {"PolicyName": f"{prefix}-inline", "PolicyDocument": _customer_document(rng, acct, registries, role_arns)}
+            {
+                "PolicyName": f"{prefix}-inline",
+                "PolicyDocument": _customer_document(rng, acct, registries, role_arns, size.aws_broad),
+            }
         ]
 
     groups = []

@@ -7,6 +7,7 @@ what was generated (counts, files, bytes, the AWS authorization-details files).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
 import time
@@ -38,6 +39,7 @@ def generate(size: Size, out: Path, seed: int = DEFAULT_SEED) -> dict[str, Any]:
     info = {
         "size": size.name,
         "seed": seed,
+        "params": dataclasses.asdict(size),
         "files": w.files,
         "bytes": w.bytes,
         "aws_accounts": len(accounts),

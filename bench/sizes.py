@@ -28,6 +28,12 @@ class Size:
     gh_orgs: int
     gh_repos: int  # in total, spread over the organisations
     pypi_users: int
+    #: Share of the account-wide grants (``Resource: "*"`` registry statements, ``NotAction``
+    #: statements, broad AWS-managed policies) kept; the rest name one registry (a prefix pattern).
+    #: 1.0 for small (the Cloudsplaining reference file, unchanged); lower for the big accounts so that
+    #: grants per identity stay in the range the issue states (100k identities / 1M grants), instead
+    #: of most of 20,000 principals holding every one of 400 registries.
+    aws_broad: float = 1.0
 
     @property
     def aws_principals(self) -> int:
@@ -37,10 +43,12 @@ class Size:
 
 #: small and medium match the issue's Cloudsplaining reference files (~2k principals / ~420 policies;
 #: ~20k principals); large is the 100k-identity, all-providers estate, its AWS part split into accounts.
+MEDIUM_BROAD = 0.03
+LARGE_BROAD = 0.08
 SIZES: dict[str, Size] = {
     "small": Size("small", 1, 1300, 600, 100, 300, 120, 60, 1, 150, 120),
-    "medium": Size("medium", 1, 13000, 6000, 1000, 3000, 400, 400, 2, 1500, 1200),
-    "large": Size("large", 10, 3500, 1500, 200, 600, 200, 120, 5, 9000, 12000),
+    "medium": Size("medium", 1, 13000, 6000, 1000, 3000, 400, 400, 2, 1500, 1200, aws_broad=MEDIUM_BROAD),
+    "large": Size("large", 10, 3500, 1500, 200, 600, 200, 120, 5, 9000, 12000, aws_broad=LARGE_BROAD),
 }
 
 

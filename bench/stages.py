@@ -104,6 +104,7 @@ def run(bundle: Path, out_dir: Path) -> dict[str, Any]:
             findings=sort_findings(list(found.values())),
             rules=RULES,
             gaps=tuple(inv.gaps),
+            assessed={rule.id: rule.subjects(ctx) for rule in RULES},
         )
 
     result = timer.run("rules", rules)

@@ -100,11 +100,11 @@ class RestClient:
                 if status == 401:
                     raise AuthError(f"{what}: 401 unauthorized (credential missing, wrong or expired)")
                 if status == 403 and retry_after is None and not _rate_limited(resp):
-                    raise AuthError(f"{what}: 403 forbidden{_message(resp)}")
+                    raise AuthError(f"{what}: 403 forbidden{self._scrub(_message(resp))}")
                 if status == 404:
                     raise NotFoundError(f"{what}: 404 not found")
                 if status not in RETRY_STATUSES and status != 403:
-                    raise ConnectorError(f"{what}: HTTP {status}{_message(resp)}")
+                    raise ConnectorError(f"{what}: HTTP {status}{self._scrub(_message(resp))}")
                 kind = ThrottledError if status in (403, 429) else ConnectorError
                 err = kind(f"{what}: HTTP {status} after {attempt} attempt(s)")
                 wait = retry_after if retry_after is not None else self._backoff(attempt)
@@ -115,6 +115,14 @@ class RestClient:
                 raise ThrottledError(f"{what}: asked to wait {wait:.0f}s, more than the {self.max_wait:.0f}s allowed")
             log.info("%s: retrying in %.1fs (attempt %d)", what, wait, attempt)
             self.sleep(wait)
+
+    def _scrub(self, text: str) -> str:
+        """Remove our own credentials from provider text: error bodies can echo the request back."""
+        for value in self.headers.values():
+            for part in {value, *value.split()}:
+                if len(part) >= 8 and part in text:
+                    text = text.replace(part, "[redacted]")
+        return text
 
     def _backoff(self, attempt: int) -> float:
         return float(min(self.max_wait, self.backoff * 2 ** (attempt - 1)))

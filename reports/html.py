@@ -23,12 +23,13 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import orjson
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from reports._atomic import write_atomic
 from reports._common import optional_section, owners
-from reports.json import Report, build_document
+from reports.json import Report, build_document, document_data
 from scanner.findings import Severity, Status
 from scanner.model import ACTIONS
 from scanner.result import ScanResult
@@ -96,6 +97,7 @@ def _environment() -> Environment:
     )
     # Compact and in model order: the data block is most of the page.
     env.policies["json.dumps_kwargs"] = {"sort_keys": False, "separators": (",", ":"), "ensure_ascii": False}
+    env.policies["json.dumps_function"] = _json_dumps
     return env
 
 
@@ -141,9 +143,22 @@ class _Nodes:
 _BIT = {str(a): 1 << i for i, a in enumerate(ACTIONS)}
 
 
+_MASKS: dict[tuple[str, ...], int] = {}
+
+
 def _actions(actions: Any) -> int:
     """Action classes as a bit mask in the fixed order READ, PUBLISH, PROMOTE, DEPLOY, ADMIN."""
-    return sum(_BIT[str(a)] for a in actions)
+    key = tuple(str(a) for a in actions)
+    found = _MASKS.get(key)
+    if found is None:
+        found = _MASKS[key] = sum(_BIT[a] for a in key)
+    return found
+
+
+def _json_dumps(obj: Any, **_: Any) -> str:
+    """jinja2's ``|tojson`` serialiser: what ``json.dumps(obj, separators=(",", ":"),
+    ensure_ascii=False)`` writes, at orjson's speed (jinja2 then escapes ``<>&'``)."""
+    return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
 
 
 class _Strings:
@@ -166,7 +181,7 @@ def pack(doc: Report, result: ScanResult) -> dict[str, Any]:
     are stored once in a node table and referred to by number; what is the same for every finding
     of a rule (titles, remediation, mappings) is stored once per rule. The viewer unpacks it back
     into exactly the shape of report.json (a browser test checks that)."""
-    data = doc.model_dump(mode="json")
+    data = document_data(doc)
     strings = _Strings()
     node = _Nodes(result, strings)
     rules: dict[str, list[Any]] = {}

@@ -25,8 +25,13 @@ OSCAL_VERSION = "1.1.2"
 PROP_NS = "urn:regwarden:oscal"
 
 
+def _line(text: str) -> str:
+    """OSCAL titles and property values are single-line tokens; scanned names may hold newlines."""
+    return " ".join(text.split()) or "-"
+
+
 def _prop(name: str, value: str) -> dict[str, str]:
-    return {"name": name, "ns": PROP_NS, "value": value}
+    return {"name": name, "ns": PROP_NS, "value": _line(value)}
 
 
 def _evidence(f: FindingOut) -> list[dict[str, Any]]:
@@ -53,7 +58,7 @@ def _observation(f: FindingOut, collected: str, own: dict[str, tuple[str, ...]])
     props += [_prop("owner", o) for o in own.get(f.subject.id, ())]
     obs: dict[str, Any] = {
         "uuid": stable_uuid("observation", f.id),
-        "title": f"{f.rule} {f.subject.name}",
+        "title": _line(f"{f.rule} {f.subject.name}"),
         "description": f.message,
         "props": props,
         "methods": ["TEST"],
@@ -62,7 +67,7 @@ def _observation(f: FindingOut, collected: str, own: dict[str, tuple[str, ...]])
             {
                 "subject-uuid": stable_uuid("subject", f.subject.id),
                 "type": "resource",
-                "title": f.subject.name,
+                "title": _line(f.subject.name),
                 "props": [_prop("node-id", f.subject.id), _prop("provider", f.subject.provider or "unknown")],
             }
         ],
@@ -79,7 +84,7 @@ def _observation(f: FindingOut, collected: str, own: dict[str, tuple[str, ...]])
 def _risk(f: FindingOut) -> dict[str, Any]:
     return {
         "uuid": stable_uuid("risk", f.id),
-        "title": f"{f.rule}: {f.control_title} — {f.subject.name}",
+        "title": _line(f"{f.rule}: {f.control_title} — {f.subject.name}"),
         "description": f.message,
         "statement": f.remediation or f"Remediate {f.rule}: {f.control_title}.",
         "props": [_prop("severity", f.severity.value)],
@@ -133,7 +138,7 @@ def _result(doc: Report, own: dict[str, tuple[str, ...]]) -> dict[str, Any]:
         )
     result: dict[str, Any] = {
         "uuid": stable_uuid("result", doc.source, when),
-        "title": f"regwarden scan of {doc.source}",
+        "title": _line(f"regwarden scan of {doc.source}"),
         "description": "Who can publish to, promote in or administer the package and image registries in scope.",
         "start": when,
         "end": when,
@@ -163,7 +168,7 @@ def document(result: ScanResult) -> dict[str, Any]:
         "assessment-results": {
             "uuid": stable_uuid("assessment-results", doc.source, when),
             "metadata": {
-                "title": f"regwarden registry identity assessment: {doc.source}",
+                "title": _line(f"regwarden registry identity assessment: {doc.source}"),
                 "last-modified": when,
                 "version": doc.tool.version,
                 "oscal-version": OSCAL_VERSION,

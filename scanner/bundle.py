@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from scanner.errors import BundleError
+from scanner.textsafe import for_terminal
 
 T = TypeVar("T")
 
@@ -60,16 +61,41 @@ _Yaml12Loader.add_implicit_resolver(
 )
 
 
-def _first_line(err: object) -> str:
-    """An exception's message on one line, cut short (a bundle error is always one line)."""
-    return " ".join(str(err).split())[:200]
+#: libyaml's parser (same resolvers and constructors, parsing in C) when PyYAML was built with it.
+_CLoader: type[Any] | None = None
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _Yaml12CLoader(yaml.CSafeLoader):
+        """The C-parsing twin of :class:`_Yaml12Loader`, used only on text without anchors (so
+        there is no alias to count); any error is re-raised by the Python loader for the same message."""
+
+    _Yaml12CLoader.yaml_implicit_resolvers = _Yaml12Loader.yaml_implicit_resolvers
+    _CLoader = _Yaml12CLoader
+
+#: An anchor (``&name``) at the start of a node: text without one cannot hold a working alias.
+_ANCHOR = __import__("re").compile(r"(?:^|[\s\[{,])&[^\s&]", __import__("re").MULTILINE)
+
+
+def _load_yaml(text: str) -> Any:
+    """Parse with libyaml when the text has no anchor, else (or on any error) with the Python loader."""
+    if _CLoader is not None and not _ANCHOR.search(text):
+        try:
+            return yaml.load(text, Loader=_CLoader)  # noqa: S506 - a CSafeLoader subclass
+        except Exception:  # noqa: BLE001, S110 - the Python loader below reports the same problem in its words
+            pass
+    return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+def _first_line(err: object, limit: int = 200) -> str:
+    """A message on one line, cut short, with control characters replaced (it may quote bundle data)."""
+    return for_terminal(" ".join(str(err).split()), limit)
 
 
 def _validation_problem(err: ValidationError) -> str:
     first = err.errors()[0]
     loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
     more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
-    return f"{loc}: {first['msg']}{more}"
+    return _first_line(f"{loc}: {first['msg']}{more}", 300)
 
 
 class ManifestCall(BaseModel):
@@ -179,7 +205,7 @@ class BundleReader:
         """A YAML file, parsed with YAML 1.2 booleans and bounded aliases."""
         text = self.text(rel)
         try:
-            data = yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+            data = _load_yaml(text)
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark
             where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scanner.drift.settings import BaselineSettings, HistorySettings, NotifySettings, ScheduleSettings, Suppression
 from scanner.errors import ConfigError
 from scanner.plugins import ConnectorSpec
+from scanner.textsafe import for_terminal
 
 _SECRETISH = re.compile(r"(^|_)(token|password|passwd|secret|api_key|apikey|private_key|client_secret)$", re.I)
 
@@ -68,21 +69,34 @@ class Config:
     sources: dict[str, BaseModel]
 
 
+#: Tables nested deeper than this are refused (dotted keys can nest without bound in a small file).
+MAX_DEPTH = 32
+
+
 def _problem(err: ValidationError, prefix: str) -> str:
     first = err.errors()[0]
     loc = ".".join(str(p) for p in (prefix, *first["loc"]) if p != "")
-    return f"{loc}: {first['msg']}"
+    return for_terminal(" ".join(f"{loc}: {first['msg']}".split()), 300)
 
 
 def _refuse_inline_secrets(data: Any, where: str, file: str) -> None:
-    if isinstance(data, Mapping):
-        for k, v in data.items():
-            if isinstance(k, str) and _SECRETISH.search(k) and isinstance(v, str):
-                raise ConfigError(
-                    f"{file}: {where}{k}: credentials are never written in the config; "
-                    f'name an environment variable instead ({k}_env = "VAR") or a profile/role'
-                )
-            _refuse_inline_secrets(v, f"{where}{k}.", file)
+    # Depth first in file order, without recursion (a deep file must not exhaust the stack).
+    def children(node: Any, at: str, depth: int) -> list[tuple[Any, Any, str, int]]:
+        if not isinstance(node, Mapping):
+            return []
+        if depth > MAX_DEPTH:
+            raise ConfigError(f"{file}: {for_terminal(at, 80)}: tables nested more than {MAX_DEPTH} deep")
+        return [(k, v, at, depth) for k, v in reversed(list(node.items()))]
+
+    stack = children(data, where, 0)
+    while stack:
+        k, v, at, depth = stack.pop()
+        if isinstance(k, str) and _SECRETISH.search(k) and isinstance(v, str):
+            raise ConfigError(
+                f"{file}: {for_terminal(f'{at}{k}', 200)}: credentials are never written in the config; "
+                f'name an environment variable instead ({for_terminal(k, 60)}_env = "VAR") or a profile/role'
+            )
+        stack.extend(children(v, f"{at}{k}.", depth + 1))
 
 
 def parse_config(data: dict[str, Any], specs: Mapping[str, ConnectorSpec[Any]], file: str) -> Config:
@@ -96,7 +110,9 @@ def parse_config(data: dict[str, Any], specs: Mapping[str, ConnectorSpec[Any]], 
     for name, section in fc.sources.items():
         spec = specs.get(name)
         if spec is None:
-            raise ConfigError(f"{file}: sources.{name}: unknown source (known: {', '.join(sorted(specs))})")
+            raise ConfigError(
+                f"{file}: sources.{for_terminal(name, 60)}: unknown source (known: {', '.join(sorted(specs))})"
+            )
         if spec.collector is None:
             raise ConfigError(f"{file}: sources.{name}: {spec.title} has no live collector yet; analyse a bundle")
         try:
@@ -115,7 +131,11 @@ def load_config(path: Path, specs: Mapping[str, ConnectorSpec[Any]]) -> Config:
     except UnicodeDecodeError as e:
         raise ConfigError(f"{path}: not UTF-8 text") from e
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: invalid TOML: {e}") from e
+        raise ConfigError(f"{path}: invalid TOML: {for_terminal(' '.join(str(e).split()), 200)}") from e
+    except RecursionError as e:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from e
+    except ValueError as e:  # e.g. an integer beyond Python's digit limit
+        raise ConfigError(f"{path}: invalid TOML: {for_terminal(' '.join(str(e).split()), 200)}") from e
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror}") from e
     cfg = parse_config(data, specs, str(path))

@@ -9,6 +9,7 @@ before anything is written.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
@@ -359,6 +360,15 @@ def _regions(settings: Settings, ac: AccountCollector) -> list[str]:
     return sorted(r["RegionName"] for r in found.get("Regions", ()))
 
 
+def _quiet_wire_logs() -> None:
+    """botocore logs whole request and response bodies at DEBUG (CodeBuild variable values among them):
+    keep those two loggers at INFO or above whatever level the operator's logging is at."""
+    for name in ("botocore.parsers", "botocore.endpoint"):
+        lg = logging.getLogger(name)
+        if lg.getEffectiveLevel() < logging.INFO:
+            lg.setLevel(logging.INFO)
+
+
 def collect(
     settings: Settings,
     scope: str,
@@ -368,6 +378,7 @@ def collect(
 ) -> None:
     """Collect one account (``scope`` = account id); AssumeRole refused raises AuthError (a coverage gap).
     ``clients`` supplies ready clients by (service, region), e.g. a stubbed one for a service an emulator lacks."""
+    _quiet_wire_logs()
     session = session or base_session(settings)
     creds: dict[str, str] | None = None
     if settings.role_name:

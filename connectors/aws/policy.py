@@ -13,6 +13,7 @@ Semantics (documented over-approximations, in the auditor's favour of *seeing* a
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -257,17 +258,47 @@ class Target:
     prefixes: tuple[str, ...] = ()
 
 
+_WILDCARD = re.compile(r"[*?]|\$\{")
+
+
+@cache
+def _literal(pattern: str) -> str:
+    """The literal head of a resource pattern: everything before its first wildcard or variable."""
+    return _WILDCARD.split(pattern, maxsplit=1)[0]
+
+
 @dataclass
 class TargetIndex:
-    """The estate's targets, with resource patterns matched once and cached."""
+    """The estate's targets, indexed so a resource pattern is matched once against the few targets it
+    can cover: ARNs sorted for a prefix range (a pattern can only match ARNs that start with its
+    literal head), a dict for exact ARNs, and the targets' literal prefixes by length. Results are
+    cached per distinct pattern and per Resource element."""
 
     targets: list[Target]
     by_account: dict[str, list[int]] = field(default_factory=dict)
     _cache: dict[tuple[tuple[str, ...], bool], frozenset[int] | None] = field(default_factory=dict)
+    _one: dict[str, frozenset[int]] = field(default_factory=dict)
+    _keys: list[str] = field(default_factory=list)
+    _owners: list[int] = field(default_factory=list)
+    _exact: dict[str, list[int]] = field(default_factory=dict)
+    _prefixes: dict[str, list[int]] = field(default_factory=dict)
+    _prefix_lengths: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
+        pairs: list[tuple[str, int]] = []
+        lengths: set[int] = set()
         for i, t in enumerate(self.targets):
             self.by_account.setdefault(t.account, []).append(i)
+            for a in t.arns:
+                pairs.append((a, i))
+                self._exact.setdefault(a, []).append(i)
+            for p in t.prefixes:
+                self._prefixes.setdefault(p, []).append(i)
+                lengths.add(len(p))
+        pairs.sort()
+        self._keys = [a for a, _ in pairs]
+        self._owners = [i for _, i in pairs]
+        self._prefix_lengths = tuple(sorted(lengths))
 
     def match(self, resources: tuple[str, ...] | None, not_resource: bool) -> frozenset[int] | None:
         """Target indexes a Resource/NotResource element covers; None means every target."""
@@ -280,18 +311,37 @@ class TargetIndex:
         if not not_resource and "*" in resources:
             found = None
         else:
-            hit = {i for i, t in enumerate(self.targets) if any(_covers(r, t) for r in resources)}
+            hit: set[int] = set()
+            for r in resources:
+                hit.update(self.covered(r))
             found = frozenset(set(range(len(self.targets))) - hit) if not_resource else frozenset(hit)
         self._cache[key] = found
         return found
 
-
-def _covers(pattern: str, target: Target) -> bool:
-    rx = resource_regex(pattern)
-    if any(rx.fullmatch(a) for a in target.arns):
-        return True
-    literal = re.split(r"[*?]|\$\{", pattern, maxsplit=1)[0]
-    return any(literal.startswith(p) for p in target.prefixes)
+    def covered(self, pattern: str) -> frozenset[int]:
+        """Target indexes one resource pattern covers (an ARN of the target matches it, or the
+        pattern names something under one of the target's prefixes)."""
+        found = self._one.get(pattern)
+        if found is not None:
+            return found
+        literal = _literal(pattern)
+        hit: set[int] = set()
+        if literal == pattern:
+            hit.update(self._exact.get(pattern, ()))
+        else:
+            lo = bisect.bisect_left(self._keys, literal)
+            hi = bisect.bisect_left(self._keys, literal + "\U0010ffff", lo)
+            if hi > lo:
+                rx = resource_regex(pattern)
+                keys, owners = self._keys, self._owners
+                hit.update(owners[k] for k in range(lo, hi) if owners[k] not in hit and rx.fullmatch(keys[k]))
+        for n in self._prefix_lengths:
+            if n > len(literal):
+                break
+            hit.update(self._prefixes.get(literal[:n], ()))
+        found = frozenset(hit)
+        self._one[pattern] = found
+        return found
 
 
 @dataclass(frozen=True, slots=True)

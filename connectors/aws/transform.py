@@ -108,15 +108,24 @@ class _Builder:
         managed = {p.Arn: p for p in auth.Policies}
         missing: set[str] = set()
 
+        compiled: dict[str, tuple[Statement, ...] | None] = {}
+
+        def managed_doc(arn: str) -> tuple[Statement, ...] | None:
+            # A managed policy is attached to many principals: its document is compiled once.
+            if arn not in compiled:
+                pol = managed.get(arn)
+                doc = pol.default_document() if pol else None
+                compiled[arn] = None if doc is None else compile_document(doc)
+            return compiled[arn]
+
         def docs(attached: Iterable[raw.AttachedPolicy], inline: Iterable[raw.InlinePolicy]) -> list[Statement]:
             out: list[Statement] = []
             for a in attached:
-                pol = managed.get(a.PolicyArn)
-                doc = pol.default_document() if pol else None
-                if doc is None:
+                stmts = managed_doc(a.PolicyArn)
+                if stmts is None:
                     missing.add(a.PolicyArn)
                     continue
-                out.extend(compile_document(doc))
+                out.extend(stmts)
             for i in inline:
                 out.extend(compile_document(i.PolicyDocument))
             return out
@@ -124,12 +133,10 @@ class _Builder:
         def boundary(b: raw.Boundary | None) -> tuple[Statement, ...] | None:
             if b is None:
                 return None
-            pol = managed.get(b.PermissionsBoundaryArn)
-            doc = pol.default_document() if pol else None
-            if doc is None:
+            stmts = managed_doc(b.PermissionsBoundaryArn)
+            if stmts is None:
                 missing.add(b.PermissionsBoundaryArn)
-                return None
-            return compile_document(doc)
+            return stmts
 
         groups = {g.GroupName: docs(g.AttachedManagedPolicies, g.GroupPolicyList) for g in auth.GroupDetailList}
         report = {row["arn"]: row for row in acct.credential_report or ()}
@@ -360,10 +367,18 @@ class _Builder:
         for i, tgt in enumerate(self.targets):
             if tgt.service not in _IAM_SERVICES:
                 own.setdefault(tgt.account, []).append(i)
+        # Principals with the same policies (the same groups, the same attachments) share one evaluation;
+        # compiled statements are shared objects, so their identities are the key.
+        seen: dict[tuple[tuple[int, ...], tuple[int, ...] | None], Effective] = {}
         for p in self.principals:
-            eff: Effective = evaluate(p.statements, index)
-            if p.boundary is not None:
-                eff = intersect(eff, evaluate(p.boundary, index))
+            key = (tuple(map(id, p.statements)), None if p.boundary is None else tuple(map(id, p.boundary)))
+            found = seen.get(key)
+            if found is None:
+                found = evaluate(p.statements, index)
+                if p.boundary is not None:
+                    found = intersect(found, evaluate(p.boundary, index))
+                seen[key] = found
+            eff: Effective = found
             if not eff.anywhere:
                 continue
             if eff.anywhere & _ESCALATE or eff.everywhere & (_TAKE_ROLE | _TAKE_USER):

@@ -12,9 +12,14 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.core.scan import scan_line
+from detect_secrets.plugins.base import RegexBasedDetector
+from detect_secrets.plugins.keyword import DENYLIST as KEYWORDS
+from detect_secrets.plugins.keyword import KeywordDetector
 from detect_secrets.settings import transient_settings
 
 from scanner.fingerprint import fingerprint
@@ -47,18 +52,65 @@ def _plugins() -> list[dict[str, str]]:
     return [{"name": n} for n in names if n not in _NOISY]
 
 
+@cache
+def _candidates() -> tuple[re.Pattern[str], ...] | None:
+    """Patterns one of which occurs in every line a used detector could report: the regex
+    detectors' own patterns and the keyword detector's keywords (case-insensitive: a superset of
+    its rules). None when a used detector is neither (then every line is scanned)."""
+    out: list[re.Pattern[str]] = []
+    detectors: list[type[Any]] = list(get_mapping_from_secret_type_to_class().values())
+    for cls in detectors:
+        if cls.__name__ in _NOISY:
+            continue
+        if issubclass(cls, KeywordDetector):
+            out.append(re.compile("|".join(KEYWORDS), re.IGNORECASE))
+            continue
+        found = getattr(cls, "denylist", None) if issubclass(cls, RegexBasedDetector) else None
+        if not isinstance(found, list | tuple) or not all(isinstance(rx, re.Pattern) for rx in found):
+            return None
+        out.extend(found)
+    # The cheap literal patterns first; the keyword alternation is the slowest.
+    return tuple(sorted(out, key=lambda rx: bool(rx.flags & re.IGNORECASE)))
+
+
+#: Line -> what detect-secrets reports on it; CI files repeat the same lines across repositories.
+_SEEN: dict[str, tuple[tuple[str, str], ...]] = {}
+_SEEN_MAX = 200_000
+
+
 def _detect(text: str) -> list[tuple[int, str, str]]:
     """(1-based line, detector slug, whole token) for each credential in a text."""
     raw: list[tuple[int, str, str, str]] = []
-    with _LOCK, transient_settings({"plugins_used": _plugins()}):
-        for no, line in enumerate(text.splitlines(), start=1):
-            raw += [(no, line, s.type, s.secret_value) for s in scan_line(line) if s.secret_value]
+    candidates = _candidates()
+    todo: list[tuple[int, str]] = []
+    for no, line in enumerate(text.splitlines(), start=1):
+        found = _SEEN.get(line)
+        if found is None:
+            if candidates is not None and not any(rx.search(line) for rx in candidates):
+                # No detector's pattern or keyword occurs in the line: none can report it.
+                _remember(line, ())
+                continue
+            todo.append((no, line))
+        else:
+            raw += [(no, line, kind, value) for kind, value in found]
+    if todo:
+        with _LOCK, transient_settings({"plugins_used": _plugins()}):
+            for no, line in todo:
+                found = tuple((s.type, s.secret_value) for s in scan_line(line) if s.secret_value)
+                _remember(line, found)
+                raw += [(no, line, kind, value) for kind, value in found]
     out: list[tuple[int, str, str]] = []
     for no, line, kind, value in raw:
         for m in re.finditer(f"{_TOKEN_CHARS}*{re.escape(value)}{_TOKEN_CHARS}*", line):
             if not _MARKER.fullmatch(m.group(0)):
                 out.append((no, _slug(kind), m.group(0)))
     return sorted(set(out))
+
+
+def _remember(line: str, found: tuple[tuple[str, str], ...]) -> None:
+    if len(_SEEN) >= _SEEN_MAX:
+        _SEEN.clear()
+    _SEEN[line] = found
 
 
 def redact(text: str) -> str:

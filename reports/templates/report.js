@@ -508,6 +508,53 @@
     });
   }
 
+  // Scan-to-scan drift (scanner.drift.history.ScanDrift): each group in the auditor's words, with
+  // "resource|ACTION" pairs turned back into names.
+  var DRIFT_GROUPS = [
+    ["new_writers", "New identities, credentials or third-party code that can publish, promote, deploy or administer"],
+    ["removed_writers", "No longer able to write"],
+    ["widened", "Reach widened"],
+    ["narrowed", "Reach narrowed"],
+    ["new_prod_paths", "New paths to production"],
+    ["deadlines_crossed", "Credentials that crossed their rotation deadline or expired"],
+    ["opened", "Findings opened"],
+    ["closed", "Findings closed"]
+  ];
+  function pairs(li, list, sign) {
+    (list || []).forEach(function (s) {
+      var i = String(s).lastIndexOf("|");
+      var res = i < 0 ? String(s) : String(s).slice(0, i), act = i < 0 ? "" : String(s).slice(i + 1);
+      add(li, el("div", sign === "+" ? "added" : "muted", sign + " " + act + " on " + info(res).name));
+    });
+  }
+  function scanDrift(box, d, emptyText) {
+    if (!d || !Object.prototype.hasOwnProperty.call(d, "new_writers")) { driftTable(box, d, emptyText); return; }
+    clear(box);
+    if (d.old === null || d.old === undefined) {
+      add(box, el("p", "muted", "This is the first scan in the history: nothing to compare with yet."));
+      return;
+    }
+    add(box, el("p", null, "Compared with scan #" + d.old + " of " + (d.old_time || "?") + " (this is scan #" + d.new + ")."));
+    DRIFT_GROUPS.forEach(function (g) {
+      var rows = d[g[0]] || [];
+      add(box, el("h4", null, g[1] + " (" + rows.length + ")"));
+      if (!rows.length) return;
+      pagedRows(box, rows, function (r) {
+        var li = el("li");
+        if (r.rule) {  // a finding row
+          add(li, el("strong", null, r.severity + " " + r.rule), " ", info(r.subject).name + " ", el("code", "muted", r.id));
+          return li;
+        }
+        add(li, el("strong", null, r.name || info(r.node).name), " ", el("code", "muted", r.node));
+        if (r.resource) add(li, el("div", null, "now reaches production " + info(r.resource).name));
+        if (r.what) add(li, el("div", null, r.what + " " + (r.when || "")));
+        pairs(li, r.added, "+");
+        pairs(li, r.removed, "\u2212");
+        return li;
+      });
+    });
+  }
+
   // -- printing: expand the filtered findings ------------------------------------------------------
   window.addEventListener("beforeprint", function () { state.printing = true; drawFindings(); });
   window.addEventListener("afterprint", function () { state.printing = false; drawFindings(); });
@@ -520,7 +567,7 @@
   applyFilters();
   buildPanels();
   buildTrend();
-  driftTable(document.getElementById("drift-scan"), D.drift.scan, "No previous scan to compare with: scan-to-scan drift (new publishers, widened scopes, new paths to production, missed rotations) appears once scan history is kept.");
+  scanDrift(document.getElementById("drift-scan"), D.drift.scan, "No previous scan to compare with: scan-to-scan drift (new publishers, widened scopes, new paths to production, missed rotations) appears once scan history is kept.");
   driftTable(document.getElementById("drift-iac"), D.drift.iac, "No Terraform state was analysed in this scan: IaC drift (unmanaged identities, declared ones that are gone, grants wider than declared) appears when one is given.");
   document.documentElement.setAttribute("data-ready", "true");
 })();

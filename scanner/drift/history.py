@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 #: Action classes that put code somewhere: a change in these is what drift reports.
 DRIFT_ACTIONS = (Action.PUBLISH, Action.PROMOTE, Action.DEPLOY, Action.ADMIN)
-_WRITER_KINDS = frozenset({NodeKind.IDENTITY.value, NodeKind.CREDENTIAL.value})
+# Third-party code that newly reaches publish rights is a new writer too (the LiteLLM/tj-actions path).
+_WRITER_KINDS = frozenset({NodeKind.IDENTITY.value, NodeKind.CREDENTIAL.value, NodeKind.THIRD_PARTY.value})
 
 
 @dataclass(frozen=True, slots=True)
