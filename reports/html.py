@@ -213,6 +213,33 @@ def pack(doc: Report, result: ScanResult) -> dict[str, Any]:
             "findings": findings, "identities": identities, "resources": resources}  # fmt: skip
 
 
+def history_view(doc: Report, drift: Any) -> dict[str, Any] | None:
+    """The trend and per-finding first/last-seen dates, derived from scan-to-scan drift
+    (``ScanResult.drift`` as plain data): the previous scan's counts are today's, less the findings
+    opened since, plus those closed since."""
+    if not isinstance(drift, dict):
+        return None
+    ids = {f.id for f in doc.findings}
+    seen = drift.get("first_seen") or {}
+    findings = {
+        fid: {"first_seen": span[0], "last_seen": span[1]}
+        for fid, span in sorted(seen.items())
+        if fid in ids and isinstance(span, list) and len(span) == 2
+    }
+    previous = None
+    if drift.get("old") is not None:
+        counts = Counter(str(f.severity) for f in doc.findings)
+        for row in drift.get("opened") or ():
+            counts[row["severity"]] -= 1
+        for row in drift.get("closed") or ():
+            counts[row["severity"]] += 1
+        previous = {
+            "generated_at": drift.get("old_time"),
+            "findings_by_severity": {str(s): max(0, counts[str(s)]) for s in Severity},
+        }
+    return {"previous": previous, "findings": findings}
+
+
 def payload(result: ScanResult, doc: Report | None = None) -> dict[str, Any]:
     """Everything the viewer reads: the packed canonical document plus owners and the optional
     history/drift sections (None until the scanner provides them; see docs/report.md)."""
@@ -226,7 +253,7 @@ def payload(result: ScanResult, doc: Report | None = None) -> dict[str, Any]:
         **pack(doc, result),
         "owners": {k: list(v) for k, v in sorted(own.items()) if k in shown},
         "owasp_nhi": OWASP_NHI,
-        "history": optional_section(result, "history"),
+        "history": optional_section(result, "history") or history_view(doc, optional_section(result, "drift")),
         "drift": {
             "scan": optional_section(result, "scan_drift") or optional_section(result, "drift"),
             "iac": optional_section(result, "iac_drift") or optional_section(result, "iac"),

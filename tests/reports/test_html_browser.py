@@ -238,3 +238,34 @@ def test_large_report_opens(browser: Any, tmp_path: Path, capsys: pytest.Capture
     o.page.fill("#finding-search", "token 12345 ")
     expect(o.page.locator("#finding-count")).to_contain_text(" of ", timeout=60_000)
     _clean(o)
+
+
+def test_drift_and_trend_since_the_previous_scan(browser: Any, tmp_path: Path) -> None:
+    """Two real scans around one change: the HTML alone says what changed and since when."""
+    import shutil
+
+    from scanner.cli import main
+    from scanner.demo_estate import BUNDLE
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(BUNDLE, bundle)
+    config = tmp_path / "regwarden.toml"
+    config.write_text(f'[history]\nurl = "sqlite:///{tmp_path}/history.db"\n')
+    args = ["analyse", str(bundle), "--config", str(config), "--fail-on", "none"]
+    assert main([*args, "--out", str(tmp_path / "before")]) == 0
+    wf = bundle / "github/repos/acme-corp/vision-kit/contents/.github/workflows/manual-publish.yml"
+    text = wf.read_text()
+    wf.write_text(text.replace("steps:", "steps:\n      - uses: some-org/helper-action@main", 1))
+    assert main([*args, "--out", str(tmp_path / "after")]) == 0
+
+    o = _open(browser, tmp_path / "after" / "report.html")
+    _clean(o)
+    drift = o.page.locator("#drift-scan").inner_text()
+    assert "Compared with scan #1" in drift
+    assert "can publish, promote, deploy or administer (1)" in drift
+    assert "some-org/helper-action@main" in drift
+    assert "+ PUBLISH on acme-vision-kit" in drift
+    assert "Findings opened (1)" in drift
+    trend = o.page.locator("#trend").inner_text()
+    assert "Compared with the scan of" in trend
+    assert "critical\t1\t2\t+1" in trend
