@@ -78,7 +78,7 @@ class ControlRow:
 
     id: str
     title: str
-    state: str  # pass | fail | not-assessed
+    state: str  # pass | pass-partial | fail | not-assessed
     open: int
     suppressed: int
     owasp: tuple[tuple[str, str], ...]
@@ -107,6 +107,8 @@ def _controls(doc: Report) -> list[ControlRow]:
     rows = []
     for c in doc.controls:
         state = "not-assessed" if not c.assessed else ("fail" if open_[c.id] else "pass")
+        if state == "pass" and doc.partial:
+            state = "pass-partial"  # holds for what was assessed; some scopes were not
         rows.append(
             ControlRow(
                 id=c.id,

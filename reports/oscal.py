@@ -111,13 +111,22 @@ def _result(doc: Report, own: dict[str, tuple[str, ...]]) -> dict[str, Any]:
                 f"{len(open_)} open finding(s), {len(fs) - len(open_)} suppressed."
                 if fs
                 else "No finding: the control holds for everything that was assessed."
+                + (
+                    " The scan was partial: some scopes were not assessed (see the result's remarks)."
+                    if doc.partial
+                    else ""
+                )
             ),
             "props": [_prop("owasp-nhi", x) for x in c.owasp_nhi] + [_prop("nist-csf", x) for x in c.nist_csf],
             "target": {
                 "type": "objective-id",
                 "target-id": f"{c.id.lower()}_obj",
                 "title": c.title,
-                "status": {"state": "not-satisfied" if open_ else "satisfied", "reason": "fail" if open_ else "pass"},
+                # In a partial scan a control without findings is not a clean pass: reason "other".
+                "status": {
+                    "state": "not-satisfied" if open_ else "satisfied",
+                    "reason": "fail" if open_ else ("other" if doc.partial else "pass"),
+                },
             },
         }
         if not finding["props"]:

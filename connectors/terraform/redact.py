@@ -135,6 +135,12 @@ def redact_attributes(
     return _redact_keys(rtype, copy, fingerprint)
 
 
+def _list(value: Any) -> list[Any]:
+    """``value`` when it is a list, else nothing to walk: redaction runs before the shape is validated,
+    and a malformed file is refused afterwards by the loader, naming the file."""
+    return value if isinstance(value, list) else []
+
+
 def _redact_state_resources(resources: Any, fingerprint: Callable[[str], str]) -> None:
     if not isinstance(resources, list):
         return
@@ -142,7 +148,7 @@ def _redact_state_resources(resources: Any, fingerprint: Callable[[str], str]) -
         if not isinstance(res, dict):
             continue
         rtype = str(res.get("type", ""))
-        for inst in res.get("instances") or []:
+        for inst in _list(res.get("instances")):
             if not isinstance(inst, dict):
                 continue
             paths = _paths_from_state(inst.get("sensitive_attributes"))
@@ -155,11 +161,11 @@ def _redact_state_resources(resources: Any, fingerprint: Callable[[str], str]) -
 def _redact_module(module: Any, fingerprint: Callable[[str], str]) -> None:
     if not isinstance(module, dict):
         return
-    for res in module.get("resources") or []:
+    for res in _list(module.get("resources")):
         if isinstance(res, dict) and "values" in res:
             paths = _paths_from_sensitive_values(res.get("sensitive_values"))
             res["values"] = redact_attributes(str(res.get("type", "")), res["values"], paths, fingerprint)
-    for child in module.get("child_modules") or []:
+    for child in _list(module.get("child_modules")):
         _redact_module(child, fingerprint)
 
 
