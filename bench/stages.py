@@ -14,12 +14,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from scanner.analyse import parse_time, sort_findings
 from scanner.bundle import BundleReader
+from scanner.drift.pipeline import record
+from scanner.drift.settings import HistorySettings
 from scanner.findings import Finding
 from scanner.graph import ScanGraph
 from scanner.link import resolve_hints
@@ -108,7 +111,12 @@ def run(bundle: Path, out_dir: Path) -> dict[str, Any]:
         )
 
     result = timer.run("rules", rules)
-    timer.skip("drift", "no scan-to-scan drift in this scanner version (issue 7)")
+    with tempfile.TemporaryDirectory(prefix="regwarden-bench-history-") as hist:
+        history = HistorySettings(path=Path(hist) / "history.db")
+        # The previous scan of the same estate (a day earlier), saved untimed: the timed stage is what
+        # a scheduled scan pays, save this scan to SQLite and diff it against the one before.
+        record(replace(result, generated_at=result.generated_at - timedelta(days=1)), history)
+        result = timer.run("drift", lambda: record(result, history))
     fmts = formats()
     for name in ("json", "html"):
         timer.run(name, lambda name=name: fmts[name].render(result, out_dir))  # type: ignore[misc]

@@ -201,13 +201,13 @@ def pack(doc: Report, result: ScanResult) -> dict[str, Any]:
              f["blast_radius"], path, loc, f["suppression"]]
         )  # fmt: skip
     identities = []
-    for i in data["identities"]:
+    for i in doc.identities:  # from the models: document_data leaves this section out
         flat: list[Any] = []
-        for r in i["blast_radius"]:
-            flat += [node(r["resource"]), _actions(r["actions"])]
-        identities.append([node(i["id"]), strings(i["subtype"]), flat])
-    resources = [
-        [node(r["id"]), {a: [node(x) for x in ids] for a, ids in r["who_can"].items()}] for r in data["resources"]
+        for r in i.blast_radius:
+            flat += [node(r.resource), _actions(r.actions)]
+        identities.append([node(i.id), strings(i.subtype), flat])
+    resources = [  # from the models: document_data leaves this section out
+        [node(r.id), {str(a): [node(x) for x in ids] for a, ids in r.who_can.items()}] for r in doc.resources
     ]
     meta = {k: v for k, v in data.items() if k not in ("findings", "identities", "resources")}
     return {"format": "regwarden-html-1", "meta": meta, "actions": [str(a) for a in ACTIONS],

@@ -12,7 +12,7 @@ import argparse
 import json
 import weakref
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -21,7 +21,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from reports._atomic import write_atomic
+from reports._atomic import write_atomic, write_atomic_bytes
 from scanner.findings import Finding, Severity, Status
 from scanner.model import ACTIONS, WRITE_ACTIONS, Action, EdgeKind, Inventory, NodeId, NodeKind
 from scanner.reach import ReachIndex
@@ -288,13 +288,22 @@ def _controls(result: ScanResult, rules: dict[str, Rule]) -> tuple[ControlOut, .
 
 def _identities(inv: Inventory, reach: ReachIndex) -> tuple[IdentityOut, ...]:
     # The biggest section by far (every identity's whole blast radius): its values come from the
-    # typed inventory and reach index, so the models are constructed without re-validation.
+    # typed inventory and reach index, so the models are constructed without re-validation, and one
+    # (resource, actions) entry is shared by every identity that reaches it (frozen models).
     out = []
     reached = ReachedOut.model_construct
+    shared: dict[tuple[str, frozenset[Action]], ReachedOut] = {}
     for node in sorted(inv.nodes(), key=lambda n: n.id):
         if node.kind not in SOURCE_KINDS or reach.size(node.id) == 0:
             continue
-        radius = tuple(reached(resource=r.resource, actions=_actions(r.actions)) for r in reach.blast_radius(node.id))
+        radius = []
+        for r in reach.blast_radius(node.id):
+            acts = r.actions if isinstance(r.actions, frozenset) else frozenset(r.actions)
+            key = (r.resource, acts)
+            entry = shared.get(key)
+            if entry is None:
+                entry = shared[key] = reached(resource=r.resource, actions=_actions(acts))
+            radius.append(entry)
         out.append(
             IdentityOut.model_construct(
                 id=node.id,
@@ -302,7 +311,7 @@ def _identities(inv: Inventory, reach: ReachIndex) -> tuple[IdentityOut, ...]:
                 kind=node.kind,
                 provider=node.provider,
                 subtype=node.subtype,
-                blast_radius=radius,
+                blast_radius=tuple(radius),
             )
         )
     return tuple(out)
@@ -316,7 +325,10 @@ def _resources(inv: Inventory, reach: ReachIndex) -> tuple[ResourceOut, ...]:
         who = {a: tuple(reach.who_can_reach(node.id, a)) for a in ACTIONS}
         if not any(who[a] for a in _WRITE_OR_DEPLOY):
             continue
-        out.append(ResourceOut(id=node.id, name=node.name, who_can={a: ids for a, ids in who.items() if ids}))
+        # Typed values from the reach index: constructed without re-validating every id list.
+        out.append(
+            ResourceOut.model_construct(id=node.id, name=node.name, who_can={a: ids for a, ids in who.items() if ids})
+        )
     return tuple(out)
 
 
@@ -356,30 +368,98 @@ def _build_document(result: ScanResult) -> Report:
 
 
 _DATA: tuple[Report, dict[str, Any]] | None = None
+#: The sections serialised entry by entry from the models (by far the biggest: every identity's
+#: blast radius, every resource's who-can lists), in document order; they are the last fields.
+STREAMED = ("identities", "resources")
 
 
 def document_data(doc: Report) -> dict[str, Any]:
-    """``doc.model_dump(mode="json")``, computed once for the last document (report.json and the
-    HTML page both serialise it). Callers must not modify it."""
+    """``doc.model_dump(mode="json")`` without the :data:`STREAMED` sections (see :func:`identity_data`
+    and :func:`resource_data`), computed once for the last document (report.json and the HTML page
+    both use it). Callers must not modify it."""
     global _DATA
     if _DATA is not None and _DATA[0] is doc:
         return _DATA[1]
-    data = doc.model_dump(mode="json")
+    data = doc.model_dump(mode="json", exclude=set(STREAMED))
     _DATA = (doc, data)
     return data
+
+
+def identity_data(identity: IdentityOut) -> dict[str, Any]:
+    """One entry of ``identities`` as ``model_dump(mode="json")`` writes it (field order included)."""
+    return {
+        "id": identity.id,
+        "name": identity.name,
+        "kind": identity.kind.value,
+        "provider": identity.provider,
+        "subtype": identity.subtype,
+        "blast_radius": [
+            {"resource": r.resource, "actions": [a.value for a in r.actions]} for r in identity.blast_radius
+        ],
+    }
+
+
+def resource_data(resource: ResourceOut) -> dict[str, Any]:
+    """One entry of ``resources`` as ``model_dump(mode="json")`` writes it (field order included)."""
+    return {
+        "id": resource.id,
+        "name": resource.name,
+        "who_can": {a.value: list(ids) for a, ids in resource.who_can.items()},
+    }
+
+
+_INDENT = orjson.OPT_INDENT_2
+_CHUNK = 512  # entries serialised per write
+
+
+def _section(entries: tuple[Any, ...], data: Callable[[Any], dict[str, Any]]) -> Iterator[bytes]:
+    # The entries of a top-level list, at indent 4, comma-separated (orjson escapes newlines in
+    # strings, so every raw newline is structure and can be re-indented).
+    for start in range(0, len(entries), _CHUNK):
+        parts = []
+        for i, entry in enumerate(entries[start : start + _CHUNK], start):
+            text = orjson.dumps(data(entry), option=_INDENT).replace(b"\n", b"\n    ")
+            parts.append((b"\n    " if i == 0 else b",\n    ") + text)
+        yield b"".join(parts)
+
+
+def chunks(doc: Report) -> Iterator[bytes]:
+    """The document as UTF-8 pieces: model field order, indent 2, trailing newline (byte for byte
+    what ``json.dumps(doc.model_dump(mode="json"), indent=2, ensure_ascii=False)`` writes, at
+    orjson's speed). The big sections are written a chunk of entries at a time, so neither the
+    whole text nor those sections as plain data are ever held in memory."""
+    data = document_data(doc)
+    # Everything but the streamed sections, with an empty list where each goes (in field order).
+    skeleton = orjson.dumps({k: (data[k] if k not in STREAMED else []) for k in Report.model_fields}, option=_INDENT)
+    sections: dict[str, tuple[tuple[Any, ...], Callable[[Any], dict[str, Any]]]] = {
+        "identities": (doc.identities, identity_data),
+        "resources": (doc.resources, resource_data),
+    }
+    rest = skeleton
+    for name in STREAMED:
+        key = b'\n  "' + name.encode() + b'": ['
+        head, sep, rest = rest.partition(key + b"]")
+        if not sep:  # cannot happen: every streamed section is a top-level field
+            raise AssertionError(f"{name} not found in the report skeleton")
+        entries, to_data = sections[name]
+        yield head + key
+        if entries:
+            yield from _section(entries, to_data)
+            yield b"\n  ]"
+        else:
+            yield b"]"
+    yield rest + b"\n"
 
 
 def dumps(doc: Report) -> str:
     """Serialise the document: model field order, indent 2, UTF-8 text, trailing newline (byte for
     byte what ``json.dumps(..., indent=2, ensure_ascii=False)`` writes, at orjson's speed)."""
-    data = orjson.dumps(document_data(doc), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
-    return data.decode("utf-8")
+    return b"".join(chunks(doc)).decode("utf-8")
 
 
 def render(result: ScanResult, out_dir: Path) -> None:
-    """Write ``report.json`` into ``out_dir`` atomically."""
-    text = dumps(build_document(result))
-    write_atomic(out_dir / "report.json", text)
+    """Write ``report.json`` into ``out_dir`` atomically, streamed piece by piece."""
+    write_atomic_bytes(out_dir / "report.json", chunks(build_document(result)))
 
 
 # -- schema ---------------------------------------------------------------------------------------

@@ -151,6 +151,16 @@ class ReachIndex:
         ids, rank = self.graph.ids, self._rank
         return tuple(Reached(ids[r], _BY_MASK[masks[r]]) for r in sorted(masks, key=rank.__getitem__))
 
+    def pair_bits(self, pairs: Iterable[tuple[NodeId, Action]]) -> frozenset[int]:
+        """(resource, action) pairs encoded for :meth:`reaches_any` (pairs of unknown nodes are dropped)."""
+        index = self.graph.index
+        return frozenset(index[r] * _NA + _ACTION_BIT[a] for r, a in pairs if r in index)
+
+    def reaches_any(self, node: NodeId, bits: frozenset[int]) -> bool:
+        """Does ``node`` reach at least one of the encoded pairs (see :meth:`pair_bits`)? A set
+        intersection test: no blast radius is decoded."""
+        return not self._reach[self.graph.index[node]].isdisjoint(bits)
+
     def size(self, node: NodeId) -> int:
         """Number of (resource, action) pairs the node reaches."""
         return len(self._reach[self.graph.index[node]])

@@ -6,6 +6,13 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings
+
+# In CI the property tests run a fixed, reproducible set of examples (a red CI run can be replayed
+# exactly); on a developer's machine they keep exploring new ones.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI") == "true":
+    settings.load_profile("ci")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -11,9 +11,12 @@ changes the registry and is ADMIN. A test holds every operation of those service
 
 from __future__ import annotations
 
+import gzip
 from functools import cache
+from pathlib import Path
+from typing import Any
 
-import botocore.session
+import orjson
 
 from scanner.model import Action
 
@@ -166,13 +169,27 @@ READ_SECRET = frozenset({"secretsmanager:GetSecretValue", "secretsmanager:BatchG
 @cache
 def catalogue() -> tuple[str, ...]:
     """Every IAM action of the evaluated services, from botocore's service models (plus EXTRA_ACTIONS)."""
-    loader = botocore.session.get_session().get_component("data_loader")
+    import botocore.loaders  # only when the catalogue is needed; never the SDK's session or clients
+
+    loader = botocore.loaders.create_loader()
     out: list[str] = []
     for prefix, model_name in SERVICES.items():
-        model = loader.load_service_model(model_name, "service-2")
-        ops = [*model["operations"], *EXTRA_ACTIONS.get(prefix, ())]
+        ops = [*_operations(loader, model_name), *EXTRA_ACTIONS.get(prefix, ())]
         out.extend(f"{prefix}:{op}" for op in sorted(set(ops)))
     return tuple(out)
+
+
+def _operations(loader: Any, model_name: str) -> list[str]:
+    """The operation names of one botocore service model. The file is parsed with orjson (botocore's own
+    loader builds ordered dicts of the whole model: ~0.5 s for these services); same search path and version."""
+    version = loader.determine_latest_version(model_name, "service-2")
+    for root in loader.search_paths:
+        base = Path(root) / model_name / version / "service-2.json"
+        if base.is_file():
+            return list(orjson.loads(base.read_bytes())["operations"])
+        if base.with_suffix(".json.gz").is_file():
+            return list(orjson.loads(gzip.decompress(base.with_suffix(".json.gz").read_bytes()))["operations"])
+    return list(loader.load_service_model(model_name, "service-2")["operations"])
 
 
 def classify(action: str) -> Action | None:

@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from connectors._types import JsonObjectText
+
 _CONFIG = ConfigDict(frozen=True, extra="ignore")
 Document = dict[str, Any] | str
 
@@ -196,14 +198,14 @@ class EcrRepositoryPolicy(_M):
     """``aws ecr get-repository-policy --repository-name R``."""
 
     repositoryName: str
-    policyText: str
+    policyText: JsonObjectText
 
 
 class EcrRegistryPolicy(_M):
     """``aws ecr get-registry-policy``."""
 
     registryId: str
-    policyText: str
+    policyText: JsonObjectText
 
 
 class PullThroughCacheRule(_M):

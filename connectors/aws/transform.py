@@ -56,6 +56,19 @@ _TAKE_USER = bits(TAKEOVER_USER)
 _ESCALATE = bits(ESCALATION)
 _READ_SECRET = bits(READ_SECRET)
 _IAM_SERVICES = frozenset({"iam-role", "iam-user"})
+_USEFUL: dict[tuple[int, str], bool] = {}
+
+
+def _useful(mask: int, service: str) -> bool:
+    """Whether ``mask`` on a target of ``service`` makes an edge (what ``_Builder._grant`` checks)."""
+    key = (mask, service)
+    found = _USEFUL.get(key)
+    if found is None:
+        m = mask & service_mask(service)
+        found = bool(m & _READ_SECRET) if service == "secretsmanager" else bool(m and classes(m))
+        if len(_USEFUL) < 100_000:
+            _USEFUL[key] = found
+    return found
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -363,10 +376,11 @@ class _Builder:
     # --- identity policies -------------------------------------------------------------------------
 
     def grants(self, index: TargetIndex) -> None:
-        own: dict[str, list[int]] = {}
+        # The account's own non-IAM targets, by service, in target order.
+        own_by_service: dict[str, dict[str, list[int]]] = {}
         for i, tgt in enumerate(self.targets):
             if tgt.service not in _IAM_SERVICES:
-                own.setdefault(tgt.account, []).append(i)
+                own_by_service.setdefault(tgt.account, {}).setdefault(tgt.service, []).append(i)
         # Principals with the same policies (the same groups, the same attachments) share one evaluation;
         # compiled statements are shared objects, so their identities are the key.
         seen: dict[tuple[tuple[int, ...], tuple[int, ...] | None], Effective] = {}
@@ -390,7 +404,7 @@ class _Builder:
                         via="iam permission management (privilege escalation)",
                     )
                 )
-            for t in own.get(p.account, ()):
+            for t in self._granted_targets(eff, p.account, own_by_service):
                 self._grant(p.node, t, eff.on(t))
             for t in self.trusts_account.get(p.account, ()):
                 if eff.on(t) & _ASSUME and self.targets[t].node != p.node:
@@ -410,6 +424,27 @@ class _Builder:
                     self.inv.add_edge(
                         Edge(p.node, tg.node, EdgeKind.CAN_ASSUME, via="iam credential or trust takeover")
                     )
+
+    def _granted_targets(
+        self, eff: Effective, account: str, own_by_service: dict[str, dict[str, list[int]]]
+    ) -> list[int]:
+        """The account's own non-IAM targets on which ``eff`` may grant something, ascending: every target
+        of a service the account-wide mask reaches, plus the targets named per target. The others
+        would yield no edge, so a principal costs what it grants, not the number of targets."""
+        services = own_by_service.get(account)
+        if not services:
+            return []
+        out: set[int] = set()
+        if eff.everywhere:
+            for service, ts in services.items():
+                if _useful(eff.everywhere, service):
+                    out.update(ts)
+        targets = self.targets
+        for t in eff.per_target:
+            tg = targets[t]
+            if tg.account == account and tg.service not in _IAM_SERVICES:
+                out.add(t)
+        return sorted(out)
 
     def _grant(self, src: NodeId, t: int, mask: int, via: str = "identity policy") -> frozenset[Action]:
         tg = self.targets[t]

@@ -15,13 +15,12 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Literal
+from typing import Any
 
 from azure.core.credentials import AccessToken, TokenCredential
 from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import RetryPolicy, SansIOHTTPPolicy
-from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._http import NotFoundError, RestClient, body_next
 from connectors.azure.load import (
@@ -35,6 +34,7 @@ from connectors.azure.load import (
     subscription_file,
     subscription_list,
 )
+from connectors.azure.settings import Settings as Settings
 from scanner.bundle import BundleWriter
 from scanner.errors import AuthError, ConfigError, ConnectorError, ThrottledError
 
@@ -47,24 +47,6 @@ _SP_SELECT = (
 # Fields that can carry secret material in these answers; never written.
 _SECRET_FIELDS = frozenset({"secretText", "key", "value", "password"})
 _CREDENTIAL_LISTS = frozenset({"passwordCredentials", "keyCredentials", "passwords", "certificates"})
-
-
-class Settings(BaseModel):
-    """``[sources.azure]``: which subscriptions, how to sign in (by reference only), and endpoints."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    subscriptions: list[str] = []  # empty: every subscription the credential can see
-    graph: bool = True  # collect Entra applications and service principals (tenant-wide)
-    credential: Literal["default", "cli", "environment", "managed_identity"] = "default"
-    tenant_id: str | None = None
-    # A bearer token in an environment variable (e.g. from `az account get-access-token`), instead of `credential`.
-    arm_token_env: str | None = None
-    graph_token_env: str | None = None
-    arm_endpoint: str = "https://management.azure.com"
-    graph_endpoint: str = "https://graph.microsoft.com"
-    max_retries: int = Field(default=4, ge=0, le=10)
-    max_wait: float = Field(default=60.0, ge=0)
 
 
 # --- authentication ---------------------------------------------------------------------------------

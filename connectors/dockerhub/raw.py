@@ -18,6 +18,8 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from connectors._types import IsoTime
+
 _CONFIG = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 T = TypeVar("T")
 
@@ -30,9 +32,9 @@ class PersonalToken(BaseModel):
     uuid: str
     token_label: str = ""
     scopes: tuple[str, ...]
-    created_at: str
-    last_used: str | None = None
-    expires_at: str | None = None
+    created_at: IsoTime
+    last_used: IsoTime | None = None
+    expires_at: IsoTime | None = None
     is_active: bool
     generated_by: str | None = None
 
@@ -65,9 +67,9 @@ class OrgToken(BaseModel):
     label: str = ""
     created_by: str | None = None
     is_active: bool
-    created_at: str
-    expires_at: str | None = None
-    last_used_at: str | None = None
+    created_at: IsoTime
+    expires_at: IsoTime | None = None
+    last_used_at: IsoTime | None = None
     resources: tuple[OrgTokenResource, ...] | None = None
 
 

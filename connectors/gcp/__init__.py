@@ -2,24 +2,38 @@
 organization down to each Artifact Registry repository, and Cloud Build triggers.
 
 The offline part reads the REST responses (or ``gcloud ... --format=json`` output) from a bundle
-(``gcp/...``, see docs/bundle.md); the collector fetches them over REST.
+(``gcp/...``, see docs/bundle.md); the collector fetches them over REST. The Google client libraries
+are imported only by the collector (``connectors.gcp.fetch``, loaded on first use).
 """
 
 from __future__ import annotations
 
-from connectors.gcp.fetch import collect, scopes
 from connectors.gcp.load import load
 from connectors.gcp.raw import GcpRaw
 from connectors.gcp.settings import Settings
 from connectors.gcp.transform import transform
+from scanner.bundle import BundleWriter
 from scanner.plugins import Collector, ConnectorSpec
+
+
+def _scopes(settings: Settings) -> list[str]:
+    from connectors.gcp import fetch  # google-cloud-* on first use only
+
+    return fetch.scopes(settings)
+
+
+def _collect(settings: Settings, scope: str, writer: BundleWriter) -> None:
+    from connectors.gcp import fetch  # google-cloud-* on first use only
+
+    fetch.collect(settings, scope, writer)
+
 
 SPEC: ConnectorSpec[GcpRaw] = ConnectorSpec(
     name="gcp",
     title="Google Cloud",
     load=load,
     transform=transform,
-    collector=Collector(settings=Settings, scopes=scopes, collect=collect),
+    collector=Collector(settings=Settings, scopes=_scopes, collect=_collect),
 )
 
 __all__ = ["SPEC", "GcpRaw", "Settings", "load", "transform"]

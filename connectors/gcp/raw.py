@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors._types import IsoTime
 
 T = TypeVar("T")
 
@@ -92,11 +94,11 @@ class ServiceAccount(_Model):
 class ServiceAccountKey(_Model):
     """One item of ``projects.serviceAccounts.keys.list`` (metadata only; never ``privateKeyData``)."""
 
-    name: str
+    name: str = Field(pattern=r"^projects/[^/]+/serviceAccounts/[^/]+/keys/[^/]+$")
     keyType: str | None = None
     keyOrigin: str | None = None
-    validAfterTime: str | None = None
-    validBeforeTime: str | None = None
+    validAfterTime: IsoTime | None = None
+    validBeforeTime: IsoTime | None = None
     disabled: bool = False
 
 

@@ -116,6 +116,7 @@ class RepoContext(Protocol):
     def oidc_claims(self) -> tuple[str, ...] | None: ...
     def env_node(self, name: str) -> NodeId: ...
     def hint(self, hint: LinkHint) -> None: ...
+    def shared_node(self, node: Node) -> None: ...
 
 
 class JobBuilder:
@@ -328,7 +329,8 @@ class JobBuilder:
         path, _, ref = uses.partition("@")
         owner = path.split("/", 1)[0]
         nid = node_id(PROVIDER, "action", uses)
-        self.inv.add_node(
+        # Shared by every workflow that uses it: its evidence is merged once, at the end of the transform.
+        self.r.shared_node(
             Node(
                 id=nid,
                 kind=NodeKind.THIRD_PARTY,

@@ -7,6 +7,7 @@ a repository's jobs can see; each workflow job is then built by :mod:`connectors
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from connectors.github import identities
 from connectors.github.incidents import cache_edges, token_edges
@@ -21,6 +22,7 @@ from scanner.model import (
     Node,
     NodeId,
     NodeKind,
+    merge_nodes,
     node_id,
 )
 
@@ -34,6 +36,7 @@ class _Builder:
         self.orgs = {o.login.lower(): o for o in raw.orgs}
         self.org_secrets: dict[str, dict[str, VisibleSecret]] = {}
         self._hints: set[LinkHint] = set()
+        self._shared: dict[NodeId, list[Node]] = {}
 
     def build(self) -> Inventory:
         for org in self.raw.orgs:
@@ -41,7 +44,31 @@ class _Builder:
             self._org_identities(org)
         for repo in self.raw.repos:
             _Repo(self, repo).build()
+        self._merge_shared()
         return self.inv
+
+    def shared_node(self, node: Node) -> None:
+        """A node many jobs add (a third-party action): stored at its first sighting, so the node order
+        is unchanged; later sightings are merged once by :meth:`_merge_shared`, not one by one (each
+        merge copies the evidence so far: quadratic in the number of workflows using it)."""
+        seen = self._shared.get(node.id)
+        if seen is None:
+            self._shared[node.id] = [node]
+            self.inv.add_node(node)
+        else:
+            seen.append(node)
+
+    def _merge_shared(self) -> None:
+        # Exactly what adding the sightings one by one gives: merge_nodes keeps later non-empty facts
+        # and the evidence of all, in first-seen order.
+        for sightings in self._shared.values():
+            if len(sightings) == 1:
+                continue
+            merged = sightings[0]
+            for n in sightings[1:]:
+                merged = merge_nodes(merged, replace(n, evidence=()))
+            evidence = tuple(dict.fromkeys(e for n in sightings for e in n.evidence))
+            self.inv.add_node(replace(merged, evidence=evidence))
 
     def hint(self, hint: LinkHint) -> None:
         if hint not in self._hints:
@@ -208,6 +235,10 @@ class _Repo:
     def hint(self, hint: LinkHint) -> None:
         """Record a cross-provider link once."""
         self.b.hint(hint)
+
+    def shared_node(self, node: Node) -> None:
+        """Add a node many jobs share (see :meth:`_Builder.shared_node`)."""
+        self.b.shared_node(node)
 
     def env_node(self, name: str) -> NodeId:
         env = self.envs.get(name.lower())

@@ -20,6 +20,8 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors._types import EpochSeconds
+
 _CONFIG = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 T = TypeVar("T")
 
@@ -31,8 +33,8 @@ class AccessToken(BaseModel):
 
     token_id: str
     subject: str
-    expiry: int | None = None
-    issued_at: int | None = None
+    expiry: EpochSeconds | None = None
+    issued_at: EpochSeconds | None = None
     refreshable: bool = False
     scope: str | None = None
     description: str | None = None

@@ -55,9 +55,19 @@ def _v4(doc: Mapping[str, Any], state: str) -> Iterator[Instance]:
             raise BundleError(state, f"resources[{i}]: not a Terraform state v4 resource ({e})") from e
 
 
-def _module(mod: Mapping[str, Any], state: str) -> Iterator[Instance]:
+def _list_of(value: Any, state: str, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BundleError(state, f"{where}: expected a list, got {type(value).__name__}")
+    return value
+
+
+def _module(mod: Any, state: str, where: str = "root_module") -> Iterator[Instance]:
+    if not isinstance(mod, dict):
+        raise BundleError(state, f"{where}: expected an object, got {type(mod).__name__}")
     module = str(mod.get("address") or "")
-    for i, res in enumerate(mod.get("resources") or []):
+    for i, res in enumerate(_list_of(mod.get("resources"), state, f"{where}.resources")):
         try:
             if res.get("mode", "managed") != "managed":
                 continue
@@ -67,8 +77,8 @@ def _module(mod: Mapping[str, Any], state: str) -> Iterator[Instance]:
             yield Instance(state, str(res["address"]), str(res["type"]), module, values)
         except (KeyError, TypeError, AttributeError) as e:
             raise BundleError(state, f"{module or 'root_module'}.resources[{i}]: not a resource ({e})") from e
-    for child in mod.get("child_modules") or []:
-        yield from _module(child, state)
+    for j, child in enumerate(_list_of(mod.get("child_modules"), state, f"{where}.child_modules")):
+        yield from _module(child, state, f"{where}.child_modules[{j}]")
 
 
 def instances(doc: Any, state: str) -> list[Instance]:

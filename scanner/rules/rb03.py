@@ -12,19 +12,19 @@ from scanner.rules.base import Rule, RuleContext, count
 
 def evaluate(ctx: RuleContext) -> Iterator[Finding]:
     """Identities that, directly or through assume paths, hold both PUBLISH and PROMOTE on registries."""
+    # The (resource, action) pairs that count, encoded once; each identity is then a set
+    # intersection test on its reach instead of a decoded blast radius.
+    eligible = [n for n in ctx.graph.nodes() if n.attrs.get("category") not in DEPLOY_CATEGORIES]
+    publish = ctx.reach.pair_bits((n.id, Action.PUBLISH) for n in eligible)
+    # Where a registry has no promotion step (PyPI), ADMIN's implied PROMOTE separates nothing.
+    promote = ctx.reach.pair_bits((n.id, Action.PROMOTE) for n in eligible if n.attrs.get("promotion") is not False)
+    read = ctx.reach.pair_bits((n.id, Action.READ) for n in eligible)
     for node in ctx.graph.nodes():
         if node.kind is not NodeKind.IDENTITY:
             continue
-        acts: set[Action] = set()
-        for r in ctx.reach.blast_radius(node.id):
-            res = ctx.graph.inventory.node(r.resource)
-            if res.attrs.get("category") in DEPLOY_CATEGORIES:
-                continue
-            # Where a registry has no promotion step (PyPI), ADMIN's implied PROMOTE separates nothing.
-            acts |= r.actions - {Action.PROMOTE} if res.attrs.get("promotion") is False else r.actions
-        if not {Action.PUBLISH, Action.PROMOTE} <= acts:
+        if not (ctx.reach.reaches_any(node.id, publish) and ctx.reach.reaches_any(node.id, promote)):
             continue
-        all_three = Action.READ in acts
+        all_three = ctx.reach.reaches_any(node.id, read)
         held = "READ, PUBLISH and PROMOTE" if all_three else "PUBLISH and PROMOTE"
         message = f"{node.name!r} holds {held}: one identity can both upload and move releases forward."
         path = ctx.evidence_path(node.id, frozenset({Action.PROMOTE}))

@@ -1,0 +1,25 @@
+"""``[sources.azure]`` settings, apart from the collector so that reading a bundle never imports the Azure SDK."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Settings(BaseModel):
+    """``[sources.azure]``: which subscriptions, how to sign in (by reference only), and endpoints."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    subscriptions: list[str] = []  # empty: every subscription the credential can see
+    graph: bool = True  # collect Entra applications and service principals (tenant-wide)
+    credential: Literal["default", "cli", "environment", "managed_identity"] = "default"
+    tenant_id: str | None = None
+    # A bearer token in an environment variable (e.g. from `az account get-access-token`), instead of `credential`.
+    arm_token_env: str | None = None
+    graph_token_env: str | None = None
+    arm_endpoint: str = "https://management.azure.com"
+    graph_endpoint: str = "https://graph.microsoft.com"
+    max_retries: int = Field(default=4, ge=0, le=10)
+    max_wait: float = Field(default=60.0, ge=0)
