@@ -8,6 +8,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -18,7 +19,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from scanner.errors import AuthError, ConnectorError, ThrottledError
+from scanner.errors import AuthError, ConfigError, ConnectorError, ThrottledError
 
 log = logging.getLogger("regwarden.http")
 
@@ -224,3 +225,27 @@ def _message(resp: httpx.Response) -> str:
 def _redact(url: str) -> str:
     # Query strings may carry tokens on some APIs; keep the path only.
     return url.split("?", 1)[0]
+
+
+def bearer_client(
+    provider: str,
+    base_url: str,
+    token_env: str,
+    *,
+    max_retries: int,
+    max_wait: float,
+    transport: httpx.BaseTransport | None = None,
+) -> RestClient:
+    """A JSON client authenticated with a bearer token read from the environment variable
+    ``token_env`` here (never stored in settings or the bundle)."""
+    token = os.environ.get(token_env)
+    if not token:
+        raise ConfigError(f"sources.{provider}: environment variable {token_env} is not set")
+    return RestClient(
+        provider=provider,
+        base_url=base_url,
+        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        max_retries=max_retries,
+        max_wait=max_wait,
+        transport=transport,
+    )

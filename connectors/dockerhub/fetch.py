@@ -3,13 +3,12 @@ repositories, teams, members and the teams' repository permissions. Pages, retri
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors._http import NotFoundError, RestClient, body_next
+from connectors._http import NotFoundError, RestClient, bearer_client, body_next
 from scanner.bundle import BundleWriter
 from scanner.errors import AuthError, ConfigError, ConnectorError
 
@@ -33,14 +32,11 @@ class Settings(BaseModel):
 
 
 def client(settings: Settings, transport: httpx.BaseTransport | None = None) -> RestClient:
-    """A REST client for Hub; the bearer token is read from the environment here, never stored."""
-    token = os.environ.get(settings.token_env)
-    if not token:
-        raise ConfigError(f"sources.dockerhub: environment variable {settings.token_env} is not set")
-    return RestClient(
-        provider=PROVIDER,
-        base_url=settings.api_url,
-        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+    """A REST client for Hub; the token is read from the environment when the client is made, never stored."""
+    return bearer_client(
+        PROVIDER,
+        settings.api_url,
+        settings.token_env,
         max_retries=settings.max_retries,
         max_wait=settings.max_wait,
         transport=transport,

@@ -3,14 +3,13 @@ permission targets (v2) and groups with their members. Pages, retries, nothing e
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors._http import NotFoundError, RestClient
+from connectors._http import NotFoundError, RestClient, bearer_client
 from connectors.jfrog.load import SETTINGS
 from scanner.bundle import BundleWriter
 from scanner.errors import AuthError, ConfigError, ConnectorError
@@ -34,14 +33,11 @@ class Settings(BaseModel):
 
 
 def client(settings: Settings, transport: httpx.BaseTransport | None = None) -> RestClient:
-    """A REST client for the platform; the token is read from the environment here, never stored."""
-    token = os.environ.get(settings.token_env)
-    if not token:
-        raise ConfigError(f"sources.jfrog: environment variable {settings.token_env} is not set")
-    return RestClient(
-        provider=PROVIDER,
-        base_url=settings.url,
-        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+    """A REST client for the platform; the token is read from the environment when the client is made, never stored."""
+    return bearer_client(
+        PROVIDER,
+        settings.url,
+        settings.token_env,
         max_retries=settings.max_retries,
         max_wait=settings.max_wait,
         transport=transport,

@@ -3,14 +3,13 @@ their packuments and the attestations of each latest version. Pages, retries, no
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors._http import NotFoundError, RestClient
+from connectors._http import NotFoundError, RestClient, bearer_client
 from connectors.npm.load import WHOAMI, attestations_call, attestations_path, packument_path
 from scanner.bundle import BundleWriter
 from scanner.errors import AuthError, ConfigError, ConnectorError
@@ -33,14 +32,11 @@ class Settings(BaseModel):
 
 
 def client(settings: Settings, transport: httpx.BaseTransport | None = None) -> RestClient:
-    """A REST client for the registry; the token is read from the environment here, never stored."""
-    token = os.environ.get(settings.token_env)
-    if not token:
-        raise ConfigError(f"sources.npm: environment variable {settings.token_env} is not set")
-    return RestClient(
-        provider=PROVIDER,
-        base_url=settings.registry_url,
-        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+    """A REST client for the registry; the token is read from the environment when the client is made, never stored."""
+    return bearer_client(
+        PROVIDER,
+        settings.registry_url,
+        settings.token_env,
         max_retries=settings.max_retries,
         max_wait=settings.max_wait,
         transport=transport,
