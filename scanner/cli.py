@@ -70,6 +70,8 @@ def _setup_logging(verbose: bool) -> None:
 
 def _formats(spec: str) -> list[str]:
     available = formats()
+    if spec.strip() == "all":
+        return list(available)
     wanted = [f.strip() for f in spec.split(",") if f.strip()]
     unknown = [f for f in wanted if f not in available]
     if unknown or not wanted:
@@ -166,7 +168,14 @@ def _optional_config(path: Path | None) -> Config | None:
 
 
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Folder for the reports.")]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Comma-separated report formats.")]
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Comma-separated report formats (json, html, oscal, ocsf, sarif, csv, inventory-csv, graphml), or all.",
+    ),
+]
 AsOfOpt = Annotated[
     str | None,
     typer.Option(help="Judge ages and expiries as of this ISO time (default: the bundle's collection time, else now)."),
@@ -196,7 +205,7 @@ def analyse_cmd(
 @app.command("demo")
 def demo_cmd(
     out: OutOpt = Path("regwarden-report"),
-    fmt: FormatOpt = "json,html",
+    fmt: FormatOpt = "all",
     fail_on: Annotated[FailOn, typer.Option(help="Exit 1 when an open finding is at or above this.")] = FailOn.none,
     config: OptConfigOpt = None,
     verbose: VerboseOpt = False,

@@ -31,6 +31,17 @@ def test_demo_top_finding_is_the_litellm_chain(tmp_path: Path, capsys: pytest.Ca
     code, out, _ = run(["demo", "--out", str(tmp_path / "r")], capsys)
     assert code == 0
     assert "trivy-action@master" in out
+    # the demo writes every export (make demo)
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == [
+        "findings.csv",
+        "graph.graphml",
+        "inventory.csv",
+        "report.html",
+        "report.json",
+        "report.ocsf.json",
+        "report.oscal.json",
+        "report.sarif",
+    ]
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     top = report["findings"][0]
     assert top["rule"] == "RB11"
