@@ -40,11 +40,24 @@ if [ ! -f "$BASE/data/PG_VERSION" ]; then
 fi
 
 if ! "${RUN_AS[@]}" "$BIN/pg_ctl" -D "$BASE/data" status >/dev/null 2>&1; then
+  # A server killed with the session leaves its pid and socket lock files behind: clear them.
+  rm -f "$BASE/data/postmaster.pid" "$BASE/.s.PGSQL.$PORT" "$BASE/.s.PGSQL.$PORT.lock"
   "${RUN_AS[@]}" "$BIN/pg_ctl" -D "$BASE/data" -l "$BASE/server.log" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -p $PORT -k $BASE -c fsync=off" start >/dev/null
 fi
 
 psql() { "${RUN_AS[@]}" "$BIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
+
+# Wait until it answers; a server whose predecessor was just killed may need a second start.
+for _ in $(seq 1 30); do
+  psql -c "SELECT 1" >/dev/null 2>&1 && break
+  if ! "${RUN_AS[@]}" "$BIN/pg_ctl" -D "$BASE/data" status >/dev/null 2>&1; then
+    rm -f "$BASE/data/postmaster.pid" "$BASE/.s.PGSQL.$PORT" "$BASE/.s.PGSQL.$PORT.lock"
+    "${RUN_AS[@]}" "$BIN/pg_ctl" -D "$BASE/data" -l "$BASE/server.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -p $PORT -k $BASE -c fsync=off" start >/dev/null || true
+  fi
+  sleep 1
+done
 if [ "$(psql -c "SELECT 1 FROM pg_roles WHERE rolname='$ROLE'")" != "1" ]; then
   psql -c "CREATE ROLE $ROLE LOGIN"
 fi
