@@ -24,7 +24,7 @@ from scanner.plugins import ConnectorSpec
 
 log = logging.getLogger("regwarden")
 
-__all__ = ["CollectReport", "Progress", "Tick", "collect", "plan", "run_task"]
+__all__ = ["CollectReport", "Tick", "collect", "plan", "run_task"]
 
 
 @dataclass(frozen=True)
@@ -48,9 +48,6 @@ class Tick:
     errors: int
     task: Task
     error: str | None
-
-
-Progress = Callable[[int, int, Task, str | None], None]
 
 
 def plan(sources: Mapping[str, BaseModel], specs: Mapping[str, ConnectorSpec[Any]], writer: BundleWriter) -> list[Task]:
@@ -77,7 +74,6 @@ def collect(
     target: Path,
     *,
     workers: int = 4,
-    progress: Progress | None = None,
     now: datetime | None = None,
     executor: Executor | None = None,
     on_tick: Callable[[Tick], None] | None = None,
@@ -100,8 +96,6 @@ def collect(
             if error is not None:
                 failed.append(f"{task.source}:{task.scope}")
                 log.warning("%s %s: not assessed: %s", task.source, task.scope, error)
-            if progress is not None:
-                progress(done, len(tasks), task, error)
             if on_tick is not None:
                 on_tick(Tick(done, len(tasks), calls, len(failed), task, error))
         failed.extend(

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 import networkx as nx
 
-from scanner.model import Action, Edge, EdgeKind, Inventory, Node, NodeId, NodeKind, expand_actions
+from scanner.model import Action, Edge, EdgeKind, Inventory, Node, NodeId, expand_actions
 
 CONTROL_KINDS = frozenset({EdgeKind.AUTHENTICATES_AS, EdgeKind.EXPOSES, EdgeKind.CAN_READ_SECRET, EdgeKind.CAN_ASSUME})
 #: Resource categories whose downstream reach is a deployment rather than another registry write.
@@ -122,12 +122,6 @@ class ScanGraph:
         for e in self.inventory.edges():
             g.add_edge(e.src, e.dst, kind=str(e.kind), actions=",".join(sorted(e.actions)), via=e.via)
         return g
-
-    def sources(self) -> Iterator[int]:
-        """Nodes whose blast radius is worth reporting: credentials, identities, secrets, third parties."""
-        for i, nid in enumerate(self.ids):
-            if self.inventory.node(nid).kind is not NodeKind.RESOURCE:
-                yield i
 
 
 def condense(succ: Sequence[Sequence[int]]) -> Condensed:
