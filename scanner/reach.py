@@ -161,6 +161,11 @@ class ReachIndex:
         intersection test: no blast radius is decoded."""
         return not self._reach[self.graph.index[node]].isdisjoint(bits)
 
+    def shared_key(self, node: NodeId) -> int:
+        """Nodes with the same key reach exactly the same pairs (the key is only meaningful within this
+        index): work that depends only on the reach set can be done once per key."""
+        return id(self._reach[self.graph.index[node]])
+
     def size(self, node: NodeId) -> int:
         """Number of (resource, action) pairs the node reaches."""
         return len(self._reach[self.graph.index[node]])

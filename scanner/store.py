@@ -1,7 +1,7 @@
 """The history database: one row set per scan, SQLite by default, any SQLAlchemy URL (PostgreSQL).
 
 SQLAlchemy Core, no ORM. A scan is saved in ONE transaction: the scan row, its findings, reach
-summaries and credential deadlines commit together or not at all, so a crashed or killed scan
+rows, reach summaries and credential deadlines commit together or not at all, so a crashed or killed scan
 leaves the earlier history exactly as it was (SQLite rolls the journal back on the next open,
 PostgreSQL never made the rows visible).
 """
@@ -9,7 +9,7 @@ PostgreSQL never made the rows visible).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,10 +19,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from scanner.drift.history import CredentialRow, FindingRow, NodeReach, Snapshot
+from scanner.drift.history import WRITE_BIT, CredentialRow, FindingRow, NodeReach, ReachSummary, Snapshot, summary_key
 from scanner.errors import ConfigError, RegwardenError
 
-SCHEMA_VERSION = 1
+#: 1: write-sets as JSON per node. 2: one summary per distinct reach set, resources numbered per scan
+#: (a 100k-identity estate stores ~50k summaries instead of 100k lists of "resource|ACTION" strings).
+SCHEMA_VERSION = 2
 
 metadata = sa.MetaData()
 
@@ -56,8 +58,22 @@ reach = sa.Table(
     sa.Column("subtype", sa.String(80), nullable=False),
     sa.Column("reach_hash", sa.String(64), nullable=False),
     sa.Column("reach_size", sa.Integer, nullable=False),
-    sa.Column("writes", sa.Text, nullable=False),  # JSON list of "resource|ACTION"
-    sa.Column("prod", sa.Text, nullable=False),  # JSON list of production resources
+    sa.Column("summary", sa.String(64)),  # key into reach_summaries (nullable only for migrated databases)
+)
+reach_resources = sa.Table(
+    "reach_resources",  # the resources a scan's summaries name, numbered
+    metadata,
+    sa.Column("scan_id", sa.Integer, sa.ForeignKey("scans.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("resource", sa.Text, nullable=False),
+)
+reach_summaries = sa.Table(
+    "reach_summaries",
+    metadata,
+    sa.Column("scan_id", sa.Integer, sa.ForeignKey("scans.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("summary", sa.String(64), primary_key=True),
+    sa.Column("writes", sa.Text, nullable=False),  # JSON [resource idx, write mask, ...]
+    sa.Column("prod", sa.Text, nullable=False),  # JSON [resource idx, ...]
 )
 credentials = sa.Table(
     "credentials",
@@ -142,6 +158,8 @@ class HistoryStore:
                     conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
                 elif int(row[0]) > SCHEMA_VERSION:
                     raise HistoryError(f"{store.where}: history schema {row[0]} is newer than this regwarden")
+                elif int(row[0]) == 1:
+                    _migrate_1_to_2(conn)
         except SQLAlchemyError as e:
             store.close()
             raise HistoryError(
@@ -173,14 +191,14 @@ class HistoryStore:
                            "severity": f.severity, "subject": f.subject, "status": f.status} for f in snap.findings))  # fmt: skip
                 self._rows(conn, reach, ({"scan_id": scan_id, "node_id": r.node, "name": r.name, "kind": r.kind,
                            "subtype": r.subtype, "reach_hash": r.reach_hash, "reach_size": r.reach_size,
-                           "writes": json.dumps(list(r.writes)), "prod": json.dumps(list(r.prod))}
-                           for r in snap.reach))  # fmt: skip
+                           "summary": r.summary} for r in snap.reach))  # fmt: skip
+                _save_summaries(conn, scan_id, snap.summaries)
                 self._rows(conn, credentials, ({"scan_id": scan_id, "node_id": c.node, "name": c.name,
                            "due": _iso(c.due), "expires": _iso(c.expires)} for c in snap.credentials))  # fmt: skip
                 if keep is not None and keep > 0:
                     ids = [r[0] for r in conn.execute(sa.select(scans.c.id).order_by(scans.c.id.desc()).offset(keep))]
                     if ids:
-                        for t in (findings, reach, credentials):
+                        for t in (findings, reach, reach_resources, reach_summaries, credentials):
                             conn.execute(t.delete().where(t.c.scan_id.in_(ids)))
                         conn.execute(scans.delete().where(scans.c.id.in_(ids)))
         except SQLAlchemyError as e:
@@ -230,10 +248,10 @@ class HistoryStore:
                 )
             )
             rs = tuple(
-                NodeReach(r.node_id, r.name, r.kind, r.subtype, r.reach_hash, r.reach_size,
-                          tuple(json.loads(r.writes)), tuple(json.loads(r.prod)))
+                NodeReach(r.node_id, r.name, r.kind, r.subtype, r.reach_hash, r.reach_size, r.summary or "")
                 for r in conn.execute(sa.select(reach).where(reach.c.scan_id == scan_id).order_by(reach.c.node_id))
-            )  # fmt: skip
+            )
+            summaries = _load_summaries(conn, scan_id)
             cs = tuple(
                 CredentialRow(r.node_id, r.name, _dt(r.due), _dt(r.expires))
                 for r in conn.execute(
@@ -247,6 +265,7 @@ class HistoryStore:
             findings=fs,
             reach=rs,
             credentials=cs,
+            summaries=summaries,
             id=row.id,
             partial=bool(row.partial),
         )
@@ -273,6 +292,95 @@ class HistoryStore:
             return self.engine.connect()
         except SQLAlchemyError as e:
             raise HistoryError(f"{self.where}: cannot read history ({type(e).__name__})") from e
+
+
+def _save_summaries(conn: sa.Connection, scan_id: int, summaries: Mapping[str, ReachSummary]) -> None:
+    index: dict[str, int] = {}
+
+    def idx(resource: str) -> int:
+        found = index.get(resource)
+        if found is None:
+            found = index[resource] = len(index)
+        return found
+
+    rows = []
+    for key, s in summaries.items():
+        flat: list[int] = []
+        for res, mask in s.writes:
+            flat += (idx(res), mask)
+        rows.append({"scan_id": scan_id, "summary": key, "writes": json.dumps(flat, separators=(",", ":")),
+                     "prod": json.dumps([idx(r) for r in s.prod], separators=(",", ":"))})  # fmt: skip
+    HistoryStore._rows(conn, reach_resources, ({"scan_id": scan_id, "idx": i, "resource": r} for r, i in index.items()))
+    HistoryStore._rows(conn, reach_summaries, rows)
+
+
+class _Summaries(Mapping[str, ReachSummary]):
+    """A stored scan's summaries, each decoded only when drift asks for it (most nodes are decided by
+    comparing keys)."""
+
+    def __init__(self, resources: list[str], raw: dict[str, tuple[str, str]]) -> None:
+        self._resources = resources
+        self._raw = raw
+        self._done: dict[str, ReachSummary] = {}
+
+    def __getitem__(self, key: str) -> ReachSummary:
+        found = self._done.get(key)
+        if found is None:
+            writes, prod = self._raw[key]
+            flat, res = json.loads(writes), self._resources
+            found = self._done[key] = ReachSummary(
+                tuple((res[flat[i]], flat[i + 1]) for i in range(0, len(flat), 2)),
+                tuple(res[i] for i in json.loads(prod)),
+            )
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+def _load_summaries(conn: sa.Connection, scan_id: int) -> _Summaries:
+    resources: list[str] = []
+    for i, r in conn.execute(
+        sa.select(reach_resources.c.idx, reach_resources.c.resource)
+        .where(reach_resources.c.scan_id == scan_id)
+        .order_by(reach_resources.c.idx)
+    ):
+        if i != len(resources):
+            raise HistoryError(f"history: scan {scan_id} has a gap in its resource numbering at {i}")
+        resources.append(r)
+    raw = {
+        r.summary: (r.writes, r.prod)
+        for r in conn.execute(sa.select(reach_summaries).where(reach_summaries.c.scan_id == scan_id))
+    }
+    return _Summaries(resources, raw)
+
+
+def _migrate_1_to_2(conn: sa.Connection) -> None:
+    """Schema 1 kept each node's write-set as JSON ``resource|ACTION`` strings in ``reach``; move them to
+    one summary per distinct set (same transaction as the open: all or nothing)."""
+    bit = {a.value: b for a, b in WRITE_BIT.items()}
+    per_scan: dict[int, dict[str, ReachSummary]] = {}
+    keys = []
+    for scan_id, node_id, writes, prod in conn.execute(sa.text("SELECT scan_id, node_id, writes, prod FROM reach")):
+        masks: dict[str, int] = {}
+        for pair in json.loads(writes):
+            res, _, action = str(pair).rpartition("|")
+            masks[res] = masks.get(res, 0) | bit.get(action, 0)
+        summary = ReachSummary(tuple(sorted(masks.items())), tuple(sorted(json.loads(prod))))
+        key = summary_key(summary)
+        per_scan.setdefault(scan_id, {})[key] = summary
+        keys.append({"k": key, "s": scan_id, "n": node_id})
+    conn.execute(sa.text("ALTER TABLE reach ADD COLUMN summary VARCHAR(64)"))
+    if keys:
+        conn.execute(sa.text("UPDATE reach SET summary = :k WHERE scan_id = :s AND node_id = :n"), keys)
+    for col in ("writes", "prod"):
+        conn.execute(sa.text(f"ALTER TABLE reach DROP COLUMN {col}"))
+    for scan_id, summaries in per_scan.items():
+        _save_summaries(conn, scan_id, summaries)
+    conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION)))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

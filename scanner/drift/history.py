@@ -1,9 +1,10 @@
 """Scan-to-scan drift: a compact snapshot of each scan, and the difference between two snapshots.
 
 A snapshot keeps what drift needs and no more: findings (id, rule, severity, subject, status), and
-for every node that reaches something a reach summary — a hash of its whole blast radius, its
-write-set (``resource|ACTION`` for PUBLISH, PROMOTE, DEPLOY, ADMIN) and the production resources
-it reaches — plus each static credential's rotation deadline and expiry.
+for every node that reaches something a hash and size of its whole blast radius and the key of its
+reach summary — its write-set (PUBLISH, PROMOTE, DEPLOY, ADMIN per resource) and the production
+resources it reaches —, plus each static credential's rotation deadline and expiry. Nodes that share
+a reach set (a fleet of identical roles) share one summary: it is computed, stored and compared once.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from scanner.findings import Severity, Status
-from scanner.model import Action, Lifetime, NodeKind
+from scanner.model import Action, Inventory, Lifetime, NodeId, NodeKind
 
 if TYPE_CHECKING:
+    from scanner.reach import ReachIndex
     from scanner.result import ScanResult
 
 #: Action classes that put code somewhere: a change in these is what drift reports.
@@ -37,18 +39,48 @@ class FindingRow:
     status: str
 
 
+#: Bit of each drift action in a write mask (a summary stores one mask per resource, not one string
+#: per resource and action).
+WRITE_BIT = {a: 1 << i for i, a in enumerate(DRIFT_ACTIONS)}
+
+
+def write_pairs(writes: Iterable[tuple[str, int]]) -> set[str]:
+    """A write-set as ``resource|ACTION`` strings (what drift reports)."""
+    return {f"{res}|{a.value}" for res, mask in writes for a, bit in WRITE_BIT.items() if mask & bit}
+
+
+@dataclass(frozen=True, slots=True)
+class ReachSummary:
+    """What drift compares of a blast radius: the write-set and the production resources reached.
+
+    Every node with the same reach has the same summary, so a snapshot stores each distinct summary
+    once (keyed by :func:`summary_key`) and a node refers to it.
+    """
+
+    writes: tuple[tuple[str, int], ...]  # (resource, mask of WRITE_BIT), sorted by resource
+    prod: tuple[str, ...]  # sorted production resources reached with any action
+
+
+def summary_key(s: ReachSummary) -> str:
+    """Content hash of a summary: equal keys mean equal write-sets and production reach."""
+    h = hashlib.sha256()
+    h.update("\n".join(f"{r}|{m}" for r, m in s.writes).encode())
+    h.update(b"\n#prod\n")
+    h.update("\n".join(s.prod).encode())
+    return h.hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class NodeReach:
-    """A node's reach summary: hash of the whole blast radius, the write-set, production reached."""
+    """A node's reach: hash and size of its whole blast radius, and the key of its :class:`ReachSummary`."""
 
     node: str
     name: str
     kind: str
     subtype: str
     reach_hash: str
-    reach_size: int
-    writes: tuple[str, ...]  # sorted "resource|ACTION"
-    prod: tuple[str, ...]  # sorted production resources reached with any action
+    reach_size: int  # (resource, action) pairs
+    summary: str  # key into Snapshot.summaries
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,15 +103,39 @@ class Snapshot:
     findings: tuple[FindingRow, ...]
     reach: tuple[NodeReach, ...]
     credentials: tuple[CredentialRow, ...]
+    #: Distinct reach summaries by key (a loaded snapshot decodes each one only when asked for it).
+    summaries: Mapping[str, ReachSummary] = field(default_factory=dict)
     id: int | None = None
     partial: bool = False
 
 
+def _summarise(reach: ReachIndex, inv: Inventory, node: NodeId) -> tuple[str, int, ReachSummary]:
+    full = hashlib.sha256()
+    writes: list[tuple[str, int]] = []
+    prod: list[str] = []
+    size = 0
+    for r in reach.blast_radius(node):
+        res = inv.get(r.resource)
+        if res is not None and res.attr("production") is True:
+            prod.append(r.resource)
+        size += len(r.actions)
+        full.update(f"{r.resource}|{','.join(sorted(a.value for a in r.actions))}\n".encode())
+        mask = 0
+        for a in r.actions:
+            mask |= WRITE_BIT.get(a, 0)
+        if mask:
+            writes.append((r.resource, mask))
+    # blast_radius is sorted by resource id already
+    return full.hexdigest(), size, ReachSummary(tuple(writes), tuple(prod))
+
+
 def snapshot(result: ScanResult, *, max_age_days: int = 90) -> Snapshot:
-    """The snapshot of a scan result."""
+    """The snapshot of a scan result. Nodes sharing a reach set are summarised once."""
     inv, reach = result.inventory, result.reach
     rows: list[NodeReach] = []
     creds: list[CredentialRow] = []
+    summaries: dict[str, ReachSummary] = {}
+    done: dict[int, tuple[str, int, str]] = {}  # reach.shared_key → (reach hash, size, summary key)
     for node in inv.nodes():
         if node.kind is NodeKind.RESOURCE or node.kind is NodeKind.PERSON:
             continue
@@ -90,23 +146,14 @@ def snapshot(result: ScanResult, *, max_age_days: int = 90) -> Snapshot:
             creds.append(CredentialRow(node.id, node.name, due, info.expires))
         if reach.size(node.id) == 0:
             continue
-        full: list[str] = []
-        writes: list[str] = []
-        prod: set[str] = set()
-        for r in reach.blast_radius(node.id):
-            res = inv.get(r.resource)
-            if res is not None and res.attr("production") is True:
-                prod.add(r.resource)
-            for a in sorted(r.actions, key=list(Action).index):
-                full.append(f"{r.resource}|{a.value}")
-                if a in DRIFT_ACTIONS:
-                    writes.append(f"{r.resource}|{a.value}")
-        digest = hashlib.sha256("\n".join(full).encode()).hexdigest()
-        rows.append(
-            NodeReach(
-                node.id, node.name, node.kind.value, node.subtype, digest, len(full), tuple(writes), tuple(sorted(prod))
-            )
-        )
+        shared = reach.shared_key(node.id)
+        got = done.get(shared)
+        if got is None:
+            digest, size, summary = _summarise(reach, inv, node.id)
+            key = summary_key(summary)
+            summaries.setdefault(key, summary)
+            got = done[shared] = (digest, size, key)
+        rows.append(NodeReach(node.id, node.name, node.kind.value, node.subtype, *got))
     findings = tuple(FindingRow(f.id, f.rule, f.severity.value, f.subject, f.status.value) for f in result.findings)
     counts = {s.value: 0 for s in Severity}
     counts["suppressed"] = 0
@@ -121,6 +168,7 @@ def snapshot(result: ScanResult, *, max_age_days: int = 90) -> Snapshot:
         findings=findings,
         reach=tuple(sorted(rows, key=lambda r: r.node)),
         credentials=tuple(sorted(creds, key=lambda c: c.node)),
+        summaries=summaries,
         partial=result.partial,
     )
 
@@ -197,28 +245,30 @@ def diff(old: Snapshot | None, new: Snapshot) -> ScanDrift:
         return ScanDrift(None, new.id, None, new.time)
     o, n = _by_node(old.reach), _by_node(new.reach)
     new_writers, removed_writers, widened, narrowed = [], [], [], []
+    prod: list[ProdPath] = []
     for node in sorted(set(o) | set(n)):
         a, b = o.get(node), n.get(node)
-        aw, bw = set(a.writes) if a else set(), set(b.writes) if b else set()
-        if aw == bw:
+        if a is not None and b is not None and a.summary == b.summary:
+            continue  # same write-set, same production reach: the common case, decided by the key alone
+        sa_ = old.summaries[a.summary] if a else None
+        sb = new.summaries[b.summary] if b else None
+        if b is not None and sb is not None:
+            before = set(sa_.prod) if sa_ else set()
+            prod.extend(ProdPath(node, b.name, res) for res in sb.prod if res not in before)
+        if (sa_.writes if sa_ else ()) == (sb.writes if sb else ()):
             continue
+        aw = write_pairs(sa_.writes) if sa_ else set()
+        bw = write_pairs(sb.writes) if sb else set()
         ref = b or a
         assert ref is not None
         if not aw and bw and ref.kind in _WRITER_KINDS:
             new_writers.append(ReachChange(node, ref.name, tuple(sorted(bw))))
         elif aw and not bw and ref.kind in _WRITER_KINDS:
             removed_writers.append(ReachChange(node, ref.name, (), tuple(sorted(aw))))
-        else:
-            if bw - aw:
-                widened.append(ReachChange(node, ref.name, tuple(sorted(bw - aw)), tuple(sorted(aw - bw))))
-            elif aw - bw:
-                narrowed.append(ReachChange(node, ref.name, (), tuple(sorted(aw - bw))))
-    prod = [
-        ProdPath(node, r.name, res)
-        for node, r in sorted(n.items())
-        for res in r.prod
-        if res not in (o[node].prod if node in o else ())
-    ]
+        elif bw - aw:
+            widened.append(ReachChange(node, ref.name, tuple(sorted(bw - aw)), tuple(sorted(aw - bw))))
+        elif aw - bw:
+            narrowed.append(ReachChange(node, ref.name, (), tuple(sorted(aw - bw))))
     old_creds = {c.node for c in old.credentials}
     crossed: list[Deadline] = []
     for c in new.credentials:

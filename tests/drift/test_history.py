@@ -108,3 +108,32 @@ def test_demo_twice_then_history_and_diff(tmp_path: Path, capsys: pytest.Capture
     d = json.loads(capsys.readouterr().out)
     assert (d["old_scan"], d["new_scan"], d["findings_opened"], d["findings_closed"]) == (1, 2, [], [])
     assert main(["diff", "7", "2", "--config", str(cfg)]) == 2  # no such scan: one line, exit 2
+
+
+def test_a_resource_becoming_production_is_a_new_prod_path_though_reach_is_unchanged() -> None:
+    before = estate(True)
+    after = estate(True)
+    after.add_node(n("x:res:registry", NodeKind.RESOURCE, category="registry", production=True))
+    a = snapshot(analyse(before, source="a", as_of=T0, generated_at=T0))
+    b = snapshot(analyse(after, source="b", as_of=T0, generated_at=T0 + timedelta(hours=1)))
+    assert {r.node: r.reach_hash for r in a.reach} == {r.node: r.reach_hash for r in b.reach}
+    d = diff(a, b)
+    assert sorted((p.node, p.resource) for p in d.new_prod_paths) == [
+        ("x:cred:key", "x:res:registry"),  # authenticates as the reader
+        ("x:id:ci", "x:res:registry"),
+        ("x:id:reader", "x:res:registry"),
+    ]
+    assert not (d.new_writers or d.widened or d.narrowed or d.removed_writers)
+
+
+def test_nodes_sharing_a_reach_set_share_one_summary() -> None:
+    inv = estate(True)
+    for i in range(50):  # a fleet of identical bots
+        inv.add_node(n(f"x:id:bot{i}"))
+        inv.add_edge(Edge(NodeId(f"x:id:bot{i}"), NodeId("x:res:registry"), EdgeKind.GRANTS, frozenset({P})))
+    snap = snapshot(analyse(inv, source="a", as_of=T0, generated_at=T0))
+    bots = {r.summary for r in snap.reach if r.node.startswith("x:id:bot")}
+    assert len(bots) == 1
+    assert len(snap.summaries) == len({r.summary for r in snap.reach})
+    (key,) = bots
+    assert snap.summaries[key].writes == (("x:res:prod", 0b0100), ("x:res:registry", 0b0001))
