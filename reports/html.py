@@ -29,7 +29,7 @@ from markupsafe import Markup
 
 from reports._atomic import write_atomic
 from reports._common import optional_section, owners
-from reports.json import Report, build_document, document_data
+from reports.json import STREAMED, Report, build_document, document_data
 from scanner.findings import Severity, Status
 from scanner.model import ACTIONS
 from scanner.result import ScanResult
@@ -200,19 +200,20 @@ def pack(doc: Report, result: ScanResult) -> dict[str, Any]:
             [f["id"], f["rule"], f["severity"], f["status"], node(f["subject"]["id"]), f["message"],
              f["blast_radius"], path, loc, f["suppression"]]
         )  # fmt: skip
-    identities = []
-    for i in doc.identities:  # from the models: document_data leaves this section out
-        flat: list[Any] = []
-        for r in i.blast_radius:
-            flat += [node(r.resource), _actions(r.actions)]
-        identities.append([node(i.id), strings(i.subtype), flat])
-    resources = [  # from the models: document_data leaves this section out
-        [node(r.id), {str(a): [node(x) for x in ids] for a, ids in r.who_can.items()}] for r in doc.resources
-    ]
-    meta = {k: v for k, v in data.items() if k not in ("findings", "identities", "resources")}
-    return {"format": "regwarden-html-1", "meta": meta, "actions": [str(a) for a in ACTIONS],
-            "strings": strings.rows, "nodes": node.rows, "rules": rules,
-            "findings": findings, "identities": identities, "resources": resources}  # fmt: skip
+    # The streamed sections come from the models (document_data leaves them out). Reach sets are
+    # numbered in order (R1 is 0), so an identity carries its set's number.
+    identities = [[node(i.id), strings(i.subtype), i.blast_radius, int(i.reach_set[1:]) - 1] for i in doc.identities]
+    reach_sets = []
+    for rs in doc.reach_sets:
+        flat: list[int] = []
+        for r in rs.blast_radius:
+            flat += (node(r.resource), _actions(r.actions))
+        reach_sets.append([rs.holders, flat])
+    resources = [[node(r.id), {str(a): n for a, n in r.who_can.items()}] for r in doc.resources]
+    meta = {k: v for k, v in data.items() if k not in ("findings", *STREAMED)}
+    return {"format": "regwarden-html-2", "meta": meta, "actions": [str(a) for a in ACTIONS],
+            "strings": strings.rows, "nodes": node.rows, "rules": rules, "findings": findings,
+            "identities": identities, "reach_sets": reach_sets, "resources": resources}  # fmt: skip
 
 
 def history_view(doc: Report, drift: Any) -> dict[str, Any] | None:
@@ -248,9 +249,6 @@ def payload(result: ScanResult, doc: Report | None = None) -> dict[str, Any]:
     doc = doc or build_document(result)
     own = owners(result)
     shown = {f.subject.id for f in doc.findings} | {i.id for i in doc.identities}
-    for r in doc.resources:
-        for ids in r.who_can.values():
-            shown.update(ids)
     return {
         **pack(doc, result),
         "owners": {k: list(v) for k, v in sorted(own.items()) if k in shown},

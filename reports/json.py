@@ -2,8 +2,14 @@
 
 The document is built from frozen pydantic models whose field order is the output order, and every
 list in it is sorted, so two renders of the same scan differ only in ``generated_at``. The schema
-is generated from the same models and committed at ``reports/schema/report-v1.schema.json``;
+is generated from the same models and committed at ``reports/schema/report-v2.schema.json``;
 regenerate it with ``python -m reports --schema`` (or :func:`write_schema`).
+
+Version 2 stores each distinct blast radius once: identities that reach exactly the same
+(resource, action) pairs — a fleet of roles with the same policies — refer to one entry of
+``reach_sets``, and ``resources`` carries per-action counts of who can reach them (the lists are a
+join of ``identities`` and ``reach_sets``; docs/report.md shows it). Version 1 repeated every
+blast radius per identity and its inverse per resource: 3.8 GB for 100k identities.
 """
 
 from __future__ import annotations
@@ -29,8 +35,8 @@ from scanner.result import ScanResult
 from scanner.rules.base import Rule
 from scanner.rules.controls import CONTROLS, Control
 
-SCHEMA_VERSION: Literal["1.0"] = "1.0"
-SCHEMA_PATH = Path(__file__).parent / "schema" / "report-v1.schema.json"
+SCHEMA_VERSION: Literal["2.0"] = "2.0"
+SCHEMA_PATH = Path(__file__).parent / "schema" / "report-v2.schema.json"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 #: Node kinds whose blast radius is reported (people and resources reach nothing by themselves).
@@ -147,15 +153,26 @@ class IdentityOut(_Model):
     kind: NodeKind
     provider: str
     subtype: str
-    blast_radius: tuple[ReachedOut, ...]
+    blast_radius: int = Field(ge=1, description="(resource, action) pairs reached")
+    reach_set: str = Field(description="id of the entry of reach_sets that lists them")
+
+
+class ReachSetOut(_Model):
+    """A blast radius shared by every identity whose ``reach_set`` names it."""
+
+    id: str = Field(description="R1, R2, … in the order of the first identity (by id) that holds it")
+    holders: int = Field(ge=1, description="identities with this reach set")
+    blast_radius: tuple[ReachedOut, ...] = Field(description="sorted by resource id")
 
 
 class ResourceOut(_Model):
-    """A resource someone can write or deploy, and who can reach it with each action."""
+    """A resource someone can write or deploy, and how many identities can reach it with each action."""
 
     id: str
     name: str
-    who_can: dict[Action, tuple[str, ...]]
+    who_can: dict[Action, int] = Field(
+        description="identities per action; which ones: those whose reach set reaches the resource with it"
+    )
 
 
 class Report(_Model):
@@ -163,7 +180,7 @@ class Report(_Model):
 
     model_config = ConfigDict(title="regwarden report")
 
-    schema_version: Literal["1.0"]
+    schema_version: Literal["2.0"]
     generated_at: AwareDatetime = Field(description="UTC; the only field that differs between two runs")
     tool: Tool
     source: str
@@ -176,6 +193,7 @@ class Report(_Model):
     )
     controls: tuple[ControlOut, ...]
     identities: tuple[IdentityOut, ...]
+    reach_sets: tuple[ReachSetOut, ...]
     resources: tuple[ResourceOut, ...]
 
 
@@ -286,24 +304,36 @@ def _controls(result: ScanResult, rules: dict[str, Rule]) -> tuple[ControlOut, .
     return tuple(out)
 
 
-def _identities(inv: Inventory, reach: ReachIndex) -> tuple[IdentityOut, ...]:
-    # The biggest section by far (every identity's whole blast radius): its values come from the
-    # typed inventory and reach index, so the models are constructed without re-validation, and one
-    # (resource, actions) entry is shared by every identity that reaches it (frozen models).
+def _identities(inv: Inventory, reach: ReachIndex) -> tuple[tuple[IdentityOut, ...], tuple[ReachSetOut, ...]]:
+    # Every identity with its reach set's id; each distinct set is decoded once (ReachIndex shares
+    # equal sets), and one (resource, actions) entry is shared by every set that reaches it. Values
+    # come from the typed inventory and reach index, so models are constructed without re-validation.
     out = []
     reached = ReachedOut.model_construct
     shared: dict[tuple[str, frozenset[Action]], ReachedOut] = {}
+    set_ids: dict[int, str] = {}
+    radii: list[tuple[ReachedOut, ...]] = []
+    holders: list[int] = []
     for node in sorted(inv.nodes(), key=lambda n: n.id):
-        if node.kind not in SOURCE_KINDS or reach.size(node.id) == 0:
+        if node.kind not in SOURCE_KINDS:
             continue
-        radius = []
-        for r in reach.blast_radius(node.id):
-            acts = r.actions if isinstance(r.actions, frozenset) else frozenset(r.actions)
-            key = (r.resource, acts)
-            entry = shared.get(key)
-            if entry is None:
-                entry = shared[key] = reached(resource=r.resource, actions=_actions(acts))
-            radius.append(entry)
+        size = reach.size(node.id)
+        if size == 0:
+            continue
+        key = reach.shared_key(node.id)
+        sid = set_ids.get(key)
+        if sid is None:
+            sid = set_ids[key] = f"R{len(set_ids) + 1}"
+            radius = []
+            for r in reach.blast_radius(node.id):
+                acts = r.actions if isinstance(r.actions, frozenset) else frozenset(r.actions)
+                entry = shared.get((r.resource, acts))
+                if entry is None:
+                    entry = shared[(r.resource, acts)] = reached(resource=r.resource, actions=_actions(acts))
+                radius.append(entry)
+            radii.append(tuple(radius))
+            holders.append(0)
+        holders[int(sid[1:]) - 1] += 1
         out.append(
             IdentityOut.model_construct(
                 id=node.id,
@@ -311,24 +341,26 @@ def _identities(inv: Inventory, reach: ReachIndex) -> tuple[IdentityOut, ...]:
                 kind=node.kind,
                 provider=node.provider,
                 subtype=node.subtype,
-                blast_radius=tuple(radius),
+                blast_radius=size,
+                reach_set=sid,
             )
         )
-    return tuple(out)
+    sets = tuple(
+        ReachSetOut.model_construct(id=f"R{i + 1}", holders=holders[i], blast_radius=radius)
+        for i, radius in enumerate(radii)
+    )
+    return tuple(out), sets
 
 
-def _resources(inv: Inventory, reach: ReachIndex) -> tuple[ResourceOut, ...]:
+def _resources(inv: Inventory, reach: ReachIndex, counted: frozenset[str]) -> tuple[ResourceOut, ...]:
     out = []
     for node in sorted(inv.nodes(), key=lambda n: n.id):
         if node.kind is not NodeKind.RESOURCE:
             continue
-        who = {a: tuple(reach.who_can_reach(node.id, a)) for a in ACTIONS}
+        who = {a: reach.count_who_can(node.id, a, counted) for a in ACTIONS}
         if not any(who[a] for a in _WRITE_OR_DEPLOY):
             continue
-        # Typed values from the reach index: constructed without re-validating every id list.
-        out.append(
-            ResourceOut.model_construct(id=node.id, name=node.name, who_can={a: ids for a, ids in who.items() if ids})
-        )
+        out.append(ResourceOut.model_construct(id=node.id, name=node.name, who_can={a: n for a, n in who.items() if n}))
     return tuple(out)
 
 
@@ -351,6 +383,7 @@ def _build_document(result: ScanResult) -> Report:
     inv = result.inventory
     rules = {r.id: r for r in result.rules}
     gaps = sorted(set(result.gaps), key=lambda g: (g.provider, g.scope, g.what, g.reason))
+    identities, reach_sets = _identities(inv, result.reach)
     return Report(
         schema_version=SCHEMA_VERSION,
         generated_at=_utc(result.generated_at),
@@ -362,15 +395,16 @@ def _build_document(result: ScanResult) -> Report:
         summary=_summary(result),
         findings=tuple(_finding(f, inv, rules) for f in sorted(result.findings, key=finding_sort_key)),
         controls=_controls(result, rules),
-        identities=_identities(inv, result.reach),
-        resources=_resources(inv, result.reach),
+        identities=identities,
+        reach_sets=reach_sets,
+        resources=_resources(inv, result.reach, frozenset(k.value for k in SOURCE_KINDS)),
     )
 
 
 _DATA: tuple[Report, dict[str, Any]] | None = None
-#: The sections serialised entry by entry from the models (by far the biggest: every identity's
-#: blast radius, every resource's who-can lists), in document order; they are the last fields.
-STREAMED = ("identities", "resources")
+#: The sections serialised entry by entry from the models (by far the biggest: identities and the
+#: distinct blast radii), in document order; they are the last fields.
+STREAMED = ("identities", "reach_sets", "resources")
 
 
 def document_data(doc: Report) -> dict[str, Any]:
@@ -393,19 +427,23 @@ def identity_data(identity: IdentityOut) -> dict[str, Any]:
         "kind": identity.kind.value,
         "provider": identity.provider,
         "subtype": identity.subtype,
-        "blast_radius": [
-            {"resource": r.resource, "actions": [a.value for a in r.actions]} for r in identity.blast_radius
-        ],
+        "blast_radius": identity.blast_radius,
+        "reach_set": identity.reach_set,
+    }
+
+
+def reach_set_data(rs: ReachSetOut) -> dict[str, Any]:
+    """One entry of ``reach_sets`` as ``model_dump(mode="json")`` writes it (field order included)."""
+    return {
+        "id": rs.id,
+        "holders": rs.holders,
+        "blast_radius": [{"resource": r.resource, "actions": [a.value for a in r.actions]} for r in rs.blast_radius],
     }
 
 
 def resource_data(resource: ResourceOut) -> dict[str, Any]:
     """One entry of ``resources`` as ``model_dump(mode="json")`` writes it (field order included)."""
-    return {
-        "id": resource.id,
-        "name": resource.name,
-        "who_can": {a.value: list(ids) for a, ids in resource.who_can.items()},
-    }
+    return {"id": resource.id, "name": resource.name, "who_can": {a.value: n for a, n in resource.who_can.items()}}
 
 
 _INDENT = orjson.OPT_INDENT_2
@@ -433,6 +471,7 @@ def chunks(doc: Report) -> Iterator[bytes]:
     skeleton = orjson.dumps({k: (data[k] if k not in STREAMED else []) for k in Report.model_fields}, option=_INDENT)
     sections: dict[str, tuple[tuple[Any, ...], Callable[[Any], dict[str, Any]]]] = {
         "identities": (doc.identities, identity_data),
+        "reach_sets": (doc.reach_sets, reach_set_data),
         "resources": (doc.resources, resource_data),
     }
     rest = skeleton

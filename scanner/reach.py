@@ -61,6 +61,7 @@ class ReachIndex:
     _radius: dict[int, tuple[Reached, ...]] = field(default_factory=dict, repr=False)
     _acts: dict[int, frozenset[Action]] = field(default_factory=dict, repr=False)
     _rank: list[int] | None = field(default=None, repr=False)
+    _counts: tuple[frozenset[str], dict[int, int]] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, graph: ScanGraph) -> ReachIndex:
@@ -195,6 +196,27 @@ class ReachIndex:
         bit = self.graph.index[resource] * _NA + _ACTION_BIT[action]
         ids = self.graph.ids
         return sorted(ids[u] for u in self._who.get(bit, ()))
+
+    def count_who_can(self, resource: NodeId, action: Action, kinds: frozenset[str] | None = None) -> int:
+        """How many nodes (of ``kinds``, if given: node kind values) can reach ``resource`` with
+        ``action``: ``len(who_can_reach(...))`` without listing them, from one pass over the distinct
+        reach sets."""
+        want = frozenset() if kinds is None else kinds
+        if self._counts is None or self._counts[0] != want:
+            g = self.graph
+            holders: dict[int, int] = {}
+            sets: dict[int, frozenset[int]] = {}
+            for u, s in enumerate(self._reach):
+                if s and (kinds is None or g.node(u).kind.value in kinds):
+                    holders[id(s)] = holders.get(id(s), 0) + 1
+                    sets[id(s)] = s
+            counts: dict[int, int] = {}
+            for key, h in holders.items():
+                for bit in sets[key]:
+                    counts[bit] = counts.get(bit, 0) + h
+            self._counts = (want, counts)
+        bit = self.graph.index[resource] * _NA + _ACTION_BIT[action]
+        return self._counts[1].get(bit, 0)
 
     def _invert(self) -> dict[int, list[int]]:
         # Walk each distinct set once; members sharing a set are appended together. Every node

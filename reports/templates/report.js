@@ -29,14 +29,17 @@
     });
     out.controls = P.meta.controls;
     out.identities = P.identities.map(function (i) {
-      var n = N[i[0]], br = [];
-      for (var j = 0; j < i[2].length; j += 2) br.push({ resource: N[i[2][j]][0], actions: acts(i[2][j + 1]) });
-      return { id: n[0], name: n[1], kind: n[2], provider: n[3], subtype: S[i[1]], blast_radius: br };
+      var n = N[i[0]];
+      return { id: n[0], name: n[1], kind: n[2], provider: n[3], subtype: S[i[1]], blast_radius: i[2], reach_set: "R" + (i[3] + 1) };
+    });
+    out.reach_sets = P.reach_sets.map(function (rs, k) {
+      var br = [];
+      for (var j = 0; j < rs[1].length; j += 2) br.push({ resource: N[rs[1][j]][0], actions: acts(rs[1][j + 1]) });
+      return { id: "R" + (k + 1), holders: rs[0], blast_radius: br };
     });
     out.resources = P.resources.map(function (r) {
-      var n = N[r[0]], who = {};
-      Object.keys(r[1]).forEach(function (a) { who[a] = r[1][a].map(function (x) { return N[x][0]; }); });
-      return { id: n[0], name: n[1], who_can: who };
+      var n = N[r[0]];
+      return { id: n[0], name: n[1], who_can: r[1] };
     });
     return out;
   }
@@ -77,6 +80,23 @@
   R.identities.forEach(function (i) { IDENT[i.id] = i; NAMES[i.id] = { name: i.name, kind: i.kind, provider: i.provider }; });
   var RES = Object.create(null);
   R.resources.forEach(function (r) { RES[r.id] = r; });
+  var SETS = Object.create(null);
+  R.reach_sets.forEach(function (s) { SETS[s.id] = s; });
+  // Who can reach a resource: the identities whose reach set reaches it (report.json keeps each
+  // distinct blast radius once, so the inverse is built here, once, when a registry is first shown).
+  var REACHED_BY = null, HOLDERS = null;
+  function whoCan(rid, action) {
+    if (REACHED_BY === null) {
+      REACHED_BY = Object.create(null); HOLDERS = Object.create(null);
+      R.reach_sets.forEach(function (s) {
+        s.blast_radius.forEach(function (r) { (REACHED_BY[r.resource] = REACHED_BY[r.resource] || []).push([s.id, r.actions]); });
+      });
+      R.identities.forEach(function (i) { (HOLDERS[i.reach_set] = HOLDERS[i.reach_set] || []).push(i.id); });
+    }
+    var out = [];
+    (REACHED_BY[rid] || []).forEach(function (e) { if (e[1].indexOf(action) >= 0) out = out.concat(HOLDERS[e[0]] || []); });
+    return out.sort();
+  }
   function info(id) { return NAMES[id] || { name: id, kind: "", provider: "" }; }
   function ownersOf(id) { return D.owners[id] || []; }
 
@@ -394,12 +414,12 @@
     clear(box);
     if (!i) { add(box, el("p", "muted", "Nothing recorded for " + id)); return; }
     nodeHeader(box, id);
-    var pairs = i.blast_radius.reduce(function (n, r) { return n + r.actions.length; }, 0);
-    add(box, el("p", null, "Reaches " + plural(i.blast_radius.length, "resource") + " (" + pairs + " resource-action pairs)."));
-    var nbs = i.blast_radius.slice().sort(function (a, b) { return b.actions.length - a.actions.length || (a.resource < b.resource ? -1 : 1); })
+    var radius = SETS[i.reach_set].blast_radius;
+    add(box, el("p", null, "Reaches " + plural(radius.length, "resource") + " (" + i.blast_radius + " resource-action pairs)."));
+    var nbs = radius.slice().sort(function (a, b) { return b.actions.length - a.actions.length || (a.resource < b.resource ? -1 : 1); })
       .map(function (r) { return { id: r.resource, label: r.actions.join(",") }; });
     add(box, egoGraph(id, nbs, function (rid) { if (RES[rid]) openRegistry(rid); }));
-    pagedRows(box, i.blast_radius, function (r) {
+    pagedRows(box, radius, function (r) {
       var li = el("li");
       var name = info(r.resource).name;
       if (RES[r.resource]) {
@@ -423,13 +443,13 @@
     var acts = ACTIONS.filter(function (a) { return r.who_can[a]; });
     if (acts.indexOf(registryAction) < 0) registryAction = acts[0];
     acts.forEach(function (a) {
-      var b = el("button", null, "who can " + a + " (" + r.who_can[a].length + ")");
+      var b = el("button", null, "who can " + a + " (" + r.who_can[a] + ")");
       b.setAttribute("aria-pressed", a === registryAction ? "true" : "false");
       b.addEventListener("click", function () { registryAction = a; showRegistry(id); });
       add(tabs, b);
     });
     add(box, tabs);
-    var who = (r.who_can[registryAction] || []).slice();
+    var who = whoCan(id, registryAction);
     add(box, el("p", null, who.length + (who.length === 1 ? " identity" : " identities") + " can " + registryAction + " here."));
     add(box, egoGraph(id, who.map(function (w) { return { id: w, label: registryAction }; }), function (wid) { if (IDENT[wid]) openIdentity(wid); }));
     pagedRows(box, who, function (w) {
@@ -451,12 +471,11 @@
 
   function buildPanels() {
     var ids = R.identities.map(function (i) {
-      var pairs = i.blast_radius.reduce(function (n, r) { return n + r.actions.length; }, 0);
-      return { id: i.id, name: i.name, size: pairs, sub: i.kind + " · " + i.provider + (i.subtype ? " · " + i.subtype : "") };
+      return { id: i.id, name: i.name, size: i.blast_radius, sub: i.kind + " · " + i.provider + (i.subtype ? " · " + i.subtype : "") };
     }).sort(function (a, b) { return b.size - a.size || (a.id < b.id ? -1 : 1); });
     identityPane = listPane(document.getElementById("identity-list"), ids, "identity", function (it) { return (it.name + "\n" + it.id + "\n" + it.sub).toLowerCase(); }, LIST_PAGE, showIdentity);
     var res = R.resources.map(function (r) {
-      var writers = (r.who_can.PUBLISH || []).length;
+      var writers = r.who_can.PUBLISH || 0;
       return { id: r.id, name: r.name, size: writers, sub: "publishers: " + writers + " · " + ACTIONS.filter(function (a) { return r.who_can[a]; }).join(", ") };
     }).sort(function (a, b) { return b.size - a.size || (a.id < b.id ? -1 : 1); });
     registryPane = listPane(document.getElementById("registry-list"), res, "resource", function (it) { return (it.name + "\n" + it.id).toLowerCase(); }, LIST_PAGE, showRegistry);

@@ -99,7 +99,7 @@ def test_json_formats_stay_valid(estate: tuple[Path, Path, str, Counter[str]]) -
     _, out, _, _ = estate
     counts: Counter[str] = Counter()
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    schema = json.loads((ROOT / "reports" / "schema" / "report-v1.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads((ROOT / "reports" / "schema" / "report-v2.schema.json").read_text(encoding="utf-8"))
     jsonschema.validate(report, schema)
     counts["json"] = _names_in(list(_strings(report)))
 

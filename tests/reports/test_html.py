@@ -75,7 +75,7 @@ def test_data_block_is_json_with_markup_escaped(tmp_path: Path) -> None:
     assert "<" not in data
     assert ">" not in data
     payload = json.loads(data)
-    assert payload["format"] == "regwarden-html-1"
+    assert payload["format"] == "regwarden-html-2"
     names = [n[1] for n in payload["nodes"]]
     assert estate.IMG in names
     assert estate.SCRIPT in names

@@ -87,9 +87,10 @@ def test_top_level_shape(tmp_path: Path) -> None:
         "findings",
         "controls",
         "identities",
+        "reach_sets",
         "resources",
     ]
-    assert doc["schema_version"] == "1.0"
+    assert doc["schema_version"] == "2.0"
     assert doc["tool"]["name"] == "regwarden"
     assert doc["scopes"] == ["aws:123456789012", "github:acme", "pypi"]
     assert doc["partial"] is True
@@ -152,25 +153,46 @@ def test_identities_and_resources(tmp_path: Path) -> None:
     assert ids == sorted(ids)
     # resources and people never appear; everyone else here reaches something
     assert set(ids) == {estate.SECRET, estate.CRED, estate.ACCOUNT, estate.JOB, estate.ACTION, estate.ADMIN}
-    cred = next(i for i in doc["identities"] if i["id"] == estate.CRED)
-    assert cred["blast_radius"] == [
+    sets = {s["id"]: s for s in doc["reach_sets"]}
+    # numbered in the order of the first identity holding each; every set is held, none twice
+    assert [s["id"] for s in doc["reach_sets"]] == [f"R{n}" for n in range(1, len(sets) + 1)]
+    assert list(dict.fromkeys(i["reach_set"] for i in doc["identities"])) == list(sets)
+    for s in doc["reach_sets"]:
+        assert s["holders"] == sum(1 for i in doc["identities"] if i["reach_set"] == s["id"])
+    radius = {i["id"]: sets[i["reach_set"]]["blast_radius"] for i in doc["identities"]}
+    for i in doc["identities"]:
+        assert i["blast_radius"] == sum(len(r["actions"]) for r in radius[i["id"]])
+    assert radius[estate.CRED] == [
         {"resource": estate.PIPELINE, "actions": ["DEPLOY"]},
         {"resource": estate.PROJECT, "actions": ["PUBLISH"]},
     ]
-    admin = next(i for i in doc["identities"] if i["id"] == estate.ADMIN)
-    assert {"resource": estate.REGISTRY, "actions": ["READ", "PUBLISH", "PROMOTE", "DEPLOY", "ADMIN"]} in admin[
-        "blast_radius"
+    assert {"resource": estate.REGISTRY, "actions": ["READ", "PUBLISH", "PROMOTE", "DEPLOY", "ADMIN"]} in radius[
+        estate.ADMIN
     ]
+    # the account authenticates as nothing more than the credential: the same reach, one set
+    cred = next(i for i in doc["identities"] if i["id"] == estate.CRED)
+    account = next(i for i in doc["identities"] if i["id"] == estate.ACCOUNT)
+    assert cred["reach_set"] == account["reach_set"]
     res = {r["id"]: r for r in doc["resources"]}
     assert [r["id"] for r in doc["resources"]] == sorted(res)
     assert set(res) == {estate.PIPELINE, estate.PROJECT, estate.REGISTRY}
     project = res[estate.PROJECT]
     assert project["name"] == estate.SCRIPT
-    assert list(project["who_can"]) == ["READ", "PUBLISH"]
-    assert project["who_can"]["READ"] == [estate.ADMIN]
-    assert project["who_can"]["PUBLISH"] == sorted(
+    assert project["who_can"] == {"READ": 1, "PUBLISH": 5}
+
+    def who(resource: str, action: str) -> list[str]:  # the join docs/report.md shows
+        return sorted(
+            i["id"]
+            for i in doc["identities"]
+            if any(r["resource"] == resource and action in r["actions"] for r in radius[i["id"]])
+        )
+
+    assert who(estate.PROJECT, "READ") == [estate.ADMIN]
+    assert who(estate.PROJECT, "PUBLISH") == sorted(
         [estate.ACTION, estate.JOB, estate.SECRET, estate.CRED, estate.ACCOUNT]
     )
+    for r in doc["resources"]:
+        assert r["who_can"] == {a: len(who(r["id"], a)) for a in r["who_can"]}
 
 
 def test_hostile_strings_survive_as_data(tmp_path: Path) -> None:
