@@ -6,6 +6,7 @@ Every read goes through :class:`BundleReader`, so that every malformed file beco
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import shutil
@@ -136,21 +137,52 @@ class BundleReader:
 
     root: Path
     _manifest: Manifest | None = field(default=None, init=False, repr=False)
+    # Every file's relative path, sorted, and as a set: listed once, with one walk of the folder (a
+    # bundle is read, never changed, while a reader is open).
+    _listing: list[str] | None = field(default=None, init=False, repr=False)
+    _present: frozenset[str] = field(default=frozenset(), init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.root.is_dir():
             raise BundleError(str(self.root), "not a folder (a bundle is a folder of provider files)")
 
+    @staticmethod
+    def _norm(rel: str) -> str:
+        """``rel`` as a normal relative POSIX path; refuses paths that escape the bundle."""
+        if rel.startswith("/") or rel.startswith("./") or "//" in rel or "/./" in rel or rel.endswith(("/", "/.")):
+            p = PurePosixPath(rel)
+            if p.is_absolute():
+                raise BundleError(rel, "path escapes the bundle")
+            rel = p.as_posix()
+        if rel == ".." or rel.startswith("../") or rel.endswith("/..") or "/../" in rel:
+            raise BundleError(rel, "path escapes the bundle")
+        return rel
+
     def path(self, rel: str) -> Path:
         """The absolute path of a bundle file, refusing paths that escape the bundle."""
-        p = PurePosixPath(rel)
-        if p.is_absolute() or ".." in p.parts:
-            raise BundleError(rel, "path escapes the bundle")
-        return self.root.joinpath(*p.parts)
+        return self.root / self._norm(rel)
+
+    def _files(self) -> list[str]:
+        if self._listing is None:
+            found: list[str] = []
+            stack = [(str(self.root), "")]
+            while stack:
+                folder, prefix = stack.pop()
+                with os.scandir(folder) as entries:
+                    for e in entries:
+                        if e.is_dir(follow_symlinks=False):
+                            stack.append((e.path, prefix + e.name + "/"))
+                        elif e.is_file():
+                            found.append(prefix + e.name)
+            found.sort()
+            self._listing = found
+            self._present = frozenset(found)
+        return self._listing
 
     def exists(self, rel: str) -> bool:
         """True when the file is in the bundle."""
-        return self.path(rel).is_file()
+        self._files()
+        return self._norm(rel) in self._present
 
     def providers(self) -> list[str]:
         """Top-level provider folders present, sorted."""
@@ -158,12 +190,15 @@ class BundleReader:
 
     def files(self, prefix: str, suffix: str = "") -> Iterator[str]:
         """Relative paths of the files under ``prefix`` ending with ``suffix``, sorted."""
-        base = self.path(prefix)
-        if not base.is_dir():
-            return iter(())
-        found = sorted(
-            p.relative_to(self.root).as_posix() for p in base.rglob("*") if p.is_file() and p.name.endswith(suffix)
-        )
+        listing = self._files()
+        base = self._norm(prefix).rstrip("/")
+        start = "" if base in ("", ".") else base + "/"
+        i = bisect.bisect_left(listing, start)
+        found = []
+        while i < len(listing) and listing[i].startswith(start):
+            if listing[i].endswith(suffix):
+                found.append(listing[i])
+            i += 1
         return iter(found)
 
     def read_bytes(self, rel: str) -> bytes:
@@ -201,9 +236,11 @@ class BundleReader:
         except ValueError as e:  # e.g. an integer beyond Python's digit limit
             raise BundleError(rel, f"invalid JSON: {_first_line(e)}") from e
 
-    def yaml(self, rel: str) -> Any:
-        """A YAML file, parsed with YAML 1.2 booleans and bounded aliases."""
-        text = self.text(rel)
+    def yaml(self, rel: str, text: str | None = None) -> Any:
+        """A YAML file, parsed with YAML 1.2 booleans and bounded aliases (``text``: the file's text,
+        when the caller has read it already)."""
+        if text is None:
+            text = self.text(rel)
         try:
             data = _load_yaml(text)
         except yaml.MarkedYAMLError as e:

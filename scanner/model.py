@@ -264,9 +264,10 @@ class Inventory:
 
     def add_edge(self, edge: Edge) -> Edge:
         """Add or merge an edge. Both ends should be added as nodes too (checked by :meth:`dangling`)."""
-        old = self._edges.get(edge.key)
+        key = (edge.src, edge.dst, edge.kind, edge.via)  # Edge.key, inlined: called millions of times
+        old = self._edges.get(key)
         stored = edge if old is None else merge_edges(old, edge)
-        self._edges[edge.key] = stored
+        self._edges[key] = stored
         return stored
 
     def add_hint(self, hint: LinkHint) -> None:
@@ -279,10 +280,16 @@ class Inventory:
 
     def merge(self, other: Inventory) -> None:
         """Fold another inventory into this one."""
-        for n in other.nodes():
-            self.add_node(n)
-        for e in other.edges():
-            self.add_edge(e)
+        if not self._nodes and not self._edges:  # the first connector's inventory: adopt it as is
+            self._nodes = dict(other._nodes)
+            self._edges = dict(other._edges)
+        else:
+            for n in other._nodes.values():
+                self.add_node(n)
+            edges = self._edges
+            for key, e in other._edges.items():  # keys already computed
+                old = edges.get(key)
+                edges[key] = e if old is None else merge_edges(old, e)
         self.hints.extend(other.hints)
         self.gaps.extend(other.gaps)
 

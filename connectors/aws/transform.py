@@ -56,6 +56,8 @@ _TAKE_USER = bits(TAKEOVER_USER)
 _ESCALATE = bits(ESCALATION)
 _READ_SECRET = bits(READ_SECRET)
 _IAM_SERVICES = frozenset({"iam-role", "iam-user"})
+#: A grant edge without its source: (destination, kind, actions, via).
+_Planned = tuple[NodeId, EdgeKind, frozenset[Action], str]
 _USEFUL: dict[tuple[int, str], bool] = {}
 
 
@@ -384,6 +386,8 @@ class _Builder:
         # Principals with the same policies (the same groups, the same attachments) share one evaluation;
         # compiled statements are shared objects, so their identities are the key.
         seen: dict[tuple[tuple[int, ...], tuple[int, ...] | None], Effective] = {}
+        # ... and the same grant edges (destination, kind, actions, via), planned once per account.
+        planned: dict[tuple[tuple[tuple[int, ...], tuple[int, ...] | None], str], list[_Planned]] = {}
         for p in self.principals:
             key = (tuple(map(id, p.statements)), None if p.boundary is None else tuple(map(id, p.boundary)))
             found = seen.get(key)
@@ -404,8 +408,14 @@ class _Builder:
                         via="iam permission management (privilege escalation)",
                     )
                 )
-            for t in self._granted_targets(eff, p.account, own_by_service):
-                self._grant(p.node, t, eff.on(t))
+            plan = planned.get((key, p.account))
+            if plan is None:
+                plan = planned[(key, p.account)] = [
+                    e for t in self._granted_targets(eff, p.account, own_by_service) for e in self._plan(t, eff.on(t))
+                ]
+            add = self.inv.add_edge
+            for dst, kind, acts, via in plan:
+                add(Edge(p.node, dst, kind, acts, via=via))
             for t in self.trusts_account.get(p.account, ()):
                 if eff.on(t) & _ASSUME and self.targets[t].node != p.node:
                     self.inv.add_edge(
@@ -446,21 +456,33 @@ class _Builder:
                 out.add(t)
         return sorted(out)
 
-    def _grant(self, src: NodeId, t: int, mask: int, via: str = "identity policy") -> frozenset[Action]:
+    def _plan(self, t: int, mask: int, via: str = "identity policy") -> list[_Planned]:
+        """The edges ``mask`` on target ``t`` gives its holder (destination, kind, actions, via)."""
         tg = self.targets[t]
         m = mask & service_mask(tg.service)
         if not m:
-            return frozenset()
+            return []
         if tg.service == "secretsmanager":
-            if m & _READ_SECRET:
-                self.inv.add_edge(Edge(src, tg.node, EdgeKind.CAN_READ_SECRET, via=via))
-            return frozenset({Action.READ}) if m & _READ_SECRET else frozenset()
+            return [(tg.node, EdgeKind.CAN_READ_SECRET, frozenset(), via)] if m & _READ_SECRET else []
         acts = classes(m)
-        if acts:
-            self.inv.add_edge(Edge(src, tg.node, EdgeKind.GRANTS, acts, via=via))
-            if Action.READ in acts or Action.ADMIN in acts:
-                for sid in self.readable.get(tg.node, ()):
-                    self.inv.add_edge(Edge(src, sid, EdgeKind.CAN_READ_SECRET, via="codebuild:BatchGetProjects"))
+        if not acts:
+            return []
+        out: list[_Planned] = [(tg.node, EdgeKind.GRANTS, acts, via)]
+        if Action.READ in acts or Action.ADMIN in acts:
+            out += [
+                (sid, EdgeKind.CAN_READ_SECRET, frozenset(), "codebuild:BatchGetProjects")
+                for sid in self.readable.get(tg.node, ())
+            ]
+        return out
+
+    def _grant(self, src: NodeId, t: int, mask: int, via: str = "identity policy") -> frozenset[Action]:
+        acts: frozenset[Action] = frozenset()
+        for dst, kind, a, v in self._plan(t, mask, via):
+            self.inv.add_edge(Edge(src, dst, kind, a, via=v))
+            if kind is EdgeKind.GRANTS:
+                acts = a
+            elif dst == self.targets[t].node:  # a secret read
+                acts = frozenset({Action.READ})
         return acts
 
     # --- resource policies -------------------------------------------------------------------------

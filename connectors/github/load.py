@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import TypeVar
 
-from connectors.github.plaintext import scan
+from connectors.github.plaintext import Hit, scan
 from connectors.github.raw import (
     DeployKey,
     EnvironmentList,
@@ -29,7 +29,7 @@ from connectors.github.raw import (
     WorkflowFile,
     WorkflowPermissions,
 )
-from connectors.github.workflows import job_lines, parse_workflow
+from connectors.github.workflows import Workflow, job_lines, parse_workflow
 from scanner.bundle import BundleReader
 
 T = TypeVar("T")
@@ -80,13 +80,25 @@ def load_org(bundle: BundleReader, login: str) -> OrgRaw:
     )
 
 
-def _workflow(bundle: BundleReader, rel: str, path: str) -> WorkflowFile:
+#: A parsed workflow and its credential hits, by file text: organisations copy the same workflow
+#: into many repositories, and a text is parsed and scanned once per load (the result holds nothing
+#: of the file's path; errors name the first file with that text, where the load stops).
+_Parsed = dict[str, tuple[Workflow, tuple[Hit, ...]]]
+
+
+def _workflow(bundle: BundleReader, rel: str, path: str, parsed: _Parsed | None = None) -> WorkflowFile:
     text = bundle.text(rel)
-    data = bundle.yaml(rel)
-    return WorkflowFile(file=rel, path=path, workflow=parse_workflow(rel, data, job_lines(text)), hits=scan(text))
+    found = parsed.get(text) if parsed is not None else None
+    if found is None:
+        found = (parse_workflow(rel, bundle.yaml(rel, text), job_lines(text)), scan(text))
+        if parsed is not None:
+            parsed[text] = found
+    return WorkflowFile(file=rel, path=path, workflow=found[0], hits=found[1])
 
 
-def load_repo(bundle: BundleReader, folder: str, meta: Loaded[Repository] | None) -> RepoRaw:
+def load_repo(
+    bundle: BundleReader, folder: str, meta: Loaded[Repository] | None, parsed: _Parsed | None = None
+) -> RepoRaw:
     """Load the files under ``github/repos/{folder}``; ``meta`` is the repository's entry in its
     organization's ``repos.json``, if any, and gives the canonical spelling of its name."""
     base = f"{ROOT}/repos/{folder}"
@@ -107,7 +119,7 @@ def load_repo(bundle: BundleReader, folder: str, meta: Loaded[Repository] | None
             env_secrets[env] = loaded
     wf_dir = f"{base}/contents/{WORKFLOWS_DIR}"
     workflows = tuple(
-        _workflow(bundle, rel, f"{WORKFLOWS_DIR}/{PurePosixPath(rel).name}")
+        _workflow(bundle, rel, f"{WORKFLOWS_DIR}/{PurePosixPath(rel).name}", parsed)
         for rel in bundle.files(wf_dir)
         # GitHub runs only the files directly in .github/workflows.
         if PurePosixPath(rel).parent.as_posix() == wf_dir and rel.endswith(_WORKFLOW_SUFFIXES)
@@ -143,5 +155,6 @@ def load(bundle: BundleReader) -> GitHubRaw:
             folders.setdefault(f"{parts[2]}/{parts[3]}".lower(), f"{parts[2]}/{parts[3]}")
     for key, meta in metas.items():
         folders.setdefault(key, meta.data.full_name)
-    repos = tuple(load_repo(bundle, folder, metas.get(key)) for key, folder in sorted(folders.items()))
+    parsed: _Parsed = {}
+    repos = tuple(load_repo(bundle, folder, metas.get(key), parsed) for key, folder in sorted(folders.items()))
     return GitHubRaw(orgs=orgs, repos=repos)
