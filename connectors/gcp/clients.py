@@ -1,8 +1,9 @@
 """The GCP API clients and one retry/error policy around every call.
 
 Artifact Registry and Resource Manager v3 use their GAPIC clients over the REST transport. IAM
-(service accounts, keys, roles, Workload Identity pools/providers) and Cloud Build triggers use the
-discovery-based REST client with its bundled (static) discovery documents: ``iam_admin_v1.IAMClient``
+(service accounts, keys, roles, Workload Identity pools/providers), Cloud Asset Inventory and Cloud
+Build triggers use the discovery-based REST client with its bundled (static) discovery documents
+(the google-cloud-asset GAPIC package is not a dependency): ``iam_admin_v1.IAMClient``
 is gRPC-only and no GAPIC client covers Workload Identity Federation, so one REST client for IAM keeps
 every call on HTTP, testable against one local server and reachable through ordinary proxies.
 
@@ -217,6 +218,10 @@ class Clients:
     def iam(self) -> Any:
         """IAM v1 through the discovery REST client."""
         return self._discovery("iam", "v1")
+
+    def cloudasset(self) -> Any:
+        """Cloud Asset Inventory v1 (``searchAllIamPolicies``) through the discovery REST client."""
+        return self._discovery("cloudasset", "v1")
 
     def cloudbuild(self) -> Any:
         """Cloud Build v1 through the discovery REST client."""

@@ -1,8 +1,11 @@
 """Live collection: lists what each scope holds and stores the REST responses in the bundle.
 
-Scopes are ``projects/{id}``, ``folders/{id}`` and ``organizations/{id}``. A project whose first
-call (``projects.get``) is refused fails as a whole (a coverage gap); a later call that fails is
-recorded in the manifest and the rest of the project is still collected. Fetch pages, retries and
+Scopes are ``projects/{id}``, ``folders/{id}`` and ``organizations/{id}``, and with the asset
+inventory (``iam_source``) one ``{organizations|folders|projects}/{id}:searchAllIamPolicies`` per
+configured root, whose pages replace ``getIamPolicy`` on the service accounts and repositories (and
+on projects without repositories) below it. A project whose first call (``projects.get``) is refused
+fails as a whole (a coverage gap), as does a search that fails; a later call of a project that fails
+is recorded in the manifest and the rest of the project is still collected. Fetch pages, retries and
 writes; it interprets nothing except build-trigger substitutions, whose values are replaced by
 keyed fingerprints before they reach the bundle.
 """
@@ -20,6 +23,7 @@ from google.protobuf.json_format import MessageToDict  # type: ignore[import-unt
 from google.protobuf.message import Message  # type: ignore[import-untyped,unused-ignore]
 
 from connectors._http import NotFoundError
+from connectors.gcp import assets
 from connectors.gcp.clients import Clients
 from connectors.gcp.settings import Settings
 from scanner.bundle import BundleWriter
@@ -47,13 +51,17 @@ def _pb(msg: Any) -> dict[str, Any]:
 
 
 def scopes(settings: Settings, sleep: Callable[[float], None] = time.sleep) -> list[str]:
-    """The projects (and, with ``ancestors``, their folders and organization) to collect."""
+    """The projects (and, with ``ancestors``, their folders and organization) to collect, after the
+    asset inventory searches when ``iam_source`` uses them (the longest tasks start first)."""
     c = Clients.create(settings, sleep)
     found: dict[str, None] = {}
     roots = [f"organizations/{settings.organization}"] if settings.organization else []
     roots += [f"folders/{f}" for f in settings.folders]
+    walks: dict[str, set[str]] = {}
     for root in roots:
-        for s in _walk(c, root):
+        walked = list(_walk(c, root))
+        walks[root] = set(walked)
+        for s in walked:
             found[s] = None
     for p in settings.projects:
         found[f"projects/{p}"] = None
@@ -62,7 +70,16 @@ def scopes(settings: Settings, sleep: Callable[[float], None] = time.sleep) -> l
                 found[s] = None
     if not found:
         raise ConnectorError("gcp: no scope configured (set projects, organization or folders)")
-    return list(found)
+    if not settings.asset_inventory:
+        return list(found)
+    return [assets.search_scope(t) for t in _search_targets(settings, walks)] + list(found)
+
+
+def _search_targets(settings: Settings, walks: dict[str, set[str]]) -> list[str]:
+    """Each configured root that is not under another one, then each configured project under none."""
+    covered = set().union(*walks.values())
+    targets = [r for r in walks if not any(r in w for other, w in walks.items() if other != r)]
+    return targets + [f"projects/{p}" for p in settings.projects if f"projects/{p}" not in covered]
 
 
 def _walk(c: Clients, root: str) -> Iterator[str]:
@@ -141,13 +158,24 @@ def _gapic_pages(c: Clients, call: Callable[[str], Any], what: str) -> Iterator[
     raise ConnectorError(f"gcp {what}: more than {MAX_PAGES} pages")
 
 
-def _rest_pages(c: Clients, collection: Any, request: Any, key: str, what: str) -> dict[str, Any]:
-    """Every page of a discovery list call merged into one page-shaped document."""
+def _rest_pages(
+    c: Clients,
+    collection: Any,
+    request: Any,
+    key: str,
+    what: str,
+    next_page: Callable[[Any, dict[str, Any]], Any] | None = None,
+    check: Callable[[dict[str, Any]], object] | None = None,
+) -> dict[str, Any]:
+    """Every page of a discovery list call merged into one page-shaped document. ``next_page`` (default
+    ``collection.list_next``) makes the next request; ``check`` refuses a page not in the API's shape."""
     items: list[Any] = []
     seen: set[str] = set()
     first: dict[str, Any] = {}
     while request is not None:
         resp = _execute(c, request, what)
+        if check is not None:
+            check(resp)
         first = first or resp
         items += resp.get(key, [])
         token = resp.get("nextPageToken")
@@ -157,7 +185,7 @@ def _rest_pages(c: Clients, collection: Any, request: Any, key: str, what: str) 
             seen.add(token)
             if len(seen) >= MAX_PAGES:
                 raise ConnectorError(f"gcp {what}: more than {MAX_PAGES} pages")
-        request = collection.list_next(request, resp)
+        request = (next_page or collection.list_next)(request, resp)
     out = {k: v for k, v in first.items() if k not in (key, "nextPageToken")}
     out[key] = items
     return out
@@ -261,9 +289,16 @@ def _project(c: Clients, scope: str, settings: Settings, writer: BundleWriter) -
     meta = c.caller.call(partial(_get, c, scope), f"gcp get {scope}")
     writer.put_json(f"{base}.json", _pb(meta))
     writer.record(PROVIDER, scope, f"get {scope}")
-    s.policy(f"{base}/getIamPolicy.json", "getIamPolicy", partial(_policy, c, scope))
-    _service_accounts(s, project, base)
-    _repositories(s, project, base, settings)
+    # With the asset inventory, the search scope holds the bindings of the project, its service
+    # accounts and its repositories. It does not hold the project's auditConfigs, which decide
+    # whether repository writes are logged: those are read where there is a repository to judge.
+    bulk = settings.asset_inventory
+    if not bulk:
+        s.policy(f"{base}/getIamPolicy.json", "getIamPolicy", partial(_policy, c, scope))
+    _service_accounts(s, project, base, own_policies=not bulk)
+    repositories = _repositories(s, project, base, settings, own_policies=not bulk)
+    if bulk and repositories:
+        s.policy(f"{base}/getIamPolicy.json", "getIamPolicy", partial(_policy, c, scope))
     _pools(s, project, base)
     api = c.cloudbuild().projects().triggers()
     what = f"list triggers {scope}"
@@ -274,7 +309,7 @@ def _project(c: Clients, scope: str, settings: Settings, writer: BundleWriter) -
     s.fetch_roles()
 
 
-def _service_accounts(s: _Scope, project: str, base: str) -> None:
+def _service_accounts(s: _Scope, project: str, base: str, own_policies: bool) -> None:
     c = s.c
     sas = c.iam().projects().serviceAccounts()
     request = sas.list(name=f"projects/{project}", pageSize=100)
@@ -291,8 +326,9 @@ def _service_accounts(s: _Scope, project: str, base: str) -> None:
             # List answers never carry private key material; drop it defensively should one ever.
             keys["keys"] = [{k: v for k, v in key.items() if k != "privateKeyData"} for key in keys.get("keys", [])]
             s.w.put_json(f"{folder}/keys.json", keys)
-        policy = sas.getIamPolicy(resource=name, options_requestedPolicyVersion=3)
-        s.policy(f"{folder}/getIamPolicy.json", f"getIamPolicy {email}", partial(_execute, c, policy, name))
+        if own_policies:
+            policy = sas.getIamPolicy(resource=name, options_requestedPolicyVersion=3)
+            s.policy(f"{folder}/getIamPolicy.json", f"getIamPolicy {email}", partial(_execute, c, policy, name))
 
 
 def _execute(c: Clients, request: Any, what: str) -> dict[str, Any]:
@@ -321,12 +357,14 @@ def _list_repositories(c: Clients, parent: str) -> list[dict[str, Any]]:
     return [_pb(p) for p in _gapic_pages(c, page, f"list repositories {parent}")]
 
 
-def _repositories(s: _Scope, project: str, base: str, settings: Settings) -> None:
+def _repositories(s: _Scope, project: str, base: str, settings: Settings, own_policies: bool) -> int:
+    """List the project's repositories (with their policies when ``own_policies``); return how many."""
+    count = 0
     locations = list(settings.locations)
     if not locations:
         pages = s.optional("locations.list", partial(_list_locations, s.c, project))
         if pages is None:
-            return
+            return count
         items = [loc for p in pages for loc in p.get("locations", [])]
         s.w.put_json(f"{base}/locations.json", {"locations": items})
         locations = [loc["locationId"] for loc in items]
@@ -337,9 +375,11 @@ def _repositories(s: _Scope, project: str, base: str, settings: Settings) -> Non
             continue
         repos = [r for page in pages for r in page.get("repositories", [])]
         s.w.put_json(f"{ROOT}/{parent}/repositories.json", {"repositories": repos})
-        for repo in repos:
+        count += len(repos)
+        for repo in repos if own_policies else ():
             name = repo["name"]
             s.policy(f"{ROOT}/{name}/getIamPolicy.json", f"getIamPolicy {name}", partial(_policy, s.c, name))
+    return count
 
 
 def _pools(s: _Scope, project: str, base: str) -> None:
@@ -366,10 +406,43 @@ def _pools(s: _Scope, project: str, base: str) -> None:
             s.w.put_json(f"{rel}/{short}/providers.json", got)
 
 
+def _search(c: Clients, scope: str, writer: BundleWriter) -> None:
+    """``searchAllIamPolicies`` over one organization, folder or project, every page in one file, then
+    the roles its bindings name. Any failure fails the scope: its policies were not assessed."""
+    target = scope.removesuffix(assets.SCOPE_SUFFIX)
+    what = f"{assets.METHOD} {target}"
+    api = c.cloudasset().v1()
+
+    def page(token: str | None) -> Any:
+        args = {"pageToken": token} if token else {}
+        return api.searchAllIamPolicies(
+            scope=target, assetTypes=list(assets.ASSET_TYPES), pageSize=assets.PAGE_SIZE, **args
+        )
+
+    def next_page(_request: Any, resp: dict[str, Any]) -> Any:
+        # Not searchAllIamPolicies_next: the discovery client refuses to re-page a URL that repeats a
+        # query parameter (assetTypes), so each page is a new request with the token.
+        return page(resp["nextPageToken"]) if resp.get("nextPageToken") else None
+
+    check = partial(assets.check_page, what=f"gcp {what}")
+    try:
+        data = _rest_pages(c, api, page(None), "results", what, next_page=next_page, check=check)
+    except AuthError as e:
+        hint = f'needs cloudasset.assets.searchAllIamPolicies on {target}, or set iam_source = "get-iam-policy"'
+        raise AuthError(f"{e}; {hint}") from e
+    writer.put_json(f"{ROOT}/{target}/{assets.FILE}", data)
+    writer.record(PROVIDER, scope, assets.METHOD)
+    s = _Scope(c, scope, writer)
+    s.roles |= {b["role"] for r in data["results"] for b in r.get("policy", {}).get("bindings", [])}
+    s.fetch_roles()
+
+
 def collect(settings: Settings, scope: str, writer: BundleWriter, sleep: Callable[[float], None] = time.sleep) -> None:
     """Collect one scope into the bundle."""
     c = Clients.create(settings, sleep)
-    if scope.startswith("projects/"):
+    if scope.endswith(assets.SCOPE_SUFFIX):
+        _search(c, scope, writer)
+    elif scope.startswith("projects/"):
         _project(c, scope, settings, writer)
     elif scope.startswith(("folders/", "organizations/")):
         _container(c, scope, writer)

@@ -16,6 +16,11 @@ each file after the REST path that returned it::
     gcp/projects/{p}/triggers.json                          Cloud Build triggers.list
     gcp/{folders|organizations}/{id}.json and .../getIamPolicy.json
     gcp/roles/{r}.json, gcp/{projects|organizations}/{id}/roles/{r}.json   roles.get
+    gcp/{organizations|folders|projects}/{id}/searchAllIamPolicies.json     Cloud Asset Inventory
+
+A policy comes from the resource's own ``getIamPolicy`` file when there is one, else from the
+``searchAllIamPolicies`` result for that resource (connectors/gcp/assets.py); a resource that
+neither names has no binding of its own. Audit configuration is read from ``getIamPolicy`` only.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
+from connectors.gcp.assets import SearchIndex, load_index
 from connectors.gcp.raw import (
     BuildTrigger,
     Container,
@@ -76,7 +82,9 @@ def _segment(rel: str, value: str, what: str) -> None:
         raise BundleError(rel, f"{what} {value!r} cannot name a bundle folder")
 
 
-def _service_accounts(bundle: BundleReader, base: str) -> Loaded[tuple[ServiceAccountRaw, ...]] | None:
+def _service_accounts(
+    bundle: BundleReader, base: str, index: SearchIndex
+) -> Loaded[tuple[ServiceAccountRaw, ...]] | None:
     listed = _list(bundle, f"{base}/serviceAccounts.json", "accounts", ServiceAccount)
     if listed is None:
         return None
@@ -89,13 +97,17 @@ def _service_accounts(bundle: BundleReader, base: str) -> Loaded[tuple[ServiceAc
                 account=sa,
                 file=listed.file,
                 keys=_list(bundle, f"{folder}/keys.json", "keys", ServiceAccountKey),
-                policy=_optional(bundle, f"{folder}/getIamPolicy.json", Policy),
+                policy=_optional(bundle, f"{folder}/getIamPolicy.json", Policy)
+                or index.service_account(sa.email, sa.uniqueId),
             )
         )
     return Loaded(listed.file, tuple(out))
 
 
-def _repositories(bundle: BundleReader, base: str) -> tuple[Loaded[tuple[RepositoryRaw, ...]], ...]:
+def _repositories(
+    bundle: BundleReader, base: str, index: SearchIndex, number: str | None
+) -> tuple[Loaded[tuple[RepositoryRaw, ...]], ...]:
+    project = base.rsplit("/", 1)[-1]
     found = []
     for rel in bundle.files(f"{base}/locations", "repositories.json"):
         parts = PurePosixPath(rel).parts
@@ -108,7 +120,8 @@ def _repositories(bundle: BundleReader, base: str) -> tuple[Loaded[tuple[Reposit
         for repo in listed.data:
             short = repo.name.rsplit("/", 1)[-1]
             _segment(rel, short, "repository")
-            repos.append(RepositoryRaw(repo, rel, _optional(bundle, f"{folder}/{short}/getIamPolicy.json", Policy)))
+            policy = _optional(bundle, f"{folder}/{short}/getIamPolicy.json", Policy)
+            repos.append(RepositoryRaw(repo, rel, policy or index.repository(repo.name, project, number)))
         found.append(Loaded(rel, tuple(repos)))
     return tuple(found)
 
@@ -132,15 +145,20 @@ def _pools(bundle: BundleReader, base: str) -> Loaded[tuple[PoolRaw, ...]] | Non
     return Loaded(rel, tuple(out))
 
 
-def load_project(bundle: BundleReader, project: str) -> ProjectRaw:
-    """Everything collected under ``gcp/projects/{project}``."""
+def load_project(bundle: BundleReader, project: str, index: SearchIndex | None = None) -> ProjectRaw:
+    """Everything collected under ``gcp/projects/{project}``, policies missing there taken from ``index``."""
     base = f"{ROOT}/projects/{project}"
+    index = index if index is not None else SearchIndex()
+    meta = _optional(bundle, f"{base}.json", Container)
+    number = meta.data.name.removeprefix("projects/") if meta is not None else None
+    own = _optional(bundle, f"{base}/getIamPolicy.json", Policy)
     return ProjectRaw(
         project_id=project,
-        meta=_optional(bundle, f"{base}.json", Container),
-        policy=_optional(bundle, f"{base}/getIamPolicy.json", Policy),
-        service_accounts=_service_accounts(bundle, base),
-        repositories=_repositories(bundle, base),
+        meta=meta,
+        policy=own or index.project(project, number),
+        audit=own,
+        service_accounts=_service_accounts(bundle, base, index),
+        repositories=_repositories(bundle, base, index, number),
         pools=_pools(bundle, base),
         triggers=_list(bundle, f"{base}/triggers.json", "triggers", BuildTrigger),
     )
@@ -178,15 +196,18 @@ def _roles(bundle: BundleReader) -> dict[str, Loaded[Role]]:
 
 def load(bundle: BundleReader) -> GcpRaw:
     """Load and validate every GCP file of the bundle."""
-    projects = tuple(load_project(bundle, p) for p in _names(bundle, "projects"))
+    index = load_index(bundle)
+    projects = tuple(load_project(bundle, p, index) for p in _names(bundle, "projects"))
     containers: dict[str, Loaded[Container]] = {}
     policies: dict[str, Loaded[Policy]] = {}
+    audits: dict[str, Loaded[Policy]] = {}
     for kind in ("folders", "organizations"):
+        policies |= index.policies(kind)
         for name in _names(bundle, kind):
             meta = _optional(bundle, f"{ROOT}/{kind}/{name}.json", Container)
             if meta is not None:
                 containers[f"{kind}/{name}"] = meta
             policy = _optional(bundle, f"{ROOT}/{kind}/{name}/getIamPolicy.json", Policy)
             if policy is not None:
-                policies[f"{kind}/{name}"] = policy
-    return GcpRaw(projects=projects, containers=containers, policies=policies, roles=_roles(bundle))
+                policies[f"{kind}/{name}"] = audits[f"{kind}/{name}"] = policy
+    return GcpRaw(projects=projects, containers=containers, policies=policies, audits=audits, roles=_roles(bundle))

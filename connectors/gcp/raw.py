@@ -245,7 +245,10 @@ class ProjectRaw:
 
     project_id: str
     meta: Loaded[Container] | None = None
+    #: The bindings set on the project: its ``getIamPolicy``, else its ``searchAllIamPolicies`` result.
     policy: Loaded[Policy] | None = None
+    #: ``getIamPolicy`` only: the one answer that carries ``auditConfigs`` (None = audit logging not assessed).
+    audit: Loaded[Policy] | None = None
     service_accounts: Loaded[tuple[ServiceAccountRaw, ...]] | None = None
     repositories: tuple[Loaded[tuple[RepositoryRaw, ...]], ...] = ()
     pools: Loaded[tuple[PoolRaw, ...]] | None = None
@@ -259,4 +262,5 @@ class GcpRaw:
     projects: tuple[ProjectRaw, ...] = ()
     containers: dict[str, Loaded[Container]] = field(default_factory=dict)  # folders/x, organizations/y
     policies: dict[str, Loaded[Policy]] = field(default_factory=dict)  # folders/x, organizations/y
+    audits: dict[str, Loaded[Policy]] = field(default_factory=dict)  # the same, from getIamPolicy only
     roles: dict[str, Loaded[Role]] = field(default_factory=dict)  # roles/x, projects/p/roles/x, ...

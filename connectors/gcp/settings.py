@@ -13,6 +13,13 @@ class Settings(BaseModel):
     Scope: ``projects`` (ids), and/or every project under ``organization`` or ``folders`` (numeric ids).
     ``ancestors`` also collects the IAM policies of each project's folders and organization, since
     bindings there are inherited by the project's repositories and service accounts.
+
+    ``iam_source`` chooses where IAM policies come from. ``asset-inventory``: one paged Cloud Asset
+    Inventory ``searchAllIamPolicies`` per configured organization and folder (per project for projects
+    outside them), instead of ``getIamPolicy`` on every service account and repository (and on every
+    project without repositories). ``get-iam-policy``: ``getIamPolicy`` on each resource. ``auto`` (the
+    default) takes the asset inventory when ``organization`` or ``folders`` is set, where calls per
+    resource add up, and ``getIamPolicy`` for a list of projects, which then needs no Cloud Asset API.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -21,6 +28,8 @@ class Settings(BaseModel):
     organization: str | None = None
     folders: list[str] = []
     ancestors: bool = True
+    #: ``auto``, ``asset-inventory`` (``searchAllIamPolicies``) or ``get-iam-policy`` (see above).
+    iam_source: Literal["auto", "asset-inventory", "get-iam-policy"] = "auto"
     #: Artifact Registry locations to list; empty = every location the API reports for the project.
     locations: list[str] = []
     #: ``adc`` = Application Default Credentials (or the file named by ``credentials_file_env``);
@@ -33,3 +42,10 @@ class Settings(BaseModel):
     max_wait: float = Field(default=60.0, ge=0)
     backoff: float = Field(default=1.0, ge=0)
     timeout: float = Field(default=60.0, gt=0)
+
+    @property
+    def asset_inventory(self) -> bool:
+        """True when IAM policies come from ``searchAllIamPolicies`` (``iam_source``, with ``auto`` resolved)."""
+        if self.iam_source == "auto":
+            return bool(self.organization or self.folders)
+        return self.iam_source == "asset-inventory"

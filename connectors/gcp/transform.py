@@ -140,11 +140,12 @@ def _inherited(st: _State, p: ProjectRaw) -> list[_Applied]:
 
 
 def _audit_configs(st: _State, p: ProjectRaw) -> list[AuditConfig] | None:
-    if p.policy is None:
+    # From getIamPolicy answers only: an asset search result carries bindings, not auditConfigs.
+    if p.audit is None:
         return None
-    configs = list(p.policy.data.auditConfigs)
+    configs = list(p.audit.data.auditConfigs)
     for anc in _ancestors(st, p):
-        pol = st.raw.policies.get(anc)
+        pol = st.raw.audits.get(anc)
         if pol is not None:
             configs += pol.data.auditConfigs
     return configs

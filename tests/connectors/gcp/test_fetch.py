@@ -51,8 +51,16 @@ def test_scopes_walk_an_organization(settings: Settings, fake: FakeGcp) -> None:
         if req.args["parent"] == "folders/555"
         else {}
     )
-    got = fetch.scopes(settings.model_copy(update={"projects": [], "organization": "999"}))
-    assert got == ["organizations/999", "folders/555", "projects/acme-prod"]
+    org = settings.model_copy(update={"projects": [], "organization": "999", "iam_source": "get-iam-policy"})
+    assert fetch.scopes(org) == ["organizations/999", "folders/555", "projects/acme-prod"]
+    # With an organization, ``auto`` takes the asset inventory: one search over the whole organization first.
+    auto = org.model_copy(update={"iam_source": "auto"})
+    assert fetch.scopes(auto) == [
+        "organizations/999:searchAllIamPolicies",
+        "organizations/999",
+        "folders/555",
+        "projects/acme-prod",
+    ]
 
 
 def test_collect_round_trips_the_fixture(settings: Settings, fake: FakeGcp, tmp_path: Path) -> None:
