@@ -123,7 +123,7 @@ def test_a_resource_becoming_production_is_a_new_prod_path_though_reach_is_uncha
         ("x:id:ci", "x:res:registry"),
         ("x:id:reader", "x:res:registry"),
     ]
-    assert not (d.new_writers or d.widened or d.narrowed or d.removed_writers)
+    assert d.new_writers == d.removed_writers == d.widened == d.narrowed == ()
 
 
 def test_nodes_sharing_a_reach_set_share_one_summary() -> None:
