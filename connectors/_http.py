@@ -33,7 +33,7 @@ class NotFoundError(ConnectorError):
 
 @dataclass
 class RestClient:
-    """GETs JSON from one provider's API.
+    """GETs (and, for query APIs, POSTs) JSON to one provider's API.
 
     ``sleep`` and ``clock`` are injectable so tests can run retries without waiting. Retries are
     bounded by ``max_retries`` and each wait by ``max_wait`` seconds; a ``Retry-After`` longer than
@@ -77,14 +77,31 @@ class RestClient:
 
     def get(self, path: str, params: Mapping[str, str | int] | None = None) -> httpx.Response:
         """GET with bounded retries on throttling, 5xx and connection errors."""
+        return self._send("GET", path, params)
+
+    def post(self, path: str, body: Any, params: Mapping[str, str | int] | None = None) -> httpx.Response:
+        """POST a JSON body, retried like :meth:`get`: only for calls that read (query APIs such as Azure
+        Resource Graph), where sending the same request twice is harmless."""
+        return self._send("POST", path, params, body)
+
+    def post_json(self, path: str, body: Any, params: Mapping[str, str | int] | None = None) -> Any:
+        """POST a JSON body and parse the JSON answer; a body that is not JSON is a failed call naming the URL."""
+        return decode_json(self.post(path, body, params), self.provider)
+
+    def _send(
+        self, method: str, path: str, params: Mapping[str, str | int] | None = None, body: Any = None
+    ) -> httpx.Response:
         url = self.url(path)
-        what = f"{self.provider} GET {_redact(url)}"
+        what = f"{self.provider} {method} {_redact(url)}"
         attempt = 0
         while True:
             attempt += 1
             self.calls += 1
             try:
-                resp = self._http().get(url, params=params)
+                if method == "GET":
+                    resp = self._http().get(url, params=params)
+                else:
+                    resp = self._http().request(method, url, params=params, json=body)
             except httpx.TimeoutException as e:
                 err: ConnectorError = ConnectorError(f"{what}: timed out")
                 wait = self._backoff(attempt)
@@ -166,7 +183,8 @@ def decode_json(resp: httpx.Response, provider: str) -> Any:
         return json.loads(resp.content)
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ConnectorError(
-            f"{provider} GET {_redact(str(resp.request.url))}: response is not valid JSON ({type(e).__name__})"
+            f"{provider} {resp.request.method} {_redact(str(resp.request.url))}: "
+            f"response is not valid JSON ({type(e).__name__})"
         ) from e
 
 

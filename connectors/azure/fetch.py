@@ -1,4 +1,5 @@
-"""Live collection: ARM through the azure-mgmt-* clients, Microsoft Graph through the shared REST client.
+"""Live collection: ARM through the azure-mgmt-* clients, Microsoft Graph and Azure Resource Graph
+through the shared REST client.
 
 Every answer is stored as Azure sent it (pages merged into one ``{"value": [...]}`` document), taken
 from the wire with a ``raw_response_hook`` so that the bundle is the provider's JSON, not the SDK's
@@ -23,6 +24,7 @@ from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import RetryPolicy, SansIOHTTPPolicy
 
 from connectors._http import NotFoundError, RestClient, body_next
+from connectors.azure import resource_graph
 from connectors.azure.load import (
     ACR,
     APPLICATIONS,
@@ -40,6 +42,7 @@ from scanner.errors import AuthError, ConfigError, ConnectorError, ThrottledErro
 
 PROVIDER = "azure"
 GRAPH_SCOPE = "graph"
+RESOURCE_GRAPH_SCOPE = resource_graph.SCOPE
 _APP_SELECT = "id,appId,displayName,createdDateTime,passwordCredentials,keyCredentials"
 _SP_SELECT = (
     "id,appId,displayName,servicePrincipalType,accountEnabled,appOwnerOrganizationId,passwordCredentials,keyCredentials"
@@ -91,6 +94,27 @@ def _credential(settings: Settings) -> TokenCredential:
         "managed_identity": lambda: identity.ManagedIdentityCredential(),
     }
     return factories[settings.credential]()
+
+
+def _bearer(settings: Settings, token_env: str | None, audience: str, what: str) -> str:
+    """A bearer token for a REST API (Resource Graph, Microsoft Graph): from the environment or the credential."""
+    if token_env:
+        return _env_token(token_env)
+    try:
+        return _credential(settings).get_token(f"{audience.rstrip('/')}/.default").token
+    except (ClientAuthenticationError, AzureError) as e:
+        raise AuthError(f"azure: cannot get a {what} token ({type(e).__name__})") from e
+
+
+def _rest(settings: Settings, base_url: str, token: str, sleep: Callable[[float], None]) -> RestClient:
+    return RestClient(
+        provider=PROVIDER,
+        base_url=base_url,
+        headers={"Authorization": f"Bearer {token}"},
+        sleep=sleep,
+        max_retries=settings.max_retries,
+        max_wait=settings.max_wait,
+    )
 
 
 class _Retry(RetryPolicy[Any, Any]):
@@ -213,16 +237,23 @@ def _get_one(op: Callable[..., Any], what: str, *args: Any) -> dict[str, Any]:
 # --- scopes -----------------------------------------------------------------------------------------
 
 
-def scopes(settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> list[str]:
-    """``graph`` (when enabled) and ``subscriptions/<id>`` for each configured or visible subscription."""
-    subs = list(settings.subscriptions)
-    if not subs:
-        from azure.mgmt.resource.subscriptions import SubscriptionClient
+def subscription_ids(settings: Settings, sleep: Callable[[float], None]) -> list[str]:
+    """The configured subscriptions, or every enabled one the credential can see (sorted)."""
+    if settings.subscriptions:
+        return list(settings.subscriptions)
+    from azure.mgmt.resource.subscriptions import SubscriptionClient
 
-        client = SubscriptionClient(**Arm(settings, sleep).kwargs())
-        listed = _pages_of(client.subscriptions.list, "/subscriptions")
-        subs = sorted(s["subscriptionId"] for s in listed["value"] if s.get("state", "Enabled") != "Disabled")
-    return ([GRAPH_SCOPE] if settings.graph else []) + [f"subscriptions/{s}" for s in subs]
+    client = SubscriptionClient(**Arm(settings, sleep).kwargs())
+    listed = _pages_of(client.subscriptions.list, "/subscriptions")
+    return sorted(s["subscriptionId"] for s in listed["value"] if s.get("state", "Enabled") != "Disabled")
+
+
+def scopes(settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> list[str]:
+    """``graph`` (when enabled), ``resource-graph`` (role assignments and definitions of every subscription,
+    when collected through Resource Graph) and ``subscriptions/<id>`` for each configured or visible one."""
+    subs = subscription_ids(settings, sleep)
+    rbac = [RESOURCE_GRAPH_SCOPE] if subs and settings.uses_resource_graph() else []
+    return ([GRAPH_SCOPE] if settings.graph else []) + rbac + [f"subscriptions/{s}" for s in subs]
 
 
 # --- one subscription ---------------------------------------------------------------------------------
@@ -258,15 +289,16 @@ def collect_subscription(settings: Settings, sub: str, writer: BundleWriter, sle
     writer.put_json(subscription_file(sub), info)
     writer.record(PROVIDER, scope, f"/subscriptions/{sub}")
 
-    authz = AuthorizationManagementClient(subscription_id=sub, **kw)
     base = f"/subscriptions/{sub}"
-    lists: tuple[tuple[str, Callable[..., Iterable[Any]]], ...] = (
-        ("roleAssignments", authz.role_assignments.list_for_subscription),
-        ("roleDefinitions", partial(authz.role_definitions.list, scope=base)),
-    )
-    for name, op in lists:
-        path = f"{AUTHZ}/{name}"
-        _record_list(writer, scope, subscription_list(sub, path), f"{base}/{path}", op)
+    if not settings.uses_resource_graph():  # else the resource-graph scope lists them for every subscription
+        authz = AuthorizationManagementClient(subscription_id=sub, **kw)
+        lists: tuple[tuple[str, Callable[..., Iterable[Any]]], ...] = (
+            ("roleAssignments", authz.role_assignments.list_for_subscription),
+            ("roleDefinitions", partial(authz.role_definitions.list, scope=base)),
+        )
+        for name, op in lists:
+            path = f"{AUTHZ}/{name}"
+            _record_list(writer, scope, subscription_list(sub, path), f"{base}/{path}", op)
 
     acr = ContainerRegistryManagementClient(subscription_id=sub, **kw)
     regs = _record_list(writer, scope, subscription_list(sub, ACR), f"{base}/{ACR}", acr.registries.list)
@@ -294,26 +326,29 @@ def collect_subscription(settings: Settings, sub: str, writer: BundleWriter, sle
         )
 
 
+# --- Azure Resource Graph -----------------------------------------------------------------------------
+
+
+def collect_resource_graph(settings: Settings, writer: BundleWriter, sleep: Callable[[float], None]) -> None:
+    """Role assignments and definitions of every subscription in scope, through Azure Resource Graph."""
+    subs = subscription_ids(settings, sleep)
+    if not settings.subscriptions:
+        writer.record(PROVIDER, RESOURCE_GRAPH_SCOPE, "/subscriptions")
+    token = _bearer(settings, settings.arm_token_env, settings.arm_endpoint, "Resource Manager")
+    client = _rest(settings, settings.arm_endpoint.rstrip("/"), token, sleep)
+    try:
+        resource_graph.collect(client, subs, writer, sleep=sleep, max_wait=settings.max_wait)
+    finally:
+        client.close()
+
+
 # --- Microsoft Graph ----------------------------------------------------------------------------------
 
 
 def graph_client(settings: Settings, sleep: Callable[[float], None]) -> RestClient:
     """The Graph REST client with a bearer token from the environment or the configured credential."""
-    if settings.graph_token_env:
-        token = _env_token(settings.graph_token_env)
-    else:
-        try:
-            token = _credential(settings).get_token("https://graph.microsoft.com/.default").token
-        except (ClientAuthenticationError, AzureError) as e:
-            raise AuthError(f"azure: cannot get a Microsoft Graph token ({type(e).__name__})") from e
-    return RestClient(
-        provider=PROVIDER,
-        base_url=settings.graph_endpoint.rstrip("/") + "/v1.0",
-        headers={"Authorization": f"Bearer {token}"},
-        sleep=sleep,
-        max_retries=settings.max_retries,
-        max_wait=settings.max_wait,
-    )
+    token = _bearer(settings, settings.graph_token_env, "https://graph.microsoft.com", "Microsoft Graph")
+    return _rest(settings, settings.graph_endpoint.rstrip("/") + "/v1.0", token, sleep)
 
 
 def _graph_list(client: RestClient, path: str, params: Mapping[str, str | int] | None = None) -> dict[str, Any]:
@@ -353,9 +388,11 @@ def collect_graph(settings: Settings, writer: BundleWriter, sleep: Callable[[flo
 def collect(
     settings: Settings, scope: str, writer: BundleWriter, *, sleep: Callable[[float], None] = time.sleep
 ) -> None:
-    """Collect one scope: ``graph`` or ``subscriptions/<id>``."""
+    """Collect one scope: ``graph``, ``resource-graph`` or ``subscriptions/<id>``."""
     if scope == GRAPH_SCOPE:
         collect_graph(settings, writer, sleep)
+    elif scope == RESOURCE_GRAPH_SCOPE:
+        collect_resource_graph(settings, writer, sleep)
     elif scope.startswith("subscriptions/"):
         collect_subscription(settings, scope.removeprefix("subscriptions/"), writer, sleep)
     else:

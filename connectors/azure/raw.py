@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 T = TypeVar("T")
 _CONFIG = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+_ASSIGNMENT_SEGMENT = "/providers/microsoft.authorization/roleassignments/"
 _ARM_TOP = frozenset({"id", "name", "type", "location", "sku", "identity", "tags", "systemData", "properties"})
 
 
@@ -84,9 +85,22 @@ class RoleAssignmentProps(_Model):
 
 
 class RoleAssignment(_ArmResource):
-    """One role assignment (``az role assignment list --all``)."""
+    """One role assignment (``az role assignment list --all``, or a Resource Graph ``authorizationresources`` row)."""
 
     properties: RoleAssignmentProps
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scope_from_id(cls, data: Any) -> Any:
+        # An assignment's id is "{scope}/providers/Microsoft.Authorization/roleAssignments/{name}": when a row
+        # leaves properties.scope out, the id still says it.
+        data = _lift_properties(data)
+        if isinstance(data, dict) and isinstance(data.get("id"), str) and isinstance(data.get("properties"), dict):
+            props = data["properties"]
+            cut = data["id"].lower().rfind(_ASSIGNMENT_SEGMENT)
+            if "scope" not in props and cut >= 0:
+                return {**data, "properties": {**props, "scope": data["id"][:cut] or "/"}}
+        return data
 
 
 class Permissions(_Model):
@@ -310,6 +324,46 @@ class Page(_Model, Generic[T]):
         return {"value": data} if isinstance(data, list) else data
 
 
+# --- Azure Resource Graph ---------------------------------------------------------------------------
+
+
+class ManagementGroupRef(_Model):
+    """One management group of a subscription's ``managementGroupAncestorsChain`` (nearest first)."""
+
+    name: str
+    display_name: str | None = Field(default=None, alias="displayName")
+
+
+class SubscriptionContainerProps(_Model):
+    """``properties`` of a ``resourcecontainers`` subscription row (None: the chain was not given)."""
+
+    management_group_ancestors_chain: tuple[ManagementGroupRef, ...] | None = Field(
+        default=None, alias="managementGroupAncestorsChain"
+    )
+
+
+class SubscriptionContainer(_Model):
+    """A ``resourcecontainers`` row of type ``microsoft.resources/subscriptions``: where a subscription sits."""
+
+    id: str
+    properties: SubscriptionContainerProps
+
+
+class ResourceGraphAnswer(_Model):
+    """A Resource Graph answer (``POST /providers/Microsoft.ResourceGraph/resources``) with every page's rows
+    in ``data``. ``subscriptions`` is the request's scope, which the collector stores beside the answer so the
+    file says what it covers; an ``az graph query`` export has none and covers every subscription of the bundle.
+    A bare list of rows is accepted too. Rows are validated by the loader once it has picked them by ``type``."""
+
+    data: tuple[dict[str, Any], ...]
+    subscriptions: tuple[str, ...] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare(cls, data: Any) -> Any:
+        return {"data": data} if isinstance(data, list) else data
+
+
 # --- What load() returns ----------------------------------------------------------------------------
 
 
@@ -350,6 +404,7 @@ class SubscriptionRaw:
     role_definitions: Loaded[RoleDefinition] | None = None
     registries: tuple[RegistryRaw, ...] | None = None
     identities: tuple[IdentityRaw, ...] | None = None
+    gaps: tuple[tuple[str, str], ...] = ()  # (what, reason) the loader could not assess for this subscription
 
 
 @dataclass(frozen=True)

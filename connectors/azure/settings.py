@@ -23,3 +23,14 @@ class Settings(BaseModel):
     graph_endpoint: str = "https://graph.microsoft.com"
     max_retries: int = Field(default=4, ge=0, le=10)
     max_wait: float = Field(default=60.0, ge=0)
+    # Where role assignments and definitions come from. "resource-graph": a few Azure Resource Graph queries
+    # for every subscription at once (calls grow with the number of rows, ~1 per 1,000); "per-subscription":
+    # two ARM list calls per subscription (ARM's own, never stale answer). "auto": Resource Graph unless exactly
+    # one subscription is configured, where the two ARM calls are fewer than Resource Graph's three queries.
+    rbac_source: Literal["auto", "resource-graph", "per-subscription"] = "auto"
+
+    def uses_resource_graph(self) -> bool:
+        """True when role assignments and definitions are collected through Azure Resource Graph."""
+        if self.rbac_source == "auto":
+            return len(self.subscriptions) != 1
+        return self.rbac_source == "resource-graph"

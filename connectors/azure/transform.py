@@ -261,6 +261,8 @@ def _assignments(ctx: Ctx, sub: SubscriptionRaw, registries: list[_Target], iden
 def _subscription(ctx: Ctx, sub: SubscriptionRaw) -> None:
     identities = [_identity(ctx, sub.subscription_id, ir) for ir in sub.identities or ()]
     registries = [_registry(ctx, sub.subscription_id, rr) for rr in sub.registries or ()]
+    for what, reason in sub.gaps:
+        ctx.inv.add_gap(CoverageGap(PROVIDER, sub.subscription_id, what, reason))
     if sub.role_assignments is not None and sub.role_definitions is None:
         ctx.inv.add_gap(
             CoverageGap(PROVIDER, sub.subscription_id, "role definitions", "not collected: role assignments unresolved")

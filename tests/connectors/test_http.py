@@ -95,3 +95,31 @@ def test_query_strings_are_not_echoed_in_errors(httpserver: HTTPServer) -> None:
     with pytest.raises(AuthError) as err:
         client(httpserver, []).get("/q?access_token=FAKE-do-not-echo")
     assert "FAKE-do-not-echo" not in str(err.value)
+
+
+def test_post_json_sends_the_body_and_retries_like_get(httpserver: HTTPServer) -> None:
+    bodies: list[object] = []
+
+    def handler(req: Request) -> Response:
+        bodies.append(json.loads(req.data))
+        if len(bodies) == 1:
+            return Response("slow down", status=429, headers={"Retry-After": "4"})
+        return Response(json.dumps({"data": [1]}), content_type="application/json")
+
+    httpserver.expect_request("/q", method="POST", query_string="api-version=1").respond_with_handler(handler)
+    waits: list[float] = []
+    c = client(httpserver, waits)
+    assert c.post_json("/q", {"query": "x", "n": 2}, {"api-version": "1"}) == {"data": [1]}
+    assert bodies == [{"query": "x", "n": 2}, {"query": "x", "n": 2}]
+    assert waits == [4.0]
+    assert c.calls == 2
+
+
+def test_post_errors_name_the_method(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/no", method="POST").respond_with_json({"message": "nope"}, status=403)
+    httpserver.expect_request("/bad", method="POST").respond_with_data("{", content_type="application/json")
+    c = client(httpserver, [])
+    with pytest.raises(AuthError, match=r"test POST http://.*/no: 403 forbidden \(nope\)"):
+        c.post("/no", {})
+    with pytest.raises(ConnectorError, match=r"test POST http://.*/bad: response is not valid JSON"):
+        c.post_json("/bad", {})

@@ -142,8 +142,9 @@ def test_403_on_one_subscription_is_a_coverage_gap(fake: FakeAzure, tmp_path: Pa
 
 
 def test_scope_discovery_lists_visible_subscriptions(fake: FakeAzure) -> None:
-    assert scopes(settings(fake, [])) == ["graph", f"subscriptions/{SUB}"]
-    assert scopes(settings(fake, [], graph=False)) == [f"subscriptions/{SUB}"]
+    # Discovered subscriptions may be many: role assignments come from Resource Graph unless told otherwise.
+    assert scopes(settings(fake, [])) == ["graph", "resource-graph", f"subscriptions/{SUB}"]
+    assert scopes(settings(fake, [], graph=False, rbac_source="per-subscription")) == [f"subscriptions/{SUB}"]
 
 
 def test_graph_refusal_fails_the_graph_scope(fake: FakeAzure, tmp_path: Path) -> None:

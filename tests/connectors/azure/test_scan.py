@@ -52,9 +52,7 @@ def _findings(out: Path) -> set[tuple[str, str]]:
     return {(f["rule"], f["subject"]["id"]) for f in report["findings"]}
 
 
-def test_scan_against_the_fake(httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = FakeAzure(httpserver, FIXTURE, page_size=2, edit=_fresh_dates)
-    monkeypatch.setenv("AZ_FAKE_TOKEN", "FAKE-TOKEN-FOR-TESTS")
+def _scan(fake: FakeAzure, tmp_path: Path, rbac_source: str) -> tuple[int, Path]:
     toml = tmp_path / "regwarden.toml"
     toml.write_text(
         f"""
@@ -69,15 +67,44 @@ graph_endpoint = "{fake.graph}"
 arm_token_env = "AZ_FAKE_TOKEN"
 graph_token_env = "AZ_FAKE_TOKEN"
 max_wait = 1
+rbac_source = "{rbac_source}"
 """,
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    code = main(["scan", "--config", str(toml), "--bundle", str(tmp_path / "bundle"), "--out", str(out)])
+    return main(["scan", "--config", str(toml), "--bundle", str(tmp_path / "bundle"), "--out", str(out)]), out
+
+
+@pytest.mark.parametrize("rbac_source", ["auto", "resource-graph"])
+def test_scan_against_the_fake(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rbac_source: str
+) -> None:
+    fake = FakeAzure(httpserver, FIXTURE, page_size=2, edit=_fresh_dates)
+    monkeypatch.setenv("AZ_FAKE_TOKEN", "FAKE-TOKEN-FOR-TESTS")
+    code, out = _scan(fake, tmp_path, rbac_source)
     assert code == 3  # partial: the fixture assigns a role whose definition is not listed
     found = _findings(out)
     assert found == EXPECTED
     assert not [s for _, s in found if "pass-" in s or s.endswith("passacr")]
+    assert bool(fake.rg_requests) is (rbac_source == "resource-graph")
+
+
+def test_refused_resource_graph_query_is_a_partial_scan(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeAzure(httpserver, FIXTURE, page_size=2, edit=_fresh_dates)
+    fake.fail_query(lambda body: "roleassignments" in body["query"], 403)
+    monkeypatch.setenv("AZ_FAKE_TOKEN", "FAKE-TOKEN-FOR-TESTS")
+    code, out = _scan(fake, tmp_path, "resource-graph")
+    assert code == 3
+    gaps = json.loads((out / "report.json").read_text(encoding="utf-8"))["coverage_gaps"]
+    [gap] = [g for g in gaps if "ResourceGraph" in g["what"]]
+    assert gap["what"] == "POST /providers/Microsoft.ResourceGraph/resources roleAssignments"
+    assert "403 forbidden" in gap["reason"]
+    assert SUB in gap["reason"]
+    # Without role assignments no grant of a role is found; the registry's own settings still are.
+    assert ("RB03", "azure:group:00000000-0000-0000-0000-000000000b06") not in _findings(out)
+    assert ("RB07", f"azure:registry:{FAILACR}") in _findings(out)
 
 
 def test_analyse_the_committed_bundle(tmp_path: Path) -> None:
