@@ -265,9 +265,10 @@ class Inventory:
     def add_edge(self, edge: Edge) -> Edge:
         """Add or merge an edge. Both ends should be added as nodes too (checked by :meth:`dangling`)."""
         key = (edge.src, edge.dst, edge.kind, edge.via)  # Edge.key, inlined: called millions of times
-        old = self._edges.get(key)
-        stored = edge if old is None else merge_edges(old, edge)
-        self._edges[key] = stored
+        old = self._edges.setdefault(key, edge)
+        if old is edge:
+            return edge
+        stored = self._edges[key] = merge_edges(old, edge)
         return stored
 
     def add_hint(self, hint: LinkHint) -> None:

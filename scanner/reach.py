@@ -254,6 +254,13 @@ class ReachIndex:
         self.stats.searches += 1
         start = g.index[src]
         want = None if targets is None else {g.index[t] for t in targets}
+        if want is not None and len(want) == 1:
+            # One target held by a direct grant: that one step is a shortest path, and the first such
+            # grant is the one the search below would record first.
+            (t,) = want
+            for s in g.grants[start]:
+                if s.dst == t and (action is None or action in s.actions):
+                    return {g.ids[t]: [_to_path_step(g, s)]}
         # state: (node, written) where written=False means "controlled" for control nodes
         parent: dict[tuple[int, bool], tuple[tuple[int, bool], Step]] = {}
         found: dict[int, tuple[tuple[int, bool], Step]] = {}

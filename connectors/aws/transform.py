@@ -388,6 +388,15 @@ class _Builder:
         seen: dict[tuple[tuple[int, ...], tuple[int, ...] | None], Effective] = {}
         # ... and the same grant edges (destination, kind, actions, via), planned once per account.
         planned: dict[tuple[tuple[tuple[int, ...], tuple[int, ...] | None], str], list[_Planned]] = {}
+        # ... and what one mask gives on one target is the same for every principal holding it.
+        by_target_mask: dict[tuple[int, int], list[_Planned]] = {}
+
+        def plan_of(t: int, mask: int) -> list[_Planned]:
+            found = by_target_mask.get((t, mask))
+            if found is None:
+                found = by_target_mask[(t, mask)] = self._plan(t, mask)
+            return found
+
         for p in self.principals:
             key = (tuple(map(id, p.statements)), None if p.boundary is None else tuple(map(id, p.boundary)))
             found = seen.get(key)
@@ -411,13 +420,13 @@ class _Builder:
             plan = planned.get((key, p.account))
             if plan is None:
                 plan = planned[(key, p.account)] = [
-                    e for t in self._granted_targets(eff, p.account, own_by_service) for e in self._plan(t, eff.on(t))
+                    e for t in self._granted_targets(eff, p.account, own_by_service) for e in plan_of(t, eff.on(t))
                 ]
             add = self.inv.add_edge
             for dst, kind, acts, via in plan:
                 add(Edge(p.node, dst, kind, acts, via=via))
-            for t in self.trusts_account.get(p.account, ()):
-                if eff.on(t) & _ASSUME and self.targets[t].node != p.node:
+            for t in self._assumable(eff, p.account):
+                if self.targets[t].node != p.node:
                     self.inv.add_edge(
                         Edge(
                             p.node,
@@ -434,6 +443,19 @@ class _Builder:
                     self.inv.add_edge(
                         Edge(p.node, tg.node, EdgeKind.CAN_ASSUME, via="iam credential or trust takeover")
                     )
+
+    def _assumable(self, eff: Effective, account: str) -> list[int]:
+        """The roles trusting ``account`` that ``eff`` may assume, in trust order: all of them when the
+        account-wide mask allows sts:AssumeRole (but those a per-target entry denies), else only those
+        named per target — a principal costs what it may assume, not the number of trusting roles."""
+        if not eff.anywhere & _ASSUME:
+            return []
+        trusting = self.trusts_account.get(account, ())
+        if eff.everywhere & _ASSUME:
+            per = eff.per_target
+            return [t for t in trusting if t not in per or per[t] & _ASSUME]
+        named = {t for t, m in eff.per_target.items() if m & _ASSUME}
+        return [t for t in trusting if t in named] if named else []
 
     def _granted_targets(
         self, eff: Effective, account: str, own_by_service: dict[str, dict[str, list[int]]]
