@@ -62,6 +62,7 @@ class ReachIndex:
     _acts: dict[int, frozenset[Action]] = field(default_factory=dict, repr=False)
     _rank: list[int] | None = field(default=None, repr=False)
     _counts: tuple[frozenset[str], dict[int, int]] | None = field(default=None, repr=False)
+    _down: list[frozenset[int]] = field(default_factory=list, repr=False)  # downstream closure per node
 
     @classmethod
     def build(cls, graph: ScanGraph) -> ReachIndex:
@@ -74,7 +75,7 @@ class ReachIndex:
         g, st = self.graph, self.stats
         n = len(g)
         st.nodes = n
-        down = self._downstream_closure()
+        down = self._down = self._downstream_closure()
         cond = condense([[s.dst for s in g.control[u]] for u in range(n)])
         st.components = len(cond.members)
         st.edge_visits += sum(len(g.control[u]) for u in range(n))
@@ -266,12 +267,14 @@ class ReachIndex:
         found: dict[int, tuple[tuple[int, bool], Step]] = {}
         seen = {(start, False)}
         queue = deque([(start, False)])
-
-        def record(state: tuple[int, bool], step: Step) -> None:
-            d = step.dst
-            ok = action is None or action in step.actions
-            if ok and d not in found and (want is None or d in want):
-                found[d] = (state, step)
+        # With targets, a state whose reach holds none of them is never entered: it cannot lie on a
+        # path to one, and every state that does is first found from a state that reaches it too, so
+        # the search records exactly the paths the unpruned search would, in the same order.
+        bits: frozenset[int] | None = None
+        if want is not None:
+            acts = range(_NA) if action is None else (_ACTION_BIT[action],)
+            bits = frozenset(t * _NA + a for t in want for a in acts)
+        reach, down = self._reach, self._down
 
         while queue:
             state = queue.popleft()
@@ -279,7 +282,7 @@ class ReachIndex:
             if not written:
                 for s in g.control[u]:
                     nxt = (s.dst, False)
-                    if nxt not in seen:
+                    if nxt not in seen and (bits is None or not reach[s.dst].isdisjoint(bits)):
                         seen.add(nxt)
                         parent[nxt] = (state, s)
                         queue.append(nxt)
@@ -287,15 +290,18 @@ class ReachIndex:
             else:
                 steps = g.downstream[u]
             for s in steps:
-                record(state, s)
+                d = s.dst
+                if d not in found and (want is None or d in want) and (action is None or action in s.actions):
+                    found[d] = (state, s)
+                    if want is not None and len(found) == len(want):
+                        queue.clear()
+                        break
                 if written or s.actions & WRITE_ACTIONS:
-                    nxt = (s.dst, True)
-                    if nxt not in seen:
+                    nxt = (d, True)
+                    if nxt not in seen and (bits is None or not down[d].isdisjoint(bits)):
                         seen.add(nxt)
                         parent[nxt] = (state, s)
                         queue.append(nxt)
-            if want is not None and len(found) == len(want):
-                break
         out: dict[NodeId, list[PathStep]] = {}
         for d, (state, last) in found.items():
             chain = [last]
