@@ -165,13 +165,19 @@ class BundleReader:
     def _files(self) -> list[str]:
         if self._listing is None:
             found: list[str] = []
-            stack = [(str(self.root), "")]
+            # Linked folders are followed (a bundle may be assembled from links to collected parts),
+            # each real folder once per chain, so a link loop ends.
+            stack = [(str(self.root), "", frozenset[tuple[int, int]]())]
             while stack:
-                folder, prefix = stack.pop()
+                folder, prefix, above = stack.pop()
+                st = os.stat(folder)
+                here = above | {(st.st_dev, st.st_ino)}
                 with os.scandir(folder) as entries:
                     for e in entries:
-                        if e.is_dir(follow_symlinks=False):
-                            stack.append((e.path, prefix + e.name + "/"))
+                        if e.is_dir():
+                            real = e.stat()
+                            if (real.st_dev, real.st_ino) not in here:
+                                stack.append((e.path, prefix + e.name + "/", here))
                         elif e.is_file():
                             found.append(prefix + e.name)
             found.sort()

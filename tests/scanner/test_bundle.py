@@ -73,3 +73,30 @@ def test_files_are_listed_sorted(tmp_path: Path) -> None:
     reader = BundleReader(tmp_path)
     assert list(reader.files("github", ".json")) == ["github/a/c.json", "github/b.json"]
     assert reader.providers() == ["github", "pypi"]
+
+
+def test_linked_folders_are_followed_and_a_link_loop_ends(tmp_path: Path) -> None:
+    parts = tmp_path / "collected"
+    write(parts, "aws/111/iam.json", "{}")
+    bundle = tmp_path / "bundle"
+    (bundle / "aws").mkdir(parents=True)
+    (bundle / "aws" / "111").symlink_to(parts / "aws" / "111")  # a bundle assembled from links
+    (bundle / "aws" / "111" / "loop").symlink_to(bundle)  # a link back up
+    reader = BundleReader(bundle)
+    files = list(reader.files("aws", ".json"))
+    assert files[0] == "aws/111/iam.json"
+    assert all(f.endswith("iam.json") for f in files)
+    assert len(files) < 5  # the loop is entered at most once per chain
+    assert reader.exists("aws/111/iam.json")
+    assert reader.json("aws/111/iam.json") == {}
+
+
+def test_odd_spellings_of_a_path_name_the_same_file(tmp_path: Path) -> None:
+    write(tmp_path, "github/a/c.json", "{}")
+    reader = BundleReader(tmp_path)
+    for rel in ("github/a/c.json", "./github/a/c.json", "github//a/c.json", "github/./a/c.json"):
+        assert reader.exists(rel), rel
+    assert list(reader.files("github/a/")) == list(reader.files("./github/a")) == ["github/a/c.json"]
+    for bad in ("github/../../x", "..", "github/a/..", "/etc/passwd"):
+        with pytest.raises(BundleError, match="escapes the bundle"):
+            reader.exists(bad)
