@@ -149,11 +149,12 @@ _MASKS: dict[tuple[str, ...], int] = {}
 
 
 def _actions(actions: Any) -> int:
-    """Action classes as a bit mask in the fixed order READ, PUBLISH, PROMOTE, DEPLOY, ADMIN."""
-    key = tuple(str(a) for a in actions)
+    """Action classes as a bit mask in the fixed order READ, PUBLISH, PROMOTE, DEPLOY, ADMIN
+    (``actions``: a tuple or list of Action members or their names; a member equals its name)."""
+    key = actions if isinstance(actions, tuple) else tuple(actions)
     found = _MASKS.get(key)
     if found is None:
-        found = _MASKS[key] = sum(_BIT[a] for a in key)
+        found = _MASKS[key] = sum(_BIT[str(a)] for a in key)
     return found
 
 

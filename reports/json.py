@@ -432,12 +432,23 @@ def identity_data(identity: IdentityOut) -> dict[str, Any]:
     }
 
 
+_NAMES: dict[tuple[Action, ...], list[str]] = {}
+
+
+def _names(actions: tuple[Action, ...]) -> list[str]:
+    # A fresh list each time (callers may hold it), built from a cached one.
+    found = _NAMES.get(actions)
+    if found is None:
+        found = _NAMES[actions] = [str(a) for a in actions]
+    return list(found)
+
+
 def reach_set_data(rs: ReachSetOut) -> dict[str, Any]:
     """One entry of ``reach_sets`` as ``model_dump(mode="json")`` writes it (field order included)."""
     return {
         "id": rs.id,
         "holders": rs.holders,
-        "blast_radius": [{"resource": r.resource, "actions": [a.value for a in r.actions]} for r in rs.blast_radius],
+        "blast_radius": [{"resource": r.resource, "actions": _names(r.actions)} for r in rs.blast_radius],
     }
 
 

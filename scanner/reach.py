@@ -63,6 +63,7 @@ class ReachIndex:
     _rank: list[int] | None = field(default=None, repr=False)
     _counts: tuple[frozenset[str], dict[int, int]] | None = field(default=None, repr=False)
     _down: list[frozenset[int]] = field(default_factory=list, repr=False)  # downstream closure per node
+    _made: dict[int, Reached] = field(default_factory=dict, repr=False)  # decoded entries, shared
 
     @classmethod
     def build(cls, graph: ScanGraph) -> ReachIndex:
@@ -139,19 +140,43 @@ class ReachIndex:
             found = self._radius[id(s)] = self._decode(s)
         return list(found)
 
-    def _decode(self, s: frozenset[int]) -> tuple[Reached, ...]:
+    def _ranks(self) -> list[int]:
+        """Each node's position in id order (blast radii are sorted by resource id)."""
         if self._rank is None:
             ids = self.graph.ids
             rank = [0] * len(ids)
             for r, i in enumerate(sorted(range(len(ids)), key=ids.__getitem__)):
                 rank[i] = r
             self._rank = rank
+        return self._rank
+
+    def _decode(self, s: frozenset[int]) -> tuple[Reached, ...]:
+        rank = self._ranks()
         masks: dict[int, int] = {}
         for bit in s:
             r, a = divmod(bit, _NA)
             masks[r] = masks.get(r, 0) | 1 << a
-        ids, rank = self.graph.ids, self._rank
-        return tuple(Reached(ids[r], _BY_MASK[masks[r]]) for r in sorted(masks, key=rank.__getitem__))
+        ids, made = self.graph.ids, self._made
+        out = []
+        for r in sorted(masks, key=rank.__getitem__):
+            key = r * 32 + masks[r]  # the same entry in many sets is one object
+            entry = made.get(key)
+            if entry is None:
+                entry = made[key] = Reached(ids[r], _BY_MASK[masks[r]])
+            out.append(entry)
+        return tuple(out)
+
+    def first_reached(self, node: NodeId, action: Action) -> NodeId | None:
+        """The first resource (by id) that ``node`` reaches with ``action``, without decoding its
+        blast radius."""
+        rank, a = self._ranks(), _ACTION_BIT[action]
+        best = -1
+        for bit in self._reach[self.graph.index[node]]:
+            if bit % _NA == a:
+                r = bit // _NA
+                if best < 0 or rank[r] < rank[best]:
+                    best = r
+        return None if best < 0 else self.graph.ids[best]
 
     def pair_bits(self, pairs: Iterable[tuple[NodeId, Action]]) -> frozenset[int]:
         """(resource, action) pairs encoded for :meth:`reaches_any` (pairs of unknown nodes are dropped)."""

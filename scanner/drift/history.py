@@ -16,10 +16,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from scanner.findings import Severity, Status
-from scanner.model import Action, Inventory, Lifetime, NodeId, NodeKind
+from scanner.model import Action, Lifetime, NodeId, NodeKind
 
 if TYPE_CHECKING:
-    from scanner.reach import ReachIndex
     from scanner.result import ScanResult
 
 #: Action classes that put code somewhere: a change in these is what drift reports.
@@ -109,29 +108,49 @@ class Snapshot:
     partial: bool = False
 
 
-def _summarise(reach: ReachIndex, inv: Inventory, node: NodeId) -> tuple[str, int, ReachSummary]:
-    full = hashlib.sha256()
-    writes: list[tuple[str, int]] = []
-    prod: list[str] = []
-    size = 0
-    for r in reach.blast_radius(node):
-        res = inv.get(r.resource)
-        if res is not None and res.attr("production") is True:
-            prod.append(r.resource)
-        size += len(r.actions)
-        full.update(f"{r.resource}|{','.join(sorted(a.value for a in r.actions))}\n".encode())
-        mask = 0
-        for a in r.actions:
-            mask |= WRITE_BIT.get(a, 0)
-        if mask:
-            writes.append((r.resource, mask))
-    # blast_radius is sorted by resource id already
-    return full.hexdigest(), size, ReachSummary(tuple(writes), tuple(prod))
+class _Summariser:
+    """Summaries of reach sets, with what is the same for every set computed once: which resources
+    are production, and each action set's label and write mask."""
+
+    def __init__(self, result: ScanResult) -> None:
+        self.reach = result.reach
+        self.prod = frozenset(
+            n.id for n in result.inventory.nodes() if n.kind is NodeKind.RESOURCE and n.attr("production") is True
+        )
+        self._acts: dict[frozenset[Action], tuple[str, int]] = {}
+
+    def _label(self, actions: frozenset[Action]) -> tuple[str, int]:
+        found = self._acts.get(actions)
+        if found is None:
+            mask = 0
+            for a in actions:
+                mask |= WRITE_BIT.get(a, 0)
+            found = self._acts[actions] = (",".join(sorted(str(a) for a in actions)), mask)
+        return found
+
+    def __call__(self, node: NodeId) -> tuple[str, int, ReachSummary]:
+        lines: list[str] = []
+        writes: list[tuple[str, int]] = []
+        prod: list[str] = []
+        size = 0
+        label, production = self._label, self.prod
+        for r in self.reach.blast_radius(node):  # sorted by resource id
+            text, mask = label(r.actions)
+            lines.append(f"{r.resource}|{text}")
+            size += len(r.actions)
+            if mask:
+                writes.append((r.resource, mask))
+            if r.resource in production:
+                prod.append(r.resource)
+        lines.append("")
+        digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()
+        return digest, size, ReachSummary(tuple(writes), tuple(prod))
 
 
 def snapshot(result: ScanResult, *, max_age_days: int = 90) -> Snapshot:
     """The snapshot of a scan result. Nodes sharing a reach set are summarised once."""
     inv, reach = result.inventory, result.reach
+    summarise = _Summariser(result)
     rows: list[NodeReach] = []
     creds: list[CredentialRow] = []
     summaries: dict[str, ReachSummary] = {}
@@ -149,7 +168,7 @@ def snapshot(result: ScanResult, *, max_age_days: int = 90) -> Snapshot:
         shared = reach.shared_key(node.id)
         got = done.get(shared)
         if got is None:
-            digest, size, summary = _summarise(reach, inv, node.id)
+            digest, size, summary = summarise(node.id)
             key = summary_key(summary)
             summaries.setdefault(key, summary)
             got = done[shared] = (digest, size, key)

@@ -52,9 +52,9 @@ class RuleContext:
         for action in _ACTION_PREFERENCE:
             if action not in actions:
                 continue
-            targets = [r.resource for r in self.reach.blast_radius(subject) if action in r.actions]
-            if targets:
-                path = self.reach.explain(subject, targets[0], action)
+            target = self.reach.first_reached(subject, action)
+            if target is not None:
+                path = self.reach.explain(subject, target, action)
                 if path:
                     return path
         return []

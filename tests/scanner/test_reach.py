@@ -208,3 +208,13 @@ def test_reach_equals_naive_search_and_every_result_is_explained(inv: Inventory)
                     stored = (s.dst, s.src, s.kind)
                 assert stored in edges
             assert node.id in idx.who_can_reach(resource, action)
+        # targeted searches (direct grant first, pruned, early stop) give exactly the path of the
+        # full, unpruned search; first_reached is the first entry of the decoded blast radius
+        for action in ACTIONS:
+            full = idx.paths_from(node.id, None, action)
+            targets = sorted({r for r, a in got if a is action})
+            assert {t: idx.explain(node.id, t, action) for t in targets} == {t: full[t] for t in targets}
+            assert idx.first_reached(node.id, action) == (targets[0] if targets else None)
+    for resource in {r for rs in expected.values() for r, _ in rs}:
+        for action in ACTIONS:
+            assert idx.count_who_can(resource, action) == len(idx.who_can_reach(resource, action))
