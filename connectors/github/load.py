@@ -119,10 +119,11 @@ def load_repo(
             env_secrets[env] = loaded
     wf_dir = f"{base}/contents/{WORKFLOWS_DIR}"
     workflows = tuple(
-        _workflow(bundle, rel, f"{WORKFLOWS_DIR}/{PurePosixPath(rel).name}", parsed)
+        _workflow(bundle, rel, f"{WORKFLOWS_DIR}/{rel.rsplit('/', 1)[-1]}", parsed)
         for rel in bundle.files(wf_dir)
         # GitHub runs only the files directly in .github/workflows.
-        if PurePosixPath(rel).parent.as_posix() == wf_dir and rel.endswith(_WORKFLOW_SUFFIXES)
+        # (listed paths are normal POSIX paths: string operations suffice)
+        if rel.rsplit("/", 1)[0] == wf_dir and rel.endswith(_WORKFLOW_SUFFIXES)
     )
     return RepoRaw(
         owner=owner,
