@@ -44,11 +44,11 @@ class Size:
 #: small and medium match the issue's Cloudsplaining reference files (~2k principals / ~420 policies;
 #: ~20k principals); large is the 100k-identity, all-providers estate, its AWS part split into accounts.
 MEDIUM_BROAD = 0.03
-LARGE_BROAD = 0.08
+LARGE_BROAD = 0.025
 SIZES: dict[str, Size] = {
     "small": Size("small", 1, 1300, 600, 100, 300, 120, 60, 1, 150, 120),
     "medium": Size("medium", 1, 13000, 6000, 1000, 3000, 400, 400, 2, 1500, 1200, aws_broad=MEDIUM_BROAD),
-    "large": Size("large", 10, 3500, 1500, 200, 600, 200, 120, 5, 9000, 12000, aws_broad=LARGE_BROAD),
+    "large": Size("large", 10, 4300, 1500, 200, 600, 200, 120, 5, 9000, 18000, aws_broad=LARGE_BROAD),
 }
 
 
