@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import PurePosixPath
 from typing import Protocol
 
 from connectors.github.actions import (
@@ -202,14 +201,14 @@ class JobBuilder:
             Node(
                 id=self.id,
                 kind=NodeKind.IDENTITY,
-                name=f"{self.r.full} {PurePosixPath(self.wf.path).name}#{job.id}",
+                name=f"{self.r.full} {self.wf.path.rsplit('/', 1)[-1]}#{job.id}",
                 provider=PROVIDER,
                 subtype="github:job",
                 scope=self.r.full,
                 attrs={
                     "repo": self.r.full,
                     "workflow_path": self.wf.path,
-                    "workflow_file": PurePosixPath(self.wf.path).name,
+                    "workflow_file": self.wf.path.rsplit("/", 1)[-1],
                     "job": job.id,
                     "job_name": job.name,
                     "environment": job.environment,

@@ -6,7 +6,6 @@ Every file goes through :class:`~scanner.bundle.BundleReader`, so a malformed on
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
 from typing import TypeVar
 
 from connectors.github.plaintext import Hit, scan
@@ -49,7 +48,7 @@ def _optional(bundle: BundleReader, rel: str, typ: type[T]) -> Loaded[T] | None:
 def _org_names(bundle: BundleReader) -> list[str]:
     names: set[str] = set()
     for rel in bundle.files(f"{ROOT}/orgs"):
-        parts = PurePosixPath(rel).parts
+        parts = rel.split("/")  # listed paths are normal POSIX paths
         if len(parts) == 3 and parts[2].endswith(".json"):
             names.add(parts[2].removesuffix(".json"))
         elif len(parts) > 3:
@@ -109,7 +108,7 @@ def load_repo(
     env_names = {e.name for e in environments.data.environments} if environments else set()
     # Environment secrets collected for an environment the list does not show are still facts.
     for rel in bundle.files(f"{base}/environments", "/secrets.json"):
-        parts = PurePosixPath(rel).parts
+        parts = rel.split("/")  # listed paths are normal POSIX paths
         if len(parts) == 7:
             env_names.add(parts[5])
     env_secrets: dict[str, Loaded[SecretList]] = {}
@@ -151,7 +150,7 @@ def load(bundle: BundleReader) -> GitHubRaw:
     # GitHub names are case-insensitive, the folder's spelling is what the files are under.
     folders: dict[str, str] = {}
     for rel in bundle.files(f"{ROOT}/repos"):
-        parts = PurePosixPath(rel).parts
+        parts = rel.split("/")  # listed paths are normal POSIX paths
         if len(parts) > 4:
             folders.setdefault(f"{parts[2]}/{parts[3]}".lower(), f"{parts[2]}/{parts[3]}")
     for key, meta in metas.items():
