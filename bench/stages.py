@@ -25,6 +25,7 @@ from scanner.drift.pipeline import record
 from scanner.drift.settings import HistorySettings
 from scanner.findings import Finding
 from scanner.graph import ScanGraph
+from scanner.heap import collector_paused
 from scanner.link import resolve_hints
 from scanner.model import CoverageGap, EdgeKind, Inventory, NodeKind
 from scanner.plugins import connectors, formats
@@ -79,7 +80,14 @@ def read(bundle: Path, skipped: list[str]) -> tuple[Inventory, tuple[str, ...], 
 
 
 def run(bundle: Path, out_dir: Path) -> dict[str, Any]:
-    """Every stage on ``bundle``; reports go to ``out_dir``."""
+    """Every stage on ``bundle``; reports go to ``out_dir``. The cyclic garbage collector is paused
+    as ``regwarden analyse|scan|demo`` pause it (scanner/heap.py); the untimed ``gc.collect()``
+    before each stage still runs."""
+    with collector_paused():
+        return _run(bundle, out_dir)
+
+
+def _run(bundle: Path, out_dir: Path) -> dict[str, Any]:
     timer = Timer()
     skipped: list[str] = []
     inv, scopes, when = timer.run("read+transform", lambda: read(bundle, skipped))

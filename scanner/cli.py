@@ -28,6 +28,7 @@ from scanner.config import Config, load_config
 from scanner.errors import ConfigError, RegwardenError
 from scanner.executors import parse_executor
 from scanner.findings import Severity, Status
+from scanner.heap import collector_paused
 from scanner.link import pin_links
 from scanner.model import Action, NodeId
 from scanner.plugins import connectors, formats
@@ -143,6 +144,13 @@ def _print_summary(result: ScanResult, written: list[Path], top: int = 10) -> No
 def _run(
     bundle: Path, out: Path, fmt: str, fail_on: FailOn, as_of: str | None, source: str, cfg: Config | None = None
 ) -> int:
+    with collector_paused():  # see scanner/heap.py: a third of a large analysis was collector passes
+        return _run_analysis(bundle, out, fmt, fail_on, as_of, source, cfg)
+
+
+def _run_analysis(
+    bundle: Path, out: Path, fmt: str, fail_on: FailOn, as_of: str | None, source: str, cfg: Config | None
+) -> int:
     from scanner.drift import baseline, commands, pipeline
     from scanner.rules import RULES
 
@@ -233,8 +241,9 @@ def explain_cmd(
         raise ConfigError("explain: give exactly one of --bundle PATH or --demo")
     path = BUNDLE if demo else bundle
     assert path is not None
-    loaded = load_bundle(path, connectors())
-    result = analyse(loaded.inventory, source=str(path), scopes=loaded.scopes, as_of=loaded.collected_at)
+    with collector_paused():
+        loaded = load_bundle(path, connectors())
+        result = analyse(loaded.inventory, source=str(path), scopes=loaded.scopes, as_of=loaded.collected_at)
     inv = result.inventory
     nid = NodeId(node)
     if nid not in inv:
