@@ -29,7 +29,7 @@ from markupsafe import Markup
 
 from reports._atomic import write_atomic
 from reports._common import optional_section, owners
-from reports.json import STREAMED, Report, build_document, document_data
+from reports.json import STREAMED, Report, build_document, document_data, finding_data
 from scanner.findings import Severity, Status
 from scanner.model import ACTIONS
 from scanner.result import ScanResult
@@ -189,7 +189,7 @@ def pack(doc: Report, result: ScanResult) -> dict[str, Any]:
     node = _Nodes(result, strings)
     rules: dict[str, list[Any]] = {}
     findings = []
-    for f in data["findings"]:
+    for f in map(finding_data, doc.findings):  # document_data leaves the streamed sections out
         rules.setdefault(
             f["rule"], [f["rule_title"], f["control_title"], f["remediation"], f["owasp_nhi"], f["nist_csf"]]
         )
@@ -211,7 +211,7 @@ def pack(doc: Report, result: ScanResult) -> dict[str, Any]:
             flat += (node(r.resource), _actions(r.actions))
         reach_sets.append([rs.holders, flat])
     resources = [[node(r.id), {str(a): n for a, n in r.who_can.items()}] for r in doc.resources]
-    meta = {k: v for k, v in data.items() if k not in ("findings", *STREAMED)}
+    meta = {k: v for k, v in data.items() if k not in STREAMED}
     return {"format": "regwarden-html-2", "meta": meta, "actions": [str(a) for a in ACTIONS],
             "strings": strings.rows, "nodes": node.rows, "rules": rules, "findings": findings,
             "identities": identities, "reach_sets": reach_sets, "resources": resources}  # fmt: skip

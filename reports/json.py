@@ -239,14 +239,17 @@ def _control_for(rule_id: str, rules: dict[str, Rule]) -> Control:
 def _subject(inv: Inventory, nid: NodeId) -> Subject:
     node = inv.get(nid)
     if node is None:
-        return Subject(id=nid, name=nid, kind=None, provider="")
-    return Subject(id=nid, name=node.name, kind=node.kind, provider=node.provider)
+        return Subject.model_construct(id=nid, name=nid, kind=None, provider="")
+    return Subject.model_construct(id=nid, name=node.name, kind=node.kind, provider=node.provider)
 
 
 def _finding(f: Finding, inv: Inventory, rules: dict[str, Rule]) -> FindingOut:
+    # Typed values from the scan result: constructed without re-validating tens of thousands of
+    # findings (the schema test validates the written document).
     control = _control_for(f.rule, rules)
     rule = rules.get(f.rule)
-    return FindingOut(
+    step = PathStepOut.model_construct
+    return FindingOut.model_construct(
         id=f.id,
         rule=f.rule,
         rule_title=rule.title if rule else control.title,
@@ -256,13 +259,11 @@ def _finding(f: Finding, inv: Inventory, rules: dict[str, Rule]) -> FindingOut:
         subject=_subject(inv, f.subject),
         message=f.message,
         blast_radius=f.blast_radius,
-        path=tuple(
-            PathStepOut(src=s.src, dst=s.dst, kind=s.kind, actions=_actions(s.actions), via=s.via) for s in f.path
-        ),
-        owasp_nhi=control.owasp_nhi,
-        nist_csf=control.nist_csf,
+        path=tuple(step(src=s.src, dst=s.dst, kind=s.kind, actions=_actions(s.actions), via=s.via) for s in f.path),
+        owasp_nhi=tuple(control.owasp_nhi),
+        nist_csf=tuple(control.nist_csf),
         remediation=rule.remediation if rule else "",
-        location=Location(file=f.location.file, line=f.location.line) if f.location else None,
+        location=Location.model_construct(file=f.location.file, line=f.location.line) if f.location else None,
         suppression=f.suppression,
     )
 
@@ -354,10 +355,11 @@ def _identities(inv: Inventory, reach: ReachIndex) -> tuple[tuple[IdentityOut, .
 
 def _resources(inv: Inventory, reach: ReachIndex, counted: frozenset[str]) -> tuple[ResourceOut, ...]:
     out = []
+    count = reach.count_who_can
     for node in sorted(inv.nodes(), key=lambda n: n.id):
         if node.kind is not NodeKind.RESOURCE:
             continue
-        who = {a: reach.count_who_can(node.id, a, counted) for a in ACTIONS}
+        who = {a: count(node.id, a, counted) for a in ACTIONS}
         if not any(who[a] for a in _WRITE_OR_DEPLOY):
             continue
         out.append(ResourceOut.model_construct(id=node.id, name=node.name, who_can={a: n for a, n in who.items() if n}))
@@ -402,9 +404,9 @@ def _build_document(result: ScanResult) -> Report:
 
 
 _DATA: tuple[Report, dict[str, Any]] | None = None
-#: The sections serialised entry by entry from the models (by far the biggest: identities and the
-#: distinct blast radii), in document order; they are the last fields.
-STREAMED = ("identities", "reach_sets", "resources")
+#: The sections serialised entry by entry from the models (findings, identities, the distinct blast
+#: radii, resources: all but a few kilobytes of a big document), in document order.
+STREAMED = ("findings", "identities", "reach_sets", "resources")
 
 
 def document_data(doc: Report) -> dict[str, Any]:
@@ -417,6 +419,36 @@ def document_data(doc: Report) -> dict[str, Any]:
     data = doc.model_dump(mode="json", exclude=set(STREAMED))
     _DATA = (doc, data)
     return data
+
+
+def finding_data(f: FindingOut) -> dict[str, Any]:
+    """One entry of ``findings`` as ``model_dump(mode="json")`` writes it (field order included)."""
+    subject = f.subject
+    return {
+        "id": f.id,
+        "rule": f.rule,
+        "rule_title": f.rule_title,
+        "control_title": f.control_title,
+        "severity": str(f.severity),
+        "status": str(f.status),
+        "subject": {
+            "id": subject.id,
+            "name": subject.name,
+            "kind": None if subject.kind is None else str(subject.kind),
+            "provider": subject.provider,
+        },
+        "message": f.message,
+        "blast_radius": f.blast_radius,
+        "path": [
+            {"src": s.src, "dst": s.dst, "kind": str(s.kind), "actions": _names(s.actions), "via": s.via}
+            for s in f.path
+        ],
+        "owasp_nhi": list(f.owasp_nhi),
+        "nist_csf": list(f.nist_csf),
+        "remediation": f.remediation,
+        "location": None if f.location is None else {"file": f.location.file, "line": f.location.line},
+        "suppression": f.suppression,
+    }
 
 
 def identity_data(identity: IdentityOut) -> dict[str, Any]:
@@ -481,6 +513,7 @@ def chunks(doc: Report) -> Iterator[bytes]:
     # Everything but the streamed sections, with an empty list where each goes (in field order).
     skeleton = orjson.dumps({k: (data[k] if k not in STREAMED else []) for k in Report.model_fields}, option=_INDENT)
     sections: dict[str, tuple[tuple[Any, ...], Callable[[Any], dict[str, Any]]]] = {
+        "findings": (doc.findings, finding_data),
         "identities": (doc.identities, identity_data),
         "reach_sets": (doc.reach_sets, reach_set_data),
         "resources": (doc.resources, resource_data),

@@ -228,7 +228,7 @@ class ReachIndex:
         ``action``: ``len(who_can_reach(...))`` without listing them, from one pass over the distinct
         reach sets."""
         want = frozenset() if kinds is None else kinds
-        if self._counts is None or self._counts[0] != want:
+        if self._counts is None or (self._counts[0] is not want and self._counts[0] != want):
             g = self.graph
             holders: dict[int, int] = {}
             sets: dict[int, frozenset[int]] = {}

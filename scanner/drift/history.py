@@ -118,6 +118,7 @@ class _Summariser:
             n.id for n in result.inventory.nodes() if n.kind is NodeKind.RESOURCE and n.attr("production") is True
         )
         self._acts: dict[frozenset[Action], tuple[str, int]] = {}
+        self._entries: dict[int, tuple[str, int, int, bool]] = {}
 
     def _label(self, actions: frozenset[Action]) -> tuple[str, int]:
         found = self._acts.get(actions)
@@ -133,14 +134,20 @@ class _Summariser:
         writes: list[tuple[str, int]] = []
         prod: list[str] = []
         size = 0
-        label, production = self._label, self.prod
+        entries = self._entries
         for r in self.reach.blast_radius(node):  # sorted by resource id
-            text, mask = label(r.actions)
-            lines.append(f"{r.resource}|{text}")
-            size += len(r.actions)
+            # Decoded entries are shared objects (ReachIndex keeps them for the scan), so each
+            # distinct (resource, actions) is described once, whatever the number of sets holding it.
+            got = entries.get(id(r))
+            if got is None:
+                text, mask = self._label(r.actions)
+                got = entries[id(r)] = (f"{r.resource}|{text}", mask, len(r.actions), r.resource in self.prod)
+            line, mask, n, is_prod = got
+            lines.append(line)
+            size += n
             if mask:
                 writes.append((r.resource, mask))
-            if r.resource in production:
+            if is_prod:
                 prod.append(r.resource)
         lines.append("")
         digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()

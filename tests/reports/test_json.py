@@ -230,3 +230,14 @@ def test_failed_write_cleans_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(OSError, match="No space"):
         report_json.render(estate.build(), out)
     assert list(out.iterdir()) == []
+
+
+def test_streamed_writer_equals_the_models_dump() -> None:
+    # report.json is written section by section from the models; it must be byte for byte what
+    # pydantic's own dump, indented by the standard library, would be.
+    for result in (estate.build(), estate.build(partial=False)):
+        doc = report_json.build_document(result)
+        want = json.dumps(doc.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+        assert report_json.dumps(doc) == want
+        for f in doc.findings:
+            assert report_json.finding_data(f) == f.model_dump(mode="json")
