@@ -355,11 +355,11 @@ def _identities(inv: Inventory, reach: ReachIndex) -> tuple[tuple[IdentityOut, .
 
 def _resources(inv: Inventory, reach: ReachIndex, counted: frozenset[str]) -> tuple[ResourceOut, ...]:
     out = []
-    count = reach.count_who_can
+    count = reach.count_who_can_each
     for node in sorted(inv.nodes(), key=lambda n: n.id):
         if node.kind is not NodeKind.RESOURCE:
             continue
-        who = {a: count(node.id, a, counted) for a in ACTIONS}
+        who = count(node.id, counted)
         if not any(who[a] for a in _WRITE_OR_DEPLOY):
             continue
         out.append(ResourceOut.model_construct(id=node.id, name=node.name, who_can={a: n for a, n in who.items() if n}))

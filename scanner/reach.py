@@ -54,7 +54,7 @@ class ReachIndex:
     graph: ScanGraph
     stats: ReachStats = field(default_factory=ReachStats)
     _reach: list[frozenset[int]] = field(default_factory=list, repr=False)
-    _who: dict[int, list[int]] | None = field(default=None, repr=False)
+    _who: tuple[dict[int, list[int]], list[list[int]]] | None = field(default=None, repr=False)
     # Equal reach sets are stored once (hash-consed), so the per-set caches below are shared by
     # every node with the same reach: a fleet of identical roles is decoded once.
     _interned: dict[frozenset[int], frozenset[int]] = field(default_factory=dict, repr=False)
@@ -220,8 +220,9 @@ class ReachIndex:
         if self._who is None:
             self._who = self._invert()
         bit = self.graph.index[resource] * _NA + _ACTION_BIT[action]
+        sets_with, holders = self._who
         ids = self.graph.ids
-        return sorted(ids[u] for u in self._who.get(bit, ()))
+        return sorted(ids[u] for k in sets_with.get(bit, ()) for u in holders[k])
 
     def count_who_can(self, resource: NodeId, action: Action, kinds: frozenset[str] | None = None) -> int:
         """How many nodes (of ``kinds``, if given: node kind values) can reach ``resource`` with
@@ -244,24 +245,37 @@ class ReachIndex:
         bit = self.graph.index[resource] * _NA + _ACTION_BIT[action]
         return self._counts[1].get(bit, 0)
 
-    def _invert(self) -> dict[int, list[int]]:
-        # Walk each distinct set once; members sharing a set are appended together. Every node
-        # holds exactly one set, so the lists need no deduplication.
-        holders: dict[int, list[int]] = {}
-        sets: dict[int, frozenset[int]] = {}
+    def count_who_can_each(self, resource: NodeId, kinds: frozenset[str] | None = None) -> dict[Action, int]:
+        """:meth:`count_who_can` for every action class at once, in ACTIONS order."""
+        self.count_who_can(resource, ACTIONS[0], kinds)  # builds the counts for ``kinds`` once
+        assert self._counts is not None
+        counts, base = self._counts[1], self.graph.index[resource] * _NA
+        return {a: counts.get(base + i, 0) for i, a in enumerate(ACTIONS)}
+
+    def _invert(self) -> tuple[dict[int, list[int]], list[list[int]]]:
+        # At the level of distinct sets: for each (resource, action) bit the numbers of the sets that
+        # hold it, and for each set the nodes holding it — work and memory grow with the distinct
+        # sets, not with nodes × reach. Every node holds exactly one set: no deduplication needed.
+        number: dict[int, int] = {}
+        holders: list[list[int]] = []
+        sets: list[frozenset[int]] = []
         for u, s in enumerate(self._reach):
             if s:
-                holders.setdefault(id(s), []).append(u)
-                sets[id(s)] = s
-        acc: dict[int, list[int]] = {}
-        for key, members in holders.items():
-            for bit in sets[key]:
-                found = acc.get(bit)
+                k = number.get(id(s))
+                if k is None:
+                    k = number[id(s)] = len(holders)
+                    holders.append([])
+                    sets.append(s)
+                holders[k].append(u)
+        sets_with: dict[int, list[int]] = {}
+        for k, s in enumerate(sets):
+            for bit in s:
+                found = sets_with.get(bit)
                 if found is None:
-                    acc[bit] = list(members)
+                    sets_with[bit] = [k]
                 else:
-                    found.extend(members)
-        return acc
+                    found.append(k)
+        return sets_with, holders
 
     def explain(self, src: NodeId, dst: NodeId, action: Action | None = None) -> list[PathStep] | None:
         """A shortest path of edges by which ``src`` reaches ``dst`` (with ``action`` if given), or None."""

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -296,20 +297,23 @@ class HistoryStore:
 
 def _save_summaries(conn: sa.Connection, scan_id: int, summaries: Mapping[str, ReachSummary]) -> None:
     index: dict[str, int] = {}
-
-    def idx(resource: str) -> int:
-        found = index.get(resource)
-        if found is None:
-            found = index[resource] = len(index)
-        return found
-
     rows = []
     for key, s in summaries.items():
         flat: list[int] = []
         for res, mask in s.writes:
-            flat += (idx(res), mask)
-        rows.append({"scan_id": scan_id, "summary": key, "writes": json.dumps(flat, separators=(",", ":")),
-                     "prod": json.dumps([idx(r) for r in s.prod], separators=(",", ":"))})  # fmt: skip
+            i = index.get(res)
+            if i is None:
+                i = index[res] = len(index)
+            flat += (i, mask)
+        prod = []
+        for res in s.prod:
+            i = index.get(res)
+            if i is None:
+                i = index[res] = len(index)
+            prod.append(i)
+        # orjson writes exactly json.dumps(..., separators=(",", ":")) for lists of integers
+        rows.append({"scan_id": scan_id, "summary": key, "writes": orjson.dumps(flat).decode(),
+                     "prod": orjson.dumps(prod).decode()})  # fmt: skip
     HistoryStore._rows(conn, reach_resources, ({"scan_id": scan_id, "idx": i, "resource": r} for r, i in index.items()))
     HistoryStore._rows(conn, reach_summaries, rows)
 

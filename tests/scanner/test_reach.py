@@ -218,3 +218,4 @@ def test_reach_equals_naive_search_and_every_result_is_explained(inv: Inventory)
     for resource in {r for rs in expected.values() for r, _ in rs}:
         for action in ACTIONS:
             assert idx.count_who_can(resource, action) == len(idx.who_can_reach(resource, action))
+        assert idx.count_who_can_each(resource) == {a: idx.count_who_can(resource, a) for a in ACTIONS}
