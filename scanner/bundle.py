@@ -154,6 +154,15 @@ class BundleReader:
         if not self.root.is_dir():
             raise BundleError(str(self.root), "not a folder (a bundle is a folder of provider files)")
 
+    @classmethod
+    def listed(cls, root: Path, files: list[str]) -> BundleReader:
+        """A reader of ``root`` that takes ``files`` (normal relative paths, from another reader's
+        listing) as the bundle's files instead of walking the folder."""
+        reader = cls(root)
+        reader._listing = sorted(files)
+        reader._present = frozenset(files)
+        return reader
+
     @staticmethod
     def _norm(rel: str) -> str:
         """``rel`` as a normal relative POSIX path; refuses paths that escape the bundle."""

@@ -17,6 +17,10 @@ class BundleError(RegwardenError):
         self.file = file
         self.problem = problem
 
+    def __reduce__(self) -> tuple[type[BundleError], tuple[str, str]]:
+        # raised in a reader process, re-raised here: rebuilt from its two parts, not its message
+        return (BundleError, (self.file, self.problem))
+
 
 class ConfigError(RegwardenError):
     """The configuration or a command-line option is wrong."""

@@ -1,0 +1,48 @@
+"""A big bundle is read on two processes; the inventory is the one a single process reads."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scanner.analyse import _plan, load_bundle
+from scanner.bundle import BundleReader
+from scanner.demo_estate import BUNDLE
+from scanner.errors import BundleError
+from scanner.model import Edge, Inventory, Node
+from scanner.plugins import connectors
+
+
+def _shape(inv: Inventory) -> tuple[list[Node], list[Edge], list[str]]:
+    return list(inv.nodes()), list(inv.edges()), sorted(map(repr, inv.hints))
+
+
+def test_two_processes_read_what_one_reads(caplog: pytest.LogCaptureFixture) -> None:
+    one = load_bundle(BUNDLE, connectors(), parallel_min_files=10**9)
+    with caplog.at_level(logging.INFO, logger="regwarden"):
+        two = load_bundle(BUNDLE, connectors(), parallel_min_files=1, worker_cost=0)
+    assert any("in a worker" in r.getMessage() for r in caplog.records)  # the worker did read
+    assert _shape(two.inventory) == _shape(one.inventory)  # same nodes and edges, same order
+    assert two.inventory.gaps == one.inventory.gaps
+    assert (two.scopes, two.collected_at) == (one.scopes, one.collected_at)
+
+
+def test_a_bad_file_read_in_the_worker_is_one_bundle_error(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    root = tmp_path / "bundle"
+    shutil.copytree(BUNDLE, root)
+    # the demo's PyPI folder is the lighter one: the worker reads it
+    assert _plan(BundleReader(root), ["github", "pypi"], 1, 0) == (["github"], ["pypi"])
+    assert _plan(BundleReader(root), ["github", "pypi"], 10**9, 0) == (["github", "pypi"], [])
+    bad = next(p for p in sorted((root / "pypi").rglob("*.json")))
+    bad.write_text('{"info": ', encoding="utf-8")
+    rel = bad.relative_to(root).as_posix()
+    with caplog.at_level(logging.INFO, logger="regwarden"), pytest.raises(BundleError) as err:
+        load_bundle(root, connectors(), parallel_min_files=1, worker_cost=0)
+    assert str(err.value).startswith(f"{rel}: invalid JSON")
+    assert err.value.file == rel
+    with pytest.raises(BundleError) as alone:
+        load_bundle(root, connectors(), parallel_min_files=10**9)
+    assert str(alone.value) == str(err.value)
