@@ -28,7 +28,8 @@ def stable_uuid(*parts: str) -> str:
 def iso_utc(ts: datetime) -> str:
     """``2026-03-01T12:00:00Z`` (naive timestamps are UTC)."""
     dt = ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # what strftime("%Y-%m-%dT%H:%M:%SZ") writes, at a fraction of its cost (called per finding)
+    return f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}Z"
 
 
 def epoch_ms(ts: datetime) -> int:

@@ -250,13 +250,14 @@ def payload(result: ScanResult, doc: Report | None = None) -> dict[str, Any]:
     doc = doc or build_document(result)
     own = owners(result)
     shown = {f.subject.id for f in doc.findings} | {i.id for i in doc.identities}
+    drift = optional_section(result, "drift")  # converted once: it holds every finding's first/last seen
     return {
         **pack(doc, result),
         "owners": {k: list(v) for k, v in sorted(own.items()) if k in shown},
         "owasp_nhi": OWASP_NHI,
-        "history": optional_section(result, "history") or history_view(doc, optional_section(result, "drift")),
+        "history": optional_section(result, "history") or history_view(doc, drift),
         "drift": {
-            "scan": optional_section(result, "scan_drift") or optional_section(result, "drift"),
+            "scan": optional_section(result, "scan_drift") or drift,
             "iac": optional_section(result, "iac_drift") or optional_section(result, "iac"),
         },
     }

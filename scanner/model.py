@@ -11,7 +11,7 @@ import enum
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import NewType
+from typing import Any, NewType
 
 NodeId = NewType("NodeId", str)
 
@@ -95,6 +95,9 @@ class Evidence:
     file: str
     line: int | None = None
 
+    def __reduce__(self) -> tuple[type[Evidence], tuple[str, int | None]]:
+        return (Evidence, (self.file, self.line))  # pickled by constructor: see Node.__reduce__
+
 
 @dataclass(frozen=True, slots=True)
 class Node:
@@ -115,6 +118,12 @@ class Node:
         """An attribute's value, or None when absent."""
         return self.attrs.get(key)
 
+    def __reduce__(self) -> tuple[type[Node], tuple[Any, ...]]:
+        # Pickled as a constructor call (a worker process hands inventories back): about twice as
+        # fast both ways as the per-field state functions dataclasses give slotted classes.
+        return (Node, (self.id, self.kind, self.name, self.provider, self.subtype, self.scope, self.attrs,
+                       self.tags, self.credential, self.evidence))  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class Edge:
@@ -128,6 +137,21 @@ class Edge:
     conditions: tuple[tuple[str, str], ...] = ()  # trust conditions (e.g. OIDC sub/aud)
     approval_required: bool | None = None  # on triggers: is a human review in the way?
     evidence: tuple[Evidence, ...] = ()
+
+    def __reduce__(self) -> tuple[type[Edge], tuple[Any, ...]]:
+        return (
+            Edge,
+            (
+                self.src,
+                self.dst,
+                self.kind,
+                self.actions,
+                self.via,
+                self.conditions,
+                self.approval_required,
+                self.evidence,
+            ),
+        )  # fmt: skip  (see Node.__reduce__)
 
     @property
     def key(self) -> tuple[NodeId, NodeId, EdgeKind, str]:

@@ -10,6 +10,7 @@ from scanner.model import (
     CredentialInfo,
     Edge,
     EdgeKind,
+    Evidence,
     Inventory,
     Lifetime,
     LinkHint,
@@ -97,3 +98,22 @@ def test_hints_link_by_attributes() -> None:
     inv.add_hint(LinkHint(tok, Selector("npm", NodeKind.RESOURCE, (("source_repo", "acme/app"),)), EdgeKind.GRANTS))
     assert resolve_hints(inv) == 2
     assert sorted(e.dst for e in inv.edges()) == ["pypi:project:app", "pypi:project:app2"]
+
+
+def test_nodes_and_edges_survive_pickling_with_every_field() -> None:
+    import pickle
+
+    node = Node(
+        NodeId("aws:user:u"), NodeKind.CREDENTIAL, "u", "aws", "aws:access-key", "123",
+        {"a": 1, "b": ("x",)}, (("team", "ci"),),
+        CredentialInfo(Lifetime.STATIC, created=datetime(2026, 1, 1, tzinfo=UTC)),
+        (Evidence("aws/x.json", 3),),
+    )  # fmt: skip
+    edge = Edge(
+        NodeId("a"), NodeId("b"), EdgeKind.GRANTS, frozenset({Action.PUBLISH}), "policy p",
+        (("sub", "repo:o/r"),), True, (Evidence("f.json"),),
+    )  # fmt: skip
+    for obj in (node, edge, Evidence("f", None)):
+        back = pickle.loads(pickle.dumps(obj))  # noqa: S301 - our own bytes
+        assert back == obj
+        assert [getattr(back, f) for f in obj.__slots__] == [getattr(obj, f) for f in obj.__slots__]
