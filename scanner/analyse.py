@@ -123,12 +123,17 @@ def load_bundle(
             for provider in here:
                 parts[provider] = _read_one(reader, provider, connectors[provider])
             t0 = time.perf_counter()
-            for provider, part in zip(away, later.result(), strict=True):
-                parts[provider] = part
-                log.info("read %s in a worker: %d nodes, %d edges", provider, len(part), part.edge_count)
-            log.info("waited %.2fs for the worker", time.perf_counter() - t0)
-    else:
-        for provider in providers:
+            try:
+                for provider, part in zip(away, later.result(), strict=True):
+                    parts[provider] = part
+                    log.info("read %s in a worker: %d nodes, %d edges", provider, len(part), part.edge_count)
+                log.info("waited %.2fs for the worker", time.perf_counter() - t0)
+            except concurrent.futures.process.BrokenProcessPool as e:
+                # The worker could not start or died (a caller's script without a __main__ guard
+                # under "spawn", the memory killer): read those folders here instead.
+                log.warning("the reader process failed (%s); reading %s here", e, ", ".join(away))
+    for provider in providers:
+        if provider not in parts:
             parts[provider] = _read_one(reader, provider, connectors[provider])
     inv = Inventory()
     declared: Inventory | None = None

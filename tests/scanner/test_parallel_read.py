@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,3 +48,26 @@ def test_a_bad_file_read_in_the_worker_is_one_bundle_error(tmp_path: Path, caplo
     with pytest.raises(BundleError) as alone:
         load_bundle(root, connectors(), parallel_min_files=10**9)
     assert str(alone.value) == str(err.value)
+
+
+def test_a_worker_that_cannot_start_is_replaced_by_reading_here(tmp_path: Path) -> None:
+    # A caller's script without a __main__ guard: under "spawn" the worker re-runs the script and
+    # dies while starting. The folders are then read in the calling process, with a warning.
+    root = Path(__file__).resolve().parents[2]
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import logging, sys\n"
+        f"sys.path.insert(0, {str(root)!r})\n"
+        "logging.basicConfig(level=logging.WARNING)\n"
+        "from scanner.analyse import load_bundle\n"
+        "from scanner.demo_estate import BUNDLE\n"
+        "from scanner.plugins import connectors\n"
+        "loaded = load_bundle(BUNDLE, connectors(), parallel_min_files=1, worker_cost=0)\n"
+        "print('NODES', len(loaded.inventory), loaded.inventory.edge_count)\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False)
+    one = load_bundle(BUNDLE, connectors(), parallel_min_files=10**9).inventory
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"NODES {len(one)} {one.edge_count}" in done.stdout
+    assert "the reader process failed" in done.stderr
