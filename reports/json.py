@@ -493,15 +493,41 @@ _INDENT = orjson.OPT_INDENT_2
 _CHUNK = 512  # entries serialised per write
 
 
-def _section(entries: tuple[Any, ...], data: Callable[[Any], dict[str, Any]]) -> Iterator[bytes]:
+def _section(entries: tuple[Any, ...], text_of: Callable[[Any], bytes]) -> Iterator[bytes]:
     # The entries of a top-level list, at indent 4, comma-separated (orjson escapes newlines in
     # strings, so every raw newline is structure and can be re-indented).
     for start in range(0, len(entries), _CHUNK):
         parts = []
         for i, entry in enumerate(entries[start : start + _CHUNK], start):
-            text = orjson.dumps(data(entry), option=_INDENT).replace(b"\n", b"\n    ")
-            parts.append((b"\n    " if i == 0 else b",\n    ") + text)
+            parts.append((b"\n    " if i == 0 else b",\n    ") + text_of(entry).replace(b"\n", b"\n    "))
         yield b"".join(parts)
+
+
+def _dumped(data: Callable[[Any], dict[str, Any]]) -> Callable[[Any], bytes]:
+    return lambda entry: orjson.dumps(data(entry), option=_INDENT)
+
+
+class _ReachSetText:
+    """``orjson.dumps(reach_set_data(rs), option=OPT_INDENT_2)``, with each distinct (resource,
+    actions) entry serialised once: entries are shared objects, and a big scan's reach sets hold a
+    million of them (a test holds the result to ``json.dumps`` of the model dump)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, bytes] = {}
+
+    def __call__(self, rs: ReachSetOut) -> bytes:
+        done = self._entries
+        parts = []
+        for r in rs.blast_radius:
+            text = done.get(id(r))
+            if text is None:
+                entry = {"resource": r.resource, "actions": _names(r.actions)}
+                text = done[id(r)] = b"    " + orjson.dumps(entry, option=_INDENT).replace(b"\n", b"\n    ")
+            parts.append(text)
+        head = orjson.dumps({"id": rs.id, "holders": rs.holders}, option=_INDENT)[:-2]  # without "\n}"
+        if not parts:
+            return head + b',\n  "blast_radius": []\n}'
+        return head + b',\n  "blast_radius": [\n' + b",\n".join(parts) + b"\n  ]\n}"
 
 
 def chunks(doc: Report) -> Iterator[bytes]:
@@ -512,11 +538,11 @@ def chunks(doc: Report) -> Iterator[bytes]:
     data = document_data(doc)
     # Everything but the streamed sections, with an empty list where each goes (in field order).
     skeleton = orjson.dumps({k: (data[k] if k not in STREAMED else []) for k in Report.model_fields}, option=_INDENT)
-    sections: dict[str, tuple[tuple[Any, ...], Callable[[Any], dict[str, Any]]]] = {
-        "findings": (doc.findings, finding_data),
-        "identities": (doc.identities, identity_data),
-        "reach_sets": (doc.reach_sets, reach_set_data),
-        "resources": (doc.resources, resource_data),
+    sections: dict[str, tuple[tuple[Any, ...], Callable[[Any], bytes]]] = {
+        "findings": (doc.findings, _dumped(finding_data)),
+        "identities": (doc.identities, _dumped(identity_data)),
+        "reach_sets": (doc.reach_sets, _ReachSetText()),  # entries shared by many sets: written once
+        "resources": (doc.resources, _dumped(resource_data)),
     }
     rest = skeleton
     for name in STREAMED:
