@@ -144,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
                 cs["ratio_is_lower_bound"] = cs["timed_out"]
             entry["cloudsplaining"] = cs
         results["sizes"][size] = entry
+        results["per_1k_grants"] = linearity(results["sizes"])
         args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(table(results))
     print(f"\nwrote {args.out}")
@@ -198,12 +199,29 @@ def table(results: dict[str, Any]) -> str:
             else "n/a"
         ),
     )
-    per = [sizes[n]["seconds_per_1k_grants"] for n in names]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)) for r in rows]
-    if len(per) > 1 and min(per) > 0:
-        lines.append(f"\ntime per 1k grants, largest / smallest: {max(per) / min(per):.2f}x (target <= 2x)")
+    lin = linearity(sizes)
+    if lin:
+        lines.append(
+            f"\ntime per 1k grants (target: within 2x): largest estate / smallest estate "
+            f"{lin['largest_over_smallest_estate']:.2f}x; highest / lowest of all sizes {lin['highest_over_lowest']:.2f}x"
+        )
     return "\n".join(lines)
+
+
+def linearity(sizes: dict[str, Any]) -> dict[str, float]:
+    """Time per 1k grants compared across sizes, both ways the target can be read: the largest
+    estate against the smallest, and the highest value against the lowest (an estate in between can
+    be the cheapest per grant: medium is one dense AWS account)."""
+    by_grants = sorted((e for e in sizes.values() if e.get("grants")), key=lambda e: e["grants"])
+    per = [e["seconds_per_1k_grants"] for e in by_grants]
+    if len(per) < 2 or min(per) <= 0:
+        return {}
+    return {
+        "largest_over_smallest_estate": round(per[-1] / per[0], 2),
+        "highest_over_lowest": round(max(per) / min(per), 2),
+    }
 
 
 if __name__ == "__main__":
