@@ -81,7 +81,10 @@ def _plan(reader: BundleReader, providers: list[str], min_files: int, worker_cos
     for rel in files:
         top = rel.split("/", 1)[0]
         if top in cost:
-            cost[top] += os.stat(os.path.join(reader.root, rel)).st_size + _PER_FILE
+            try:
+                cost[top] += os.stat(os.path.join(reader.root, rel)).st_size + _PER_FILE
+            except OSError:  # gone or unreadable: its reader will say so, with the file's name
+                cost[top] += _PER_FILE
     order = sorted(providers, key=lambda p: (-cost[p], p))
     here, away = [order[0]], []
     load_here, load_away = cost[order[0]], worker_cost
