@@ -9,7 +9,8 @@ Version 2 stores each distinct blast radius once: identities that reach exactly 
 (resource, action) pairs — a fleet of roles with the same policies — refer to one entry of
 ``reach_sets``, and ``resources`` carries per-action counts of who can reach them (the lists are a
 join of ``identities`` and ``reach_sets``; docs/report.md shows it). Version 1 repeated every
-blast radius per identity and its inverse per resource: 3.8 GB for 100k identities.
+blast radius per identity and its inverse per resource: 3.8 GB on the benchmark's large estate
+(90k identities and 1.36M grants then), where version 2 wrote 0.5 GB.
 """
 
 from __future__ import annotations
