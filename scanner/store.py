@@ -188,13 +188,15 @@ class HistoryStore:
                 ).inserted_primary_key
                 assert inserted is not None
                 scan_id = int(inserted[0])
-                self._rows(conn, findings, ({"scan_id": scan_id, "finding_id": f.id, "rule": f.rule,
-                           "severity": f.severity, "subject": f.subject, "status": f.status} for f in snap.findings))  # fmt: skip
+                _bulk(conn, findings, ((scan_id, f.id, f.rule, f.severity, f.subject, f.status) for f in snap.findings))
                 _bulk(conn, reach, ((scan_id, r.node, r.name, r.kind, r.subtype, r.reach_hash, r.reach_size,
                                      r.summary) for r in snap.reach))  # fmt: skip
                 _save_summaries(conn, scan_id, snap.summaries)
-                self._rows(conn, credentials, ({"scan_id": scan_id, "node_id": c.node, "name": c.name,
-                           "due": _iso(c.due), "expires": _iso(c.expires)} for c in snap.credentials))  # fmt: skip
+                _bulk(
+                    conn,
+                    credentials,
+                    ((scan_id, c.node, c.name, _iso(c.due), _iso(c.expires)) for c in snap.credentials),
+                )
                 if keep is not None and keep > 0:
                     ids = [r[0] for r in conn.execute(sa.select(scans.c.id).order_by(scans.c.id.desc()).offset(keep))]
                     if ids:
@@ -206,17 +208,6 @@ class HistoryStore:
                 f"{self.where}: saving the scan failed; history is unchanged ({type(e).__name__})"
             ) from e
         return scan_id
-
-    @staticmethod
-    def _rows(conn: sa.Connection, table: sa.Table, rows: Iterable[dict[str, Any]], batch: int = 2000) -> None:
-        buf: list[dict[str, Any]] = []
-        for r in rows:
-            buf.append(r)
-            if len(buf) >= batch:
-                conn.execute(table.insert(), buf)
-                buf = []
-        if buf:
-            conn.execute(table.insert(), buf)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -325,28 +316,33 @@ _MARK = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 def _bulk(conn: sa.Connection, table: sa.Table, rows: Iterable[tuple[Any, ...]], batch: int = 5000) -> None:
-    """Insert rows given as tuples in the table's column order, as one prepared statement per batch
-    straight through the driver: per-row parameter processing cost more than the database for the
-    ~150k reach rows of a big scan. Same transaction as the rest of the scan."""
+    """Insert rows given as tuples in the table's column order (every row of a scan goes this way),
+    as one prepared statement per batch straight through the driver: per-row parameter processing
+    cost more than the database for the ~150k reach rows of a big scan. Same transaction as the
+    rest of the scan."""
     cols = [c.name for c in table.columns]
     mark = _MARK.get(str(conn.dialect.paramstyle))
-    if mark is None:  # another driver: the portable way
-        HistoryStore._rows(conn, table, (dict(zip(cols, r, strict=True)) for r in rows))
-        return
     q = conn.dialect.identifier_preparer
     # Only our own table and column names (quoted) go into the text; every value is a parameter.
     sql = (
         f"INSERT INTO {q.format_table(table)} ({', '.join(q.quote(c) for c in cols)}) "  # noqa: S608
-        f"VALUES ({', '.join([mark] * len(cols))})"
+        f"VALUES ({', '.join([mark or '?'] * len(cols))})"
     )
+
+    def flush(buf: list[tuple[Any, ...]]) -> None:
+        if mark is None:  # another driver: the portable way
+            conn.execute(table.insert(), [dict(zip(cols, r, strict=True)) for r in buf])
+        else:
+            conn.exec_driver_sql(sql, buf)
+
     buf: list[tuple[Any, ...]] = []
     for r in rows:
         buf.append(r)
         if len(buf) >= batch:
-            conn.exec_driver_sql(sql, buf)
+            flush(buf)
             buf = []
     if buf:
-        conn.exec_driver_sql(sql, buf)
+        flush(buf)
 
 
 class _Summaries(Mapping[str, ReachSummary]):

@@ -161,14 +161,14 @@ KILLER = textwrap.dedent(
     from datetime import UTC, datetime
     import sqlalchemy as sa
     from scanner.drift.history import FindingRow, Snapshot
-    from scanner.store import HistoryStore, database_url, findings
+    from scanner.store import HistoryStore, database_url
 
     store = HistoryStore.open(database_url(None, __import__("pathlib").Path(sys.argv[1])))
     count = {"n": 0}
 
-    @sa.event.listens_for(store.engine, "after_execute")
-    def _signal(conn, clauseelement, multiparams, params, execution_options, result):
-        if getattr(clauseelement, "table", None) is findings:
+    @sa.event.listens_for(store.engine, "after_cursor_execute")
+    def _signal(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO findings"):
             count["n"] += 1
             if count["n"] == 2:  # two batches of findings written, transaction still open
                 print("MIDWRITE", flush=True)
