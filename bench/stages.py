@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from scanner.analyse import load_bundle, sort_findings
-from scanner.bundle import BundleReader
 from scanner.drift.pipeline import record
 from scanner.drift.settings import HistorySettings
 from scanner.findings import Finding
@@ -58,18 +57,11 @@ class Timer:
         self.stages[name] = {"seconds": round(time.perf_counter() - t0, 4), "peak_rss_mb": round(_peak_mb(), 1)}
         return out
 
-    def skip(self, name: str, why: str) -> None:
-        """Record a stage that this scanner version does not have."""
-        self.stages[name] = {"seconds": None, "peak_rss_mb": None, "skipped": why}  # type: ignore[dict-item]
 
-
-def read(bundle: Path, skipped: list[str]) -> tuple[Inventory, tuple[str, ...], datetime | None]:
+def read(bundle: Path) -> tuple[Inventory, tuple[str, ...], datetime | None]:
     """Read and transform the bundle as ``regwarden analyse`` does (``scanner.analyse.load_bundle``:
-    both cores on a big bundle). Every folder of a generated estate has a connector, so ``skipped``
-    stays empty (the runner reports it)."""
-    specs = connectors()
-    skipped.extend(p for p in BundleReader(bundle).providers() if p not in specs)
-    loaded = load_bundle(bundle, specs)
+    both cores on a big bundle)."""
+    loaded = load_bundle(bundle, connectors())
     return loaded.inventory, loaded.scopes, loaded.collected_at
 
 
@@ -83,8 +75,7 @@ def run(bundle: Path, out_dir: Path) -> dict[str, Any]:
 
 def _run(bundle: Path, out_dir: Path) -> dict[str, Any]:
     timer = Timer()
-    skipped: list[str] = []
-    inv, scopes, when = timer.run("read+transform", lambda: read(bundle, skipped))
+    inv, scopes, when = timer.run("read+transform", lambda: read(bundle))
 
     def build_graph() -> ScanGraph:
         resolve_hints(inv)
@@ -128,7 +119,6 @@ def _run(bundle: Path, out_dir: Path) -> dict[str, Any]:
         kinds[n.kind.value] += 1
     return {
         "bundle": str(bundle),
-        "skipped_providers": skipped,
         "stages": timer.stages,
         "nodes": len(inv),
         "nodes_by_kind": kinds,

@@ -476,15 +476,6 @@ def _names(actions: tuple[Action, ...]) -> list[str]:
     return list(found)
 
 
-def reach_set_data(rs: ReachSetOut) -> dict[str, Any]:
-    """One entry of ``reach_sets`` as ``model_dump(mode="json")`` writes it (field order included)."""
-    return {
-        "id": rs.id,
-        "holders": rs.holders,
-        "blast_radius": [{"resource": r.resource, "actions": _names(r.actions)} for r in rs.blast_radius],
-    }
-
-
 def resource_data(resource: ResourceOut) -> dict[str, Any]:
     """One entry of ``resources`` as ``model_dump(mode="json")`` writes it (field order included)."""
     return {"id": resource.id, "name": resource.name, "who_can": {a.value: n for a, n in resource.who_can.items()}}
@@ -509,8 +500,8 @@ def _dumped(data: Callable[[Any], dict[str, Any]]) -> Callable[[Any], bytes]:
 
 
 class _ReachSetText:
-    """``orjson.dumps(reach_set_data(rs), option=OPT_INDENT_2)``, with each distinct (resource,
-    actions) entry serialised once: entries are shared objects, and a big scan's reach sets hold a
+    """One entry of ``reach_sets`` as ``orjson.dumps(rs.model_dump(mode="json"), option=OPT_INDENT_2)``
+    writes it, with each distinct (resource, actions) entry serialised once: entries are shared objects, and a big scan's reach sets hold a
     million of them (a test holds the result to ``json.dumps`` of the model dump)."""
 
     def __init__(self) -> None:
