@@ -71,10 +71,12 @@ def _read_parts(root: str, specs: list[ConnectorSpec[Any]], files: list[str]) ->
         return [spec.inventory(reader) for spec in specs]
 
 
-def _plan(reader: BundleReader, providers: list[str], min_files: int, worker_cost: int) -> tuple[list[str], list[str]]:
+def _plan(
+    root: Path, files: list[str], providers: list[str], min_files: int, worker_cost: int
+) -> tuple[list[str], list[str]]:
     """Providers read here and in the worker (none when a worker would not pay for itself): the
-    heaviest here, then each of the others, heaviest first, where the load is lighter."""
-    files = list(reader.files(""))
+    heaviest here, then each of the others, heaviest first, where the load is lighter. ``files``
+    is the bundle's listing."""
     if len(providers) < 2 or len(files) < min_files:
         return providers, []
     cost = dict.fromkeys(providers, 0)
@@ -82,7 +84,7 @@ def _plan(reader: BundleReader, providers: list[str], min_files: int, worker_cos
         top = rel.split("/", 1)[0]
         if top in cost:
             try:
-                cost[top] += os.stat(os.path.join(reader.root, rel)).st_size + _PER_FILE
+                cost[top] += os.stat(os.path.join(root, rel)).st_size + _PER_FILE
             except OSError:  # gone or unreadable: its reader will say so, with the file's name
                 cost[top] += _PER_FILE
     order = sorted(providers, key=lambda p: (-cost[p], p))
@@ -117,11 +119,12 @@ def load_bundle(
             known = ", ".join(sorted(connectors))
             raise BundleError(f"{provider}/", f"no connector for this folder (known: {known})")
     parts: dict[str, Inventory] = {}
-    here, away = _plan(reader, providers, parallel_min_files, worker_cost)
+    files = list(reader.files(""))
+    here, away = _plan(path, files, providers, parallel_min_files, worker_cost)
     if away and _picklable([connectors[p] for p in away]):
         ctx = multiprocessing.get_context("spawn")  # no fork: a scan may have threads running
         with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-            listing = [f for f in reader.files("") if f.split("/", 1)[0] in away]
+            listing = [f for f in files if f.split("/", 1)[0] in away]
             later = pool.submit(_read_parts, str(path), [connectors[p] for p in away], listing)
             for provider in here:
                 parts[provider] = _read_one(reader, provider, connectors[provider])

@@ -61,7 +61,7 @@ class ReachIndex:
     _radius: dict[int, tuple[Reached, ...]] = field(default_factory=dict, repr=False)
     _acts: dict[int, frozenset[Action]] = field(default_factory=dict, repr=False)
     _rank: list[int] | None = field(default=None, repr=False)
-    _counts: tuple[frozenset[str], dict[int, int]] | None = field(default=None, repr=False)
+    _counts: tuple[frozenset[str] | None, dict[int, int]] | None = field(default=None, repr=False)
     _down: list[frozenset[int]] = field(default_factory=list, repr=False)  # downstream closure per node
     _made: dict[int, Reached] = field(default_factory=dict, repr=False)  # decoded entries, shared
 
@@ -228,8 +228,7 @@ class ReachIndex:
         """How many nodes (of ``kinds``, if given: node kind values) can reach ``resource`` with
         ``action``: ``len(who_can_reach(...))`` without listing them, from one pass over the distinct
         reach sets."""
-        want = frozenset() if kinds is None else kinds
-        if self._counts is None or (self._counts[0] is not want and self._counts[0] != want):
+        if self._counts is None or self._counts[0] != kinds:
             g = self.graph
             holders: dict[int, int] = {}
             sets: dict[int, frozenset[int]] = {}
@@ -241,7 +240,7 @@ class ReachIndex:
             for key, h in holders.items():
                 for bit in sets[key]:
                     counts[bit] = counts.get(bit, 0) + h
-            self._counts = (want, counts)
+            self._counts = (kinds, counts)
         bit = self.graph.index[resource] * _NA + _ACTION_BIT[action]
         return self._counts[1].get(bit, 0)
 

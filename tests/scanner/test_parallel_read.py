@@ -36,8 +36,9 @@ def test_a_bad_file_read_in_the_worker_is_one_bundle_error(tmp_path: Path, caplo
     root = tmp_path / "bundle"
     shutil.copytree(BUNDLE, root)
     # the demo's PyPI folder is the lighter one: the worker reads it
-    assert _plan(BundleReader(root), ["github", "pypi"], 1, 0) == (["github"], ["pypi"])
-    assert _plan(BundleReader(root), ["github", "pypi"], 10**9, 0) == (["github", "pypi"], [])
+    files = list(BundleReader(root).files(""))
+    assert _plan(root, files, ["github", "pypi"], 1, 0) == (["github"], ["pypi"])
+    assert _plan(root, files, ["github", "pypi"], 10**9, 0) == (["github", "pypi"], [])
     bad = next(p for p in sorted((root / "pypi").rglob("*.json")))
     bad.write_text('{"info": ', encoding="utf-8")
     rel = bad.relative_to(root).as_posix()
