@@ -1,0 +1,92 @@
+"""The registries table (``registries.yaml``): hosts, credential kinds and OIDC publishing support.
+
+``registry_for_host`` answers "which registry does this host belong to", and
+``oidc_publishing(registry, ci)`` "can this CI publish here with its own OIDC token alone" — a
+per-registry fact that RB06 needs before it tells anyone to drop a stored token.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from scanner.knowledge import read_table
+
+#: CI systems named in ``oidc_publishing`` and ``job_token``.
+CiSystem = Literal["github", "gitlab", "circleci", "google-cloud-build", "activestate"]
+
+
+class Registry(BaseModel):
+    """One registry: where it answers, how its credentials and packages appear in the graph."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9-]+$")
+    label: str
+    kind: Literal["package", "image", "release"]
+    #: False for registries that are not a path to anyone's production (TestPyPI, localhost).
+    production: bool = True
+    #: The connector (bundle folder) that inventories its packages, if regwarden has one.
+    provider: str = ""
+    hosts: tuple[str, ...] = ()
+    host_patterns: tuple[str, ...] = ()
+    #: Subtype of the package/repository nodes of ``provider`` a publish credential reaches.
+    target_subtype: str = ""
+    credential_subtype: str
+    credential_label: str
+    token_prefixes: tuple[str, ...] = ()
+    oidc_publishing: tuple[CiSystem, ...] = ()
+    job_token: tuple[CiSystem, ...] = ()
+    cloud: Literal["aws", "gcp", "azure", ""] = ""
+    docs: str
+
+    @field_validator("host_patterns")
+    @classmethod
+    def _compiles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            re.compile(pattern)
+        return value
+
+    def matches_host(self, host: str) -> bool:
+        """Whether ``host`` (lower case, no scheme or path) is this registry's."""
+        return host in self.hosts or any(re.fullmatch(p, host) for p in self.host_patterns)
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    registries: tuple[Registry, ...]
+
+
+@cache
+def registries() -> dict[str, Registry]:
+    """Every known registry by id, in table order."""
+    table = _Table.model_validate(read_table("registries.yaml"))
+    out: dict[str, Registry] = {}
+    for r in table.registries:
+        if r.id in out:
+            raise ValueError(f"registries.yaml: registry {r.id!r} listed twice")
+        out[r.id] = r
+    return out
+
+
+def registry(registry_id: str) -> Registry:
+    """The registry with this id (KeyError when unknown)."""
+    return registries()[registry_id]
+
+
+def registry_for_host(host: str) -> Registry | None:
+    """The registry a host belongs to, or None for a host no row names."""
+    host = host.strip().lower().rstrip(".")
+    for r in registries().values():
+        if r.matches_host(host):
+            return r
+    return None
+
+
+def oidc_publishing(registry_id: str, ci: str) -> bool:
+    """True when ``registry_id`` accepts publishes authenticated by ``ci``'s OIDC token alone."""
+    r = registries().get(registry_id)
+    return r is not None and ci in r.oidc_publishing
