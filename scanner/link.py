@@ -40,8 +40,12 @@ def resolve_hints(inv: Inventory) -> int:
 
     added = 0
     for h in inv.hints:
+        dsts = ends(h.dst)
+        if not dsts and h.fallback is not None:
+            inv.add_node(h.fallback)
+            dsts = [h.fallback.id]
         for s in ends(h.src):
-            for d in ends(h.dst):
+            for d in dsts:
                 if s != d:
                     inv.add_edge(_edge(h, s, d))
                     added += 1

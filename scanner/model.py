@@ -190,7 +190,9 @@ class LinkHint:
     A GitHub workflow knows a secret is passed to PyPI's publish action but not which PyPI project
     the token can upload; PyPI knows a project's source repository. The scanner resolves hints
     after all inventories are merged: every node matched by ``src`` gets an edge to every node
-    matched by ``dst``.
+    matched by ``dst``. When ``dst`` matches nothing and a ``fallback`` is given, the fallback node
+    is added and linked instead (a CI job publishes to "the PyPI project of this repository" even
+    when PyPI's files were not collected: the edge is a fact, only its end is less precise).
     """
 
     src: NodeId | Selector
@@ -201,6 +203,7 @@ class LinkHint:
     conditions: tuple[tuple[str, str], ...] = ()
     approval_required: bool | None = None
     evidence: tuple[Evidence, ...] = ()
+    fallback: Node | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,56 +1,51 @@
 """One workflow job → a CI identity and everything it reaches. Pure: no I/O.
 
 A job can read the secrets its expressions name (resolved the way Actions resolves them:
-environment, then repository, then organization), runs the code of every action, reusable
-workflow and image it references, deploys to its environment, and — through the table in
-:mod:`connectors.github.actions` — exposes registry credentials that the registry connectors
-link to the packages they can publish.
+environment, then repository, then organization; a name no collected list shows is still a secret
+when the lists were not collected), runs the code of every action, reusable workflow and image it
+references (composite actions expanded in place), publishes what the publish catalogue
+(:mod:`connectors.ci.publish`) recognises in its steps, deploys to its environment, and can be
+controlled from outside the repository on some triggers (:mod:`connectors.github.outsiders`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
+from connectors.ci.publish import Publish, Route, StepView, analyse
 from connectors.github.actions import (
     CACHE_ACTIONS,
     FIRST_PARTY_OWNERS,
-    PUBLISH_STEPS,
-    REGISTRIES,
     SETUP_CACHE_ACTIONS,
     STATIC_CLOUD_INPUTS,
     STATIC_CLOUD_SECRET,
-    UNTRUSTED_FETCH,
-    UNTRUSTED_REFS,
-    PublishStep,
     action_name,
-    registry_host,
 )
+from connectors.github.composite import Expander, local_key, with_inputs
+from connectors.github.outsiders import Control, controls, outsider_events, starter_injections
+from connectors.github.publishing import PublishGraph
 from connectors.github.raw import WorkflowFile
-from connectors.github.workflows import Job, Permissions, Step, secret_refs
+from connectors.github.refs import GitHubRefs
+from connectors.github.workflows import Job, Permissions, secret_refs
+from scanner.knowledge.publish import registry_from_secret_name, release_words
 from scanner.model import (
     Action,
     AttrValue,
-    CredentialInfo,
     Edge,
     EdgeKind,
     Evidence,
     Inventory,
-    Lifetime,
     LinkHint,
     Node,
     NodeId,
     NodeKind,
-    Selector,
     node_id,
 )
 
 PROVIDER = "github"
-#: Triggers whose runs act on input from people outside the repository while holding its secrets.
-UNTRUSTED_TRIGGERS: frozenset[str] = frozenset({"pull_request_target", "workflow_run"})
 _SHA = re.compile(r"[0-9a-f]{40}")
 
 
@@ -73,6 +68,10 @@ class SecretScope:
         self.env: dict[str, dict[str, VisibleSecret]] = {}
         self.repo: dict[str, VisibleSecret] = {}
         self.org: dict[str, VisibleSecret] = {}
+        #: True when every list that could hold a secret was collected: a name none of them shows is
+        #: then empty at run time. False: an unlisted name is still a secret, of unknown level.
+        self.complete = False
+        self.env_collected: set[str] = set()  # environments whose secret lists were collected
 
     def resolve(self, name: str, environment: str | None) -> VisibleSecret | None:
         """What ``secrets.NAME`` evaluates to in a job running in ``environment``."""
@@ -87,15 +86,14 @@ class SecretScope:
         return [merged[k] for k in sorted(merged)]
 
 
-def _time(value: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
+@dataclass(frozen=True)
+class CallContext:
+    """How a reusable workflow of the repository is called: by whom, with what."""
 
-
-def _has_expr(value: str) -> bool:
-    return "${{" in value
+    triggers: tuple[str, ...] = ()
+    inputs: Mapping[str, str] = field(default_factory=dict)  # callee input -> what callers pass
+    secrets: Mapping[str, str] = field(default_factory=dict)  # callee secret -> caller's secret name
+    inherit: bool = False
 
 
 class RepoContext(Protocol):
@@ -113,9 +111,21 @@ class RepoContext(Protocol):
     def default_branch(self) -> str | None: ...
     @property
     def oidc_claims(self) -> tuple[str, ...] | None: ...
+    @property
+    def private(self) -> bool | None: ...
+    @property
+    def expander(self) -> Expander: ...
     def env_node(self, name: str) -> NodeId: ...
     def hint(self, hint: LinkHint) -> None: ...
     def shared_node(self, node: Node) -> None: ...
+    def inferred_secret(self, name: str) -> VisibleSecret: ...
+    def variable_node(self, name: str) -> NodeId: ...
+    def upstream_from_prs(self, names: tuple[str, ...]) -> bool | None: ...
+    def call_context(self, path: str) -> CallContext | None: ...
+
+
+def _has_expr(value: str) -> bool:
+    return "${{" in value
 
 
 class JobBuilder:
@@ -131,6 +141,31 @@ class JobBuilder:
         env = job.environment
         self.environment = env if env and not _has_expr(env) else None
         self.perms = self._permissions()
+        self.call = r.call_context(wf.path) if "workflow_call" in wf.workflow.triggers else None
+        steps = r.expander.expand(job.steps)
+        if self.call is not None and self.call.inputs:
+            steps = tuple(with_inputs(s, self.call.inputs) for s in steps)
+        self.steps = steps
+        self.triggers = tuple(sorted(set(wf.workflow.triggers) | set(self.call.triggers if self.call else ())))
+        self.events = outsider_events(self.triggers, r.upstream_from_prs(wf.workflow.run_workflows))
+        self.controls, self.gated = controls(self.steps, self.events, job.if_)
+
+    # -- facts other modules read -----------------------------------------------------------------
+
+    @property
+    def repo(self) -> str:
+        """``owner/name`` of the repository."""
+        return self.r.full
+
+    @property
+    def workflow_path(self) -> str:
+        """The workflow's path in the repository."""
+        return self.wf.path
+
+    @property
+    def file(self) -> str:
+        """The workflow's bundle path."""
+        return self.wf.file
 
     def _permissions(self) -> Permissions | None:
         if self.job.permissions is not None:
@@ -140,30 +175,23 @@ class JobBuilder:
         return Permissions.default(self.r.default) if self.r.default else None
 
     def writes(self, scope: str) -> bool | None:
+        """Whether the job's token can write ``scope`` (None: the repository default is unknown)."""
         return None if self.perms is None else self.perms.level(scope) == "write"
 
     @property
     def untrusted_trigger(self) -> bool:
-        """Whether the workflow runs on a trigger that acts on outsiders' input with the repo's secrets."""
-        return bool(UNTRUSTED_TRIGGERS.intersection(self.wf.workflow.triggers))
+        """Whether outsiders can start the job's privileged runs (pull_request_target, comments...)."""
+        return bool(self.events) and not self.gated
 
     @property
     def checks_out_untrusted(self) -> bool:
-        """An untrusted trigger and a step that checks out or fetches the pull request's head."""
-        if not self.untrusted_trigger:
-            return False
-        for step in self.job.steps:
-            name = action_name(step.uses) if step.uses else None
-            if name == "actions/checkout" and UNTRUSTED_REFS.search(step.with_.get("ref", "")):
-                return True
-            if step.run and (UNTRUSTED_FETCH.search(step.run) or UNTRUSTED_REFS.search(step.run)):
-                return True
-        return False
+        """An outsider's code runs in this job (the pull request's head, checked out and executed)."""
+        return any(c.via == "pr-head-checkout" for c in self.controls)
 
     def cache_use(self) -> tuple[bool, bool]:
         """(restores a cache, saves a cache) from the job's cache and setup steps."""
         reads = writes = False
-        for step in self.job.steps:
+        for step in self.steps:
             if not step.uses:
                 continue
             path = step.uses.split("@", 1)[0].lower()
@@ -190,13 +218,40 @@ class JobBuilder:
         subs = {f"{base}:pull_request" if r == "refs/pull/*/merge" else f"{base}:ref:{r}" for r in refs}
         return tuple(sorted(subs))
 
+    # -- secrets as the publish graph sees them ---------------------------------------------------
+
+    def secret(self, name: str) -> VisibleSecret | None:
+        """What ``secrets.NAME`` is for this job: mapped by a caller, listed, or inferred."""
+        if self.call is not None and name in self.call.secrets:
+            name = self.call.secrets[name]
+        if name.upper() == "GITHUB_TOKEN":
+            return None
+        scope = self.r.secrets
+        found = scope.resolve(name, self.environment)
+        env_unlisted = self.environment is not None and self.environment.lower() not in scope.env_collected
+        if found is None and (not scope.complete or env_unlisted):
+            found = self.r.inferred_secret(name)
+        return found
+
+    def variable(self, name: str) -> NodeId:
+        """The node of configuration variable ``vars.NAME`` (plain text)."""
+        return self.r.variable_node(name)
+
+    def hint(self, hint: LinkHint) -> None:
+        """Record a cross-provider link once."""
+        self.r.hint(hint)
+
+    # -- the node and its edges -------------------------------------------------------------------
+
     def build(self) -> None:
         job, w = self.job, self.wf.workflow
         oidc = self.perms is not None and self.perms.level("id-token") == "write"
-        publishes, trusted = self._publishing(oidc)
+        publishes = self._publishes(oidc)
         reads, writes = self.cache_use()
         refs = self.refs()
         claims = self.r.oidc_claims
+        registries_all = sorted({p.registry for p in publishes if p.confidence != "held"})
+        certain = {p.registry for p in publishes if p.confidence == "certain"}
         self.inv.add_node(
             Node(
                 id=self.id,
@@ -213,8 +268,11 @@ class JobBuilder:
                     "job_name": job.name,
                     "environment": job.environment,
                     "oidc": oidc,
-                    "triggers": w.triggers,
+                    "triggers": self.triggers,
                     "untrusted_trigger": self.untrusted_trigger,
+                    "outsider_events": self.events,
+                    "outsider_gated": self.gated,
+                    "outsider_control": tuple(c.label for c in self.controls),
                     "checks_out_untrusted": self.checks_out_untrusted,
                     "cache_reads": reads,
                     "cache_writes": writes,
@@ -222,12 +280,32 @@ class JobBuilder:
                     "ref": refs[0] if len(refs) == 1 and "*" not in refs[0] else None,
                     "oidc_sub_claims": claims,
                     "oidc_subjects": self.oidc_subjects(refs) if oidc and claims is None else (),
-                    "publishes": tuple(sorted(publishes)),
-                    "pypi_trusted_publishing": trusted,
+                    "publishes": tuple(registries_all),
+                    "publishes_probable": tuple(r for r in registries_all if r not in certain),
+                    "publish_routes": tuple(
+                        sorted(
+                            {f"{p.registry}:{rt.kind}" for p in publishes if p.confidence != "held" for rt in p.routes}
+                        )
+                    ),
+                    "publish_route_unknown": tuple(
+                        sorted(
+                            {
+                                p.registry
+                                for p in publishes
+                                if p.confidence != "held" and all(rt.kind == "unknown" for rt in p.routes)
+                            }
+                        )
+                    ),
+                    "holds_credentials": tuple(sorted({p.registry for p in publishes if p.confidence == "held"})),
+                    "pypi_trusted_publishing": any(
+                        p.registry == "pypi" and any(rt.kind == "oidc" for rt in p.routes) for p in publishes
+                    ),
                     "contents_write": self.writes("contents"),
+                    "packages_write": self.writes("packages"),
                     "actions_write": self.writes("actions"),
                     "calls": job.uses,
                     "secrets_inherit": job.secrets_inherit,
+                    "starter_injections": tuple(sorted({n for n, _, _ in starter_injections(self.steps, w.inputs)})),
                 },
                 evidence=self.evidence,
             )
@@ -235,8 +313,10 @@ class JobBuilder:
         self._read_secrets()
         self._third_parties()
         self._static_cloud_keys()
-        if self.checks_out_untrusted:
-            self._untrusted_code()
+        graph = PublishGraph(self)
+        for p in publishes:
+            graph.add(p)
+        self._outsiders()
         if self.environment is not None:
             env_id = self.r.env_node(self.environment)
             self._edge(env_id, EdgeKind.GRANTS, f"environment: {self.environment}", {Action.DEPLOY})
@@ -246,26 +326,73 @@ class JobBuilder:
             Edge(src=self.id, dst=dst, kind=kind, actions=frozenset(actions), via=via, evidence=self.evidence)
         )
 
-    # -- secrets --------------------------------------------------------------------------------
+    def _publishes(self, oidc: bool) -> list[Publish]:
+        w = self.wf.workflow
+        views = [
+            StepView(
+                index=s.index,
+                label=s.label,
+                line=s.line,
+                id=s.id,
+                uses=s.uses,
+                inputs=s.with_,
+                script=s.run,
+                env={**w.env, **self.job.env, **s.env},
+            )
+            for s in self.steps
+        ]
+        found = analyse(views, GitHubRefs(self.r.full), oidc=oidc)
+        found += self._reusable_call()
+        return found
+
+    def _reusable_call(self) -> list[Publish]:
+        """A call of another repository's reusable workflow that is handed registry credentials and is
+        named like a release: a probable publish (its jobs cannot be seen from here)."""
+        uses = self.job.uses
+        if uses is None or uses.startswith("./") or uses.startswith("$/") or not release_words().search(uses):
+            return []
+        found: dict[str, list[Route]] = {}
+        for key, value in self.job.secrets_map.items():
+            for name in secret_refs(value):
+                reg = registry_from_secret_name(name) or registry_from_secret_name(key)
+                if reg:
+                    found.setdefault(reg, []).append(Route("secret", name, f"secrets.{key}"))
+        return [
+            Publish(
+                reg,
+                None,
+                tuple(routes),
+                "probable",
+                "reusable workflow",
+                f"calls {uses} with {', '.join(sorted({r.name for r in routes}))}",
+                -1,
+                self.job.line,
+            )
+            for reg, routes in sorted(found.items())
+        ]
 
     def _read_secrets(self) -> None:
-        for name in sorted(self.job.secret_refs | self.wf.workflow.secret_refs):
-            s = self.r.secrets.resolve(name, self.environment)
-            if s is not None:
-                self._edge(s.id, EdgeKind.CAN_READ_SECRET, f"secrets.{s.name}")
-        if self.job.secrets_inherit:
-            for s in self.r.secrets.inherited():
-                self._edge(s.id, EdgeKind.CAN_READ_SECRET, "secrets: inherit")
+        names = set(self.job.secret_refs | self.wf.workflow.secret_refs)
+        for s in self.steps:
+            if s.via is not None:  # composite steps name secrets only through the caller's inputs
+                names |= set(secret_refs(s.run)) | set(secret_refs(dict(s.with_))) | set(secret_refs(dict(s.env)))
+        for name in sorted(names):
+            visible = self.secret(name)
+            if visible is not None:
+                self._edge(visible.id, EdgeKind.CAN_READ_SECRET, f"secrets.{visible.name}")
+        if self.job.secrets_inherit or (self.call is not None and self.call.inherit):
+            for v in self.r.secrets.inherited():
+                self._edge(v.id, EdgeKind.CAN_READ_SECRET, "secrets: inherit")
 
     def _static_cloud_keys(self) -> None:
         """Mark secrets holding a static cloud/registry key: by name, or by the input they are given to."""
         names = {n for n in self.job.secret_refs | self.wf.workflow.secret_refs if STATIC_CLOUD_SECRET.match(n)}
-        for step in self.job.steps:
+        for step in self.steps:
             inputs = STATIC_CLOUD_INPUTS.get(action_name(step.uses)) if step.uses else None
             for key in inputs or ():
                 names |= set(secret_refs(step.with_.get(key, "")))
         for name in sorted(names):
-            s = self.r.secrets.resolve(name, self.environment)
+            s = self.secret(name)
             if s is None:
                 continue
             old = self.inv.node(s.id)
@@ -274,43 +401,66 @@ class JobBuilder:
                 Node(id=s.id, kind=old.kind, name=old.name, provider=PROVIDER, subtype=old.subtype, attrs=attrs)
             )
 
-    def _untrusted_code(self) -> None:
-        """The pull request's code runs in this job: its author's code can read the job's secrets."""
+    # -- outsiders --------------------------------------------------------------------------------
+
+    def _outsiders(self) -> None:
+        """Each way an outsider controls the job: an edge from "outsiders of this repository" into it."""
+        if not self.controls:
+            return
         nid = node_id(PROVIDER, "untrusted-code", self.r.full)
+        audience = "anyone with read access" if self.r.private else "anyone"
         self.inv.add_node(
             Node(
                 id=nid,
                 kind=NodeKind.THIRD_PARTY,
-                name=f"code of pull requests to {self.r.full}",
+                name=f"outsiders of {self.r.full} ({audience}: pull requests, issues, comments)",
                 provider=PROVIDER,
                 subtype="github:pull-request-head",
                 scope=self.r.full,
-                attrs={"repo": self.r.full, "untrusted": True},
+                attrs={"repo": self.r.full, "untrusted": True, "pinned": None},
                 evidence=self.evidence,
             )
         )
-        self._edge(nid, EdgeKind.RUNS_CODE_OF, "checkout of the pull request head")
+        for c in self.controls:
+            self.inv.add_edge(
+                Edge(
+                    src=self.id,
+                    dst=nid,
+                    kind=EdgeKind.RUNS_CODE_OF,
+                    via=_control_via(c),
+                    conditions=(
+                        ("trigger", c.event),
+                        ("outsider", c.via),
+                        ("detail", c.detail),
+                        ("audience", audience),
+                    ),
+                    evidence=(Evidence(self.wf.file, c.line or self.job.line),),
+                )
+            )
 
-    # -- third parties --------------------------------------------------------------------------
+    # -- third parties ----------------------------------------------------------------------------
 
     def _third_parties(self) -> None:
         job = self.job
         if job.uses is not None and (tp := self._uses_node(job.uses, reusable=True)):
-            self._edge(tp, EdgeKind.RUNS_CODE_OF, job.uses)
-        for step in job.steps:
+            conditions = tuple(("receives_secret", n) for n in sorted(secret_refs(dict(job.secrets_map))))
+            self.inv.add_edge(
+                Edge(self.id, tp, EdgeKind.RUNS_CODE_OF, via=job.uses, conditions=conditions, evidence=self.evidence)
+            )
+        for step in self.steps:
             if step.uses is not None and (tp := self._uses_node(step.uses, reusable=False)):
                 # A step handed a secret as input is its designated recipient; any other step is a
                 # bystander that can still read the job's secrets (the LiteLLM pattern).
-                given = sorted({*secret_refs(step.with_), *secret_refs(step.env)})
+                given = sorted({*secret_refs(dict(step.with_)), *secret_refs(dict(step.env))})
                 conditions = tuple(("receives_secret", n) for n in given)
                 self.inv.add_edge(
                     Edge(
                         src=self.id,
                         dst=tp,
                         kind=EdgeKind.RUNS_CODE_OF,
-                        via=step.label,
+                        via=step.label if step.via is None else f"{step.label} (in {step.via})",
                         conditions=conditions,
-                        evidence=self.evidence,
+                        evidence=(Evidence(self.wf.file, step.line or self.job.line),),
                     )
                 )
         if job.container and (tp := self._image_node(job.container)):
@@ -321,7 +471,7 @@ class JobBuilder:
 
     def _uses_node(self, uses: str, reusable: bool) -> NodeId | None:
         uses = uses.strip()
-        if uses.startswith("./") or _has_expr(uses):
+        if local_key(uses) is not None or _has_expr(uses):
             return None  # local code is the repository's own
         if uses.startswith("docker://"):
             return self._image_node(uses.removeprefix("docker://"))
@@ -366,85 +516,10 @@ class JobBuilder:
         )
         return nid
 
-    # -- publishing -----------------------------------------------------------------------------
 
-    def _publishing(self, oidc: bool) -> tuple[set[str], bool]:
-        publishes: set[str] = set()
-        trusted = False
-        for step in self.job.steps:
-            for rule in _matching(step):
-                registry = _target_registry(rule, step)
-                publishes.add(registry)
-                if registry != rule.registry:
-                    continue  # another registry (Test PyPI, GHCR...): its tokens are not this one's
-                if rule.oidc_publishing and oidc and not any(i in step.with_ for i in rule.secret_inputs):
-                    trusted = True
-                for via, value in self._credential_sources(rule, step):
-                    for name in sorted(set(secret_refs(value))):
-                        if s := self.r.secrets.resolve(name, self.environment):
-                            self._credential(rule, s, via)
-        return publishes, trusted
-
-    def _credential_sources(self, rule: PublishStep, step: Step) -> Iterator[tuple[str, str]]:
-        for key in rule.secret_inputs:
-            if key in step.with_:
-                yield f"with.{key}", step.with_[key]
-        env: dict[str, str] = {**self.wf.workflow.env, **self.job.env, **step.env}
-        for key in rule.secret_env:
-            if key in env:
-                yield f"env.{key}", env[key]
-
-    def _credential(self, rule: PublishStep, s: VisibleSecret, via: str) -> None:
-        reg = REGISTRIES[rule.registry]
-        cid = node_id(reg.provider, "token", f"github/{s.native}")
-        self.inv.add_node(
-            Node(
-                id=cid,
-                kind=NodeKind.CREDENTIAL,
-                name=f"{reg.credential_label} in secret {s.name} of {s.where}",
-                provider=reg.provider,
-                subtype=reg.credential_subtype,
-                scope=s.scope,
-                attrs={"secret": s.id},
-                credential=CredentialInfo(lifetime=Lifetime.STATIC, created=_time(s.created_at)),
-                evidence=self.evidence,
-            )
-        )
-        self.inv.add_edge(Edge(src=s.id, dst=cid, kind=EdgeKind.EXPOSES, via=via, evidence=self.evidence))
-        self.r.hint(
-            LinkHint(
-                src=cid,
-                dst=Selector(
-                    provider=reg.provider,
-                    kind=NodeKind.RESOURCE,
-                    subtype=reg.target_subtype,
-                    attrs=(("source_repo", self.r.full),),
-                ),
-                kind=EdgeKind.GRANTS,
-                actions=frozenset({Action.PUBLISH}),
-                via=f"{reg.credential_label} used by {self.wf.path}",
-                evidence=(Evidence(self.wf.file),),
-            )
-        )
-
-
-def _matching(step: Step) -> Iterator[PublishStep]:
-    name = action_name(step.uses) if step.uses else None
-    for rule in PUBLISH_STEPS:
-        by_action = rule.uses is not None and rule.uses == name
-        by_script = rule.run is not None and step.run is not None and rule.run.search(step.run) is not None
-        if by_action or by_script:
-            yield rule
-
-
-def _target_registry(rule: PublishStep, step: Step) -> str:
-    """Which registry the step publishes to: the rule's own unless an input points elsewhere."""
-    for key in rule.registry_inputs:
-        value = step.with_.get(key, "").strip()
-        if not value:
-            continue
-        host = registry_host(value)
-        if host in rule.default_hosts:
-            return rule.registry
-        return dict(rule.other_hosts).get(host, host)
-    return rule.registry
+def _control_via(c: Control) -> str:
+    return {
+        "pr-head-checkout": f"{c.event}: checks out and runs the pull request's code ({c.detail})",
+        "injection": f"{c.event}: ${{{{ {c.detail} }}}} pasted into a script",
+        "artifact": f"{c.event}: runs the artifacts of the triggering run",
+    }.get(c.via, c.label)

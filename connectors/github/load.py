@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from connectors.github.composite import Composite, parse_action
 from connectors.github.plaintext import Hit, scan
 from connectors.github.raw import (
     DeployKey,
@@ -28,13 +29,18 @@ from connectors.github.raw import (
     WorkflowFile,
     WorkflowPermissions,
 )
-from connectors.github.workflows import Workflow, job_lines, parse_workflow
+from connectors.github.workflows import Workflow, parse_workflow, positions
 from scanner.bundle import BundleReader
+from scanner.errors import BundleError
 
 T = TypeVar("T")
 
 ROOT = "github"
 WORKFLOWS_DIR = ".github/workflows"
+#: Actions of other repositories at the ref a workflow names: ``github/action-refs/{owner}/{repo}/{ref}/
+#: {path}/action.yml`` (a ``/`` in the ref written as ``%2F``).
+ACTION_REFS = f"{ROOT}/action-refs"
+_ACTION_FILES = ("/action.yml", "/action.yaml")
 _WORKFLOW_SUFFIXES = (".yml", ".yaml")
 OIDC_SUB = "actions/oidc/customization/sub.json"
 
@@ -89,10 +95,49 @@ def _workflow(bundle: BundleReader, rel: str, path: str, parsed: _Parsed | None 
     text = bundle.text(rel)
     found = parsed.get(text) if parsed is not None else None
     if found is None:
-        found = (parse_workflow(rel, bundle.yaml(rel, text), job_lines(text)), scan(text))
+        jobs_at, steps_at = positions(text)
+        found = (parse_workflow(rel, bundle.yaml(rel, text), jobs_at, steps_at), scan(text))
         if parsed is not None:
             parsed[text] = found
     return WorkflowFile(file=rel, path=path, workflow=found[0], hits=found[1])
+
+
+def _action(bundle: BundleReader, rel: str) -> Composite:
+    return parse_action(rel, bundle.yaml(rel))
+
+
+def _local_actions(bundle: BundleReader, base: str) -> tuple[dict[str, Composite], list[tuple[str, str]]]:
+    """``action.yml`` files under a repository's contents, by folder (``""`` for the root)."""
+    contents = f"{base}/contents/"
+    found: dict[str, Composite] = {}
+    bad: list[tuple[str, str]] = []
+    for rel in bundle.files(f"{base}/contents"):
+        if not rel.endswith(_ACTION_FILES) and rel not in (contents + "action.yml", contents + "action.yaml"):
+            continue
+        folder = rel[len(contents) :].rsplit("/", 1)[0] if "/" in rel[len(contents) :] else ""
+        try:
+            found[folder] = _action(bundle, rel)
+        except BundleError as e:
+            bad.append((rel, e.problem))
+    return found, bad
+
+
+def load_remote_actions(bundle: BundleReader) -> tuple[dict[tuple[str, str, str], Composite], list[tuple[str, str]]]:
+    """Actions of other repositories collected at the ref the workflows name."""
+    found: dict[tuple[str, str, str], Composite] = {}
+    bad: list[tuple[str, str]] = []
+    for rel in bundle.files(ACTION_REFS):
+        if not rel.endswith(_ACTION_FILES):
+            continue
+        parts = rel.split("/")  # github/action-refs/owner/repo/ref/path.../action.yml
+        if len(parts) < 6:
+            continue
+        key = (f"{parts[2]}/{parts[3]}".lower(), "/".join(parts[5:-1]), parts[4].replace("%2F", "/"))
+        try:
+            found[key] = _action(bundle, rel)
+        except BundleError as e:
+            bad.append((rel, e.problem))
+    return found, bad
 
 
 def load_repo(
@@ -102,6 +147,8 @@ def load_repo(
     organization's ``repos.json``, if any, and gives the canonical spelling of its name."""
     base = f"{ROOT}/repos/{folder}"
     owner, name = folder.split("/", 1)
+    if meta is None:
+        meta = _optional(bundle, f"{base}.json", Repository)  # GET /repos/{owner}/{repo}
     if meta is not None:
         owner, name = meta.data.owner.login, meta.data.name
     environments: Loaded[EnvironmentList] | None = _optional(bundle, f"{base}/environments.json", EnvironmentList)
@@ -117,13 +164,19 @@ def load_repo(
         if loaded is not None:
             env_secrets[env] = loaded
     wf_dir = f"{base}/contents/{WORKFLOWS_DIR}"
-    workflows = tuple(
-        _workflow(bundle, rel, f"{WORKFLOWS_DIR}/{rel.rsplit('/', 1)[-1]}", parsed)
-        for rel in bundle.files(wf_dir)
+    workflows: list[WorkflowFile] = []
+    unreadable: list[tuple[str, str]] = []
+    for rel in bundle.files(wf_dir):
         # GitHub runs only the files directly in .github/workflows.
         # (listed paths are normal POSIX paths: string operations suffice)
-        if rel.rsplit("/", 1)[0] == wf_dir and rel.endswith(_WORKFLOW_SUFFIXES)
-    )
+        if rel.rsplit("/", 1)[0] != wf_dir or not rel.endswith(_WORKFLOW_SUFFIXES):
+            continue
+        try:
+            workflows.append(_workflow(bundle, rel, f"{WORKFLOWS_DIR}/{rel.rsplit('/', 1)[-1]}", parsed))
+        except BundleError as e:
+            # Pipeline content regwarden cannot interpret is a gap for this repository, not bad input.
+            unreadable.append((rel, e.problem))
+    actions, bad_actions = _local_actions(bundle, base)
     return RepoRaw(
         owner=owner,
         name=name,
@@ -132,9 +185,11 @@ def load_repo(
         permissions=_optional(bundle, f"{base}/actions/permissions/workflow.json", WorkflowPermissions),
         environments=environments,
         env_secrets=env_secrets,
-        workflows=workflows,
+        workflows=tuple(workflows),
         keys=_optional(bundle, f"{base}/keys.json", list[DeployKey]),
         oidc_sub=_optional(bundle, f"{base}/{OIDC_SUB}", OidcSubRepo),
+        actions=actions,
+        unreadable=tuple(unreadable + bad_actions),
     )
 
 
@@ -157,4 +212,5 @@ def load(bundle: BundleReader) -> GitHubRaw:
         folders.setdefault(key, meta.data.full_name)
     parsed: _Parsed = {}
     repos = tuple(load_repo(bundle, folder, metas.get(key), parsed) for key, folder in sorted(folders.items()))
-    return GitHubRaw(orgs=orgs, repos=repos)
+    remote, bad = load_remote_actions(bundle)
+    return GitHubRaw(orgs=orgs, repos=repos, remote_actions=remote, unreadable=tuple(bad))

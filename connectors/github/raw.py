@@ -14,6 +14,7 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors.github.composite import Composite
 from connectors.github.plaintext import Hit
 from connectors.github.workflows import Workflow
 
@@ -25,9 +26,10 @@ class _Model(BaseModel):
 
 
 class Owner(_Model):
-    """``simple-user`` as embedded in a repository: only the login matters here."""
+    """``simple-user`` as embedded in a repository: its login, and whether it is a user or an organization."""
 
     login: str
+    type: str | None = None  # "User" or "Organization"
 
 
 class Repository(_Model):
@@ -252,6 +254,10 @@ class RepoRaw:
     workflows: tuple[WorkflowFile, ...] = ()
     keys: Loaded[list[DeployKey]] | None = None
     oidc_sub: Loaded[OidcSubRepo] | None = None
+    #: Local actions (``action.yml`` under the repository's contents) by their folder path.
+    actions: dict[str, Composite] = field(default_factory=dict)
+    #: Pipeline files that could not be interpreted: (bundle path, problem). Not analysed: a gap.
+    unreadable: tuple[tuple[str, str], ...] = ()
 
     @property
     def full_name(self) -> str:
@@ -280,3 +286,7 @@ class GitHubRaw:
 
     orgs: tuple[OrgRaw, ...] = ()
     repos: tuple[RepoRaw, ...] = ()
+    #: Actions of other repositories as referenced: (owner/repo, path, ref) -> definition.
+    remote_actions: dict[tuple[str, str, str], Composite] = field(default_factory=dict)
+    #: Action files under github/action-refs/ that could not be interpreted.
+    unreadable: tuple[tuple[str, str], ...] = ()

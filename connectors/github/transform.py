@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from connectors.github import identities
+from connectors.github.composite import Expander, local_key
 from connectors.github.incidents import cache_edges, token_edges
-from connectors.github.jobs import PROVIDER, JobBuilder, SecretScope, VisibleSecret
+from connectors.github.jobs import PROVIDER, CallContext, JobBuilder, SecretScope, VisibleSecret
 from connectors.github.raw import Environment, GitHubRaw, Loaded, OrgRaw, OrgSecret, RepoRaw, Secret, WorkflowFile
+from connectors.github.workflows import secret_refs
 from scanner.model import (
     AttrValue,
     CoverageGap,
@@ -44,6 +46,15 @@ class _Builder:
             self._org_identities(org)
         for repo in self.raw.repos:
             _Repo(self, repo).build()
+        for file, problem in self.raw.unreadable:
+            self.inv.add_gap(
+                CoverageGap(
+                    PROVIDER,
+                    file.split("/")[2] if file.count("/") > 2 else "",
+                    f"action {file}",
+                    f"not interpreted: {problem}",
+                )
+            )
         self._merge_shared()
         return self.inv
 
@@ -174,6 +185,9 @@ class _Repo:
         self.envs: dict[str, Environment] = (
             {e.name.lower(): e for e in repo.environments.data.environments} if repo.environments else {}
         )
+        self.expander = Expander(repo.actions, b.raw.remote_actions)
+        self._inferred_gap = False
+        self._calls: dict[str, CallContext] | None = None
 
     # -- nodes ----------------------------------------------------------------------------------
 
@@ -189,6 +203,135 @@ class _Repo:
         cache_edges(self.inv, self.jobs)
         if self.repo.keys is not None:
             identities.deploy_keys(self.inv, self.full, self.repo.keys)
+        for file, problem in self.repo.unreadable:
+            self.inv.add_gap(CoverageGap(PROVIDER, self.full, f"pipeline file {file}", f"not interpreted: {problem}"))
+        for key in sorted(self.expander.missing):
+            self.inv.add_gap(
+                CoverageGap(
+                    PROVIDER,
+                    self.full,
+                    f"steps of local action ./{key} (run by this repository's jobs)",
+                    f"contents/{key}/action.yml not collected",
+                )
+            )
+
+    @property
+    def private(self) -> bool | None:
+        """Whether the repository is private (None: its metadata was not collected)."""
+        return self.repo.meta.data.private if self.repo.meta else None
+
+    def inferred_secret(self, name: str) -> VisibleSecret:
+        """A secret a workflow names that no collected list shows (the lists are incomplete): a
+        node of unknown level, with a gap saying which list is missing."""
+        native = f"{self.full}/{name}"
+        nid = node_id(PROVIDER, "secret", native)
+        if nid not in self.inv:
+            self.inv.add_node(
+                Node(
+                    id=nid,
+                    kind=NodeKind.SECRET,
+                    name=name,
+                    provider=PROVIDER,
+                    subtype="github:actions-secret",
+                    scope=self.full,
+                    attrs={"repo": self.full, "listed": False, "created_at": None},
+                )
+            )
+        if not self._inferred_gap:
+            self._inferred_gap = True
+            missing = "actions/secrets.json" if self.repo.secrets is None else "the organization's actions/secrets.json"
+            self.inv.add_gap(
+                CoverageGap(
+                    PROVIDER,
+                    self.full,
+                    "level, age and rotation of the Actions secrets its workflows read",
+                    f"{missing} not collected",
+                )
+            )
+        return VisibleSecret(nid, name, f"{self.full} (level unknown: not in a collected list)", self.full, native, "")
+
+    def variable_node(self, name: str) -> NodeId:
+        """A configuration variable (``vars.NAME``): plain text, readable by every job."""
+        nid = node_id(PROVIDER, "variable", f"{self.full}/{name}")
+        self.inv.add_node(
+            Node(
+                id=nid,
+                kind=NodeKind.SECRET,
+                name=name,
+                provider=PROVIDER,
+                subtype="github:actions-variable",
+                scope=self.full,
+                attrs={"repo": self.full, "plaintext": True},
+            )
+        )
+        return nid
+
+    def upstream_from_prs(self, names: tuple[str, ...]) -> bool | None:
+        """Whether workflows named ``names`` (a workflow_run's upstream) run on pull requests; None
+        when none of them is among the repository's workflows."""
+        if not names:
+            return None
+        found = [
+            wf
+            for wf in self.repo.workflows
+            if (wf.workflow.name or wf.path) in names or wf.path.rsplit("/", 1)[-1] in names
+        ]
+        if not found:
+            return None
+        return any({"pull_request", "pull_request_target"} & set(wf.workflow.triggers) for wf in found)
+
+    def call_context(self, path: str) -> CallContext | None:
+        """How this repository's own workflows call the reusable workflow at ``path``."""
+        if self._calls is None:
+            self._calls = self._call_contexts()
+        return self._calls.get(path)
+
+    def _call_contexts(self) -> dict[str, CallContext]:
+        by_path = {wf.path: wf for wf in self.repo.workflows}
+        ctx: dict[str, CallContext] = {}
+        for _ in range(3):  # callers that are themselves called pass their callers' triggers on
+            changed = False
+            for wf in self.repo.workflows:
+                caller = ctx.get(wf.path)
+                triggers = set(wf.workflow.triggers) | set(caller.triggers if caller else ())
+                triggers.discard("workflow_call")
+                for job in wf.workflow.jobs:
+                    callee = self._local_workflow(job.uses)
+                    if callee is None or callee not in by_path:
+                        continue
+                    old = ctx.get(callee, CallContext())
+                    inputs = dict(old.inputs)
+                    for k, v in job.with_.items():
+                        inputs[k] = f"{inputs[k]} {v}" if k in inputs and v not in inputs[k] else v
+                    secrets = dict(old.secrets)
+                    for k, v in job.secrets_map.items():
+                        refs = sorted(secret_refs(v))
+                        if refs:
+                            secrets.setdefault(k, refs[0])
+                    new = CallContext(
+                        triggers=tuple(sorted(set(old.triggers) | triggers)),
+                        inputs=inputs,
+                        secrets=secrets,
+                        inherit=old.inherit or job.secrets_inherit,
+                    )
+                    if new != old:
+                        ctx[callee] = new
+                        changed = True
+            if not changed:
+                break
+        return ctx
+
+    def _local_workflow(self, uses: str | None) -> str | None:
+        if not uses:
+            return None
+        key = local_key(uses)
+        if key is not None:
+            return key
+        path, _, _ = uses.partition("@")
+        prefix = f"{self.full}/".lower()
+        if path.lower().startswith(prefix):
+            return path[len(prefix) :]
+        return None
 
     @property
     def default_branch(self) -> str | None:
@@ -290,6 +433,11 @@ class _Repo:
                 where = f"{self.full} environment {canonical}"
                 env_map[s.name.upper()] = VisibleSecret(nid, s.name, where, self.full, native, s.created_at)
         self.secrets.org = self.b.org_visible(r)
+        owner_is_user = r.meta is not None and r.meta.data.owner.type == "User"
+        org = self.b.orgs.get(r.owner.lower())
+        org_listed = owner_is_user or (org is not None and org.secrets is not None)
+        self.secrets.complete = r.secrets is not None and org_listed
+        self.secrets.env_collected = {e.lower() for e in r.env_secrets}
 
     def _secret_node(
         self, kind: str, native: str, subtype: str, file: str, s: Secret, environment: str | None = None

@@ -13,7 +13,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from scanner.errors import BundleError
+
+_ComposeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: Permission scopes of the GITHUB_TOKEN; ``read-all``/``write-all`` set every one of them.
 TOKEN_SCOPES: tuple[str, ...] = (
@@ -63,7 +67,7 @@ class Permissions:
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a job."""
+    """One step of a job (steps of a ``parallel:`` group are listed in place, in order)."""
 
     index: int
     name: str | None
@@ -72,6 +76,10 @@ class Step:
     run: str | None
     with_: Mapping[str, str]
     env: Mapping[str, str]
+    if_: str | None = None
+    line: int | None = None
+    #: Set on steps expanded from a composite action: the ``uses:`` of the step that ran it.
+    via: str | None = None
 
     @property
     def label(self) -> str:
@@ -95,6 +103,9 @@ class Job:
     services: tuple[tuple[str, str], ...] = ()  # (service name, image)
     secret_refs: frozenset[str] = frozenset()  # every secrets.X the job can evaluate, as written
     line: int | None = None
+    if_: str | None = None
+    with_: Mapping[str, str] = field(default_factory=dict)  # inputs of a reusable workflow call
+    secrets_map: Mapping[str, str] = field(default_factory=dict)  # secrets passed to a reusable workflow
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,11 @@ class Workflow:
     # Git refs a run can have, as patterns (``refs/heads/main``, ``refs/tags/v*``); ``*`` is any
     # ref (workflow_dispatch), ``<default>`` the default branch (schedule, pull_request_target...).
     refs: tuple[str, ...] = ()
+    #: Inputs of ``workflow_dispatch`` and ``workflow_call`` by name → declared type (``string`` when
+    #: not declared, as GitHub assumes).
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    #: Names of the workflows a ``workflow_run`` trigger follows.
+    run_workflows: tuple[str, ...] = ()
 
 
 def secret_refs(value: object) -> Iterator[str]:
@@ -201,7 +217,7 @@ class _Parser:
             return self.opt_str(self.mapping(value, where).get("image"), f"{where}.image")
         return self.opt_str(value, where)
 
-    def step(self, index: int, value: object, where: str) -> Step:
+    def step(self, index: int, value: object, where: str, line: int | None = None) -> Step:
         raw = self.mapping(value, where)
         return Step(
             index=index,
@@ -211,14 +227,33 @@ class _Parser:
             run=self.opt_str(raw.get("run"), f"{where}.run"),
             with_=self.strings(raw.get("with"), f"{where}.with"),
             env=self.strings(raw.get("env"), f"{where}.env"),
+            if_=self.opt_str(raw.get("if"), f"{where}.if"),
+            line=line,
         )
 
-    def job(self, job_id: str, value: object, line: int | None) -> Job:
+    def flat_steps(self, value: object, where: str) -> list[tuple[str, object]]:
+        """Steps in order, with the steps of ``parallel:`` groups (and their ``sequential:`` runs) in place."""
+        if not isinstance(value, list):
+            raise self.fail(where, f"expected a list, got {_kind(value)}")
+        out: list[tuple[str, object]] = []
+        for i, item in enumerate(value):
+            at = f"{where}[{i}]"
+            if isinstance(item, Mapping) and "parallel" in item and not ({"run", "uses"} & set(item)):
+                group = item["parallel"]
+                if isinstance(group, Mapping):
+                    group = group.get("steps", [])
+                out += self.flat_steps(group, f"{at}.parallel")
+            elif isinstance(item, Mapping) and "sequential" in item and not ({"run", "uses"} & set(item)):
+                out += self.flat_steps(item["sequential"], f"{at}.sequential")
+            else:
+                out.append((at, item))
+        return out
+
+    def job(self, job_id: str, value: object, line: int | None, step_lines: list[int] | None = None) -> Job:
         where = f"jobs.{job_id}"
         raw = self.mapping(value, where)
-        steps_raw = raw.get("steps") or []
-        if not isinstance(steps_raw, list):
-            raise self.fail(f"{where}.steps", f"expected a list, got {_kind(steps_raw)}")
+        flat = self.flat_steps(raw.get("steps") or [], f"{where}.steps")
+        step_lines = step_lines or []
         services = tuple(
             (name, image)
             for name, svc in sorted(self.mapping(raw.get("services"), f"{where}.services").items())
@@ -226,26 +261,53 @@ class _Parser:
         )
         secrets = raw.get("secrets")
         perms = raw.get("permissions")
+        secrets_map = self.strings(secrets, f"{where}.secrets") if isinstance(secrets, Mapping) else {}
         return Job(
             id=job_id,
             name=self.opt_str(raw.get("name"), f"{where}.name"),
             permissions=None if "permissions" not in raw else self.permissions(perms, f"{where}.permissions"),
             environment=self.environment(raw.get("environment"), f"{where}.environment"),
             env=self.strings(raw.get("env"), f"{where}.env"),
-            steps=tuple(self.step(i, s, f"{where}.steps[{i}]") for i, s in enumerate(steps_raw)),
+            steps=tuple(
+                self.step(i, st, at, step_lines[i] if i < len(step_lines) else None) for i, (at, st) in enumerate(flat)
+            ),
             uses=self.opt_str(raw.get("uses"), f"{where}.uses"),
             secrets_inherit=secrets == "inherit",
             container=self.image(raw.get("container"), f"{where}.container"),
             services=services,
             secret_refs=frozenset(secret_refs(raw)),
             line=line,
+            if_=self.opt_str(raw.get("if"), f"{where}.if"),
+            with_=self.strings(raw.get("with"), f"{where}.with") if raw.get("uses") else {},
+            secrets_map=secrets_map,
         )
 
+    def inputs(self, on: object) -> dict[str, str]:
+        """Declared inputs of ``workflow_dispatch`` and ``workflow_call``, with their types."""
+        if not isinstance(on, Mapping):
+            return {}
+        out: dict[str, str] = {}
+        for event in ("workflow_dispatch", "workflow_call"):
+            spec = on.get(event)
+            declared = spec.get("inputs") if isinstance(spec, Mapping) else None
+            if not isinstance(declared, Mapping):
+                continue
+            for name, decl in declared.items():
+                typ = decl.get("type") if isinstance(decl, Mapping) else None
+                out.setdefault(str(name), str(typ) if typ else "string")
+        return out
 
-def parse_workflow(file: str, data: object, lines: Mapping[str, int] | None = None) -> Workflow:
+
+def parse_workflow(
+    file: str,
+    data: object,
+    lines: Mapping[str, int] | None = None,
+    steps: Mapping[str, list[int]] | None = None,
+) -> Workflow:
     """Turn a workflow document (already parsed YAML) into a :class:`Workflow`.
 
-    ``file`` is the bundle path, used in errors; ``lines`` maps job ids to their line numbers.
+    ``file`` is the bundle path, used in errors; ``lines`` maps job ids to their line numbers and
+    ``steps`` to the lines of their steps (see :func:`positions`).
     """
     p = _Parser(file)
     if not isinstance(data, Mapping):
@@ -253,15 +315,66 @@ def parse_workflow(file: str, data: object, lines: Mapping[str, int] | None = No
     doc = p.mapping(data, "")
     jobs = p.mapping(doc.get("jobs"), "jobs")
     lines = lines or {}
+    steps = steps or {}
+    on = doc.get("on")
+    run_spec = on.get("workflow_run") if isinstance(on, Mapping) else None
+    run_workflows = _patterns(run_spec.get("workflows")) if isinstance(run_spec, Mapping) else []
     return Workflow(
         name=p.opt_str(doc.get("name"), "name"),
-        triggers=p.triggers(doc.get("on")),
+        triggers=p.triggers(on),
         permissions=None if "permissions" not in doc else p.permissions(doc["permissions"], "permissions"),
         env=p.strings(doc.get("env"), "env"),
-        jobs=tuple(p.job(job_id, job, lines.get(job_id)) for job_id, job in jobs.items()),
+        jobs=tuple(p.job(job_id, job, lines.get(job_id), steps.get(job_id)) for job_id, job in jobs.items()),
         secret_refs=frozenset(secret_refs(doc.get("env"))),
-        refs=trigger_refs(doc.get("on")),
+        refs=trigger_refs(on),
+        inputs=p.inputs(on),
+        run_workflows=tuple(run_workflows),
     )
+
+
+def _flat_nodes(seq: yaml.Node) -> list[yaml.Node]:
+    """The step nodes of a ``steps:`` sequence node, ``parallel:`` groups flattened like the parser does."""
+    out: list[yaml.Node] = []
+    if not isinstance(seq, yaml.SequenceNode):
+        return out
+    for item in seq.value:
+        if isinstance(item, yaml.MappingNode):
+            keys = {k.value: v for k, v in item.value if isinstance(k, yaml.ScalarNode)}
+            if "parallel" in keys and not ({"run", "uses"} & set(keys)):
+                group = keys["parallel"]
+                if isinstance(group, yaml.MappingNode):
+                    group = next((v for k, v in group.value if getattr(k, "value", None) == "steps"), group)
+                out += _flat_nodes(group)
+                continue
+            if "sequential" in keys and not ({"run", "uses"} & set(keys)):
+                out += _flat_nodes(keys["sequential"])
+                continue
+        out.append(item)
+    return out
+
+
+def positions(text: str) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """1-based lines of each job under ``jobs:`` and of each of its (flattened) steps; empty when the
+    text does not compose as YAML (the loader reports that)."""
+    try:
+        root = yaml.compose(text, Loader=_ComposeLoader)
+    except yaml.YAMLError:
+        return {}, {}
+    jobs_at: dict[str, int] = {}
+    steps_at: dict[str, list[int]] = {}
+    if not isinstance(root, yaml.MappingNode):
+        return jobs_at, steps_at
+    for k, v in root.value:
+        if getattr(k, "value", None) != "jobs" or not isinstance(v, yaml.MappingNode):
+            continue
+        for jk, jv in v.value:
+            name = str(jk.value)
+            jobs_at.setdefault(name, jk.start_mark.line + 1)
+            if isinstance(jv, yaml.MappingNode):
+                for sk, sv in jv.value:
+                    if getattr(sk, "value", None) == "steps":
+                        steps_at[name] = [n.start_mark.line + 1 for n in _flat_nodes(sv)]
+    return jobs_at, steps_at
 
 
 #: Triggers whose runs use the default branch's workflow and ref.

@@ -35,6 +35,14 @@ class Registry(BaseModel):
     host_patterns: tuple[str, ...] = ()
     #: Subtype of the package/repository nodes of ``provider`` a publish credential reaches.
     target_subtype: str = ""
+    #: How a pushed image names its node in ``provider``'s inventory: ``target_id`` is a template over
+    #: ``{path}`` (the repository path of the image) and the named groups of ``target_host`` (matched
+    #: against the host) and ``target_path`` (matched against the path); or ``target_attr`` is the
+    #: attribute of ``target_subtype`` nodes that equals the host (ACR's login server).
+    target_id: str = ""
+    target_host: str = ""
+    target_path: str = ""
+    target_attr: str = ""
     credential_subtype: str
     credential_label: str
     token_prefixes: tuple[str, ...] = ()
@@ -49,6 +57,25 @@ class Registry(BaseModel):
         for pattern in value:
             re.compile(pattern)
         return value
+
+    @field_validator("target_host", "target_path")
+    @classmethod
+    def _compiles_one(cls, value: str) -> str:
+        re.compile(value)
+        return value
+
+    def target_node_id(self, host: str, path: str) -> str | None:
+        """The node id of the repository an image ``host/path`` is pushed to, when the table can tell."""
+        if not self.target_id or "{repo}" in self.target_id or not path or "*" in path:
+            return None
+        fields: dict[str, str] = {"path": path}
+        for rx, value in ((self.target_host, host), (self.target_path, path)):
+            if rx:
+                m = re.fullmatch(rx, value)
+                if m is None:
+                    return None
+                fields.update({k: v for k, v in m.groupdict().items() if v is not None})
+        return self.target_id.format(**fields)
 
     def matches_host(self, host: str) -> bool:
         """Whether ``host`` (lower case, no scheme or path) is this registry's."""

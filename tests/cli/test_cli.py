@@ -100,11 +100,6 @@ def test_exit_codes_fail_on_and_partial(bundle: Path, tmp_path: Path, capsys: py
     [
         ("github/repos/acme-corp/llm-gateway/actions/secrets.json", '{"total_count": 1, "secrets": [', "invalid JSON"),
         ("github/repos/acme-corp/llm-gateway/actions/secrets.json", '{"total_count": 1, "secrets": "x"}', "secrets"),
-        (
-            "github/repos/acme-corp/llm-gateway/contents/.github/workflows/ci-release.yml",
-            "- just\n- a list\n",
-            "mapping",
-        ),
         ("pypi/pypi/acme-llm-gateway/json.json", '{"info": 3}', "info"),
         ("manifest.json", '{"version": "one"}', "version"),
     ],
@@ -122,6 +117,24 @@ def test_malformed_file_is_exit_2_naming_the_file_and_writes_nothing(
     assert problem in lines[0]
     assert "Traceback" not in err + stdout
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_uninterpretable_pipeline_is_exit_3_with_the_rest_reported(
+    bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A workflow regwarden cannot interpret is a gap for its repository (exit 3), not bad input:
+    the report is written and names it; every other repository is analysed."""
+    rel = "github/repos/acme-corp/llm-gateway/contents/.github/workflows/ci-release.yml"
+    (bundle / rel).write_text("- just\n- a list\n")
+    out = tmp_path / "r"
+    code, _, err = run(["analyse", str(bundle), "--out", str(out), "--fail-on", "none"], capsys)
+    assert code == 3, err
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    gaps = [g for g in report["coverage_gaps"] if g["what"] == f"pipeline file {rel}"]
+    assert len(gaps) == 1
+    assert gaps[0]["scope"] == "acme-corp/llm-gateway"
+    assert "mapping" in gaps[0]["reason"]
+    assert report["findings"]  # the rest of the estate was still judged
 
 
 def test_bad_invocations_are_exit_2(bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -79,7 +79,30 @@ def test_only_workflows_collected(tmp_path: Path) -> None:
     # nothing collected about the repository: unknown, not "safe"
     assert (job.attrs["contents_write"], job.attrs["oidc"]) == (None, False)
     assert _node(inv, "github:repo:someone/tool").attrs["private"] is None
-    assert inv.edge_count == 0
+    # the secret list was not collected: the named secret is still a secret (level unknown), and
+    # the missing list is a gap, never a silent "no secrets"
+    secret = _node(inv, "github:secret:someone/tool/X")
+    assert secret.attrs["listed"] is False
+    assert {(e.src, e.dst) for e in inv.edges()} == {(job.id, secret.id)}
+    assert [(g.scope, g.reason) for g in inv.gaps] == [("someone/tool", "actions/secrets.json not collected")]
+
+
+def test_listed_secrets_are_not_inferred(tmp_path: Path) -> None:
+    base = "github/repos/someone/tool"
+    _write(
+        tmp_path,
+        f"{base}/contents/.github/workflows/ci.yml",
+        "on: push\njobs:\n  t:\n    steps:\n      - run: echo ${{ secrets.X }}\n",
+    )
+    _write(tmp_path, f"{base}/actions/secrets.json", json.dumps({"total_count": 0, "secrets": []}))
+    meta = {"name": "tool", "full_name": "someone/tool", "owner": {"login": "someone", "type": "User"},
+            "private": False, "html_url": "https://github.com/someone/tool"}  # fmt: skip
+    _write(tmp_path, f"{base}.json", json.dumps(meta))
+    inv = transform(load(BundleReader(tmp_path)))
+    # every list that could hold X was collected (a user's repository has no organization secrets):
+    # secrets.X is empty at run time, not a secret
+    assert "github:secret:someone/tool/X" not in inv
+    assert inv.gaps == []
 
 
 @pytest.mark.parametrize(
@@ -104,14 +127,6 @@ def test_only_workflows_collected(tmp_path: Path) -> None:
         ("github/orgs/acme/repos.json", '{"repositories": []}', ""),
         ("github/orgs/acme.json", '{"login": "acme", "login": "evil", "id": 1}', "duplicate key"),
         ("github/repos/acme/app/environments/production/secrets.json", "", "invalid JSON"),
-        (f"{WF}/release.yml", "- just\n- a list\n", "a workflow must be a YAML mapping, got a list"),
-        (f"{WF}/release.yml", "just a scalar\n", "a workflow must be a YAML mapping, got a scalar"),
-        (f"{WF}/release.yml", "", "a workflow must be a YAML mapping, got nothing"),
-        (f"{WF}/release.yml", "on: push\njobs:\n  a: [\n", "invalid YAML"),
-        (f"{WF}/release.yml", "on: push\njobs: [a, b]\n", "jobs: expected a mapping, got a list"),
-        (f"{WF}/release.yml", "on: push\njobs:\n  a:\n    steps: {run: x}\n", "jobs.a.steps: expected a list"),
-        (f"{WF}/release.yml", "on: push\njobs:\n  a:\n    steps: [x]\n", "jobs.a.steps[0]: expected a mapping"),
-        (f"{WF}/release.yml", "on: push\njobs:\n  a:\n    permissions: admin\n", "jobs.a.permissions"),
     ],
 )
 def test_malformed_file_names_it(bundle: Path, rel: str, text: str, problem: str) -> None:
@@ -122,11 +137,43 @@ def test_malformed_file_names_it(bundle: Path, rel: str, text: str, problem: str
     assert problem in err.problem
 
 
-def test_workflow_not_utf8(bundle: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("- just\n- a list\n", "a workflow must be a YAML mapping, got a list"),
+        ("just a scalar\n", "a workflow must be a YAML mapping, got a scalar"),
+        ("", "a workflow must be a YAML mapping, got nothing"),
+        ("on: push\njobs:\n  a: [\n", "invalid YAML"),
+        ("on: push\njobs: [a, b]\n", "jobs: expected a mapping, got a list"),
+        ("on: push\njobs:\n  a:\n    steps: {run: x}\n", "jobs.a.steps: expected a list"),
+        ("on: push\njobs:\n  a:\n    steps: [x]\n", "jobs.a.steps[0]: expected a mapping"),
+        ("on: push\njobs:\n  a:\n    permissions: admin\n", "jobs.a.permissions"),
+    ],
+)
+def test_uninterpretable_workflow_is_a_gap_for_its_repository(bundle: Path, text: str, problem: str) -> None:
+    """Pipeline content regwarden cannot interpret is a coverage gap for that repository, not bad
+    input: the rest of the bundle (the repository's other workflows included) is analysed."""
+    rel = f"{WF}/release.yml"
+    _write(bundle, rel, text)
+    raw = load(BundleReader(bundle))
+    app = raw.repos[0]
+    assert [w.path for w in app.workflows] == [
+        ".github/workflows/npm.yaml",
+        ".github/workflows/pr.yml",
+        ".github/workflows/reuse.yml",
+    ]
+    assert [(f, problem in p) for f, p in app.unreadable] == [(rel, True)]
+    gaps = [g for g in transform(raw).gaps if g.what == f"pipeline file {rel}"]
+    assert len(gaps) == 1
+    assert gaps[0].scope == "acme/app"
+    assert problem in gaps[0].reason
+
+
+def test_workflow_not_utf8_is_a_gap(bundle: Path) -> None:
     rel = f"{WF}/npm.yaml"
     (bundle / rel).write_bytes(b"on: push\n\xff\xfe\n")
-    err = _load_error(bundle)
-    assert (err.file, err.problem) == (rel, "not UTF-8 text (byte 9)")
+    app = load(BundleReader(bundle)).repos[0]
+    assert app.unreadable == ((rel, "not UTF-8 text (byte 9)"),)
 
 
 def test_path_escape_in_a_name_is_refused(bundle: Path) -> None:

@@ -59,7 +59,8 @@ def test_publish_rows(tmp_path: Path) -> None:
         n = inv.node(NodeId(f"github:job:o/r/.github/workflows/p.yml#{job}"))
         return n.attrs["publishes"], n.attrs["pypi_trusted_publishing"]
 
-    assert attrs("ghcr") == (("ghcr",), False)
+    # a registry login alone publishes nothing (the old table counted it as a publish)
+    assert attrs("ghcr") == ((), False)
     assert attrs("twine") == (("pypi",), False)
     assert attrs("uv") == (("pypi",), False)
     # OIDC publishing to Test PyPI is not PyPI Trusted Publishing
@@ -68,7 +69,12 @@ def test_publish_rows(tmp_path: Path) -> None:
     # a dry run publishes nothing
     assert attrs("build-only") == ((), False)
     creds = {n.id for n in inv.nodes() if n.kind == NodeKind.CREDENTIAL}
-    # one secret used by PyPI and npm steps: one credential node per registry, none for GHCR
-    assert creds == {"pypi:token:github/o/r/REG_TOKEN", "npm:token:github/o/r/REG_TOKEN"}
+    # one secret used by PyPI and npm steps and a GHCR login: one credential node per registry (the
+    # GHCR one held, not seen publishing)
+    assert creds == {
+        "pypi:token:github/o/r/REG_TOKEN",
+        "npm:token:github/o/r/REG_TOKEN",
+        "ghcr:token:github/o/r/REG_TOKEN",
+    }
     vias = {e.via for e in inv.edges() if e.dst == "pypi:token:github/o/r/REG_TOKEN"}
     assert vias == {"env.TWINE_PASSWORD", "env.UV_PUBLISH_TOKEN"}

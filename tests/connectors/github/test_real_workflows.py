@@ -69,10 +69,17 @@ def test_flask_token_publish_and_slsa(tmp_path: Path) -> None:
         "github:secret:pallets/flask/PYPI_TOKEN",
         "github:secret:pallets/flask/TEST_PYPI_TOKEN",
     }
-    # only the token sent to the real PyPI becomes a PyPI credential
+    # the token sent to the real PyPI is a PyPI credential; the Test PyPI one a Test PyPI credential,
+    # which reaches no production registry
     creds = {n.id for n in inv.nodes() if n.kind == NodeKind.CREDENTIAL and n.subtype != "github:actions-token"}
-    assert creds == {"pypi:token:github/pallets/flask/PYPI_TOKEN"}
+    assert creds == {
+        "pypi:token:github/pallets/flask/PYPI_TOKEN",
+        "testpypi:token:github/pallets/flask/TEST_PYPI_TOKEN",
+    }
     assert [h.src for h in inv.hints] == ["pypi:token:github/pallets/flask/PYPI_TOKEN"]
+    testpypi = _edges(inv, "testpypi:token:github/pallets/flask/TEST_PYPI_TOKEN", EdgeKind.GRANTS)
+    assert testpypi == {"github:published-from:testpypi/github/pallets/flask"}
+    assert _node(inv, next(iter(testpypi))).attrs["production"] is False
     slsa = "github:action:slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml@v1.5.0"
     assert _node(inv, slsa).subtype == "github:reusable-workflow"
     assert _node(inv, slsa).attrs["pinned"] is False
@@ -87,7 +94,10 @@ def test_urllib3_trusted_publishing(tmp_path: Path) -> None:
     inv = _inventory(tmp_path, "urllib3-urllib3-publish.yml", "urllib3/urllib3", ".github/workflows/publish.yml")
     job = "github:job:urllib3/urllib3/.github/workflows/publish.yml#"
     publish = _node(inv, job + "publish").attrs
-    assert (publish["oidc"], publish["pypi_trusted_publishing"], publish["publishes"]) == (True, True, ("pypi",))
+    assert (publish["oidc"], publish["pypi_trusted_publishing"]) == (True, True)
+    # `gh release upload` with the job's token publishes to GitHub Releases as well
+    assert publish["publishes"] == ("github-releases", "pypi")
+    assert publish["publish_routes"] == ("github-releases:job_token", "pypi:oidc")
     # environment given in its mapping form
     assert _node(inv, job + "build").attrs["environment"] == "publish"
     assert _edges(inv, job + "build", EdgeKind.GRANTS) == {"github:environment:urllib3/urllib3/publish"}

@@ -53,6 +53,10 @@ PYPI_ENV = "github:environment:acme/app/pypi"
 PYPI_CRED = "pypi:token:github/acme/app/PYPI_TOKEN"
 NPM_CRED = "npm:token:github/acme/app/NPM_TOKEN"
 DOCKER_CRED = "dockerhub:token:github/acme/DOCKERHUB_TOKEN"
+# acme/site's secret list was not collected: the names its workflow reads are secrets of unknown level
+SITE_PRIVATE = "github:secret:acme/site/PRIVATE_ONLY"
+SITE_DOCKER = "github:secret:acme/site/DOCKERHUB_TOKEN"
+SITE_DOCKER_CRED = "dockerhub:token:github/acme/site/DOCKERHUB_TOKEN"
 APP_ACTIONS_TOKEN = "github:actions-token:acme/app#actions-write"
 APP_CONTENTS_TOKEN = "github:actions-token:acme/app#contents-write"
 SITE_ACTIONS_TOKEN = "github:actions-token:acme/site#actions-write"
@@ -102,6 +106,9 @@ EXPECTED_NODES = {
     (NodeKind.CREDENTIAL, PYPI_CRED),
     (NodeKind.CREDENTIAL, NPM_CRED),
     (NodeKind.CREDENTIAL, DOCKER_CRED),
+    (NodeKind.SECRET, SITE_PRIVATE),
+    (NodeKind.SECRET, SITE_DOCKER),
+    (NodeKind.CREDENTIAL, SITE_DOCKER_CRED),
     # the GITHUB_TOKEN of each repository, per write scope some job holds
     (NodeKind.CREDENTIAL, APP_ACTIONS_TOKEN),
     (NodeKind.CREDENTIAL, APP_CONTENTS_TOKEN),
@@ -140,8 +147,13 @@ EXPECTED_EDGES = {
     (CALL, S, ORG_SHARED),
     (CALL, S, ORG_PRIVATE),
     (CALL, S, ORG_DOCKER),
-    # acme/site is public and not selected: only the "all" secret resolves
+    # acme/site is public and not selected: of the organization's secrets only the "all" one resolves;
+    # its own list was not collected, so the other names may be repository secrets (level unknown)
     (SITE_TEST, S, ORG_SHARED),
+    (SITE_TEST, S, SITE_PRIVATE),
+    (SITE_TEST, S, SITE_DOCKER),
+    # a secret named for Docker Hub is held as a Docker Hub credential (probable: no push is seen)
+    (SITE_DOCKER, X, SITE_DOCKER_CRED),
     (SITE_TEST, R, CHECKOUT_V4),
     (REPO_PYPI, X, PYPI_CRED),
     (REPO_NPM, X, NPM_CRED),
@@ -183,7 +195,11 @@ def test_exact_nodes(inv: Inventory) -> None:
 def test_exact_edges(inv: Inventory) -> None:
     assert {(e.src, e.kind, e.dst) for e in inv.edges()} == EXPECTED_EDGES
     assert inv.dangling() == []
-    assert inv.gaps == []
+    assert [(g.scope, g.reason) for g in inv.gaps] == [
+        # pr.yml runs ./.github/actions/triage, whose steps were not collected
+        ("acme/app", "contents/.github/actions/triage/action.yml not collected"),
+        ("acme/site", "actions/secrets.json not collected"),
+    ]
 
 
 def test_edge_vias(inv: Inventory) -> None:
@@ -219,9 +235,12 @@ def test_job_attributes(inv: Inventory) -> None:
     assert npm["publishes"] == ("npm",)
     # job-level permissions override the workflow's write-all
     image = _node(inv, IMAGE).attrs
-    assert (image["oidc"], image["contents_write"], image["publishes"]) == (False, False, ("docker",))
+    # a registry login with no push: the job holds a Docker Hub credential but publishes nothing
+    assert (image["oidc"], image["contents_write"], image["publishes"]) == (False, False, ())
+    assert image["holds_credentials"] == ("dockerhub",)
     assert _node(inv, LABEL).attrs["untrusted_trigger"] is True
-    assert _node(inv, CALL).attrs["untrusted_trigger"] is True  # workflow_run
+    # workflow_run after "Release", which runs on pushes only: outsiders cannot start it
+    assert _node(inv, CALL).attrs["untrusted_trigger"] is False
     assert _node(inv, BUILD).attrs["untrusted_trigger"] is False
     site = _node(inv, SITE_TEST).attrs
     # a write default gives contents and actions write, but never id-token
@@ -298,31 +317,33 @@ def test_credentials_and_hints(inv: Inventory) -> None:
     docker = _node(inv, DOCKER_CRED)
     assert (docker.provider, docker.scope) == ("dockerhub", "acme")
     assert docker.name == "Docker Hub token in secret DOCKERHUB_TOKEN of organization acme"
-    hints = {(h.src, h.dst, h.kind, h.actions, h.via) for h in inv.hints}
+    hints = {(h.src, h.dst, h.kind, h.actions, dict(h.conditions)["confidence"]) for h in inv.hints}
     publish = frozenset({Action.PUBLISH})
+
+    def packages(provider: str, subtype: str) -> Selector:
+        return Selector(provider, NodeKind.RESOURCE, (("source_repo", "acme/app"),), subtype)
+
+    site_docker = Selector("dockerhub", NodeKind.RESOURCE, (("source_repo", "acme/site"),), "dockerhub:repository")
     assert hints == {
-        (
-            PYPI_CRED,
-            Selector("pypi", NodeKind.RESOURCE, (("source_repo", "acme/app"),), "pypi:project"),
-            EdgeKind.GRANTS,
-            publish,
-            "PyPI API token used by .github/workflows/release.yml",
-        ),
-        (
-            NPM_CRED,
-            Selector("npm", NodeKind.RESOURCE, (("source_repo", "acme/app"),), "npm:package"),
-            EdgeKind.GRANTS,
-            publish,
-            "npm token used by .github/workflows/npm.yaml",
-        ),
-        (
-            DOCKER_CRED,
-            Selector("dockerhub", NodeKind.RESOURCE, (("source_repo", "acme/app"),), "dockerhub:repository"),
-            EdgeKind.GRANTS,
-            publish,
-            "Docker Hub token used by .github/workflows/npm.yaml",
-        ),
+        (PYPI_CRED, packages("pypi", "pypi:project"), EdgeKind.GRANTS, publish, "certain"),
+        # Trusted Publishing: the job's OIDC token is the credential
+        (PYPI_TRUSTED_JOB, packages("pypi", "pypi:project"), EdgeKind.GRANTS, publish, "certain"),
+        (NPM_CRED, packages("npm", "npm:package"), EdgeKind.GRANTS, publish, "certain"),
+        (DOCKER_CRED, packages("dockerhub", "dockerhub:repository"), EdgeKind.GRANTS, publish, "held"),
+        (SITE_DOCKER_CRED, site_docker, EdgeKind.GRANTS, publish, "held"),
     }
+    vias: dict[object, str] = {h.src: h.via for h in inv.hints}
+    assert vias[PYPI_CRED] == "PyPI credential used by pypa/gh-action-pypi-publish in .github/workflows/release.yml"
+    assert vias[NPM_CRED] == "npm credential used by npm publish in .github/workflows/npm.yaml"
+    assert vias[DOCKER_CRED].startswith("Docker Hub credential held by a job of .github/workflows/npm.yaml (logs in")
+    # when the registry's packages of the repository were not collected, the edge ends at a node that says so
+    fallback = next(h.fallback for h in inv.hints if h.src == PYPI_CRED)
+    assert fallback is not None
+    assert (fallback.id, fallback.name) == (
+        "pypi:published-from:pypi/github/acme/app",
+        "PyPI packages published from acme/app",
+    )
+    assert (fallback.attrs["collected"], fallback.attrs["production"]) == (False, True)
 
 
 def test_no_secret_values_anywhere(inv: Inventory) -> None:

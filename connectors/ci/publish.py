@@ -1,0 +1,725 @@
+"""Apply the publish catalogue to a CI job's steps: what it publishes, where, with which credential.
+
+Pure: no I/O, no CI system built in. A connector hands over its steps as :class:`StepView` (the
+action a step uses with its inputs, or the script it runs, and the environment it sees) and a
+:class:`Refs` that knows its CI's expression syntax; :func:`analyse` walks the steps in order, keeps
+what the job has logged in to and which config files it wrote, and returns every :class:`Publish`.
+A publish whose credential cannot be traced keeps route ``unknown``: it is never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from connectors.ci.shell import Command, commands, flag_values, has_flag
+from scanner.knowledge.publish import (
+    ActionForm,
+    CommandForm,
+    LoginAction,
+    action_forms,
+    catalogue,
+    credential_env_registries,
+    image_sources,
+    inert_commands,
+    login_actions,
+    registry_from_secret_name,
+    release_words,
+)
+from scanner.knowledge.registries import oidc_publishing, registries, registry_for_host
+
+RouteKind = Literal["secret", "job_token", "oidc", "variable", "cloud", "step_output", "unknown"]
+#: certain: the catalogue recognises the publish; probable: a release-like step holding a registry
+#: credential; held: the job holds a registry credential (a login, a secret named for a registry)
+#: but no step of it is seen publishing — third-party code beside it can still take it.
+Confidence = Literal["certain", "probable", "held"]
+
+
+@dataclass(frozen=True)
+class Route:
+    """How a credential reaches a publishing step."""
+
+    kind: RouteKind
+    name: str = ""  # the secret or variable name; the cloud; the step id of a step output
+    detail: str = ""  # where it is passed: ``with.password``, ``env.TWINE_PASSWORD``, ``-p``, a login
+
+
+@dataclass(frozen=True)
+class Publish:
+    """One step publishing to one registry (and image repository, when named)."""
+
+    registry: str  # a registries.yaml id, or ``other:<host>``
+    image: str | None  # ``host/path`` of a pushed image; None when not named
+    routes: tuple[Route, ...]
+    confidence: Confidence
+    form: str  # the catalogue row
+    reason: str
+    step: int
+    line: int | None
+
+
+@dataclass(frozen=True)
+class StepView:
+    """A CI step as the catalogue sees it."""
+
+    index: int
+    label: str
+    line: int | None
+    id: str | None
+    uses: str | None  # the action (``owner/repo[/path]@ref``), or None
+    inputs: Mapping[str, str]
+    script: str | None
+    env: Mapping[str, str]  # everything the step's environment holds, as written
+
+
+class Refs(Protocol):
+    """A CI system's expression syntax, as far as credentials and names go."""
+
+    @property
+    def ci(self) -> str: ...
+
+    def routes(self, text: str, env: Mapping[str, str], in_script: bool) -> list[Route]:
+        """Where the credential in ``text`` comes from (secrets, variables, the job token...)."""
+        ...
+
+    def expand(self, text: str, env: Mapping[str, str]) -> str:
+        """``text`` with known variables and contexts replaced; unknown parts become ``*``."""
+        ...
+
+    def exports(self, command: Command) -> Mapping[str, str]:
+        """Environment variables a command sets for later steps (``>> $GITHUB_ENV``)."""
+        ...
+
+
+@dataclass
+class _Login:
+    registry: str
+    host: str | None
+    routes: list[Route]
+    via: str
+
+
+@dataclass
+class _State:
+    logins: list[_Login] = field(default_factory=list)
+    clouds: dict[str, list[Route]] = field(default_factory=dict)
+    configs: dict[str, tuple[str, list[Route]]] = field(default_factory=dict)  # config -> (registry, routes)
+    config_registry: dict[str, str] = field(default_factory=dict)  # npmrc -> registry from setup-node
+    config_env: dict[str, tuple[str, ...]] = field(default_factory=dict)  # maven -> env names
+    step_routes: dict[str, list[Route]] = field(default_factory=dict)  # step id -> what its outputs carry
+    images: dict[str, list[str]] = field(default_factory=dict)  # step id -> image names it outputs
+    exported: dict[str, str] = field(default_factory=dict)
+
+
+def _truthy(value: str | None) -> bool:
+    """An input that can be true: ``true``, or an expression (what it CAN do counts)."""
+    if value is None:
+        return False
+    v = value.strip().lower()
+    return v in ("true", "yes", "1", "on") or "${{" in v or v.startswith("$")
+
+
+def _literal_true(value: str | None) -> bool:
+    return value is not None and value.strip().lower() in ("true", "yes", "1", "on")
+
+
+def host_of(value: str) -> str:
+    """The host of a URL, a registry name or an image reference (``docker.io`` when it has none)."""
+    v = value.strip().strip("'\"").lower()
+    v = re.sub(r"^[a-z][a-z0-9+.-]*://", "", v)
+    v = v.split("@", 1)[-1] if "@" in v.split("/", 1)[0] else v  # user:pass@host
+    first = v.split("/", 1)[0]
+    return first
+
+
+def split_image(ref: str) -> tuple[str, str]:
+    """``(host, path)`` of an image reference; Docker Hub's ``library/`` for official images."""
+    ref = ref.strip().strip("'\"")
+    ref = re.sub(r"^docker://", "", ref)
+    ref = ref.split("@", 1)[0]
+    parts = ref.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost" or parts[0] == "*"):
+        host, path = parts[0].lower(), "/".join(parts[1:])
+    else:
+        host, path = "docker.io", ref
+    if ":" in path.rsplit("/", 1)[-1]:
+        path = path.rsplit(":", 1)[0]
+    if host in ("docker.io", "index.docker.io", "registry-1.docker.io") and "/" not in path and path:
+        path = f"library/{path}"
+    return host, path.lower()
+
+
+def registry_id_for(value: str) -> str:
+    """The registry a URL/host/name points at: a registries.yaml id, else ``other:<host>``."""
+    v = value.strip().strip("'\"").lower()
+    if v in registries():
+        return v
+    host = host_of(v)
+    if not host or host == "*":
+        return "other:*"
+    found = registry_for_host(host)
+    return found.id if found is not None else f"other:{host}"
+
+
+def _list(value: str) -> list[str]:
+    """Items of a list input: one per line or comma-separated; ``name=X,enable=...`` CSV form too."""
+    items: list[str] = []
+    for line in value.replace(",", "\n").splitlines():
+        item = line.strip().strip("-").strip()
+        if not item or item.startswith(("enable=", "type=", "priority=", "value=", "pattern=", "suffix=")):
+            continue
+        items.append(item.removeprefix("name="))
+    return items
+
+
+class _Job:
+    def __init__(self, refs: Refs, oidc: bool) -> None:
+        self.refs = refs
+        self.oidc = oidc
+        self.st = _State()
+        self.out: list[Publish] = []
+
+    # -- credentials ------------------------------------------------------------------------------
+
+    def routes(self, text: str, env: Mapping[str, str], in_script: bool, detail: str) -> list[Route]:
+        found: list[Route] = []
+        for r in self.refs.routes(text, env, in_script):
+            if r.kind == "step_output":
+                carried = self.st.step_routes.get(r.name)
+                if carried:
+                    found += carried
+                else:
+                    found.append(Route("unknown", r.name, f"output of step {r.name}"))
+                continue
+            found.append(Route(r.kind, r.name, detail if not r.detail else f"{detail} ({r.detail})"))
+        return found
+
+    def env_routes(self, env: Mapping[str, str], names: Iterable[str], prefixes: Iterable[str] = ()) -> list[Route]:
+        found: list[Route] = []
+        wanted = {n.upper() for n in names}
+        pre = tuple(p.upper() for p in prefixes)
+        for key, value in env.items():
+            k = key.upper()
+            if k in wanted or (pre and k.startswith(pre)):
+                found += self.routes(value, env, in_script=False, detail=f"env.{key}")
+        return found
+
+    def fallback(self, registry: str, oidc_form: bool) -> list[Route]:
+        if oidc_form and self.oidc and oidc_publishing(registry, self.refs.ci):
+            return [Route("oidc", registry, "the job's OIDC token (Trusted Publishing)")]
+        return [Route("unknown", "", "no credential named in the job")]
+
+    def login_routes(self, registry: str, host: str | None) -> list[Route]:
+        for lg in reversed(self.st.logins):
+            if host is not None and lg.host is not None and lg.host == host:
+                return lg.routes
+        for lg in reversed(self.st.logins):
+            if lg.registry == registry and (lg.host is None or host is None or registry != "oci"):
+                return lg.routes
+        return []
+
+    # -- emitting ---------------------------------------------------------------------------------
+
+    def emit(
+        self,
+        step: StepView,
+        registry: str,
+        image: str | None,
+        routes: list[Route],
+        form: str,
+        reason: str,
+        confidence: Confidence = "certain",
+        line: int | None = None,
+    ) -> None:
+        known = registries().get(registry)
+        if known is not None and known.id == "local":
+            return  # a push to localhost publishes nothing
+        if not routes:
+            routes = [Route("unknown", "", "no credential named in the job")]
+        self.out.append(
+            Publish(
+                registry=registry,
+                image=image,
+                routes=tuple(dict.fromkeys(routes)),
+                confidence=confidence,
+                form=form,
+                reason=reason,
+                step=step.index,
+                line=line if line is not None else step.line,
+            )
+        )
+
+    def emit_images(
+        self, step: StepView, images: list[str], explicit: list[Route], form: str, reason: str, line: int | None
+    ) -> None:
+        """Pushes of ``images``; with no image named, one publish per registry the job logged in to."""
+        env = {**step.env, **self.st.exported}
+        resolved = [self.refs.expand(i, env) for i in images if i.strip()]
+        if not resolved:
+            logged: dict[str, list[Route]] = {lg.registry: lg.routes for lg in self.st.logins}
+            for reg, login_routes in (logged or {"other:*": []}).items():
+                routes = explicit or login_routes
+                self.emit(step, reg, None, list(routes), form, reason + " (image not named)", line=line)
+            return
+        for ref in dict.fromkeys(resolved):
+            host, path = split_image(ref)
+            reg = registry_id_for(host) if host != "*" else "other:*"
+            routes = explicit or self.login_routes(reg, host)
+            self.emit(step, reg, f"{host}/{path}" if path else None, list(routes), form, reason, line=line)
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    def action(self, step: StepView) -> None:
+        assert step.uses is not None
+        path = step.uses.split("@", 1)[0].strip().lower()
+        name = "/".join(path.split("/")[:2])
+        for key in (path, name):
+            if (lg := login_actions().get(key)) is not None:
+                self.login_action(step, lg)
+                return
+            if (src := image_sources().get(key)) is not None:
+                if step.id:
+                    self.st.images[step.id] = [i for k in src.inputs for i in _list(step.inputs.get(k, ""))]
+                return
+            if (form := action_forms().get(key)) is not None:
+                self.publish_action(step, form)
+                return
+        self.unknown_action(step, path)
+
+    def login_action(self, step: StepView, lg: LoginAction) -> None:
+        env = {**step.env, **self.st.exported}
+        registry = lg.registry or lg.default_registry
+        host: str | None = None
+        for key in lg.registry_inputs:
+            value = step.inputs.get(key, "").strip()
+            if value:
+                host = host_of(self.refs.expand(value, env))
+                registry = registry_id_for(host)
+        if lg.writes_config is not None:
+            if registry:
+                self.st.config_registry[lg.writes_config] = registry
+            names = [step.inputs[k] for k in lg.env_name_inputs if step.inputs.get(k)] or list(lg.default_env_names)
+            self.st.config_env[lg.writes_config] = tuple(names)
+            return
+        routes: list[Route] = []
+        for key in lg.credential_inputs:
+            if key in step.inputs:
+                routes += self.routes(step.inputs[key], env, in_script=False, detail=f"{lg.uses} with.{key}")
+        if lg.cloud is not None:
+            for key in lg.oidc_inputs:
+                if step.inputs.get(key) and not routes:
+                    routes.append(Route("cloud", lg.cloud, f"{lg.uses} {key}: {step.inputs[key]} (OIDC)"))
+            if not routes and lg.registry:
+                routes = list(self.st.clouds.get(lg.cloud, ()))
+            if not routes:
+                routes = [Route("unknown", lg.cloud, f"{lg.uses}: credentials of the runner or an earlier step")]
+            self.st.clouds[lg.cloud] = routes
+        if step.id:
+            self.st.step_routes[step.id] = routes
+        if registry:
+            self.st.logins.append(_Login(registry, host, routes, lg.uses))
+
+    def publish_action(self, step: StepView, form: ActionForm) -> None:
+        inputs = step.inputs
+        env = {**step.env, **self.st.exported}
+        if form.login:
+            # Mints a short-lived token from the job's OIDC token; later steps use its outputs.
+            routes = [Route("oidc", form.login, f"{form.uses} (Trusted Publishing)")] if self.oidc else []
+            if step.id:
+                self.st.step_routes[step.id] = routes or [Route("unknown", form.login, f"{form.uses} without id-token")]
+            self.st.configs[form.login] = (form.login, routes)
+            return
+        if any(_literal_true(inputs.get(k)) for k in form.dry_run_inputs):
+            return
+        if form.push_inputs or form.outputs_inputs:
+            pushes = any(_truthy(inputs.get(k)) for k in form.push_inputs) or any(
+                re.search(r"type=registry|push=true", inputs.get(k, "")) for k in form.outputs_inputs
+            )
+            if not pushes:
+                return
+        if form.command_input:
+            command = inputs.get(form.command_input, form.default_command).strip().lower()
+            if command not in form.publish_commands and "${{" not in command:
+                return
+        if form.args_inputs:
+            args = " ".join(inputs.get(k, "") for k in form.args_inputs)
+            if form.args_publish and not re.search(form.args_publish, args):
+                return
+            if form.args_dry_run and re.search(form.args_dry_run, args):
+                return
+        if form.command_inputs:
+            for key in form.command_inputs:
+                script = inputs.get(key, "").strip()
+                if script:
+                    prefix = f"{form.command_prefix} " if form.command_prefix else ""
+                    self.script(step, prefix + script, extra_env=env, via=f"{form.uses} with.{key}")
+            return
+        explicit: list[Route] = []
+        for key in form.credential_inputs:
+            if key in inputs:
+                explicit += self.routes(inputs[key], env, in_script=False, detail=f"with.{key}")
+        explicit += self.env_routes(env, form.credential_env)
+        reason = f"uses {form.uses}"
+        if form.image_inputs:
+            images: list[str] = []
+            for key in form.image_inputs:
+                for item in _list(inputs.get(key, "")):
+                    m = re.fullmatch(r"\$\{\{\s*steps\.([\w-]+)\.outputs\.(?:tags|images?|json)\s*\}\}", item)
+                    images += self.st.images.get(m.group(1), []) if m else [item]
+            self.emit_images(step, images, list(explicit), form.uses, reason, None)
+            return
+        targets = [form.registry, *form.also]
+        for key in form.registry_inputs:
+            value = inputs.get(key, "").strip()
+            if value:
+                targets[0] = registry_id_for(self.refs.expand(value, env))
+        for i, reg in enumerate(targets):
+            if not reg:
+                continue
+            routes = list(explicit)
+            if i > 0:  # the extra registry (GitHub Releases of semantic-release) uses the job token
+                routes = [r for r in explicit if r.kind == "job_token"] or [Route("job_token", "", "GITHUB_TOKEN")]
+            if not routes and form.default_job_token:
+                routes = [Route("job_token", "", f"{form.uses} default token")]
+            if not routes:
+                routes = self.fallback(reg, form.oidc)
+            self.emit(step, reg, None, routes, form.uses, reason)
+
+    def unknown_action(self, step: StepView, path: str) -> None:
+        if not release_words().search(path.split("/", 1)[-1]):
+            return
+        env = {**step.env, **self.st.exported}
+        self.probable(step, " ".join(step.inputs.values()), env, f"uses {path}", step.line, inputs=step.inputs)
+
+    # -- scripts ----------------------------------------------------------------------------------
+
+    def script(self, step: StepView, script: str, extra_env: Mapping[str, str] | None = None, via: str = "") -> None:
+        for cmd in commands(script):
+            env = {**step.env, **self.st.exported, **(extra_env or {}), **_inline_env(cmd)}
+            line = step.line + 1 + cmd.line if step.line is not None and via == "" else step.line
+            if self.login_command(cmd, env):
+                continue
+            self.config_write(cmd, env)
+            matched = False
+            for form in catalogue().commands:
+                if form.regex.search(cmd.text):
+                    self.publish_command(step, form, cmd, env, line)
+                    matched = True
+                    break
+            if not matched and not inert_commands().search(_strip_wrappers(cmd)) and release_words().search(cmd.text):
+                self.probable(step, cmd.text, env, f"runs `{_short(cmd.text)}`", line)
+            self.st.exported.update(self.refs.exports(cmd))
+
+    def login_command(self, cmd: Command, env: Mapping[str, str]) -> bool:
+        for lc in catalogue().login_commands:
+            if not lc.regex.search(cmd.text):
+                continue
+            if lc.config_line:
+                self.config_write(cmd, env, force="npmrc")
+                return True
+            registry = lc.registry or lc.default_registry
+            host: str | None = None
+            if lc.host_arg:
+                args = _args_after(cmd.words, "login", skip_values=("-u", "--username", "-p", "--password"))
+                if args:
+                    host = host_of(self.refs.expand(args[0], env))
+                    registry = registry_id_for(host)
+            routes: list[Route] = []
+            for value in flag_values(cmd.words, lc.credential_flags):
+                routes += self.routes(value, env, in_script=True, detail=f"{lc.name} -p")
+            if lc.stdin and cmd.stdin:
+                cloud = _cloud_command(cmd.stdin)
+                if cloud:
+                    routes += self.st.clouds.get(cloud, [Route("cloud", cloud, f"{cloud} CLI credentials")])
+                else:
+                    routes += self.routes(cmd.stdin, env, in_script=True, detail=f"{lc.name} --password-stdin")
+            if lc.positional_credential:
+                args = _args_after(cmd.words, "login")
+                for a in args:
+                    routes += self.routes(a, env, in_script=True, detail=lc.name)
+            if lc.cloud is not None:
+                routes = routes or list(self.st.clouds.get(lc.cloud, [Route("cloud", lc.cloud, f"{lc.cloud} CLI")]))
+                if lc.registry == "acr":
+                    names = flag_values(cmd.words, ("--name", "-n"))
+                    host = f"{names[0].lower()}.azurecr.io" if names else None
+            if registry == "crates":
+                self.st.configs["cargo"] = ("crates", routes)
+            else:
+                self.st.logins.append(_Login(registry, host, routes, lc.name))
+            return True
+        return False
+
+    def config_write(self, cmd: Command, env: Mapping[str, str], force: str | None = None) -> None:
+        for cw in catalogue().config_writes:
+            if (force is None and not cw.regex.search(cmd.text)) or (force is not None and cw.config != force):
+                continue
+            routes = self.routes(cmd.text, env, in_script=True, detail=f"written to {cw.config}")
+            if not routes:
+                continue
+            registry = cw.default_registry
+            m = re.search(r"//([a-z0-9.-]+\.[a-z]{2,})(?::\d+)?/", cmd.text.lower())
+            if m:
+                registry = registry_id_for(m.group(1))
+            elif cw.config == "pypirc" and re.search(r"test\.?pypi", cmd.text, re.IGNORECASE):
+                registry = "testpypi"
+            self.st.configs[cw.config] = (registry, routes)
+            return
+
+    def publish_command(
+        self, step: StepView, form: CommandForm, cmd: Command, env: Mapping[str, str], line: int | None
+    ) -> None:
+        ws = cmd.words
+        if form.dry_run_flags and has_flag(ws, form.dry_run_flags):
+            return
+        if form.requires_flag_or_value and not any(any(v in w for v in form.requires_flag_or_value) for w in ws):
+            return
+        explicit: list[Route] = []
+        for value in flag_values(ws, form.credential_flags):
+            explicit += self.routes(value, env, in_script=True, detail=f"{form.name} {'/'.join(form.credential_flags)}")
+        explicit += self.env_routes(env, form.credential_env, form.env_prefixes)
+        reason = f"runs `{_short(cmd.text)}`"
+        if form.images is not None or form.images_env:
+            images = _images(form, ws, cmd.text)
+            images += [env[k] for k in form.images_env if env.get(k)]
+            if form.images == "none":
+                images = []
+            self.emit_images(step, images, list(explicit), form.name, reason, line)
+            return
+        targets = [form.registry, *form.also]
+        if form.registry_from_url:
+            urls = re.findall(r"https?://[^\s'\"]+", cmd.text)
+            targets = [registry_id_for(self.refs.expand(urls[-1], env))] if urls else ["other:*"]
+        for value in flag_values(ws, form.registry_flags):
+            targets[0] = registry_id_for(self.refs.expand(value, env))
+        named = flag_values(ws, form.registry_flags)
+        if form.config == "npmrc" and targets[0] == "npm" and "npmrc" in self.st.config_registry and not named:
+            targets[0] = self.st.config_registry["npmrc"]
+        for i, reg in enumerate(targets):
+            if not reg:
+                continue
+            routes = list(explicit)
+            if i > 0:
+                routes = [r for r in explicit if r.kind == "job_token"] or [Route("job_token", "", "GITHUB_TOKEN")]
+            if not routes and form.config is not None:
+                if form.config in self.st.config_env:
+                    routes = self.env_routes(env, self.st.config_env[form.config])
+                if not routes and form.config in self.st.configs:
+                    cfg_registry, cfg_routes = self.st.configs[form.config]
+                    routes = list(cfg_routes)
+                    if cfg_registry != reg and targets[0] == form.registry and i == 0:
+                        reg = cfg_registry
+            if not routes and reg in ("crates", "rubygems", "nuget") and reg in self.st.configs:
+                routes = list(self.st.configs[reg][1])
+            if not routes:
+                routes = self.fallback(reg, form.oidc)
+            self.emit(step, reg, None, routes, form.name, reason, line=line)
+
+    # -- held -------------------------------------------------------------------------------------
+
+    def held(self, steps: Sequence[StepView]) -> None:
+        """Registry credentials the job logs in with or reads by a registry's name, that no publish of
+        the job uses: the job holds them all the same."""
+        used = {(p.registry, r.kind, r.name) for p in self.out for r in p.routes}
+        last = steps[-1] if steps else None
+        for lg in self.st.logins:
+            stored = [
+                r for r in lg.routes if r.kind in ("secret", "variable") and (lg.registry, r.kind, r.name) not in used
+            ]
+            if stored and last is not None:
+                self._hold(last, lg.registry, stored, lg.via, f"logs in to {_label(lg.registry)} with it")
+                used |= {(lg.registry, r.kind, r.name) for r in stored}
+        for step in steps:
+            env = {**step.env}
+            texts = [*step.env.values(), *step.inputs.values(), step.script or ""]
+            for text in texts:
+                for r in self.refs.routes(text, env, in_script=bool(step.script) and text == step.script):
+                    reg = registry_from_secret_name(r.name) if r.kind in ("secret", "variable") else None
+                    if (
+                        reg
+                        and (reg, r.kind, r.name) not in used
+                        and not any(p.registry == reg and p.confidence != "held" for p in self.out)
+                    ):
+                        self._hold(
+                            step,
+                            reg,
+                            [Route(r.kind, r.name, "named for the registry")],
+                            "secret name",
+                            f"reads {r.name}",
+                        )
+                        used.add((reg, r.kind, r.name))
+
+    def _hold(self, step: StepView, registry: str, routes: list[Route], form: str, reason: str) -> None:
+        self.out.append(
+            Publish(
+                registry,
+                None,
+                tuple(routes),
+                "held",
+                form,
+                f"{reason} (no publish seen in this job)",
+                step.index,
+                step.line,
+            )
+        )
+
+    # -- probable ---------------------------------------------------------------------------------
+
+    def probable(
+        self,
+        step: StepView,
+        text: str,
+        env: Mapping[str, str],
+        reason: str,
+        line: int | None,
+        inputs: Mapping[str, str] | None = None,
+    ) -> None:
+        """A release-like step that holds a registry-shaped credential: a probable publish there."""
+        found: dict[str, list[Route]] = {}
+        env_registry = credential_env_registries()
+        for key, value in env.items():
+            routes = self.routes(value, env, in_script=False, detail=f"env.{key}")
+            for r in routes:
+                reg = env_registry.get(key.upper()) or (registry_from_secret_name(r.name) if r.name else None)
+                if reg and r.kind in ("secret", "variable"):
+                    found.setdefault(reg, []).append(r)
+        for key, value in (inputs or {}).items():
+            for r in self.routes(value, env, in_script=False, detail=f"with.{key}"):
+                reg = registry_from_secret_name(r.name) if r.name else None
+                if reg and r.kind in ("secret", "variable"):
+                    found.setdefault(reg, []).append(r)
+        for r in self.routes(text, env, in_script=True, detail="command line"):
+            reg = registry_from_secret_name(r.name) if r.name else None
+            if reg and r.kind in ("secret", "variable"):
+                found.setdefault(reg, []).append(r)
+        certain = {(p.registry, p.step) for p in self.out}
+        for reg, routes in sorted(found.items()):
+            if (reg, step.index) in certain:
+                continue
+            names = ", ".join(sorted({r.name for r in routes}))
+            self.emit(
+                step,
+                reg,
+                None,
+                routes,
+                "probable",
+                f"{reason} while holding {names}",
+                confidence="probable",
+                line=line,
+            )
+
+
+def _label(registry: str) -> str:
+    r = registries().get(registry)
+    return r.label if r is not None else registry.removeprefix("other:")
+
+
+def _inline_env(cmd: Command) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for w in cmd.words:
+        m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", w, re.DOTALL)
+        if m is None:
+            break
+        env[m.group(1)] = m.group(2)
+    return env
+
+
+_WRAPPERS = re.compile(
+    r"^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?:(?:sudo|env|time|exec|npx|bunx|uvx|pnpm\s+(?:exec|dlx)|yarn\s+dlx|pipx\s+run"
+    r"|poetry\s+run|hatch\s+run|pdm\s+run|uv\s+run|bundle\s+exec)\s+)*"
+)
+
+
+def _strip_wrappers(cmd: Command) -> str:
+    return _WRAPPERS.sub("", cmd.text.strip())
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _args_after(ws: tuple[str, ...], word: str, skip_values: tuple[str, ...] = ()) -> list[str]:
+    """Positional arguments after ``word`` (flags and the values of ``skip_values`` left out)."""
+    if word not in ws:
+        return []
+    rest = ws[ws.index(word) + 1 :]
+    out: list[str] = []
+    skip = False
+    for w in rest:
+        if skip:
+            skip = False
+            continue
+        if w in skip_values:
+            skip = True
+            continue
+        if w.startswith("-"):
+            continue
+        out.append(w)
+    return out
+
+
+def _cloud_command(text: str) -> str | None:
+    for lc in catalogue().login_commands:
+        if lc.cloud is not None and lc.regex.search(text):
+            return lc.cloud
+    return None
+
+
+_FLAG_WITH_VALUE = frozenset({"--platform", "-f", "--file", "--cache-from", "--cache-to", "--build-arg", "--label",
+                              "--target", "--progress", "--builder", "--metadata-file", "--secret", "--ssh", "--output",
+                              "-o", "--dest-creds", "--src-creds", "--format", "--annotation", "--provenance", "--sbom"})  # fmt: skip
+
+
+def _positional(form: CommandForm, ws: tuple[str, ...], text: str) -> list[str]:
+    """Positional arguments after the matched command words."""
+    m = form.regex.search(text)
+    consumed = len(m.group(0).split()) if m else 1
+    start = 0
+    head = m.group(0).split()[0] if m else ""
+    for i, w in enumerate(ws):
+        if w.lower().endswith(head.lower()) and head:
+            start = i
+            break
+    rest = ws[start + consumed :]
+    out: list[str] = []
+    skip = False
+    for w in rest:
+        if skip:
+            skip = False
+            continue
+        if w in _FLAG_WITH_VALUE or w in form.image_flags or w in form.credential_flags:
+            skip = True
+            continue
+        if w.startswith("-"):
+            continue
+        out.append(w)
+    return out
+
+
+def _images(form: CommandForm, ws: tuple[str, ...], text: str) -> list[str]:
+    mode = form.images
+    out: list[str] = []
+    if mode in ("flag", "first_arg_or_flag"):
+        out += flag_values(ws, form.image_flags)
+    if mode in ("first_arg", "first_arg_or_flag") and not out:
+        pos = _positional(form, ws, text)
+        out += pos[:1]
+    if mode == "last_arg":
+        pos = _positional(form, ws, text)
+        out += pos[-1:]
+    return [re.sub(r"^docker://", "", i) for i in out]
+
+
+def analyse(steps: Sequence[StepView], refs: Refs, *, oidc: bool) -> list[Publish]:
+    """Every publish of a job's steps, in step order, then the registry credentials it holds without a
+    publish seen (confidence ``held``). ``oidc``: the job can get an OIDC token."""
+    job = _Job(refs, oidc)
+    for step in steps:
+        if step.uses:
+            job.action(step)
+        if step.script:
+            job.script(step, step.script)
+    job.held(steps)
+    return job.out

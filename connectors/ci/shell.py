@@ -1,0 +1,148 @@
+"""A CI step's shell script → the commands it runs. Pure: no I/O.
+
+Not a shell: enough of one to find the commands a publish catalogue describes. Line continuations are
+joined, comments dropped, and a line is split at ``;``, ``&&``, ``||``, ``|`` and ``&`` outside quotes;
+a command piped into another is kept as that command's ``stdin``. CI expressions (``${{ … }}``) are
+opaque words whatever spaces or operators they hold.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_GH_EXPR = re.compile(r"\$\{\{.*?\}\}", re.DOTALL)
+_CONTINUATION = re.compile(r"(?:\\|`)[ \t]*\r?$")
+#: ``$VAR``, ``${VAR}``, ``${VAR:-default}``, ``$env:VAR`` (PowerShell), ``%VAR%`` (cmd).
+_SHELL_VAR = re.compile(
+    r"\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$(?:env:)?([A-Za-z_][A-Za-z0-9_]*)|%([A-Za-z_][A-Za-z0-9_]*)%"
+)
+
+
+@dataclass(frozen=True)
+class Command:
+    """One simple command of a script."""
+
+    text: str
+    words: tuple[str, ...]
+    stdin: str | None  # the command piped into this one
+    line: int  # 0-based line of the script where it starts
+
+
+def _protect(script: str) -> tuple[str, list[str]]:
+    saved: list[str] = []
+
+    def keep(m: re.Match[str]) -> str:
+        saved.append(m.group(0))
+        return f"\x00{len(saved) - 1}\x00"
+
+    return _GH_EXPR.sub(keep, script), saved
+
+
+def _restore(text: str, saved: list[str]) -> str:
+    if "\x00" not in text:
+        return text
+    return re.sub(r"\x00(\d+)\x00", lambda m: saved[int(m.group(1))], text)
+
+
+def _segments(line: str) -> Iterator[tuple[str, str]]:
+    """Split one line at command separators outside quotes: (segment, the operator that ends it)."""
+    out: list[str] = []
+    quote = ""
+    i = 0
+    while i < len(line):
+        c = line[i]
+        if quote:
+            out.append(c)
+            if c == "\\" and quote == '"' and i + 1 < len(line):
+                out.append(line[i + 1])
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+            out.append(c)
+        elif c == "\\" and i + 1 < len(line):
+            out.append(line[i : i + 2])
+            i += 1
+        elif c == "#" and (not out or out[-1][-1:].isspace()):
+            break  # a comment runs to the end of the line
+        elif c in ";|&":
+            op = line[i : i + 2] if line[i : i + 2] in ("&&", "||") else c
+            yield "".join(out), op
+            out = []
+            i += len(op)
+            continue
+        else:
+            out.append(c)
+        i += 1
+    yield "".join(out), ""
+
+
+def words(text: str) -> tuple[str, ...]:
+    """Shell words of one command (quotes removed); whitespace split when it does not parse."""
+    try:
+        return tuple(shlex.split(text, comments=False, posix=True))
+    except ValueError:
+        return tuple(text.split())
+
+
+def commands(script: str) -> list[Command]:
+    """The simple commands of a script, in order."""
+    protected, saved = _protect(script)
+    lines = protected.split("\n")
+    out: list[Command] = []
+    i = 0
+    while i < len(lines):
+        start, current = i, lines[i]
+        while _CONTINUATION.search(current) and i + 1 < len(lines):
+            current = _CONTINUATION.sub(" ", current) + lines[i + 1]
+            i += 1
+        piped: str | None = None
+        for seg, op in _segments(current):
+            text = seg.strip()
+            if text:
+                restored = _restore(text, saved)
+                ws = tuple(_restore(w, saved) for w in words(text))
+                out.append(Command(text=restored, words=ws, stdin=piped, line=start))
+                piped = restored if op == "|" else None
+            else:
+                piped = None
+        i += 1
+    return out
+
+
+def shell_vars(text: str) -> list[str]:
+    """Names of the environment variables a piece of shell text expands."""
+    return [a or b or c for a, b, c in _SHELL_VAR.findall(text)]
+
+
+def flag_values(ws: tuple[str, ...], flags: tuple[str, ...]) -> list[str]:
+    """Values given to any of ``flags`` (``--f v``, ``--f=v``, ``-fv`` for one-letter flags, and
+    ``-Dname=`` style prefixes when a flag ends with ``=``)."""
+    values: list[str] = []
+    for i, w in enumerate(ws):
+        for f in flags:
+            if f.endswith("="):
+                if w.startswith(f):
+                    values.append(w[len(f) :])
+            elif w == f and i + 1 < len(ws):
+                values.append(ws[i + 1])
+            elif w.startswith(f + "="):
+                values.append(w[len(f) + 1 :])
+            elif len(f) == 2 and f.startswith("-") and not f.startswith("--") and w.startswith(f) and len(w) > 2:
+                values.append(w[2:])
+    return values
+
+
+def has_flag(ws: tuple[str, ...], flags: tuple[str, ...]) -> bool:
+    """Whether any of ``flags`` is given and not set to false (``--dry-run``, ``--dry-run=true``)."""
+    for w in ws:
+        for f in flags:
+            if w == f or (w.startswith(f + "=") and w.split("=", 1)[1].lower() not in ("false", "0", "no")):
+                return True
+            if "=" in f and w == f:
+                return True
+    return False

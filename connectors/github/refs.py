@@ -1,0 +1,113 @@
+"""GitHub Actions expressions as far as credentials and names go (the :class:`~connectors.ci.publish.Refs`
+of GitHub). Pure: no I/O.
+
+``${{ secrets.X }}`` is a stored secret (``GITHUB_TOKEN`` is the job's own token, not a secret),
+``${{ github.token }}`` the job token, ``${{ vars.X }}`` a plain-text configuration variable,
+``${{ env.X }}`` and a shell's ``$X`` whatever the step's environment holds, ``${{ steps.S.outputs.O }}``
+what step ``S`` produced.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from connectors.ci.publish import Route
+from connectors.ci.shell import Command, shell_vars
+
+EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
+_SECRET = re.compile(r"\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
+_VAR = re.compile(r"\bvars\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
+_ENV = re.compile(r"\benv\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
+_STEP_OUT = re.compile(r"\bsteps\s*\.\s*([A-Za-z_][A-Za-z0-9_-]*)\s*\.\s*outputs\b")
+_JOB_TOKEN = re.compile(r"\bgithub\s*\.\s*token\b")
+_EXPORT = re.compile(r"""^\s*echo\s+["']?([A-Za-z_][A-Za-z0-9_]*)=(.*?)["']?\s*>>\s*["']?\$\{?GITHUB_ENV\}?["']?\s*$""")
+_MAX_DEPTH = 4
+
+
+class GitHubRefs:
+    """Credential references of one repository's workflows."""
+
+    ci = "github"
+
+    def __init__(self, repo: str) -> None:
+        self.repo = repo
+        self.owner, _, self.name = repo.partition("/")
+
+    def routes(self, text: str, env: Mapping[str, str], in_script: bool) -> list[Route]:
+        """Where the credential in ``text`` comes from."""
+        return self._routes(text, env, in_script, 0)
+
+    def _routes(self, text: str, env: Mapping[str, str], in_script: bool, depth: int) -> list[Route]:
+        out: list[Route] = []
+        if depth > _MAX_DEPTH:
+            return out
+        for expr in EXPR.findall(text):
+            for dotted, indexed in _SECRET.findall(expr):
+                name = dotted or indexed
+                out.append(
+                    Route("job_token", "GITHUB_TOKEN") if name.upper() == "GITHUB_TOKEN" else Route("secret", name)
+                )
+            if _JOB_TOKEN.search(expr):
+                out.append(Route("job_token", "github.token"))
+            for dotted, indexed in _VAR.findall(expr):
+                out.append(Route("variable", dotted or indexed))
+            for dotted, indexed in _ENV.findall(expr):
+                value = env.get(dotted or indexed)
+                if value is not None:
+                    out += self._routes(value, env, False, depth + 1)
+            for step in _STEP_OUT.findall(expr):
+                out.append(Route("step_output", step))
+        if in_script:
+            for name in shell_vars(EXPR.sub(" ", text)):
+                value = env.get(name)
+                if value is not None:
+                    out += self._routes(value, env, True, depth + 1)
+                elif name in ("GITHUB_TOKEN", "GH_TOKEN", "ACTIONS_RUNTIME_TOKEN"):
+                    continue
+        return out
+
+    def expand(self, text: str, env: Mapping[str, str]) -> str:
+        """``text`` with ``env``, ``github.repository`` and friends replaced; anything unknown is ``*``."""
+        return self._expand(text, env, 0)
+
+    def _expand(self, text: str, env: Mapping[str, str], depth: int) -> str:
+        if depth > _MAX_DEPTH:
+            return "*"
+
+        def expr(m: re.Match[str]) -> str:
+            e = m.group(1).strip()
+            known = {
+                "github.repository": self.repo,
+                "github.repository_owner": self.owner,
+                "github.event.repository.name": self.name,
+                "github.event.repository.full_name": self.repo,
+            }
+            if e in known:
+                return known[e]
+            env_m = _ENV.fullmatch(e)
+            if env_m and (value := env.get(env_m.group(1) or env_m.group(2))) is not None:
+                return self._expand(value, env, depth + 1)
+            return "*"
+
+        out = EXPR.sub(expr, text)
+
+        def var(m: re.Match[str]) -> str:
+            name = m.group(1) or m.group(2) or m.group(3)
+            if name == "GITHUB_REPOSITORY":
+                return self.repo
+            if name == "GITHUB_REPOSITORY_OWNER":
+                return self.owner
+            value = env.get(name)
+            return self._expand(value, env, depth + 1) if value is not None else "*"
+
+        return re.sub(
+            r"\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$([A-Za-z_][A-Za-z0-9_]*)|%([A-Za-z_][A-Za-z0-9_]*)%", var, out
+        )
+
+    def exports(self, command: Command) -> Mapping[str, str]:
+        """``echo "NAME=value" >> $GITHUB_ENV``: NAME is in the environment of every later step."""
+        if "GITHUB_ENV" not in command.text:
+            return {}
+        m = _EXPORT.match(command.text)
+        return {m.group(1): m.group(2)} if m else {}

@@ -1,0 +1,85 @@
+"""The CI events table (``ci_events.yaml``): which events outsiders can cause, with which input."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from scanner.knowledge import read_table
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Event(_Row):
+    """One GitHub Actions event."""
+
+    outsider: bool | Literal["depends"]
+    privileged: bool
+    head_code: bool = False
+
+
+class ArtifactDownload(_Row):
+    """An action that downloads a triggering run's artifacts."""
+
+    uses: str
+    run_inputs: tuple[str, ...] = ()
+    script_pattern: str = ""
+
+
+class _Table(_Row):
+    github_events: dict[str, Event]
+    untrusted_contexts: tuple[str, ...]
+    typed_input_types: tuple[str, ...]
+    gates: tuple[str, ...]
+    untrusted_refs: str
+    untrusted_fetch: str
+    artifact_downloads: tuple[ArtifactDownload, ...]
+
+
+@cache
+def table() -> _Table:
+    """The validated table."""
+    t = _Table.model_validate(read_table("ci_events.yaml"))
+    for rx in (*t.untrusted_contexts, *t.gates, t.untrusted_refs, t.untrusted_fetch):
+        re.compile(rx)
+    return t
+
+
+def github_event(name: str) -> Event | None:
+    """The row of a GitHub event, or None for events outsiders cannot cause."""
+    return table().github_events.get(name)
+
+
+@cache
+def untrusted_context() -> re.Pattern[str]:
+    """Matches an expression an outsider controls."""
+    return re.compile("|".join(f"(?:{p})" for p in table().untrusted_contexts))
+
+
+@cache
+def gate() -> re.Pattern[str]:
+    """Matches a condition that keeps outsiders out."""
+    return re.compile("|".join(f"(?:{p})" for p in table().gates))
+
+
+@cache
+def untrusted_refs() -> re.Pattern[str]:
+    """Matches an expression that names code an outsider wrote."""
+    return re.compile(table().untrusted_refs)
+
+
+@cache
+def untrusted_fetch() -> re.Pattern[str]:
+    """Matches a shell command that fetches code an outsider wrote."""
+    return re.compile(table().untrusted_fetch)
+
+
+@cache
+def artifact_downloads() -> dict[str, ArtifactDownload]:
+    """Artifact-downloading actions by lower-case ``owner/repo``."""
+    return {a.uses.lower(): a for a in table().artifact_downloads}

@@ -1,0 +1,285 @@
+"""The publish catalogue (``publish.yaml``): how CI steps publish, log in and pass credentials.
+
+Shared by the GitHub and GitLab connectors (``connectors/ci/``). Rows are validated here once, on
+first use; every registry a row names must be a row of ``registries.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from scanner.knowledge import read_table
+from scanner.knowledge.registries import registries
+
+Config = Literal["npmrc", "pypirc", "gem", "cargo", "maven", "docker", "nuget"]
+Cloud = Literal["aws", "gcp", "azure"]
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ActionForm(_Row):
+    """A GitHub action that publishes (``uses: owner/repo``)."""
+
+    uses: str
+    registry: str = ""
+    also: tuple[str, ...] = ()
+    registry_inputs: tuple[str, ...] = ()
+    image_inputs: tuple[str, ...] = ()
+    #: Publishes only when one of these inputs is true (or an expression that can be); else never.
+    push_inputs: tuple[str, ...] = ()
+    #: ``outputs:`` of a build action: publishes when it asks for ``type=registry`` / ``push=true``.
+    outputs_inputs: tuple[str, ...] = ()
+    always: bool = False
+    credential_inputs: tuple[str, ...] = ()
+    credential_env: tuple[str, ...] = ()
+    #: With no credential input, the action uses the job's own token (GITHUB_TOKEN).
+    default_job_token: bool = False
+    #: With no credential, the action publishes with the job's OIDC token (Trusted Publishing).
+    oidc: bool = False
+    dry_run_inputs: tuple[str, ...] = ()
+    #: Inputs whose value the action runs as a command (``changesets/action``'s ``publish``).
+    command_inputs: tuple[str, ...] = ()
+    command_prefix: str = ""
+    #: An input naming the action's sub-command, which publishes only for these values.
+    command_input: str = ""
+    publish_commands: tuple[str, ...] = ()
+    default_command: str = ""
+    #: Inputs holding a command line: publishes when it matches ``args_publish`` and not ``args_dry_run``.
+    args_inputs: tuple[str, ...] = ()
+    args_publish: str = ""
+    args_dry_run: str = ""
+    #: A login action that mints a short-lived registry token from the job's OIDC token.
+    login: str = ""
+    oidc_login: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> ActionForm:
+        for pattern in (self.args_publish, self.args_dry_run):
+            if pattern:
+                re.compile(pattern)
+        return self
+
+
+class ImageSource(_Row):
+    """An action whose inputs name the images a later push step pushes (``docker/metadata-action``)."""
+
+    uses: str
+    inputs: tuple[str, ...]
+
+
+class LoginAction(_Row):
+    """A GitHub action that logs in to a registry or a cloud, or writes a registry config file."""
+
+    uses: str
+    registry: str = ""
+    registry_inputs: tuple[str, ...] = ()
+    default_registry: str = ""
+    cloud: Cloud | None = None
+    oidc_inputs: tuple[str, ...] = ()
+    credential_inputs: tuple[str, ...] = ()
+    writes_config: Config | None = None
+    #: Inputs that name the environment variables holding the credential (setup-java's server-password).
+    env_name_inputs: tuple[str, ...] = ()
+    default_env_names: tuple[str, ...] = ()
+
+
+ImagesFrom = Literal["first_arg", "last_arg", "flag", "first_arg_or_flag", "none"]
+
+
+class CommandForm(_Row):
+    """A shell command that publishes."""
+
+    name: str
+    pattern: str
+    registry: str = ""
+    also: tuple[str, ...] = ()
+    registry_flags: tuple[str, ...] = ()
+    credential_flags: tuple[str, ...] = ()
+    credential_env: tuple[str, ...] = ()
+    #: Environment variable prefixes that carry a credential (``POETRY_PYPI_TOKEN_<repo>``).
+    env_prefixes: tuple[str, ...] = ()
+    config: Config | None = None
+    dry_run_flags: tuple[str, ...] = ()
+    oidc: bool = False
+    images: ImagesFrom | None = None
+    image_flags: tuple[str, ...] = ()
+    images_env: tuple[str, ...] = ()
+    #: Publishes only when one of these appears as a word or inside one (``--push``, ``type=registry``).
+    requires_flag_or_value: tuple[str, ...] = ()
+    #: The credential comes from a registry login earlier in the job.
+    credential: Literal["login"] | None = None
+    #: The registry is the host of the URL the command sends to.
+    registry_from_url: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> CommandForm:
+        re.compile(self.pattern)
+        if not self.registry and self.images is None and not self.images_env and not self.registry_from_url:
+            raise ValueError(f"command {self.name!r}: needs a registry, images or registry_from_url")
+        return self
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """The pattern, anchored at the start of a command word."""
+        return _word_regex(self.pattern)
+
+
+class LoginCommand(_Row):
+    """A shell command that logs in to a registry (or writes its config)."""
+
+    name: str
+    pattern: str
+    registry: str = ""
+    default_registry: str = ""
+    cloud: Cloud | None = None
+    host_arg: bool = False
+    credential_flags: tuple[str, ...] = ()
+    #: The credential is piped in (``echo $T | docker login --password-stdin``).
+    stdin: bool = False
+    positional_credential: bool = False
+    #: A ``config set`` line: the registry and credential are in the rest of the line.
+    config_line: bool = False
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """The pattern, anchored at the start of a command word."""
+        return _word_regex(self.pattern)
+
+
+class ConfigWrite(_Row):
+    """A line written into a registry's config file that carries its credential."""
+
+    config: Config
+    marker: str
+    default_registry: str
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """The marker pattern."""
+        return re.compile(self.marker, re.IGNORECASE | re.MULTILINE)
+
+
+class SecretHint(_Row):
+    """A secret name that says which registry's credential it holds."""
+
+    registry: str
+    pattern: str
+
+
+class Catalogue(_Row):
+    """The whole publish catalogue."""
+
+    actions: tuple[ActionForm, ...]
+    image_sources: tuple[ImageSource, ...]
+    logins: tuple[LoginAction, ...]
+    commands: tuple[CommandForm, ...]
+    login_commands: tuple[LoginCommand, ...]
+    config_writes: tuple[ConfigWrite, ...]
+    secret_hints: tuple[SecretHint, ...]
+    release_words: str
+    inert_commands: str
+
+    @model_validator(mode="after")
+    def _registries_exist(self) -> Catalogue:
+        known = set(registries())
+        named: list[tuple[str, str]] = []
+        for a in self.actions:
+            named += [(a.uses, r) for r in (a.registry, a.login, *a.also) if r]
+        for lg in self.logins:
+            named += [(lg.uses, r) for r in (lg.registry, lg.default_registry) if r]
+        for c in self.commands:
+            named += [(c.name, r) for r in (c.registry, *c.also) if r]
+        for lc in self.login_commands:
+            named += [(lc.name, r) for r in (lc.registry, lc.default_registry) if r]
+        named += [(w.config, w.default_registry) for w in self.config_writes]
+        named += [(h.pattern, h.registry) for h in self.secret_hints]
+        for where, r in named:
+            if r not in known:
+                raise ValueError(f"publish.yaml: {where!r} names unknown registry {r!r}")
+        seen: set[str] = set()
+        for uses in (
+            *(a.uses for a in self.actions),
+            *(a.uses for a in self.logins),
+            *(a.uses for a in self.image_sources),
+        ):
+            key = uses.lower()
+            if key in seen:
+                raise ValueError(f"publish.yaml: action {uses!r} listed twice")
+            seen.add(key)
+        return self
+
+
+def _word_regex(pattern: str) -> re.Pattern[str]:
+    # A command word starts a line, follows a separator, a path (``./node_modules/.bin/``) or a
+    # wrapper (``npx``, ``sudo``, ``python -m``): the pattern must not match inside another word.
+    return re.compile(r"(?:^|(?<=[\s/;&|(`\"'=]))(?:" + pattern + ")", re.IGNORECASE)
+
+
+@cache
+def catalogue() -> Catalogue:
+    """The validated catalogue."""
+    return Catalogue.model_validate(read_table("publish.yaml"))
+
+
+@cache
+def action_forms() -> dict[str, ActionForm]:
+    """Publishing actions by lower-case ``owner/repo[/path]``."""
+    return {a.uses.lower(): a for a in catalogue().actions}
+
+
+@cache
+def login_actions() -> dict[str, LoginAction]:
+    """Login actions by lower-case ``owner/repo[/path]``."""
+    return {a.uses.lower(): a for a in catalogue().logins}
+
+
+@cache
+def image_sources() -> dict[str, ImageSource]:
+    """Image-naming actions by lower-case ``owner/repo[/path]``."""
+    return {a.uses.lower(): a for a in catalogue().image_sources}
+
+
+@cache
+def credential_env_registries() -> dict[str, str]:
+    """Environment variable → the registry whose publish tool reads it as a credential (first row wins)."""
+    out: dict[str, str] = {}
+    for c in catalogue().commands:
+        for name in c.credential_env:
+            if c.registry and name not in ("GITHUB_TOKEN", "GH_TOKEN"):
+                out.setdefault(name.upper(), c.registry)
+    for a in catalogue().actions:
+        for name in a.credential_env:
+            if a.registry and name not in ("GITHUB_TOKEN", "GH_TOKEN"):
+                out.setdefault(name.upper(), a.registry)
+    return out
+
+
+@cache
+def _hints() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(h.pattern, re.IGNORECASE), h.registry) for h in catalogue().secret_hints)
+
+
+def registry_from_secret_name(name: str) -> str | None:
+    """The registry a secret's name says it holds a credential for, or None."""
+    for rx, registry in _hints():
+        if rx.search(name):
+            return registry
+    return None
+
+
+@cache
+def release_words() -> re.Pattern[str]:
+    """Words that mark a script as a release step."""
+    return re.compile(catalogue().release_words, re.IGNORECASE)
+
+
+@cache
+def inert_commands() -> re.Pattern[str]:
+    """Commands that never publish."""
+    return re.compile(catalogue().inert_commands, re.IGNORECASE)
