@@ -23,10 +23,14 @@ from scanner.knowledge.publish import (
     catalogue,
     credential_env_registries,
     image_sources,
+    image_words,
     inert_commands,
     login_actions,
+    publish_words,
+    registry_from_runner,
     registry_from_secret_name,
     release_words,
+    setup_hints,
 )
 from scanner.knowledge.registries import oidc_publishing, registries, registry_for_host
 
@@ -111,6 +115,7 @@ class _State:
     step_routes: dict[str, list[Route]] = field(default_factory=dict)  # step id -> what its outputs carry
     images: dict[str, list[str]] = field(default_factory=dict)  # step id -> image names it outputs
     exported: dict[str, str] = field(default_factory=dict)
+    setups: list[str] = field(default_factory=list)  # registries of the languages the job set up
 
 
 def _truthy(value: str | None) -> bool:
@@ -137,7 +142,7 @@ def host_of(value: str) -> str:
 def split_image(ref: str) -> tuple[str, str]:
     """``(host, path)`` of an image reference; Docker Hub's ``library/`` for official images."""
     ref = ref.strip().strip("'\"")
-    ref = re.sub(r"^docker://", "", ref)
+    ref = re.sub(r"^[a-z][a-z0-9+.-]*://", "", ref)
     ref = ref.split("@", 1)[0]
     parts = ref.split("/")
     if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost" or parts[0] == "*"):
@@ -163,6 +168,13 @@ def registry_id_for(value: str) -> str:
     return found.id if found is not None else f"other:{host}"
 
 
+def _looks_like_image(ref: str) -> bool:
+    """An image reference after expansion (not a command substitution or a quoted script fragment)."""
+    r = ref.strip().strip("'\"")
+    ok = re.fullmatch(r"[A-Za-z0-9._\-/:@*]+", r) is not None
+    return ok and r not in ("*", "*:*") and not r.startswith("-")
+
+
 def _list(value: str) -> list[str]:
     """Items of a list input: one per line or comma-separated; ``name=X,enable=...`` CSV form too."""
     items: list[str] = []
@@ -175,9 +187,10 @@ def _list(value: str) -> list[str]:
 
 
 class _Job:
-    def __init__(self, refs: Refs, oidc: bool) -> None:
+    def __init__(self, refs: Refs, oidc: bool, token_scopes: Mapping[str, bool | None] | None = None) -> None:
         self.refs = refs
         self.oidc = oidc
+        self.token_scopes = token_scopes or {}
         self.st = _State()
         self.out: list[Publish] = []
 
@@ -220,6 +233,14 @@ class _Job:
                 return lg.routes
         return []
 
+    def token_can(self, registry: str, route: Route) -> bool:
+        """Whether a job-token route can publish to ``registry``: False only when the job's token is known
+        to lack the write scope the registry needs (a read-only GITHUB_TOKEN makes no release)."""
+        if route.kind != "job_token":
+            return True
+        scope = {"github-releases": "contents", "ghcr": "packages", "github-packages": "packages"}.get(registry)
+        return scope is None or self.token_scopes.get(scope) is not False
+
     # -- emitting ---------------------------------------------------------------------------------
 
     def emit(
@@ -236,7 +257,11 @@ class _Job:
         known = registries().get(registry)
         if known is not None and known.id == "local":
             return  # a push to localhost publishes nothing
-        if not routes:
+        if routes:
+            routes = [r for r in routes if self.token_can(registry, r)]
+            if not routes:
+                return  # only the job's own token, which cannot write there: nothing is published
+        else:
             routes = [Route("unknown", "", "no credential named in the job")]
         self.out.append(
             Publish(
@@ -256,7 +281,12 @@ class _Job:
     ) -> None:
         """Pushes of ``images``; with no image named, one publish per registry the job logged in to."""
         env = {**step.env, **self.st.exported}
-        resolved = [self.refs.expand(i, env) for i in images if i.strip()]
+        resolved = [r for i in images if i.strip() and _looks_like_image(r := self.refs.expand(i, env))]
+        if not resolved:
+            # Named some other way (computed by a script): the images the job's metadata step names,
+            # else the registries it logged in to.
+            resolved = [self.refs.expand(i, env) for names in self.st.images.values() for i in names]
+            resolved = [r for r in resolved if _looks_like_image(r)]
         if not resolved:
             logged: dict[str, list[Route]] = {lg.registry: lg.routes for lg in self.st.logins}
             for reg, login_routes in (logged or {"other:*": []}).items():
@@ -276,6 +306,8 @@ class _Job:
         path = step.uses.split("@", 1)[0].strip().lower()
         name = "/".join(path.split("/")[:2])
         for key in (path, name):
+            if (hinted := setup_hints().get(key)) is not None:
+                self.st.setups.append(hinted)
             if (lg := login_actions().get(key)) is not None:
                 self.login_action(step, lg)
                 return
@@ -307,6 +339,11 @@ class _Job:
         for key in lg.credential_inputs:
             if key in step.inputs:
                 routes += self.routes(step.inputs[key], env, in_script=False, detail=f"{lg.uses} with.{key}")
+        routes += self.env_routes(env, lg.credential_env, lg.env_prefixes)
+        if lg.cloud is None and not routes:
+            for key in lg.oidc_inputs:
+                if step.inputs.get(key):
+                    routes.append(Route("oidc", registry, f"{lg.uses} {key} (OIDC)"))
         if lg.cloud is not None:
             for key in lg.oidc_inputs:
                 if step.inputs.get(key) and not routes:
@@ -335,7 +372,7 @@ class _Job:
             return
         if form.push_inputs or form.outputs_inputs:
             pushes = any(_truthy(inputs.get(k)) for k in form.push_inputs) or any(
-                re.search(r"type=registry|push=true", inputs.get(k, "")) for k in form.outputs_inputs
+                re.search(r"type=registry|push=(?:true|\$\{\{)", inputs.get(k, "")) for k in form.outputs_inputs
             )
             if not pushes:
                 return
@@ -350,11 +387,16 @@ class _Job:
             if form.args_dry_run and re.search(form.args_dry_run, args):
                 return
         if form.command_inputs:
+            ran = False
             for key in form.command_inputs:
                 script = inputs.get(key, "").strip()
                 if script:
                     prefix = f"{form.command_prefix} " if form.command_prefix else ""
                     self.script(step, prefix + script, extra_env=env, via=f"{form.uses} with.{key}")
+                    ran = True
+            for reg in form.also_with_command if ran else ():
+                token = self.env_routes(env, ("GITHUB_TOKEN", "GH_TOKEN")) or [Route("job_token", "", "GITHUB_TOKEN")]
+                self.emit(step, reg, None, token, form.uses, f"uses {form.uses} (creates releases)")
             return
         explicit: list[Route] = []
         for key in form.credential_inputs:
@@ -362,12 +404,18 @@ class _Job:
                 explicit += self.routes(inputs[key], env, in_script=False, detail=f"with.{key}")
         explicit += self.env_routes(env, form.credential_env)
         reason = f"uses {form.uses}"
+        if form.requires_credential and not explicit:
+            return
+        if form.hinted_env:
+            self.hinted(step, env, reason, step.line)
         if form.image_inputs:
             images: list[str] = []
             for key in form.image_inputs:
                 for item in _list(inputs.get(key, "")):
                     m = re.fullmatch(r"\$\{\{\s*steps\.([\w-]+)\.outputs\.(?:tags|images?|json)\s*\}\}", item)
                     images += self.st.images.get(m.group(1), []) if m else [item]
+            for key in form.outputs_inputs:
+                images += re.findall(r"name=([^,\s]+)", inputs.get(key, ""))
             self.emit_images(step, images, list(explicit), form.uses, reason, None)
             return
         targets = [form.registry, *form.also]
@@ -388,10 +436,29 @@ class _Job:
             self.emit(step, reg, None, routes, form.uses, reason)
 
     def unknown_action(self, step: StepView, path: str) -> None:
-        if not release_words().search(path.split("/", 1)[-1]):
-            return
+        owner, _, name = path.partition("/")
+        if owner in ("actions", "github") or not release_words().search(name) or _NOT_A_RELEASE.search(name):
+            return  # GitHub's own actions publish to no registry unless the catalogue says so
         env = {**step.env, **self.st.exported}
+        before = len(self.out)
         self.probable(step, " ".join(step.inputs.values()), env, f"uses {path}", step.line, inputs=step.inputs)
+        if len(self.out) == before and self.st.logins and image_words().search(name):
+            for lg in {lg.registry: lg for lg in self.st.logins}.values():
+                why = f"uses {path} after logging in to {_label(lg.registry)}"
+                self.emit(step, lg.registry, None, lg.routes, "probable", why, "probable")
+        if re.search(r"release", name, re.IGNORECASE) and not any(
+            p.step == step.index and p.registry == "github-releases" for p in self.out
+        ):
+            # An unknown release action handed a GitHub token: it makes GitHub Releases.
+            token = [
+                r
+                for k, v in step.inputs.items()
+                if re.fullmatch(r"(?:github[_-]?|repo[_-])?token", k, re.IGNORECASE)
+                for r in self.routes(v, env, in_script=False, detail=f"with.{k}")
+            ] or self.env_routes(env, ("GITHUB_TOKEN", "GH_TOKEN"))
+            if token:
+                reason = f"uses {path} with a GitHub token"
+                self.emit(step, "github-releases", None, token, "probable", reason, "probable")
 
     # -- scripts ----------------------------------------------------------------------------------
 
@@ -408,8 +475,8 @@ class _Job:
                     self.publish_command(step, form, cmd, env, line)
                     matched = True
                     break
-            if not matched and not inert_commands().search(_strip_wrappers(cmd)) and release_words().search(cmd.text):
-                self.probable(step, cmd.text, env, f"runs `{_short(cmd.text)}`", line)
+            if not matched and not inert_commands().search(_strip_wrappers(cmd)):
+                self.unrecognised(step, cmd, env, line)
             self.st.exported.update(self.refs.exports(cmd))
 
     def login_command(self, cmd: Command, env: Mapping[str, str]) -> bool:
@@ -480,6 +547,10 @@ class _Job:
             explicit += self.routes(value, env, in_script=True, detail=f"{form.name} {'/'.join(form.credential_flags)}")
         explicit += self.env_routes(env, form.credential_env, form.env_prefixes)
         reason = f"runs `{_short(cmd.text)}`"
+        if form.requires_credential and not explicit:
+            return
+        if form.hinted_env:
+            self.hinted(step, env, reason, line)
         if form.images is not None or form.images_env:
             images = _images(form, ws, cmd.text)
             images += [env[k] for k in form.images_env if env.get(k)]
@@ -515,6 +586,85 @@ class _Job:
             if not routes:
                 routes = self.fallback(reg, form.oidc)
             self.emit(step, reg, None, routes, form.name, reason, line=line)
+
+    def credentials(
+        self, env: Mapping[str, str], text: str, inputs: Mapping[str, str] | None = None
+    ) -> dict[str, list[Route]]:
+        """Registry credentials a step holds, by registry: env variables a publish tool reads (whatever
+        their source: a secret, an OIDC-minted token), and secrets or inputs named for a registry."""
+        found: dict[str, list[Route]] = {}
+        env_registry = credential_env_registries()
+        stored = ("secret", "variable")
+        for key, value in env.items():
+            for r in self.routes(value, env, in_script=False, detail=f"env.{key}"):
+                by_env = env_registry.get(key.upper()) or registry_from_secret_name(key)
+                by_name = registry_from_secret_name(r.name) if r.name and r.kind in stored else None
+                reg = by_name or by_env
+                if reg and (r.kind in stored or (by_env and r.kind in ("oidc", "job_token", "cloud"))):
+                    found.setdefault(reg, []).append(r)
+        for key, value in (inputs or {}).items():
+            for r in self.routes(value, env, in_script=False, detail=f"with.{key}"):
+                by_name = registry_from_secret_name(r.name) if r.name and r.kind in stored else None
+                reg = by_name or registry_from_secret_name(key)
+                if reg and r.kind in (*stored, "oidc", "job_token"):
+                    found.setdefault(reg, []).append(r)
+        for r in self.routes(text, env, in_script=True, detail="command line"):
+            reg = registry_from_secret_name(r.name) if r.name and r.kind in stored else None
+            if reg:
+                found.setdefault(reg, []).append(r)
+        return found
+
+    def hinted(self, step: StepView, env: Mapping[str, str], reason: str, line: int | None) -> None:
+        """A multi-registry release tool: a probable publish to each registry it holds a credential for."""
+        held = self.credentials(env, "")
+        for lg in self.st.logins:
+            held.setdefault(lg.registry, list(lg.routes))
+        for config, reg in self.st.config_registry.items():
+            # a registry config the job wrote (setup-node's registry-url): its token, else OIDC
+            env_names = self.st.config_env.get(config, ("NODE_AUTH_TOKEN",) if config == "npmrc" else ())
+            held.setdefault(reg, self.env_routes(env, env_names) or self.fallback(reg, oidc_form=True))
+        for reg, routes in sorted(held.items()):
+            if not any(p.registry == reg and p.step == step.index for p in self.out):
+                names = ", ".join(sorted({r.name or r.kind for r in routes}))
+                self.emit(step, reg, None, routes, "probable", f"{reason} holding {names}", "probable", line)
+
+    def unrecognised(self, step: StepView, cmd: Command, env: Mapping[str, str], line: int | None) -> None:
+        """A command the catalogue does not know: a probable publish when the script it runs is named
+        like a release (``publish.mjs``, ``nx-release``, ``make release``) and the job holds a
+        credential for a registry, holds a GitHub token (a release), logged in to a registry, or can
+        publish by OIDC to the registry of the tool or language that runs it."""
+        short = f"runs `{_short(cmd.text)}`"
+        if _http_write(cmd):
+            # An authenticated write to a registry's HTTP API (`curl -u … -X POST …/distribute`).
+            for reg, routes in sorted(self.credentials(env, cmd.text).items()):
+                self.emit(step, reg, None, routes, "probable", f"{short} with its credential", "probable", line)
+            return
+        names = script_names(cmd)
+        logged_in_push = bool(self.st.logins) and any(image_words().search(n) for n in names)
+        if not logged_in_push and not any(release_words().search(n) for n in names):
+            return
+        before = len(self.out)
+        self.probable(step, cmd.text, env, short, line)
+        if len(self.out) > before:
+            return
+        if self.st.logins and any(image_words().search(n) for n in names):
+            for lg in {lg.registry: lg for lg in self.st.logins}.values():
+                why = f"{short} after logging in to {_label(lg.registry)}"
+                self.emit(step, lg.registry, None, lg.routes, "probable", why, "probable", line)
+            return
+        gh = [r for r in self.env_routes(env, ("GH_TOKEN", "GITHUB_TOKEN")) if self.token_can("github-releases", r)]
+        no_github = any(re.fullmatch(r"--no-github(?:[.-]release)?", w) for w in cmd.words)
+        if gh and not no_github and any(re.search(r"release", n) for n in names):
+            self.emit(
+                step, "github-releases", None, gh, "probable", f"{short} holding a GitHub token", "probable", line
+            )
+            return
+        if self.oidc and any(publish_words().search(n) for n in names):
+            guess = registry_from_runner(_strip_wrappers(cmd)) or (self.st.setups[-1] if self.st.setups else None)
+            if guess is not None and oidc_publishing(guess, self.refs.ci):
+                routes = [Route("oidc", guess, "the job's OIDC token (Trusted Publishing)")]
+                why = f"{short} (a {_label(guess)} release tool, with the job's OIDC token)"
+                self.emit(step, guess, None, routes, "probable", why, "probable", line)
 
     # -- held -------------------------------------------------------------------------------------
 
@@ -576,23 +726,7 @@ class _Job:
         inputs: Mapping[str, str] | None = None,
     ) -> None:
         """A release-like step that holds a registry-shaped credential: a probable publish there."""
-        found: dict[str, list[Route]] = {}
-        env_registry = credential_env_registries()
-        for key, value in env.items():
-            routes = self.routes(value, env, in_script=False, detail=f"env.{key}")
-            for r in routes:
-                reg = env_registry.get(key.upper()) or (registry_from_secret_name(r.name) if r.name else None)
-                if reg and r.kind in ("secret", "variable"):
-                    found.setdefault(reg, []).append(r)
-        for key, value in (inputs or {}).items():
-            for r in self.routes(value, env, in_script=False, detail=f"with.{key}"):
-                reg = registry_from_secret_name(r.name) if r.name else None
-                if reg and r.kind in ("secret", "variable"):
-                    found.setdefault(reg, []).append(r)
-        for r in self.routes(text, env, in_script=True, detail="command line"):
-            reg = registry_from_secret_name(r.name) if r.name else None
-            if reg and r.kind in ("secret", "variable"):
-                found.setdefault(reg, []).append(r)
+        found = self.credentials(env, text, inputs)
         certain = {(p.registry, p.step) for p in self.out}
         for reg, routes in sorted(found.items()):
             if (reg, step.index) in certain:
@@ -608,6 +742,56 @@ class _Job:
                 confidence="probable",
                 line=line,
             )
+
+
+#: Qualifiers that make a release-named script something else (notes, tests, preparation, reading).
+_NOT_A_RELEASE = re.compile(
+    r"notes|changelog|tests?\b|tests?[_-]|prepare|draft|verify|check|(?:^|[_:-])pr(?:$|[_:-])|version|bump|comment"
+    r"|notify|list|download|view|info|lto|build|please|drafter|cleanup|delete|status|dry",
+    re.IGNORECASE,
+)
+_RUNNER_SUB = frozenset({"run", "exec", "x", "dlx", "run-script", "task"})
+_SHELL_WORDS = frozenset({"for", "while", "until", "if", "then", "else", "elif", "case", "do", "done", "fi", "read",
+                          "local", "declare", "return", "[[", "function"})  # fmt: skip
+#: Sub-commands that only read: `gh release list`, `… download`.
+_READ_VERBS = frozenset({"list", "view", "download", "delete", "inspect", "verify", "status", "show", "get", "ls"})
+
+
+def script_names(cmd: Command) -> list[str]:
+    """The names of what a command runs: the script or target after its runner (``npm run ci-publish``
+    → ``ci-publish``, ``./scripts/publish.mjs`` → ``publish``, ``make release`` → ``release``, ``tox -e
+    X`` → ``X``), release-like ones only when no qualifier says otherwise (``release-notes``)."""
+    ws = [w for w in cmd.words if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", w)]
+    while ws and ws[0] in ("sudo", "env", "time", "exec", "npx", "bunx", "uvx"):
+        ws = ws[1:]
+    out: list[str] = []
+    if not ws or ws[0] in _SHELL_WORDS or any(w in _READ_VERBS for w in ws[1:]):
+        return out
+    first = ws[0]
+    if "/" in first or first.endswith((".sh", ".py", ".js", ".mjs", ".ts")):
+        out.append(first)
+    rest = ws[1:]
+    if rest and rest[0] in _RUNNER_SUB:
+        rest = rest[1:]
+    for i, w in enumerate(rest):
+        if w in ("-e", "-s", "--session", "--env") and i + 1 < len(rest):
+            out.append(rest[i + 1])
+    positional = [w for w in rest if not w.startswith("-")]
+    out += positional[:1]
+    plain = [re.sub(r"\$\{[^}]*\}|\$\{\{.*?\}\}|\$\w+", "", w) for w in out]
+    stems = [re.sub(r"\.[A-Za-z0-9]+$", "", w.rstrip("/").rsplit("/", 1)[-1]) for w in plain]
+    return [n for n in stems if n and not _NOT_A_RELEASE.search(n)]
+
+
+def _http_write(cmd: Command) -> bool:
+    """An authenticated upload or POST/PUT/PATCH with curl or wget."""
+    ws = cmd.words
+    if not ws or ws[0] not in ("curl", "wget"):
+        return False
+    method = any(w.upper() in ("POST", "PUT", "PATCH") for w in flag_values(ws, ("-X", "--request", "--method")))
+    upload = any(w in ("-T", "--upload-file", "-F", "--form", "--post-file", "--data-binary") for w in ws)
+    auth = any(w in ("-u", "--user", "-H", "--header") for w in ws)
+    return auth and (method or upload)
 
 
 def _label(registry: str) -> str:
@@ -709,13 +893,16 @@ def _images(form: CommandForm, ws: tuple[str, ...], text: str) -> list[str]:
     if mode == "last_arg":
         pos = _positional(form, ws, text)
         out += pos[-1:]
-    return [re.sub(r"^docker://", "", i) for i in out]
+    return [re.sub(r"^docker://", "", i).rstrip(")").strip("'\"") for i in out]
 
 
-def analyse(steps: Sequence[StepView], refs: Refs, *, oidc: bool) -> list[Publish]:
+def analyse(
+    steps: Sequence[StepView], refs: Refs, *, oidc: bool, token_scopes: Mapping[str, bool | None] | None = None
+) -> list[Publish]:
     """Every publish of a job's steps, in step order, then the registry credentials it holds without a
-    publish seen (confidence ``held``). ``oidc``: the job can get an OIDC token."""
-    job = _Job(refs, oidc)
+    publish seen (confidence ``held``). ``oidc``: the job can get an OIDC token; ``token_scopes``: which
+    scopes of the CI's job token can write (``contents``, ``packages``; None: unknown)."""
+    job = _Job(refs, oidc, token_scopes)
     for step in steps:
         if step.uses:
             job.action(step)

@@ -45,6 +45,8 @@ class JobFacts(Protocol):
     def untrusted_trigger(self) -> bool: ...
     @property
     def checks_out_untrusted(self) -> bool: ...
+    @property
+    def outsider_controlled(self) -> bool: ...
     def writes(self, scope: str) -> bool | None: ...
     def cache_use(self) -> tuple[bool, bool]: ...
 
@@ -95,7 +97,13 @@ def token_edges(inv: Inventory, repo: str, jobs: Sequence[JobFacts]) -> None:
 
 def cache_edges(inv: Inventory, jobs: Sequence[JobFacts]) -> None:
     """Writer on an untrusted trigger → every trusted job of the repository that restores a cache."""
-    writers = [j for j in jobs if j.untrusted_trigger and (j.cache_use()[1] or j.checks_out_untrusted)]
+    # Only code an outsider controls can put something of theirs in the cache: a job on an outsider
+    # trigger that runs the default branch's code saves the default branch's cache.
+    writers = [
+        j
+        for j in jobs
+        if j.untrusted_trigger and j.outsider_controlled and (j.cache_use()[1] or j.checks_out_untrusted)
+    ]
     readers = [j for j in jobs if not j.untrusted_trigger and j.cache_use()[0]]
     for w in writers:
         for r in readers:

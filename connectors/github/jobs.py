@@ -25,7 +25,7 @@ from connectors.github.actions import (
     action_name,
 )
 from connectors.github.composite import Expander, local_key, with_inputs
-from connectors.github.outsiders import Control, controls, outsider_events, starter_injections
+from connectors.github.outsiders import Control, checks_runtime_gate, controls, outsider_events, starter_injections
 from connectors.github.publishing import PublishGraph
 from connectors.github.raw import WorkflowFile
 from connectors.github.refs import GitHubRefs
@@ -91,9 +91,12 @@ class CallContext:
     """How a reusable workflow of the repository is called: by whom, with what."""
 
     triggers: tuple[str, ...] = ()
-    inputs: Mapping[str, str] = field(default_factory=dict)  # callee input -> what callers pass
+    inputs: Mapping[str, str] = field(default_factory=dict)  # callee input -> what all callers pass
     secrets: Mapping[str, str] = field(default_factory=dict)  # callee secret -> caller's secret name
     inherit: bool = False
+    #: Each caller's ``with:`` on its own: what one call publishes is judged with that call's inputs
+    #: (a dry-run caller does not make the real release a dry run).
+    variants: tuple[Mapping[str, str], ...] = ()
 
 
 class RepoContext(Protocol):
@@ -143,12 +146,23 @@ class JobBuilder:
         self.perms = self._permissions()
         self.call = r.call_context(wf.path) if "workflow_call" in wf.workflow.triggers else None
         steps = r.expander.expand(job.steps)
+        self.plain_steps = steps
         if self.call is not None and self.call.inputs:
             steps = tuple(with_inputs(s, self.call.inputs) for s in steps)
         self.steps = steps
         self.triggers = tuple(sorted(set(wf.workflow.triggers) | set(self.call.triggers if self.call else ())))
         self.events = outsider_events(self.triggers, r.upstream_from_prs(wf.workflow.run_workflows))
-        self.controls, self.gated = controls(self.steps, self.events, job.if_)
+        self.controls, self.gated = controls(self.steps, self.events, job.if_, self._gated_by_needs())
+
+    def _gated_by_needs(self) -> bool:
+        """A job that needs a job which checks the starter's permission (and fails, or says no, for
+        others): it runs only for those the check admits."""
+        jobs = {j.id: j for j in self.wf.workflow.jobs}
+        for name in self.job.needs:
+            needed = jobs.get(name)
+            if needed is not None and any(checks_runtime_gate(s) for s in self.r.expander.expand(needed.steps)):
+                return True
+        return False
 
     # -- facts other modules read -----------------------------------------------------------------
 
@@ -182,6 +196,11 @@ class JobBuilder:
     def untrusted_trigger(self) -> bool:
         """Whether outsiders can start the job's privileged runs (pull_request_target, comments...)."""
         return bool(self.events) and not self.gated
+
+    @property
+    def outsider_controlled(self) -> bool:
+        """An outsider can make the job run what they choose (checkout, injection, artifacts)."""
+        return bool(self.controls)
 
     @property
     def checks_out_untrusted(self) -> bool:
@@ -284,7 +303,12 @@ class JobBuilder:
                     "publishes_probable": tuple(r for r in registries_all if r not in certain),
                     "publish_routes": tuple(
                         sorted(
-                            {f"{p.registry}:{rt.kind}" for p in publishes if p.confidence != "held" for rt in p.routes}
+                            {
+                                _route_label(p.registry, rt)
+                                for p in publishes
+                                if p.confidence != "held"
+                                for rt in p.routes
+                            }
                         )
                     ),
                     "publish_route_unknown": tuple(
@@ -297,6 +321,13 @@ class JobBuilder:
                         )
                     ),
                     "holds_credentials": tuple(sorted({p.registry for p in publishes if p.confidence == "held"})),
+                    # why: one line per publish, for reports and for whoever checks the verdict
+                    "publish_steps": tuple(
+                        dict.fromkeys(
+                            f"{p.registry} ({p.confidence}): {p.reason}" + (f" [line {p.line}]" if p.line else "")
+                            for p in publishes
+                        )
+                    ),
                     "pypi_trusted_publishing": any(
                         p.registry == "pypi" and any(rt.kind == "oidc" for rt in p.routes) for p in publishes
                     ),
@@ -328,22 +359,29 @@ class JobBuilder:
 
     def _publishes(self, oidc: bool) -> list[Publish]:
         w = self.wf.workflow
-        views = [
-            StepView(
-                index=s.index,
-                label=s.label,
-                line=s.line,
-                id=s.id,
-                uses=s.uses,
-                inputs=s.with_,
-                script=s.run,
-                env={**w.env, **self.job.env, **s.env},
-            )
-            for s in self.steps
-        ]
-        found = analyse(views, GitHubRefs(self.r.full), oidc=oidc)
-        found += self._reusable_call()
-        return found
+        variants = [self.plain_steps] if self.call is None or not self.call.variants else [
+            tuple(with_inputs(s, v) for s in self.plain_steps) for v in self.call.variants
+        ]  # fmt: skip
+        found: dict[tuple[object, ...], Publish] = {}
+        for steps in variants:
+            views = [
+                StepView(
+                    index=s.index,
+                    label=s.label,
+                    line=s.line,
+                    id=s.id,
+                    # a local composite action's steps follow it, expanded: they are what it runs
+                    uses=None if s.uses and self.r.expander.find(s.uses) is not None and local_key(s.uses) else s.uses,
+                    inputs=s.with_,
+                    script=s.run,
+                    env={**w.env, **self.job.env, **s.env},
+                )
+                for s in steps
+            ]
+            scopes = {scope: self.writes(scope) for scope in ("contents", "packages")}
+            for p in analyse(views, GitHubRefs(self.r.full), oidc=oidc, token_scopes=scopes):
+                found.setdefault((p.registry, p.image, p.routes, p.confidence, p.step), p)
+        return list(found.values()) + self._reusable_call()
 
     def _reusable_call(self) -> list[Publish]:
         """A call of another repository's reusable workflow that is handed registry credentials and is
@@ -515,6 +553,12 @@ class JobBuilder:
             )
         )
         return nid
+
+
+def _route_label(registry: str, route: Route) -> str:
+    """``pypi:oidc``, ``npm:secret:NPM_TOKEN``: how a registry is published to, for reports and the bench."""
+    named = route.kind in ("secret", "variable", "cloud") and route.name
+    return f"{registry}:{route.kind}:{route.name}" if named else f"{registry}:{route.kind}"
 
 
 def _control_via(c: Control) -> str:

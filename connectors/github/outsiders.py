@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from connectors.ci.shell import commands
 from connectors.github.actions import action_name
 from connectors.github.composite import local_key
 from connectors.github.refs import EXPR
@@ -22,6 +23,8 @@ from scanner.knowledge.ci_events import (
     artifact_downloads,
     gate,
     github_event,
+    non_executing,
+    runtime_gate,
     table,
     untrusted_context,
     untrusted_fetch,
@@ -80,12 +83,30 @@ def _injections(text: str) -> list[str]:
     return found
 
 
-def _checks_out_head(step: Step) -> str | None:
+def checks_runtime_gate(step: Step) -> bool:
+    """A step that checks the starter's permission and stops the run for others."""
+    text = (step.run or "") + " " + step.with_.get("script", "")
+    return runtime_gate().search(text) is not None
+
+
+def _untrusted_value(value: str, by_id: Mapping[str, Step]) -> bool:
+    """A value naming outsiders' code: directly, or through a step output whose step computes it from
+    such a value (``haya14busa/action-cond`` choosing ``refs/pull/N/merge``)."""
+    if untrusted_refs().search(value) or "head.repo" in value:
+        return True
+    for sid in re.findall(r"steps\.([\w-]+)\.outputs", value):
+        src = by_id.get(sid)
+        if src is not None and any(untrusted_refs().search(v) for v in (*src.with_.values(), src.run or "")):
+            return True
+    return False
+
+
+def _checks_out_head(step: Step, by_id: Mapping[str, Step]) -> str | None:
     """What an untrusted checkout or fetch in this step names, or None."""
     if step.uses and action_name(step.uses) == "actions/checkout":
         for key in ("ref", "repository"):
             value = step.with_.get(key, "")
-            if untrusted_refs().search(value) or ("head.repo" in value):
+            if _untrusted_value(value, by_id):
                 return f"actions/checkout {key}: {value.strip()}"
     run = step.run or ""
     fetches = any(w in run for w in ("checkout", "fetch", "pull", "gh pr"))
@@ -99,18 +120,40 @@ def _executes(step: Step) -> bool:
     return bool(step.run) or (step.uses is not None and local_key(step.uses) is not None and step.uses.startswith("./"))
 
 
-def _downloads_run_artifacts(step: Step) -> bool:
+def _downloads_run_artifacts(step: Step) -> str | None:
+    """Where a step unpacks the triggering run's artifacts (``.`` for the workspace), or None."""
     if step.uses is None:
-        return False
+        return None
     spec = artifact_downloads().get(action_name(step.uses))
     if spec is None:
-        return False
+        return None
     if spec.script_pattern:
-        return re.search(spec.script_pattern, step.with_.get("script", "")) is not None
-    return any(step.with_.get(k) for k in spec.run_inputs)
+        script = step.with_.get("script", "")
+        if re.search(spec.script_pattern, script) is None:
+            return None
+        # a script that writes the zip somewhere and unzips it: into the workspace unless told otherwise
+        return "." if not re.search(r"RUNNER_TEMP|runner\.temp|/tmp/", script) else "temp"
+    if not any(step.with_.get(k) for k in spec.run_inputs):
+        return None
+    path = step.with_.get("path", "").strip().strip("'\"")
+    return "." if path in ("", ".", "./", "${{ github.workspace }}") else path
 
 
-def controls(steps: Sequence[Step], events: tuple[str, ...], job_if: str | None) -> tuple[list[Control], bool]:
+def _runs_artifact(step: Step, where: str) -> bool:
+    """Whether a step executes what an artifact put at ``where``: anything in the workspace when it was
+    unpacked there, else a command that runs a file from that folder."""
+    if where == ".":
+        if step.run is not None:
+            return any(not non_executing().search(c.text) for c in commands(step.run))
+        return _executes(step)
+    run = step.run or ""
+    folder = re.escape(where.rstrip("/"))
+    return re.search(rf"(?:bash|sh|source|\.|python\d*|node|chmod\s+\+x|eval)\s+[\"']?{folder}/", run) is not None
+
+
+def controls(
+    steps: Sequence[Step], events: tuple[str, ...], job_if: str | None, gated_before: bool = False
+) -> tuple[list[Control], bool]:
     """The ways an outsider controls a job on ``events``, and whether the job's condition gates them out.
 
     In a private repository the "outsiders" are everyone with read access (they can fork it and open
@@ -118,32 +161,35 @@ def controls(steps: Sequence[Step], events: tuple[str, ...], job_if: str | None)
     """
     if not events:
         return [], False
-    if gated(job_if):
+    if gated(job_if) or gated_before:
         return [], True
     event = events[0] if len(events) == 1 else "/".join(events)
     found: list[Control] = []
     checked_out: str | None = None
-    downloaded = False
+    downloaded: str | None = None
     head_events = [e for e in events if (row := github_event(e)) is not None and row.head_code]
+    by_id = {s.id: s for s in steps if s.id}
     for s in steps:
         if gated(s.if_):
             continue
+        if checks_runtime_gate(s) and not found:
+            return [], True  # the job checks the starter's permission before it acts
         if checked_out is not None and _executes(s):
             found.append(Control("pr-head-checkout", "/".join(head_events) or event, checked_out, s.index, s.line))
             checked_out = None  # one edge per checkout
-        if downloaded and s.run:
+        if downloaded is not None and _runs_artifact(s, downloaded):
             found.append(Control("artifact", "workflow_run", "artifacts of the triggering run", s.index, s.line))
-            downloaded = False
+            downloaded = None
         texts = [s.run or ""]
         if s.uses and action_name(s.uses) == "actions/github-script":
             texts.append(s.with_.get("script", ""))
         for text in texts:
             for expr in _injections(text):
                 found.append(Control("injection", event, expr, s.index, s.line))
-        if head_events and (what := _checks_out_head(s)) is not None:
+        if head_events and (what := _checks_out_head(s, by_id)) is not None:
             checked_out = what
-        if "workflow_run" in events and _downloads_run_artifacts(s):
-            downloaded = True
+        if "workflow_run" in events and (where := _downloads_run_artifacts(s)) is not None:
+            downloaded = where
     return found, False
 
 

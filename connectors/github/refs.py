@@ -88,7 +88,10 @@ class GitHubRefs:
             env_m = _ENV.fullmatch(e)
             if env_m and (value := env.get(env_m.group(1) or env_m.group(2))) is not None:
                 return self._expand(value, env, depth + 1)
-            return "*"
+            # `cond && 'docker.io/acme/app' || ''`: the value is one of its literals; the last
+            # non-empty one is the usual fallback and names the registry as well as any.
+            literals = [lit for lit in re.findall(r"'((?:[^']|'')*)'", e) if lit.strip()]
+            return literals[-1] if literals else "*"
 
         out = EXPR.sub(expr, text)
 

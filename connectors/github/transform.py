@@ -308,11 +308,13 @@ class _Repo:
                         refs = sorted(secret_refs(v))
                         if refs:
                             secrets.setdefault(k, refs[0])
+                    variants = old.variants if dict(job.with_) in old.variants else (*old.variants, dict(job.with_))
                     new = CallContext(
                         triggers=tuple(sorted(set(old.triggers) | triggers)),
                         inputs=inputs,
                         secrets=secrets,
                         inherit=old.inherit or job.secrets_inherit,
+                        variants=variants,
                     )
                     if new != old:
                         ctx[callee] = new

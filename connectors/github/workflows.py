@@ -106,6 +106,7 @@ class Job:
     if_: str | None = None
     with_: Mapping[str, str] = field(default_factory=dict)  # inputs of a reusable workflow call
     secrets_map: Mapping[str, str] = field(default_factory=dict)  # secrets passed to a reusable workflow
+    needs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,7 @@ class _Parser:
             if_=self.opt_str(raw.get("if"), f"{where}.if"),
             with_=self.strings(raw.get("with"), f"{where}.with") if raw.get("uses") else {},
             secrets_map=secrets_map,
+            needs=tuple(_patterns(raw.get("needs"))),
         )
 
     def inputs(self, on: object) -> dict[str, str]:

@@ -36,8 +36,10 @@ class _Table(_Row):
     untrusted_contexts: tuple[str, ...]
     typed_input_types: tuple[str, ...]
     gates: tuple[str, ...]
+    runtime_gates: str
     untrusted_refs: str
     untrusted_fetch: str
+    non_executing: str
     artifact_downloads: tuple[ArtifactDownload, ...]
 
 
@@ -45,7 +47,7 @@ class _Table(_Row):
 def table() -> _Table:
     """The validated table."""
     t = _Table.model_validate(read_table("ci_events.yaml"))
-    for rx in (*t.untrusted_contexts, *t.gates, t.untrusted_refs, t.untrusted_fetch):
+    for rx in (*t.untrusted_contexts, *t.gates, t.runtime_gates, t.untrusted_refs, t.untrusted_fetch):
         re.compile(rx)
     return t
 
@@ -68,6 +70,12 @@ def gate() -> re.Pattern[str]:
 
 
 @cache
+def runtime_gate() -> re.Pattern[str]:
+    """Matches a step that checks the starter's permission at run time."""
+    return re.compile(table().runtime_gates)
+
+
+@cache
 def untrusted_refs() -> re.Pattern[str]:
     """Matches an expression that names code an outsider wrote."""
     return re.compile(table().untrusted_refs)
@@ -77,6 +85,12 @@ def untrusted_refs() -> re.Pattern[str]:
 def untrusted_fetch() -> re.Pattern[str]:
     """Matches a shell command that fetches code an outsider wrote."""
     return re.compile(table().untrusted_fetch)
+
+
+@cache
+def non_executing() -> re.Pattern[str]:
+    """Matches a command that executes no file it reads."""
+    return re.compile(table().non_executing)
 
 
 @cache

@@ -57,6 +57,13 @@ class ActionForm(_Row):
     #: A login action that mints a short-lived registry token from the job's OIDC token.
     login: str = ""
     oidc_login: bool = False
+    #: Registries the action also publishes to when it is given a command (changesets' releases).
+    also_with_command: tuple[str, ...] = ()
+    #: No credential, no publish (goreleaser makes no GitHub Release without a token).
+    requires_credential: bool = False
+    #: A multi-registry release tool: every credential its environment holds for a registry (by the
+    #: secret's or the variable's name) is a probable publish there.
+    hinted_env: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> ActionForm:
@@ -84,6 +91,8 @@ class LoginAction(_Row):
     oidc_inputs: tuple[str, ...] = ()
     credential_inputs: tuple[str, ...] = ()
     writes_config: Config | None = None
+    credential_env: tuple[str, ...] = ()
+    env_prefixes: tuple[str, ...] = ()
     #: Inputs that name the environment variables holding the credential (setup-java's server-password).
     env_name_inputs: tuple[str, ...] = ()
     default_env_names: tuple[str, ...] = ()
@@ -116,6 +125,10 @@ class CommandForm(_Row):
     credential: Literal["login"] | None = None
     #: The registry is the host of the URL the command sends to.
     registry_from_url: bool = False
+    requires_credential: bool = False
+    hinted_env: bool = False
+    #: Whether holding one of ``credential_env`` is evidence of publishing there (a probable guess).
+    guess_from_env: bool = True
 
     @model_validator(mode="after")
     def _check(self) -> CommandForm:
@@ -172,6 +185,20 @@ class SecretHint(_Row):
     pattern: str
 
 
+class RunnerHint(_Row):
+    """The registry a tool's release scripts publish to."""
+
+    registry: str
+    pattern: str
+
+
+class SetupHint(_Row):
+    """The registry of the language a setup action installs."""
+
+    uses: str
+    registry: str
+
+
 class Catalogue(_Row):
     """The whole publish catalogue."""
 
@@ -182,7 +209,12 @@ class Catalogue(_Row):
     login_commands: tuple[LoginCommand, ...]
     config_writes: tuple[ConfigWrite, ...]
     secret_hints: tuple[SecretHint, ...]
+    read_only_names: str
     release_words: str
+    publish_words: str
+    image_words: str
+    release_runners: tuple[RunnerHint, ...]
+    setup_hints: tuple[SetupHint, ...]
     inert_commands: str
 
     @model_validator(mode="after")
@@ -199,6 +231,9 @@ class Catalogue(_Row):
             named += [(lc.name, r) for r in (lc.registry, lc.default_registry) if r]
         named += [(w.config, w.default_registry) for w in self.config_writes]
         named += [(h.pattern, h.registry) for h in self.secret_hints]
+        named += [(r.pattern, r.registry) for r in self.release_runners]
+        named += [(h.uses, h.registry) for h in self.setup_hints]
+        named += [(a.uses, r) for a in self.actions for r in a.also_with_command]
         for where, r in named:
             if r not in known:
                 raise ValueError(f"publish.yaml: {where!r} names unknown registry {r!r}")
@@ -250,7 +285,7 @@ def credential_env_registries() -> dict[str, str]:
     """Environment variable → the registry whose publish tool reads it as a credential (first row wins)."""
     out: dict[str, str] = {}
     for c in catalogue().commands:
-        for name in c.credential_env:
+        for name in c.credential_env if c.guess_from_env else ():
             if c.registry and name not in ("GITHUB_TOKEN", "GH_TOKEN"):
                 out.setdefault(name.upper(), c.registry)
     for a in catalogue().actions:
@@ -265,8 +300,16 @@ def _hints() -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple((re.compile(h.pattern, re.IGNORECASE), h.registry) for h in catalogue().secret_hints)
 
 
+@cache
+def _read_only() -> re.Pattern[str]:
+    return re.compile(catalogue().read_only_names, re.IGNORECASE)
+
+
 def registry_from_secret_name(name: str) -> str | None:
-    """The registry a secret's name says it holds a credential for, or None."""
+    """The registry a secret's name says it holds a publish credential for, or None (also for names
+    that say they only read)."""
+    if _read_only().search(name):
+        return None
     for rx, registry in _hints():
         if rx.search(name):
             return registry
@@ -277,6 +320,37 @@ def registry_from_secret_name(name: str) -> str | None:
 def release_words() -> re.Pattern[str]:
     """Words that mark a script as a release step."""
     return re.compile(catalogue().release_words, re.IGNORECASE)
+
+
+@cache
+def publish_words() -> re.Pattern[str]:
+    """Words that mark a script as a release step, for guesses made without a credential."""
+    return re.compile(catalogue().publish_words, re.IGNORECASE)
+
+
+@cache
+def image_words() -> re.Pattern[str]:
+    """Words of a command that pushes images."""
+    return re.compile(catalogue().image_words, re.IGNORECASE)
+
+
+@cache
+def _runners() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(h.pattern), h.registry) for h in catalogue().release_runners)
+
+
+def registry_from_runner(command: str) -> str | None:
+    """The registry a release-like command publishes to, from the tool that runs it."""
+    for rx, registry in _runners():
+        if rx.search(command):
+            return registry
+    return None
+
+
+@cache
+def setup_hints() -> dict[str, str]:
+    """Setup actions by lower-case ``owner/repo[/path]`` → registry."""
+    return {h.uses.lower(): h.registry for h in catalogue().setup_hints}
 
 
 @cache

@@ -103,6 +103,11 @@ jobs:
   lint:
     runs-on: ubuntu-latest
     steps:
+      # the pull request's code runs here (Ultralytics: an injected branch name did the same), and
+      # whatever it leaves in pip's cache is saved for the default branch
+      - uses: actions/checkout@{SHA}
+        with:
+          ref: ${{{{ github.event.pull_request.head.sha }}}}
       - uses: actions/setup-python@{SHA}
         with:
           cache: pip

@@ -1,0 +1,1 @@
+"""The real-world fidelity bench (``python -m bench.fidelity``)."""

@@ -1,0 +1,257 @@
+"""Compare regwarden's view of the corpus with the hand labels (and zizmor's, side by side)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.fidelity.corpus import Corpus, JobLabel
+from connectors.github import SPEC
+from scanner.bundle import BundleReader
+from scanner.knowledge.registries import registries, registry_for_host
+from scanner.model import EdgeKind, Inventory, NodeKind
+
+Key = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class JobView:
+    """What regwarden says about one job."""
+
+    publishes: tuple[str, ...]
+    probable: tuple[str, ...]
+    routes: tuple[str, ...]
+    route_unknown: tuple[str, ...]
+    outsider: tuple[str, ...]  # the `outsider` condition of each control edge (pr-head-checkout, injection...)
+    starter_injections: tuple[str, ...]
+    unpinned: tuple[str, ...]  # third-party references not pinned to a SHA/digest
+    why: tuple[str, ...] = ()  # regwarden's reasons, one per publish
+
+
+def regwarden_view(bundle: Path) -> tuple[dict[Key, JobView], Inventory]:
+    """Run the GitHub connector on the corpus bundle; one view per job."""
+    inv = SPEC.inventory(BundleReader(bundle))
+    outsider: dict[str, list[str]] = defaultdict(list)
+    unpinned: dict[str, list[str]] = defaultdict(list)
+    for e in inv.edges():
+        if e.kind is EdgeKind.CAN_ASSUME and e.via.startswith("Actions cache"):
+            outsider[e.src].append("cache")  # an outsider-triggered writer of the release job's cache
+            continue
+        if e.kind is not EdgeKind.RUNS_CODE_OF:
+            continue
+        cond = dict(e.conditions)
+        if "outsider" in cond:
+            outsider[e.src].append(cond["outsider"])
+            continue
+        tp = inv.get(e.dst)
+        if tp is not None and tp.kind is NodeKind.THIRD_PARTY and tp.attrs.get("pinned") is False:
+            unpinned[e.src].append(tp.name)
+    views: dict[Key, JobView] = {}
+    for n in inv.nodes():
+        if n.subtype != "github:job":
+            continue
+        a = n.attrs
+        key = (str(a["repo"]), str(a["workflow_path"]), str(a["job"]))
+        views[key] = JobView(
+            publishes=tuple(a.get("publishes") or ()),  # type: ignore[arg-type]
+            probable=tuple(a.get("publishes_probable") or ()),  # type: ignore[arg-type]
+            routes=tuple(a.get("publish_routes") or ()),  # type: ignore[arg-type]
+            route_unknown=tuple(a.get("publish_route_unknown") or ()),  # type: ignore[arg-type]
+            outsider=tuple(sorted(set(outsider.get(n.id, ())))),
+            starter_injections=tuple(a.get("starter_injections") or ()),  # type: ignore[arg-type]
+            unpinned=tuple(sorted(set(unpinned.get(n.id, ())))),
+            why=tuple(a.get("publish_steps") or ()),  # type: ignore[arg-type]
+        )
+    return views, inv
+
+
+@dataclass
+class Score:
+    """True/false positives and false negatives."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def recall(self) -> float:
+        """tp / (tp + fn); 1.0 when there is nothing to find."""
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def precision(self) -> float:
+        """tp / (tp + fp); 1.0 when nothing was reported."""
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """For results.json."""
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "recall": round(self.recall, 4),
+            "precision": round(self.precision, 4),
+        }
+
+
+@dataclass
+class Report:
+    """Every number the bench prints, and the cases that disagree."""
+
+    jobs: int = 0
+    publish_jobs: Score = field(default_factory=Score)
+    publish_pairs: Score = field(default_factory=Score)
+    per_registry: dict[str, Score] = field(default_factory=lambda: defaultdict(Score))
+    routes_right: int = 0
+    routes_total: int = 0
+    outsider: Score = field(default_factory=Score)
+    outsider_via: dict[str, Score] = field(default_factory=lambda: defaultdict(Score))
+    unknown_route_jobs: int = 0
+    out_of_scope: int = 0
+    missing_jobs: list[Key] = field(default_factory=list)
+    disagreements: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _route_matches(label: str, routes: tuple[str, ...], registry: str) -> bool:
+    mine = [r.split(":", 2)[1:] for r in routes if r.split(":", 1)[0] == registry or r.startswith(registry + ":")]
+    kind, _, name = label.partition(":")
+    kind = {"github_token": "job_token"}.get(kind, kind)
+    for parts in mine:
+        rkind = parts[0]
+        rname = parts[1] if len(parts) > 1 else ""
+        if kind == rkind and (not name or rkind not in ("secret", "variable") or name.upper() == rname.upper()):
+            return True
+        if kind == "cloud" and rkind == "cloud":
+            return True
+    return False
+
+
+def _pred_pairs(v: JobView) -> set[str]:
+    return set(v.publishes)
+
+
+def compare(corpus: Corpus, views: dict[Key, JobView]) -> Report:
+    """Score regwarden's views against the labels."""
+    r = Report()
+    for key, lab in sorted(corpus.jobs.items()):
+        v = views.get(key)
+        if v is None:
+            r.missing_jobs.append(key)
+            continue
+        r.jobs += 1
+        _publish(r, key, lab, v)
+        _outsider(r, key, lab, v)
+        if v.route_unknown:
+            r.unknown_route_jobs += 1
+    labelled = set(corpus.jobs)
+    for key, v in views.items():
+        if key not in labelled and (key[0] in corpus.sources):
+            r.disagreements.append({"kind": "unlabelled-job", "job": "/".join(key), "regwarden": v.publishes})
+    return r
+
+
+def normalise(registry: str) -> str:
+    """A label's ``other:<host>`` as the registries table names it, when the table has it (labels were
+    written before some rows existed; the reader used hosts)."""
+    if not registry.startswith("other:"):
+        return registry
+    rest = registry.removeprefix("other:")
+    known = registries()
+    if rest in known:
+        return rest
+    found = registry_for_host(rest)
+    return found.id if found is not None else registry
+
+
+#: Labelled destinations that are not package or image registries (object-storage mirrors of release
+#: files, a git repository served as an apt site): outside what regwarden recognises as publishing, so
+#: reported on their own line and not counted. See docs/fidelity.md.
+OUT_OF_SCOPE = frozenset({"other:r2.cloudflarestorage.com", "other:cli.github.com"})
+
+
+def _publish(r: Report, key: Key, lab: JobLabel, v: JobView) -> None:
+    out_of_scope = {p.registry for p in lab.publishes if p.registry in OUT_OF_SCOPE}
+    r.out_of_scope += len(out_of_scope)
+    want = {normalise(p.registry) for p in lab.publishes if p.registry not in OUT_OF_SCOPE}
+    got = _pred_pairs(v)
+    if want and got:
+        r.publish_jobs.tp += 1
+    elif got:
+        r.publish_jobs.fp += 1
+    elif want:
+        r.publish_jobs.fn += 1
+    for reg in sorted(want | got):
+        s = r.per_registry[reg]
+        if reg in want and reg in got:
+            r.publish_pairs.tp += 1
+            s.tp += 1
+        elif reg in got:
+            r.publish_pairs.fp += 1
+            s.fp += 1
+        else:
+            r.publish_pairs.fn += 1
+            s.fn += 1
+    for p in lab.publishes:
+        if normalise(p.registry) in got:
+            r.routes_total += 1
+            if _route_matches(p.route, v.routes, normalise(p.registry)):
+                r.routes_right += 1
+            else:
+                r.disagreements.append(
+                    {
+                        "kind": "route",
+                        "job": "/".join(key),
+                        "registry": p.registry,
+                        "label": p.route,
+                        "regwarden": v.routes,
+                    }
+                )
+    if want != got:
+        r.disagreements.append(
+            {
+                "kind": "publish",
+                "job": "/".join(key),
+                "label": sorted(want),
+                "regwarden": sorted(got),
+                "probable": list(v.probable),
+                "why": list(v.why),
+                "notes": lab.notes[:300],
+            }
+        )
+
+
+def _outsider(r: Report, key: Key, lab: JobLabel, v: JobView) -> None:
+    want = bool(lab.outsider_control)
+    got = bool(v.outsider)
+    if want and got:
+        r.outsider.tp += 1
+    elif got:
+        r.outsider.fp += 1
+    elif want:
+        r.outsider.fn += 1
+    for via in sorted(set(lab.outsider_control) | set(v.outsider)):
+        s = r.outsider_via[via]
+        if via in lab.outsider_control and via in v.outsider:
+            s.tp += 1
+        elif via in v.outsider:
+            s.fp += 1
+        else:
+            s.fn += 1
+    if want != got or set(lab.outsider_control) != set(v.outsider):
+        r.disagreements.append(
+            {
+                "kind": "outsider",
+                "job": "/".join(key),
+                "label": sorted(lab.outsider_control),
+                "trigger": lab.outsider_trigger,
+                "regwarden": list(v.outsider),
+                "notes": lab.notes[:300],
+            }
+        )
+
+
+def registries_seen(corpus: Corpus) -> Counter[str]:
+    """How many labelled jobs publish to each registry."""
+    return Counter(normalise(p.registry) for lab in corpus.jobs.values() for p in lab.publishes)
