@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 OUT    ?= regwarden-report
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev demo test unit lint fmt lock bench clean browsers services
+.PHONY: help install install-dev demo test unit lint fmt lock bench fidelity clean browsers services
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -56,6 +56,10 @@ fmt: $(VENV)/.dev  ## format and auto-fix
 bench: $(VENV)/.dev  ## benchmark: synthetic estates, time and memory per stage, Cloudsplaining ratio (not part of test)
 	$(PY) -m pip install -q -r bench/requirements.txt
 	$(PY) -m bench
+
+fidelity: $(VENV)/.dev  ## real public workflows against hand labels, beside zizmor (not part of test)
+	$(PY) -m pip install -q -r bench/requirements.txt
+	$(PY) -m bench.fidelity
 
 lock:  ## re-pin requirements/*.lock from pyproject.toml (needs uv)
 	uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -o requirements/runtime.lock

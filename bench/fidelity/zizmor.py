@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bench.fidelity.corpus import CORPUS, repo_of
@@ -27,8 +29,9 @@ class ZizmorView:
 
 
 def available() -> str | None:
-    """The zizmor executable, or None."""
-    return shutil.which("zizmor")
+    """The zizmor executable (beside this Python first: the bench's venv), or None."""
+    beside = Path(sys.executable).parent / "zizmor"
+    return str(beside) if beside.exists() else shutil.which("zizmor")
 
 
 def _job_of(location: dict[str, Any]) -> tuple[str, str] | None:
@@ -58,8 +61,8 @@ def run(exe: str, persona: str = "regular") -> ZizmorView:
                 "--persona",
                 persona,
                 "--no-progress",
-                "--collect",
-                "workflows",
+                "--collect=workflows",
+                "--",  # --collect takes several values: the input must not read as one of them
                 ".",
             ],
             cwd=d,
@@ -68,10 +71,11 @@ def run(exe: str, persona: str = "regular") -> ZizmorView:
             check=False,
             timeout=600,
         )
+        # zizmor exits non-zero when it finds something: an answer is JSON on stdout, anything else an error
         try:
-            findings = json.loads(proc.stdout or "[]")
+            findings = json.loads(proc.stdout)
         except json.JSONDecodeError:
-            view.errors.append(f"{repo}: {proc.stderr.strip()[:200]}")
+            view.errors.append(f"{repo}: exit {proc.returncode}: {proc.stderr.strip()[:200]}")
             continue
         for f in findings:
             primary = next((loc for loc in f["locations"] if loc["symbolic"].get("kind") == "Primary"), None)
@@ -89,5 +93,6 @@ def run(exe: str, persona: str = "regular") -> ZizmorView:
                 uses = feature.split("uses:", 1)[-1].strip().strip("'\"")
                 view.unpinned[key].add(uses)
             elif f["ident"] == "template-injection":
-                view.injection[key].append(f"{f['determinations']['severity']}/{f['determinations']['confidence']}")
+                det = f["determinations"]
+                view.injection[key].append(f"{det['severity']}/{det['confidence']}: {feature.strip()[:120]}")
     return view
