@@ -166,9 +166,16 @@ def normalise(registry: str) -> str:
 
 
 #: Labelled destinations that are not package or image registries (object-storage mirrors of release
-#: files, a git repository served as an apt site): outside what regwarden recognises as publishing, so
-#: reported on their own line and not counted. See docs/fidelity.md.
-OUT_OF_SCOPE = frozenset({"other:r2.cloudflarestorage.com", "other:cli.github.com"})
+#: files, a git repository served as an apt site, an app store): outside what regwarden recognises as
+#: publishing, so reported on their own line and not counted. See docs/fidelity.md.
+OUT_OF_SCOPE = frozenset(
+    {
+        "other:r2.cloudflarestorage.com",
+        "other:storage.googleapis.com",
+        "other:cli.github.com",
+        "other:play.google.com",
+    }
+)
 
 
 def _publish(r: Report, key: Key, lab: JobLabel, v: JobView) -> None:

@@ -116,6 +116,8 @@ class _State:
     images: dict[str, list[str]] = field(default_factory=dict)  # step id -> image names it outputs
     exported: dict[str, str] = field(default_factory=dict)
     setups: list[str] = field(default_factory=list)  # registries of the languages the job set up
+    #: step id -> the stored credentials handed to it (what an output of a token-minting step carries)
+    step_inputs: dict[str, list[Route]] = field(default_factory=dict)
 
 
 def _truthy(value: str | None) -> bool:
@@ -200,7 +202,7 @@ class _Job:
         found: list[Route] = []
         for r in self.refs.routes(text, env, in_script):
             if r.kind == "step_output":
-                carried = self.st.step_routes.get(r.name)
+                carried = self.st.step_routes.get(r.name) or self.st.step_inputs.get(r.name)
                 if carried:
                     found += carried
                 else:
@@ -326,8 +328,9 @@ class _Job:
         host: str | None = None
         for key in lg.registry_inputs:
             value = step.inputs.get(key, "").strip()
-            if value:
-                host = host_of(self.refs.expand(value, env))
+            expanded = self.refs.expand(value, env) if value else ""
+            if expanded and host_of(expanded) not in ("", "*"):
+                host = host_of(expanded)
                 registry = registry_id_for(host)
         if lg.writes_config is not None:
             if registry:
@@ -547,6 +550,10 @@ class _Job:
             explicit += self.routes(value, env, in_script=True, detail=f"{form.name} {'/'.join(form.credential_flags)}")
         explicit += self.env_routes(env, form.credential_env, form.env_prefixes)
         reason = f"runs `{_short(cmd.text)}`"
+        if form.cloud is not None and not explicit:
+            explicit = list(
+                self.st.clouds.get(form.cloud, [Route("cloud", form.cloud, f"{form.cloud} CLI credentials")])
+            )
         if form.requires_credential and not explicit:
             return
         if form.hinted_env:
@@ -636,18 +643,28 @@ class _Job:
         short = f"runs `{_short(cmd.text)}`"
         if _http_write(cmd):
             # An authenticated write to a registry's HTTP API (`curl -u … -X POST …/distribute`).
-            for reg, routes in sorted(self.credentials(env, cmd.text).items()):
+            for reg, routes in sorted(self.credentials({}, cmd.text).items()):
                 self.emit(step, reg, None, routes, "probable", f"{short} with its credential", "probable", line)
             return
         names = script_names(cmd)
-        logged_in_push = bool(self.st.logins) and any(image_words().search(n) for n in names)
+        # the step's name speaks for a command whose own name says nothing (`npm run build:sandbox`)
+        label = step.label if step.label and step.label != step.uses else ""
+        reads = any(w in _READ_VERBS for w in cmd.words[1:])
+        pushes = bool(re.search(r"(?:^|[\s=_\"'-])push(?:$|[\s=_:\"'-])", cmd.text, re.IGNORECASE))
+        pushes = pushes and not cmd.text.startswith("git ")
+        named_push = any(image_words().search(n) for n in names) or (
+            not [n for n in names if not re.fullmatch(r"[\w.-]*:[\w.-]+|build|run", n)]
+            and bool(label)
+            and image_words().search(label) is not None
+        )
+        logged_in_push = bool(self.st.logins) and not reads and (pushes or named_push)
         if not logged_in_push and not any(release_words().search(n) for n in names):
             return
         before = len(self.out)
         self.probable(step, cmd.text, env, short, line)
         if len(self.out) > before:
             return
-        if self.st.logins and any(image_words().search(n) for n in names):
+        if logged_in_push:
             for lg in {lg.registry: lg for lg in self.st.logins}.values():
                 why = f"{short} after logging in to {_label(lg.registry)}"
                 self.emit(step, lg.registry, None, lg.routes, "probable", why, "probable", line)
@@ -800,12 +817,18 @@ def _label(registry: str) -> str:
 
 
 def _inline_env(cmd: Command) -> dict[str, str]:
+    """``NAME=value cmd`` assignments, and ``docker run -e NAME=value`` (the container's environment)."""
     env: dict[str, str] = {}
     for w in cmd.words:
         m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", w, re.DOTALL)
         if m is None:
             break
         env[m.group(1)] = m.group(2)
+    if cmd.words[:2] in (("docker", "run"), ("podman", "run")):
+        for value in flag_values(cmd.words, ("-e", "--env")):
+            name, eq, v = value.partition("=")
+            if eq:
+                env[name] = v
     return env
 
 
@@ -904,6 +927,15 @@ def analyse(
     scopes of the CI's job token can write (``contents``, ``packages``; None: unknown)."""
     job = _Job(refs, oidc, token_scopes)
     for step in steps:
+        if step.id and step.inputs:
+            given = [
+                r
+                for k, v in step.inputs.items()
+                for r in refs.routes(v, step.env, in_script=False)
+                if r.kind in ("secret", "variable", "job_token")
+            ]
+            if given:
+                job.st.step_inputs[step.id] = [Route(r.kind, r.name, f"through step {step.id}") for r in given]
         if step.uses:
             job.action(step)
         if step.script:

@@ -69,6 +69,8 @@ def _segments(line: str) -> Iterator[tuple[str, str]]:
             i += 1
         elif c == "#" and (not out or out[-1][-1:].isspace()):
             break  # a comment runs to the end of the line
+        elif c == "&" and (line[i + 1 : i + 2] == ">" or (out and out[-1].endswith(">"))):
+            out.append(c)  # a redirection (&>, 2>&1), not a separator
         elif c in ";|&":
             op = line[i : i + 2] if line[i : i + 2] in ("&&", "||") else c
             yield "".join(out), op
@@ -138,10 +140,12 @@ def flag_values(ws: tuple[str, ...], flags: tuple[str, ...]) -> list[str]:
 
 
 def has_flag(ws: tuple[str, ...], flags: tuple[str, ...]) -> bool:
-    """Whether any of ``flags`` is given and not set to false (``--dry-run``, ``--dry-run=true``)."""
+    """Whether any of ``flags`` is given and set (``--dry-run``, ``--dry-run=true``); a value from a
+    variable (``--dry-run="$DRY"``) can be false, so it does not count."""
     for w in ws:
         for f in flags:
-            if w == f or (w.startswith(f + "=") and w.split("=", 1)[1].lower() not in ("false", "0", "no")):
+            value = w.split("=", 1)[1] if w.startswith(f + "=") else None
+            if w == f or (value is not None and value.lower() not in ("false", "0", "no") and "$" not in value):
                 return True
             if "=" in f and w == f:
                 return True

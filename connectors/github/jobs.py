@@ -25,7 +25,7 @@ from connectors.github.actions import (
     action_name,
 )
 from connectors.github.composite import Expander, local_key, with_inputs
-from connectors.github.outsiders import Control, checks_runtime_gate, controls, outsider_events, starter_injections
+from connectors.github.outsiders import Control, JobFacts, outsider_events, starter_injections
 from connectors.github.publishing import PublishGraph
 from connectors.github.raw import WorkflowFile
 from connectors.github.refs import GitHubRefs
@@ -123,7 +123,7 @@ class RepoContext(Protocol):
     def shared_node(self, node: Node) -> None: ...
     def inferred_secret(self, name: str) -> VisibleSecret: ...
     def variable_node(self, name: str) -> NodeId: ...
-    def upstream_from_prs(self, names: tuple[str, ...]) -> bool | None: ...
+    def upstream_outsider(self, names: tuple[str, ...]) -> bool | None: ...
     def call_context(self, path: str) -> CallContext | None: ...
 
 
@@ -151,18 +151,15 @@ class JobBuilder:
             steps = tuple(with_inputs(s, self.call.inputs) for s in steps)
         self.steps = steps
         self.triggers = tuple(sorted(set(wf.workflow.triggers) | set(self.call.triggers if self.call else ())))
-        self.events = outsider_events(self.triggers, r.upstream_from_prs(wf.workflow.run_workflows))
-        self.controls, self.gated = controls(self.steps, self.events, job.if_, self._gated_by_needs())
+        self.events = outsider_events(self.triggers, r.upstream_outsider(wf.workflow.run_workflows))
+        # set by the workflow-level judgement (connectors.github.outsiders.judge_workflow) before build()
+        self.controls: list[Control] = []
+        self.gated = False
 
-    def _gated_by_needs(self) -> bool:
-        """A job that needs a job which checks the starter's permission (and fails, or says no, for
-        others): it runs only for those the check admits."""
-        jobs = {j.id: j for j in self.wf.workflow.jobs}
-        for name in self.job.needs:
-            needed = jobs.get(name)
-            if needed is not None and any(checks_runtime_gate(s) for s in self.r.expander.expand(needed.steps)):
-                return True
-        return False
+    def facts(self) -> JobFacts:
+        """The job as the outsider analysis of its workflow needs it."""
+        j = self.job
+        return JobFacts(j.id, self.steps, j.if_, j.needs, j.outputs, {**self.wf.workflow.env, **j.env})
 
     # -- facts other modules read -----------------------------------------------------------------
 

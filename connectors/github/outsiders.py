@@ -1,18 +1,21 @@
 """Who outside the repository can make a job run what they choose. Pure: no I/O.
 
-An outsider (anyone who can open a pull request, an issue or a comment on a public repository)
-controls a job when the job runs on an event they can cause with the repository's privileges (the
-``ci_events`` knowledge table) and then either runs their code (checks out the pull request's head
-and executes something from it), pastes their text into a shell (template injection: the first edge
-of the Ultralytics 2024 and Nx 2025 compromises), or executes the artifacts of their run
-(``workflow_run``). A job condition that admits only maintainers keeps them out.
+An outsider (anyone who can open a pull request, an issue or a comment on a public repository; in a
+private one, anyone with read access) controls a job when the job runs on an event they can cause with
+the repository's privileges (the ``ci_events`` knowledge table) and then either runs their code (checks
+out the pull request's head and executes something there), pastes their text into a script (template
+injection: the first edge of the Ultralytics 2024 and Nx 2025 compromises), or executes the artifacts of
+their run (``workflow_run``). Outsider text and code also travel: through a step's outputs (an action
+that lists a pull request's files, a script that reads the pull request through the API), through a job's
+outputs to the jobs that need it, through ``env``. A condition or a check that admits only maintainers
+keeps them out, unless the check itself can be injected.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from connectors.ci.shell import commands
 from connectors.github.actions import action_name
@@ -24,12 +27,27 @@ from scanner.knowledge.ci_events import (
     gate,
     github_event,
     non_executing,
+    non_executing_actions,
     runtime_gate,
     table,
     untrusted_context,
-    untrusted_fetch,
+    untrusted_output_actions,
     untrusted_refs,
+    untrusted_step_code,
+    untrusted_step_text,
 )
+
+TEXT, CODE, ARTIFACT = "text", "code", "artifact"
+_STEP_OUT = re.compile(r"\bsteps\s*\.\s*([\w-]+)\s*\.\s*outputs\b(?:\s*\.\s*([\w-]+))?")
+#: Outputs whose names say they hold an id, a number, a SHA or a flag: no text an outsider can shape.
+_NO_TEXT_OUTPUT = re.compile(
+    r"(?:^|[-_])(?:id|ids|number|num|count|sha|digest|conclusion|status|exists|found|changed|any_changed|"
+    r"any_modified|any_deleted|result_code|exit_code|should[-_]\w+|is[-_]\w+)$",
+    re.IGNORECASE,
+)
+_NEEDS_OUT = re.compile(r"\bneeds\s*\.\s*([\w-]+)\s*\.\s*outputs\b")
+_ENV_REF = re.compile(r"\benv\s*\.\s*([A-Za-z_]\w*)")
+_GIT_CHECKOUT = re.compile(r"^git\s+(?:checkout|switch|merge|pull|reset\s+--hard|rebase)\b|^gh\s+pr\s+checkout\b")
 
 
 @dataclass(frozen=True)
@@ -53,18 +71,18 @@ class Control:
         return f"{self.event}: {what.get(self.via, self.via)} {self.detail}".strip()
 
 
-def outsider_events(triggers: Iterable[str], upstream_from_prs: bool | None) -> tuple[str, ...]:
+def outsider_events(triggers: Iterable[str], upstream_outsider: bool | None) -> tuple[str, ...]:
     """The events among ``triggers`` by which an outsider starts a privileged run.
 
-    ``upstream_from_prs`` says whether the workflows a ``workflow_run`` follows run on pull requests
-    (None: unknown, taken as yes — an upstream workflow that was not found cannot be ruled out).
+    ``upstream_outsider`` says whether the workflows a ``workflow_run`` follows can be started by
+    outsiders (None: unknown, taken as yes — an upstream workflow that was not found cannot be ruled out).
     """
     out: list[str] = []
     for t in triggers:
         ev = github_event(t)
         if ev is None or not ev.privileged:
             continue
-        if ev.outsider is True or (ev.outsider == "depends" and upstream_from_prs is not False):
+        if ev.outsider is True or (ev.outsider == "depends" and upstream_outsider is not False):
             out.append(t)
     return tuple(sorted(out))
 
@@ -74,50 +92,116 @@ def gated(condition: str | None) -> bool:
     return bool(condition) and gate().search(condition or "") is not None
 
 
-def _injections(text: str) -> list[str]:
-    found: list[str] = []
-    for expr in EXPR.findall(text):
-        m = untrusted_context().search(expr)
-        if m:
-            found.append(m.group(0))
-    return found
-
-
 def checks_runtime_gate(step: Step) -> bool:
-    """A step that checks the starter's permission and stops the run for others."""
+    """A step that checks the starter's permission (and stops the run, or says no, for others)."""
     text = (step.run or "") + " " + step.with_.get("script", "")
     return runtime_gate().search(text) is not None
 
 
-def _untrusted_value(value: str, by_id: Mapping[str, Step]) -> bool:
-    """A value naming outsiders' code: directly, or through a step output whose step computes it from
-    such a value (``haya14busa/action-cond`` choosing ``refs/pull/N/merge``)."""
-    if untrusted_refs().search(value) or "head.repo" in value:
-        return True
-    for sid in re.findall(r"steps\.([\w-]+)\.outputs", value):
-        src = by_id.get(sid)
-        if src is not None and any(untrusted_refs().search(v) for v in (*src.with_.values(), src.run or "")):
-            return True
-    return False
+@dataclass
+class JobFacts:
+    """One job as the workflow-level analysis needs it."""
+
+    id: str
+    steps: Sequence[Step]
+    job_if: str | None
+    needs: tuple[str, ...]
+    outputs: Mapping[str, str]
+    env: Mapping[str, str]
 
 
-def _checks_out_head(step: Step, by_id: Mapping[str, Step]) -> str | None:
-    """What an untrusted checkout or fetch in this step names, or None."""
+@dataclass
+class Verdict:
+    """The outsiders' hold on one job."""
+
+    controls: list[Control] = field(default_factory=list)
+    gated: bool = False
+    output_taint: frozenset[str] = frozenset()  # what its outputs carry (TEXT, CODE, ARTIFACT)
+
+
+class _Taint:
+    """Which values an outsider chooses in one job: event fields, tainted step and job outputs, env."""
+
+    def __init__(self, events: tuple[str, ...], jobs: Mapping[str, frozenset[str]], env: Mapping[str, str]) -> None:
+        self.context = untrusted_context(events)
+        self.jobs = jobs
+        self.env = env
+        self.steps: dict[str, frozenset[str]] = {}
+
+    def of(self, text: str, depth: int = 0) -> frozenset[str]:
+        """What the expressions in ``text`` carry."""
+        kinds: set[str] = set()
+        for expr in EXPR.findall(text):
+            if self.context is not None and self.context.search(expr):
+                kinds |= {TEXT, CODE}
+            for sid, output in _STEP_OUT.findall(expr):
+                carried = self.steps.get(sid, frozenset())
+                if output and _NO_TEXT_OUTPUT.search(output):
+                    carried = carried - {TEXT}
+                kinds |= carried
+            for jid in _NEEDS_OUT.findall(expr):
+                kinds |= self.jobs.get(jid, frozenset())
+            for name in _ENV_REF.findall(expr):
+                if depth < 3 and name in self.env:
+                    kinds |= self.of(self.env[name], depth + 1)
+            if untrusted_refs().search(expr):
+                kinds.add(CODE)
+        return frozenset(kinds)
+
+    def injected(self, text: str) -> list[str]:
+        """The expressions of ``text`` that paste outsider text."""
+        return [e.strip() for e in EXPR.findall(text) if TEXT in self.of("${{" + e + "}}")]
+
+    def learn(self, s: Step) -> None:
+        """Record what step ``s``'s outputs carry."""
+        if not s.id:
+            return
+        kinds: set[str] = set()
+        if s.uses and action_name(s.uses) in untrusted_output_actions() and self.context is not None:
+            kinds |= {TEXT, CODE}
+        for text in (*s.with_.values(), *s.env.values(), s.run or ""):
+            kinds |= self.of(text)
+        script = (s.run or "") + " " + (s.with_.get("script", "") if s.uses else "")
+        if self.context is not None and untrusted_step_text().search(script):
+            kinds.add(TEXT)
+        if self.context is not None and untrusted_step_code().search(script):
+            kinds.add(CODE)
+        if _downloads_run_artifacts(s) is not None:
+            kinds |= {TEXT, CODE, ARTIFACT}
+        if kinds:
+            self.steps[s.id] = frozenset(kinds)
+
+
+def _checks_out(step: Step, taint: _Taint) -> str | None:
+    """What an untrusted checkout in this step names, or None (a fetch is data until checked out)."""
     if step.uses and action_name(step.uses) == "actions/checkout":
         for key in ("ref", "repository"):
             value = step.with_.get(key, "")
-            if _untrusted_value(value, by_id):
+            if CODE in taint.of(value) or TEXT in taint.of(value):
                 return f"actions/checkout {key}: {value.strip()}"
-    run = step.run or ""
-    fetches = any(w in run for w in ("checkout", "fetch", "pull", "gh pr"))
-    if fetches and (untrusted_fetch().search(run) or untrusted_refs().search(run)):
-        return "a fetch of the pull request's head"
+        return None
+    for cmd in commands(step.run or ""):
+        if _GIT_CHECKOUT.search(cmd.text) and " -- " not in cmd.text and "--" not in cmd.words[-1:]:
+            if cmd.text.startswith("gh pr checkout") or CODE in taint.of(cmd.text) or untrusted_refs().search(cmd.text):
+                return f"`{cmd.text[:80]}`"
+            if re.search(r"FETCH_HEAD|pull/|PR_BRANCH|pr_branch|HEAD_REF|head_ref", cmd.text):
+                return f"`{cmd.text[:80]}`"
     return None
 
 
 def _executes(step: Step) -> bool:
-    """A step that runs code from the workspace: a script, or a local action."""
-    return bool(step.run) or (step.uses is not None and local_key(step.uses) is not None and step.uses.startswith("./"))
+    """A step that runs code from the workspace: a script that is not only reading files, a local
+    action, or any action that may build or test what is there."""
+    if step.run:
+        return any(not non_executing().search(c.text) for c in commands(step.run))
+    if step.uses is None:
+        return False
+    if local_key(step.uses) is not None:
+        return step.uses.startswith("./")  # `$/` runs the base commit's copy, not the workspace's
+    name = action_name(step.uses)
+    if name == "actions/github-script":
+        return re.search(r"require\(\s*['\"]\.", step.with_.get("script", "")) is not None
+    return not non_executing_actions().search(name)
 
 
 def _downloads_run_artifacts(step: Step) -> str | None:
@@ -139,58 +223,119 @@ def _downloads_run_artifacts(step: Step) -> str | None:
     return "." if path in ("", ".", "./", "${{ github.workspace }}") else path
 
 
+def _unzips_here(step: Step) -> bool:
+    """A script that unpacks a zip into the workspace (no ``-d`` elsewhere)."""
+    return any(c.words[:1] == ("unzip",) and "-d" not in c.words for c in commands(step.run or ""))
+
+
 def _runs_artifact(step: Step, where: str) -> bool:
-    """Whether a step executes what an artifact put at ``where``: anything in the workspace when it was
-    unpacked there, else a command that runs a file from that folder."""
+    """Whether a step executes what an artifact put at ``where``: anything that executes in the workspace
+    when it was unpacked there, else a command that runs a file from that folder."""
     if where == ".":
-        if step.run is not None:
-            return any(not non_executing().search(c.text) for c in commands(step.run))
-        return _executes(step)
+        # scripts, local actions and scripts that load workspace files; a remote action brings its own code
+        remote = (
+            step.uses is not None and local_key(step.uses) is None and action_name(step.uses) != "actions/github-script"
+        )
+        return _executes(step) and not remote
     run = step.run or ""
     folder = re.escape(where.rstrip("/"))
     return re.search(rf"(?:bash|sh|source|\.|python\d*|node|chmod\s+\+x|eval)\s+[\"']?{folder}/", run) is not None
 
 
-def controls(
-    steps: Sequence[Step], events: tuple[str, ...], job_if: str | None, gated_before: bool = False
-) -> tuple[list[Control], bool]:
-    """The ways an outsider controls a job on ``events``, and whether the job's condition gates them out.
-
-    In a private repository the "outsiders" are everyone with read access (they can fork it and open
-    pull requests or comments): fewer people, the same escalation to the job's write rights.
-    """
+def judge(
+    job: JobFacts,
+    events: tuple[str, ...],
+    jobs: Mapping[str, frozenset[str]],
+    gate_jobs: frozenset[str],
+    gated_jobs: frozenset[str] = frozenset(),
+) -> Verdict:
+    """The ways an outsider controls ``job`` on ``events``. ``jobs``: what each earlier job's outputs
+    carry; ``gate_jobs``: jobs of the workflow that check the starter's permission and cannot be
+    injected (needing one of them keeps outsiders out)."""
     if not events:
-        return [], False
-    if gated(job_if) or gated_before:
-        return [], True
-    event = events[0] if len(events) == 1 else "/".join(events)
+        return Verdict()
+    if gated(job.job_if) or any(n in gate_jobs for n in job.needs):
+        return Verdict(gated=True)
+    if any(n in gated_jobs for n in job.needs) and not re.search(r"always\(\)|!\s*cancelled\(\)", job.job_if or ""):
+        return Verdict(gated=True)  # it runs only after a job that admits only maintainers
+    taint = _Taint(events, jobs, job.env)
+    event = "/".join(events)
+    head_events = [e for e in events if (row := github_event(e)) is not None and row.head_code] or list(events)
     found: list[Control] = []
-    checked_out: str | None = None
+    checked_out: tuple[str, bool] | None = None  # what, and whether it came from an artifact
     downloaded: str | None = None
-    head_events = [e for e in events if (row := github_event(e)) is not None and row.head_code]
-    by_id = {s.id: s for s in steps if s.id}
-    for s in steps:
+    for s in steps_of(job):
+        texts = [s.run or ""]
+        if s.uses and action_name(s.uses) == "actions/github-script":
+            texts.append(s.with_.get("script", ""))
+        injected = [expr for text in texts for expr in taint.injected(text)]
+        if not found and not injected and checks_runtime_gate(s):
+            return Verdict(gated=True)  # the job checks the starter's permission before it acts
         if gated(s.if_):
+            taint.learn(s)
             continue
-        if checks_runtime_gate(s) and not found:
-            return [], True  # the job checks the starter's permission before it acts
         if checked_out is not None and _executes(s):
-            found.append(Control("pr-head-checkout", "/".join(head_events) or event, checked_out, s.index, s.line))
+            what, from_artifact = checked_out
+            found.append(Control("pr-head-checkout", "/".join(head_events), what, s.index, s.line))
+            if from_artifact:
+                found.append(
+                    Control(
+                        "artifact",
+                        "workflow_run",
+                        f"a ref named by the triggering run's artifact: {what}",
+                        s.index,
+                        s.line,
+                    )
+                )
             checked_out = None  # one edge per checkout
         if downloaded is not None and _runs_artifact(s, downloaded):
             found.append(Control("artifact", "workflow_run", "artifacts of the triggering run", s.index, s.line))
             downloaded = None
-        texts = [s.run or ""]
-        if s.uses and action_name(s.uses) == "actions/github-script":
-            texts.append(s.with_.get("script", ""))
-        for text in texts:
-            for expr in _injections(text):
-                found.append(Control("injection", event, expr, s.index, s.line))
-        if head_events and (what := _checks_out_head(s, by_id)) is not None:
-            checked_out = what
+        for expr in injected:
+            found.append(Control("injection", event, expr, s.index, s.line))
+        checkout = _checks_out(s, taint)
+        if checkout is not None:
+            value = " ".join(s.with_.get(k, "") for k in ("ref", "repository")) + (s.run or "")
+            checked_out = (checkout, ARTIFACT in taint.of(value))
         if "workflow_run" in events and (where := _downloads_run_artifacts(s)) is not None:
             downloaded = where
-    return found, False
+        elif "workflow_run" in events and downloaded is None and _unzips_here(s):
+            downloaded = "."  # a zip in a workflow_run job is the triggering run's artifact
+        taint.learn(s)
+    out_taint: set[str] = set()
+    for value in job.outputs.values():
+        out_taint |= taint.of(value)
+    return Verdict(controls=found, output_taint=frozenset(out_taint))
+
+
+def steps_of(job: JobFacts) -> Sequence[Step]:
+    """The job's steps in order."""
+    return job.steps
+
+
+def judge_workflow(jobs: Sequence[JobFacts], events_of: Mapping[str, tuple[str, ...]]) -> dict[str, Verdict]:
+    """Judge every job of a workflow, jobs after those they need (their outputs carry taint along)."""
+    by_id = {j.id: j for j in jobs}
+    done: dict[str, Verdict] = {}
+    gate_jobs: set[str] = set()
+
+    def visit(j: JobFacts, stack: tuple[str, ...] = ()) -> Verdict:
+        if j.id in done:
+            return done[j.id]
+        for n in j.needs:
+            if n in by_id and n not in stack:
+                visit(by_id[n], (*stack, j.id))
+        carried = {n: done[n].output_taint for n in j.needs if n in done}
+        gated_needs = frozenset(n for n in j.needs if n in done and done[n].gated)
+        verdict = judge(j, events_of.get(j.id, ()), carried, frozenset(gate_jobs), gated_needs)
+        done[j.id] = verdict
+        if not verdict.controls and any(checks_runtime_gate(s) for s in j.steps):
+            gate_jobs.add(j.id)
+        return verdict
+
+    for j in jobs:
+        visit(j)
+    return done
 
 
 def starter_injections(steps: Sequence[Step], inputs: Mapping[str, str]) -> list[tuple[str, int, int | None]]:

@@ -13,8 +13,10 @@ from connectors.github import identities
 from connectors.github.composite import Expander, local_key
 from connectors.github.incidents import cache_edges, token_edges
 from connectors.github.jobs import PROVIDER, CallContext, JobBuilder, SecretScope, VisibleSecret
+from connectors.github.outsiders import judge_workflow
 from connectors.github.raw import Environment, GitHubRaw, Loaded, OrgRaw, OrgSecret, RepoRaw, Secret, WorkflowFile
 from connectors.github.workflows import secret_refs
+from scanner.knowledge.ci_events import github_event
 from scanner.model import (
     AttrValue,
     CoverageGap,
@@ -266,9 +268,10 @@ class _Repo:
         )
         return nid
 
-    def upstream_from_prs(self, names: tuple[str, ...]) -> bool | None:
-        """Whether workflows named ``names`` (a workflow_run's upstream) run on pull requests; None
-        when none of them is among the repository's workflows."""
+    def upstream_outsider(self, names: tuple[str, ...]) -> bool | None:
+        """Whether outsiders can start a workflow named in ``names`` (a workflow_run's upstream: its
+        artifacts and branch names are then theirs); None when none of them is among the repository's
+        workflows."""
         if not names:
             return None
         found = [
@@ -278,7 +281,11 @@ class _Repo:
         ]
         if not found:
             return None
-        return any({"pull_request", "pull_request_target"} & set(wf.workflow.triggers) for wf in found)
+        return any(
+            (ev := github_event(t)) is not None and ev.outsider is not False
+            for wf in found
+            for t in wf.workflow.triggers
+        )
 
     def call_context(self, path: str) -> CallContext | None:
         """How this repository's own workflows call the reusable workflow at ``path``."""
@@ -485,8 +492,11 @@ class _Repo:
                 evidence=(Evidence(wf.file),),
             )
         )
-        for job in w.jobs:
-            jb = JobBuilder(self, wf, job)
+        builders = [JobBuilder(self, wf, job) for job in w.jobs]
+        verdicts = judge_workflow([jb.facts() for jb in builders], {jb.job.id: jb.events for jb in builders})
+        for jb in builders:
+            v = verdicts[jb.job.id]
+            jb.controls, jb.gated = v.controls, v.gated
             jb.build()
             self.jobs.append(jb)
 

@@ -107,6 +107,7 @@ class Job:
     with_: Mapping[str, str] = field(default_factory=dict)  # inputs of a reusable workflow call
     secrets_map: Mapping[str, str] = field(default_factory=dict)  # secrets passed to a reusable workflow
     needs: tuple[str, ...] = ()
+    outputs: Mapping[str, str] = field(default_factory=dict)  # the job's outputs: name -> expression
 
 
 @dataclass(frozen=True)
@@ -282,6 +283,7 @@ class _Parser:
             with_=self.strings(raw.get("with"), f"{where}.with") if raw.get("uses") else {},
             secrets_map=secrets_map,
             needs=tuple(_patterns(raw.get("needs"))),
+            outputs=self.strings(raw.get("outputs"), f"{where}.outputs"),
         )
 
     def inputs(self, on: object) -> dict[str, str]:

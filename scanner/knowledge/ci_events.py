@@ -23,6 +23,13 @@ class Event(_Row):
     head_code: bool = False
 
 
+class UntrustedContext(_Row):
+    """Expressions an outsider controls on some events."""
+
+    events: tuple[str, ...]
+    pattern: str
+
+
 class ArtifactDownload(_Row):
     """An action that downloads a triggering run's artifacts."""
 
@@ -33,12 +40,16 @@ class ArtifactDownload(_Row):
 
 class _Table(_Row):
     github_events: dict[str, Event]
-    untrusted_contexts: tuple[str, ...]
+    untrusted_contexts: tuple[UntrustedContext, ...]
+    untrusted_output_actions: tuple[str, ...]
+    untrusted_step_text: str
+    untrusted_step_code: str
     typed_input_types: tuple[str, ...]
     gates: tuple[str, ...]
     runtime_gates: str
     untrusted_refs: str
     untrusted_fetch: str
+    non_executing_actions: str
     non_executing: str
     artifact_downloads: tuple[ArtifactDownload, ...]
 
@@ -47,7 +58,8 @@ class _Table(_Row):
 def table() -> _Table:
     """The validated table."""
     t = _Table.model_validate(read_table("ci_events.yaml"))
-    for rx in (*t.untrusted_contexts, *t.gates, t.runtime_gates, t.untrusted_refs, t.untrusted_fetch):
+    patterns = (*(c.pattern for c in t.untrusted_contexts), *t.gates, t.runtime_gates, t.untrusted_refs)
+    for rx in (*patterns, t.untrusted_fetch, t.untrusted_step_text, t.untrusted_step_code, t.non_executing_actions):
         re.compile(rx)
     return t
 
@@ -58,9 +70,34 @@ def github_event(name: str) -> Event | None:
 
 
 @cache
-def untrusted_context() -> re.Pattern[str]:
-    """Matches an expression an outsider controls."""
-    return re.compile("|".join(f"(?:{p})" for p in table().untrusted_contexts))
+def untrusted_context(events: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Matches an expression an outsider controls on any of ``events`` (None: no such expression)."""
+    rows = [c.pattern for c in table().untrusted_contexts if set(c.events) & set(events)]
+    return re.compile("|".join(f"(?:{p})" for p in rows)) if rows else None
+
+
+@cache
+def untrusted_output_actions() -> frozenset[str]:
+    """Actions (lower-case ``owner/repo``) whose outputs repeat outsider text."""
+    return frozenset(a.lower() for a in table().untrusted_output_actions)
+
+
+@cache
+def untrusted_step_text() -> re.Pattern[str]:
+    """A script that reads outsider text through the API."""
+    return re.compile(table().untrusted_step_text)
+
+
+@cache
+def untrusted_step_code() -> re.Pattern[str]:
+    """A script that names outsider code (a head SHA, a pull request ref)."""
+    return re.compile(table().untrusted_step_code)
+
+
+@cache
+def non_executing_actions() -> re.Pattern[str]:
+    """Actions that run nothing from the workspace."""
+    return re.compile(table().non_executing_actions, re.IGNORECASE)
 
 
 @cache

@@ -127,6 +127,8 @@ class CommandForm(_Row):
     registry_from_url: bool = False
     requires_credential: bool = False
     hinted_env: bool = False
+    #: The command uses the cloud CLI's credentials (from the job's cloud login).
+    cloud: Cloud | None = None
     #: Whether holding one of ``credential_env`` is evidence of publishing there (a probable guess).
     guess_from_env: bool = True
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from scanner.findings import Finding, PathStep, Severity, finding_id
 from scanner.graph import ScanGraph
-from scanner.model import Action, Node, NodeId
+from scanner.model import Action, Evidence, Node, NodeId
 from scanner.reach import ReachIndex
 from scanner.rules.controls import CONTROLS, Control
 
@@ -33,8 +33,10 @@ class RuleContext:
         path: list[PathStep] | None = None,
         severity: Severity | None = None,
         qualifier: str = "",
+        location: Evidence | None = None,
     ) -> Finding:
-        """A finding of ``rule`` on ``subject``; its id is stable across scans."""
+        """A finding of ``rule`` on ``subject``; its id is stable across scans. ``location`` is where to
+        look (default: the subject's first evidence)."""
         return Finding(
             id=finding_id(rule.id, subject.id, qualifier),
             rule=rule.id,
@@ -43,7 +45,7 @@ class RuleContext:
             message=message,
             path=tuple(path or ()),
             blast_radius=self.reach.size(subject.id),
-            location=subject.evidence[0] if subject.evidence else None,
+            location=location or (subject.evidence[0] if subject.evidence else None),
         )
 
     def evidence_path(self, subject: NodeId, actions: frozenset[Action]) -> list[PathStep]:

@@ -131,6 +131,9 @@ jobs:
         env:
           TWINE_PASSWORD: ${{{{ secrets.PYPI_TOKEN }}}}
 """
+# hardened: the pull request's code runs on pull_request (no secrets, a read-only token, and a cache
+# scoped to the pull request's own ref), and the release job restores no cache
+CACHE_PR_PASS = CACHE_PR.replace("on: pull_request_target", "on: pull_request")
 CACHE_RELEASE_PASS = CACHE_RELEASE.replace("        with:\n          cache: pip\n", "").replace(
     "    runs-on: ubuntu-latest\n", "    runs-on: ubuntu-latest\n    environment: pypi\n"
 )
@@ -173,7 +176,7 @@ WORKFLOWS: dict[str, dict[str, str]] = {
     "fail-token": {"triage.yml": TOKEN_TRIAGE, "release.yml": DISPATCH_RELEASE},
     "pass-token": {"triage.yml": TOKEN_TRIAGE_PASS, "release.yml": HARDENED_RELEASE},
     "fail-cache": {"lint.yml": CACHE_PR, "release.yml": CACHE_RELEASE},
-    "pass-cache": {"lint.yml": CACHE_PR, "release.yml": CACHE_RELEASE_PASS},
+    "pass-cache": {"lint.yml": CACHE_PR_PASS, "release.yml": CACHE_RELEASE_PASS},
     "fail-prt": {"preview.yml": PRT_PREVIEW},
     "pass-prt": {"preview.yml": PRT_PREVIEW_PASS, "release.yml": HARDENED_RELEASE},
 }

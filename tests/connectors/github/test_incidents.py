@@ -119,28 +119,43 @@ def test_untrusted_checkout_runs_outsiders_code_beside_the_secrets(inv: Inventor
 
 
 def test_findings_fail_and_pass(result: ScanResult) -> None:
-    rb11: dict[str, Finding] = {f.subject: f for f in result.findings if f.rule == "RB11"}
-    assert set(rb11) == {
-        TAG,
-        J.format("fail-token", "triage.yml#triage"),
-        J.format("fail-cache", "lint.yml#lint"),
-        J.format("fail-prt", "preview.yml#preview"),
+    outsiders = "github:untrusted-code:acme/{}"
+    triage = J.format("fail-token", "triage.yml#triage")
+    # one finding per (third party or outsiders, job that runs it), located at that job's line
+    rb11: dict[tuple[str, str], Finding] = {
+        (f.subject, f.path[0].dst): f for f in result.findings if f.rule == "RB11" and f.subject != triage
     }
-    assert rb11[TAG].severity.value == "critical"
-    assert rb11[J.format("fail-prt", "preview.yml#preview")].severity.value == "critical"
-    assert rb11[J.format("fail-token", "triage.yml#triage")].severity.value == "high"  # no checkout of the head
-    # each with its full path to the PyPI project
-    for f in rb11.values():
-        assert f.path
-        assert f.path[-1].dst.startswith("pypi:project:acme-fail-")
-    token_path = [s.kind for s in rb11[J.format("fail-token", "triage.yml#triage")].path]
-    assert token_path == [
+    assert set(rb11) == {
+        (TAG, J.format("fail-tag", "release.yml#publish")),
+        (TAG, J.format("fail-tag-b", "release.yml#publish")),
+        (outsiders.format("fail-cache"), J.format("fail-cache", "lint.yml#lint")),
+        (outsiders.format("fail-prt"), J.format("fail-prt", "preview.yml#preview")),
+    }
+    # pull_request_target with actions: write starts the release job, but no step lets outsiders in
+    # (the labeler is pinned): the trigger alone is a medium finding on the job
+    (trigger,) = [f for f in result.findings if f.rule == "RB11" and f.subject == triage]
+    assert trigger.severity.value == "medium"
+    assert [s.kind for s in trigger.path] == [
         EdgeKind.CAN_READ_SECRET,
         EdgeKind.CAN_ASSUME,
         EdgeKind.CAN_READ_SECRET,
         EdgeKind.EXPOSES,
         EdgeKind.GRANTS,
     ]
+    by_subject = {k[0]: f for k, f in rb11.items()}
+    assert by_subject[TAG].severity.value == "critical"
+    assert by_subject[outsiders.format("fail-prt")].severity.value == "critical"
+    assert by_subject[outsiders.format("fail-cache")].severity.value == "critical"  # through the cache
+    # the unpinned action's finding points at the job's `uses:` line of that action
+    tag = rb11[(TAG, J.format("fail-tag", "release.yml#publish"))]
+    assert tag.location is not None
+    assert tag.location.file.endswith("acme/fail-tag/contents/.github/workflows/release.yml")
+    lines = estate.TAG_RELEASE.splitlines()
+    assert lines[tag.location.line - 1].strip() == "- uses: tj-actions/changed-files@v45"
+    # each with its full path to the PyPI project
+    for f in rb11.values():
+        assert f.path
+        assert f.path[-1].dst.startswith("pypi:project:acme-fail-")
     # hardened variants: no RB05/RB11 finding anywhere near them
     for f in result.findings:
         if f.rule in ("RB05", "RB11"):
