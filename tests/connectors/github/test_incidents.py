@@ -148,7 +148,8 @@ def test_findings_fail_and_pass(result: ScanResult) -> None:
     assert by_subject[outsiders.format("fail-cache")].severity.value == "critical"  # through the cache
     # the unpinned action's finding points at the job's `uses:` line of that action
     tag = rb11[(TAG, J.format("fail-tag", "release.yml#publish"))]
-    assert tag.location is not None and tag.location.line is not None
+    assert tag.location is not None
+    assert tag.location.line is not None
     assert tag.location.file.endswith("acme/fail-tag/contents/.github/workflows/release.yml")
     lines = estate.TAG_RELEASE.splitlines()
     assert lines[tag.location.line - 1].strip() == "- uses: tj-actions/changed-files@v45"
