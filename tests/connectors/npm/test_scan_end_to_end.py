@@ -35,13 +35,20 @@ def serve_npm(s: HTTPServer) -> None:
         {
             "objects": [
                 {"key": FAIL_NPM.split(":")[2], "created": iso(-10), "readonly": False, "automation": False},
-                {
-                    "key": PASS_NPM.split(":")[2],
-                    "created": iso(-10),
-                    "expires": iso(30),
+                {  # a granular access token, as the registry lists it (npm/cli#9443)
                     "name": "pass-release",
-                    "packages": ["@acme/widgets"],
-                    "packages_and_scopes_permission": "read-write",
+                    "description": "",
+                    "key": PASS_NPM.split(":")[2],
+                    "token": "npm_FAKE...FAKE",
+                    "expiry": iso(30),
+                    "cidr": [],
+                    "bypass_2fa": True,
+                    "revoked": None,
+                    "created": iso(-10),
+                    "updated": iso(-10),
+                    "accessed": iso(-1),
+                    "permissions": [{"name": "package", "action": "write"}],
+                    "scopes": [{"name": "@acme/widgets", "type": "package"}],
                 },
             ],
             "total": 2,
