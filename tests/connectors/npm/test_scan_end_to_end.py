@@ -89,7 +89,7 @@ def serve_hub(s: HTTPServer) -> None:
             "token": "***",
         }
 
-    s.expect_request("/hub/v2/user").respond_with_json({"username": "alice"})
+    s.expect_request("/hub/v2/auth/token", method="POST").respond_with_json({"access_token": "FAKE.JWT.FAKE"})
     s.expect_request("/hub/v2/access-tokens").respond_with_json(
         {
             "count": 2,
@@ -100,8 +100,8 @@ def serve_hub(s: HTTPServer) -> None:
             ],
         }
     )
-    s.expect_request("/hub/v2/repositories/alice").respond_with_json(
-        load("dockerhub/bundle/dockerhub/v2/repositories/alice.json")
+    s.expect_request("/hub/v2/namespaces/alice/repositories").respond_with_json(
+        load("dockerhub/bundle/dockerhub/v2/namespaces/alice/repositories.json")
     )
 
 
@@ -136,6 +136,7 @@ projects = ["drifted-lib", "acme-release"]
 
 [sources.dockerhub]
 api_url = "{url}/hub"
+username = "alice"
 token_env = "RW_E2E_HUB"
 
 [sources.jfrog]
