@@ -553,6 +553,46 @@ class _Builder:
             )
 
 
+#: "Every repository of this service in the account": policies are judged against these even when no
+#: repository was collected, so ``AdministratorAccess`` or ``ecr:*`` on ``*`` reaches the registries the
+#: account has or will have. The ARN stands for all regions and repositories (a literal ``*``), so only a
+#: pattern that covers every one of them (``*``, ``arn:aws:ecr:*:*:repository/*``) matches it.
+ACCOUNT_WIDE: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("ecr", "ecr-registry", "every ECR repository", ("arn:aws:ecr:*:{account}:repository/*",)),
+    (
+        "codeartifact",
+        "codeartifact-account",
+        "every CodeArtifact repository",
+        (
+            "arn:aws:codeartifact:*:{account}:repository/*/*",
+            "arn:aws:codeartifact:*:{account}:package/*/*/*/*/*",
+        ),
+    ),
+)
+
+
+def account_wide(inv: Inventory, account: str, folder: str) -> list[Target]:
+    """The account-level registry nodes of one account and their policy targets."""
+    out: list[Target] = []
+    ev = (Evidence(f"{folder}/iam-get-account-authorization-details.json"),)
+    for service, kind, label, arns in ACCOUNT_WIDE:
+        nid = node_id(PROVIDER, kind, account)
+        inv.add_node(
+            Node(
+                nid,
+                NodeKind.RESOURCE,
+                f"{label} of account {account} (any region, collected or not)",
+                PROVIDER,
+                f"aws:{kind}",
+                account,
+                {"category": "registry", "account": account, "service": service, "account_wide": True},
+                evidence=ev,
+            )
+        )
+        out.append(Target(nid, account, service, tuple(a.format(account=account) for a in arns)))
+    return out
+
+
 def _account_of(value: str) -> str:
     if value.isdigit():
         return value
@@ -568,6 +608,9 @@ def transform(raw_: raw.AwsRaw) -> Inventory:
         b.iam(acct)
         for region in acct.regions:
             results.append(RegionBuilder(b.inv, acct.account_id, region).build())
+    for acct in raw_.accounts:
+        if acct.auth is not None:
+            b.targets.extend(account_wide(b.inv, acct.account_id, acct.folder))
     for res in results:
         b.targets.extend(res.targets)
         b.resource_policies.extend(res.resource_policies)
