@@ -19,7 +19,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._http import NotFoundError, RestClient, link_next
-from connectors.github.load import OIDC_SUB, ROOT, WORKFLOWS_DIR
+from connectors.github.load import OIDC_SUB, ROOT, SBOM, WORKFLOWS_DIR
 from connectors.github.plaintext import redact
 from scanner.bundle import BundleWriter
 from scanner.errors import ConfigError, ConnectorError
@@ -149,6 +149,11 @@ class Fetcher:
         self._save(f"{base}/keys", lambda: self._list(f"{base}/keys"))
         sub = f"{base}/{OIDC_SUB.removesuffix('.json')}"
         self._save(sub, lambda: self.rc.get_json(sub))
+        # What the repository pulls (consumes edges); 404 when the dependency graph is off: an answer.
+        sbom = f"{base}/{SBOM.removesuffix('.json')}"
+        self._save(sbom, lambda: self.rc.get_json(sbom))
+        # Tags a published release should match (a release with no tag was not built from this code).
+        self._save(f"{base}/tags", lambda: self._list(f"{base}/tags"))
         self.workflows(base)
 
     def workflows(self, base: str) -> None:

@@ -25,9 +25,11 @@ from connectors.github.raw import (
     Repository,
     SecretList,
     SelectedRepositories,
+    Tag,
     WorkflowFile,
     WorkflowPermissions,
 )
+from connectors.github.sbom import DependencySbom
 from connectors.github.workflows import Workflow, job_lines, parse_workflow
 from scanner.bundle import BundleReader
 
@@ -37,6 +39,7 @@ ROOT = "github"
 WORKFLOWS_DIR = ".github/workflows"
 _WORKFLOW_SUFFIXES = (".yml", ".yaml")
 OIDC_SUB = "actions/oidc/customization/sub.json"
+SBOM = "dependency-graph/sbom.json"
 
 
 def _optional(bundle: BundleReader, rel: str, typ: type[T]) -> Loaded[T] | None:
@@ -135,6 +138,8 @@ def load_repo(
         workflows=workflows,
         keys=_optional(bundle, f"{base}/keys.json", list[DeployKey]),
         oidc_sub=_optional(bundle, f"{base}/{OIDC_SUB}", OidcSubRepo),
+        sbom=_optional(bundle, f"{base}/{SBOM}", DependencySbom),
+        tags=_optional(bundle, f"{base}/tags.json", list[Tag]),
     )
 
 

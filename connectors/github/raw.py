@@ -15,6 +15,7 @@ from typing import Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.github.plaintext import Hit
+from connectors.github.sbom import DependencySbom
 from connectors.github.workflows import Workflow
 
 T = TypeVar("T")
@@ -252,11 +253,19 @@ class RepoRaw:
     workflows: tuple[WorkflowFile, ...] = ()
     keys: Loaded[list[DeployKey]] | None = None
     oidc_sub: Loaded[OidcSubRepo] | None = None
+    sbom: Loaded[DependencySbom] | None = None
+    tags: Loaded[list[Tag]] | None = None
 
     @property
     def full_name(self) -> str:
         """``owner/repo``."""
         return f"{self.owner}/{self.name}"
+
+
+class Tag(_Model):
+    """One item of ``GET /repos/{owner}/{repo}/tags`` (``tag``): its name is what a release is matched to."""
+
+    name: str
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from connectors.github import identities
 from connectors.github.incidents import cache_edges, token_edges
 from connectors.github.jobs import PROVIDER, JobBuilder, SecretScope, VisibleSecret
 from connectors.github.raw import Environment, GitHubRaw, Loaded, OrgRaw, OrgSecret, RepoRaw, Secret, WorkflowFile
+from connectors.github.sbom import consumes
 from scanner.model import (
     AttrValue,
     CoverageGap,
@@ -179,6 +180,8 @@ class _Repo:
 
     def build(self) -> None:
         self._repo_node()
+        if self.repo.sbom is not None:
+            consumes(self.inv, node_id(PROVIDER, "repo", self.full), self.repo.sbom.file, self.repo.sbom.data)
         for env in self.envs.values():
             self.env_node(env.name)
         self._secrets()
@@ -209,7 +212,7 @@ class _Repo:
     def _repo_node(self) -> None:
         r = self.repo
         meta = r.meta.data if r.meta else None
-        evidence = tuple(Evidence(x.file) for x in (r.meta, r.permissions) if x is not None)
+        evidence = tuple(Evidence(x.file) for x in (r.meta, r.permissions, r.tags) if x is not None)
         self.inv.add_node(
             Node(
                 id=node_id(PROVIDER, "repo", self.full),
@@ -227,6 +230,8 @@ class _Repo:
                     "can_approve_pull_request_reviews": (
                         r.permissions.data.can_approve_pull_request_reviews if r.permissions else None
                     ),
+                    # GET /repos/{o}/{r}/tags: a release of a package built here should have one (None: not collected)
+                    "tags": tuple(sorted({t.name for t in r.tags.data})) if r.tags else None,
                 },
                 evidence=evidence,
             )
