@@ -23,6 +23,7 @@ from connectors.github.raw import (
     PatGrant,
     RepoRaw,
     Repository,
+    RunList,
     SecretList,
     SelectedRepositories,
     Tag,
@@ -140,7 +141,16 @@ def load_repo(
         oidc_sub=_optional(bundle, f"{base}/{OIDC_SUB}", OidcSubRepo),
         sbom=_optional(bundle, f"{base}/{SBOM}", DependencySbom),
         tags=_optional(bundle, f"{base}/tags.json", list[Tag]),
+        runs=_optional(bundle, f"{base}/actions/runs.json", RunList),
+        runs_since=_runs_since(bundle, f"/repos/{folder}/actions/runs"),
     )
+
+
+def _runs_since(bundle: BundleReader, path: str) -> str | None:
+    """The window of the collected runs, as the collector recorded it in the manifest (None: unknown)."""
+    prefix = f"GET {path}?created=>="
+    days = [c.call.removeprefix(prefix) for c in bundle.manifest.calls if c.call.startswith(prefix)]
+    return min(days) if days else None
 
 
 def load(bundle: BundleReader) -> GitHubRaw:

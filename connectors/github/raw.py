@@ -255,11 +255,32 @@ class RepoRaw:
     oidc_sub: Loaded[OidcSubRepo] | None = None
     sbom: Loaded[DependencySbom] | None = None
     tags: Loaded[list[Tag]] | None = None
+    runs: Loaded[RunList] | None = None
+    #: The first day of the runs' window (from the manifest's call ``GET …/actions/runs?created=>=DAY``).
+    runs_since: str | None = None
 
     @property
     def full_name(self) -> str:
         """``owner/repo``."""
         return f"{self.owner}/{self.name}"
+
+
+class WorkflowRun(_Model):
+    """One run of ``GET /repos/{owner}/{repo}/actions/runs`` (``workflow-run``): when it ran, and which file."""
+
+    id: int
+    path: str | None = None
+    event: str | None = None
+    created_at: str
+    updated_at: str
+    run_started_at: str | None = None
+
+
+class RunList(_Model):
+    """The runs of the collection window, every page merged."""
+
+    total_count: int
+    workflow_runs: list[WorkflowRun]
 
 
 class Tag(_Model):

@@ -212,7 +212,7 @@ class _Repo:
     def _repo_node(self) -> None:
         r = self.repo
         meta = r.meta.data if r.meta else None
-        evidence = tuple(Evidence(x.file) for x in (r.meta, r.permissions, r.tags) if x is not None)
+        evidence = tuple(Evidence(x.file) for x in (r.meta, r.permissions, r.tags, r.runs) if x is not None)
         self.inv.add_node(
             Node(
                 id=node_id(PROVIDER, "repo", self.full),
@@ -232,6 +232,9 @@ class _Repo:
                     ),
                     # GET /repos/{o}/{r}/tags: a release of a package built here should have one (None: not collected)
                     "tags": tuple(sorted({t.name for t in r.tags.data})) if r.tags else None,
+                    # GET /repos/{o}/{r}/actions/runs: when workflows ran (a release uploaded outside every run
+                    # was not published by CI); the window starts at runs_since
+                    **_runs(r),
                 },
                 evidence=evidence,
             )
@@ -344,6 +347,15 @@ class _Repo:
             jb = JobBuilder(self, wf, job)
             jb.build()
             self.jobs.append(jb)
+
+
+def _runs(r: RepoRaw) -> dict[str, AttrValue]:
+    if r.runs is None:
+        return {"runs_since": None, "run_windows": None}
+    runs = r.runs.data.workflow_runs
+    since = r.runs_since or min((w.created_at for w in runs), default=None)
+    windows = tuple(sorted({f"{w.run_started_at or w.created_at}/{w.updated_at}" for w in runs}))
+    return {"runs_since": since, "run_windows": windows}
 
 
 def transform(raw: GitHubRaw) -> Inventory:

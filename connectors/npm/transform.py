@@ -348,6 +348,14 @@ def _package_attrs(p: NpmPackage) -> dict[str, AttrValue]:
         "dist_tags": tuple(sorted(f"{k}={v}" for k, v in doc.dist_tags.items())),
         # npm does not publish who may publish with OIDC (trusted publishing) through its API.
         "trusted_publisher": None,
+        # checked against the source repository's tags and workflow runs (RB02): the newest ten, newest first
+        "release_times": tuple(
+            f"{v}@{t}"
+            for v, t in sorted(
+                ((v, t) for v, t in doc.time.items() if v in doc.versions), key=lambda kv: (kv[1], kv[0]), reverse=True
+            )[:10]
+        )
+        or None,
     }
 
 

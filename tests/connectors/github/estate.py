@@ -306,6 +306,7 @@ def files() -> dict[str, Any]:
         )
         out[f"{base}/actions/oidc/customization/sub.json"] = {"use_default": True}
         out[f"{base}/tags.json"] = [{"name": "v1.0.0", "commit": {"sha": "0" * 40, "url": ""}}]
+        out[f"{base}/actions/runs.json"] = {"total_count": 0, "workflow_runs": []}
         out[f"{base}/dependency-graph/sbom.json"] = {
             "sbom": {
                 "SPDXID": "SPDXRef-DOCUMENT",
