@@ -77,8 +77,15 @@ class RuleContext:
             )
         )
 
+    @cached_property
+    def _consumer_bits(self) -> dict[Action, frozenset[int]]:
+        return {a: self.reach.pair_bits((c, a) for c in self.consumers) for a in _ACTION_PREFERENCE}
+
     def _consumer_reached(self, subject: NodeId, action: Action) -> NodeId | None:
-        """The first consumer (by id) ``subject`` reaches with ``action``; a check per consumer, no decoding."""
+        """The first consumer (by id) ``subject`` reaches with ``action``: one set intersection decides
+        whether there is any, then a check per consumer; no blast radius is decoded."""
+        if not self.consumers or not self.reach.reaches_any(subject, self._consumer_bits[action]):
+            return None
         return next((c for c in self.consumers if self.reach.can(subject, c, action)), None)
 
 
