@@ -307,7 +307,8 @@ def _collect(
     report = collect(sources, specs, target, workers=cfg.file.workers, executor=runner, on_tick=_progress)
     print(
         f"regwarden: collected {report.tasks} scope(s) into {report.bundle} in {report.seconds:.1f}s"
-        + (f"; {len(report.failed)} not assessed" if report.failed else ""),
+        + (f"; {len(report.failed)} not assessed" if report.failed else "")
+        + (f"; {report.failed_calls} call(s) failed" if report.failed_calls else ""),
         file=sys.stderr,
     )
     return cfg, report
@@ -324,7 +325,8 @@ def collect_cmd(
     """Collect every configured source into an evidence bundle (no analysis)."""
     _setup_logging(verbose)
     _, report = _collect(config, only, bundle_out, executor)
-    return EXIT_PARTIAL if report.failed else EXIT_OK
+    # Any failed call is a coverage gap: exit 3 like ``scan`` (whose report is marked partial for it).
+    return EXIT_PARTIAL if report.failed or report.failed_calls else EXIT_OK
 
 
 @app.command("scan")

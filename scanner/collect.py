@@ -29,13 +29,15 @@ __all__ = ["CollectReport", "Tick", "collect", "plan", "run_task"]
 
 @dataclass(frozen=True)
 class CollectReport:
-    """What a collection did: where the bundle is, how many scopes, and which failed."""
+    """What a collection did: where the bundle is, how many scopes, which failed, and how many calls failed
+    (a failed call in a scope that otherwise finished is a coverage gap too)."""
 
     bundle: Path
     tasks: int
     failed: tuple[str, ...]
     seconds: float
     calls: int = 0
+    failed_calls: int = 0
 
 
 @dataclass(frozen=True)
@@ -101,9 +103,12 @@ def collect(
         failed.extend(
             f"{c.provider}:{c.scope}" for c in writer.manifest("").calls if c.status == "failed" and c.scope == "*"
         )
+        # A scope that finished with a failed call (a 403 on one list) is partial too: its gap is in the
+        # manifest, and ``collect`` must exit 3 for it as ``scan`` does.
+        failed_calls = sum(1 for c in writer.manifest("").calls if c.status == "failed")
         when = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
         bundle = writer.commit(when)
     except BaseException:
         writer.abort()
         raise
-    return CollectReport(bundle, len(tasks), tuple(sorted(set(failed))), time.perf_counter() - t0, calls)
+    return CollectReport(bundle, len(tasks), tuple(sorted(set(failed))), time.perf_counter() - t0, calls, failed_calls)

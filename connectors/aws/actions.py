@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from connectors.aws.routes import ROUTE_ACTIONS
 from scanner.model import Action
 
 R, P, PR, D, A = Action.READ, Action.PUBLISH, Action.PROMOTE, Action.DEPLOY, Action.ADMIN
@@ -176,6 +177,10 @@ def catalogue() -> tuple[str, ...]:
     for prefix, model_name in SERVICES.items():
         ops = [*_operations(loader, model_name), *EXTRA_ACTIONS.get(prefix, ())]
         out.extend(f"{prefix}:{op}" for op in sorted(set(ops)))
+    # Only the escalation-route operations of the other services (connectors.aws.routes).
+    for prefix, ops_ in sorted(ROUTE_ACTIONS.items()):
+        if prefix not in SERVICES:
+            out.extend(f"{prefix}:{op}" for op in ops_)
     return tuple(out)
 
 

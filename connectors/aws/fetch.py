@@ -31,6 +31,7 @@ NOT_FOUND = frozenset(
     {
         "NoSuchEntity",
         "RepositoryPolicyNotFoundException",
+        "RepositoryNotFoundException",  # ECR: the repository was deleted between list and get
         "RegistryPolicyNotFoundException",
         "ResourceNotFoundException",
         "NotFoundException",

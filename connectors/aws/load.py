@@ -167,7 +167,7 @@ def load(bundle: BundleReader) -> raw.AwsRaw:
         if not _ACCOUNT.match(p.name):
             raise BundleError(f"{ROOT}/{p.name}/", "expected a folder named by a 12-digit AWS account id")
         accounts.append(_account(bundle, p.name))
-    return raw.AwsRaw(accounts=tuple(accounts))
+    return raw.AwsRaw(accounts=tuple(accounts), collected_at=bundle.manifest.collected_at)
 
 
 def json_ready(data: Any) -> Any:

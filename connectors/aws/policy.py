@@ -6,7 +6,11 @@ policies are shared by many principals) and a resource pattern is matched agains
 targets once. Evaluating a principal is then a few integer ORs per statement.
 
 Semantics (documented over-approximations, in the auditor's favour of *seeing* a path):
-- Allow statements count whatever their conditions; a Deny counts only when unconditional.
+- Allow statements count whatever their conditions — except a date condition that could only hold before
+  the bundle was collected (``DateLessThan aws:CurrentTime/aws:TokenIssueTime`` a past date): such a
+  statement never applies. A Deny counts only when unconditional.
+- A permission on AWS-managed policies only (``arn:aws:iam::aws:…``) changes nothing a customer can change,
+  so it is no escalation.
 - Policy variables (``${aws:username}``) in resources match anything.
 - Service control policies and session policies are not evaluated.
 """
@@ -18,6 +22,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -344,6 +349,39 @@ class TargetIndex:
         return found
 
 
+#: ARNs in AWS's own namespace (AWS-managed policies): nobody but AWS can change them.
+AWS_OWNED = "arn:aws:iam::aws:"
+#: Date conditions that only hold before a point in time, on keys that are "now" for any request.
+_BEFORE_OPS = frozenset({"datelessthan", "datelessthanequals"})
+_NOW_KEYS = frozenset({"aws:currenttime", "aws:tokenissuetime"})
+
+
+def _date(value: str) -> datetime | None:
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def never_holds(conditions: Conditions, as_of: datetime | None) -> bool:
+    """Whether a condition block can no longer be met as of ``as_of`` (a "before <past date>" on the request
+    time or the token's issue time). Without ``as_of`` nothing is judged."""
+    if as_of is None:
+        return False
+    for op, key, values in conditions:
+        if op.casefold() in _BEFORE_OPS and key.casefold() in _NOW_KEYS:
+            dates = [_date(v) for v in values]
+            if dates and all(d is not None and d < as_of for d in dates):
+                return True
+    return False
+
+
+def only_aws_owned(s: Statement) -> bool:
+    """A statement whose resources are all in AWS's own namespace (it can change nothing of the customer's)."""
+    return s.resources is not None and not s.not_resource and all(r.startswith(AWS_OWNED) for r in s.resources)
+
+
 @dataclass(frozen=True, slots=True)
 class Effective:
     """What a principal's identity policies allow: on targets without an entry (``everywhere``),
@@ -359,17 +397,21 @@ class Effective:
         return self.per_target.get(target, self.everywhere)
 
 
-def evaluate(statements: Sequence[Statement], index: TargetIndex) -> Effective:
-    """Evaluate identity statements: Allow minus unconditional Deny, per target."""
+def evaluate(statements: Sequence[Statement], index: TargetIndex, as_of: datetime | None = None) -> Effective:
+    """Evaluate identity statements: Allow minus unconditional Deny, per target (``as_of``: see
+    :func:`never_holds`)."""
     allow_all = deny_all = anywhere = 0
     allow: dict[int, int] = {}
     deny: dict[int, int] = {}
     for s in statements:
         if not s.actions or (not s.allow and s.conditions):
             continue
+        if s.allow and s.conditions and never_holds(s.conditions, as_of):
+            continue
         covered = index.match(s.resources, s.not_resource)
         if s.allow:
-            anywhere |= s.actions
+            if not only_aws_owned(s):
+                anywhere |= s.actions
             if covered is None:
                 allow_all |= s.actions
             else:

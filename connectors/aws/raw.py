@@ -87,6 +87,8 @@ class RoleDetail(_M):
     PermissionsBoundary: Boundary | None = None
     RoleLastUsed: LastUsed | None = None
     Tags: tuple[dict[str, str], ...] = ()
+    #: The instance profiles carrying the role (an EC2 instance can run as it).
+    InstanceProfileList: tuple[dict[str, Any], ...] = ()
 
 
 class PolicyVersion(_M):
@@ -504,3 +506,5 @@ class AwsRaw:
     """The ``aws/`` part of a bundle."""
 
     accounts: tuple[Account, ...] = ()
+    #: ``manifest.json``'s ``collected_at``: a policy condition that could only hold before it never applies.
+    collected_at: str | None = None

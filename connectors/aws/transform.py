@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from connectors.aws import raw
+from connectors.aws.account_wide import account_wide
 from connectors.aws.actions import ASSUME, ESCALATION, READ_SECRET, TAKEOVER_ROLE, TAKEOVER_USER
 from connectors.aws.load import name_part
 from connectors.aws.oidc import add_oidc_trust
@@ -33,6 +34,7 @@ from connectors.aws.policy import (
     service_mask,
 )
 from connectors.aws.resources import PROVIDER, RegionBuilder, RegionResult, role_node
+from connectors.aws.routes import ROUTES, Route
 from scanner.model import (
     WRITE_ACTIONS,
     Action,
@@ -59,6 +61,12 @@ _IAM_SERVICES = frozenset({"iam-role", "iam-user"})
 #: A grant edge without its source: (destination, kind, actions, via).
 _Planned = tuple[NodeId, EdgeKind, frozenset[Action], str]
 _USEFUL: dict[tuple[int, str], bool] = {}
+
+
+def _route_bits(actions: tuple[str, ...]) -> int:
+    """Bits of a route's actions; 0 when one of them is not catalogued (the route cannot be judged)."""
+    masks = [bits([a]) for a in actions]
+    return 0 if not all(masks) else sum(masks)
 
 
 def _useful(mask: int, service: str) -> bool:
@@ -104,6 +112,14 @@ class _Builder:
         self.exposures: dict[NodeId, set[str]] = {}
         self.admin_nodes: set[str] = set()
         self.collected = {a.account_id for a in raw_.accounts}
+        # each principal's evaluated identity policies, for the identity side of cross-account grants
+        self.effective: dict[NodeId, Effective] = {}
+        self.as_of = parse_date(raw_.collected_at)
+        # roles each service may assume, by (account, service principal); route edges to aim at them
+        self.service_roles: dict[tuple[str, str], list[raw.RoleDetail]] = {}
+        self.pending_routes: list[tuple[_Principal, Route]] = []
+        # trusts naming a principal of another collected account: (principal, role, role target, conditions, ev)
+        self.pending_trusts: list[tuple[NodeId, NodeId, int, tuple[tuple[str, str], ...], tuple[Evidence, ...]]] = []
 
     # --- IAM ---------------------------------------------------------------------------------------
 
@@ -315,11 +331,18 @@ class _Builder:
                                         evidence=ev,
                                     )
                                 )
+                        elif account != acct.account_id and account in self.collected:
+                            # Cross-account: the principal's own identity policies must allow sts:AssumeRole
+                            # too, judged once they are evaluated (see assume_cross_account).
+                            if (src_node := self.arn_nodes.get(value)) is not None:
+                                self.pending_trusts.append((src_node, role, role_targets[r.Arn], conds, ev))
                         else:
                             src = self.arn_nodes.get(value) or self._external(value)
                             self.inv.add_edge(
                                 Edge(src, role, EdgeKind.CAN_ASSUME, via="trust policy", conditions=conds, evidence=ev)
                             )
+                    elif typ == "Service":
+                        self.service_roles.setdefault((acct.account_id, value.casefold()), []).append(r)
                     elif typ == "Federated" and ":oidc-provider/" in value:
                         add_oidc_trust(self.inv, acct, r, n, s, value, ev)
 
@@ -401,11 +424,16 @@ class _Builder:
             key = (tuple(map(id, p.statements)), None if p.boundary is None else tuple(map(id, p.boundary)))
             found = seen.get(key)
             if found is None:
-                found = evaluate(p.statements, index)
+                found = evaluate(p.statements, index, self.as_of)
                 if p.boundary is not None:
-                    found = intersect(found, evaluate(p.boundary, index))
+                    found = intersect(found, evaluate(p.boundary, index, self.as_of))
                 seen[key] = found
             eff: Effective = found
+            self.effective[p.node] = eff
+            for route in ROUTES:
+                need = _route_bits(route.actions)
+                if need and eff.everywhere & need == need:
+                    self.pending_routes.append((p, route))
             if not eff.anywhere:
                 continue
             if eff.anywhere & _ESCALATE or eff.everywhere & (_TAKE_ROLE | _TAKE_USER):
@@ -530,12 +558,60 @@ class _Builder:
                             self.exposures.setdefault(node, set()).add("public-principal")
                     elif typ == "AWS":
                         account = _account_of(value)
-                        if value in (account, f"arn:aws:iam::{account}:root") and account == tg.account:
+                        whole = value in (account, f"arn:aws:iam::{account}:root")
+                        if whole and account == tg.account:
                             continue  # delegates to the account's own IAM policies
-                        src = self.arn_nodes.get(value) or self._external(value)
-                        acts = self._grant(src, t, s.actions, via=f"resource policy {rel}")
+                        if account != tg.account and account in self.collected:
+                            acts = self._cross_account(t, s.actions, value, whole, f"resource policy {rel}")
+                        else:
+                            src = self.arn_nodes.get(value) or self._external(value)
+                            acts = self._grant(src, t, s.actions, via=f"resource policy {rel}")
                         if account != tg.account and acts & WRITE_ACTIONS:
                             self.exposures.setdefault(node, set()).add("cross-account-write")
+
+    def routes(self) -> None:
+        """Escalation routes through a service (connectors.aws.routes): an edge to each role the service may
+        assume in the principal's account, with the route as its reason."""
+        for p, route in self.pending_routes:
+            for r in self.service_roles.get((p.account, route.service), ()):
+                role = role_node(r.Arn)
+                if role == p.node or (route.instance_profile and not r.InstanceProfileList):
+                    continue
+                if route.target_needs:
+                    need = _route_bits(route.target_needs)
+                    eff = self.effective.get(role)
+                    if eff is None or eff.everywhere & need != need:
+                        continue
+                self.inv.add_edge(Edge(p.node, role, EdgeKind.CAN_ASSUME, via=f"{route.name}: {route.reason}"))
+
+    def assume_cross_account(self) -> None:
+        """Trusts naming a principal of another collected account hold only if that principal may call
+        sts:AssumeRole on the role (both sides)."""
+        for src, role, t, conds, ev in self.pending_trusts:
+            eff = self.effective.get(src)
+            if eff is not None and eff.on(t) & _ASSUME:
+                self.inv.add_edge(
+                    Edge(src, role, EdgeKind.CAN_ASSUME, via="trust policy + identity policy", conditions=conds,
+                         evidence=ev)
+                )  # fmt: skip
+
+    def _cross_account(self, t: int, allowed: int, value: str, whole: bool, via: str) -> frozenset[Action]:
+        """A resource policy letting in a principal of another collected account grants only what that
+        principal's own identity policies also allow on the resource: both sides are needed. ``whole``: the
+        policy names the account, so every principal of it whose identity policies allow it is let in."""
+        account = _account_of(value)
+        if whole:
+            principals = [p.node for p in self.principals if p.account == account]
+        else:
+            known = self.arn_nodes.get(value)
+            principals = [known] if known is not None else []
+        out: frozenset[Action] = frozenset()
+        for src in principals:
+            eff = self.effective.get(src)
+            mask = allowed & eff.on(t) if eff is not None else 0
+            if mask:
+                out |= self._grant(src, t, mask, via=f"{via} + identity policy")
+        return out
 
     def finish(self) -> None:
         for node, found in self.exposures.items():
@@ -568,6 +644,9 @@ def transform(raw_: raw.AwsRaw) -> Inventory:
         b.iam(acct)
         for region in acct.regions:
             results.append(RegionBuilder(b.inv, acct.account_id, region).build())
+    for acct in raw_.accounts:
+        if acct.auth is not None:
+            b.targets.extend(account_wide(b.inv, acct.account_id, acct.folder))
     for res in results:
         b.targets.extend(res.targets)
         b.resource_policies.extend(res.resource_policies)
@@ -577,6 +656,8 @@ def transform(raw_: raw.AwsRaw) -> Inventory:
     for acct in raw_.accounts:
         b.trust(acct, index, role_targets)
     b.grants(index)
+    b.routes()
+    b.assume_cross_account()
     b.resource_grants()
     b.finish()
     _drop_dangling(b.inv)

@@ -258,9 +258,32 @@ def _assignments(ctx: Ctx, sub: SubscriptionRaw, registries: list[_Target], iden
                     )
 
 
+def _every_registry(ctx: Ctx, sub: SubscriptionRaw) -> _Target:
+    """ "Every container registry of the subscription, collected or not": an assignment at the subscription (or
+    above) reaches the registries it has and will have, even when none was listed."""
+    nid = node_id(PROVIDER, "acr-subscription", sub.subscription_id)
+    ctx.inv.add_node(
+        Node(
+            id=nid,
+            kind=NodeKind.RESOURCE,
+            name=f"every container registry of subscription {sub.subscription_id} (collected or not)",
+            provider=PROVIDER,
+            subtype="azure:acr-subscription",
+            scope=sub.subscription_id,
+            attrs={"category": "registry", "subscription": sub.subscription_id, "account_wide": True},
+            evidence=(Evidence(sub.role_assignments.file),) if sub.role_assignments else (),
+        )
+    )
+    # No registry is named "*", so only a scope at or above the subscription covers this id.
+    rid = f"/subscriptions/{sub.subscription_id}/providers/Microsoft.ContainerRegistry/registries/*"
+    return _Target(nid, rid, abac=False)
+
+
 def _subscription(ctx: Ctx, sub: SubscriptionRaw) -> None:
     identities = [_identity(ctx, sub.subscription_id, ir) for ir in sub.identities or ()]
     registries = [_registry(ctx, sub.subscription_id, rr) for rr in sub.registries or ()]
+    if sub.role_assignments is not None:
+        registries.append(_every_registry(ctx, sub))
     for what, reason in sub.gaps:
         ctx.inv.add_gap(CoverageGap(PROVIDER, sub.subscription_id, what, reason))
     if sub.role_assignments is not None and sub.role_definitions is None:

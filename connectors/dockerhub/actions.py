@@ -19,14 +19,8 @@ OAT_SCOPES: dict[str, frozenset[Action]] = {
     "scope-image-push": frozenset({Action.PUBLISH}),
 }
 
-#: A team's permission on a repository.
-TEAM_PERMISSIONS: dict[str, frozenset[Action]] = {
-    "read": frozenset({Action.READ}),
-    "write": frozenset({Action.PUBLISH}),
-    "admin": frozenset({Action.ADMIN}),
-}
-
-#: Organisation roles that administer every repository of the organisation.
-ADMIN_ROLES: frozenset[str] = frozenset({"owner"})
+#: Organisation roles that administer every repository of the organisation (``org_member.role``, compared
+#: lower-case; an editor creates, changes and deletes the organisation's repositories).
+ADMIN_ROLES: frozenset[str] = frozenset({"owner", "editor"})
 #: The team whose members own the organisation.
 OWNERS_TEAM = "owners"

@@ -1,14 +1,24 @@
 """Live collection from the Docker Hub API: personal and organisation access tokens (metadata only),
-repositories, teams, members and the teams' repository permissions. Pages, retries, nothing else."""
+repositories, teams and members. Pages, retries, nothing else.
+
+Only endpoints Docker Hub's API reference documents are called: the JWT comes from ``POST /v2/auth/token``
+(see :mod:`connectors.dockerhub.auth`), repositories from ``GET /v2/namespaces/{namespace}/repositories``.
+There is no documented ``GET /v2/user`` nor a documented read of a repository's team permissions, so the
+account is the configured ``username`` (the identifier the JWT is minted for), written to
+``dockerhub/regwarden-settings.json``, and team permissions on repositories are not collected.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors._http import NotFoundError, RestClient, bearer_client, body_next
+from connectors._http import NotFoundError, RestClient, body_next
+from connectors.dockerhub.auth import HubJwtTransport, TokenExchangeError
+from connectors.dockerhub.load import SETTINGS
 from scanner.bundle import BundleWriter
 from scanner.errors import AuthError, ConfigError, ConnectorError
 
@@ -24,28 +34,35 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     api_url: str = "https://hub.docker.com"
+    #: The identifier ``POST /v2/auth/token`` takes: the username a personal access token belongs to (or the
+    #: organisation of an organisation access token, with ``account = false``).
+    username: str = Field(min_length=1)
     token_env: str = "DOCKERHUB_TOKEN"  # noqa: S105 - the name of a variable, not a value
-    account: bool = True  # the token's own account: its personal tokens and repositories
+    account: bool = True  # the username's own personal tokens and repositories
     orgs: list[str] = []
     max_retries: int = Field(default=4, ge=0, le=10)
     max_wait: float = Field(default=60.0, ge=0)
 
 
 def client(settings: Settings, transport: httpx.BaseTransport | None = None) -> RestClient:
-    """A REST client for Hub; the token is read from the environment when the client is made, never stored."""
-    return bearer_client(
-        PROVIDER,
-        settings.api_url,
-        settings.token_env,
+    """A REST client for Hub whose requests carry a JWT minted from the access token; the token is read from
+    the environment when the client is made and never stored in settings or the bundle."""
+    secret = os.environ.get(settings.token_env)
+    if not secret:
+        raise ConfigError(f"sources.{PROVIDER}: environment variable {settings.token_env} is not set")
+    return RestClient(
+        provider=PROVIDER,
+        base_url=settings.api_url,
+        headers={"Accept": "application/json"},
         max_retries=settings.max_retries,
         max_wait=settings.max_wait,
-        transport=transport,
+        transport=HubJwtTransport(settings.api_url, settings.username, secret, transport),
     )
 
 
 def scopes(settings: Settings) -> list[str]:
-    """``account`` and ``org:<org>`` scopes, as configured."""
-    return (["account"] if settings.account else []) + [f"org:{o}" for o in settings.orgs]
+    """``account:<username>`` and ``org:<org>`` scopes, as configured."""
+    return ([f"account:{settings.username}"] if settings.account else []) + [f"org:{o}" for o in settings.orgs]
 
 
 def paged(rc: RestClient, path: str) -> dict[str, Any]:
@@ -75,7 +92,7 @@ def _save(
         writer.record(PROVIDER, scope, call, "not_found")
         return None
     except AuthError as e:
-        if required:
+        if required or isinstance(e, TokenExchangeError):
             raise
         writer.record(PROVIDER, scope, call, "failed", str(e))
         return None
@@ -86,22 +103,19 @@ def _save(
     return data
 
 
-def _repositories(rc: RestClient, writer: BundleWriter, scope: str, namespace: str, *, groups: bool) -> None:
-    repos = _save(rc, writer, scope, f"/v2/repositories/{namespace}")
-    for r in (repos or {}).get("results", []) if groups else []:
-        _save(rc, writer, scope, f"/v2/repositories/{namespace}/{r['name']}/groups")
+def _repositories(rc: RestClient, writer: BundleWriter, scope: str, namespace: str) -> None:
+    _save(rc, writer, scope, f"/v2/namespaces/{namespace}/repositories")
 
 
 def fetch_scope(rc: RestClient, scope: str, writer: BundleWriter) -> None:
     """Collect one scope with an existing client."""
-    if scope == "account":
-        user = rc.get_json("/v2/user")  # an auth failure here fails the whole scope
-        if not isinstance(user, dict) or not isinstance(user.get("username"), str):
-            raise ConnectorError("dockerhub GET /v2/user: no username in the answer")
-        writer.put_json("dockerhub/v2/user.json", {"username": user["username"], "id": user.get("id")})
-        writer.record(PROVIDER, scope, "GET /v2/user")
-        _save(rc, writer, scope, "/v2/access-tokens", required=True)
-        _repositories(rc, writer, scope, user["username"], groups=False)
+    if scope.startswith("account:"):
+        username = scope.removeprefix("account:")
+        # Not an API answer: the identifier the JWT was minted for, i.e. the owner of the listed tokens.
+        writer.put_json(SETTINGS, {"username": username})
+        writer.record(PROVIDER, scope, f"POST /v2/auth/token (identifier {username})")
+        _save(rc, writer, scope, "/v2/access-tokens")
+        _repositories(rc, writer, scope, username)
     elif scope.startswith("org:"):
         org = scope.removeprefix("org:")
         base = f"/v2/orgs/{org}"
@@ -112,7 +126,7 @@ def fetch_scope(rc: RestClient, scope: str, writer: BundleWriter) -> None:
         groups = _save(rc, writer, scope, f"{base}/groups")
         for g in (groups or {}).get("results", []):
             _save(rc, writer, scope, f"{base}/groups/{g['name']}/members")
-        _repositories(rc, writer, scope, org, groups=True)
+        _repositories(rc, writer, scope, org)
     else:
         raise ConfigError(f"sources.dockerhub: unknown scope {scope!r}")
 

@@ -8,14 +8,13 @@ from typing import TypeVar
 from connectors.dockerhub.raw import (
     DockerHubRaw,
     GroupList,
-    HubUser,
+    HubAccount,
     Loaded,
     MemberList,
     OrgRaw,
     OrgToken,
     OrgTokenList,
     PersonalTokenList,
-    RepoGroupList,
     RepositoryList,
 )
 from scanner.bundle import BundleReader
@@ -25,8 +24,11 @@ T = TypeVar("T")
 
 ROOT = "dockerhub"
 V2 = f"{ROOT}/v2"
-USER = f"{V2}/user.json"
+#: Written by regwarden (or by hand): the account whose personal access tokens ``GET /v2/access-tokens``
+#: lists — the identifier the JWT was minted for. Docker Hub documents no call that names it.
+SETTINGS = f"{ROOT}/regwarden-settings.json"
 TOKENS = f"{V2}/access-tokens.json"
+NAMESPACES = f"{V2}/namespaces"
 
 
 def _optional(bundle: BundleReader, rel: str, typ: type[T]) -> Loaded[T] | None:
@@ -63,21 +65,22 @@ def _org_names(bundle: BundleReader) -> list[str]:
 
 
 def load(bundle: BundleReader) -> DockerHubRaw:
-    """The account and its personal tokens, repositories with their team permissions, and organisations."""
+    """The account and its personal tokens, the repositories of each namespace, and organisations."""
     repos: list[Loaded[RepositoryList]] = []
-    repo_groups: list[tuple[str, Loaded[RepoGroupList]]] = []
-    for rel in bundle.files(f"{V2}/repositories", ".json"):
+    for rel in bundle.files(f"{V2}/repositories"):
+        raise BundleError(
+            rel,
+            "GET /v2/repositories/... is not in Docker Hub's API reference: expected "
+            "dockerhub/v2/namespaces/<namespace>/repositories.json",
+        )
+    for rel in bundle.files(NAMESPACES):
         parts = PurePosixPath(rel).parts
-        if len(parts) == 4:  # dockerhub/v2/repositories/<namespace>.json
-            repos.append(Loaded(rel, bundle.model(rel, RepositoryList)))
-        elif len(parts) == 6 and parts[5] == "groups.json":
-            repo_groups.append((f"{parts[3]}/{parts[4]}", Loaded(rel, bundle.model(rel, RepoGroupList))))
-        else:
-            raise BundleError(rel, "expected dockerhub/v2/repositories/<namespace>[/<repo>/groups].json")
+        if len(parts) != 5 or parts[4] != "repositories.json":
+            raise BundleError(rel, "expected dockerhub/v2/namespaces/<namespace>/repositories.json")
+        repos.append(Loaded(rel, bundle.model(rel, RepositoryList)))
     return DockerHubRaw(
-        user=_optional(bundle, USER, HubUser),
+        account=_optional(bundle, SETTINGS, HubAccount),
         tokens=_optional(bundle, TOKENS, PersonalTokenList),
         repositories=tuple(repos),
-        repo_groups=tuple(repo_groups),
         orgs=tuple(_org(bundle, o) for o in _org_names(bundle)),
     )

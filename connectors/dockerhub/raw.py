@@ -7,8 +7,11 @@ Shapes checked against the Docker Hub API reference (docs.docker.com/reference/a
 stored), ``getOrgAccessTokensResponse`` (``total``, ``next``, ``results[]`` with ``id``, ``label``,
 ``created_by``, ``is_active``, ``created_at``, ``expires_at``, ``last_used_at``) and
 ``getOrgAccessTokenResponse`` (adds ``resources[]``: ``type`` TYPE_REPO/TYPE_ORG, ``path`` — a repository,
-a glob such as ``myorg/*``, or ``*/*/public`` — and ``scopes`` such as ``scope-image-pull``). Repository,
-group, member and repository-group lists are Hub's usual pages (``count``, ``next``, ``results``).
+a glob such as ``myorg/*``, or ``*/*/public`` — and ``scopes`` such as ``scope-image-pull``),
+``listNamespaceRepositories`` (``GET /v2/namespaces/{namespace}/repositories``: ``name``, ``namespace``,
+``repository_type``, ``is_private``, ``last_updated``…), ``org_member`` (``username``, ``role`` Owner, Member or
+Invitee; editor in the role update call) and ``org_group``/``group_member`` — Hub's usual pages (``count``,
+``next``, ``results``).
 """
 
 from __future__ import annotations
@@ -83,7 +86,7 @@ class OrgTokenList(BaseModel):
 
 
 class Repository(BaseModel):
-    """One repository of ``GET /v2/repositories/<namespace>``."""
+    """One repository of ``GET /v2/namespaces/<namespace>/repositories``."""
 
     model_config = _CONFIG
 
@@ -137,25 +140,8 @@ class MemberList(BaseModel):
     results: tuple[Member, ...]
 
 
-class RepoGroup(BaseModel):
-    """A team's permission on a repository (``GET /v2/repositories/<ns>/<repo>/groups``)."""
-
-    model_config = _CONFIG
-
-    group_name: str
-    permission: str
-
-
-class RepoGroupList(BaseModel):
-    """Team permissions of one repository, pages merged."""
-
-    model_config = _CONFIG
-
-    results: tuple[RepoGroup, ...]
-
-
-class HubUser(BaseModel):
-    """``GET /v2/user``: the account whose personal tokens are listed."""
+class HubAccount(BaseModel):
+    """``dockerhub/regwarden-settings.json``: the account whose personal access tokens were listed."""
 
     model_config = _CONFIG
 
@@ -186,8 +172,7 @@ class OrgRaw:
 class DockerHubRaw:
     """The Docker Hub part of a bundle."""
 
-    user: Loaded[HubUser] | None = None
+    account: Loaded[HubAccount] | None = None
     tokens: Loaded[PersonalTokenList] | None = None
     repositories: tuple[Loaded[RepositoryList], ...] = ()
-    repo_groups: tuple[tuple[str, Loaded[RepoGroupList]], ...] = ()
     orgs: tuple[OrgRaw, ...] = ()

@@ -2,8 +2,12 @@
 
 Repositories are RESOURCES (subtype ``dockerhub:repository``, category ``package``). Access tokens are
 CREDENTIALS that GRANT straight on the repositories they reach: a personal token reaches what its owner
-can reach, capped by its scope; an organisation token reaches the repositories its resources name.
-Teams are IDENTITIES with their repository permissions; members and owners can assume them.
+can reach, capped by its scope, and is ``owned_by`` its owner; an organisation token reaches the
+repositories its resources name. Organisation owners and editors, and the ``owners`` team, administer
+every repository of the organisation; other members get their access through teams, whose repository
+permissions Hub documents no read for, so a member's token is judged by its scope alone
+(``reach_upper_bound``). A personal token whose owner is unknown (no ``dockerhub/regwarden-settings.json``)
+is kept, with a coverage gap.
 """
 
 from __future__ import annotations
@@ -17,12 +21,13 @@ from connectors.dockerhub.actions import (
     OWNERS_TEAM,
     PAT_SCOPES,
     PUBLIC_ONLY_SCOPES,
-    TEAM_PERMISSIONS,
 )
+from connectors.dockerhub.load import SETTINGS
 from connectors.dockerhub.raw import DockerHubRaw, OrgRaw, OrgToken, PersonalToken, Repository
 from scanner.model import (
     Action,
     AttrValue,
+    CoverageGap,
     CredentialInfo,
     Edge,
     EdgeKind,
@@ -65,9 +70,8 @@ class _Builder:
             for r in loaded.data.results:
                 self.repos[f"{r.namespace}/{r.name}"] = (r, Evidence(loaded.path))
         self.orgs = {o.name: o for o in raw.orgs}
-        # user -> repository full name -> level, from teams and organisation roles
-        self.user_level: dict[str, dict[str, int]] = {}
-        self.known_orgs: set[str] = set()
+        # user -> organisations whose every repository the user administers (owner/editor, owners team)
+        self.admin_of: dict[str, set[str]] = {}
 
     def repo_id(self, full: str) -> NodeId:
         return node_id(PROVIDER, "repository", full)
@@ -113,47 +117,34 @@ class _Builder:
         if actions and full in self.repos:
             self.inv.add_edge(Edge(src, self.repo_id(full), EdgeKind.GRANTS, actions=actions, via=via, evidence=(ev,)))
 
-    def _raise(self, user: str, full: str, level: int) -> None:
-        levels = self.user_level.setdefault(user, {})
-        levels[full] = max(levels.get(full, 0), level)
-
     # -- organisations --------------------------------------------------------------------------
 
     def org(self, o: OrgRaw) -> None:
         org_repos = [f for f, (r, _) in self.repos.items() if r.namespace == o.name]
         team_members = dict(o.group_members)
-        if o.members is not None or o.group_members:
-            self.known_orgs.add(o.name)
         if o.members is not None:
             ev = Evidence(o.members.path)
             for m in o.members.data.results:
                 uid = self.identity("user", m.username, m.username, "dockerhub:user", o.name, ev)
                 if (m.role or "").lower() in ADMIN_ROLES:
+                    self.admin_of.setdefault(m.username, set()).add(o.name)
                     for full in org_repos:
-                        self.grant(uid, full, frozenset({Action.ADMIN}), f"org {o.name} owner", ev)
-                        self._raise(m.username, full, _RANK[Action.ADMIN])
-        team_perms: dict[str, list[tuple[str, str, Evidence]]] = {}
-        for full, loaded in self.raw.repo_groups:
-            for g in loaded.data.results:
-                team_perms.setdefault(g.group_name, []).append((full, g.permission, Evidence(loaded.path)))
+                        self.grant(uid, full, frozenset({Action.ADMIN}), f"org {o.name} {m.role}", ev)
         teams = {g.name for g in o.groups.data.results} if o.groups else set()
         teams |= set(team_members)
         for team in sorted(teams):
             ev = Evidence(o.groups.path) if o.groups else Evidence(team_members[team].path)
             tid = self.identity("team", f"{o.name}/{team}", f"{o.name}/{team}", "dockerhub:team", o.name, ev)
-            grants = [(f, p, e) for f, p, e in team_perms.get(team, []) if f.startswith(f"{o.name}/")]
             if team == OWNERS_TEAM:
-                grants += [(f, "admin", ev) for f in org_repos]
-            for full, perm, gev in grants:
-                acts = TEAM_PERMISSIONS.get(perm.lower(), frozenset())
-                self.grant(tid, full, acts, f"team permission {perm}", gev)
+                for full in org_repos:
+                    self.grant(tid, full, frozenset({Action.ADMIN}), "owners team", ev)
             if team in team_members:
                 mev = Evidence(team_members[team].path)
                 for m in team_members[team].data.results:
                     uid = self.identity("user", m.username, m.username, "dockerhub:user", o.name, mev)
                     self.inv.add_edge(Edge(uid, tid, EdgeKind.CAN_ASSUME, via="team member", evidence=(mev,)))
-                    for full, perm, _ in grants:
-                        self._raise(m.username, full, _level(TEAM_PERMISSIONS.get(perm.lower(), frozenset())))
+                    if team == OWNERS_TEAM:
+                        self.admin_of.setdefault(m.username, set()).add(o.name)
         if o.tokens is not None:
             details = {d.data.id: d for d in o.token_details}
             for t in o.tokens.data.results:
@@ -202,35 +193,57 @@ class _Builder:
 
     def owner_levels(self, owner: str) -> tuple[dict[str, int], bool]:
         """The owner's level on each repository, and whether that is exact or only an upper bound."""
-        levels = dict(self.user_level.get(owner, {}))
+        levels: dict[str, int] = {}
         exact = True
+        admin_of = self.admin_of.get(owner, set())
         for full, (repo, _) in self.repos.items():
-            if repo.namespace == owner:
-                levels[full] = _RANK[Action.ADMIN]
-            elif repo.namespace not in self.known_orgs:
-                exact = False  # no team data for this namespace: the scope is the only limit known
-                levels.setdefault(full, _RANK[Action.ADMIN])
+            levels[full] = _RANK[Action.ADMIN]
+            if repo.namespace != owner and repo.namespace not in admin_of:
+                exact = False  # a member's team permissions are not readable: the scope is the only limit known
         return levels, exact
 
     def personal_tokens(self) -> None:
-        if self.raw.tokens is None or self.raw.user is None:
+        if self.raw.tokens is None:
             return
-        owner = self.raw.user.data.username
         ev = Evidence(self.raw.tokens.path)
-        uid = self.identity("user", owner, owner, "dockerhub:user", owner, Evidence(self.raw.user.path))
+        if self.raw.account is None:
+            if self.raw.tokens.data.results:
+                self.inv.add_gap(
+                    CoverageGap(
+                        PROVIDER,
+                        SCOPE,
+                        SETTINGS,
+                        f"{len(self.raw.tokens.data.results)} personal access token(s) listed but their owner is "
+                        "unknown: what they reach is not judged",
+                    )
+                )
+            for t in self.raw.tokens.data.results:
+                self.personal_token(None, None, t, ev, {}, exact=False)
+            return
+        owner = self.raw.account.data.username
+        uid = self.identity("user", owner, owner, "dockerhub:user", owner, Evidence(self.raw.account.path))
         levels, exact = self.owner_levels(owner)
         for full, level in levels.items():
             if self.repos[full][0].namespace == owner:
-                self.grant(uid, full, _of_level(level), "own namespace", ev)
+                self.grant(uid, full, _of_level(level), "own namespace", self.repos[full][1])
         for t in self.raw.tokens.data.results:
-            self.personal_token(owner, t, ev, levels, exact)
+            self.personal_token(owner, uid, t, ev, levels, exact)
 
-    def personal_token(self, owner: str, t: PersonalToken, ev: Evidence, levels: dict[str, int], exact: bool) -> None:
+    def personal_token(
+        self,
+        owner: str | None,
+        uid: NodeId | None,
+        t: PersonalToken,
+        ev: Evidence,
+        levels: dict[str, int],
+        exact: bool,
+    ) -> None:
         tid = node_id(PROVIDER, "token", t.uuid)
         last_used = parse_time(t.last_used)
         attrs: dict[str, AttrValue] = {
             "active": t.is_active,
             "owner": owner,
+            "owner_known": owner is not None,
             "scopes": tuple(sorted(t.scopes)),
             "generated_by": t.generated_by,
             "never_used": last_used is None,
@@ -240,10 +253,10 @@ class _Builder:
             Node(
                 id=tid,
                 kind=NodeKind.CREDENTIAL,
-                name=f"Docker Hub token {t.token_label or t.uuid} of {owner}",
+                name=f"Docker Hub token {t.token_label or t.uuid} of {owner or 'an unknown owner'}",
                 provider=PROVIDER,
                 subtype="dockerhub:token",
-                scope=owner,
+                scope=owner or SCOPE,
                 attrs=attrs,
                 credential=CredentialInfo(
                     lifetime=Lifetime.STATIC,
@@ -254,6 +267,8 @@ class _Builder:
                 evidence=(ev,),
             )
         )
+        if uid is not None:
+            self.inv.add_edge(Edge(tid, uid, EdgeKind.OWNED_BY, via="token owner", evidence=(ev,)))
         scope_level = max((_level(PAT_SCOPES.get(s, frozenset())) for s in t.scopes), default=0)
         public_only = bool(t.scopes) and all(s in PUBLIC_ONLY_SCOPES for s in t.scopes)
         for full, level in sorted(levels.items()) if t.is_active else ():  # a disabled token reaches nothing

@@ -464,6 +464,40 @@ def _repository(st: _State, p: ProjectRaw, r: RepositoryRaw, inherited: list[_Ap
     return nid
 
 
+def _every_repository(st: _State, p: ProjectRaw, inherited: list[_Applied]) -> None:
+    """ "Every Artifact Registry repository of the project, collected or not": what a binding on the project (or
+    an ancestor) grants on its registries, even when no repository was listed — the project's next one too."""
+    nid = node_id(PROVIDER, "ar-project", p.project_id)
+    granted = False
+    for applied in inherited:
+        b = applied.binding
+        found = _classes(st, b.role)
+        acts = actions.registry_actions(found) if found is not None else frozenset()
+        if not acts:
+            continue
+        ev = Evidence(applied.file)
+        for member in b.members:
+            for pr in _principals(st, member, ev):
+                granted = True
+                st.inv.add_edge(
+                    Edge(pr.node, nid, EdgeKind.GRANTS, actions=acts, via=f"{b.role} on {applied.where}",
+                         conditions=_conditions(b), evidence=(ev,))
+                )  # fmt: skip
+    if granted or p.repositories:
+        st.inv.add_node(
+            Node(
+                id=nid,
+                kind=NodeKind.RESOURCE,
+                name=f"every Artifact Registry repository of project {p.project_id} (collected or not)",
+                provider=PROVIDER,
+                subtype="gcp:ar-project",
+                scope=p.project_id,
+                attrs={"category": "registry", "project": p.project_id, "account_wide": True},
+                evidence=tuple(dict.fromkeys(Evidence(a.file) for a in inherited)),
+            )
+        )
+
+
 # --- Cloud Build triggers ----------------------------------------------------------------------------
 
 
@@ -516,6 +550,7 @@ def _trigger(st: _State, p: ProjectRaw, t: BuildTrigger, file: str, repos: list[
 
 def _project(st: _State, p: ProjectRaw) -> None:
     inherited = _inherited(st, p)
+    _every_repository(st, p, inherited)
     if p.service_accounts is not None:
         for s in p.service_accounts.data:
             _service_account(st, p, s, inherited)

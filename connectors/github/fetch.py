@@ -12,6 +12,7 @@ import fnmatch
 import os
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -19,7 +20,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._http import NotFoundError, RestClient, link_next
-from connectors.github.load import OIDC_SUB, ROOT, WORKFLOWS_DIR
+from connectors.github.load import OIDC_SUB, ROOT, SBOM, WORKFLOWS_DIR
 from connectors.github.plaintext import redact
 from scanner.bundle import BundleWriter
 from scanner.errors import ConfigError, ConnectorError
@@ -40,6 +41,9 @@ class Settings(BaseModel):
     token_env: str = "GITHUB_TOKEN"  # noqa: S105 - the name of a variable, not a value
     max_retries: int = Field(default=4, ge=0, le=10)
     max_wait: float = Field(default=60.0, ge=0)
+    #: Workflow runs of the last this many days are collected: a release uploaded with no run behind it in
+    #: that window is what a stolen token looks like (RB02).
+    runs_days: int = Field(default=90, ge=1, le=400)
 
 
 def client(settings: Settings, accept: str = "application/vnd.github+json", **kw: Any) -> RestClient:
@@ -149,7 +153,31 @@ class Fetcher:
         self._save(f"{base}/keys", lambda: self._list(f"{base}/keys"))
         sub = f"{base}/{OIDC_SUB.removesuffix('.json')}"
         self._save(sub, lambda: self.rc.get_json(sub))
+        # What the repository pulls (consumes edges); 404 when the dependency graph is off: an answer.
+        sbom = f"{base}/{SBOM.removesuffix('.json')}"
+        self._save(sbom, lambda: self.rc.get_json(sbom))
+        # Tags a published release should match (a release with no tag was not built from this code).
+        self._save(f"{base}/tags", lambda: self._list(f"{base}/tags"))
+        self.runs(base)
         self.workflows(base)
+
+    def runs(self, base: str) -> None:
+        """Workflow runs created in the last ``runs_days`` days; the window is in the manifest's call name."""
+        since = (datetime.now(UTC) - timedelta(days=self.settings.runs_days)).date().isoformat()
+        path = f"{base}/actions/runs"
+
+        def get() -> dict[str, Any]:
+            items: list[Any] = []
+            total = 0
+            params: dict[str, str | int] = {"per_page": 100, "created": f">={since}"}
+            for page in self.rc.pages(path, params, next_url=link_next):
+                if not isinstance(page, dict) or not isinstance(page.get("workflow_runs"), list):
+                    raise ConnectorError(f"github GET {path}: expected an object with a 'workflow_runs' list")
+                items += page["workflow_runs"]
+                total = int(page.get("total_count", len(items)))
+            return {"total_count": max(total, len(items)), "workflow_runs": items}
+
+        self._save(f"{path}?created=>={since}", get, path)
 
     def workflows(self, base: str) -> None:
         """The workflow files of the default branch, as committed (credentials redacted)."""

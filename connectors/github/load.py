@@ -24,11 +24,14 @@ from connectors.github.raw import (
     PatGrant,
     RepoRaw,
     Repository,
+    RunList,
     SecretList,
     SelectedRepositories,
+    Tag,
     WorkflowFile,
     WorkflowPermissions,
 )
+from connectors.github.sbom import DependencySbom
 from connectors.github.workflows import Workflow, parse_workflow, positions
 from scanner.bundle import BundleReader
 from scanner.errors import BundleError
@@ -43,6 +46,7 @@ ACTION_REFS = f"{ROOT}/action-refs"
 _ACTION_FILES = ("/action.yml", "/action.yaml")
 _WORKFLOW_SUFFIXES = (".yml", ".yaml")
 OIDC_SUB = "actions/oidc/customization/sub.json"
+SBOM = "dependency-graph/sbom.json"
 
 
 def _optional(bundle: BundleReader, rel: str, typ: type[T]) -> Loaded[T] | None:
@@ -190,7 +194,18 @@ def load_repo(
         oidc_sub=_optional(bundle, f"{base}/{OIDC_SUB}", OidcSubRepo),
         actions=actions,
         unreadable=tuple(unreadable + bad_actions),
+        sbom=_optional(bundle, f"{base}/{SBOM}", DependencySbom),
+        tags=_optional(bundle, f"{base}/tags.json", list[Tag]),
+        runs=_optional(bundle, f"{base}/actions/runs.json", RunList),
+        runs_since=_runs_since(bundle, f"/repos/{folder}/actions/runs"),
     )
+
+
+def _runs_since(bundle: BundleReader, path: str) -> str | None:
+    """The window of the collected runs, as the collector recorded it in the manifest (None: unknown)."""
+    prefix = f"GET {path}?created=>="
+    days = [c.call.removeprefix(prefix) for c in bundle.manifest.calls if c.call.startswith(prefix)]
+    return min(days) if days else None
 
 
 def load(bundle: BundleReader) -> GitHubRaw:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.github.composite import Composite
 from connectors.github.plaintext import Hit
+from connectors.github.sbom import DependencySbom
 from connectors.github.workflows import Workflow
 
 T = TypeVar("T")
@@ -258,11 +259,40 @@ class RepoRaw:
     actions: dict[str, Composite] = field(default_factory=dict)
     #: Pipeline files that could not be interpreted: (bundle path, problem). Not analysed: a gap.
     unreadable: tuple[tuple[str, str], ...] = ()
+    sbom: Loaded[DependencySbom] | None = None
+    tags: Loaded[list[Tag]] | None = None
+    runs: Loaded[RunList] | None = None
+    #: The first day of the runs' window (from the manifest's call ``GET …/actions/runs?created=>=DAY``).
+    runs_since: str | None = None
 
     @property
     def full_name(self) -> str:
         """``owner/repo``."""
         return f"{self.owner}/{self.name}"
+
+
+class WorkflowRun(_Model):
+    """One run of ``GET /repos/{owner}/{repo}/actions/runs`` (``workflow-run``): when it ran, and which file."""
+
+    id: int
+    path: str | None = None
+    event: str | None = None
+    created_at: str
+    updated_at: str
+    run_started_at: str | None = None
+
+
+class RunList(_Model):
+    """The runs of the collection window, every page merged."""
+
+    total_count: int
+    workflow_runs: list[WorkflowRun]
+
+
+class Tag(_Model):
+    """One item of ``GET /repos/{owner}/{repo}/tags`` (``tag``): its name is what a release is matched to."""
+
+    name: str
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from connectors.github.incidents import cache_edges, token_edges
 from connectors.github.jobs import PROVIDER, CallContext, JobBuilder, SecretScope, VisibleSecret
 from connectors.github.outsiders import judge_workflow
 from connectors.github.raw import Environment, GitHubRaw, Loaded, OrgRaw, OrgSecret, RepoRaw, Secret, WorkflowFile
+from connectors.github.sbom import consumes
 from connectors.github.workflows import secret_refs
 from scanner.knowledge.ci_events import github_event
 from scanner.model import (
@@ -195,6 +196,8 @@ class _Repo:
 
     def build(self) -> None:
         self._repo_node()
+        if self.repo.sbom is not None:
+            consumes(self.inv, node_id(PROVIDER, "repo", self.full), self.repo.sbom.file, self.repo.sbom.data)
         for env in self.envs.values():
             self.env_node(env.name)
         self._secrets()
@@ -361,7 +364,7 @@ class _Repo:
     def _repo_node(self) -> None:
         r = self.repo
         meta = r.meta.data if r.meta else None
-        evidence = tuple(Evidence(x.file) for x in (r.meta, r.permissions) if x is not None)
+        evidence = tuple(Evidence(x.file) for x in (r.meta, r.permissions, r.tags, r.runs) if x is not None)
         self.inv.add_node(
             Node(
                 id=node_id(PROVIDER, "repo", self.full),
@@ -379,6 +382,11 @@ class _Repo:
                     "can_approve_pull_request_reviews": (
                         r.permissions.data.can_approve_pull_request_reviews if r.permissions else None
                     ),
+                    # GET /repos/{o}/{r}/tags: a release of a package built here should have one (None: not collected)
+                    "tags": tuple(sorted({t.name for t in r.tags.data})) if r.tags else None,
+                    # GET /repos/{o}/{r}/actions/runs: when workflows ran (a release uploaded outside every run
+                    # was not published by CI); the window starts at runs_since
+                    **_runs(r),
                 },
                 evidence=evidence,
             )
@@ -499,6 +507,15 @@ class _Repo:
             jb.controls, jb.gated = v.controls, v.gated
             jb.build()
             self.jobs.append(jb)
+
+
+def _runs(r: RepoRaw) -> dict[str, AttrValue]:
+    if r.runs is None:
+        return {"runs_since": None, "run_windows": None}
+    runs = r.runs.data.workflow_runs
+    since = r.runs_since or min((w.created_at for w in runs), default=None)
+    windows = tuple(sorted({f"{w.run_started_at or w.created_at}/{w.updated_at}" for w in runs}))
+    return {"runs_since": since, "run_windows": windows}
 
 
 def transform(raw: GitHubRaw) -> Inventory:

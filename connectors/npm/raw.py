@@ -1,17 +1,19 @@
 """npm's native shapes, as pydantic models, and the typed records ``load`` hands to ``transform``.
 
-Shapes checked against the npm CLI's own documentation and code (``npm token list --json`` prints the
-``objects`` of ``GET /-/npm/v1/tokens``, paged by ``urls.next``: ``key`` (the sha512 of the token, used as
-its id), ``token`` (a truncated preview, never stored), ``created``, ``updated``, ``readonly``,
-``automation``, ``cidr_whitelist``), the packument (``GET /<package>``: ``dist-tags``, ``versions[v].dist``
-with ``attestations.provenance.predicateType`` when published with provenance, ``maintainers``,
-``repository``), the access endpoints (``GET /-/user/<user>/package`` and ``GET /-/org/<org>/package``:
-``{"name": "read" | "write"}``; ``GET /-/org/<org>/user``: ``{"user": "owner" | "admin" | "developer"}``)
-and the attestations endpoint (``GET /-/npm/v1/attestations/<name>@<version>``: ``attestations[]`` with
-``predicateType``). Granular access tokens add optional fields named after ``npm token create``'s options
-(``name``, ``expires``, ``packages``, ``scopes``, ``orgs``, ``packages_and_scopes_permission``,
-``bypass_2fa``); they are optional here because the public documentation does not publish the list
-response for them.
+Shapes checked against the npm CLI's own code and documentation. ``npm token list --json`` prints the
+``objects`` of ``GET /-/npm/v1/tokens`` (npm CLI ``lib/commands/token.js``, paged by ``urls.next``), which
+holds two shapes side by side. A **classic** token: ``key`` (the sha512 of the token, used as its id),
+``token`` (a truncated preview, never stored), ``created``, ``updated``, ``readonly``, ``automation``,
+``cidr_whitelist``. A **granular access token**, as the registry lists it (npm/cli issue #9443 shows the
+whole object): ``name``, ``description``, ``key``, ``token``, ``expiry``, ``cidr`` (a list), ``bypass_2fa``,
+``revoked``, ``created``, ``updated``, ``accessed`` (last use), ``permissions`` (``{name: package|org,
+action: read|write}``) and ``scopes`` (``{name, type: package|scope|org}``). The other files: the packument
+(``GET /<package>``: ``dist-tags``, ``versions[v].dist`` with ``attestations.provenance.predicateType`` when
+published with provenance, ``maintainers``, ``repository``, ``time``), the access endpoints
+(``GET /-/user/<user>/package`` and ``GET /-/org/<org>/package`` answer ``read``/``write``; ``npm access list
+packages --json`` prints the same map as ``read-only``/``read-write``, lib/commands/access.js; both are read;
+``GET /-/org/<org>/user``: ``{"user": "owner" | "admin" | "developer"}``) and the attestations endpoint
+(``GET /-/npm/v1/attestations/<name>@<version>``: ``attestations[]`` with ``predicateType``).
 """
 
 from __future__ import annotations
@@ -25,25 +27,51 @@ _CONFIG = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 T = TypeVar("T")
 
 
+class TokenScope(BaseModel):
+    """What a granular token's permissions apply to: a package, a ``@scope`` or an organisation."""
+
+    model_config = _CONFIG
+
+    name: str
+    type: str  # "package", "scope" or "org"; anything else is kept and judged unknown
+
+
+class TokenPermission(BaseModel):
+    """One permission of a granular token: ``package`` or ``org``, ``read`` or ``write``."""
+
+    model_config = _CONFIG
+
+    name: str
+    action: str
+
+
 class NpmToken(BaseModel):
-    """One token of ``GET /-/npm/v1/tokens``."""
+    """One token of ``GET /-/npm/v1/tokens``: a classic token or a granular access token."""
 
     model_config = _CONFIG
 
     key: str
     created: str
     updated: str | None = None
-    readonly: bool = False
-    automation: bool = False
+    # classic tokens
+    readonly: bool | None = None
+    automation: bool | None = None
     cidr_whitelist: tuple[str, ...] | None = None
     # granular access tokens
     name: str | None = None
-    expires: str | None = None
-    packages: tuple[str, ...] | None = None
-    scopes: tuple[str, ...] | None = None
-    orgs: tuple[str, ...] | None = None
-    packages_and_scopes_permission: Literal["read-only", "read-write", "no-access"] | None = None
+    description: str | None = None
+    expiry: str | None = None
+    cidr: tuple[str, ...] | None = None
     bypass_2fa: bool | None = None
+    revoked: str | None = None
+    accessed: str | None = None
+    permissions: tuple[TokenPermission, ...] | None = None
+    scopes: tuple[TokenScope, ...] | None = None
+
+    @property
+    def granular(self) -> bool:
+        """A granular access token (it lists permissions and scopes, classic tokens never do)."""
+        return self.permissions is not None or self.scopes is not None
 
 
 class TokenUrls(BaseModel):
@@ -72,8 +100,9 @@ class Whoami(BaseModel):
     username: str
 
 
-#: ``GET /-/user/<user>/package`` and ``GET /-/org/<org>/package``.
-PackageAccess = dict[str, Literal["read", "write"]]
+#: ``GET /-/user/<user>/package`` and ``GET /-/org/<org>/package`` (``read``/``write``), or the same map as
+#: ``npm access list packages --json`` prints it (``read-only``/``read-write``).
+PackageAccess = dict[str, Literal["read", "write", "read-only", "read-write"]]
 #: ``GET /-/org/<org>/user``.
 OrgRoles = dict[str, Literal["owner", "admin", "developer"]]
 

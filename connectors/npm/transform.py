@@ -1,24 +1,27 @@
 """npm records -> Inventory. Pure: no I/O.
 
-Packages are RESOURCES (category ``package``). The account's tokens are CREDENTIALS that GRANT straight
-on the packages they can reach: a classic publish token reaches every package its owner can write, which
-is the self-propagation path of the 2025 npm worm (one stolen token republishes all of them). Maintainers
-and organisation owners are IDENTITIES with their own grants.
+Packages are RESOURCES (category ``package``). Maintainers, organisation members and the account that
+owns the tokens are IDENTITIES with their own grants. A classic publish or automation token
+``authenticates_as`` its owner, so its path runs token → user → every package the user can publish, inside
+the organisation or not: the self-propagation path of the 2025 npm worm (one stolen token republishes all
+of a maintainer's packages). A read-only or granular token GRANTS straight on what it selects, never more
+than its owner may do, and is ``owned_by`` its owner. A token whose owner is unknown (no
+``npm/-/whoami.json``) is kept, with its owner unknown, and a coverage gap says what could not be judged.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from connectors.npm.actions import (
+    CLASSIC_TOKENS,
+    GRANULAR_PERMISSIONS,
     MAINTAINER_ACTIONS,
     ORG_ROLE_ACTIONS,
     PACKAGE_ACCESS,
     PROVENANCE_PREFIXES,
-    TOKEN_ACTIONS,
 )
 from connectors.npm.raw import NpmPackage, NpmRaw, NpmToken
 from scanner.model import (
@@ -85,12 +88,16 @@ def _merge(acc: dict[str, frozenset[Action]], name: str, actions: frozenset[Acti
 
 
 def token_kind(t: NpmToken) -> str:
-    """``read-only``, ``publish``, ``automation`` or ``granular:<permission>``."""
-    if t.packages_and_scopes_permission is not None:
-        return f"granular:{t.packages_and_scopes_permission}"
+    """``granular``, or a classic token's kind: ``read-only``, ``publish`` or ``automation``."""
+    if t.granular:
+        return "granular"
     if t.readonly:
         return "read-only"
     return "automation" if t.automation else "publish"
+
+
+def _selected(t: NpmToken, kind: str) -> tuple[str, ...]:
+    return tuple(sorted(s.name for s in t.scopes or () if s.type == kind))
 
 
 class _Builder:
@@ -201,54 +208,111 @@ class _Builder:
             return
         ev = Evidence(self.raw.tokens.path)
         owner = self.raw.whoami.data.username if self.raw.whoami else None
-        if owner is None:
+        access = self.owner_access(owner) if owner else {}
+        uid = self.user(owner, Evidence(self.raw.whoami.path)) if owner and self.raw.whoami else None
+        objects = self.raw.tokens.data.objects
+        if owner is None and objects:
             self.inv.add_gap(
-                CoverageGap(PROVIDER, SCOPE, "npm/-/whoami.json", "tokens listed but their owner is unknown")
-            )
-            return
-        access = self.owner_access(owner)
-        for t in self.raw.tokens.data.objects:
-            kind = token_kind(t)
-            tid = node_id(PROVIDER, "token", t.key)
-            label = t.name or f"{t.key[:6]}"
-            self.inv.add_node(
-                Node(
-                    id=tid,
-                    kind=NodeKind.CREDENTIAL,
-                    name=f"npm {kind} token {label} of {owner}",
-                    provider=PROVIDER,
-                    subtype="npm:token",
-                    scope=SCOPE,
-                    attrs={
-                        "token_type": kind,
-                        "owner": owner,
-                        "cidr": tuple(t.cidr_whitelist or ()),
-                        "bypass_2fa": t.bypass_2fa if t.bypass_2fa is not None else t.automation,
-                        "active": True,
-                    },
-                    credential=CredentialInfo(
-                        lifetime=Lifetime.STATIC, created=parse_time(t.created), expires=parse_time(t.expires)
-                    ),
-                    evidence=(ev,),
+                CoverageGap(
+                    PROVIDER,
+                    SCOPE,
+                    "npm/-/whoami.json",
+                    f"{len(objects)} token(s) listed but their owner is unknown: what they reach through "
+                    "the owner's packages is not judged",
                 )
             )
-            for name, actions in sorted(self._token_reach(t, access).items()):
-                self.grant(tid, name, actions, f"{kind} token of {owner}", ev)
+        for t in objects:
+            self.token(t, owner, uid, access, ev)
 
-    def _token_reach(self, t: NpmToken, access: dict[str, frozenset[Action]]) -> dict[str, frozenset[Action]]:
-        kind_actions = TOKEN_ACTIONS[token_kind(t)]
-        selected: Iterable[str] = access
-        if t.packages or t.scopes or t.orgs:
-            wanted = set(t.packages or ())
-            prefixes = tuple(f"{s.rstrip('/')}/" for s in t.scopes or ())
-            orgs = set(t.orgs or ())
-            selected = [n for n in access if n in wanted or n.startswith(prefixes) or self.org_of.get(n, "\0") in orgs]
+    def token(
+        self, t: NpmToken, owner: str | None, uid: NodeId | None, access: dict[str, frozenset[Action]], ev: Evidence
+    ) -> None:
+        kind = token_kind(t)
+        tid = node_id(PROVIDER, "token", t.key)
+        active = t.revoked is None
+        perms = tuple(sorted(f"{p.name}:{p.action}" for p in t.permissions or ()))
+        unknown = tuple(p for p in perms if tuple(p.split(":", 1)) not in GRANULAR_PERMISSIONS)
+        unknown += tuple(sorted(f"scope:{s.type}" for s in t.scopes or () if s.type not in ("package", "scope", "org")))
+        read_only = kind == "read-only" or (kind == "granular" and not any(a.endswith(":write") for a in perms))
+        self.inv.add_node(
+            Node(
+                id=tid,
+                kind=NodeKind.CREDENTIAL,
+                name=f"npm {kind} token {t.name or t.key[:6]} of {owner or 'an unknown owner'}",
+                provider=PROVIDER,
+                subtype="npm:token",
+                scope=SCOPE,
+                attrs={
+                    "token_type": kind,
+                    "owner": owner,
+                    "owner_known": owner is not None,
+                    "cidr": tuple(t.cidr or t.cidr_whitelist or ()),
+                    "bypass_2fa": t.bypass_2fa if t.granular else bool(t.automation),
+                    "read_only": read_only,
+                    "permissions": perms,
+                    "packages": _selected(t, "package"),
+                    "scopes": _selected(t, "scope"),
+                    "orgs": _selected(t, "org"),
+                    "unknown_permissions": unknown,
+                    "active": active,
+                },
+                credential=CredentialInfo(
+                    lifetime=Lifetime.STATIC,
+                    created=parse_time(t.created),
+                    expires=parse_time(t.expiry),
+                    last_used=parse_time(t.accessed),
+                ),
+                evidence=(ev,),
+            )
+        )
+        if uid is not None:
+            self.inv.add_edge(Edge(tid, uid, EdgeKind.OWNED_BY, via="token owner", evidence=(ev,)))
+        if not active:
+            return  # a revoked token reaches nothing
+        if kind != "granular":
+            limit = CLASSIC_TOKENS[kind]
+            if limit is None:
+                if uid is not None:
+                    self.inv.add_edge(Edge(tid, uid, EdgeKind.AUTHENTICATES_AS, via=f"{kind} token", evidence=(ev,)))
+                return
+            for name, acts in sorted(access.items()):
+                self.grant(tid, name, _cap(limit, acts), f"{kind} token of {owner}", ev)
+            return
+        for name, acts in sorted(self._granular_reach(t, owner, access).items()):
+            self.grant(tid, name, acts, f"granular token {t.name or t.key[:6]}", ev)
+
+    def _granular_reach(
+        self, t: NpmToken, owner: str | None, access: dict[str, frozenset[Action]]
+    ) -> dict[str, frozenset[Action]]:
+        """What a granular token reaches: its package permission on the packages and scopes it selects (all
+        of the owner's when it selects none), its organisation permission on the selected organisations'
+        packages; capped by the owner's own access. Without an owner only what it names is known."""
         out: dict[str, frozenset[Action]] = {}
-        for name in selected:
-            capped = _cap(kind_actions, access[name])
-            if capped:
-                out[name] = capped
-        return out
+        names, prefixes = set(_selected(t, "package")), tuple(f"{s}/" for s in _selected(t, "scope"))
+        orgs = set(_selected(t, "org"))
+        known = set(access) | set(self.packages)
+        roles = {org: r.data.get(owner or "\0") for org, r in self.raw.org_users}
+        for p in t.permissions or ():
+            acts = GRANULAR_PERMISSIONS.get((p.name, p.action), frozenset())
+            if not acts:
+                continue
+            if p.name == "package":
+                if names or prefixes:
+                    chosen = {n for n in known if n in names or n.startswith(prefixes)} | names
+                else:
+                    chosen = set(access)  # "all packages": everything the owner can reach
+                for n in chosen:
+                    got = _cap(acts, access[n]) if owner is not None and n in access else acts
+                    if owner is not None and n not in access:
+                        continue  # the owner cannot touch it, so neither can the token
+                    _merge(out, n, got)
+            elif p.name == "org" and owner is not None:
+                for n in known:
+                    org = self.org_of.get(n)
+                    role = roles.get(org) if org in orgs and org is not None else None
+                    if role is not None:
+                        _merge(out, n, _cap(acts, ORG_ROLE_ACTIONS[role]))
+        return {n: a for n, a in out.items() if a}
 
 
 def _latest_attested(p: NpmPackage, latest: str) -> bool | None:
@@ -284,6 +348,14 @@ def _package_attrs(p: NpmPackage) -> dict[str, AttrValue]:
         "dist_tags": tuple(sorted(f"{k}={v}" for k, v in doc.dist_tags.items())),
         # npm does not publish who may publish with OIDC (trusted publishing) through its API.
         "trusted_publisher": None,
+        # checked against the source repository's tags and workflow runs (RB02): the newest ten, newest first
+        "release_times": tuple(
+            f"{v}@{t}"
+            for v, t in sorted(
+                ((v, t) for v, t in doc.time.items() if v in doc.versions), key=lambda kv: (kv[1], kv[0]), reverse=True
+            )[:10]
+        )
+        or None,
     }
 
 

@@ -51,7 +51,24 @@ def _provenances(bundle: BundleReader, project: str) -> tuple[FileProvenance, ..
     return tuple(found)
 
 
-def _project(bundle: BundleReader, rel: str, folder: str) -> PypiProject:
+def integrity_call(project: str, version: str, filename: str) -> str:
+    """The manifest name of an Integrity API call (a 404 there means: the file has no provenance)."""
+    return f"GET /integrity/{project}/{version}/{filename}/provenance"
+
+
+def _absent(not_found: set[str], folder: str) -> tuple[tuple[str, str], ...]:
+    """(version, filename) of the project's Integrity API calls that answered 404."""
+    out: set[tuple[str, str]] = set()
+    names = set(_folders(folder))
+    for call in not_found:
+        parts = call.removeprefix("GET ").strip("/").split("/")
+        # integrity/<project>/<version>/<filename>/provenance
+        if len(parts) == 5 and parts[0] == "integrity" and parts[4] == "provenance" and parts[1] in names:
+            out.add((parts[2], parts[3]))
+    return tuple(sorted(out))
+
+
+def _project(bundle: BundleReader, rel: str, folder: str, not_found: set[str] | None = None) -> PypiProject:
     project: ProjectJson = bundle.model(rel, ProjectJson)
     if normalize(project.info.name) != normalize(folder):
         raise BundleError(rel, f"info.name {project.info.name!r} does not match the folder {folder!r}")
@@ -65,6 +82,7 @@ def _project(bundle: BundleReader, rel: str, folder: str) -> PypiProject:
         provenances=_provenances(bundle, folder),
         roles_path=roles_path,
         roles=bundle.model(roles_path, PackageRoles) if roles_path else None,
+        provenance_absent=_absent(not_found or set(), folder),
     )
 
 
@@ -82,11 +100,12 @@ def load(bundle: BundleReader) -> PypiRaw:
     """Every project under ``pypi/pypi/<project>/json.json`` with its optional simple index,
     provenance objects and package roles."""
     projects: list[PypiProject] = []
+    not_found = bundle.manifest.not_found(ROOT)
     for rel in bundle.files(JSON_API, "json.json"):
         parts = PurePosixPath(rel).parts
         # pypi/pypi/<project>/json.json; the per-release answer (<project>/<version>/json.json) is not used.
         if len(parts) == 4 and parts[3] == "json.json":
-            projects.append(_project(bundle, rel, parts[2]))
+            projects.append(_project(bundle, rel, parts[2], not_found))
     seen = {normalize(p.project.info.name) for p in projects}
     others = _names_under(bundle, SIMPLE, 2) | _names_under(bundle, INTEGRITY, 2) | _names_under(bundle, ROLES, 3)
     declared = bundle.model(DECLARED, OwnerDeclared) if bundle.exists(DECLARED) else None

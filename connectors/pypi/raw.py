@@ -212,6 +212,9 @@ class PypiProject:
     provenances: tuple[FileProvenance, ...] = ()
     roles_path: str | None = None
     roles: PackageRoles | None = None
+    #: (version, filename) of files whose Integrity API call answered 404 (``not_found`` in the manifest):
+    #: PyPI saying "this file has no provenance", not "not collected".
+    provenance_absent: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
 #: CI providers whose jobs a Trusted Publisher trusts, by publisher kind: (connector, job subtype).
 CI_OF_KIND: dict[str, tuple[str, str]] = {"GitHub": ("github", "github:job"), "GitLab": ("gitlab", "gitlab:job")}
 TRUSTED_PUBLISHING = "PyPI Trusted Publishing"
+#: How many of the newest releases are checked against the source repository's tags and workflow runs.
+RELEASES_JUDGED = 10
 
 # project_urls keys that usually point at the code, best first (compared lower-case, letters only).
 _SOURCE_KEYS = ("source", "sourcecode", "repository", "repo", "code", "github", "gitlab", "homepage", "home")
@@ -156,6 +158,9 @@ def _files(p: PypiProject) -> _Files:
     with_provenance = {fp.filename for fp in p.provenances}
     for fp in p.provenances:
         out.version.setdefault(fp.filename, fp.version)
+    absent = {filename for _, filename in p.provenance_absent}
+    for version, filename in p.provenance_absent:
+        out.version.setdefault(filename, version)
     if p.simple is not None:
         for sf in p.simple.files:
             guessed = out.version.get(sf.filename) or _version_of_filename(sf.filename)
@@ -167,8 +172,10 @@ def _files(p: PypiProject) -> _Files:
     for filename in out.version:
         if filename in with_provenance:
             out.attested[filename] = True
+        elif filename in absent:
+            out.attested[filename] = False  # the Integrity API answered 404: no provenance
         else:
-            # Without the index, a missing provenance file proves nothing.
+            # Without the index or a 404, a missing provenance file proves nothing.
             out.attested[filename] = listed.get(filename)
     return out
 
@@ -204,6 +211,24 @@ def publisher_label(pub: Publisher) -> str:
     if env := _environment(pub):
         label += f"@{env}"
     return label
+
+
+def _first_uploads(files: _Files) -> dict[str, str]:
+    """Each version's first upload time (ISO-8601, as PyPI writes it)."""
+    first: dict[str, str] = {}
+    for f, t in files.uploaded.items():
+        v = files.version.get(f)
+        if v is not None and (v not in first or t < first[v]):
+            first[v] = t
+    return first
+
+
+def release_times(first_upload: dict[str, str], n: int = RELEASES_JUDGED) -> tuple[str, ...] | None:
+    """The newest ``n`` releases as ``version@time`` (newest first), or None when no upload time is known."""
+    if not first_upload:
+        return None
+    newest = sorted(first_upload.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)[:n]
+    return tuple(f"{v}@{t}" for v, t in newest)
 
 
 @dataclass
@@ -243,11 +268,7 @@ def _publishers(inv: Inventory, p: PypiProject, project: NodeId, norm: str, late
             s.versions.add(fp.version)
             s.evidence.append(Evidence(fp.path))
 
-    first_upload: dict[str, str] = {}
-    for f, t in files.uploaded.items():
-        v = files.version.get(f)
-        if v is not None and (v not in first_upload or t < first_upload[v]):
-            first_upload[v] = t
+    first_upload = _first_uploads(files)
 
     for label, s in sorted(seen.items()):
         pub, evidence = s.publisher, tuple(dict.fromkeys(s.evidence))
@@ -397,7 +418,7 @@ def _project(inv: Inventory, p: PypiProject) -> None:
     pid = node_id(PROVIDER, "project", norm)
     latest = info.version
     files = _files(p)
-    have_data = p.simple is not None or bool(p.provenances)
+    have_data = p.simple is not None or bool(p.provenances) or bool(p.provenance_absent)
     latest_files = [f for f, v in files.version.items() if v == latest]
     attested_versions = {files.version[f] for f, a in files.attested.items() if a is True}
     unattested = sorted(f for f, a in files.attested.items() if a is False)
@@ -431,6 +452,8 @@ def _project(inv: Inventory, p: PypiProject) -> None:
                 "trusted_publisher": publishers_of_latest[0] if publishers_of_latest else None,
                 "trusted_publishers": all_publishers,
                 "organization": p.project.ownership.organization if p.project.ownership else None,
+                # checked against the source repository's tags and workflow runs (RB02)
+                "release_times": release_times(_first_uploads(files)),
             },
             evidence=evidence,
         )

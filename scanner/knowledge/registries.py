@@ -46,12 +46,15 @@ class Registry(BaseModel):
     credential_subtype: str
     credential_label: str
     token_prefixes: tuple[str, ...] = ()
+    #: Conventional names of CI secrets that hold this registry's credential (regular expressions, full match,
+    #: case-insensitive): how RB06 tells which registry a secret is for when no publish step names it.
+    secret_names: tuple[str, ...] = ()
     oidc_publishing: tuple[CiSystem, ...] = ()
     job_token: tuple[CiSystem, ...] = ()
     cloud: Literal["aws", "gcp", "azure", ""] = ""
     docs: str
 
-    @field_validator("host_patterns")
+    @field_validator("host_patterns", "secret_names")
     @classmethod
     def _compiles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for pattern in value:
@@ -111,6 +114,32 @@ def registry_for_host(host: str) -> Registry | None:
         if r.matches_host(host):
             return r
     return None
+
+
+def registry_for_target(provider: str, subtype: str) -> Registry | None:
+    """The production registry whose packages/repositories are ``provider`` nodes of ``subtype``; for a cloud
+    connector's other registry nodes (an account-wide registry), the first registry of that cloud."""
+    rows = [r for r in registries().values() if r.production and r.provider == provider]
+    exact = next((r for r in rows if r.target_subtype == subtype), None)
+    return exact or next((r for r in rows if r.cloud and r.cloud == provider), None)
+
+
+def registry_for_credential(provider: str, subtype: str) -> Registry | None:
+    """The production registry a stored credential of ``provider``/``subtype`` publishes to (a PyPI API token
+    found in CI is ``pypi``/``pypi:api-token``), or None."""
+    return next(
+        (
+            r
+            for r in registries().values()
+            if r.production and r.provider == provider and r.credential_subtype == subtype
+        ),
+        None,
+    )
+
+
+def registries_for_secret_name(name: str) -> list[Registry]:
+    """The registries whose conventional CI secret names match ``name``."""
+    return [r for r in registries().values() if any(re.fullmatch(p, name, flags=re.IGNORECASE) for p in r.secret_names)]
 
 
 def oidc_publishing(registry_id: str, ci: str) -> bool:

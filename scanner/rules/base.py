@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from scanner.findings import Finding, PathStep, Severity, finding_id
 from scanner.graph import ScanGraph
-from scanner.model import Action, Evidence, Node, NodeId
+from scanner.model import Action, EdgeKind, Evidence, Node, NodeId, NodeKind
 from scanner.reach import ReachIndex
 from scanner.rules.controls import CONTROLS, Control
 
@@ -50,16 +51,44 @@ class RuleContext:
 
     def evidence_path(self, subject: NodeId, actions: frozenset[Action]) -> list[PathStep]:
         """The shortest path from ``subject`` to the first resource it reaches with one of ``actions``
-        (PUBLISH preferred, then PROMOTE, ADMIN, DEPLOY, READ; ties broken by resource id)."""
+        (PUBLISH preferred, then PROMOTE, ADMIN, DEPLOY, READ; ties broken by resource id). A consumer
+        reached that way — a repository or service that installs what the subject can publish — is
+        preferred over the package itself: the path then ends where a malicious release would land."""
         for action in _ACTION_PREFERENCE:
             if action not in actions:
                 continue
-            target = self.reach.first_reached(subject, action)
+            target = self._consumer_reached(subject, action) or self.reach.first_reached(subject, action)
             if target is not None:
                 path = self.reach.explain(subject, target, action)
                 if path:
                     return path
         return []
+
+    @cached_property
+    def consumers(self) -> tuple[NodeId, ...]:
+        """Resources that consume another resource (by id), other than registries: a virtual repository
+        consuming its members is still the registry, not where a release lands."""
+        g = self.graph
+        return tuple(
+            sorted(
+                n.id
+                for n in g.nodes()
+                if n.kind is NodeKind.RESOURCE
+                and n.attrs.get("category") != "registry"
+                and g.out_edges(n.id, EdgeKind.CONSUMES)
+            )
+        )
+
+    @cached_property
+    def _consumer_bits(self) -> dict[Action, frozenset[int]]:
+        return {a: self.reach.pair_bits((c, a) for c in self.consumers) for a in _ACTION_PREFERENCE}
+
+    def _consumer_reached(self, subject: NodeId, action: Action) -> NodeId | None:
+        """The first consumer (by id) ``subject`` reaches with ``action``: one set intersection decides
+        whether there is any, then a check per consumer; no blast radius is decoded."""
+        if not self.consumers or not self.reach.reaches_any(subject, self._consumer_bits[action]):
+            return None
+        return next((c for c in self.consumers if self.reach.can(subject, c, action)), None)
 
 
 @dataclass(frozen=True)

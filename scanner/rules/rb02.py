@@ -2,11 +2,83 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 from scanner.findings import Finding, PathStep, Severity
-from scanner.model import Action, EdgeKind, Lifetime, NodeId, NodeKind
+from scanner.model import Action, EdgeKind, Lifetime, Node, NodeId, NodeKind
 from scanner.rules.base import Rule, RuleContext, count
+
+#: A tag names a release when, after an optional prefix ending in ``-``, ``/``, ``@`` or ``_`` (a package name,
+#: ``release``) and an optional ``v``, it is the version itself: ``1.2.0``, ``v1.2.0``, ``acme-lib-v1.2.0``,
+#: ``@acme/widgets@1.2.0``, ``release/1.2.0``.
+TAG_OF_VERSION = r"(?:.*[-/@_])?v?{version}"
+#: A release is behind a workflow run when it was uploaded while the run was running, give or take this much.
+RUN_SLACK = timedelta(minutes=5)
+
+
+def tag_matches(tag: str, version: str) -> bool:
+    """Whether a git tag names this release (see :data:`TAG_OF_VERSION`)."""
+    return re.fullmatch(TAG_OF_VERSION.format(version=re.escape(version)), tag, flags=re.IGNORECASE) is not None
+
+
+def _time(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _releases(node: Node) -> list[tuple[str, datetime]]:
+    times = node.attrs.get("release_times")
+    out: list[tuple[str, datetime]] = []
+    for item in times if isinstance(times, tuple) else ():
+        version, _, when = item.rpartition("@")
+        t = _time(when)
+        if version and t is not None:
+            out.append((version, t))
+    return out
+
+
+def _ran(windows: tuple[str, ...], t: datetime) -> bool:
+    for w in windows:
+        start, _, end = w.partition("/")
+        a, b = _time(start), _time(end)
+        if a is not None and b is not None and a - RUN_SLACK <= t <= b + RUN_SLACK:
+            return True
+    return False
+
+
+def _source_checks(ctx: RuleContext, node: Node, repos: dict[str, Node]) -> Iterator[Finding]:
+    """Releases that match no tag of the source repository, and releases uploaded while no workflow of it ran:
+    what a release published with a stolen token looks like."""
+    source = node.attrs.get("source_repo")
+    repo = repos.get(source.lower()) if isinstance(source, str) else None
+    releases = _releases(node)
+    if repo is None or not releases:
+        return
+    tags = repo.attrs.get("tags")
+    if isinstance(tags, tuple):
+        untagged = [v for v, _ in releases if not any(tag_matches(t, v) for t in tags)]
+        if untagged:
+            message = (
+                f"{node.name!r}: release(s) {', '.join(untagged)} match no tag of its source repository "
+                f"{repo.name}: they were not built from tagged code there."
+            )
+            yield ctx.finding(RULE, node, message, qualifier="untagged")
+    windows, since = repo.attrs.get("run_windows"), repo.attrs.get("runs_since")
+    start = _time(since) if isinstance(since, str) else None
+    if isinstance(windows, tuple) and start is not None:
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=releases[0][1].tzinfo)
+        lone = [v for v, t in releases if t >= start and not _ran(windows, t)]
+        if lone:
+            message = (
+                f"{node.name!r}: release(s) {', '.join(lone)} were uploaded while no workflow of {repo.name} was "
+                "running: published from outside CI, as a stolen token would be."
+            )
+            yield ctx.finding(RULE, node, message, severity=Severity.HIGH, qualifier="no-run")
 
 
 def _static_publishers(ctx: RuleContext, resource: NodeId) -> list[NodeId]:
@@ -23,11 +95,13 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
     """Packages published without provenance, Trusted Publishing undermined by a token path, and
     mirror repositories consumed without verification."""
     inv = ctx.graph.inventory
+    repos = {n.name.lower(): n for n in ctx.graph.nodes() if n.subtype == "github:repo"}
     for node in ctx.graph.nodes():
         if node.kind is not NodeKind.RESOURCE:
             continue
         category = node.attrs.get("category")
         if category == "package":
+            yield from _source_checks(ctx, node, repos)
             attested = node.attrs.get("latest_attested")
             if attested is not False:
                 continue  # attested, or not assessed

@@ -1,17 +1,78 @@
-"""RB06 — workload identity instead of standing secrets, with strict claims."""
+"""RB06 — workload identity instead of standing secrets, with strict claims.
+
+A CI secret that holds a stored registry or cloud credential is a finding only where that registry accepts
+publishing with the CI's own OIDC token (Trusted Publishing, or federation to a cloud role): a per-registry
+fact in ``scanner/knowledge/registries.yaml``, never assumed. The registry of a secret is what its
+credential publishes to (or the kind of credential a publish step found in it), else what its conventional
+name says (``PYPI_TOKEN``, ``DOCKERHUB_TOKEN``, ``AWS_SECRET_ACCESS_KEY``…).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from scanner.findings import Finding, Severity
-from scanner.model import WRITE_ACTIONS, NodeKind
+from scanner.knowledge.registries import (
+    Registry,
+    oidc_publishing,
+    registries_for_secret_name,
+    registry_for_credential,
+    registry_for_target,
+)
+from scanner.model import WRITE_ACTIONS, EdgeKind, Node, NodeKind
 from scanner.rules.base import Rule, RuleContext, count
+
+#: CI systems whose secrets RB06 judges, by the provider of the secret node, with how reports name them.
+CI_OF_PROVIDER: dict[str, str] = {"github": "GitHub Actions", "gitlab": "GitLab CI/CD"}
+_PUBLISHING = frozenset({"registry", "package"})
+
+
+def secret_registries(ctx: RuleContext, secret: Node) -> tuple[list[Registry], bool]:
+    """The registries a CI secret's credential is for, and whether they came from its credential (True) or
+    only from its name (False)."""
+    g = ctx.graph
+    found: dict[str, Registry] = {}
+    for e in g.out_edges(secret.id, EdgeKind.EXPOSES):
+        cred = g.inventory.node(e.dst)
+        if (reg := registry_for_credential(cred.provider, cred.subtype)) is not None:
+            found[reg.id] = reg
+            continue
+        for r in ctx.reach.blast_radius(cred.id):
+            target = g.inventory.node(r.resource)
+            reg = registry_for_target(target.provider, target.subtype)
+            if reg is not None and r.actions & WRITE_ACTIONS and target.attrs.get("category") in _PUBLISHING:
+                found[reg.id] = reg
+    if found:
+        return list(found.values()), True
+    return registries_for_secret_name(secret.name), False
+
+
+def _static_secret(ctx: RuleContext, node: Node) -> Finding | None:
+    ci = node.provider
+    regs, from_credential = secret_registries(ctx, node)
+    if not from_credential and node.attrs.get("static_cloud_credential") is not True:
+        return None  # a name alone is not enough: the CI connector saw no use of the secret
+    if regs:
+        federated = [r for r in regs if oidc_publishing(r.id, ci)]
+        if not federated:
+            return None  # the registry has no OIDC publishing: a stored credential is the only way
+        labels = ", ".join(r.label for r in federated)
+        message = (
+            f"CI secret {node.name!r} holds a stored {federated[0].credential_label} although {labels} "
+            f"accept(s) publishing with {CI_OF_PROVIDER[ci]}'s own OIDC token ({federated[0].docs})."
+        )
+    elif node.attrs.get("oidc_available") is True:
+        # The CI connector recognised a cloud key it knows can be federated, but not which registry.
+        message = f"CI secret {node.name!r} holds a static cloud key although the CI can use OIDC federation."
+    else:
+        return None
+    reached = ctx.reach.actions_reached(node.id)
+    return ctx.finding(RULE, node, message, ctx.evidence_path(node.id, reached), qualifier="static")
 
 
 def evaluate(ctx: RuleContext) -> Iterator[Finding]:
-    """Federated trusts whose subject is missing or too broad, and CI secrets holding static cloud keys
-    where the CI could federate."""
+    """Federated trusts whose subject is missing or too broad, and CI secrets holding stored registry or
+    cloud credentials where the registry accepts OIDC publishing from that CI."""
     for node in ctx.graph.nodes():
         if node.kind is NodeKind.CREDENTIAL and node.attrs.get("subject_too_broad") is True:
             reached = ctx.reach.actions_reached(node.id)
@@ -22,11 +83,13 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
                 f"{reason}."
             )
             yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, reached), severity=sev)
+        elif node.kind is NodeKind.SECRET and node.provider in CI_OF_PROVIDER:
+            if (f := _static_secret(ctx, node)) is not None:
+                yield f
         elif node.kind is NodeKind.SECRET and node.attrs.get("static_cloud_credential") is True:
+            # A secret of a CI regwarden cannot name (tests, plugins): the connector's own judgement stands.
             reached = ctx.reach.actions_reached(node.id)
-            message = (
-                f"CI secret {node.name!r} holds a static cloud or registry key although the CI can use OIDC federation."
-            )
+            message = f"CI secret {node.name!r} holds a static cloud key although the CI can use OIDC federation."
             yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, reached), qualifier="static")
 
 
@@ -36,7 +99,7 @@ def applies(ctx: RuleContext) -> int:
         ctx,
         lambda n: (
             (n.kind is NodeKind.CREDENTIAL and n.attrs.get("subject_too_broad") is not None)
-            or (n.kind is NodeKind.SECRET and n.provider in {"github", "gitlab"})
+            or (n.kind is NodeKind.SECRET and n.provider in CI_OF_PROVIDER)
         ),
     )
 
@@ -46,8 +109,9 @@ RULE = Rule(
     title="Standing secrets or loose claims where workload identity fits",
     severity=Severity.MEDIUM,
     remediation=(
-        "Use OIDC workload identity federation and pin its trust to one repository and one ref or "
-        "environment (sub), with the expected audience; remove static cloud keys from CI secrets."
+        "Publish with the registry's Trusted Publishing or the cloud's OIDC federation from the CI (where "
+        "scanner/knowledge/registries.yaml says the registry accepts it), pin that trust to one repository and "
+        "one ref or environment (sub) with the expected audience, and delete the stored token or key."
     ),
     evaluate=evaluate,
     applies=applies,

@@ -22,6 +22,7 @@ from werkzeug import Request, Response
 
 from connectors._http import RestClient
 from connectors.dockerhub import fetch as hub
+from connectors.dockerhub.auth import HubJwtTransport
 from connectors.jfrog import fetch as jfrog
 from connectors.npm import fetch as npm
 from connectors.pypi import fetch as pypi
@@ -55,9 +56,9 @@ def _npm_ok(s: HTTPServer) -> None:
 
 def _hub_ok(s: HTTPServer) -> None:
     empty: dict[str, Any] = {"count": 0, "next": None, "previous": None, "results": []}
-    s.expect_request("/v2/user").respond_with_json({"username": "alice", "id": "1"})
+    s.expect_request("/v2/auth/token", method="POST").respond_with_json({"access_token": "FAKE.JWT.FAKE"})
     s.expect_request("/v2/access-tokens").respond_with_json(empty)
-    s.expect_request("/v2/repositories/alice").respond_with_json(empty)
+    s.expect_request("/v2/namespaces/alice/repositories").respond_with_json(empty)
 
 
 def _jfrog_ok(s: HTTPServer) -> None:
@@ -77,14 +78,17 @@ def _pypi_ok(s: HTTPServer) -> None:
 
 def _rest(provider: str) -> Callable[[str], list[RestClient]]:
     def make(url: str) -> list[RestClient]:
+        # Docker Hub's bearer is a JWT minted from the access token (connectors.dockerhub.auth).
+        hub = provider == "dockerhub"
         return [
             RestClient(
                 provider=provider,
                 base_url=url,
-                headers={"Authorization": f"Bearer {TOKEN}"},
+                headers={} if hub else {"Authorization": f"Bearer {TOKEN}"},
                 max_retries=MAX_RETRIES,
                 max_wait=30,
                 timeout=0.3,
+                transport=HubJwtTransport(url, "alice", TOKEN) if hub else None,
             )
             for _ in range(2 if provider == "pypi" else 1)
         ]
@@ -104,9 +108,9 @@ TARGETS = [
     ),
     Target(
         "dockerhub",
-        "/v2/user",
+        "/v2/access-tokens",
         _hub_ok,
-        lambda rcs, w: hub.fetch_scope(rcs[0], "account", w),
+        lambda rcs, w: hub.fetch_scope(rcs[0], "account:alice", w),
         _rest("dockerhub"),
         paged="/v2/access-tokens",
         page_body=lambda url: {"count": 9, "next": url, "previous": None, "results": []},
@@ -222,7 +226,7 @@ def test_fault_on_the_scope_call(target: Target, fault: str, httpserver: HTTPSer
 def _ok_first(target: Target, request: Request) -> Response:
     body = {
         "npm": {"username": "alice"},
-        "dockerhub": {"username": "alice", "id": "1"},
+        "dockerhub": {"count": 0, "next": None, "previous": None, "results": []},
         "jfrog": [],
         "pypi": PYPI_DOC,
     }[target.name]
@@ -256,7 +260,9 @@ def test_scan_with_failing_scopes_exits_3_and_lists_exactly_what_was_not_assesse
     url = httpserver.url_for("/").rstrip("/")
     # npm works; Docker Hub's token is refused; JFrog answers a truncated body; PyPI throttles for an hour.
     _npm_ok(httpserver)
-    httpserver.expect_request("/v2/user").respond_with_data('{"message": "token expired"}', status=401)
+    httpserver.expect_request("/v2/auth/token", method="POST").respond_with_data(
+        '{"detail": "Incorrect authentication credentials"}', status=401
+    )
     httpserver.expect_request("/artifactory/api/repositories").respond_with_data('[{"key": "li', status=200)
     httpserver.expect_request("/pypi/demo/json").respond_with_data("", status=429, headers={"Retry-After": "3600"})
     httpserver.expect_request(re.compile(".*")).respond_with_json({"message": "Not Found"}, status=404)
@@ -269,6 +275,7 @@ token_env = "HARDEN_NPM"
 max_retries = 0
 [sources.dockerhub]
 api_url = "{url}"
+username = "alice"
 token_env = "HARDEN_HUB"
 max_retries = 0
 [sources.jfrog]
@@ -291,7 +298,7 @@ max_wait = 5
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["partial"] is True
     gaps = {(g["provider"], g["scope"]) for g in report["coverage_gaps"]}
-    assert gaps == {("dockerhub", "account"), ("jfrog", "platform"), ("pypi", "project:demo")}
+    assert gaps == {("dockerhub", "account:alice"), ("jfrog", "platform"), ("pypi", "project:demo")}
     text = json.dumps(report)
     assert TOKEN not in text
     # What was not assessed is never reported as passed: the OSCAL result says partial and names each gap,

@@ -248,6 +248,27 @@ def test_access_denied_on_one_call_is_a_gap(env: Env, tmp_path: Path) -> None:
     assert (bundle / "aws" / account / REGION / "ecr-describe-repositories.json").exists()
 
 
+def test_repository_gone_between_list_and_get_is_not_found(env: Env, tmp_path: Path) -> None:
+    """ECR answers ``RepositoryNotFoundException`` (botocore's ecr model lists it for GetRepositoryPolicy) when a
+    repository is deleted after the listing: an answer, not a failed call."""
+    session, account, _, _ = env
+    session.events.register_first(
+        "before-send.ecr.GetRepositoryPolicy",
+        _hook(
+            lambda **_: _answer(
+                400, json.dumps({"__type": "RepositoryNotFoundException", "message": "The repository does not exist"})
+            )
+        ),
+    )
+    bundle = _collect(session, account, tmp_path, _settings(services=["ecr"]))
+    manifest = BundleReader(bundle).manifest
+    assert not manifest.failed()
+    gone = [c for c in manifest.calls if c.status == "not_found" and "get-repository-policy" in c.call]
+    assert gone
+    assert {c.detail for c in gone} <= {"RepositoryNotFoundException", "RepositoryPolicyNotFoundException"}
+    assert "RepositoryNotFoundException" in {c.detail for c in gone}
+
+
 def test_assume_role_refused_is_auth_error(env: Env, tmp_path: Path) -> None:
     session, _, _, _ = env
 

@@ -64,6 +64,7 @@ NODES = {
     (NodeKind.CREDENTIAL, f"{TOK}/pass-disabled-token/password1"),
     (NodeKind.RESOURCE, REG_FAIL),
     (NodeKind.RESOURCE, REG_PASS),
+    (NodeKind.RESOURCE, f"azure:acr-subscription:{SUB}"),  # every registry of the subscription, listed or not
 }
 AUTH = EdgeKind.AUTHENTICATES_AS
 G = EdgeKind.GRANTS
@@ -88,6 +89,9 @@ EDGES = {
     (GROUP, sp(5), EdgeKind.CAN_ASSUME, frozenset()),  # may add a federated credential to the identity
     (sp(7), REG_FAIL, G, frozenset({R, PR})),
     (sp(7), REG_PASS, G, frozenset({R, PR})),
+    # assignments at the subscription or above also reach the registries it will have (not the RG's AcrPush)
+    (GROUP, f"azure:acr-subscription:{SUB}", G, frozenset({R, P, PR, A})),
+    (sp(7), f"azure:acr-subscription:{SUB}", G, frozenset({R, PR})),
 }
 
 

@@ -51,6 +51,7 @@ def test_exact_nodes(inv: Inventory) -> None:
         (NodeKind.RESOURCE, f"{REPO}/npm-virtual"),
         (NodeKind.RESOURCE, f"{TRIG}/0f0f0f0f-1111-2222-3333-444444444444"),
         (NodeKind.RESOURCE, f"{TRIG}/0f0f0f0f-5555-6666-7777-888888888888"),
+        (NodeKind.RESOURCE, "gcp:ar-project:acme-prod"),  # every repository of the project, collected or not
     }
     assert inv.dangling() == []
     assert inv.gaps == []
@@ -60,7 +61,8 @@ def test_exact_edges(inv: Inventory) -> None:
     got = {(e.kind, e.src, e.dst, tuple(sorted(e.actions))) for e in inv.edges()}
     rpw = tuple(sorted({Action.READ, Action.PUBLISH, Action.PROMOTE}))
     admin = tuple(sorted({Action.READ, Action.PUBLISH, Action.PROMOTE, Action.ADMIN}))
-    repos = [f"{REPO}/{r}" for r in ("app-images", "pypi-remote", "npm-virtual")]
+    # project bindings also reach every repository of the project, listed or not (gcp:ar-project)
+    repos = [f"{REPO}/{r}" for r in ("app-images", "pypi-remote", "npm-virtual")] + ["gcp:ar-project:acme-prod"]
     all_sas = [sa(n) for n in ("fail-deployer", "pass-deployer", "fail-legacy", "pass-rotated", "ci-reader")]
     expected = {
         (EdgeKind.AUTHENTICATES_AS, FAIL_WIF, sa("fail-deployer"), ()),

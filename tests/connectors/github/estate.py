@@ -313,6 +313,20 @@ def files() -> dict[str, Any]:
             else []
         )
         out[f"{base}/actions/oidc/customization/sub.json"] = {"use_default": True}
+        out[f"{base}/tags.json"] = [{"name": "v1.0.0", "commit": {"sha": "0" * 40, "url": ""}}]
+        out[f"{base}/actions/runs.json"] = {"total_count": 0, "workflow_runs": []}
+        out[f"{base}/dependency-graph/sbom.json"] = {
+            "sbom": {
+                "SPDXID": "SPDXRef-DOCUMENT",
+                "spdxVersion": "SPDX-2.3",
+                "creationInfo": {"created": T0, "creators": ["Tool: GitHub.com-Dependency-Graph"]},
+                "name": f"com.github.{ORG}/{repo}",
+                "dataLicense": "CC0-1.0",
+                "documentNamespace": f"https://github.com/{ORG}/{repo}/dependency_graph/sbom-0",
+                "packages": [],
+                "relationships": [],
+            }
+        }
         for name, text in wfs.items():
             out[f"{base}/contents/.github/workflows/{name}"] = text
     return out

@@ -167,7 +167,11 @@ def test_findings_fail_and_pass(result: ScanResult) -> None:
 def test_static_cloud_key_and_plaintext(inv: Inventory, result: ScanResult, bundle: Path) -> None:
     aws = inv.node(NodeId("github:secret:acme/fail-tag/AWS_SECRET_ACCESS_KEY"))
     assert (aws.attrs["static_cloud_credential"], aws.attrs["oidc_available"]) == (True, True)
-    assert {f.subject for f in result.findings if f.rule == "RB06"} == {aws.id}
+    rb06 = {f.subject: f.message for f in result.findings if f.rule == "RB06"}
+    # the AWS key, and every secret holding a PyPI token (PyPI accepts GitHub's OIDC token: Trusted Publishing)
+    assert aws.id in rb06
+    assert {s.rsplit("/", 1)[-1] for s in rb06 if s != aws.id} == {"PYPI_TOKEN"}
+    assert all("PyPI API token" in m for s, m in rb06.items() if s != aws.id)
     plain = [n for n in inv.nodes() if n.attrs.get("plaintext") is True]
     assert [(n.name, n.attrs["detector"]) for n in plain] == [
         ("acme/fail-tag .github/workflows/release.yml line 7", "aws-access-key")

@@ -33,15 +33,16 @@ def serve_registry(server: HTTPServer) -> None:
     server.expect_request("/-/whoami").respond_with_json({"username": "alice"})
     first = [{**t, "token": "npm_FAKE…"} for t in tokens[:2]]
     server.expect_request("/-/npm/v1/tokens", query_string="perPage=100").respond_with_json(
-        {"objects": first, "total": 4, "urls": {"next": page2}}
+        {"objects": first, "total": len(tokens), "urls": {"next": page2}}
     )
     server.expect_request("/-/npm/v1/tokens", query_string="page=1&perPage=2").respond_with_json(
-        {"objects": tokens[2:], "total": 4, "urls": {}}
+        {"objects": tokens[2:], "total": len(tokens), "urls": {}}
     )
     server.expect_request("/-/user/alice/package").respond_with_json(fixture("-/user/alice/package.json"))
     for name in ("@acme/widgets", "@acme/legacy", "@acme/internal"):
         server.expect_request(f"/{name}").respond_with_json(fixture(f"{name}.json"))
     server.expect_request("/left-pad-fake").respond_with_json({"error": "Not found"}, status=404)
+    server.expect_request("/alice-utils").respond_with_json({"error": "Not found"}, status=404)
     server.expect_request("/-/npm/v1/attestations/@acme/widgets@2.0.0").respond_with_json(
         fixture("-/npm/v1/attestations/@acme/widgets@2.0.0.json")
     )
@@ -59,7 +60,7 @@ def test_account_scope_pages_tokens_and_drops_previews(httpserver: HTTPServer, t
     assert (out / "npm/@acme/widgets.json").exists()
     assert (out / "npm/-/npm/v1/attestations/@acme/widgets@2.0.0.json").exists()
     reader = BundleReader(out)
-    assert reader.manifest.not_found("npm") == {"GET /left-pad-fake"}
+    assert reader.manifest.not_found("npm") == {"GET /left-pad-fake", "GET /alice-utils"}
     inv = SPEC.inventory(reader)
     assert inv.node(NodeId("npm:package:@acme/widgets")).attrs["latest_attested"] is True
 

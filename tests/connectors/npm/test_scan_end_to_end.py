@@ -35,13 +35,20 @@ def serve_npm(s: HTTPServer) -> None:
         {
             "objects": [
                 {"key": FAIL_NPM.split(":")[2], "created": iso(-10), "readonly": False, "automation": False},
-                {
-                    "key": PASS_NPM.split(":")[2],
-                    "created": iso(-10),
-                    "expires": iso(30),
+                {  # a granular access token, as the registry lists it (npm/cli#9443)
                     "name": "pass-release",
-                    "packages": ["@acme/widgets"],
-                    "packages_and_scopes_permission": "read-write",
+                    "description": "",
+                    "key": PASS_NPM.split(":")[2],
+                    "token": "npm_FAKE...FAKE",
+                    "expiry": iso(30),
+                    "cidr": [],
+                    "bypass_2fa": True,
+                    "revoked": None,
+                    "created": iso(-10),
+                    "updated": iso(-10),
+                    "accessed": iso(-1),
+                    "permissions": [{"name": "package", "action": "write"}],
+                    "scopes": [{"name": "@acme/widgets", "type": "package"}],
                 },
             ],
             "total": 2,
@@ -82,7 +89,7 @@ def serve_hub(s: HTTPServer) -> None:
             "token": "***",
         }
 
-    s.expect_request("/hub/v2/user").respond_with_json({"username": "alice"})
+    s.expect_request("/hub/v2/auth/token", method="POST").respond_with_json({"access_token": "FAKE.JWT.FAKE"})
     s.expect_request("/hub/v2/access-tokens").respond_with_json(
         {
             "count": 2,
@@ -93,8 +100,8 @@ def serve_hub(s: HTTPServer) -> None:
             ],
         }
     )
-    s.expect_request("/hub/v2/repositories/alice").respond_with_json(
-        load("dockerhub/bundle/dockerhub/v2/repositories/alice.json")
+    s.expect_request("/hub/v2/namespaces/alice/repositories").respond_with_json(
+        load("dockerhub/bundle/dockerhub/v2/namespaces/alice/repositories.json")
     )
 
 
@@ -129,6 +136,7 @@ projects = ["drifted-lib", "acme-release"]
 
 [sources.dockerhub]
 api_url = "{url}/hub"
+username = "alice"
 token_env = "RW_E2E_HUB"
 
 [sources.jfrog]

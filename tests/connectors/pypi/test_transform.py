@@ -144,6 +144,7 @@ def test_latest_release_attested_with_an_environment(inventory: Inventory) -> No
         "trusted_publisher": "GitHub:acme/acme-release/release.yml@pypi",
         "trusted_publishers": ("GitHub:acme/acme-release/release.yml@pypi",),
         "organization": None,
+        "release_times": ("2.1.0@2025-09-14T08:30:11.000000Z", "2.0.0@2025-03-02T10:00:01.000000Z"),
     }
     assert project.evidence == (
         Evidence("pypi/pypi/acme-release/json.json"),
@@ -180,6 +181,7 @@ def test_no_provenance_at_all(inventory: Inventory) -> None:
         "trusted_publisher": None,
         "trusted_publishers": (),
         "organization": None,
+        "release_times": ("1.0.0@2024-05-05T09:15:00.000000Z", "0.9.1@2023-01-20T12:00:00.000000Z"),
     }
 
 
