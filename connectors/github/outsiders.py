@@ -172,8 +172,9 @@ class _Taint:
             self.steps[s.id] = frozenset(kinds)
 
 
-def _checks_out(step: Step, taint: _Taint) -> str | None:
-    """What an untrusted checkout in this step names, or None (a fetch is data until checked out)."""
+def _checks_out(step: Step, taint: _Taint, fetched: set[str]) -> str | None:
+    """What an untrusted checkout in this step names, or None (a fetch is data until checked out).
+    ``fetched``: local branches made from a pull request by earlier fetches (updated here)."""
     if step.uses and action_name(step.uses) == "actions/checkout":
         for key in ("ref", "repository"):
             value = step.with_.get(key, "")
@@ -181,7 +182,13 @@ def _checks_out(step: Step, taint: _Taint) -> str | None:
                 return f"actions/checkout {key}: {value.strip()}"
         return None
     for cmd in commands(step.run or ""):
+        if cmd.words[:2] == ("git", "fetch"):
+            fetched.update(
+                w.rsplit(":", 1)[1].removeprefix("refs/heads/") for w in cmd.words[2:] if "pull/" in w and ":" in w
+            )
         if _GIT_CHECKOUT.search(cmd.text) and " -- " not in cmd.text and "--" not in cmd.words[-1:]:
+            if any(w in fetched for w in cmd.words[2:]):
+                return f"`{cmd.text[:80]}`"
             if cmd.text.startswith("gh pr checkout") or CODE in taint.of(cmd.text) or untrusted_refs().search(cmd.text):
                 return f"`{cmd.text[:80]}`"
             if re.search(r"FETCH_HEAD|pull/|PR_BRANCH|pr_branch|HEAD_REF|head_ref", cmd.text):
@@ -263,6 +270,7 @@ def judge(
     head_events = [e for e in events if (row := github_event(e)) is not None and row.head_code] or list(events)
     found: list[Control] = []
     checked_out: tuple[str, bool] | None = None  # what, and whether it came from an artifact
+    fetched: set[str] = set()
     downloaded: str | None = None
     for s in steps_of(job):
         texts = [s.run or ""]
@@ -293,7 +301,7 @@ def judge(
             downloaded = None
         for expr in injected:
             found.append(Control("injection", event, expr, s.index, s.line))
-        checkout = _checks_out(s, taint)
+        checkout = _checks_out(s, taint, fetched)
         if checkout is not None:
             value = " ".join(s.with_.get(k, "") for k in ("ref", "repository")) + (s.run or "")
             checked_out = (checkout, ARTIFACT in taint.of(value))
