@@ -40,7 +40,8 @@ def _expected(row: CommandForm) -> str:
 
 @pytest.mark.parametrize("row", catalogue().commands, ids=lambda r: r.name)
 def test_command_row_example_publishes_and_its_twin_does_not(row: CommandForm) -> None:
-    assert row.example and row.not_example, f"{row.name}: add example and not_example to publish.yaml"
+    assert row.example, f"{row.name}: add an example to publish.yaml"
+    assert row.not_example, f"{row.name}: add a not_example to publish.yaml"
     found = {p.registry for p in _run(_script(row.example))}
     assert _expected(row) in found, (row.name, found)
     assert not _run(_script(row.not_example)), row.name
@@ -123,7 +124,8 @@ def test_action_row(uses: str) -> None:
     if uses in NEEDS_CREDENTIAL:
         bare = StepView(1, "step", 2, None, f"{uses}@v1", {}, None, {})
         routes = {r.kind for p in analyse([bare], GitHubRefs("acme/app"), oidc=False) for r in p.routes}
-        assert routes <= {"unknown", "job_token"} and routes, (uses, routes)
+        assert routes, uses
+        assert routes <= {"unknown", "job_token"}, (uses, routes)
         return
     twin = StepView(1, "step", 2, None, f"{uses}@v1", no, None, env)
     twin_found = {p.registry for p in _run([twin], oidc=True)}
