@@ -267,6 +267,7 @@ jobs:
       - run: npm ci
 """
     controls = _job(_inventory(tmp_path, wf, files))["outsider_control"]
+    assert isinstance(controls, tuple)
     assert len(controls) == 1
     assert "artifacts" in str(controls[0])
     # unpacked elsewhere and only read: nothing of theirs runs
