@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from scanner.analyse import load_bundle, sort_findings
+from scanner.analyse import coverage_of, load_bundle, sort_findings
 from scanner.drift.pipeline import record
 from scanner.drift.settings import HistorySettings
 from scanner.findings import Finding
@@ -100,7 +100,7 @@ def _run(bundle: Path, out_dir: Path) -> dict[str, Any]:
             findings=sort_findings(list(found.values())),
             rules=RULES,
             gaps=tuple(inv.gaps),
-            assessed={rule.id: rule.subjects(ctx) for rule in RULES},
+            coverage=coverage_of(RULES, ctx, found.values()),
         )
 
     result = timer.run("rules", rules)

@@ -79,6 +79,7 @@ class ControlRow:
     id: str
     title: str
     state: str  # pass | pass-partial | fail | not-assessed
+    coverage: str  # "judged 12 of 14; 2 not assessed", or what it would need when it had no subject
     open: int
     suppressed: int
     owasp: tuple[tuple[str, str], ...]
@@ -106,14 +107,21 @@ def _controls(doc: Report) -> list[ControlRow]:
     supp = Counter(f.rule for f in doc.findings if f.status is Status.SUPPRESSED)
     rows = []
     for c in doc.controls:
-        state = "not-assessed" if not c.assessed else ("fail" if open_[c.id] else "pass")
-        if state == "pass" and doc.partial:
-            state = "pass-partial"  # holds for what was assessed; some scopes were not
+        state: str = c.verdict
+        if state == "pass" and doc.coverage_gaps:
+            state = "pass-partial"  # every subject found was judged, but some scopes were not collected
+        if c.subjects == 0:
+            coverage = f"no subject collected (needs {c.needs})"
+        else:
+            coverage = f"judged {c.judged} of {c.subjects}"
+            if c.not_assessed:
+                coverage += f"; {len(c.not_assessed)} not assessed"
         rows.append(
             ControlRow(
                 id=c.id,
                 title=c.title,
                 state=state,
+                coverage=coverage,
                 open=open_[c.id],
                 suppressed=supp[c.id],
                 owasp=tuple((x, OWASP_NHI.get(x, "")) for x in c.owasp_nhi),
@@ -121,6 +129,37 @@ def _controls(doc: Report) -> list[ControlRow]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class MissingGroup:
+    """Subjects of one control that lack the same fact."""
+
+    missing: str
+    collectable: bool
+    names: tuple[str, ...]  # the first SHOWN_SUBJECTS, by subject id
+    total: int
+
+
+#: Subjects named per missing fact in the page; report.json lists them all.
+SHOWN_SUBJECTS = 30
+
+
+def _not_assessed(doc: Report) -> list[tuple[str, str, list[MissingGroup]]]:
+    """Per control with unjudged subjects: its id, title and the subjects grouped by what is missing."""
+    out = []
+    for c in doc.controls:
+        if not c.not_assessed:
+            continue
+        groups: dict[tuple[str, bool], list[str]] = {}
+        for u in c.not_assessed:
+            groups.setdefault((u.missing, u.collectable), []).append(u.name)
+        rows = [
+            MissingGroup(missing, collectable, tuple(names[:SHOWN_SUBJECTS]), len(names))
+            for (missing, collectable), names in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        ]
+        out.append((c.id, c.title, rows))
+    return out
 
 
 class _Nodes:
@@ -282,6 +321,7 @@ def render_text(result: ScanResult) -> str:
         open_by_severity={s: open_by_sev[s] for s in SEVERITIES},
         suppressed=doc.summary.findings_by_status[Status.SUPPRESSED],
         controls=_controls(doc),
+        not_assessed=_not_assessed(doc),
         has_history=data["history"] is not None,
     )
 

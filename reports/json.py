@@ -32,8 +32,8 @@ from reports._atomic import write_atomic, write_atomic_bytes
 from scanner.findings import Finding, Severity, Status
 from scanner.model import ACTIONS, WRITE_ACTIONS, Action, EdgeKind, Inventory, NodeId, NodeKind
 from scanner.reach import ReachIndex
-from scanner.result import ScanResult
-from scanner.rules.base import Rule
+from scanner.result import ScanResult, verdict
+from scanner.rules.base import Coverage, Rule
 from scanner.rules.controls import CONTROLS, Control
 
 SCHEMA_VERSION: Literal["2.0"] = "2.0"
@@ -75,6 +75,8 @@ class Gap(_Model):
 class Summary(_Model):
     """Counts over the whole scan; every enum key is present, zero counts included."""
 
+    not_assessed: int = Field(ge=0, description="subjects of controls that could not be judged")
+    not_collected: int = Field(ge=0, description="of those, the ones whose missing fact is a file or call")
     nodes_by_kind: dict[NodeKind, int]
     edges_by_kind: dict[EdgeKind, int]
     findings_by_severity: dict[Severity, int]
@@ -128,15 +130,32 @@ class FindingOut(_Model):
     suppression: str | None
 
 
+class NotAssessedOut(_Model):
+    """A subject a control applies to that it could not judge, and the fact that was missing."""
+
+    subject: str
+    name: str
+    missing: str = Field(description="the fact, and the bundle file it is read from (or why it is not read)")
+    collectable: bool = Field(description="true: a file or call was missing from the bundle (the scan is partial)")
+
+
 class ControlOut(_Model):
-    """A control, whether a rule for it ran in this scan, and how many findings it produced."""
+    """A control, its verdict, how many of its subjects were judged, and what kept the others from it."""
 
     id: str
     title: str
     owasp_nhi: tuple[str, ...]
     nist_csf: tuple[str, ...]
-    assessed: bool
-    findings: int = Field(ge=0)
+    verdict: Literal["pass", "fail", "not-assessed"] = Field(
+        description="fail: an open finding; pass: every subject judged and none failed; not-assessed: no "
+        "subject, or a subject could not be judged"
+    )
+    assessed: bool = Field(description="a rule for it ran and judged at least one subject")
+    findings: int = Field(ge=0, description="findings of the control, open and suppressed")
+    subjects: int = Field(ge=0, description="what the control applies to in this estate")
+    judged: int = Field(ge=0, description="subjects judged with every fact the control needs")
+    needs: str = Field(description="what the control reads (why it has no subject when none was collected)")
+    not_assessed: tuple[NotAssessedOut, ...] = Field(description="subjects not judged, by subject id")
 
 
 class ReachedOut(_Model):
@@ -278,6 +297,8 @@ def _summary(result: ScanResult) -> Summary:
     by_rule = Counter(f.rule for f in result.findings)
     controls = sorted(set(CONTROLS) | {r.id for r in result.rules} | set(by_rule))
     return Summary(
+        not_assessed=len(result.unjudged),
+        not_collected=result.uncollected,
         nodes_by_kind={k: nodes[k] for k in NodeKind},
         edges_by_kind={k: edges[k] for k in EdgeKind},
         findings_by_severity={s: sev[s] for s in _SEVERITIES},
@@ -288,19 +309,39 @@ def _summary(result: ScanResult) -> Summary:
 
 def _controls(result: ScanResult, rules: dict[str, Rule]) -> tuple[ControlOut, ...]:
     by_rule = Counter(f.rule for f in result.findings)
+    open_ = Counter(f.rule for f in result.findings if f.status is Status.OPEN)
     ids = sorted(set(CONTROLS) | set(rules) | set(by_rule))
+    inv = result.inventory
     out = []
     for cid in ids:
         c = _control_for(cid, rules)
+        # A rule that ran without saying what it applies to counts as one judged subject (Rule.coverage).
+        cov = result.coverage.get(cid, Coverage(1)) if cid in rules else None
+        subjects = cov.subjects if cov is not None else 0
+        judged = cov.judged if cov is not None else 0
+        unjudged = cov.unjudged if cov is not None else ()
         out.append(
             ControlOut(
                 id=cid,
                 title=c.title,
                 owasp_nhi=c.owasp_nhi,
                 nist_csf=c.nist_csf,
+                verdict=verdict(open_[cid], cov),
                 # A rule that ran over no subject carrying its facts assessed nothing: never a pass.
-                assessed=cid in rules and (result.assessed.get(cid, 1) > 0 or by_rule[cid] > 0),
+                assessed=cid in rules and (judged > 0 or by_rule[cid] > 0),
                 findings=by_rule[cid],
+                subjects=subjects,
+                judged=judged,
+                needs=rules[cid].needs if cid in rules else "no rule for this control ran",
+                not_assessed=tuple(
+                    NotAssessedOut(
+                        subject=u.subject,
+                        name=inv.node(u.subject).name if u.subject in inv else u.subject,
+                        missing=u.missing,
+                        collectable=u.collectable,
+                    )
+                    for u in unjudged
+                ),
             )
         )
     return tuple(out)

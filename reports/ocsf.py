@@ -2,7 +2,9 @@
 a JSON array, for SIEMs and security data lakes.
 
 Severity maps critical→5, high→4, medium→3, low→2, info→1; a finding is a failed check of its
-control (``compliance.status_id`` 3); suppressed findings carry ``status_id`` 3 (Suppressed).
+control (``compliance.status_id`` 3); suppressed findings carry ``status_id`` 3 (Suppressed). A control
+that could not judge every subject it applies to adds one event per subject it could not judge:
+``compliance.status_id`` 0 (Unknown), severity Informational, the missing fact in ``unmapped.missing``.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from reports._atomic import write_atomic
-from reports._common import epoch_ms, owners
-from reports.json import FindingOut, Report, build_document
+from reports._common import epoch_ms, owners, stable_uuid
+from reports.json import ControlOut, FindingOut, NotAssessedOut, Report, build_document
 from scanner.findings import Severity, Status
 from scanner.result import ScanResult
 
@@ -86,6 +88,49 @@ def _event(f: FindingOut, doc: Report, time_ms: int, own: dict[str, tuple[str, .
     }
 
 
+def _not_assessed(c: ControlOut, u: NotAssessedOut, doc: Report, time_ms: int) -> dict[str, Any]:
+    """A subject the control could not judge: an Unknown compliance result naming what is missing."""
+    uid = f"{c.id}-not-assessed-{stable_uuid('not-assessed', c.id, u.subject)}"
+    message = f"{c.id} could not judge {u.name}: missing {u.missing}."
+    return {
+        "activity_id": ACTIVITY_CREATE,
+        "activity_name": "Create",
+        "category_uid": CATEGORY_UID,
+        "category_name": "Findings",
+        "class_uid": CLASS_UID,
+        "class_name": "Compliance Finding",
+        "type_uid": CLASS_UID * 100 + ACTIVITY_CREATE,
+        "type_name": "Compliance Finding: Create",
+        "time": time_ms,
+        "severity_id": 1,
+        "severity": "Informational",
+        "status_id": 1,
+        "status": "New",
+        "message": message,
+        "metadata": {
+            "version": OCSF_VERSION,
+            "uid": uid,
+            "product": {"name": doc.tool.name, "vendor_name": doc.tool.name, "version": doc.tool.version},
+        },
+        "finding_info": {
+            "uid": uid,
+            "title": f"{c.id}: {c.title} (not assessed)",
+            "desc": message,
+            "types": ["Not assessed"],
+            "analytic": {"uid": c.id, "name": c.title, "type_id": 1, "type": "Rule"},
+        },
+        "compliance": {
+            "standards": list(STANDARDS),
+            "control": c.id,
+            "requirements": [*c.owasp_nhi, *c.nist_csf],
+            "status_id": 0,
+            "status": "Unknown",
+        },
+        "resources": [{"uid": u.subject, "name": u.name}],
+        "unmapped": {"missing": u.missing, "not_collected": u.collectable},
+    }
+
+
 def events(result: ScanResult) -> list[dict[str, Any]]:
     """The OCSF events, in report order."""
     doc = build_document(result)
@@ -96,6 +141,8 @@ def events(result: ScanResult) -> list[dict[str, Any]]:
         ev = _event(f, doc, t, own)
         ev["resources"] = [{k: v for k, v in r.items() if v is not None} for r in ev["resources"]]
         out.append(ev)
+    for c in doc.controls:
+        out.extend(_not_assessed(c, u, doc, t) for u in c.not_assessed)
     return out
 
 

@@ -10,13 +10,14 @@ version 5, derived from stable ids, so the same scan always yields the same docu
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from reports._atomic import write_atomic
 from reports._common import iso_utc, owners, stable_uuid
-from reports.json import FindingOut, Report, build_document
+from reports.json import FindingOut, NotAssessedOut, Report, build_document
 from scanner.findings import Status
 from scanner.result import ScanResult
 
@@ -93,44 +94,62 @@ def _risk(f: FindingOut) -> dict[str, Any]:
     }
 
 
+def _missing_remarks(unjudged: Sequence[NotAssessedOut], shown: int = 20) -> str:
+    """What kept subjects from being judged: each missing fact with how many subjects lack it."""
+    counts = Counter(u.missing for u in unjudged)
+    parts = [f"{n} x missing {m}" for m, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    more = f"; and {len(parts) - shown} other missing fact(s)" if len(parts) > shown else ""
+    return "Not assessed: " + "; ".join(parts[:shown]) + more + "."
+
+
 def _result(doc: Report, own: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     when = iso_utc(doc.generated_at)
     by_rule: dict[str, list[FindingOut]] = defaultdict(list)
     for f in doc.findings:
         by_rule[f.rule].append(f)
     assessed = [c for c in doc.controls if c.assessed]
-    not_assessed = [c.id for c in doc.controls if not c.assessed]
+    not_assessed = [c for c in doc.controls if not c.assessed]
     findings = []
     for c in assessed:
         fs = by_rule.get(c.id, [])
         open_ = [f for f in fs if f.status is Status.OPEN]
+        coverage = f"Judged {c.judged} of {c.subjects} subject(s)" + (
+            f"; {len(c.not_assessed)} not assessed." if c.not_assessed else "."
+        )
+        if fs:
+            description = f"{len(open_)} open finding(s), {len(fs) - len(open_)} suppressed. {coverage}"
+        elif c.not_assessed:
+            description = f"No finding among what was judged, but the control is not assessed: {coverage}"
+        else:
+            description = (
+                "No finding: the control holds for every subject it applies to. "
+                + coverage
+                + (
+                    " The scan was partial: some scopes were not collected (see the result's remarks)."
+                    if doc.coverage_gaps
+                    else ""
+                )
+            )
+        # satisfied only when every subject was judged and none failed; "pass" only when, besides, every scope
+        # was collected (a pass in a partial scan is "other", with the gaps in the result's remarks).
+        reason = "fail" if open_ else ("pass" if c.verdict == "pass" and not doc.coverage_gaps else "other")
+        status: dict[str, Any] = {"state": "satisfied" if c.verdict == "pass" else "not-satisfied", "reason": reason}
+        if c.not_assessed:
+            status["remarks"] = _missing_remarks(c.not_assessed)
         finding: dict[str, Any] = {
             "uuid": stable_uuid("finding", doc.source, c.id),
             "title": f"{c.id}: {c.title}",
-            "description": (
-                f"{len(open_)} open finding(s), {len(fs) - len(open_)} suppressed."
-                if fs
-                else "No finding: the control holds for everything that was assessed."
-                + (
-                    " The scan was partial: some scopes were not assessed (see the result's remarks)."
-                    if doc.partial
-                    else ""
-                )
-            ),
-            "props": [_prop("owasp-nhi", x) for x in c.owasp_nhi] + [_prop("nist-csf", x) for x in c.nist_csf],
+            "description": description,
+            "props": [_prop("owasp-nhi", x) for x in c.owasp_nhi]
+            + [_prop("nist-csf", x) for x in c.nist_csf]
+            + [_prop("verdict", c.verdict), _prop("subjects", str(c.subjects)), _prop("judged", str(c.judged))],
             "target": {
                 "type": "objective-id",
                 "target-id": f"{c.id.lower()}_obj",
                 "title": c.title,
-                # In a partial scan a control without findings is not a clean pass: reason "other".
-                "status": {
-                    "state": "not-satisfied" if open_ else "satisfied",
-                    "reason": "fail" if open_ else ("other" if doc.partial else "pass"),
-                },
+                "status": status,
             },
         }
-        if not finding["props"]:
-            del finding["props"]
         if fs:
             finding["related-observations"] = [{"observation-uuid": stable_uuid("observation", f.id)} for f in fs]
         if open_:
@@ -139,7 +158,9 @@ def _result(doc: Report, own: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     selected = assessed or list(doc.controls)
     remarks = []
     if not_assessed:
-        remarks.append("Not assessed (no rule ran): " + ", ".join(not_assessed) + ".")
+        remarks.append(
+            "Not assessed (no subject collected): " + "; ".join(f"{c.id} (needs {c.needs})" for c in not_assessed) + "."
+        )
     if doc.partial:
         remarks.append(
             "PARTIAL SCAN — not assessed: "

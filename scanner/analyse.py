@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import pickle
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,11 +20,12 @@ from scanner.errors import BundleError
 from scanner.findings import Finding
 from scanner.graph import ScanGraph
 from scanner.link import resolve_hints
-from scanner.model import CoverageGap, Inventory
+from scanner.model import CoverageGap, Inventory, NodeId
 from scanner.plugins import ConnectorSpec
 from scanner.reach import ReachIndex
 from scanner.result import ScanResult
 from scanner.rules import RULES, Rule, RuleContext
+from scanner.rules.base import Coverage
 
 log = logging.getLogger("regwarden")
 
@@ -176,6 +177,14 @@ def sort_findings(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     return tuple(sorted(findings, key=lambda f: (-f.severity.rank, -f.blast_radius, f.id)))
 
 
+def coverage_of(rules: Sequence[Rule], ctx: RuleContext, findings: Iterable[Finding]) -> dict[str, Coverage]:
+    """Each rule's subjects and those it could not judge; a subject with a finding of the rule was judged."""
+    found: dict[str, set[NodeId]] = {}
+    for f in findings:
+        found.setdefault(f.rule, set()).add(f.subject)
+    return {rule.id: rule.coverage(ctx, frozenset(found.get(rule.id, ()))) for rule in rules}
+
+
 def analyse(
     inventory: Inventory,
     *,
@@ -210,5 +219,5 @@ def analyse(
         rules=tuple(rules),
         gaps=tuple(inventory.gaps),
         iac=compare(inventory, declared) if declared is not None else None,
-        assessed={rule.id: rule.subjects(ctx) for rule in rules},
+        coverage=coverage_of(rules, ctx, findings.values()),
     )

@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -123,11 +124,25 @@ def _print_summary(result: ScanResult, written: list[Path], top: int = 10) -> No
         )
     )
     if result.partial:
-        console.print(Text(f"PARTIAL SCAN: {len(result.gaps)} scope(s) or call(s) not assessed", style="bold red"))
+        parts = []
+        if result.gaps:
+            parts.append(f"{len(result.gaps)} scope(s) or call(s) not assessed")
+        if result.uncollected:
+            parts.append(f"{result.uncollected} subject(s) of controls not judged: a file or call they need is missing")
+        console.print(Text("PARTIAL SCAN: " + "; ".join(parts), style="bold red"))
         for g in result.gaps:
             console.print(
                 Text(f"  {g.provider} {for_terminal(g.scope)}: {for_terminal(g.what)} — {for_terminal(g.reason)}")
             )
+    unjudged = Counter(rid for rid, _ in result.unjudged)
+    if unjudged:
+        console.print(
+            Text(
+                "not assessed: "
+                + ", ".join(f"{rid} {n} of {result.coverage[rid].subjects}" for rid, n in sorted(unjudged.items()))
+                + " subject(s) (report.json controls[].not_assessed says what is missing)"
+            )
+        )
     table = Table(title="Top findings", show_lines=False)
     for col in ("severity", "rule", "subject", "blast radius"):
         table.add_column(col)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from scanner.findings import Finding
 from scanner.model import CoverageGap, Inventory
 from scanner.reach import ReachIndex
-from scanner.rules.base import Rule
+from scanner.rules.base import Coverage, Rule, Unjudged
 
 if TYPE_CHECKING:
     from scanner.drift.history import ScanDrift
@@ -33,10 +33,32 @@ class ScanResult:
     iac: IacDrift | None = None  # live vs Terraform, when the bundle holds states
     drift: ScanDrift | None = None  # vs the previous scan in history, when history is on
     scan_id: int | None = None  # this scan's id in history
-    #: rule id -> how many subjects carried the facts the rule needs; 0 means "not assessed"
-    assessed: Mapping[str, int] = field(default_factory=dict)
+    #: rule id -> the subjects the rule applies to and those it could not judge (and what is missing)
+    coverage: Mapping[str, Coverage] = field(default_factory=dict)
+
+    @property
+    def unjudged(self) -> tuple[tuple[str, Unjudged], ...]:
+        """(rule id, subject) for every subject a rule applies to but could not judge."""
+        return tuple((rid, u) for rid, c in sorted(self.coverage.items()) for u in c.unjudged)
+
+    @property
+    def uncollected(self) -> int:
+        """Subjects not judged because a file or call was missing from the bundle."""
+        return sum(1 for _, u in self.unjudged if u.collectable)
 
     @property
     def partial(self) -> bool:
-        """True when some scope or call could not be assessed."""
-        return bool(self.gaps)
+        """True when some scope or call could not be assessed, or some subject was not judged because a file
+        or call it needs was missing."""
+        return bool(self.gaps) or self.uncollected > 0
+
+
+def verdict(open_findings: int, coverage: Coverage | None) -> Literal["pass", "fail", "not-assessed"]:
+    """A control's verdict: ``fail`` on any open finding; else ``pass`` only when it applied to something
+    and judged every subject it applies to; else ``not-assessed`` (no rule ran, nothing to judge was
+    collected, or some subject lacked a fact)."""
+    if open_findings:
+        return "fail"
+    if coverage is None or coverage.subjects == 0 or coverage.unjudged:
+        return "not-assessed"
+    return "pass"

@@ -59,6 +59,7 @@ class VisibleSecret:
     scope: str  # "acme/app" or, for an organization secret, "acme"
     native: str  # the node's native id, reused for the credential it holds
     created_at: str
+    updated_at: str = ""  # when its value was last set (GitHub's updated_at): the credential's last rotation
 
 
 class SecretScope:

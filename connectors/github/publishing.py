@@ -58,6 +58,8 @@ class SecretRef(Protocol):
     def native(self) -> str: ...
     @property
     def created_at(self) -> str: ...
+    @property
+    def updated_at(self) -> str: ...
 
 
 class JobSide(Protocol):
@@ -280,8 +282,22 @@ class PublishGraph:
                 provider=provider,
                 subtype=reg.credential_subtype if reg is not None else "registry:credential",
                 scope=s.scope if s is not None else self.job.repo,
-                attrs={"secret": secret_id, "registry": p.registry},
-                credential=CredentialInfo(lifetime=Lifetime.STATIC, created=_time(s.created_at) if s else None),
+                attrs={
+                    "secret": secret_id,
+                    "registry": p.registry,
+                    # Its expiry is in the registry's own token list, unless the registry offers none.
+                    **(
+                        {}
+                        if reg is not None and reg.credential_expiry == "never"
+                        else {"unknown": ("expires",), "unknown_why": f"the value is in {route.kind} {route.name}"}
+                    ),
+                },
+                credential=CredentialInfo(
+                    lifetime=Lifetime.STATIC,
+                    created=_time(s.created_at) if s else None,
+                    # GitHub's updated_at: when the value was last set, i.e. the token last replaced.
+                    last_rotated=_time(s.updated_at) if s and s.updated_at else None,
+                ),
                 evidence=(Evidence(self.job.file, p.line),),
             )
         )

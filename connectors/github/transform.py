@@ -141,7 +141,7 @@ class _Builder:
                     )
                 )
             where = f"organization {org.login}"
-            yield s.name.upper(), VisibleSecret(nid, s.name, where, org.login, native, s.created_at)
+            yield s.name.upper(), VisibleSecret(nid, s.name, where, org.login, native, s.created_at, s.updated_at or "")
 
     def org_visible(self, repo: RepoRaw) -> dict[str, VisibleSecret]:
         """Organization secrets this repository's workflows can read."""
@@ -439,7 +439,7 @@ class _Repo:
                 native = f"{self.full}/{s.name}"
                 nid = self._secret_node("secret", native, "github:actions-secret", r.secrets.file, s)
                 self.secrets.repo[s.name.upper()] = VisibleSecret(
-                    nid, s.name, self.full, self.full, native, s.created_at
+                    nid, s.name, self.full, self.full, native, s.created_at, s.updated_at or ""
                 )
         for env_name, loaded in sorted(r.env_secrets.items()):
             canonical = self.envs[env_name.lower()].name if env_name.lower() in self.envs else env_name
@@ -448,7 +448,9 @@ class _Repo:
                 native = f"{self.full}/{canonical}/{s.name}"
                 nid = self._secret_node("env-secret", native, "github:environment-secret", loaded.file, s, canonical)
                 where = f"{self.full} environment {canonical}"
-                env_map[s.name.upper()] = VisibleSecret(nid, s.name, where, self.full, native, s.created_at)
+                env_map[s.name.upper()] = VisibleSecret(
+                    nid, s.name, where, self.full, native, s.created_at, s.updated_at or ""
+                )
         self.secrets.org = self.b.org_visible(r)
         owner_is_user = r.meta is not None and r.meta.data.owner.type == "User"
         org = self.b.orgs.get(r.owner.lower())

@@ -255,6 +255,13 @@ class _Builder:
                     "orgs": _selected(t, "org"),
                     "unknown_permissions": unknown,
                     "active": active,
+                    # A granular token's "accessed" is null until its first use; classic tokens carry no use.
+                    **({"never_used": True} if t.granular and t.accessed is None else {}),
+                    **(
+                        {}
+                        if t.granular
+                        else {"unread": ("last_used",), "unknown_why": "npm lists no use of classic tokens"}
+                    ),
                 },
                 credential=CredentialInfo(
                     lifetime=Lifetime.STATIC,

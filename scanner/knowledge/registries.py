@@ -46,6 +46,8 @@ class Registry(BaseModel):
     credential_subtype: str
     credential_label: str
     token_prefixes: tuple[str, ...] = ()
+    #: "never": its stored tokens cannot be given an expiry (PyPI); "unknown": only its own token list can tell.
+    credential_expiry: Literal["never", "unknown"] = "unknown"
     #: Conventional names of CI secrets that hold this registry's credential (regular expressions, full match,
     #: case-insensitive): how RB06 tells which registry a secret is for when no publish step names it.
     secret_names: tuple[str, ...] = ()

@@ -9,6 +9,7 @@ from functools import cached_property
 
 from scanner.findings import Finding, PathStep, Severity, finding_id
 from scanner.graph import ScanGraph
+from scanner.knowledge.facts import fact, source
 from scanner.model import Action, EdgeKind, Evidence, Node, NodeId, NodeKind
 from scanner.reach import ReachIndex
 from scanner.rules.controls import CONTROLS, Control
@@ -91,6 +92,81 @@ class RuleContext:
         return next((c for c in self.consumers if self.reach.can(subject, c, action)), None)
 
 
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """What kept a rule from judging one subject: the fact, and where it would have been read.
+
+    ``collectable`` is True when regwarden reads that fact for the subject's provider, so a file or call
+    was missing from the bundle (the scan is partial); False when no collection would supply it."""
+
+    what: str
+    collectable: bool
+
+
+def missing(key: str, node: Node, *, why: str = "") -> Missing:
+    """The fact ``key`` (a row of ``scanner/knowledge/facts.yaml``) is unknown for ``node``: where it is
+    read for the node's provider, else that regwarden does not read it there. A connector says why it
+    does not know in the node's ``unknown_why`` attribute (``why`` overrides it), and that the provider does
+    not report the fact at all for this subject by naming it in ``unread`` (then no collection would help)."""
+    row = fact(key)
+    where = source(key, node.provider)
+    said = why or node.attrs.get("unknown_why")
+    said = said if isinstance(said, str) else ""
+    unread = node.attrs.get("unread")
+    if isinstance(unread, tuple) and key in unread:
+        where = None  # the provider does not report it for this subject: no collection would help
+    if where is not None:
+        return Missing(f"{row.label}: {said or 'not collected'} (read from {where})", collectable=True)
+    detail = said or f"regwarden does not read it for {node.provider or 'these'} subjects"
+    return Missing(f"{row.label}: {detail}", collectable=False)
+
+
+def unknown(node: Node, key: str) -> bool:
+    """Whether the connector said it does not know fact ``key`` of ``node`` (its ``unknown`` attribute)."""
+    said = node.attrs.get("unknown")
+    return isinstance(said, tuple) and key in said
+
+
+def recorded_elsewhere(ctx: RuleContext, node: Node, key: str) -> bool:
+    """Whether the CI secret that holds credential ``node`` (its ``secret`` attribute) also exposes a
+    credential whose own record has fact ``key`` (a ``[[links]]`` pin, or a connector that matched it):
+    that record is then judged in its place."""
+    secret = node.attrs.get("secret")
+    if not isinstance(secret, str) or secret not in ctx.graph.inventory:
+        return False
+    for e in ctx.graph.out_edges(NodeId(secret), EdgeKind.EXPOSES):
+        other = ctx.graph.inventory.node(e.dst)
+        if other.id != node.id and other.credential is not None and not unknown(other, key):
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Unjudged:
+    """A subject a rule applies to but could not judge, and what is missing."""
+
+    subject: NodeId
+    missing: str
+    collectable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How much of what a control applies to was judged."""
+
+    subjects: int
+    unjudged: tuple[Unjudged, ...] = ()
+
+    @property
+    def judged(self) -> int:
+        """Subjects judged with every fact the rule needs."""
+        return self.subjects - len(self.unjudged)
+
+
+#: What a rule says of each subject it applies to: None when it has every fact it needs.
+Judgement = tuple[Node, Missing | None]
+
+
 @dataclass(frozen=True)
 class Rule:
     """A control check: metadata beside a pure ``evaluate`` that yields findings."""
@@ -100,8 +176,12 @@ class Rule:
     severity: Severity
     remediation: str
     evaluate: Callable[[RuleContext], Iterator[Finding]]
-    #: How many subjects carry the facts this rule needs. Zero means the control was *not assessed*
-    #: (no connector supplied those facts), which a report must never show as a pass.
+    #: Every subject the rule applies to, each with what is missing to judge it (None: nothing). A
+    #: control with no subject, or with a subject it could not judge, is never shown as a pass.
+    judge: Callable[[RuleContext], Iterator[Judgement]] | None = None
+    #: What the rule reads, named when it finds no subject at all ("no subject: needs …").
+    needs: str = ""
+    #: Older form of :attr:`judge` (a plugin's rule): how many subjects carry the facts it needs.
     applies: Callable[[RuleContext], int] | None = None
 
     @property
@@ -109,9 +189,18 @@ class Rule:
         """The control this rule checks, with its framework mappings."""
         return CONTROLS[self.id]
 
-    def subjects(self, ctx: RuleContext) -> int:
-        """How many subjects the rule could judge (see :attr:`applies`); 1 when it does not say."""
-        return self.applies(ctx) if self.applies is not None else 1
+    def coverage(self, ctx: RuleContext, found: frozenset[NodeId] = frozenset()) -> Coverage:
+        """Its subjects and those it could not judge; a subject in ``found`` (it has a finding of this
+        rule) was judged, whatever else is missing. A rule that does not say counts as one judged subject."""
+        if self.judge is None:
+            return Coverage(self.applies(ctx) if self.applies is not None else 1)
+        subjects = 0
+        unjudged: list[Unjudged] = []
+        for node, miss in self.judge(ctx):
+            subjects += 1
+            if miss is not None and node.id not in found:
+                unjudged.append(Unjudged(node.id, miss.what, miss.collectable))
+        return Coverage(subjects, tuple(sorted(unjudged, key=lambda u: u.subject)))
 
 
 def count(ctx: RuleContext, pred: Callable[[Node], bool]) -> int:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from scanner.findings import Finding, Severity
 from scanner.model import Action, Lifetime, NodeKind
-from scanner.rules.base import Rule, RuleContext, count
+from scanner.rules.base import Judgement, Rule, RuleContext, missing, recorded_elsewhere, unknown
 
 _WRITE = frozenset({Action.PUBLISH, Action.PROMOTE, Action.ADMIN})
 
@@ -28,7 +28,8 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
             continue
         problems: list[str] = []
         if info.expires is None:
-            problems.append("never expires")
+            if not unknown(node, "expires"):  # else only its issuer knows: see judge()
+                problems.append("never expires")
         elif info.created is not None and _days(info.expires, info.created) > limit:
             problems.append(f"valid for {_days(info.expires, info.created)} days (limit {limit})")
         born = info.last_rotated or info.created
@@ -42,9 +43,21 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, reached))
 
 
-def applies(ctx: RuleContext) -> int:
-    """Static credentials."""
-    return count(ctx, lambda n: n.credential is not None and n.credential.lifetime is Lifetime.STATIC)
+def judge(ctx: RuleContext) -> Iterator[Judgement]:
+    """Standing credentials (and those whose lifetime is unknown); one that reaches publish or promote
+    rights is judged when its lifetime and expiry are known."""
+    for node in ctx.graph.nodes():
+        info = node.credential
+        if node.kind is not NodeKind.CREDENTIAL or info is None or info.lifetime is Lifetime.SHORT_LIVED:
+            continue
+        if not ctx.reach.actions_reached(node.id) & _WRITE:
+            yield node, None
+        elif info.lifetime is Lifetime.UNKNOWN:
+            yield node, missing("lifetime", node)
+        elif info.expires is None and unknown(node, "expires") and not recorded_elsewhere(ctx, node, "expires"):
+            yield node, missing("expires", node)
+        else:
+            yield node, None
 
 
 RULE = Rule(
@@ -57,5 +70,6 @@ RULE = Rule(
         "90 days and rotate it."
     ),
     evaluate=evaluate,
-    applies=applies,
+    judge=judge,
+    needs="credentials with their lifetime and expiry (token lists of the registries, cloud keys)",
 )

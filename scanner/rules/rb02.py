@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from scanner.findings import Finding, PathStep, Severity
 from scanner.model import Action, EdgeKind, Lifetime, Node, NodeId, NodeKind
-from scanner.rules.base import Rule, RuleContext, count
+from scanner.rules.base import Judgement, Rule, RuleContext, missing
 
 #: A tag names a release when, after an optional prefix ending in ``-``, ``/``, ``@`` or ``_`` (a package name,
 #: ``release``) and an optional ``v``, it is the version itself: ``1.2.0``, ``v1.2.0``, ``acme-lib-v1.2.0``,
@@ -149,15 +149,26 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
             yield ctx.finding(RULE, node, message, path, severity=Severity.HIGH)
 
 
-def applies(ctx: RuleContext) -> int:
-    """Packages whose provenance is known, and mirror repositories."""
-    return count(
-        ctx,
-        lambda n: (
-            n.kind is NodeKind.RESOURCE
-            and (n.attrs.get("latest_attested") is not None or n.attrs.get("mirror") is True)
-        ),
-    )
+def judge(ctx: RuleContext) -> Iterator[Judgement]:
+    """Packages (judged when the provenance of their latest release is known, or a release was found
+    that no tag or run of its source explains) and mirror repositories (judged when whether they verify
+    what they pull is known)."""
+    for node in ctx.graph.nodes():
+        if node.kind is not NodeKind.RESOURCE or node.attrs.get("account_wide") is True:
+            continue
+        category = node.attrs.get("category")
+        if category == "package":
+            if node.attrs.get("latest_attested") is not None:
+                yield node, None
+            elif node.attrs.get("collected") is False:
+                yield node, missing("provenance", node, why="the registry's record of it was not collected")
+            else:
+                yield node, missing("provenance", node)
+        elif category == "registry" and node.attrs.get("mirror") is True:
+            yield (
+                node,
+                None if node.attrs.get("upstream_verification") is not None else missing("upstream_verification", node),
+            )
 
 
 RULE = Rule(
@@ -170,5 +181,6 @@ RULE = Rule(
         "published package is consumed."
     ),
     evaluate=evaluate,
-    applies=applies,
+    judge=judge,
+    needs="packages with the provenance of their releases (PyPI, npm), and mirror repositories",
 )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from scanner.findings import Finding, Severity
 from scanner.graph import DEPLOY_CATEGORIES
 from scanner.model import Action, NodeKind
-from scanner.rules.base import Rule, RuleContext, count
+from scanner.rules.base import Judgement, Rule, RuleContext
 
 
 def evaluate(ctx: RuleContext) -> Iterator[Finding]:
@@ -31,9 +31,11 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding(RULE, node, message, path, severity=Severity.HIGH if all_three else None)
 
 
-def applies(ctx: RuleContext) -> int:
-    """Identities."""
-    return count(ctx, lambda n: n.kind is NodeKind.IDENTITY)
+def judge(ctx: RuleContext) -> Iterator[Judgement]:
+    """Identities: what each can reach is in the graph, so each is judged."""
+    for node in ctx.graph.nodes():
+        if node.kind is NodeKind.IDENTITY:
+            yield node, None
 
 
 RULE = Rule(
@@ -45,5 +47,6 @@ RULE = Rule(
         "to a release or production repository; require a separate identity (and review) for promotion."
     ),
     evaluate=evaluate,
-    applies=applies,
+    judge=judge,
+    needs="identities and their permissions (cloud IAM, registry roles, CI jobs)",
 )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from scanner.findings import Finding, Severity
 from scanner.model import NodeKind
-from scanner.rules.base import Rule, RuleContext, count
+from scanner.rules.base import Judgement, Rule, RuleContext, missing
 
 
 def evaluate(ctx: RuleContext) -> Iterator[Finding]:
@@ -17,9 +17,15 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
             yield ctx.finding(RULE, node, f"Registry {node.name!r}: {detail}.")
 
 
-def applies(ctx: RuleContext) -> int:
-    """Registries whose audit logging is known."""
-    return count(ctx, lambda n: n.kind is NodeKind.RESOURCE and n.attrs.get("audit_logging") is not None)
+def judge(ctx: RuleContext) -> Iterator[Judgement]:
+    """Registries (not the account-wide "every registry" targets), judged when whether their events are
+    logged is known."""
+    for node in ctx.graph.nodes():
+        if node.kind is not NodeKind.RESOURCE or node.attrs.get("category") != "registry":
+            continue
+        if node.attrs.get("account_wide") is True:
+            continue
+        yield node, None if node.attrs.get("audit_logging") is not None else missing("audit_logging", node)
 
 
 RULE = Rule(
@@ -31,5 +37,6 @@ RULE = Rule(
         "Logs data access, Azure diagnostic settings) and keep token last-use records."
     ),
     evaluate=evaluate,
-    applies=applies,
+    judge=judge,
+    needs="registries with their audit-logging configuration (AWS CloudTrail, GCP audit configs)",
 )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from scanner.findings import Finding, Severity
 from scanner.model import Action, EdgeKind, NodeKind
-from scanner.rules.base import Rule, RuleContext, count
+from scanner.rules.base import Judgement, Rule, RuleContext, missing
 
 _WRITE = frozenset({Action.PUBLISH, Action.PROMOTE})
 
@@ -32,18 +32,40 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
         if not reached:
             continue
         envs = [inv.node(e.dst) for e in ctx.graph.out_edges(node.id, EdgeKind.GRANTS)]
-        if any(e.attrs.get("category") == "environment" and e.attrs.get("protected") is True for e in envs):
-            continue
-        env_names = [e.name for e in envs if e.attrs.get("category") == "environment"]
+        envs = [e for e in envs if e.attrs.get("category") == "environment"]
+        if any(e.attrs.get("protected") in (True, None) for e in envs):
+            continue  # protected, or its protection was not collected (not assessed: see judge())
+        env_names = [e.name for e in envs]
         gate = f"environment {env_names[0]!r} has no required reviewers" if env_names else "it uses no environment"
         message = f"CI job {node.name!r} can publish with no human approval: {gate}."
         yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, reached))
 
 
-def applies(ctx: RuleContext) -> int:
-    """CI jobs and publish-to-deploy triggers."""
-    jobs = count(ctx, lambda n: n.kind is NodeKind.IDENTITY and n.subtype.endswith(":job"))
-    return jobs + sum(1 for e in ctx.graph.inventory.edges() if e.kind is EdgeKind.TRIGGERS)
+def judge(ctx: RuleContext) -> Iterator[Judgement]:
+    """CI jobs (one that can publish is judged when whether its environments require a reviewer is known)
+    and the resources whose publish starts a deploy."""
+    inv = ctx.graph.inventory
+    for node in ctx.graph.nodes():
+        if node.kind is not NodeKind.IDENTITY or not node.subtype.endswith(":job"):
+            continue
+        if not ctx.reach.actions_reached(node.id) & _WRITE:
+            yield node, None
+            continue
+        envs = [inv.node(e.dst) for e in ctx.graph.out_edges(node.id, EdgeKind.GRANTS)]
+        envs = [e for e in envs if e.attrs.get("category") == "environment"]
+        if any(e.attrs.get("protected") is True for e in envs):
+            yield node, None
+            continue
+        unread = next((e for e in envs if e.attrs.get("protected") is None), None)
+        if unread is None:
+            yield node, None
+        else:
+            yield node, missing("reviewers", unread, why=f"the rules of environment {unread.name!r} were not collected")
+    seen: set[str] = set()
+    for edge in inv.edges():
+        if edge.kind is EdgeKind.TRIGGERS and edge.src not in seen:
+            seen.add(edge.src)
+            yield inv.node(edge.src), None
 
 
 RULE = Rule(
@@ -55,5 +77,6 @@ RULE = Rule(
         "environments, GitLab protected environments) or a manual approval stage before production."
     ),
     evaluate=evaluate,
-    applies=applies,
+    judge=judge,
+    needs="CI jobs and their environments' protection rules, and what a publish triggers",
 )

@@ -20,7 +20,7 @@ from scanner.knowledge.registries import (
     registry_for_target,
 )
 from scanner.model import WRITE_ACTIONS, EdgeKind, Node, NodeKind
-from scanner.rules.base import Rule, RuleContext, count
+from scanner.rules.base import Judgement, Rule, RuleContext, missing
 
 #: CI systems whose secrets RB06 judges, by the provider of the secret node, with how reports name them.
 CI_OF_PROVIDER: dict[str, str] = {"github": "GitHub Actions", "gitlab": "GitLab CI/CD"}
@@ -93,15 +93,22 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
             yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, reached), qualifier="static")
 
 
-def applies(ctx: RuleContext) -> int:
-    """Federated trusts whose claims were judged, and CI secrets (judged by name and use)."""
-    return count(
-        ctx,
-        lambda n: (
-            (n.kind is NodeKind.CREDENTIAL and n.attrs.get("subject_too_broad") is not None)
-            or (n.kind is NodeKind.SECRET and n.provider in CI_OF_PROVIDER)
-        ),
-    )
+def judge(ctx: RuleContext) -> Iterator[Judgement]:
+    """Federated trusts (judged when their claims were read), CI secrets (judged by what they hold or, failing
+    that, their name), and CI jobs that publish (judged when how they authenticate is known: a job whose
+    publish step was recognised but whose credential was not could hold a stored token or use OIDC)."""
+    for n in ctx.graph.nodes():
+        if n.kind is NodeKind.CREDENTIAL and ("subject_too_broad" in n.attrs or "issuer" in n.attrs):
+            yield n, None if n.attrs.get("subject_too_broad") is not None else missing("trust_subject", n)
+        elif n.kind is NodeKind.SECRET and n.provider in CI_OF_PROVIDER:
+            yield n, None
+        elif n.kind is NodeKind.IDENTITY and n.subtype.endswith(":job") and n.attrs.get("publishes"):
+            unknown = n.attrs.get("publish_route_unknown")
+            if isinstance(unknown, tuple) and unknown:
+                why = f"publishes to {', '.join(unknown)} with a credential regwarden could not trace"
+                yield n, missing("credential_route", n, why=why)
+            else:
+                yield n, None
 
 
 RULE = Rule(
@@ -114,5 +121,6 @@ RULE = Rule(
         "one ref or environment (sub) with the expected audience, and delete the stored token or key."
     ),
     evaluate=evaluate,
-    applies=applies,
+    judge=judge,
+    needs="federated trusts (cloud OIDC providers), CI secrets and the CI jobs that publish",
 )

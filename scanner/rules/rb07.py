@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from scanner.findings import Finding, Severity
 from scanner.model import NodeKind
-from scanner.rules.base import Rule, RuleContext, count
+from scanner.rules.base import Judgement, Rule, RuleContext, missing
 
 _SEVERITY = {
     "anonymous-push": Severity.CRITICAL,
@@ -29,9 +29,15 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding(RULE, node, message, severity=sev)
 
 
-def applies(ctx: RuleContext) -> int:
-    """Registries whose exposure was examined."""
-    return count(ctx, lambda n: n.kind is NodeKind.RESOURCE and isinstance(n.attrs.get("exposures"), tuple))
+def judge(ctx: RuleContext) -> Iterator[Judgement]:
+    """Registries (not the account-wide "every registry" targets), judged when who their policy admits
+    was examined."""
+    for node in ctx.graph.nodes():
+        if node.kind is not NodeKind.RESOURCE or node.attrs.get("category") != "registry":
+            continue
+        if node.attrs.get("account_wide") is True:
+            continue
+        yield node, None if isinstance(node.attrs.get("exposures"), tuple) else missing("exposures", node)
 
 
 RULE = Rule(
@@ -43,5 +49,6 @@ RULE = Rule(
         "disable registry admin users, and replace basic owner/editor roles with registry-scoped roles."
     ),
     evaluate=evaluate,
-    applies=applies,
+    judge=judge,
+    needs="registries with their resource policies and role bindings",
 )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from scanner.findings import Finding, Severity
 from scanner.model import WRITE_ACTIONS, EdgeKind, NodeId, NodeKind
-from scanner.rules.base import Rule, RuleContext, count
+from scanner.rules.base import Judgement, Rule, RuleContext
 
 
 def _repos_reading(ctx: RuleContext, secret: NodeId) -> set[str]:
@@ -45,9 +45,11 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding(RULE, first, message, qualifier=fp)
 
 
-def applies(ctx: RuleContext) -> int:
-    """Credentials."""
-    return count(ctx, lambda n: n.kind is NodeKind.CREDENTIAL)
+def judge(ctx: RuleContext) -> Iterator[Judgement]:
+    """Credentials: who reads each is in the graph, so each is judged."""
+    for n in ctx.graph.nodes():
+        if n.kind is NodeKind.CREDENTIAL:
+            yield n, None
 
 
 RULE = Rule(
@@ -59,5 +61,6 @@ RULE = Rule(
         "trust), and remove organisation-wide publish secrets."
     ),
     evaluate=evaluate,
-    applies=applies,
+    judge=judge,
+    needs="credentials and the CI secrets and pipelines that hold them",
 )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scanner.findings import Finding, Severity
-from scanner.model import EdgeKind, NodeKind
-from scanner.rules.base import Rule, RuleContext, count
+from scanner.model import EdgeKind, Lifetime, NodeKind
+from scanner.rules.base import Judgement, Rule, RuleContext, missing, recorded_elsewhere
 
 
 def evaluate(ctx: RuleContext) -> Iterator[Finding]:
@@ -44,15 +44,29 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
                 yield ctx.finding(RULE, node, message, qualifier="disabled", severity=Severity.HIGH)
 
 
-def applies(ctx: RuleContext) -> int:
-    """Credentials whose last use is known, and identities whose enabled state is known."""
-    return count(
-        ctx,
-        lambda n: (
-            (n.credential is not None and (n.credential.last_used is not None or "never_used" in n.attrs))
-            or (n.kind is NodeKind.IDENTITY and n.attrs.get("disabled") is not None)
-        ),
-    )
+def judge(ctx: RuleContext) -> Iterator[Judgement]:
+    """Standing credentials (judged when their last use and, for a token acting as a person, its owner are
+    known) and identities whose enabled state is known."""
+    for n in ctx.graph.nodes():
+        if n.kind is NodeKind.IDENTITY and n.attrs.get("disabled") is not None:
+            yield n, None
+            continue
+        info = n.credential
+        if n.kind is not NodeKind.CREDENTIAL or info is None or info.lifetime is not Lifetime.STATIC:
+            continue
+        if "owner" in n.attrs and n.attrs.get("owner") is None:
+            yield n, missing("owner", n)
+        elif (
+            n.attrs.get("active") is False
+            or info.last_used is not None
+            or "never_used" in n.attrs
+            or recorded_elsewhere(ctx, n, "last_used")
+        ):
+            yield n, None
+        elif isinstance(n.attrs.get("secret"), str):
+            yield n, None  # found where a CI job uses it: a pipeline of today holds it
+        else:
+            yield n, missing("last_used", n)
 
 
 RULE = Rule(
@@ -64,5 +78,6 @@ RULE = Rule(
         "revoke the credentials of disabled identities."
     ),
     evaluate=evaluate,
-    applies=applies,
+    judge=judge,
+    needs="credentials with their last use and owner, and identities with their enabled state",
 )

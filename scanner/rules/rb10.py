@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from scanner.findings import Finding, Severity
 from scanner.model import EdgeKind, NodeKind
-from scanner.rules.base import Rule, RuleContext, count
+from scanner.rules.base import Judgement, Rule, RuleContext
 
 
 def evaluate(ctx: RuleContext) -> Iterator[Finding]:
@@ -24,9 +24,11 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, ctx.reach.actions_reached(node.id)))
 
 
-def applies(ctx: RuleContext) -> int:
-    """Identities whose interactive login is known."""
-    return count(ctx, lambda n: n.kind is NodeKind.IDENTITY and n.attrs.get("interactive_login") is not None)
+def judge(ctx: RuleContext) -> Iterator[Judgement]:
+    """Identities whose interactive login is known (cloud users; a CI job or role never signs in)."""
+    for n in ctx.graph.nodes():
+        if n.kind is NodeKind.IDENTITY and n.attrs.get("interactive_login") is not None:
+            yield n, None
 
 
 RULE = Rule(
@@ -38,5 +40,6 @@ RULE = Rule(
         "people their own identities with MFA."
     ),
     evaluate=evaluate,
-    applies=applies,
+    judge=judge,
+    needs="identities with their interactive login (AWS IAM users' console passwords)",
 )

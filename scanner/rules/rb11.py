@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from scanner.findings import Finding, PathStep, Severity
 from scanner.model import Action, Edge, EdgeKind, Node, NodeKind
-from scanner.rules.base import Rule, RuleContext, count
+from scanner.rules.base import Judgement, Rule, RuleContext, missing, unknown
 
 _WRITE = frozenset({Action.PUBLISH, Action.PROMOTE, Action.ADMIN})
 _LEVELS = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
@@ -127,15 +127,14 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
             yield ctx.finding(RULE, job, message, path, severity=Severity.MEDIUM, qualifier="trigger")
 
 
-def applies(ctx: RuleContext) -> int:
-    """Third-party code, and CI jobs whose triggers are known."""
-    return count(
-        ctx,
-        lambda n: (
-            n.kind is NodeKind.THIRD_PARTY
-            or (n.kind is NodeKind.IDENTITY and n.attrs.get("untrusted_trigger") is not None)
-        ),
-    )
+def judge(ctx: RuleContext) -> Iterator[Judgement]:
+    """Third-party code (its pin is read from the reference that runs it), and CI jobs whose triggers are
+    known."""
+    for n in ctx.graph.nodes():
+        if n.kind is NodeKind.THIRD_PARTY:
+            yield n, None
+        elif n.kind is NodeKind.IDENTITY and n.attrs.get("untrusted_trigger") is not None:
+            yield n, None if not unknown(n, "steps") else missing("steps", n)
 
 
 RULE = Rule(
@@ -150,5 +149,6 @@ RULE = Rule(
         "a protected environment instead of a stored token."
     ),
     evaluate=evaluate,
-    applies=applies,
+    judge=judge,
+    needs="CI pipeline files (GitHub workflows, .gitlab-ci.yml) and the third-party code their jobs run",
 )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from scanner.findings import Finding, Severity
 from scanner.model import WRITE_ACTIONS, NodeKind
-from scanner.rules.base import Rule, RuleContext, count
+from scanner.rules.base import Judgement, Rule, RuleContext
 
 
 def evaluate(ctx: RuleContext) -> Iterator[Finding]:
@@ -21,9 +21,11 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, reached), severity=sev)
 
 
-def applies(ctx: RuleContext) -> int:
+def judge(ctx: RuleContext) -> Iterator[Judgement]:
     """Files and configurations scanned for credential material, and plaintext hits."""
-    return count(ctx, lambda n: n.attrs.get("secret_scanned") is True or n.attrs.get("plaintext") is True)
+    for n in ctx.graph.nodes():
+        if n.attrs.get("secret_scanned") is True or n.attrs.get("plaintext") is True:
+            yield n, None
 
 
 RULE = Rule(
@@ -35,5 +37,6 @@ RULE = Rule(
         "remove it from the file's history."
     ),
     evaluate=evaluate,
-    applies=applies,
+    judge=judge,
+    needs="files and build configurations scanned for credential material (workflows, CI variables, build projects)",
 )

@@ -288,11 +288,13 @@ def test_findings_group_by_subject(browser: Any, tmp_path: Path) -> None:
     page = o.page
     page.select_option('select[data-filter="control"]', "RB11")
     tag = "tj-actions/changed-files@v45"
+    page.locator("#finding-list details.finding summary", has_text=tag).nth(1).wait_for()
     summaries = page.locator("#finding-list details.finding summary").all_inner_texts()
     assert len([t for t in summaries if tag in t]) == 2  # one per job it runs beside
     assert all(" in acme/" in t for t in summaries if tag in t)
     page.check("#finding-group")
     group = page.locator("#finding-list details.finding-group", has_text=tag)
+    group.first.wait_for()
     assert group.count() == 1
     assert "runs beside 2 jobs that can publish" in group.locator("summary").inner_text()
     group.locator("summary").click()
