@@ -45,7 +45,8 @@ def test_every_row_validates_with_unique_ids_and_docs() -> None:
 )
 def test_host_resolves_to_its_registry(host: str, expected: str) -> None:
     found = registry_for_host(host)
-    assert found is not None and found.id == expected
+    assert found is not None
+    assert found.id == expected
 
 
 def test_unknown_host_is_none() -> None:
@@ -55,7 +56,8 @@ def test_unknown_host_is_none() -> None:
 
 
 def test_oidc_publishing_is_a_per_registry_fact() -> None:
-    assert oidc_publishing("pypi", "github") and oidc_publishing("pypi", "gitlab")
+    assert oidc_publishing("pypi", "github")
+    assert oidc_publishing("pypi", "gitlab")
     assert oidc_publishing("npm", "github")
     assert not oidc_publishing("dockerhub", "github")
     assert not oidc_publishing("maven-central", "github")
