@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from scanner.errors import BundleError
+from scanner.redact import redact_json, redact_text
 from scanner.textsafe import for_terminal
 
 T = TypeVar("T")
@@ -338,7 +339,11 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 class BundleWriter:
     """Writes a bundle into a staging folder and moves it into place only when :meth:`commit` is
-    called, so an interrupted collection never leaves a half-written bundle. Thread-safe."""
+    called, so an interrupted collection never leaves a half-written bundle. Thread-safe.
+
+    Everything stored passes through :mod:`scanner.redact` first — every JSON document, every text
+    file, every manifest detail — so a credential a provider returned or a workflow committed is
+    kept only as its keyed fingerprint, whichever connector wrote it."""
 
     def __init__(self, target: Path) -> None:
         self.target = target
@@ -357,15 +362,26 @@ class BundleWriter:
         return out
 
     def put_json(self, rel: str, data: Any) -> None:
-        """Store a provider response as it came (one page-shaped document holding every item)."""
-        self._path(rel).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        """Store a provider response as it came (one page-shaped document holding every item),
+        credential values redacted."""
+        text = json.dumps(redact_json(data), indent=2, ensure_ascii=False) + "\n"
+        self._path(rel).write_text(text, encoding="utf-8")
 
     def put_text(self, rel: str, text: str) -> None:
-        """Store a file as committed (for example a workflow YAML)."""
-        self._path(rel).write_text(text, encoding="utf-8")
+        """Store a file as committed (for example a workflow YAML), credential values redacted."""
+        self._path(rel).write_text(redact_text(text), encoding="utf-8")
+
+    def put_file(self, rel: str, data: bytes) -> None:
+        """Store a file given as bytes (a part-bundle's file): JSON as a document, anything else as text."""
+        text = data.decode("utf-8")
+        if rel.endswith(".json"):
+            self.put_json(rel, json.loads(text))
+        else:
+            self.put_text(rel, text)
 
     def record(self, provider: str, scope: str, call: str, status: str = "ok", detail: str = "") -> None:
         """Record one API call in the manifest (failed calls become coverage gaps)."""
+        detail = redact_text(detail)
         with self._lock:
             self._calls.append(ManifestCall(provider=provider, scope=scope, call=call, status=status, detail=detail))
 

@@ -134,7 +134,7 @@ def collect_part(task: Task, settings: BaseModel, spec: ConnectorSpec[Any]) -> P
 def merge_part(part: Part, writer: BundleWriter) -> None:
     """Write a part-bundle's files, calls and scopes into the driver's bundle."""
     for rel, data in part.files.items():
-        writer.put_text(rel, data.decode("utf-8"))
+        writer.put_file(rel, data)
     for c in part.calls:
         writer.record(c.provider, c.scope, c.call, c.status, c.detail)
     for s in part.scopes:
