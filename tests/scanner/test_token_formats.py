@@ -84,7 +84,10 @@ def test_redaction_is_idempotent_and_keeps_yaml_and_json_valid() -> None:
     text = "".join(f"  k{i}: {f.example}\n" for i, f in enumerate(formats()) if f.id != "private-key")
     once = redact_text(text)
     assert redact_text(once) == once
-    doc: dict[str, Any] = {"a": [{"password": "Hunter2Json"}, f"docker login -p Hunter2Cli {formats()[0].example}"], "id": 1}
+    doc: dict[str, Any] = {
+        "a": [{"password": "Hunter2Json"}, f"docker login -p Hunter2Cli {formats()[0].example}"],
+        "id": 1,
+    }
     out = redact_json(doc)
     dumped = json.dumps(out)
     assert "Hunter2" not in dumped
