@@ -112,7 +112,9 @@ def load_bundle(
     reader = BundleReader(path)
     manifest = reader.manifest
     providers = reader.providers()
-    if not providers:
+    if not providers and not manifest.calls:
+        # A collection whose every call failed still has its manifest: that is a partial scan with
+        # nothing assessed, not bad input.
         raise BundleError(str(path), "no provider folders (expected e.g. github/, pypi/, aws/)")
     for provider in providers:
         if provider not in connectors:

@@ -310,6 +310,12 @@ def _collect(
         + (f"; {len(report.failed)} not assessed" if report.failed else ""),
         file=sys.stderr,
     )
+    if report.kept_previous is not None:
+        print(
+            f"regwarden: nothing was collected; the previous bundle in {report.kept_previous} was kept "
+            f"(this run's manifest is in {report.bundle})",
+            file=sys.stderr,
+        )
     return cfg, report
 
 

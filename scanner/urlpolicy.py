@@ -21,6 +21,7 @@ log = logging.getLogger("regwarden")
 #: local test server). Never honoured for any other host.
 INSECURE_HTTP_ENV = "REGWARDEN_INSECURE_HTTP_FOR_LOCAL_TESTS"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_warned: set[str] = set()
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
@@ -99,7 +100,9 @@ def check_url(url: str, where: str, *, sends_credential: bool) -> None:
     if scheme == "https":
         return
     if scheme == "http" and insecure_http_allowed(host):
-        log.warning("%s: sending a credential over plain http to %s (%s=1)", where, host, INSECURE_HTTP_ENV)
+        if host not in _warned:  # once per host and process: loud, not noisy
+            _warned.add(host)
+            log.warning("sending a credential over plain http to %s (%s=1)", host, INSECURE_HTTP_ENV)
         return
     raise ConfigError(
         f"{where}: {scheme or 'a URL without a scheme'}:// would send the credential in clear text; "
