@@ -163,12 +163,16 @@ def _run_analysis(
     result = analyse(
         loaded.inventory, source=source, scopes=loaded.scopes, as_of=when, rules=rules, declared=loaded.declared
     )
-    result = pipeline.finish(result, cfg.file if cfg else None)  # suppressions, history, drift, notify
-    written = write_reports(result, out, names)
+    file = cfg.file if cfg else None
+    result, pending = pipeline.before_reports(result, file)  # suppressions, drift from history (read only)
+    written = write_reports(result, out, names)  # the reports first: history cannot cost them
+    result = pipeline.after_reports(result, file, pending)  # save to history, notify
     drift_file = commands.write_drift(result, out)
     _print_summary(result, [*written, *([drift_file] if drift_file else [])])
     commands.print_drift(result)
-    return _exit_code(result, fail_on)
+    for problem in pending.problems or []:
+        print(f"regwarden: warning: {problem}", file=sys.stderr)
+    return EXIT_PARTIAL if pending.failed else _exit_code(result, fail_on)
 
 
 def _optional_config(path: Path | None) -> Config | None:
