@@ -7,11 +7,13 @@ report lists what was not assessed); 4 an internal error.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -78,6 +80,12 @@ def _formats(spec: str) -> list[str]:
     if unknown or not wanted:
         raise ConfigError(f"--format: unknown format {', '.join(unknown) or '(none)'} (known: {', '.join(available)})")
     return wanted
+
+
+def _check_out(out: Path) -> None:
+    """``--out`` must be a folder (or not exist yet): refused before any work, not after it."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {for_terminal(str(out), 200)}: exists and is not a folder")
 
 
 def write_reports(result: ScanResult, out: Path, names: list[str]) -> list[Path]:
@@ -155,6 +163,7 @@ def _run_analysis(
     from scanner.rules import RULES
 
     names = _formats(fmt)
+    _check_out(out)
     loaded = load_bundle(bundle, connectors())
     for miss in pin_links(loaded.inventory, [(p.secret, p.credential) for p in (cfg.file.links if cfg else [])]):
         print(f"regwarden: [[links]] {for_terminal(miss)}: no such secret or credential", file=sys.stderr)
@@ -295,10 +304,9 @@ def _progress(tick: Tick) -> None:
 
 
 def _collect(
-    config_path: Path, only: str | None, bundle_out: Path | None, executor: str = "local"
-) -> tuple[Config, CollectReport]:
+    cfg: Config, config_path: Path, only: str | None, bundle_out: Path | None, executor: str = "local"
+) -> CollectReport:
     specs = connectors()
-    cfg = load_config(config_path, specs)
     sources = cfg.sources
     if only:
         wanted = [s.strip() for s in only.split(",") if s.strip()]
@@ -320,7 +328,23 @@ def _collect(
             f"(this run's manifest is in {report.bundle})",
             file=sys.stderr,
         )
-    return cfg, report
+    return report
+
+
+@contextlib.contextmanager
+def _no_overlap(cfg: Config, bundle_out: Path | None) -> Iterator[None]:
+    """The run lock ``schedule`` takes, beside the bundle folder: a cron run and a scheduled one (or two
+    runs writing one bundle) never overlap."""
+    from scanner.bundle import check_target
+    from scanner.schedule import lock_path, run_lock
+
+    target = bundle_out or cfg.file.bundle_dir
+    check_target(Path(os.path.abspath(target)))  # refused before anything (the lock file included) is made
+    path = lock_path(target)
+    with run_lock(path) as held:
+        if not held:
+            raise ConfigError(f"another regwarden run holds {path}; this run did not start (runs never overlap)")
+        yield
 
 
 @app.command("collect")
@@ -333,7 +357,9 @@ def collect_cmd(
 ) -> int:
     """Collect every configured source into an evidence bundle (no analysis)."""
     _setup_logging(verbose)
-    _, report = _collect(config, only, bundle_out, executor)
+    cfg = load_config(config, connectors())
+    with _no_overlap(cfg, bundle_out):
+        report = _collect(cfg, config, only, bundle_out, executor)
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
 
@@ -352,15 +378,17 @@ def scan_cmd(
 ) -> int:
     """Collect every configured source, then analyse the bundle and write the reports."""
     _setup_logging(verbose)
-    cfg, report = _collect(config, only, bundle_out, executor)
+    cfg = load_config(config, connectors())
     formats_ = fmt or ",".join(cfg.file.output.formats)
     try:
         threshold = fail_on or FailOn(cfg.file.output.fail_on)
     except ValueError as e:
         raise ConfigError(f"{config}: output.fail_on: {cfg.file.output.fail_on!r} is not a severity") from e
-    return _run(
-        report.bundle, out or cfg.file.output.dir, formats_, threshold, None, source=str(report.bundle), cfg=cfg
-    )
+    target = out or cfg.file.output.dir
+    _check_out(target)
+    with _no_overlap(cfg, bundle_out):
+        report = _collect(cfg, config, only, bundle_out, executor)
+        return _run(report.bundle, target, formats_, threshold, None, source=str(report.bundle), cfg=cfg)
 
 
 @app.command("history")
@@ -404,7 +432,7 @@ def schedule_cmd(
     verbose: VerboseOpt = False,
 ) -> int:
     """Run `scan` on a cron schedule in this process, until SIGTERM; runs never overlap."""
-    from scanner.schedule import Scheduler, parse_timezone
+    from scanner.schedule import Scheduler, lock_path, parse_timezone
 
     _setup_logging(verbose)
     cfg = load_config(config, connectors())
@@ -416,7 +444,7 @@ def schedule_cmd(
         lambda: main(["scan", "--config", str(config), *(["--verbose"] if verbose else [])]),
         jitter=float(cfg.file.schedule.jitter_seconds if jitter is None else jitter),
         tz=parse_timezone(cfg.file.schedule.timezone),
-        lock_path=cfg.file.bundle_dir.with_name(f".{cfg.file.bundle_dir.name}.lock"),
+        lock_path=lock_path(cfg.file.bundle_dir),
         max_runs=max_runs,
     )
     sched.install_signal_handlers()
@@ -438,6 +466,11 @@ def _root(
     """Who, or what, can put code into your package and image registries — and has that changed?"""
 
 
+def _one_line(e: BaseException) -> str:
+    """An error message on one line, control characters replaced (it may quote input or a driver)."""
+    return for_terminal(" ".join(str(e).split()), 1000)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: runs the app and turns every error into one line and an exit code."""
     try:
@@ -448,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
         print("regwarden: interrupted", file=sys.stderr)
         return 130
     except RegwardenError as e:
-        print(f"regwarden: error: {e}", file=sys.stderr)
+        print(f"regwarden: error: {_one_line(e)}", file=sys.stderr)
         return e.exit_code
     except Exception as e:  # the last line of defence: one line, never a traceback
         show = getattr(e, "show", None)
@@ -458,7 +491,8 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("REGWARDEN_DEBUG"):
             raise
         print(
-            f"regwarden: internal error: {type(e).__name__}: {e} (set REGWARDEN_DEBUG=1 for details)", file=sys.stderr
+            f"regwarden: internal error: {type(e).__name__}: {_one_line(e)} (set REGWARDEN_DEBUG=1 for details)",
+            file=sys.stderr,
         )
         return EXIT_INTERNAL
     return int(rv or 0)
