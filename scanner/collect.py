@@ -106,7 +106,7 @@ def collect(
         # Any failed call is a gap, whether its scope went on or not.
         failed.extend(f"{c.provider}:{c.scope}" for c in calls_made if c.status == "failed")
         when = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        nothing = not any(c.status == "ok" for c in calls_made)
+        nothing = not any(c.status in ("ok", "not_found") for c in calls_made)  # no answer at all
         bundle = writer.commit(when, keep_previous=nothing)
     except BaseException:
         writer.abort()
