@@ -1,10 +1,26 @@
 """A small REST client shared by the connectors that speak HTTP (GitHub, GitLab, npm, PyPI, Docker Hub,
-JFrog, Microsoft Graph): bounded retries that honour ``Retry-After``, the providers' paging styles,
-pagination-loop detection, and errors that name the call — never the credential.
+JFrog, Microsoft Graph, the Terraform backends): bounded retries under one rate-limit policy, the
+providers' paging styles, and errors that name the call — never the credential.
+
+What the client promises, whatever a server answers:
+
+* **The credential stays with its origin.** Requests go only to the scheme, host and port of
+  ``base_url``; a paging link or a redirect anywhere else is not followed (:class:`OffOriginError`,
+  a coverage gap), so the token is never sent there. Redirects within the origin are followed, a few.
+* **No credential in clear text or inside a URL** (:mod:`scanner.urlpolicy`).
+* **A call ends in time**: ``timeout`` bounds the whole call, not each read (:mod:`scanner.deadline`).
+* **Paging ends**: at most ``max_pages`` pages, never the same page twice.
+* **Rate limits are obeyed** (:data:`WAIT_HEADERS`): the wait a provider asks for, in any of its
+  headers; a throttled answer that says nothing is waited out for at least a minute, doubling after
+  (GitHub's rule for its secondary limits). ``sleep`` and ``clock`` are injected, so tests never wait.
+* **Provider text that quotes the credential** — as sent, lower-cased, base64 or in pieces — is
+  withheld from errors, so it never reaches the manifest or the terminal.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email.utils
 import json
 import logging
@@ -13,30 +29,71 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import urljoin
+from typing import Any, Literal
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
+from connectors._echo import quotes_secret
+from scanner.deadline import bounded, within
 from scanner.errors import AuthError, ConfigError, ConnectorError, ThrottledError
+from scanner.urlpolicy import check_url, origin, show_origin
 
 log = logging.getLogger("regwarden.http")
 
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: Headers whose value is a credential (what the client scrubs from provider text, and what makes a
+#: client "send a credential" for the https rule).
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "private-token", "job-token", "x-jfrog-art-api", "x-api-key", "cookie"}
+)
+#: A throttled answer with no wait hint is waited out at least this long, then twice as long each time.
+MIN_THROTTLE_WAIT = 60.0
+#: Pages of one list beyond which paging stops with a coverage gap (100 items a page: 100,000 items).
+MAX_PAGES = 1000
+#: Redirects followed within the origin for one call.
+MAX_REDIRECTS = 5
+
+
+@dataclass(frozen=True)
+class WaitHeader:
+    """A response header that says how long to wait before asking again.
+
+    ``form``: ``delta-or-date`` (RFC 9110 Retry-After: seconds or an HTTP date) or ``epoch`` (Unix
+    time to wait until). ``remaining``: the header that must say ``0`` for a reset time to count on an
+    answer that is not itself a throttle (429, or a 403 that says it is rate limited)."""
+
+    name: str
+    form: Literal["delta-or-date", "epoch"]
+    remaining: str | None
+    who: str
+
+
+#: The rate-limit headers of every REST provider regwarden calls, in the order they are consulted.
+WAIT_HEADERS: tuple[WaitHeader, ...] = (
+    WaitHeader("retry-after", "delta-or-date", None, "RFC 9110; GitHub, GitLab, npm, JFrog, Graph, Docker Hub (2025)"),
+    WaitHeader("x-retry-after", "epoch", None, "Docker Hub on 429, as documented before June 2025"),
+    WaitHeader("ratelimit-reset", "epoch", "ratelimit-remaining", "GitLab"),
+    WaitHeader("ratelimit-resettime", "delta-or-date", "ratelimit-remaining", "GitLab (HTTP date)"),
+    WaitHeader("x-ratelimit-reset", "epoch", "x-ratelimit-remaining", "GitHub (primary limit), Docker Hub"),
+)
 
 
 class NotFoundError(ConnectorError):
     """404: the object does not exist, or the credential may not see it (an answer, not a failure)."""
 
 
+class OffOriginError(ConnectorError):
+    """A paging link or redirect points away from the configured origin: not followed (a coverage gap)."""
+
+
 @dataclass
 class RestClient:
     """GETs (and, for query APIs, POSTs) JSON to one provider's API.
 
-    ``sleep`` and ``clock`` are injectable so tests can run retries without waiting. Retries are
-    bounded by ``max_retries`` and each wait by ``max_wait`` seconds; a ``Retry-After`` longer than
+    ``sleep`` and ``clock`` (Unix time) are injectable so tests can run retries without waiting.
+    Retries are bounded by ``max_retries`` and each wait by ``max_wait`` seconds; a wait longer than
     that gives up at once with :class:`ThrottledError` rather than stalling a scheduled scan.
     """
 
@@ -47,19 +104,26 @@ class RestClient:
     max_retries: int = 4
     max_wait: float = 60.0
     backoff: float = 1.0
-    max_pages: int = 10_000
+    max_pages: int = MAX_PAGES
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.time
     transport: httpx.BaseTransport | None = None
     calls: int = 0
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
 
+    def __post_init__(self) -> None:
+        check_url(self.base_url, f"sources.{self.provider}", sends_credential=bool(self._secrets()))
+        self._origin = origin(self.base_url)
+
     def _http(self) -> httpx.Client:
         if self._client is None:
-            self._client = httpx.Client(
-                headers={"User-Agent": "regwarden", **self.headers},
-                timeout=self.timeout,
-                transport=self.transport,
-                follow_redirects=True,
+            self._client = bounded(
+                httpx.Client(
+                    headers={"User-Agent": "regwarden", **self.headers},
+                    timeout=self.timeout,
+                    transport=self.transport,
+                    follow_redirects=False,  # followed by hand, within the origin only
+                )
             )
         return self._client
 
@@ -70,10 +134,20 @@ class RestClient:
             self._client = None
 
     def url(self, path: str) -> str:
-        """Absolute URL of an API path (absolute URLs from paging links pass through)."""
-        if path.startswith(("http://", "https://")):
-            return path
-        return urljoin(self.base_url.rstrip("/") + "/", path.lstrip("/"))
+        """Absolute URL of an API path; an absolute URL (a paging link) must be on the configured origin."""
+        if "://" not in path.split("?", 1)[0]:
+            return urljoin(self.base_url.rstrip("/") + "/", path.lstrip("/"))
+        self._same_origin(path, "a paging link")
+        return path
+
+    def _same_origin(self, url: str, what: str) -> None:
+        there = origin(url)
+        if there != self._origin:
+            shown = show_origin(there) if there[0] and there[1] else "an invalid URL"
+            raise OffOriginError(
+                f"{self.provider}: {what} points to {_redact(shown)}, not the configured "
+                f"{show_origin(self._origin)}; not followed (the credential only goes to the configured origin)"
+            )
 
     def get(self, path: str, params: Mapping[str, str | int] | None = None) -> httpx.Response:
         """GET with bounded retries on throttling, 5xx and connection errors."""
@@ -88,44 +162,74 @@ class RestClient:
         """POST a JSON body and parse the JSON answer; a body that is not JSON is a failed call naming the URL."""
         return decode_json(self.post(path, body, params), self.provider)
 
+    def _request(self, method: str, url: str, params: Mapping[str, str | int] | None, body: Any) -> httpx.Response:
+        with within(self.timeout):
+            if method == "GET":
+                return self._http().get(url, params=params)
+            return self._http().request(method, url, params=params, json=body)
+
     def _send(
         self, method: str, path: str, params: Mapping[str, str | int] | None = None, body: Any = None
     ) -> httpx.Response:
         url = self.url(path)
-        what = f"{self.provider} {method} {_redact(url)}"
-        attempt = 0
+        attempt = hops = throttles = 0
         while True:
+            what = f"{self.provider} {method} {_redact(url)}"
             attempt += 1
             self.calls += 1
             try:
-                if method == "GET":
-                    resp = self._http().get(url, params=params)
-                else:
-                    resp = self._http().request(method, url, params=params, json=body)
+                resp = self._request(method, url, params, body)
             except httpx.TimeoutException as e:
-                err: ConnectorError = ConnectorError(f"{what}: timed out")
+                err: ConnectorError = ConnectorError(
+                    f"{what}: timed out (the whole call is bounded by {self.timeout:g}s)"
+                )
                 wait = self._backoff(attempt)
                 cause: Exception = e
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL) as e:
+                raise ConnectorError(f"{what}: invalid URL ({type(e).__name__})") from e
+            except httpx.DecodingError as e:
+                raise ConnectorError(f"{what}: the answer could not be decoded ({type(e).__name__})") from e
             except httpx.TransportError as e:
                 err = ConnectorError(f"{what}: connection failed ({type(e).__name__})")
                 wait = self._backoff(attempt)
                 cause = e
+            except httpx.HTTPError as e:
+                raise ConnectorError(f"{what}: {type(e).__name__}") from e
             else:
+                if resp.is_redirect:
+                    hops += 1
+                    attempt -= 1  # a redirect is not a failed attempt
+                    if hops > MAX_REDIRECTS:
+                        raise ConnectorError(f"{what}: more than {MAX_REDIRECTS} redirects (a redirect loop?)")
+                    try:
+                        url = str(resp.url.join(resp.headers["location"]))
+                    except (httpx.InvalidURL, ValueError) as e:
+                        raise ConnectorError(f"{what}: redirect to an invalid URL") from e
+                    self._same_origin(url, f"{what}: a redirect")
+                    params = None  # the Location holds the whole query
+                    continue
                 if resp.status_code < 400:
                     return resp
                 status = resp.status_code
-                retry_after = _retry_after(resp)
+                limited = _throttled(resp)
+                hint = wait_hint(resp, self.clock(), limited)
                 if status == 401:
                     raise AuthError(f"{what}: 401 unauthorized (credential missing, wrong or expired)")
-                if status == 403 and retry_after is None and not _rate_limited(resp):
-                    raise AuthError(f"{what}: 403 forbidden{self._scrub(_message(resp))}")
+                if status == 403 and not limited and hint is None:
+                    raise AuthError(f"{what}: 403 forbidden{self._message(resp)}")
                 if status == 404:
                     raise NotFoundError(f"{what}: 404 not found")
-                if status not in RETRY_STATUSES and status != 403:
-                    raise ConnectorError(f"{what}: HTTP {status}{self._scrub(_message(resp))}")
-                kind = ThrottledError if status in (403, 429) else ConnectorError
+                if status not in RETRY_STATUSES and not limited:
+                    raise ConnectorError(f"{what}: HTTP {status}{self._message(resp)}")
+                kind = ThrottledError if limited or status == 429 else ConnectorError
                 err = kind(f"{what}: HTTP {status} after {attempt} attempt(s)")
-                wait = retry_after if retry_after is not None else self._backoff(attempt)
+                if hint is not None:
+                    wait = hint
+                elif limited or status == 429:
+                    throttles += 1
+                    wait = MIN_THROTTLE_WAIT * 2 ** (throttles - 1)
+                else:
+                    wait = self._backoff(attempt)
                 cause = err
             if attempt > self.max_retries:
                 raise err from cause
@@ -134,13 +238,30 @@ class RestClient:
             log.info("%s: retrying in %.1fs (attempt %d)", what, wait, attempt)
             self.sleep(wait)
 
-    def _scrub(self, text: str) -> str:
-        """Remove our own credentials from provider text: error bodies can echo the request back."""
-        for value in self.headers.values():
-            for part in {value, *value.split()}:
-                if len(part) >= 8 and part in text:
-                    text = text.replace(part, "[redacted]")
-        return text
+    def _secrets(self) -> list[str]:
+        """The credential values this client sends (and their decoded parts), for scrubbing."""
+        out: list[str] = []
+        for name, value in self.headers.items():
+            if name.lower() not in CREDENTIAL_HEADERS or not value:
+                continue
+            out.append(value)
+            scheme, _, rest = value.partition(" ")
+            if rest:
+                out.append(rest.strip())
+                if scheme.lower() == "basic":
+                    try:
+                        user_pass = base64.b64decode(rest.strip(), validate=True).decode("utf-8", "replace")
+                    except (binascii.Error, ValueError):
+                        continue
+                    out += [p for p in user_pass.split(":", 1) if p]
+        return out
+
+    def _message(self, resp: httpx.Response) -> str:
+        """The provider's short message for an error, unless it quotes our credential in any form."""
+        msg = _message(resp)
+        if msg and quotes_secret(msg, self._secrets()):
+            return " (the provider's message quoted the credential; withheld)"
+        return f" ({msg})" if msg else ""
 
     def _backoff(self, attempt: int) -> float:
         return float(min(self.max_wait, self.backoff * 2 ** (attempt - 1)))
@@ -158,7 +279,8 @@ class RestClient:
     ) -> Iterator[Any]:
         """Yield every page's parsed body, following ``next_url`` until it returns None.
 
-        A next link that was already visited is a pagination loop and fails the call.
+        A next link that was already visited is a pagination loop and fails the call; so does a list
+        longer than ``max_pages`` pages, and a next link off the configured origin.
         """
         seen: set[str] = set()
         url: str | None = self.url(path)
@@ -167,7 +289,9 @@ class RestClient:
             if url in seen:
                 raise ConnectorError(f"{self.provider} GET {_redact(url)}: pagination loop (page repeated)")
             if len(seen) >= self.max_pages:
-                raise ConnectorError(f"{self.provider} GET {_redact(url)}: more than {self.max_pages} pages")
+                raise ConnectorError(
+                    f"{self.provider} GET {_redact(url)}: more than {self.max_pages} pages; stopped (not assessed past it)"
+                )
             seen.add(url)
             resp = self.get(url, params if first else None)
             first = False
@@ -181,10 +305,14 @@ def decode_json(resp: httpx.Response, provider: str) -> Any:
     """Parse a response body as JSON or fail naming the call."""
     try:
         return json.loads(resp.content)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
         raise ConnectorError(
             f"{provider} {resp.request.method} {_redact(str(resp.request.url))}: "
             f"response is not valid JSON ({type(e).__name__})"
+        ) from e
+    except ValueError as e:  # an integer beyond Python's digit limit
+        raise ConnectorError(
+            f"{provider} {resp.request.method} {_redact(str(resp.request.url))}: response is not usable JSON"
         ) from e
 
 
@@ -204,45 +332,80 @@ def body_next(key: str = "next") -> Callable[[httpx.Response, Any], str | None]:
     return nxt
 
 
-def _retry_after(resp: httpx.Response) -> float | None:
-    value = resp.headers.get("retry-after")
-    if value is None:
-        reset = resp.headers.get("x-ratelimit-reset")
-        if resp.headers.get("x-ratelimit-remaining") == "0" and reset and reset.isdigit():
-            return max(0.0, float(reset) - time.time())
-        return None
+def _throttled(resp: httpx.Response) -> bool:
+    """A 429, or a 403 that says it is a rate limit (GitHub answers its limits with 403)."""
+    if resp.status_code == 429:
+        return True
+    if resp.status_code != 403:
+        return False
+    if any(_exhausted(resp, h.remaining) for h in WAIT_HEADERS if h.remaining):
+        return True
+    return "rate limit" in resp.text[:2000].lower()
+
+
+def _exhausted(resp: httpx.Response, header: str) -> bool:
+    """The remaining-calls header says 0 (also in the ``0;w=21600`` form of registry answers)."""
+    value: str = resp.headers.get(header, "")
+    return value.split(";", 1)[0].strip() == "0"
+
+
+def _seconds(value: str, form: str, now: float) -> float | None:
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    try:
+        number = float(value)
+    except ValueError:
+        number = None
+    if number is not None:
+        if number != number or number < 0:  # NaN or negative: no usable hint
+            return None
+        # An epoch far in the past is a provider sending seconds where the docs say a time.
+        return number if form == "delta-or-date" or number < 1e9 else max(0.0, number - now)
+    if form != "delta-or-date":
+        return None
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - now)
 
 
-def _rate_limited(resp: httpx.Response) -> bool:
-    if resp.headers.get("x-ratelimit-remaining") == "0":
-        return True
-    return "rate limit" in resp.text[:500].lower()
+def wait_hint(resp: httpx.Response, now: float, throttled: bool) -> float | None:
+    """How long the provider asks us to wait before the next request, from :data:`WAIT_HEADERS`, or
+    None when it says nothing usable. ``now`` is Unix time."""
+    for h in WAIT_HEADERS:
+        value = resp.headers.get(h.name)
+        if value is None:
+            continue
+        if h.remaining and not throttled and not _exhausted(resp, h.remaining):
+            continue
+        seconds = _seconds(value, h.form, now)
+        if seconds is not None:
+            return seconds
+    return None
 
 
 def _message(resp: httpx.Response) -> str:
     # Only a short, single-line provider message: bodies can echo request data.
     try:
         body = json.loads(resp.content)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, ValueError):
         return ""
     msg = body.get("message") if isinstance(body, dict) else None
     if not isinstance(msg, str):
         return ""
-    msg = " ".join(msg.split())[:160]
-    return f" ({msg})"
+    return " ".join(msg.split())[:160]
 
 
 def _redact(url: str) -> str:
-    # Query strings may carry tokens on some APIs; keep the path only.
-    return url.split("?", 1)[0]
+    # Query strings may carry tokens on some APIs, and a URL may hold a user name: keep neither.
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url.split("?", 1)[0].rsplit("@", 1)[-1]
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def bearer_client(
@@ -253,6 +416,8 @@ def bearer_client(
     max_retries: int,
     max_wait: float,
     transport: httpx.BaseTransport | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
 ) -> RestClient:
     """A JSON client authenticated with a bearer token read from the environment variable
     ``token_env`` here (never stored in settings or the bundle)."""
@@ -266,4 +431,6 @@ def bearer_client(
         max_retries=max_retries,
         max_wait=max_wait,
         transport=transport,
+        sleep=sleep,
+        clock=clock,
     )

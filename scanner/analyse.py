@@ -113,7 +113,9 @@ def load_bundle(
     reader = BundleReader(path)
     manifest = reader.manifest
     providers = reader.providers()
-    if not providers:
+    if not providers and not manifest.calls:
+        # A collection whose every call failed still has its manifest: that is a partial scan with
+        # nothing assessed, not bad input.
         raise BundleError(str(path), "no provider folders (expected e.g. github/, pypi/, aws/)")
     for provider in providers:
         if provider not in connectors:
@@ -152,6 +154,8 @@ def load_bundle(
             inv.merge(parts[provider])
     for call in manifest.failed():
         inv.add_gap(CoverageGap(call.provider, call.scope, call.call, call.detail or "call failed"))
+    for rel, why in reader.refused:  # a link out of the bundle or a loop: not read, so not assessed
+        inv.add_gap(CoverageGap(rel.split("/", 1)[0], "bundle", f"file {rel}", why))
     collected = parse_time(manifest.collected_at, "manifest.json") if manifest.collected_at else None
     return LoadedBundle(inv, tuple(manifest.scopes), collected, declared)
 

@@ -1,7 +1,11 @@
 """Reading an evidence bundle: a folder of provider-native files plus ``manifest.json``.
 
 Every read goes through :class:`BundleReader`, so that every malformed file becomes a
-:class:`~scanner.errors.BundleError` naming the file and the problem in one line.
+:class:`~scanner.errors.BundleError` naming the file and the problem in one line. A bundle is
+untrusted input: a symbolic link that leaves the bundle folder is not followed (it is listed in
+:attr:`BundleReader.refused`, and the scan reports it as not assessed), a link loop ends, a file name
+that is not UTF-8 is refused, and each file is read within documented limits (:data:`MAX_FILE_BYTES`,
+:data:`MAX_YAML_BYTES`, :data:`MAX_JSON_OBJECTS`) or refused with a message that says which.
 """
 
 from __future__ import annotations
@@ -10,82 +14,49 @@ import bisect
 import functools
 import json
 import os
-import shutil
-import tempfile
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar, cast
 
 import yaml
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
+from scanner.bundle_writer import BundleWriter, check_target, is_bundle
 from scanner.errors import BundleError
+from scanner.manifest import MANIFEST, MANIFEST_VERSION, Manifest, ManifestCall
 from scanner.textsafe import for_terminal
+from scanner.yaml12 import ANCHOR, MAX_YAML_ALIASES, MAX_YAML_EXPANDED, expanded_size, load_yaml
+
+__all__ = [
+    "MANIFEST",
+    "MANIFEST_VERSION",
+    "MAX_FILE_BYTES",
+    "MAX_JSON_OBJECTS",
+    "MAX_YAML_ALIASES",
+    "MAX_YAML_BYTES",
+    "MAX_YAML_EXPANDED",
+    "BundleReader",
+    "BundleWriter",
+    "Manifest",
+    "ManifestCall",
+    "check_target",
+    "is_bundle",
+]
 
 T = TypeVar("T")
 
-#: A single bundle file larger than this is refused rather than read into memory.
+#: A single bundle file larger than this is refused from its size alone, before it is read.
 MAX_FILE_BYTES = 256 * 1024 * 1024
-#: YAML aliases per document, and the size of the document once aliases are expanded, beyond which
-#: the file is refused ("billion laughs" bombs are small on disk and explode when walked).
-MAX_YAML_ALIASES = 1000
-MAX_YAML_EXPANDED = 1_000_000
-MANIFEST = "manifest.json"
-MANIFEST_VERSION = 1
-
-
-class _Yaml12Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans (``on:`` stays a string, as GitHub Actions reads it)
-    and a bound on alias expansion."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._aliases = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > MAX_YAML_ALIASES:
-                raise yaml.YAMLError(f"more than {MAX_YAML_ALIASES} YAML aliases")
-        return super().compose_node(parent, index)
-
-
-_Yaml12Loader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
-}
-_Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
-
-
-#: libyaml's parser (same resolvers and constructors, parsing in C) when PyYAML was built with it.
-_CLoader: type[Any] | None = None
-if getattr(yaml, "__with_libyaml__", False):
-
-    class _Yaml12CLoader(yaml.CSafeLoader):
-        """The C-parsing twin of :class:`_Yaml12Loader`, used only on text without anchors (so
-        there is no alias to count); any error is re-raised by the Python loader for the same message."""
-
-    _Yaml12CLoader.yaml_implicit_resolvers = _Yaml12Loader.yaml_implicit_resolvers
-    _CLoader = _Yaml12CLoader
-
-#: An anchor (``&name``) at the start of a node: text without one cannot hold a working alias.
-_ANCHOR = __import__("re").compile(r"(?:^|[\s\[{,])&[^\s&]", __import__("re").MULTILINE)
-
-
-def _load_yaml(text: str) -> Any:
-    """Parse with libyaml when the text has no anchor, else (or on any error) with the Python loader."""
-    if _CLoader is not None and not _ANCHOR.search(text):
-        try:
-            return yaml.load(text, Loader=_CLoader)  # noqa: S506 - a CSafeLoader subclass
-        except Exception:  # noqa: BLE001, S110 - the Python loader below reports the same problem in its words
-            pass
-    return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+#: A YAML file (a workflow, a CI configuration) larger than this is refused before it is parsed: a YAML
+#: document costs ~50 times its size in memory once parsed, and GitLab itself refuses CI files over
+#: 1 MiB by default (GitHub documents no limit; real workflows are kilobytes).
+MAX_YAML_BYTES = 8 * 1024 * 1024
+#: A JSON file holding more objects than this is refused once parsed, before it is validated: each
+#: object costs ~1-2 KiB through validation and transformation. The biggest answer a provider gives
+#: is an AWS account's authorization details, bounded by IAM's quotas (5,000 users, 5,000 roles, 500
+#: groups, 5,000 policies): the benchmark's 20,000-principal account (27 MB) holds ~185,000 objects.
+MAX_JSON_OBJECTS = 1_000_000
 
 
 @functools.lru_cache(maxsize=256)
@@ -107,38 +78,6 @@ def _validation_problem(err: ValidationError) -> str:
     return _first_line(f"{loc}: {first['msg']}{more}", 300)
 
 
-class ManifestCall(BaseModel):
-    """One API call recorded in the manifest: which scope, what, and how it ended."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    provider: str
-    scope: str
-    call: str
-    status: str  # "ok", "failed", "not_found"
-    detail: str = ""
-
-
-class Manifest(BaseModel):
-    """``manifest.json``: written by regwarden when it collects; optional in hand-made bundles."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    version: int = MANIFEST_VERSION
-    tool: str = "regwarden"
-    collected_at: str | None = None
-    scopes: list[str] = []
-    calls: list[ManifestCall] = []
-
-    def failed(self) -> list[ManifestCall]:
-        """Calls that failed: each is a coverage gap."""
-        return [c for c in self.calls if c.status == "failed"]
-
-    def not_found(self, provider: str) -> set[str]:
-        """Calls of a provider that answered 404 (an answer, not a failure)."""
-        return {c.call for c in self.calls if c.provider == provider and c.status == "not_found"}
-
-
 @dataclass
 class BundleReader:
     """Read-only access to a bundle folder; paths are relative POSIX paths such as ``github/orgs/acme.json``."""
@@ -149,6 +88,8 @@ class BundleReader:
     # bundle is read, never changed, while a reader is open).
     _listing: list[str] | None = field(default=None, init=False, repr=False)
     _present: frozenset[str] = field(default=frozenset(), init=False, repr=False)
+    _folders: frozenset[str] = field(default=frozenset(), init=False, repr=False)
+    _refused: list[tuple[str, str]] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.root.is_dir():
@@ -181,26 +122,19 @@ class BundleReader:
 
     def _files(self) -> list[str]:
         if self._listing is None:
-            found: list[str] = []
-            # Linked folders are followed (a bundle may be assembled from links to collected parts),
-            # each real folder once per chain, so a link loop ends.
-            stack = [(str(self.root), "", frozenset[tuple[int, int]]())]
-            while stack:
-                folder, prefix, above = stack.pop()
-                st = os.stat(folder)
-                here = above | {(st.st_dev, st.st_ino)}
-                with os.scandir(folder) as entries:
-                    for e in entries:
-                        if e.is_dir():
-                            real = e.stat()
-                            if (real.st_dev, real.st_ino) not in here:
-                                stack.append((e.path, prefix + e.name + "/", here))
-                        elif e.is_file():
-                            found.append(prefix + e.name)
+            found, tops, refused = _walk(str(self.root))
             found.sort()
             self._listing = found
             self._present = frozenset(found)
+            self._folders = frozenset(tops)
+            self._refused = refused
         return self._listing
+
+    @property
+    def refused(self) -> list[tuple[str, str]]:
+        """Entries not read, with why: symbolic links that leave the bundle, link loops."""
+        self._files()
+        return list(self._refused)
 
     def exists(self, rel: str) -> bool:
         """True when the file is in the bundle."""
@@ -208,8 +142,11 @@ class BundleReader:
         return self._norm(rel) in self._present
 
     def providers(self) -> list[str]:
-        """Top-level provider folders present, sorted."""
-        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        """Top-level provider folders present (not hidden, not refused links), sorted."""
+        self._files()
+        if not self._folders and self._listing:  # a reader built from another reader's listing
+            return sorted({f.split("/", 1)[0] for f in self._listing if "/" in f and not f.startswith(".")})
+        return sorted(self._folders)
 
     def files(self, prefix: str, suffix: str = "") -> Iterator[str]:
         """Relative paths of the files under ``prefix`` ending with ``suffix``, sorted."""
@@ -225,13 +162,21 @@ class BundleReader:
         return iter(found)
 
     def read_bytes(self, rel: str) -> bytes:
-        """A file's bytes, bounded in size."""
-        path = os.path.join(self.root, self._norm(rel))  # plain strings: tens of thousands of files
+        """A file's bytes, bounded in size; only files the walk listed (never through a link that
+        leaves the bundle)."""
+        norm = self._norm(rel)
+        self._files()
+        if norm not in self._present:
+            why = next((w for r, w in self._refused if norm == r or norm.startswith(r + "/")), "file not found")
+            raise BundleError(rel, why)
+        path = os.path.join(self.root, norm)  # plain strings: tens of thousands of files
         try:
             with open(path, "rb") as f:
                 size = os.fstat(f.fileno()).st_size
                 if size > MAX_FILE_BYTES:
-                    raise BundleError(rel, f"file is {size} bytes, more than the {MAX_FILE_BYTES} allowed")
+                    raise BundleError(
+                        rel, f"file is {size:,} bytes, more than the {_mib(MAX_FILE_BYTES)} a bundle file may be"
+                    )
                 return f.read()
         except FileNotFoundError as e:
             raise BundleError(rel, "file not found") from e
@@ -249,8 +194,14 @@ class BundleReader:
     def json(self, rel: str) -> Any:
         """A JSON file, parsed; duplicate keys are refused because they hide data."""
         text = self.text(rel)
+        counter = _ObjectCounter()
         try:
-            return json.loads(text, object_pairs_hook=_no_duplicates)
+            return json.loads(text, object_pairs_hook=counter)
+        except _TooManyObjects as e:
+            raise BundleError(
+                rel,
+                f"JSON holds more than {MAX_JSON_OBJECTS:,} objects, the most a bundle file may hold (docs/security.md)",
+            ) from e
         except json.JSONDecodeError as e:
             raise BundleError(rel, f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from e
         except _DuplicateKeyError as e:
@@ -261,12 +212,16 @@ class BundleReader:
             raise BundleError(rel, f"invalid JSON: {_first_line(e)}") from e
 
     def yaml(self, rel: str, text: str | None = None) -> Any:
-        """A YAML file, parsed with YAML 1.2 booleans and bounded aliases (``text``: the file's text,
-        when the caller has read it already)."""
+        """A YAML file, parsed as YAML 1.2 (:mod:`scanner.yaml12`) with bounded size and aliases
+        (``text``: the file's text, when the caller has read it already)."""
         if text is None:
             text = self.text(rel)
+        if len(text) > MAX_YAML_BYTES:
+            raise BundleError(
+                rel, f"YAML file is {len(text):,} characters, more than the {_mib(MAX_YAML_BYTES)} a YAML file may be"
+            )
         try:
-            data = _load_yaml(text)
+            data = load_yaml(text)
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark
             where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
@@ -277,8 +232,10 @@ class BundleReader:
             raise BundleError(rel, "YAML nested too deeply") from e
         except ValueError as e:  # a scalar the safe constructors cannot build (huge integer, bad date)
             raise BundleError(rel, f"invalid YAML: {_first_line(e)}") from e
-        if _expanded_size(data) > MAX_YAML_EXPANDED:
-            raise BundleError(rel, f"YAML expands to more than {MAX_YAML_EXPANDED} values through aliases")
+        if expanded_size(data) > MAX_YAML_EXPANDED:
+            if ANCHOR.search(text):
+                raise BundleError(rel, f"YAML expands to more than {MAX_YAML_EXPANDED:,} values through aliases")
+            raise BundleError(rel, f"YAML holds more than {MAX_YAML_EXPANDED:,} values, the most a YAML file may hold")
         return data
 
     def model(self, rel: str, typ: type[T]) -> T:
@@ -302,99 +259,72 @@ class BundleReader:
         return self._manifest
 
 
-def _expanded_size(data: Any) -> int:
-    """Number of values in ``data`` with shared (aliased) containers counted at every use;
-    memoised per container, so it costs the document's size on disk, not its expanded size."""
-    memo: dict[int, int] = {}
-    stack: list[tuple[Any, bool]] = [(data, False)]
-    while stack:
-        item, done = stack.pop()
-        if not isinstance(item, dict | list) or id(item) in memo:
-            continue
-        children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
-        if done:
-            memo[id(item)] = min(
-                MAX_YAML_EXPANDED + 1,
-                1 + sum(memo.get(id(c), 1) if isinstance(c, dict | list) else 1 for c in children),
-            )
-            continue
-        stack.append((item, True))
-        stack.extend((c, False) for c in children if isinstance(c, dict | list) and id(c) not in memo)
-    return memo.get(id(data), 1)
-
-
 class _DuplicateKeyError(ValueError):
     pass
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise _DuplicateKeyError(k)
-        out[k] = v
-    return out
+class _TooManyObjects(ValueError):
+    pass
 
 
-class BundleWriter:
-    """Writes a bundle into a staging folder and moves it into place only when :meth:`commit` is
-    called, so an interrupted collection never leaves a half-written bundle. Thread-safe."""
+class _ObjectCounter:
+    """``object_pairs_hook``: refuses duplicate keys (they hide data) and counts objects."""
 
-    def __init__(self, target: Path) -> None:
-        self.target = target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-        self._lock = threading.Lock()
-        self._calls: list[ManifestCall] = []
-        self._scopes: list[str] = []
+    def __init__(self) -> None:
+        self.objects = 0
 
-    def _path(self, rel: str) -> Path:
-        p = PurePosixPath(rel)
-        if p.is_absolute() or ".." in p.parts or not p.parts:
-            raise BundleError(rel, "path escapes the bundle")
-        out = self.staging.joinpath(*p.parts)
-        out.parent.mkdir(parents=True, exist_ok=True)
+    def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        self.objects += 1
+        if self.objects > MAX_JSON_OBJECTS:
+            raise _TooManyObjects
+        out: dict[str, Any] = {}
+        for k, v in pairs:
+            if k in out:
+                raise _DuplicateKeyError(k)
+            out[k] = v
         return out
 
-    def put_json(self, rel: str, data: Any) -> None:
-        """Store a provider response as it came (one page-shaped document holding every item)."""
-        self._path(rel).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
-    def put_text(self, rel: str, text: str) -> None:
-        """Store a file as committed (for example a workflow YAML)."""
-        self._path(rel).write_text(text, encoding="utf-8")
+def _mib(n: int) -> str:
+    return f"{n // (1024 * 1024)} MiB"
 
-    def record(self, provider: str, scope: str, call: str, status: str = "ok", detail: str = "") -> None:
-        """Record one API call in the manifest (failed calls become coverage gaps)."""
-        with self._lock:
-            self._calls.append(ManifestCall(provider=provider, scope=scope, call=call, status=status, detail=detail))
 
-    def add_scope(self, scope: str) -> None:
-        """Record a scope (``provider:name``) that collection covered or attempted."""
-        with self._lock:
-            if scope not in self._scopes:
-                self._scopes.append(scope)
+def _walk(root: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """Every file under ``root`` (relative paths), the top-level folders, and what was not followed.
 
-    def manifest(self, collected_at: str) -> Manifest:
-        """The manifest as it stands: scopes and calls sorted for a stable file."""
-        with self._lock:
-            calls = sorted(self._calls, key=lambda c: (c.provider, c.scope, c.call, c.status))
-            return Manifest(collected_at=collected_at, scopes=sorted(self._scopes), calls=calls)
-
-    def commit(self, collected_at: str) -> Path:
-        """Write the manifest and move the bundle into place, replacing an older bundle there."""
-        m = self.manifest(collected_at)
-        (self.staging / MANIFEST).write_text(m.model_dump_json(indent=2) + "\n", encoding="utf-8")
-        old = None
-        if self.target.exists():
-            old = self.target.with_name(f".{self.target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(self.target, old)
-        os.replace(self.staging, self.target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        return self.target
-
-    def abort(self) -> None:
-        """Discard everything written so far."""
-        shutil.rmtree(self.staging, ignore_errors=True)
+    Links are followed only while they stay inside the bundle (a bundle may be assembled from links
+    to its own parts), each real folder once per chain, so a loop ends; a link out of the bundle is
+    never followed — it could point at ``/`` or at a file the scan must not read."""
+    real_root = os.path.realpath(root)
+    found: list[str] = []
+    tops: list[str] = []
+    refused: list[tuple[str, str]] = []
+    stack = [(root, "", frozenset[tuple[int, int]]())]
+    while stack:
+        folder, prefix, above = stack.pop()
+        st = os.stat(folder)
+        here = above | {(st.st_dev, st.st_ino)}
+        with os.scandir(folder) as entries:
+            for e in entries:
+                rel = prefix + e.name
+                try:
+                    rel.encode("utf-8")
+                except UnicodeEncodeError as err:
+                    shown = for_terminal(os.fsencode(rel).decode("utf-8", "backslashreplace"), 200)
+                    raise BundleError(shown, "file name is not UTF-8") from err
+                if e.is_symlink():
+                    target = os.path.realpath(e.path)
+                    if target != real_root and not target.startswith(real_root + os.sep):
+                        refused.append((rel, "a symbolic link that leaves the bundle; not followed"))
+                        continue
+                if e.is_dir():
+                    real = e.stat()
+                    if (real.st_dev, real.st_ino) in here:
+                        refused.append((rel, "a link loop; not followed"))
+                        continue
+                    if not prefix and not e.name.startswith("."):
+                        tops.append(e.name)
+                    stack.append((e.path, rel + "/", here))
+                elif e.is_file():
+                    found.append(rel)
+    return found, tops, refused

@@ -7,12 +7,14 @@ report lists what was not assessed); 4 an internal error.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -79,6 +81,12 @@ def _formats(spec: str) -> list[str]:
     if unknown or not wanted:
         raise ConfigError(f"--format: unknown format {', '.join(unknown) or '(none)'} (known: {', '.join(available)})")
     return wanted
+
+
+def _check_out(out: Path) -> None:
+    """``--out`` must be a folder (or not exist yet): refused before any work, not after it."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {for_terminal(str(out), 200)}: exists and is not a folder")
 
 
 def write_reports(result: ScanResult, out: Path, names: list[str]) -> list[Path]:
@@ -170,6 +178,7 @@ def _run_analysis(
     from scanner.rules import RULES
 
     names = _formats(fmt)
+    _check_out(out)
     loaded = load_bundle(bundle, connectors())
     for miss in pin_links(loaded.inventory, [(p.secret, p.credential) for p in (cfg.file.links if cfg else [])]):
         print(f"regwarden: [[links]] {for_terminal(miss)}: no such secret or credential", file=sys.stderr)
@@ -178,12 +187,16 @@ def _run_analysis(
     result = analyse(
         loaded.inventory, source=source, scopes=loaded.scopes, as_of=when, rules=rules, declared=loaded.declared
     )
-    result = pipeline.finish(result, cfg.file if cfg else None)  # suppressions, history, drift, notify
-    written = write_reports(result, out, names)
+    file = cfg.file if cfg else None
+    result, pending = pipeline.before_reports(result, file)  # suppressions, drift from history (read only)
+    written = write_reports(result, out, names)  # the reports first: history cannot cost them
+    result = pipeline.after_reports(result, file, pending)  # save to history, notify
     drift_file = commands.write_drift(result, out)
     _print_summary(result, [*written, *([drift_file] if drift_file else [])])
     commands.print_drift(result)
-    return _exit_code(result, fail_on)
+    for problem in pending.problems or []:
+        print(f"regwarden: warning: {problem}", file=sys.stderr)
+    return EXIT_PARTIAL if pending.failed else _exit_code(result, fail_on)
 
 
 def _optional_config(path: Path | None) -> Config | None:
@@ -306,10 +319,9 @@ def _progress(tick: Tick) -> None:
 
 
 def _collect(
-    config_path: Path, only: str | None, bundle_out: Path | None, executor: str = "local"
-) -> tuple[Config, CollectReport]:
+    cfg: Config, config_path: Path, only: str | None, bundle_out: Path | None, executor: str = "local"
+) -> CollectReport:
     specs = connectors()
-    cfg = load_config(config_path, specs)
     sources = cfg.sources
     if only:
         wanted = [s.strip() for s in only.split(",") if s.strip()]
@@ -322,11 +334,32 @@ def _collect(
     report = collect(sources, specs, target, workers=cfg.file.workers, executor=runner, on_tick=_progress)
     print(
         f"regwarden: collected {report.tasks} scope(s) into {report.bundle} in {report.seconds:.1f}s"
-        + (f"; {len(report.failed)} not assessed" if report.failed else "")
-        + (f"; {report.failed_calls} call(s) failed" if report.failed_calls else ""),
+        + (f"; {len(report.failed)} not assessed" if report.failed else ""),
         file=sys.stderr,
     )
-    return cfg, report
+    if report.kept_previous is not None:
+        print(
+            f"regwarden: nothing was collected; the previous bundle in {report.kept_previous} was kept "
+            f"(this run's manifest is in {report.bundle})",
+            file=sys.stderr,
+        )
+    return report
+
+
+@contextlib.contextmanager
+def _no_overlap(cfg: Config, bundle_out: Path | None) -> Iterator[None]:
+    """The run lock ``schedule`` takes, beside the bundle folder: a cron run and a scheduled one (or two
+    runs writing one bundle) never overlap."""
+    from scanner.bundle import check_target
+    from scanner.schedule import lock_path, run_lock
+
+    target = bundle_out or cfg.file.bundle_dir
+    check_target(Path(os.path.abspath(target)))  # refused before anything (the lock file included) is made
+    path = lock_path(target)
+    with run_lock(path) as held:
+        if not held:
+            raise ConfigError(f"another regwarden run holds {path}; this run did not start (runs never overlap)")
+        yield
 
 
 @app.command("collect")
@@ -339,9 +372,10 @@ def collect_cmd(
 ) -> int:
     """Collect every configured source into an evidence bundle (no analysis)."""
     _setup_logging(verbose)
-    _, report = _collect(config, only, bundle_out, executor)
-    # Any failed call is a coverage gap: exit 3 like ``scan`` (whose report is marked partial for it).
-    return EXIT_PARTIAL if report.failed or report.failed_calls else EXIT_OK
+    cfg = load_config(config, connectors())
+    with _no_overlap(cfg, bundle_out):
+        report = _collect(cfg, config, only, bundle_out, executor)
+    return EXIT_PARTIAL if report.failed else EXIT_OK
 
 
 @app.command("scan")
@@ -359,15 +393,17 @@ def scan_cmd(
 ) -> int:
     """Collect every configured source, then analyse the bundle and write the reports."""
     _setup_logging(verbose)
-    cfg, report = _collect(config, only, bundle_out, executor)
+    cfg = load_config(config, connectors())
     formats_ = fmt or ",".join(cfg.file.output.formats)
     try:
         threshold = fail_on or FailOn(cfg.file.output.fail_on)
     except ValueError as e:
         raise ConfigError(f"{config}: output.fail_on: {cfg.file.output.fail_on!r} is not a severity") from e
-    return _run(
-        report.bundle, out or cfg.file.output.dir, formats_, threshold, None, source=str(report.bundle), cfg=cfg
-    )
+    target = out or cfg.file.output.dir
+    _check_out(target)
+    with _no_overlap(cfg, bundle_out):
+        report = _collect(cfg, config, only, bundle_out, executor)
+        return _run(report.bundle, target, formats_, threshold, None, source=str(report.bundle), cfg=cfg)
 
 
 @app.command("history")
@@ -411,7 +447,7 @@ def schedule_cmd(
     verbose: VerboseOpt = False,
 ) -> int:
     """Run `scan` on a cron schedule in this process, until SIGTERM; runs never overlap."""
-    from scanner.schedule import Scheduler, parse_timezone
+    from scanner.schedule import Scheduler, lock_path, parse_timezone
 
     _setup_logging(verbose)
     cfg = load_config(config, connectors())
@@ -423,7 +459,7 @@ def schedule_cmd(
         lambda: main(["scan", "--config", str(config), *(["--verbose"] if verbose else [])]),
         jitter=float(cfg.file.schedule.jitter_seconds if jitter is None else jitter),
         tz=parse_timezone(cfg.file.schedule.timezone),
-        lock_path=cfg.file.bundle_dir.with_name(f".{cfg.file.bundle_dir.name}.lock"),
+        lock_path=lock_path(cfg.file.bundle_dir),
         max_runs=max_runs,
     )
     sched.install_signal_handlers()
@@ -445,6 +481,11 @@ def _root(
     """Who, or what, can put code into your package and image registries — and has that changed?"""
 
 
+def _one_line(e: BaseException) -> str:
+    """An error message on one line, control characters replaced (it may quote input or a driver)."""
+    return for_terminal(" ".join(str(e).split()), 1000)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: runs the app and turns every error into one line and an exit code."""
     try:
@@ -455,7 +496,7 @@ def main(argv: list[str] | None = None) -> int:
         print("regwarden: interrupted", file=sys.stderr)
         return 130
     except RegwardenError as e:
-        print(f"regwarden: error: {e}", file=sys.stderr)
+        print(f"regwarden: error: {_one_line(e)}", file=sys.stderr)
         return e.exit_code
     except Exception as e:  # the last line of defence: one line, never a traceback
         show = getattr(e, "show", None)
@@ -465,7 +506,8 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("REGWARDEN_DEBUG"):
             raise
         print(
-            f"regwarden: internal error: {type(e).__name__}: {e} (set REGWARDEN_DEBUG=1 for details)", file=sys.stderr
+            f"regwarden: internal error: {type(e).__name__}: {_one_line(e)} (set REGWARDEN_DEBUG=1 for details)",
+            file=sys.stderr,
         )
         return EXIT_INTERNAL
     return int(rv or 0)

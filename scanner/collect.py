@@ -1,8 +1,10 @@
 """The collection engine: fans every configured source out over its scopes, writes one bundle.
 
 A scope that fails is recorded in the manifest as a failed call (a coverage gap) and the others go
-on; the bundle is moved into place only once every scope has finished, so an interrupted
-collection never leaves a half-written bundle.
+on. Before the bundle is moved into place, every provider folder is read back with the connector's
+own loader: a stored answer that does not have the provider's shape is removed and recorded as a
+gap, so a committed bundle always loads. The bundle replaces an older one only once complete, and
+only when something was collected (else the older one stays; see :meth:`BundleWriter.commit`).
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from scanner.bundle import BundleWriter
-from scanner.errors import ConfigError, ConnectorError
+from scanner.bundle import BundleReader, BundleWriter
+from scanner.errors import BundleError, ConfigError, ConnectorError
 from scanner.executors import Executor, LocalExecutor, Task, run_task
 from scanner.plugins import ConnectorSpec
 
@@ -29,15 +31,14 @@ __all__ = ["CollectReport", "Tick", "collect", "plan", "run_task"]
 
 @dataclass(frozen=True)
 class CollectReport:
-    """What a collection did: where the bundle is, how many scopes, which failed, and how many calls failed
-    (a failed call in a scope that otherwise finished is a coverage gap too)."""
+    """What a collection did: where the bundle is, how many scopes, and which failed."""
 
     bundle: Path
     tasks: int
     failed: tuple[str, ...]
     seconds: float
     calls: int = 0
-    failed_calls: int = 0
+    kept_previous: Path | None = None  # nothing was collected: the older bundle there was kept
 
 
 @dataclass(frozen=True)
@@ -100,15 +101,47 @@ def collect(
                 log.warning("%s %s: not assessed: %s", task.source, task.scope, error)
             if on_tick is not None:
                 on_tick(Tick(done, len(tasks), calls, len(failed), task, error))
-        failed.extend(
-            f"{c.provider}:{c.scope}" for c in writer.manifest("").calls if c.status == "failed" and c.scope == "*"
-        )
-        # A scope that finished with a failed call (a 403 on one list) is partial too: its gap is in the
-        # manifest, and ``collect`` must exit 3 for it as ``scan`` does.
-        failed_calls = sum(1 for c in writer.manifest("").calls if c.status == "failed")
+        validate_staged(writer, {name: specs[name] for name in sources})
+        calls_made = writer.manifest("").calls
+        # Any failed call is a gap, whether its scope went on or not.
+        failed.extend(f"{c.provider}:{c.scope}" for c in calls_made if c.status == "failed")
         when = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        bundle = writer.commit(when)
+        nothing = not any(c.status in ("ok", "not_found") for c in calls_made)  # no answer at all
+        bundle = writer.commit(when, keep_previous=nothing)
     except BaseException:
         writer.abort()
         raise
-    return CollectReport(bundle, len(tasks), tuple(sorted(set(failed))), time.perf_counter() - t0, calls, failed_calls)
+    kept = writer.target if bundle != writer.target else None
+    return CollectReport(bundle, len(tasks), tuple(sorted(set(failed))), time.perf_counter() - t0, calls, kept)
+
+
+#: Files refused in one provider folder beyond which the whole folder is dropped (a connector that
+#: writes nothing its own loader accepts).
+MAX_REFUSED = 50
+
+
+def validate_staged(writer: BundleWriter, specs: Mapping[str, ConnectorSpec[Any]]) -> None:
+    """Read every staged provider folder back with its connector's loader; remove each file it refuses
+    (recording the gap, naming the file and the problem) until it loads, or drop the folder."""
+    for name in sorted(specs):
+        if not (writer.staging / name).is_dir():
+            continue
+        refused = 0
+        while True:
+            try:
+                specs[name].load(BundleReader(writer.staging))
+                break
+            except BundleError as e:
+                owner = writer.owner(e.file) or (name, "*")
+                if refused < MAX_REFUSED and writer.discard(e.file):
+                    refused += 1
+                    writer.record(*owner, f"answer stored as {e.file}", "failed", f"wrong shape, not kept: {e.problem}")
+                    log.warning("%s: %s: wrong shape, not kept: %s", name, e.file, e.problem)
+                    continue
+                reason = f"{e.file}: {e.problem}"
+            except Exception as e:  # noqa: BLE001 - a loader bug on collected data: that provider's gap
+                reason = f"{type(e).__name__}: {e}"
+            writer.discard_folder(name)
+            writer.record(name, "*", "bundle folder", "failed", f"not kept, the collected files do not load ({reason})")
+            log.warning("%s: the collected files do not load; folder not kept (%s)", name, reason)
+            break

@@ -20,6 +20,7 @@ from scanner.drift.settings import BaselineSettings, HistorySettings, NotifySett
 from scanner.errors import ConfigError
 from scanner.plugins import ConnectorSpec
 from scanner.textsafe import for_terminal
+from scanner.urlpolicy import check_url, check_webhook, has_password, has_userinfo
 
 _SECRETISH = re.compile(r"(^|_)(token|password|passwd|secret|api_key|apikey|private_key|client_secret)$", re.I)
 
@@ -99,9 +100,52 @@ def _refuse_inline_secrets(data: Any, where: str, file: str) -> None:
         stack.extend(children(v, f"{at}{k}.", depth + 1))
 
 
+def _strings(node: Any, at: str) -> list[tuple[str, str]]:
+    """Every string value under ``node`` with its dotted key (tables and arrays walked without recursion)."""
+    out: list[tuple[str, str]] = []
+    stack: list[tuple[str, Any]] = [(at, node)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            out.append((where, item))
+        elif isinstance(item, Mapping):
+            stack.extend((f"{where}.{k}", v) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((f"{where}[{i}]", v) for i, v in enumerate(item))
+    return out
+
+
+def _check_urls(data: Mapping[str, Any], specs: Mapping[str, ConnectorSpec[Any]], file: str) -> None:
+    """No credential inside a URL anywhere (a user name alone is fine for a database); an https URL
+    wherever a source sends a credential (see :mod:`scanner.urlpolicy`). Values are never repeated."""
+    if not isinstance(data, Mapping):
+        return  # not a table: the file model refuses it, naming the problem
+    sources = data.get("sources")
+    for name, section in sources.items() if isinstance(sources, Mapping) else []:
+        spec = specs.get(name) if isinstance(name, str) else None
+        model = spec.collector.settings if spec is not None and spec.collector is not None else None
+        sends = bool(getattr(model, "SENDS_CREDENTIALS", True))
+        for where, value in _strings(section, f"sources.{for_terminal(str(name), 60)}"):
+            key = where.rsplit(".", 1)[-1].lower()
+            if has_userinfo(value):
+                check_url(value, f"{file}: {where}", sends_credential=False)
+            if key.endswith(("url", "endpoint")) and "://" in value:
+                check_url(value, f"{file}: {where}", sends_credential=sends)
+    history = data.get("history")
+    if isinstance(history, Mapping) and isinstance(history.get("url"), str) and has_password(history["url"]):
+        raise ConfigError(
+            f"{file}: history.url: a password inside the database URL is refused (the value is not shown); "
+            'put the whole URL in an environment variable and name it: url_env = "VAR"'
+        )
+    notify = data.get("notify")
+    if isinstance(notify, Mapping) and isinstance(notify.get("webhook_url"), str):
+        check_webhook(notify["webhook_url"], f"{file}: notify.webhook_url")
+
+
 def parse_config(data: dict[str, Any], specs: Mapping[str, ConnectorSpec[Any]], file: str) -> Config:
     """Validate parsed TOML against the file model and each connector's settings model."""
     _refuse_inline_secrets(data, "", file)
+    _check_urls(data, specs, file)
     try:
         fc = FileConfig.model_validate(data)
     except ValidationError as e:

@@ -12,6 +12,7 @@ Dask is an optional dependency (``pip install 'regwarden[dask]'``) imported only
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -23,8 +24,11 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from scanner.bundle import BundleWriter, ManifestCall
-from scanner.errors import ConfigError, ConnectorError
+from scanner.errors import ConfigError, ConnectorError, RegwardenError
 from scanner.plugins import ConnectorSpec
+from scanner.textsafe import for_terminal
+
+log = logging.getLogger("regwarden")
 
 DASK_HINT = "pip install 'regwarden[dask]' (or: pip install 'dask[distributed]')"
 
@@ -47,17 +51,37 @@ class Outcome:
 
 
 def run_task(
-    task: Task, sources: Mapping[str, BaseModel], specs: Mapping[str, ConnectorSpec[Any]], writer: BundleWriter
+    task: Task,
+    sources: Mapping[str, BaseModel],
+    specs: Mapping[str, ConnectorSpec[Any]],
+    writer: BundleWriter,
+    *,
+    contain: bool = True,
 ) -> str | None:
-    """Collect one scope; return None on success or the reason it failed (already recorded)."""
+    """Collect one scope; return None on success or the reason it failed (already recorded).
+
+    A provider answer the connector could not handle (a field missing, a type it did not expect) is
+    that scope's coverage gap too, never the end of the whole collection; a wrong configuration
+    (:class:`~scanner.errors.ConfigError`) still stops it, with exit 2. ``contain=False`` lets such an
+    error propagate (a Dask task, which Dask retries before the driver records the gap)."""
     collector = specs[task.source].collector
     assert collector is not None
     writer.add_scope(f"{task.source}:{task.scope}")
     try:
-        collector.collect(sources[task.source], task.scope, writer)
+        with writer.working_on(task.source, task.scope):
+            collector.collect(sources[task.source], task.scope, writer)
     except ConnectorError as e:
         writer.record(task.source, task.scope, "collect scope", "failed", str(e))
         return str(e)
+    except RegwardenError:
+        raise
+    except Exception as e:  # the engine decides: one scope's unexpected answer is its gap
+        if not contain:
+            raise
+        reason = f"unexpected answer ({type(e).__name__}: {for_terminal(' '.join(str(e).split()), 200)}); not assessed"
+        log.debug("%s %s: collector failed", task.source, task.scope, exc_info=True)
+        writer.record(task.source, task.scope, "collect scope", "failed", reason)
+        return reason
     return None
 
 
@@ -118,7 +142,7 @@ def collect_part(task: Task, settings: BaseModel, spec: ConnectorSpec[Any]) -> P
     tmp = Path(tempfile.mkdtemp(prefix="regwarden-part-"))
     writer = BundleWriter(tmp / "part")
     try:
-        error = run_task(task, {task.source: settings}, {task.source: spec}, writer)
+        error = run_task(task, {task.source: settings}, {task.source: spec}, writer, contain=False)
         files = {
             p.relative_to(writer.staging).as_posix(): p.read_bytes()
             for p in sorted(writer.staging.rglob("*"))
@@ -133,8 +157,9 @@ def collect_part(task: Task, settings: BaseModel, spec: ConnectorSpec[Any]) -> P
 
 def merge_part(part: Part, writer: BundleWriter) -> None:
     """Write a part-bundle's files, calls and scopes into the driver's bundle."""
-    for rel, data in part.files.items():
-        writer.put_text(rel, data.decode("utf-8"))
+    with writer.working_on(part.task.source, part.task.scope):
+        for rel, data in part.files.items():
+            writer.put_file(rel, data)
     for c in part.calls:
         writer.record(c.provider, c.scope, c.call, c.status, c.detail)
     for s in part.scopes:

@@ -2,8 +2,9 @@
 
 Fire times come from croniter (maintained, pure: ``next fire after t`` is a function, which is what
 lets tests drive the loop with a fake clock). The loop itself is small on purpose: one thread runs
-the job synchronously, so two runs can never overlap in one process; a lock file keeps a cron job
-or a second scheduler on the same host from overlapping too (the tick is skipped, not queued).
+the job synchronously, so two runs can never overlap in one process; a lock file (:func:`run_lock`,
+which ``regwarden scan`` and ``collect`` take too) keeps a cron job or a second scheduler on the same
+host from overlapping (the tick is skipped, not queued). The loop's exit code says whether a run failed.
 A tick missed because a run overran is skipped, never run in a burst. SIGTERM or SIGINT ends the
 loop after the current run finishes (a scan is saved in one transaction either way).
 """
@@ -118,7 +119,9 @@ class Scheduler:
         signal.signal(signal.SIGINT, handler)
 
     def run(self) -> int:
-        """The loop. Returns 0 after a clean stop."""
+        """The loop. Returns 0 after a clean stop when every run ended 0 (no finding at the threshold)
+        or 1 (findings: a result, not a failure) or was skipped; else the worst exit code of a run
+        that failed (4 internal, 3 partial, 2 bad input), so a supervisor sees the failure."""
         due = self.next_fire(self.clock.now(self.tz))
         while not self.stop_event.is_set():
             delay = self.rng.uniform(0, self.jitter) if self.jitter else 0.0
@@ -140,10 +143,11 @@ class Scheduler:
                 log.warning("schedule: the run overran; skipped %d missed tick(s)", skipped)
             due = following
         log.info("schedule: stopped after %d run(s)", len(self.runs))
-        return 0
+        failed = [r.code for r in self.runs if r.code not in (None, 0, 1)]
+        return max(failed) if failed else 0
 
     def _run_once(self) -> int | None:
-        with self._lock() as held:
+        with run_lock(self.lock_path) as held:
             if not held:
                 log.warning("schedule: another run holds %s; skipping this tick", self.lock_path)
                 return None
@@ -154,22 +158,53 @@ class Scheduler:
                 log.warning("schedule: run ended with exit code %d", code)
             return code
 
-    @contextlib.contextmanager
-    def _lock(self) -> Iterator[bool]:
-        if self.lock_path is None:
-            yield True
-            return
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+
+#: Lock files this process holds, with their depth: the scheduler holds the lock while its own scan
+#: takes it again.
+_held: dict[str, int] = {}
+_held_guard = threading.Lock()
+
+
+def lock_path(bundle_dir: Path) -> Path:
+    """The host-wide run lock of a configuration: a hidden file beside its bundle folder."""
+    folder = Path(os.path.abspath(bundle_dir))
+    return folder.with_name(f".{folder.name}.lock") if folder.name else folder / ".regwarden.lock"
+
+
+@contextlib.contextmanager
+def run_lock(path: Path | None) -> Iterator[bool]:
+    """Hold the run lock at ``path`` (an ``flock``, released when the process ends, even by a kill);
+    yields False at once when another process holds it. Re-entrant within this process."""
+    if path is None:
+        yield True
+        return
+    key = os.path.abspath(path)
+    with _held_guard:
+        mine = key in _held
+        if mine:
+            _held[key] += 1
+    if mine:
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+            yield True
         finally:
-            os.close(fd)
+            with _held_guard:
+                _held[key] -= 1
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        with _held_guard:
+            _held[key] = 1
+        try:
+            yield True
+        finally:
+            with _held_guard:
+                del _held[key]
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

@@ -4,10 +4,18 @@ SQLAlchemy Core, no ORM. A scan is saved in ONE transaction: the scan row, its f
 rows, reach summaries and credential deadlines commit together or not at all, so a crashed or killed scan
 leaves the earlier history exactly as it was (SQLite rolls the journal back on the next open,
 PostgreSQL never made the rows visible).
+
+Opening is one transaction too, schema creation and upgrade included: on SQLite every transaction
+starts with an explicit ``BEGIN`` (the sqlite3 module would otherwise run ``ALTER TABLE`` outside
+any transaction, so a kill between two statements left a half-upgraded file), and the opening one
+with ``BEGIN IMMEDIATE``, which also serialises two processes opening a new file at once; on
+PostgreSQL the opening transaction holds an advisory lock, so concurrent first use cannot race to
+create the same tables. The upgrade itself checks what is already there, so it can also resume.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +31,8 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from scanner.drift.history import WRITE_BIT, CredentialRow, FindingRow, NodeReach, ReachSummary, Snapshot, summary_key
 from scanner.errors import ConfigError, RegwardenError
 
+#: Advisory lock key held while a PostgreSQL history is opened (schema creation and upgrade).
+_PG_SCHEMA_LOCK = 0x7265_6777_6172  # "regwar"
 #: 1: write-sets as JSON per node. 2: one summary per distinct reach set, resources numbered per scan
 #: (a 100k-identity estate stores ~50k summaries instead of 100k lists of "resource|ACTION" strings).
 SCHEMA_VERSION = 2
@@ -142,17 +152,30 @@ class HistoryStore:
 
     @classmethod
     def open(cls, url: URL | str) -> HistoryStore:
-        """Connect and create the tables when they do not exist yet."""
+        """Connect, and create or upgrade the tables in one transaction (see the module docstring)."""
         u = make_url(url) if isinstance(url, str) else url
         kwargs: dict[str, Any] = {}
-        if u.get_backend_name() == "sqlite" and u.database:
-            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        sqlite = u.get_backend_name() == "sqlite"
+        if sqlite and u.database:
+            try:
+                Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise HistoryError(f"{u.database}: cannot create the history's folder ({e.strerror})") from e
             kwargs["connect_args"] = {"timeout": 30}
-        store = cls(sa.create_engine(u, **kwargs))
         try:
-            if u.get_backend_name() == "sqlite":
-                sa.event.listen(store.engine, "connect", _sqlite_pragmas)
-            with store.engine.begin() as conn:
+            engine = sa.create_engine(u, **kwargs)
+        except (ArgumentError, ImportError) as e:
+            raise ConfigError(
+                f"history.url: cannot use a {u.drivername!r} database (regwarden ships SQLite and PostgreSQL)"
+            ) from e
+        store = cls(engine)
+        try:
+            if sqlite:
+                sa.event.listen(store.engine, "connect", _sqlite_connect)
+                sa.event.listen(store.engine, "begin", _sqlite_begin)
+            with store._writing() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_SCHEMA_LOCK})
                 metadata.create_all(conn, checkfirst=True)
                 row = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).first()
                 if row is None:
@@ -163,10 +186,22 @@ class HistoryStore:
                     _migrate_1_to_2(conn)
         except SQLAlchemyError as e:
             store.close()
-            raise HistoryError(
-                f"{store.where}: cannot open history ({type(e).__name__}: {e.args[0] if e.args else ''})"
-            ) from e
+            raise HistoryError(f"{store.where}: cannot open history ({_one_line(e)})") from e
+        except ValueError as e:  # a schema_version that is not a number
+            store.close()
+            raise HistoryError(f"{store.where}: cannot open history (unreadable schema version)") from e
+        except HistoryError:
+            store.close()
+            raise
         return store
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sa.Connection]:
+        """A write transaction (``BEGIN IMMEDIATE`` on SQLite: the write lock from the start)."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(regwarden_write=True)
+            with conn.begin():
+                yield conn
 
     def close(self) -> None:
         """Release the connections."""
@@ -177,7 +212,7 @@ class HistoryStore:
     def save(self, snap: Snapshot, *, keep: int | None = None) -> int:
         """Save one scan in one transaction and return its id; keep only the last ``keep`` scans."""
         try:
-            with self.engine.begin() as conn:
+            with self._writing() as conn:
                 inserted = conn.execute(
                     scans.insert().values(
                         scanned_at=_iso(snap.time),
@@ -204,9 +239,7 @@ class HistoryStore:
                             conn.execute(t.delete().where(t.c.scan_id.in_(ids)))
                         conn.execute(scans.delete().where(scans.c.id.in_(ids)))
         except SQLAlchemyError as e:
-            raise HistoryError(
-                f"{self.where}: saving the scan failed; history is unchanged ({type(e).__name__})"
-            ) from e
+            raise HistoryError(f"{self.where}: saving the scan failed; history is unchanged ({_one_line(e)})") from e
         return scan_id
 
     # -- reading -------------------------------------------------------------------------------
@@ -391,30 +424,51 @@ def _load_summaries(conn: sa.Connection, scan_id: int) -> _Summaries:
 
 def _migrate_1_to_2(conn: sa.Connection) -> None:
     """Schema 1 kept each node's write-set as JSON ``resource|ACTION`` strings in ``reach``; move them to
-    one summary per distinct set (same transaction as the open: all or nothing)."""
+    one summary per distinct set. Runs in the opening transaction (all or nothing), and looks at what
+    is there before each step, so it also finishes an upgrade a database without transactional DDL left."""
     bit = {a.value: b for a, b in WRITE_BIT.items()}
+    columns = {c["name"] for c in sa.inspect(conn).get_columns("reach")}
     per_scan: dict[int, dict[str, ReachSummary]] = {}
     keys = []
-    for scan_id, node_id, writes, prod in conn.execute(sa.text("SELECT scan_id, node_id, writes, prod FROM reach")):
-        masks: dict[str, int] = {}
-        for pair in json.loads(writes):
-            res, _, action = str(pair).rpartition("|")
-            masks[res] = masks.get(res, 0) | bit.get(action, 0)
-        summary = ReachSummary(tuple(sorted(masks.items())), tuple(sorted(json.loads(prod))))
-        key = summary_key(summary)
-        per_scan.setdefault(scan_id, {})[key] = summary
-        keys.append({"k": key, "s": scan_id, "n": node_id})
-    conn.execute(sa.text("ALTER TABLE reach ADD COLUMN summary VARCHAR(64)"))
+    if {"writes", "prod"} <= columns:
+        rows = conn.execute(sa.text("SELECT scan_id, node_id, writes, prod FROM reach"))
+        for scan_id, node_id, writes, prod in rows:
+            masks: dict[str, int] = {}
+            for pair in json.loads(writes):
+                res, _, action = str(pair).rpartition("|")
+                masks[res] = masks.get(res, 0) | bit.get(action, 0)
+            summary = ReachSummary(tuple(sorted(masks.items())), tuple(sorted(json.loads(prod))))
+            key = summary_key(summary)
+            per_scan.setdefault(scan_id, {})[key] = summary
+            keys.append({"k": key, "s": scan_id, "n": node_id})
+    if "summary" not in columns:
+        conn.execute(sa.text("ALTER TABLE reach ADD COLUMN summary VARCHAR(64)"))
     if keys:
         conn.execute(sa.text("UPDATE reach SET summary = :k WHERE scan_id = :s AND node_id = :n"), keys)
     for col in ("writes", "prod"):
-        conn.execute(sa.text(f"ALTER TABLE reach DROP COLUMN {col}"))
+        if col in columns:
+            conn.execute(sa.text(f"ALTER TABLE reach DROP COLUMN {col}"))
     for scan_id, summaries in per_scan.items():
+        for t in (reach_summaries, reach_resources):
+            conn.execute(t.delete().where(t.c.scan_id == scan_id))
         _save_summaries(conn, scan_id, summaries)
     conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION)))
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _one_line(e: SQLAlchemyError) -> str:
+    """An error's kind and first words on one line (drivers' messages span lines and may quote SQL)."""
+    orig = getattr(e, "orig", None)
+    text = " ".join(str(orig if orig is not None else e).split())
+    return f"{type(e).__name__}: {text[:200]}"
+
+
+def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    # Transactions are begun by _sqlite_begin, not by the sqlite3 module (which leaves DDL outside them).
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("regwarden_write") else "BEGIN")

@@ -17,6 +17,9 @@ if os.environ.get("CI") == "true":
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("REGWARDEN_KEY_FILE", str(config.rootpath / ".pytest_cache" / "fingerprint.key"))
+    # The wire tests serve provider answers from local http servers; tokens may go there in clear text
+    # (loopback only). tests/hardening/test_credentials.py removes it to hold the https rule.
+    os.environ.setdefault("REGWARDEN_INSECURE_HTTP_FOR_LOCAL_TESTS", "1")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -46,7 +46,8 @@ class Settings(BaseModel):
     base_url: str = "https://api.github.com"  # GHES: https://HOST/api/v3
     token_env: str = "GITHUB_TOKEN"  # noqa: S105 - the name of a variable, not a value
     max_retries: int = Field(default=4, ge=0, le=10)
-    max_wait: float = Field(default=60.0, ge=0)
+    # GitHub asks for at least a minute after a secondary rate limit, then longer each time: up to 10 min.
+    max_wait: float = Field(default=600.0, ge=0)
     #: Workflow runs of the last this many days are collected: a release uploaded with no run behind it in
     #: that window is what a stolen token looks like (RB02).
     runs_days: int = Field(default=90, ge=1, le=400)

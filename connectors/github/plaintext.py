@@ -1,10 +1,13 @@
-"""Credential material committed in CI files, found with detect-secrets and kept as a fingerprint only.
+"""Credential material committed in CI files, found with detect-secrets and regwarden's own token
+formats and credential forms (``scanner/knowledge/token_formats.yaml``, through :mod:`scanner.redact`),
+and kept as a fingerprint only.
 
-Collection runs :func:`redact` on every file before it is written into a bundle: each hit is
-replaced by ``regwarden-redacted.<detector>.<fingerprint>``, so the bundle never holds the value
-and the loader still sees where it was. :func:`scan` finds both those markers and raw values (in a
-hand-made bundle) and returns :class:`Hit` records — detector, line and keyed fingerprint, never
-the value. detect-secrets keeps its settings in process-wide state, hence the lock.
+Collection runs :func:`redact` on every file before it is written into a bundle (and the bundle
+writer runs the table again on whatever it stores): each hit is replaced by
+``regwarden-redacted.<detector>.<fingerprint>``, so the bundle never holds the value and the loader
+still sees where it was. :func:`scan` finds both those markers and raw values (in a hand-made
+bundle) and returns :class:`Hit` records — detector, line and keyed fingerprint, never the value.
+detect-secrets keeps its settings in process-wide state, hence the lock.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from detect_secrets.plugins.keyword import KeywordDetector
 from detect_secrets.settings import transient_settings
 
 from scanner.fingerprint import fingerprint
+from scanner.redact import MARKER, find, redact_text
 
 #: Entropy plugins flag every long identifier in YAML; the pattern and keyword detectors do not.
 _NOISY = ("Base64HighEntropyString", "HexHighEntropyString")
 _LOCK = threading.Lock()
-_MARKER = re.compile(r"regwarden-redacted\.([a-z0-9-]+)\.hmac-sha256-([0-9a-f]{32})")
+_MARKER = MARKER
 # A detector may report only part of a token (GitHub tokens come back as their "ghp" prefix):
 # the token is the whole run of characters around it.
 _TOKEN_CHARS = r"[^\s'\"`,;()\[\]{}<>]"  # noqa: S105 - a character class
@@ -114,7 +118,13 @@ def _remember(line: str, found: tuple[tuple[str, str], ...]) -> None:
 
 
 def redact(text: str) -> str:
-    """The file with every detected credential replaced by a marker holding its fingerprint."""
+    """The file with every detected credential replaced by a marker holding its fingerprint
+    (regwarden's token formats and credential forms first — some span lines, such as a private key
+    block, that the line-by-line detectors would only cut into — then detect-secrets' detectors)."""
+    return _redact_detected(redact_text(text))
+
+
+def _redact_detected(text: str) -> str:
     by_line: dict[int, list[tuple[str, str]]] = {}
     for no, slug, token in _detect(text):
         by_line.setdefault(no, []).append((slug, token))
@@ -132,4 +142,9 @@ def scan(text: str) -> tuple[Hit, ...]:
     for no, line in enumerate(text.splitlines(), start=1):
         hits += [Hit(no, m.group(1), f"hmac-sha256:{m.group(2)}") for m in _MARKER.finditer(line)]
     hits += [Hit(no, slug, fingerprint(token)) for no, slug, token in _detect(text)]
-    return tuple(sorted(dict.fromkeys(hits), key=lambda h: (h.line, h.detector, h.fingerprint)))
+    hits += [Hit(text.count("\n", 0, f.start) + 1, f.kind, fingerprint(f.value)) for f in find(text)]
+    # One credential found by two detectors on one line is one hit (the first name, in sorted order).
+    first: dict[tuple[int, str], Hit] = {}
+    for h in sorted(dict.fromkeys(hits), key=lambda h: (h.line, h.detector, h.fingerprint)):
+        first.setdefault((h.line, h.fingerprint), h)
+    return tuple(first.values())

@@ -37,7 +37,7 @@ class Repository(_Model):
     """One item of ``GET /orgs/{org}/repos`` (``minimal-repository``)."""
 
     name: str
-    full_name: str
+    full_name: str = Field(pattern=r"^[^/]+/[^/]+$")  # owner/name: the bundle folder is named after it
     owner: Owner
     private: bool
     html_url: str

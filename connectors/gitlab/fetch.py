@@ -40,10 +40,12 @@ class Settings(BaseModel):
     base_url: str = "https://gitlab.com"  # self-managed: https://gitlab.example.com
     token_env: str = "GITLAB_TOKEN"  # noqa: S105 - the name of a variable, not a value
     max_retries: int = Field(default=4, ge=0, le=10)
-    max_wait: float = Field(default=60.0, ge=0)
+    max_wait: float = Field(default=600.0, ge=0)  # a rate-limit reset can be minutes away
 
 
-def client(settings: Settings, sleep: Callable[[float], None] = time.sleep) -> RestClient:
+def client(
+    settings: Settings, sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time
+) -> RestClient:
     """A REST client for ``{base_url}/api/v4``; the token is read from the environment here."""
     token = os.environ.get(settings.token_env)
     if not token:
@@ -55,6 +57,7 @@ def client(settings: Settings, sleep: Callable[[float], None] = time.sleep) -> R
         max_retries=settings.max_retries,
         max_wait=settings.max_wait,
         sleep=sleep,
+        clock=clock,
     )
 
 

@@ -9,7 +9,7 @@ provenance objects. Package roles come from the JSON API's ``ownership`` key (th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -29,6 +29,8 @@ class Settings(BaseModel):
     """``[sources.pypi]``: the index and the projects to assess (PyPI needs no credential to read them)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    #: Reading PyPI sends no credential, so an http index is not refused (see scanner/urlpolicy.py).
+    SENDS_CREDENTIALS: ClassVar[bool] = False
 
     index_url: str = "https://pypi.org"
     projects: list[str] = Field(min_length=1)

@@ -1,58 +1,29 @@
 """Strip secret values out of Terraform state before anything else sees it.
 
 Terraform state keeps secrets in plain text (``aws_iam_access_key.secret``,
-``github_actions_secret.plaintext_value``, ``azuread_application_password.value`` …). Every value
-the state marks sensitive (``sensitive_attributes`` in state v4, ``sensitive_values`` in
-``terraform show -json``) and every attribute on the deny-list below is replaced by its keyed
-fingerprint, so reuse of one value in two places stays detectable while the value never reaches
-a bundle, report, log or the history database.
+``github_actions_secret.plaintext_value``, ``random_password.result`` …). Every value the state
+marks sensitive (``sensitive_attributes`` in state v4 — set elements included — and
+``sensitive_values`` in ``terraform show -json``) and every attribute the secrets table names
+(``scanner/knowledge/terraform_secrets.yaml``: by name on any type, by path per resource type, for
+states that mark nothing) is replaced by its keyed fingerprint, so reuse of one value in two places
+stays detectable while the value never reaches a bundle, report, log or the history database.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
-#: Attribute names whose values are secret whatever the resource type.
-DENY_KEYS = frozenset(
-    {
-        "secret",
-        "plaintext_value",
-        "encrypted_value",
-        "password",
-        "private_key",
-        "private_key_pem",
-        "token",
-        "client_secret",
-        "ses_smtp_password_v4",
-        "password1",
-        "password2",
-        "primary_access_key",
-        "secondary_access_key",
-        "connection_string",
-        "primary_connection_string",
-        "secondary_connection_string",
-        "admin_password",
-        "key_material",
-    }
-)
-_DENY_PATTERN = re.compile(r"^encrypted_|(_password|_secret|_token|_private_key|_access_key)$")
-#: Attributes that are secret only on some resource types (``value`` is an ordinary word elsewhere).
-DENY_BY_TYPE: dict[str, frozenset[str]] = {
-    "azuread_application_password": frozenset({"value"}),
-    "azuread_service_principal_password": frozenset({"value"}),
-    "azurerm_container_registry_token_password": frozenset({"value"}),
-    "google_service_account_key": frozenset({"private_key"}),
-}
+from scanner.knowledge.terraform_secrets import is_secret_name, secret_paths
+
 _FP_PREFIX = "hmac-sha256:"
 
 
 def is_secret_key(rtype: str, key: str) -> bool:
-    """True when attribute ``key`` of a ``rtype`` resource holds secret material."""
-    k = key.lower()
-    return k in DENY_KEYS or bool(_DENY_PATTERN.search(k)) or k in DENY_BY_TYPE.get(rtype, frozenset())
+    """True when attribute ``key`` (at any depth) of a ``rtype`` resource holds secret material by its name,
+    or is a top-level secret path of that type."""
+    return is_secret_name(key) or (key.lower(),) in secret_paths(rtype)
 
 
 def _already(value: Any) -> bool:
@@ -94,30 +65,54 @@ def _paths_from_state(sensitive: Any) -> list[tuple[Any, ...]]:
             if not isinstance(step, dict):
                 break
             val = step.get("value")
-            if isinstance(val, dict):  # {"type": "index", "value": {"value": 0, "type": "number"}}
-                val = val.get("value")
+            if step.get("type") == "index" and isinstance(val, dict) and "value" in val:
+                # {"type": "index", "value": {"value": 0, "type": "number"}}; for a set element the
+                # inner value is the element itself (an object or list), matched by equality.
+                val = _SetElement(val["value"]) if isinstance(val["value"], dict | list) else val["value"]
             parts.append(val)
         if parts:
             out.append(tuple(parts))
     return out
 
 
-def _redact_path(obj: Any, path: tuple[Any, ...], fingerprint: Callable[[str], str]) -> None:
-    for i, step in enumerate(path):
-        ok_dict = isinstance(obj, dict) and isinstance(step, str) and step in obj
-        ok_list = isinstance(obj, list) and isinstance(step, int) and 0 <= step < len(obj)
-        if not (ok_dict or ok_list):
-            return
-        if i == len(path) - 1:
-            obj[step] = _fp(obj[step], fingerprint)
-            return
-        obj = obj[step]
+class _SetElement:
+    """An index step naming a set element by its whole value (Terraform's path into a set)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _has(node: Any, step: Any) -> bool:
+    if isinstance(node, dict):
+        return isinstance(step, str) and step in node
+    return isinstance(node, list) and isinstance(step, int) and not isinstance(step, bool) and 0 <= step < len(node)
+
+
+def _targets(obj: Any, path: tuple[Any, ...]) -> list[tuple[Any, Any]]:
+    """(container, key) pairs a path names in ``obj``: ``*`` and set elements may name several."""
+    found: list[tuple[Any, Any]] = []
+    stack: list[tuple[Any, int]] = [(obj, 0)]
+    while stack:
+        node, i = stack.pop()
+        step = path[i]
+        if isinstance(step, _SetElement):
+            keys: list[Any] = [k for k, v in enumerate(node) if v == step.value] if isinstance(node, list) else []
+        elif step == "*":
+            keys = list(node) if isinstance(node, dict) else list(range(len(node))) if isinstance(node, list) else []
+        else:
+            keys = [step] if _has(node, step) else []
+        for k in keys:
+            if i == len(path) - 1:
+                found.append((node, k))
+            else:
+                stack.append((node[k], i + 1))
+    return found
 
 
 def _redact_keys(rtype: str, obj: Any, fingerprint: Callable[[str], str]) -> Any:
     if isinstance(obj, dict):
         return {
-            k: (_fp(v, fingerprint) if is_secret_key(rtype, k) else _redact_keys(rtype, v, fingerprint))
+            k: (_fp(v, fingerprint) if is_secret_name(k) else _redact_keys(rtype, v, fingerprint))
             for k, v in obj.items()
         }
     if isinstance(obj, list):
@@ -128,11 +123,29 @@ def _redact_keys(rtype: str, obj: Any, fingerprint: Callable[[str], str]) -> Any
 def redact_attributes(
     rtype: str, attributes: Any, sensitive_paths: list[tuple[Any, ...]], fingerprint: Callable[[str], str]
 ) -> Any:
-    """A copy of ``attributes`` with every sensitive path and deny-listed key fingerprinted."""
+    """A copy of ``attributes`` with every sensitive path, every path of ``rtype`` in the secrets table
+    and every secret-named key fingerprinted. Paths are resolved on the values as stored, before any
+    is replaced (a set element is named by its whole value)."""
     copy = json.loads(json.dumps(attributes))
-    for path in sensitive_paths:
-        _redact_path(copy, path, fingerprint)
+    paths = [*sensitive_paths, *secret_paths(rtype)]
+    targets = [t for path in paths if path for t in _targets(copy, tuple(path))]
+    for container, key in targets:
+        container[key] = _fp(container[key], fingerprint)
     return _redact_keys(rtype, copy, fingerprint)
+
+
+def _redact_marks(sensitive: Any, fingerprint: Callable[[str], str]) -> Any:
+    """``sensitive_attributes`` with each set element's value (which holds the secret itself) replaced
+    by its fingerprint."""
+    if not isinstance(sensitive, list):
+        return sensitive
+    out = json.loads(json.dumps(sensitive))
+    for path in out:
+        for step in path if isinstance(path, list) else []:
+            val = step.get("value") if isinstance(step, dict) else None
+            if isinstance(val, dict) and isinstance(val.get("value"), dict | list):
+                step["value"] = {"value": _fp(val["value"], fingerprint), "type": "string"}
+    return out
 
 
 def _list(value: Any) -> list[Any]:
@@ -154,6 +167,8 @@ def _redact_state_resources(resources: Any, fingerprint: Callable[[str], str]) -
             paths = _paths_from_state(inst.get("sensitive_attributes"))
             if "attributes" in inst:
                 inst["attributes"] = redact_attributes(rtype, inst["attributes"], paths, fingerprint)
+            if "sensitive_attributes" in inst:
+                inst["sensitive_attributes"] = _redact_marks(inst["sensitive_attributes"], fingerprint)
             inst.pop("attributes_flat", None)  # state v3 leftovers: flat copies of the same values
             inst.pop("private", None)  # provider-private blob (base64), may embed secrets
 

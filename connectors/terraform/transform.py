@@ -228,7 +228,7 @@ class _Builder:
                 self.link(key, nid("gcp_service_account", sa_email.lower()), EdgeKind.AUTHENTICATES_AS, i.address)
         for i in self.of("google_iam_workload_identity_pool_provider"):
             a = i.attributes
-            oidc = a.get("oidc") or []
+            oidc = a.get("oidc") if isinstance(a.get("oidc"), list) else []
             issuer = oidc[0].get("issuer_uri") if oidc and isinstance(oidc[0], dict) else None
             self.node(
                 i,

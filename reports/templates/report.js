@@ -602,7 +602,8 @@
       add(box, el("p", "muted", "This is the first scan in the history: nothing to compare with yet."));
       return;
     }
-    add(box, el("p", null, "Compared with scan #" + d.old + " of " + (d.old_time || "?") + " (this is scan #" + d.new + ")."));
+    var self = d.new === null || d.new === undefined ? "this scan" : "this is scan #" + d.new;
+    add(box, el("p", null, "Compared with scan #" + d.old + " of " + (d.old_time || "?") + " (" + self + ")."));
     DRIFT_GROUPS.forEach(function (g) {
       var rows = d[g[0]] || [];
       add(box, el("h4", null, g[1] + " (" + rows.length + ")"));

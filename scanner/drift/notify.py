@@ -9,12 +9,14 @@ from typing import Any
 
 import httpx
 
+from scanner.deadline import bounded, within
 from scanner.drift.history import ScanDrift
 from scanner.drift.render import drift_json
 from scanner.drift.settings import NotifySettings
 from scanner.errors import ConfigError
 from scanner.findings import Severity, Status
 from scanner.result import ScanResult
+from scanner.urlpolicy import check_webhook
 
 log = logging.getLogger("regwarden")
 
@@ -25,8 +27,8 @@ def webhook_url(n: NotifySettings) -> str | None:
         url = os.environ.get(n.webhook_url_env)
         if not url:
             raise ConfigError(f"notify.webhook_url_env: environment variable {n.webhook_url_env} is not set")
-        return url
-    return n.webhook_url
+        return check_webhook(url, f"notify.webhook_url_env ({n.webhook_url_env})")
+    return check_webhook(n.webhook_url, "notify.webhook_url") if n.webhook_url else None
 
 
 def payload(result: ScanResult, n: NotifySettings) -> dict[str, Any] | None:
@@ -68,7 +70,8 @@ def notify(result: ScanResult, n: NotifySettings, *, transport: httpx.BaseTransp
     if body is None:
         return False
     try:
-        with httpx.Client(timeout=n.timeout_seconds, transport=transport) as client:
+        # timeout_seconds bounds the whole POST (a server trickling its answer cannot hold the scan).
+        with bounded(httpx.Client(timeout=n.timeout_seconds, transport=transport)) as client, within(n.timeout_seconds):
             resp = client.post(url, json=body, headers={"User-Agent": "regwarden"})
         resp.raise_for_status()
     except httpx.HTTPError as e:

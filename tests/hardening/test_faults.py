@@ -87,7 +87,7 @@ def _rest(provider: str) -> Callable[[str], list[RestClient]]:
                 headers={} if hub else {"Authorization": f"Bearer {TOKEN}"},
                 max_retries=MAX_RETRIES,
                 max_wait=30,
-                timeout=0.3,
+                timeout=1.0,  # the whole call; loose enough for a loaded machine
                 transport=HubJwtTransport(url, "alice", TOKEN) if hub else None,
             )
             for _ in range(2 if provider == "pypi" else 1)
@@ -141,7 +141,7 @@ def _reset(request: Request) -> Response:
 
 
 def _hang(_request: Request) -> Response:
-    time.sleep(0.4)  # past the client's 0.3 s timeout; short, as the test server answers one request at a time
+    time.sleep(1.3)  # past the client's 1.0 s timeout; short, as the test server answers one request at a time
     return Response("{}", content_type="application/json")
 
 

@@ -75,12 +75,11 @@ def test_files_are_listed_sorted(tmp_path: Path) -> None:
     assert reader.providers() == ["github", "pypi"]
 
 
-def test_linked_folders_are_followed_and_a_link_loop_ends(tmp_path: Path) -> None:
-    parts = tmp_path / "collected"
-    write(parts, "aws/111/iam.json", "{}")
+def test_links_inside_the_bundle_are_followed_and_a_link_loop_ends(tmp_path: Path) -> None:
     bundle = tmp_path / "bundle"
+    write(bundle, "parts/aws/111/iam.json", "{}")
     (bundle / "aws").mkdir(parents=True)
-    (bundle / "aws" / "111").symlink_to(parts / "aws" / "111")  # a bundle assembled from links
+    (bundle / "aws" / "111").symlink_to(bundle / "parts" / "aws" / "111")  # assembled from its own parts
     (bundle / "aws" / "111" / "loop").symlink_to(bundle)  # a link back up
     reader = BundleReader(bundle)
     files = list(reader.files("aws", ".json"))
@@ -89,6 +88,22 @@ def test_linked_folders_are_followed_and_a_link_loop_ends(tmp_path: Path) -> Non
     assert len(files) < 5  # the loop is entered at most once per chain
     assert reader.exists("aws/111/iam.json")
     assert reader.json("aws/111/iam.json") == {}
+    assert ("aws/111/loop", "a link loop; not followed") in reader.refused
+
+
+def test_links_that_leave_the_bundle_are_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    write(outside, "aws/111/iam.json", "{}")
+    bundle = tmp_path / "bundle"
+    (bundle / "aws").mkdir(parents=True)
+    (bundle / "aws" / "111").symlink_to(outside / "aws" / "111")
+    (bundle / "github").symlink_to("/")
+    reader = BundleReader(bundle)
+    assert list(reader.files("")) == []
+    assert reader.providers() == ["aws"]
+    assert {r for r, _ in reader.refused} == {"aws/111", "github"}
+    with pytest.raises(BundleError, match="leaves the bundle"):
+        reader.json("aws/111/iam.json")
 
 
 def test_odd_spellings_of_a_path_name_the_same_file(tmp_path: Path) -> None:

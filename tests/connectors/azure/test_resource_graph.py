@@ -47,10 +47,13 @@ def settings(fake: FakeAzure, subs: list[str], source: Source | Literal["auto"],
     )
 
 
-def collect_all(fake: FakeAzure, subs: list[str], source: Source, out: Path, **kw: Any) -> BundleReader:
-    """A whole collection (every scope) through the engine, as `regwarden collect` runs it."""
+def collect_all(
+    fake: FakeAzure, subs: list[str], source: Source, out: Path, failed: tuple[str, ...] = (), **kw: Any
+) -> BundleReader:
+    """A whole collection (every scope) through the engine, as `regwarden collect` runs it; ``failed``:
+    the scopes with a failed call."""
     report = run_collection({"azure": settings(fake, subs, source, **kw)}, {"azure": SPEC}, out, workers=2)
-    assert report.failed == ()
+    assert report.failed == failed
     return BundleReader(report.bundle)
 
 
@@ -181,7 +184,7 @@ def test_refused_query_is_a_gap_for_its_subscriptions(httpserver: HTTPServer, tm
     subs = estate.build(data, subs=2, per_sub=3)
     fake = FakeAzure(httpserver, data)
     fake.fail_query(lambda body: "roleassignments" in body["query"], 403)
-    bundle = collect_all(fake, subs, "resource-graph", tmp_path / "b", graph=False)
+    bundle = collect_all(fake, subs, "resource-graph", tmp_path / "b", ("azure:resource-graph",), graph=False)
 
     assert not bundle.exists(resource_graph_file(RG_ASSIGNMENTS))
     assert bundle.exists(resource_graph_file("roleDefinitions"))

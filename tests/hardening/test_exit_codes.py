@@ -1,0 +1,179 @@
+"""Exit codes a scheduler or CI gate can trust: ``collect`` exits 3 when any call failed; ``scan`` whose
+every source fails writes a partial report and exits 3; ``schedule`` exits non-zero after a failed
+run; ``scan`` takes the run lock ``schedule`` takes; bad input exits 2 in one line, with nothing
+written (a repository ``full_name`` without a slash, an invalid webhook URL, ``--out`` naming a file)."""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import json
+import os
+import shutil
+import threading
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from scanner.cli import main
+from scanner.schedule import Scheduler, lock_path, run_lock
+from tests.hardening import figures
+from tests.hardening.bundles import DEMO, FIXTURES
+
+
+def _run(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    err = io.StringIO()
+    monkeypatch.setattr("sys.stderr", err)
+    monkeypatch.setattr("sys.stdout", io.StringIO())
+    return main(argv), err.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EX_TOKEN", "FAKE-TOKEN-FOR-TESTS")
+
+
+def _npm(url: str) -> str:
+    return f'[sources.npm]\nregistry_url = "{url}"\ntoken_env = "EX_TOKEN"\nmax_retries = 0\n'
+
+
+def test_collect_exits_3_when_a_call_failed_inside_a_scope_that_went_on(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    httpserver.expect_request("/-/whoami").respond_with_json({"username": "alice"})
+    httpserver.expect_request("/-/npm/v1/tokens").respond_with_json({"message": "no"}, status=403)
+    httpserver.expect_request("/-/user/alice/package").respond_with_json({})
+    cfg = tmp_path / "regwarden.toml"
+    cfg.write_text(_npm(httpserver.url_for("").rstrip("/")), encoding="utf-8")
+    code, err = _run(["collect", "-c", str(cfg), "-b", str(tmp_path / "b")], monkeypatch)
+    assert code == 3, err
+    assert "1 not assessed" in err
+
+
+def test_scan_whose_every_source_fails_writes_a_partial_report(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    httpserver.expect_request("/-/whoami").respond_with_json({"message": "expired"}, status=401)
+    cfg = tmp_path / "regwarden.toml"
+    cfg.write_text(_npm(httpserver.url_for("").rstrip("/")), encoding="utf-8")
+    out = tmp_path / "out"
+    code, err = _run(["scan", "-c", str(cfg), "-b", str(tmp_path / "b"), "-o", str(out), "-f", "json"], monkeypatch)
+    assert code == 3, err
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["partial"] is True
+    assert [(g["provider"], g["scope"]) for g in report["coverage_gaps"]] == [("npm", "account")]
+    figures.record("exit-codes--all-sources-fail", {"every source failing: partial report, exit 3": 1})
+
+
+class _Clock:
+    """A fake clock for the scheduler: waiting moves time on."""
+
+    def __init__(self, t: datetime) -> None:
+        self.t = t
+
+    def now(self, tz: tzinfo) -> datetime:
+        return self.t.astimezone(tz)
+
+    def wait(self, seconds: float, stop: threading.Event) -> bool:
+        self.t += timedelta(seconds=max(0.0, seconds))
+        return stop.is_set()
+
+
+def test_schedule_exits_non_zero_after_a_failed_run(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    httpserver.expect_request("/-/whoami").respond_with_json({"message": "expired"}, status=401)
+    cfg = tmp_path / "regwarden.toml"
+    cfg.write_text(
+        f'bundle_dir = "{tmp_path / "b"}"\n[output]\ndir = "{tmp_path / "out"}"\n'
+        + _npm(httpserver.url_for("").rstrip("/")),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    monkeypatch.setattr("sys.stdout", io.StringIO())
+    sched = Scheduler(
+        "0 * * * *",
+        lambda: main(["scan", "--config", str(cfg)]),
+        clock=_Clock(datetime(2026, 11, 28, tzinfo=UTC)),
+        lock_path=lock_path(tmp_path / "b"),
+        max_runs=2,
+    )
+    assert sched.run() == 3
+    assert [r.code for r in sched.runs] == [3, 3]
+    ok = Scheduler("0 * * * *", lambda: 1, clock=_Clock(datetime(2026, 11, 28, tzinfo=UTC)), max_runs=2)
+    assert ok.run() == 0  # findings (exit 1) are a result, not a failure
+
+
+def test_scan_takes_the_lock_schedule_takes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = tmp_path / "b"
+    cfg = tmp_path / "regwarden.toml"
+    cfg.write_text(
+        f'bundle_dir = "{bundle}"\n[sources.pypi]\nprojects = ["x"]\nindex_url = "http://127.0.0.1:9"\nmax_retries = 0\n'
+    )
+    lock = lock_path(bundle)
+    assert lock == tmp_path / ".b.lock"
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # a scheduled run (another process) holds it
+    try:
+        for command in (["scan", "-o", str(tmp_path / "out")], ["collect"]):
+            code, err = _run([*command, "-c", str(cfg)], monkeypatch)
+            assert code == 2, err
+            assert "another regwarden run holds" in err
+            assert not bundle.exists()
+    finally:
+        os.close(fd)
+    # The scheduler's own scan runs inside the lock the scheduler holds (re-entrant in one process).
+    with run_lock(lock) as held:
+        assert held
+        code, err = _run(["collect", "-c", str(cfg)], monkeypatch)
+        assert code == 3, err  # it ran (the index is unreachable: a gap)
+
+
+def test_a_repository_full_name_without_a_slash_is_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(FIXTURES / "github" / "bundle" / "github", bundle / "github")
+    repos = next(bundle.glob("github/orgs/*/repos.json"))
+    data = json.loads(repos.read_text(encoding="utf-8"))
+    data[0]["full_name"] = "no-slash-here"
+    repos.write_text(json.dumps(data), encoding="utf-8")
+    code, err = _run(["analyse", str(bundle), "-o", str(tmp_path / "out")], monkeypatch)
+    assert code == 2, err
+    assert "repos.json" in err
+    assert "full_name" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("toml", "env"),
+    [
+        ('[notify]\nwebhook_url = "not a url"\n', None),
+        ('[notify]\nwebhook_url = "ftp://hooks.example/x"\n', None),
+        ('[notify]\nwebhook_url_env = "HOOK"\n', "https://"),
+        ('[notify]\nwebhook_url_env = "HOOK"\n', "http://hooks.example.com/T000/B000/XXXX"),
+    ],
+    ids=["not a URL", "not http", "env: no host", "env: cleartext"],
+)
+def test_an_invalid_webhook_url_is_bad_input_before_anything_is_written(
+    toml: str, env: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if env is not None:
+        monkeypatch.setenv("HOOK", env)
+    cfg = tmp_path / "regwarden.toml"
+    cfg.write_text(toml, encoding="utf-8")
+    code, err = _run(["analyse", str(DEMO), "-o", str(tmp_path / "out"), "-c", str(cfg)], monkeypatch)
+    assert code == 2, err
+    assert "webhook" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_out_naming_a_file_is_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "report.txt"
+    out.write_text("keep me", encoding="utf-8")
+    for argv in (["analyse", str(DEMO), "-o", str(out)], ["demo", "-o", str(out)]):
+        code, err = _run(argv, monkeypatch)
+        assert code == 2, err
+        assert "not a folder" in err
+    assert out.read_text(encoding="utf-8") == "keep me"
