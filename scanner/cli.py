@@ -15,12 +15,12 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -28,6 +28,7 @@ from scanner import __version__
 from scanner.analyse import analyse, load_bundle, parse_time
 from scanner.collect import CollectReport, Tick, collect
 from scanner.config import Config, load_config
+from scanner.console import console as make_console
 from scanner.errors import ConfigError, RegwardenError
 from scanner.executors import parse_executor
 from scanner.findings import Severity, Status
@@ -119,7 +120,7 @@ def _exit_code(result: ScanResult, fail_on: FailOn) -> int:
 
 
 def _print_summary(result: ScanResult, written: list[Path], top: int = 10) -> None:
-    console = Console(highlight=False, soft_wrap=False)
+    console = make_console()
     inv = result.inventory
     counts = {s: 0 for s in Severity}
     for f in result.findings:
@@ -192,8 +193,9 @@ def _run_analysis(
     written = write_reports(result, out, names)  # the reports first: history cannot cost them
     result = pipeline.after_reports(result, file, pending)  # save to history, notify
     drift_file = commands.write_drift(result, out)
-    _print_summary(result, [*written, *([drift_file] if drift_file else [])])
-    commands.print_drift(result)
+    with _reader_may_leave():  # `regwarden analyse … | head -1` keeps the scan's exit code
+        _print_summary(result, [*written, *([drift_file] if drift_file else [])])
+        commands.print_drift(result)
     for problem in pending.problems or []:
         print(f"regwarden: warning: {problem}", file=sys.stderr)
     return EXIT_PARTIAL if pending.failed else _exit_code(result, fail_on)
@@ -486,6 +488,20 @@ def _one_line(e: BaseException) -> str:
     return for_terminal(" ".join(str(e).split()), 1000)
 
 
+@contextmanager
+def _reader_may_leave() -> Iterator[None]:
+    """Stop printing when whoever reads stdout has closed it (``| head``): the work is done and its exit code
+    stands. Later writes, including the interpreter's last flush, go to /dev/null instead of failing."""
+    try:
+        yield
+    except BrokenPipeError:
+        _stdout_to_devnull()
+
+
+def _stdout_to_devnull() -> None:
+    make_console().on_broken_pipe()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: runs the app and turns every error into one line and an exit code."""
     try:
@@ -495,6 +511,9 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         print("regwarden: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of stdout left (`regwarden explain … | head -1`): nothing went wrong
+        _stdout_to_devnull()
+        return EXIT_OK
     except RegwardenError as e:
         print(f"regwarden: error: {_one_line(e)}", file=sys.stderr)
         return e.exit_code

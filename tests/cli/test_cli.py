@@ -174,3 +174,32 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["--version"], capsys)
     assert code == 0
     assert out.startswith("regwarden ")
+
+
+@pytest.mark.parametrize("fail_on", ["none", "high"])
+def test_closing_stdout_early_keeps_the_exit_code(bundle: Path, tmp_path: Path, fail_on: str) -> None:
+    """`regwarden analyse … | head -1`: the reader leaves after one line; the scan's exit code stands and
+    nothing is said about a broken pipe."""
+    import subprocess
+    import sys
+
+    def run(out: str, pipe: bool) -> tuple[int, str]:
+        cmd = [sys.executable, "-m", "scanner.cli", "analyse", str(bundle), "-o", str(tmp_path / out)]
+        cmd += ["-f", "json", "--fail-on", fail_on]
+        if not pipe:
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            return done.returncode, done.stderr
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout is not None
+        assert proc.stdout.readline()  # the first line, as `head -1` reads it; then the reader is gone
+        proc.stdout.close()
+        _, err = proc.communicate()
+        return proc.returncode, err.decode()
+
+    expected, _ = run("whole", pipe=False)
+    assert expected == (0 if fail_on == "none" else 1)
+    code, err = run("head", pipe=True)
+    assert code == expected
+    assert "Broken pipe" not in err
+    assert "internal error" not in err
+    assert (tmp_path / "head" / "report.json").is_file()
