@@ -14,7 +14,7 @@ import shutil
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -31,7 +31,7 @@ from scanner.config import Config, load_config
 from scanner.console import console as make_console
 from scanner.errors import ConfigError, RegwardenError
 from scanner.executors import parse_executor
-from scanner.findings import Severity, Status
+from scanner.findings import Finding, Severity, Status
 from scanner.heap import collector_paused
 from scanner.link import pin_links
 from scanner.model import Action, NodeId
@@ -172,22 +172,30 @@ def _run(
         return _run_analysis(bundle, out, fmt, fail_on, as_of, source, cfg)
 
 
-def _run_analysis(
-    bundle: Path, out: Path, fmt: str, fail_on: FailOn, as_of: str | None, source: str, cfg: Config | None
-) -> int:
-    from scanner.drift import baseline, commands, pipeline
+def _analysed(bundle: Path, cfg: Config | None, as_of: str | None, source: str) -> ScanResult:
+    """The bundle read and judged as the configuration says: ``[[links]]`` pinned, baseline rules added.
+    ``analyse``, ``scan`` and ``explain`` share it, so they see the same graph."""
+    from scanner.drift import baseline
     from scanner.rules import RULES
 
-    names = _formats(fmt)
-    _check_out(out)
     loaded = load_bundle(bundle, connectors())
     for miss in pin_links(loaded.inventory, [(p.secret, p.credential) for p in (cfg.file.links if cfg else [])]):
         print(f"regwarden: [[links]] {for_terminal(miss)}: no such secret or credential", file=sys.stderr)
     when = parse_time(as_of, "--as-of") if as_of else loaded.collected_at
     rules = RULES + baseline.baseline_rules(cfg.file.baseline if cfg else None)
-    result = analyse(
+    return analyse(
         loaded.inventory, source=source, scopes=loaded.scopes, as_of=when, rules=rules, declared=loaded.declared
     )
+
+
+def _run_analysis(
+    bundle: Path, out: Path, fmt: str, fail_on: FailOn, as_of: str | None, source: str, cfg: Config | None
+) -> int:
+    from scanner.drift import commands, pipeline
+
+    names = _formats(fmt)
+    _check_out(out)
+    result = _analysed(bundle, cfg, as_of, source)
     file = cfg.file if cfg else None
     result, pending = pipeline.before_reports(result, file)  # suppressions, drift from history (read only)
     written = write_reports(result, out, names)  # the reports first: history cannot cost them
@@ -221,7 +229,7 @@ AsOfOpt = Annotated[
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Progress on stderr.")]
 OptConfigOpt = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="regwarden.toml for [history], [baseline], [[suppress]], [notify]."),
+    typer.Option("--config", "-c", help="regwarden.toml for [[links]], [baseline], [[suppress]], [history], [notify]."),
 ]
 
 
@@ -262,18 +270,22 @@ def explain_cmd(
     demo: Annotated[bool, typer.Option("--demo", help="Use the built-in demo estate.")] = False,
     to: Annotated[str | None, typer.Option("--to", help="Only the path to this resource id.")] = None,
     action: Annotated[Action | None, typer.Option(help="Only paths that reach this action class.")] = None,
+    config: OptConfigOpt = None,
+    as_of: AsOfOpt = None,
 ) -> int:
-    """Show how a node reaches each resource in its blast radius, as a shortest path of edges."""
+    """Show how a node reaches each resource in its blast radius, as a shortest path of edges, and the
+    findings about it. With --config, [[links]], [baseline] and [[suppress]] apply exactly as in analyse."""
     from scanner.demo_estate import BUNDLE
+    from scanner.suppress import apply
 
     _setup_logging(False)
     if (bundle is None) == (not demo):
         raise ConfigError("explain: give exactly one of --bundle PATH or --demo")
     path = BUNDLE if demo else bundle
     assert path is not None
+    cfg = _optional_config(config)
     with collector_paused():
-        loaded = load_bundle(path, connectors())
-        result = analyse(loaded.inventory, source=str(path), scopes=loaded.scopes, as_of=loaded.collected_at)
+        result = _analysed(path, cfg, as_of, str(path))
     inv = result.inventory
     nid = NodeId(node)
     if nid not in inv:
@@ -281,17 +293,23 @@ def explain_cmd(
     targets = [NodeId(to)] if to else None
     if to and NodeId(to) not in inv:
         raise ConfigError(f"explain: no node {to!r} in {path}")
+    findings: Sequence[Finding] = [f for f in result.findings if f.subject == nid]
+    if cfg is not None and cfg.file.suppress:
+        findings = apply(findings, cfg.file.suppress, result.generated_at.date())
     paths = result.reach.paths_from(nid, targets, action)
-    if not paths:
-        print(f"{for_terminal(node, 500)} reaches nothing{' there' if to else ''}.")
-        return EXIT_OK
-    for dst in sorted(paths):
-        steps = paths[dst]
-        acts = ",".join(a.value for a in sorted(steps[-1].actions, key=list(Action).index))
-        print(f"{for_terminal(dst, 500)}  [{acts}]")
-        for s in steps:
-            via = f"  ({for_terminal(s.via)})" if s.via else ""
-            print(f"  {for_terminal(s.src, 500)} --{s.kind.value}--> {for_terminal(s.dst, 500)}{via}")
+    with _reader_may_leave():
+        if not paths:
+            print(f"{for_terminal(node, 500)} reaches nothing{' there' if to else ''}.")
+        for dst in sorted(paths):
+            steps = paths[dst]
+            acts = ",".join(a.value for a in sorted(steps[-1].actions, key=list(Action).index))
+            print(f"{for_terminal(dst, 500)}  [{acts}]")
+            for s in steps:
+                via = f"  ({for_terminal(s.via)})" if s.via else ""
+                print(f"  {for_terminal(s.src, 500)} --{s.kind.value}--> {for_terminal(s.dst, 500)}{via}")
+        for f in sorted(findings, key=lambda f: (-f.severity.rank, f.id)):
+            status = f" [suppressed: {for_terminal(f.suppression or '')}]" if f.status is Status.SUPPRESSED else ""
+            print(f"finding {f.rule} {f.severity.value}{status}: {for_terminal(f.message, 500)}")
     return EXIT_OK
 
 

@@ -203,3 +203,33 @@ def test_closing_stdout_early_keeps_the_exit_code(bundle: Path, tmp_path: Path, 
     assert "Broken pipe" not in err
     assert "internal error" not in err
     assert (tmp_path / "head" / "report.json").is_file()
+
+
+def test_explain_with_config_sees_what_analyse_sees(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`explain -c` honours [[links]] and [[suppress]] as analyse does: a secret pinned to the PyPI token it
+    holds reaches the project (without the config it reaches nothing), and a suppressed finding says so."""
+    secret = "github:secret:acme-corp/docs-site/DEPLOY_TOKEN"
+    token = "pypi:token:github/acme-corp/llm-gateway/PYPI_API_TOKEN"
+    _, out, _ = run(["explain", secret, "--demo"], capsys)
+    assert "reaches nothing" in out
+    cfg = tmp_path / "regwarden.toml"
+    cfg.write_text(f'[[links]]\nsecret = "{secret}"\ncredential = "{token}"\n', encoding="utf-8")
+    code, out, _ = run(["explain", secret, "--demo", "-c", str(cfg)], capsys)
+    assert code == 0
+    assert "pypi:project:acme-llm-gateway  [PUBLISH]" in out
+    assert f"{secret} --exposes--> {token}" in out
+    # The same path is in analyse's report.json with the same config.
+    assert run(["demo", "--out", str(tmp_path / "r"), "-f", "json", "-c", str(cfg)], capsys)[0] in (0, 1, 3)
+    report = json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))
+    holder = next(i for i in report["identities"] if i["id"] == secret)
+    radius = next(s for s in report["reach_sets"] if s["id"] == holder["reach_set"])
+    assert any(r["resource"] == "pypi:project:acme-llm-gateway" for r in radius["blast_radius"])
+    # A suppression in the config is shown on the finding explain prints.
+    finding = next(f for f in report["findings"] if f["subject"]["id"] == LITELLM_ACTION)
+    cfg.write_text(
+        cfg.read_text(encoding="utf-8")
+        + f'[[suppress]]\nid = "{finding["id"]}"\nowner = "sec"\nreason = "scanner replaced"\nexpires = 2999-01-01\n',
+        encoding="utf-8",
+    )
+    _, out, _ = run(["explain", LITELLM_ACTION, "--demo", "-c", str(cfg)], capsys)
+    assert f"finding {finding['rule']} {finding['severity']} [suppressed: " in out
