@@ -22,13 +22,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ORG = "acme-corp"
+from scanner.demo_estate.common import COLLECTED_AT, ORG, pinned, tagged
+from scanner.demo_estate.common import digest as _digest
+from scanner.demo_estate.common import fill as _fill
+from scanner.demo_estate.common import number as _number
+
 ORG_ID = 118902446
 API = "https://api.github.com"
 WEB = "https://github.com"
 PYPI = "https://pypi.org"
 FILES = "https://files.pythonhosted.org/packages"
-COLLECTED_AT = "2026-11-20T06:00:00Z"
 DEFAULT_OUT = Path(__file__).resolve().parent / "bundle"
 
 Json = dict[str, Any]
@@ -37,15 +40,6 @@ Json = dict[str, Any]
 # --------------------------------------------------------------------------------------------
 # Deterministic identifiers and digests
 # --------------------------------------------------------------------------------------------
-
-
-def _digest(seed: str, algo: str = "sha256") -> str:
-    return hashlib.new(algo, seed.encode("utf-8"), usedforsecurity=False).hexdigest()
-
-
-def _number(seed: str, low: int, high: int) -> int:
-    """A stable integer in [low, high) derived from ``seed``."""
-    return low + int(_digest(seed)[:12], 16) % (high - low)
 
 
 def _msgpack_ints(values: tuple[int, ...]) -> bytes:
@@ -77,47 +71,6 @@ def _b64(text: str) -> str:
 
 def _epoch(iso: str) -> int:
     return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
-
-
-# --------------------------------------------------------------------------------------------
-# Actions: versions and (fictional, name-derived) commit SHAs
-# --------------------------------------------------------------------------------------------
-
-ACTION_VERSIONS: dict[str, str] = {
-    "actions/checkout": "v4.2.2",
-    "actions/setup-python": "v5.3.0",
-    "actions/setup-node": "v4.1.0",
-    "actions/upload-artifact": "v4.4.3",
-    "actions/download-artifact": "v4.1.8",
-    "actions/upload-pages-artifact": "v3.0.1",
-    "actions/deploy-pages": "v4.0.5",
-    "pypa/gh-action-pypi-publish": "v1.12.2",
-    "codecov/codecov-action": "v4.6.0",
-    "hashicorp/setup-terraform": "v3.1.2",
-    "azure/setup-kubectl": "v4.0.0",
-    "azure/k8s-set-context": "v4.0.1",
-    "softprops/action-gh-release": "v2.0.9",
-}
-
-
-def pinned(action: str) -> str:
-    """``owner/repo@<40-hex>  # vX.Y.Z``: pinned to a commit, with the tag as a comment."""
-    version = ACTION_VERSIONS[action]
-    return f"{action}@{_digest(f'{action}@{version}', 'sha1')} # {version}"
-
-
-def tagged(action: str, ref: str | None = None) -> str:
-    """``owner/repo@v4``: a movable tag (or branch) reference."""
-    return f"{action}@{ref or ACTION_VERSIONS[action].split('.')[0]}"
-
-
-def _fill(template: str, **values: str) -> str:
-    """Replace ``<<name>>`` placeholders (workflow text is full of ``${{ }}``, so no str.format)."""
-    for key, value in values.items():
-        template = template.replace(f"<<{key}>>", value)
-    if "<<" in template:
-        raise ValueError(f"unfilled placeholder in workflow: {template[template.index('<<') :][:40]}")
-    return template
 
 
 # --------------------------------------------------------------------------------------------
