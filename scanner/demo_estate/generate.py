@@ -1,13 +1,16 @@
-"""Generate the demo estate bundle: GitHub and PyPI files for the fictional organisation "acme-corp".
+"""Generate the demo estate bundle for the fictional organisation "acme-corp": the GitHub and PyPI
+files here, the other providers' from the modules beside it (aws, azure, gcp, gitlab, registries,
+terraform).
 
-Run ``python -m scanner.demo_estate.generate [OUT_DIR]``; the default writes
-``scanner/demo_estate/bundle``. The output is deterministic: fixed dates, ids and digests derived
-from names with SHA-256 / SHA-1, JSON written with sorted keys. Nothing in it is a credential: secrets
-are names and dates; pinned action SHAs, file digests, certificates and signatures are derived from
-names and are not real.
+Run ``python -m scanner.demo_estate.generate [--previous] [OUT_DIR]``; the default writes
+``scanner/demo_estate/bundle`` (the current collection); ``--previous`` writes the collection of a week
+earlier, which ``regwarden demo`` records first. The output is deterministic: fixed dates, ids and
+digests derived from names with SHA-256 / SHA-1, JSON written with sorted keys. Nothing in it is a
+credential: secrets are names and dates; pinned action SHAs, file digests, certificates and signatures
+are derived from names and are not real.
 
-Every file is named after the API path that returns it (DESIGN.md, "Bundle naming") and holds what
-that endpoint returns, with all pages merged into one.
+Every file is named after the API path that returns it (docs/design.md, "Data flow"; docs/bundle.md)
+and holds what that endpoint returns, with all pages merged into one.
 """
 
 from __future__ import annotations

@@ -121,7 +121,7 @@ def test_docs_show_the_example_files(marker: str, example: str) -> None:
 
 #: Tried in order: plain podman, then runc with lowered limits (the crun/runc of some sandboxes may not
 #: set the default RLIMIT_NOFILE/NPROC).
-_MODES = ([], ["--runtime", "runc"])
+_MODES: tuple[list[str], ...] = ([], ["--runtime", "runc"])
 _LIMITS = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
 
 

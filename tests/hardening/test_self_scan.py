@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 from scanner.bundle import BundleReader
 from scanner.cli import main
@@ -32,7 +33,7 @@ REPO = {
     "default_branch": "main",
     "visibility": "public",
 }
-PYPI_ENV = {
+PYPI_ENV: dict[str, Any] = {
     "total_count": 1,
     "environments": [
         {
