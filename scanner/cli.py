@@ -256,11 +256,18 @@ def demo_cmd(
     config: OptConfigOpt = None,
     verbose: VerboseOpt = False,
 ) -> int:
-    """Analyse the built-in demo estate (a fictional organisation) and write the reports."""
+    """Analyse the built-in demo estate (a fictional organisation) and write the reports; a scan of
+    the estate a week earlier is recorded first, so the report shows drift and a trend."""
     from scanner.demo_estate import BUNDLE
+    from scanner.demo_estate.history import record_previous, wants_demo_history
 
     _setup_logging(verbose)
-    return _run(BUNDLE, out, fmt, fail_on, None, source="demo estate (acme-corp)", cfg=_optional_config(config))
+    cfg = _optional_config(config)
+    with tempfile.TemporaryDirectory(prefix="regwarden-demo-") as work:
+        if wants_demo_history(cfg):
+            with collector_paused():
+                cfg = record_previous(Path(work), cfg)
+        return _run(BUNDLE, out, fmt, fail_on, None, source="demo estate (acme-corp)", cfg=cfg)
 
 
 @app.command("explain")

@@ -299,4 +299,48 @@ def test_findings_group_by_subject(browser: Any, tmp_path: Path) -> None:
     assert "runs beside 2 jobs that can publish" in group.locator("summary").inner_text()
     group.locator("summary").click()
     assert group.locator("details.finding").count() == 2
+
+
+#: Every finding card's right edge, and every descendant's outside a scrolling evidence graph, against
+#: the card's own and its list's: what sticks out, by how many pixels (empty when nothing does).
+_OVERFLOW_JS = """() => {
+  const out = [];
+  const list = document.getElementById("finding-list").getBoundingClientRect();
+  for (const card of document.querySelectorAll("#finding-list details.finding")) {
+    const box = card.getBoundingClientRect();
+    if (box.right > list.right + 0.5) out.push(["card", card.dataset.id, box.right - list.right]);
+    if (card.scrollWidth > card.clientWidth + 1) out.push(["scroll", card.dataset.id, card.scrollWidth - card.clientWidth]);
+    for (const e of card.querySelectorAll("*")) {
+      if (e.closest(".svgwrap") && !e.classList.contains("svgwrap")) continue;  // scrolls inside its frame
+      const r = e.getBoundingClientRect();
+      if (r.width && r.right > box.right + 0.5) out.push([e.tagName + "." + e.className, card.dataset.id, r.right - box.right]);
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize(("media", "width"), [("screen", 1400), ("print", 690)])
+def test_no_finding_card_is_wider_than_its_container(browser: Any, tmp_path: Path, media: str, width: int) -> None:
+    """Long evidence paths and remediation texts wrap, or scroll inside the card (the path graph), at a
+    wide screen and at the width of an A4 page with 14 mm margins (print media, every card expanded)."""
+    from scanner.cli import main
+
+    assert main(["demo", "--out", str(tmp_path), "--format", "html"]) == 0
+    o = _open(browser, tmp_path / "report.html")
+    page = o.page
+    page.set_viewport_size({"width": width, "height": 900})
+    if media == "print":
+        page.emulate_media(media="print")
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    else:
+        page.evaluate("document.querySelectorAll('#finding-list details.finding').forEach(d => { d.open = true; })")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#finding-list details.finding')].every(d => d.open && d.querySelector('dl'))"
+    )
+    cards = _count(o)
+    assert cards >= 40  # every finding of the demo, expanded
+    assert page.evaluate("document.querySelectorAll('#finding-list .svgwrap svg').length") >= 40
+    assert page.evaluate(_OVERFLOW_JS) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
     _clean(o)
