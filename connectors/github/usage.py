@@ -12,17 +12,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 
 from connectors.github.raw import RepoRaw
 from scanner.model import CredentialInfo, EdgeKind, Inventory, Node, NodeId, NodeKind
 
 
 def _time(value: str | None) -> datetime | None:
+    """An ISO time or day (the manifest's ``created=>=DAY``), in UTC when it names no zone."""
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+        t = datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
     except ValueError:
         return None
+    return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
 
 
 def _last_runs(repo: RepoRaw) -> tuple[dict[str, datetime], datetime | None]:

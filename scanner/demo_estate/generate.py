@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from scanner.demo_estate import aws, azure, gcp, gitlab, registries, terraform
+from scanner.demo_estate import aws, azure, gcp, gitlab, registries, runs, terraform
 from scanner.demo_estate.cloud_workflows import ON_MAIN, ON_TAGS, acr_push, ci_go, dockerhub_push, ecr_push, npm_release
 from scanner.demo_estate.common import COLLECTED, ORG, Era, Files, pinned, tagged
 from scanner.demo_estate.common import digest as _digest
@@ -2041,6 +2041,7 @@ PROVIDERS: tuple[Callable[[Era], Files], ...] = (
     registries.dockerhub_files,
     registries.jfrog_files,
     terraform.files,
+    runs.files,
 )
 SCOPES: tuple[str, ...] = (
     f"github:{ORG}",

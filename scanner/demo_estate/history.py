@@ -46,6 +46,8 @@ def record_previous(workdir: Path, cfg: Config | None) -> Config:
         rules=RULES + baseline.baseline_rules(base.baseline),
     )
     # Suppressions apply to both scans (their counts feed the trend); notify only to the current one.
-    pipeline.finish(result, FileConfig(history=history, suppress=base.suppress, baseline=base.baseline))
+    previous = FileConfig(history=history, suppress=base.suppress, baseline=base.baseline)
+    result, pending = pipeline.before_reports(result, previous)
+    pipeline.after_reports(result, previous, pending)
     file = base.model_copy(update={"history": history})
     return Config(path=None, file=file, sources={}) if cfg is None else replace(cfg, file=file)

@@ -60,7 +60,7 @@ def judge(ctx: RuleContext) -> Iterator[Judgement]:
         if unread is None:
             yield node, None
         else:
-            yield node, missing("reviewers", unread, why=f"the rules of environment {unread.name!r} were not collected")
+            yield node, missing("reviewers", unread, why=f"the protection rules of {unread.name} were not collected")
     seen: set[str] = set()
     for edge in inv.edges():
         if edge.kind is EdgeKind.TRIGGERS and edge.src not in seen:

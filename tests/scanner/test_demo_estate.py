@@ -79,6 +79,8 @@ def test_every_provider_folder_loads_and_transforms_with_its_connector(era: str,
 def test_the_previous_collection_differs_in_the_planted_changes_only() -> None:
     previous, current = build("previous"), build("current")
     changed = sorted(rel for rel in current.keys() | previous.keys() if current.get(rel) != previous.get(rel))
+    # Run histories move with the collection window (a week of runs more, a week fewer): not a change.
+    changed = [rel for rel in changed if not rel.endswith("/actions/runs.json")]
     assert changed == [
         "aws/210987654321/iam-get-account-authorization-details.json",  # gha-billing-worker-push widened
         "azure/graph/v1.0/applications.json",  # the "jenkins" client secret deleted
