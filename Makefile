@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 OUT    ?= regwarden-report
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev demo test unit lint fmt lock bench fidelity clean browsers services containers
+.PHONY: help install install-dev demo test unit lint fmt lock bench fidelity clean browsers services containers test-container
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -47,8 +47,11 @@ services:  ## start the throw-away PostgreSQL of the history tests (installs Deb
 containers:  ## podman and a base image for the container test (Debian's podman; a debootstrap stand-in when Docker Hub is out of reach)
 	-@bash .ci/setup-container.sh
 
-unit: $(VENV)/.dev browsers services containers  ## the test suite alone
-	$(BIN)/pytest -n 2 -q
+unit: $(VENV)/.dev browsers services  ## the test suite alone (the container build: make test-container)
+	$(BIN)/pytest -n 2 -q -m "not container"
+
+test-container: $(VENV)/.dev containers  ## build the container image with podman and run the demo in it (minutes when cold)
+	$(BIN)/pytest -q -m container tests/deploy/test_container.py
 
 test: lint unit  ## lint, then the whole test suite
 
