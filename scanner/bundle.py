@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar, cast
@@ -260,13 +260,14 @@ class BundleReader:
         except ValueError as e:  # e.g. an integer beyond Python's digit limit
             raise BundleError(rel, f"invalid JSON: {_first_line(e)}") from e
 
-    def yaml(self, rel: str, text: str | None = None) -> Any:
+    def yaml(self, rel: str, text: str | None = None, load: Callable[[str], Any] | None = None) -> Any:
         """A YAML file, parsed with YAML 1.2 booleans and bounded aliases (``text``: the file's text,
-        when the caller has read it already)."""
+        when the caller has read it already; ``load``: a provider's own YAML dialect, e.g. GitLab's
+        ``!reference`` tags and multi-document files, with its errors reported the same way)."""
         if text is None:
             text = self.text(rel)
         try:
-            data = _load_yaml(text)
+            data = (load or _load_yaml)(text)
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark
             where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
