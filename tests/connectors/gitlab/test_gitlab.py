@@ -214,7 +214,12 @@ def test_rules_fed_by_gitlab(bundle: BundleReader) -> None:
     by_rule: dict[str, set[str]] = {}
     for f in result.findings:
         by_rule.setdefault(f.rule, set()).add(f.subject)
-    assert by_rule["RB06"] == {"gitlab:variable:acme/app/AWS_SECRET_ACCESS_KEY/production"}
+    # the static AWS key, and the PyPI token `twine upload -p "$PYPI_TOKEN"` publishes with (PyPI accepts
+    # GitLab's OIDC tokens: Trusted Publishing would do)
+    assert by_rule["RB06"] == {
+        "gitlab:variable:acme/app/AWS_SECRET_ACCESS_KEY/production",
+        "gitlab:group-variable:acme/PYPI_TOKEN/*",
+    }
     assert by_rule["RB12"] == {"gitlab:plaintext:acme/app/.gitlab-ci.yml:8:aws-access-key"}
     # one group variable value stored once; the three values fingerprinted alike are "the same value in 3 places"
     assert "RB08" in by_rule
