@@ -33,6 +33,8 @@ def _side_by_side(
     only_ours = sorted(ours - theirs)
     only_theirs = sorted(theirs - ours)
     inj: Counter[str] = Counter()
+    inj_high: Counter[str] = Counter()
+    zizmor_only: Counter[str] = Counter()
     cases: list[dict[str, Any]] = []
     for k, lab in sorted(c.jobs.items()):
         v = views.get(k)
@@ -40,8 +42,14 @@ def _side_by_side(
             continue
         label = "injection" in lab.outsider_control
         mine = "injection" in v.outsider or bool(v.starter_injections)
-        theirs_inj = bool(z.injection.get(k))
+        findings = z.injection.get(k, [])
+        theirs_inj = bool(findings)
+        high = any(f.split(":", 1)[0].endswith("/High") for f in findings)
         inj[f"label={int(label)} regwarden={int(mine)} zizmor={int(theirs_inj)}"] += 1
+        inj_high[f"label={int(label)} regwarden={int(mine)} zizmor(high confidence)={int(high)}"] += 1
+        if theirs_inj and not label and not mine:
+            for f in findings:
+                zizmor_only[f"{f.split(':', 1)[0]} {_context(f)}"] += 1
         if len({label, mine, theirs_inj}) > 1:
             cases.append(
                 {
@@ -61,9 +69,29 @@ def _side_by_side(
             "regwarden_only_examples": [f"{'/'.join(k)} {u}" for k, u in only_ours[:40]],
             "zizmor_only_examples": [f"{'/'.join(k)} {u}" for k, u in only_theirs[:40]],
         },
-        "template_injection": {"matrix": dict(sorted(inj.items())), "cases": cases},
+        "template_injection": {
+            "matrix": dict(sorted(inj.items())),
+            "matrix_high_confidence": dict(sorted(inj_high.items())),
+            "zizmor_only_by_context": dict(zizmor_only.most_common()),
+            "cases": cases,
+        },
         "errors": z.errors,
     }
+
+
+def _context(finding: str) -> str:
+    """The root of the expression a zizmor template-injection finding names (``github.event``,
+    ``steps``, ``matrix``...), for counting its findings by kind."""
+    import re
+
+    m = re.search(r"\$\{\{\s*([^}]*?)\s*\}\}", finding)
+    expr = m.group(1) if m else finding.split(":", 1)[-1]
+    expr = re.sub(r"^[a-zA-Z]+\(", "", expr.strip())
+    parts = re.split(r"[.\[(]", expr)
+    root = parts[0] if parts else ""
+    if root == "github" and len(parts) > 1:
+        return f"github.{parts[1]}" + (f".{parts[2]}" if parts[1] == "event" and len(parts) > 2 else "")
+    return root or "?"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,6 +177,8 @@ def _print(r: dict[str, Any]) -> None:
               f"regwarden only {u['regwarden_only']}, zizmor only {u['zizmor_only']}")  # fmt: skip
         print("  template injection (label / regwarden / zizmor):")
         for k, v in p["template_injection"]["matrix"].items():
+            print(f"    {k}: {v}")
+        for k, v in p["template_injection"]["matrix_high_confidence"].items():
             print(f"    {k}: {v}")
 
 

@@ -150,6 +150,8 @@ def split_image(ref: str) -> tuple[str, str]:
     ref = re.sub(r"^[a-z][a-z0-9+.-]*://", "", ref)
     ref = ref.split("@", 1)[0]
     parts = ref.split("/")
+    if len(parts) == 1 and "." in ref.split(":", 1)[0] and registry_for_host(ref.lower()) is not None:
+        return ref.lower(), ""  # a registry named by its host alone (`registry: ghcr.io`)
     if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost" or parts[0] == "*"):
         host, path = parts[0].lower(), "/".join(parts[1:])
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -20,13 +21,18 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._http import NotFoundError, RestClient, link_next
-from connectors.github.load import OIDC_SUB, ROOT, SBOM, WORKFLOWS_DIR
+from connectors.github.composite import local_key, remote_key
+from connectors.github.load import ACTION_REFS, OIDC_SUB, ROOT, SBOM, WORKFLOWS_DIR
 from connectors.github.plaintext import redact
 from scanner.bundle import BundleWriter
 from scanner.errors import ConfigError, ConnectorError
 
 PROVIDER = "github"
 API_VERSION = "2022-11-28"
+#: ``uses:`` values of a workflow or an action.yml (steps and reusable-workflow calls).
+_USES = re.compile(r"""^\s*(?:-\s*)?uses:\s*['"]?([^'"\s#]+)""", re.MULTILINE)
+#: How deep composite actions are followed (GitHub allows 10 levels).
+_MAX_ACTION_DEPTH = 10
 
 
 class Settings(BaseModel):
@@ -71,6 +77,7 @@ class Fetcher:
 
     def __init__(self, rc: RestClient, raw: RestClient, settings: Settings, scope: str, writer: BundleWriter) -> None:
         self.rc, self.raw, self.settings, self.scope, self.w = rc, raw, settings, scope, writer
+        self._actions_seen: set[str] = set()  # action folders already fetched (or tried) in this scope
 
     # -- paging helpers -------------------------------------------------------------------------
 
@@ -212,6 +219,53 @@ class Fetcher:
                 continue
             self.w.put_text(f"{ROOT}{base}/contents/{WORKFLOWS_DIR}/{fname}", redact(text))
             self.w.record(PROVIDER, self.scope, f"GET {path}")
+            self.actions(base, text, 0)
+
+    def actions(self, base: str, text: str, depth: int) -> None:
+        """The ``action.yml`` of every composite action a workflow (or action) runs: the repository's own
+        (``./path``, ``$/path``, at the default branch like its workflows) and the organization's (at the
+        ref the step names). Their steps run in the job: without them the job's publishing and its
+        outsiders' ways in are invisible."""
+        if depth >= _MAX_ACTION_DEPTH:
+            return
+        owner, _, _ = base.removeprefix("/repos/").partition("/")
+        for uses in dict.fromkeys(_USES.findall(text)):
+            if uses.endswith((".yml", ".yaml")) and "/.github/workflows/" in f"/{uses}":
+                continue  # a reusable workflow: local ones are collected with the workflows
+            key = local_key(uses)
+            if key is not None:
+                self._action(f"{base}/contents/{key}" if key else f"{base}/contents", None, base, depth)
+                continue
+            rk = remote_key(uses)
+            if rk is None or rk[0].split("/", 1)[0] != owner.lower():
+                continue  # third parties' actions are judged by their pin, not read
+            repo, path, ref = rk
+            folder = f"{ACTION_REFS}/{repo}/{ref.replace('/', '%2F')}" + (f"/{path}" if path else "")
+            contents = f"/repos/{repo}/contents" + (f"/{path}" if path else "")
+            self._action(contents, (ref, folder), f"/repos/{repo}", depth)
+
+    def _action(self, contents: str, at: tuple[str, str] | None, base: str, depth: int) -> None:
+        """Fetch ``action.yml`` (else ``action.yaml``) under ``contents``; ``at`` = (ref, bundle folder)."""
+        seen = f"{contents}@{at[0] if at else ''}"
+        if seen in self._actions_seen:
+            return
+        self._actions_seen.add(seen)
+        for name in ("action.yml", "action.yaml"):
+            path = f"{contents}/{name}"
+            bundle = f"{at[1]}/{name}" if at else f"{ROOT}{path}"
+            call = f"GET {path}" + (f"?ref={at[0]}" if at else "")
+            try:
+                text = self.raw.get(path, {"ref": at[0]} if at else None).text
+            except NotFoundError:
+                self.w.record(PROVIDER, self.scope, call, "not_found")
+                continue
+            except ConnectorError as e:
+                self.w.record(PROVIDER, self.scope, call, "failed", str(e))
+                return
+            self.w.put_text(bundle, redact(text))
+            self.w.record(PROVIDER, self.scope, call)
+            self.actions(base, text, depth + 1)
+            return
 
 
 def fetch_org(rc: RestClient, raw: RestClient, settings: Settings, org: str, writer: BundleWriter) -> None:

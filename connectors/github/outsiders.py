@@ -152,11 +152,12 @@ class _Taint:
         """The expressions of ``text`` that paste outsider text."""
         return [e.strip() for e in EXPR.findall(text) if TEXT in self.of("${{" + e + "}}")]
 
-    def learn(self, s: Step) -> None:
-        """Record what step ``s``'s outputs carry."""
+    def learn(self, s: Step, after_checkout: bool = False) -> None:
+        """Record what step ``s``'s outputs carry (``after_checkout``: the workspace holds outsiders'
+        files, so whatever a step reports from it is theirs to shape)."""
         if not s.id:
             return
-        kinds: set[str] = set()
+        kinds: set[str] = {TEXT} if after_checkout else set()
         if s.uses and action_name(s.uses) in untrusted_output_actions() and self.context is not None:
             kinds |= {TEXT, CODE}
         for text in (*s.with_.values(), *s.env.values(), s.run or ""):
@@ -172,8 +173,9 @@ class _Taint:
             self.steps[s.id] = frozenset(kinds)
 
 
-def _checks_out(step: Step, taint: _Taint) -> str | None:
-    """What an untrusted checkout in this step names, or None (a fetch is data until checked out)."""
+def _checks_out(step: Step, taint: _Taint, fetched: set[str]) -> str | None:
+    """What an untrusted checkout in this step names, or None (a fetch is data until checked out).
+    ``fetched``: local branches made from a pull request by earlier fetches (updated here)."""
     if step.uses and action_name(step.uses) == "actions/checkout":
         for key in ("ref", "repository"):
             value = step.with_.get(key, "")
@@ -181,7 +183,13 @@ def _checks_out(step: Step, taint: _Taint) -> str | None:
                 return f"actions/checkout {key}: {value.strip()}"
         return None
     for cmd in commands(step.run or ""):
+        if cmd.words[:2] == ("git", "fetch"):
+            fetched.update(
+                w.rsplit(":", 1)[1].removeprefix("refs/heads/") for w in cmd.words[2:] if "pull/" in w and ":" in w
+            )
         if _GIT_CHECKOUT.search(cmd.text) and " -- " not in cmd.text and "--" not in cmd.words[-1:]:
+            if any(w in fetched for w in cmd.words[2:]):
+                return f"`{cmd.text[:80]}`"
             if cmd.text.startswith("gh pr checkout") or CODE in taint.of(cmd.text) or untrusted_refs().search(cmd.text):
                 return f"`{cmd.text[:80]}`"
             if re.search(r"FETCH_HEAD|pull/|PR_BRANCH|pr_branch|HEAD_REF|head_ref", cmd.text):
@@ -193,7 +201,7 @@ def _executes(step: Step) -> bool:
     """A step that runs code from the workspace: a script that is not only reading files, a local
     action, or any action that may build or test what is there."""
     if step.run:
-        return any(not non_executing().search(c.text) for c in commands(step.run))
+        return any(_runs_something(c.text) for c in commands(step.run))
     if step.uses is None:
         return False
     if local_key(step.uses) is not None:
@@ -202,6 +210,16 @@ def _executes(step: Step) -> bool:
     if name == "actions/github-script":
         return re.search(r"require\(\s*['\"]\.", step.with_.get("script", "")) is not None
     return not non_executing_actions().search(name)
+
+
+_SHELL_PREFIX = re.compile(r"^(?:do|then|else|elif|!|\{|\()\s+")
+_SHELL_CONTROL = re.compile(r"^(?:for|while|until|if|case|select|done|fi|esac|\}|\)|;;)(?:\s|$)")
+
+
+def _runs_something(text: str) -> bool:
+    """A command that executes a program reading the workspace (not a loop header, not a reader)."""
+    body = _SHELL_PREFIX.sub("", text.strip())
+    return bool(body) and not _SHELL_CONTROL.search(body) and not non_executing().search(body)
 
 
 def _downloads_run_artifacts(step: Step) -> str | None:
@@ -263,6 +281,8 @@ def judge(
     head_events = [e for e in events if (row := github_event(e)) is not None and row.head_code] or list(events)
     found: list[Control] = []
     checked_out: tuple[str, bool] | None = None  # what, and whether it came from an artifact
+    fetched: set[str] = set()
+    tree_is_theirs = False  # an untrusted checkout happened: later steps read outsiders' files
     downloaded: str | None = None
     for s in steps_of(job):
         texts = [s.run or ""]
@@ -293,7 +313,8 @@ def judge(
             downloaded = None
         for expr in injected:
             found.append(Control("injection", event, expr, s.index, s.line))
-        checkout = _checks_out(s, taint)
+        checkout = _checks_out(s, taint, fetched)
+        tree_is_theirs = tree_is_theirs or checkout is not None
         if checkout is not None:
             value = " ".join(s.with_.get(k, "") for k in ("ref", "repository")) + (s.run or "")
             checked_out = (checkout, ARTIFACT in taint.of(value))
@@ -301,7 +322,7 @@ def judge(
             downloaded = where
         elif "workflow_run" in events and downloaded is None and _unzips_here(s):
             downloaded = "."  # a zip in a workflow_run job is the triggering run's artifact
-        taint.learn(s)
+        taint.learn(s, after_checkout=tree_is_theirs)
     out_taint: set[str] = set()
     for value in job.outputs.values():
         out_taint |= taint.of(value)

@@ -202,7 +202,7 @@
   // -- findings -----------------------------------------------------------------------------------
   var F = R.findings;
   var HAY = null; // lower-cased search text per finding, built on first search
-  var state = { severity: "", control: "", provider: "", owner: "", status: "", q: "", page: 0, printing: false };
+  var state = { severity: "", control: "", provider: "", owner: "", status: "", q: "", page: 0, printing: false, group: false };
   var filtered = F.map(function (_, i) { return i; });
 
   function option(select, value, label) { var o = el("option", null, label); o.value = value; select.appendChild(o); }
@@ -240,6 +240,45 @@
       timer = setTimeout(function () { state.q = q.value.trim().toLowerCase(); state.page = 0; applyFilters(); }, 120);
     });
     add(box, add(lab, q));
+    // One action (or image, or "outsiders of a repository") beside many publishing jobs is one finding
+    // per job: grouped, the list reads "this action runs beside 14 publish jobs".
+    var g = el("label", null, "Group by subject ");
+    var cb = el("input");
+    cb.type = "checkbox";
+    cb.id = "finding-group";
+    cb.addEventListener("change", function () { state.group = cb.checked; state.page = 0; drawFindings(); });
+    add(box, add(g, cb));
+  }
+
+  function groupsOf(indices) {
+    var order = [], by = {};
+    indices.forEach(function (i) {
+      var k = F[i].subject.id;
+      if (!by[k]) { by[k] = []; order.push(k); }
+      by[k].push(i);
+    });
+    return order.map(function (k) { return by[k]; });
+  }
+
+  function groupItem(members) {
+    var first = F[members[0]];
+    var worst = members.reduce(function (w, i) {
+      return SEVERITIES.indexOf(F[i].severity) < SEVERITIES.indexOf(w) ? F[i].severity : w;
+    }, first.severity);
+    var d = el("details", "finding-group sev-" + worst);
+    var s = el("summary");
+    var jobs = members.filter(function (i) { return F[i].path.length && F[i].path[0].src === first.subject.id; }).length;
+    var what = jobs === members.length && jobs > 1 ? "runs beside " + plural(jobs, "job") + " that can publish" : plural(members.length, "finding");
+    add(s, sevBadge(worst), " ", el("strong", null, first.subject.name), " — ", el("span", "group-count", what));
+    add(d, s);
+    var filled = false;
+    d.addEventListener("toggle", function () {
+      if (d.open && !filled) {
+        filled = true;
+        members.forEach(function (i) { add(d, findingItem(F[i])); });
+      }
+    });
+    return d;
   }
 
   function haystack(i) {
@@ -316,6 +355,9 @@
     add(s, sevBadge(f.severity), " ", el("span", "rule", f.rule), " " + f.control_title + " — ", el("strong", null, f.subject.name));
     if (f.status === "suppressed") add(s, " ", el("span", "badge suppressed", "suppressed"));
     add(s, " ", el("span", "muted", "· " + f.subject.provider + " · blast radius " + f.blast_radius));
+    if (f.path.length && f.path[0].src === f.subject.id && f.path[0].kind === "runs_code_of") {
+      add(s, " ", el("span", "muted", "· in " + info(f.path[0].dst).name));
+    }
     add(d, s);
     var filled = false;
     d.addEventListener("toggle", function () {
@@ -330,9 +372,16 @@
     clear(list);
     var size = state.printing ? Math.min(filtered.length, 1000) : PAGE;
     var start = state.printing ? 0 : state.page * PAGE;
-    var slice = filtered.slice(start, start + size);
     document.getElementById("finding-count").textContent =
       filtered.length === F.length ? plural(F.length, "finding") : filtered.length + " of " + plural(F.length, "finding") + " match";
+    if (state.group && !state.printing) {
+      var groups = groupsOf(filtered);
+      groups.slice(state.page * PAGE, state.page * PAGE + PAGE).forEach(function (members) { add(list, groupItem(members)); });
+      if (!groups.length) add(list, el("p", "muted", "No finding matches these filters."));
+      pager(document.getElementById("finding-pager"), groups.length, PAGE, state.page, drawFindings);
+      return;
+    }
+    var slice = filtered.slice(start, start + size);
     if (!slice.length) add(list, el("p", "muted", F.length ? "No finding matches these filters." : "No findings."));
     slice.forEach(function (i, k) {
       var item = findingItem(F[i]);

@@ -106,6 +106,10 @@ class CommandForm(_Row):
 
     name: str
     pattern: str
+    #: A command line this row recognises as a publish, and a near-identical one it must not (a dry
+    #: run, a read): both are run by tests/scanner/test_knowledge_publish.py.
+    example: str = ""
+    not_example: str = ""
     registry: str = ""
     also: tuple[str, ...] = ()
     registry_flags: tuple[str, ...] = ()

@@ -269,3 +269,32 @@ def test_drift_and_trend_since_the_previous_scan(browser: Any, tmp_path: Path) -
     trend = o.page.locator("#trend").inner_text()
     assert "Compared with the scan of" in trend
     assert "critical\t1\t2\t+1" in trend
+
+
+def test_findings_group_by_subject(browser: Any, tmp_path: Path) -> None:
+    """RB11 is one finding per (action, job): grouped by subject, one action reads as "runs beside N jobs"."""
+    from tests.connectors.github import estate as gh
+
+    bundle = tmp_path / "bundle"
+    for rel, content in gh.files().items():
+        path = bundle / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content if isinstance(content, str) else json.dumps(content), encoding="utf-8")
+    from scanner.cli import main
+
+    out = tmp_path / "out"
+    main(["analyse", str(bundle), "--out", str(out), "--format", "html", "--fail-on", "none"])
+    o = _open(browser, out / "report.html")
+    page = o.page
+    page.select_option('select[data-filter="control"]', "RB11")
+    tag = "tj-actions/changed-files@v45"
+    summaries = page.locator("#finding-list details.finding summary").all_inner_texts()
+    assert len([t for t in summaries if tag in t]) == 2  # one per job it runs beside
+    assert all(" in acme/" in t for t in summaries if tag in t)
+    page.check("#finding-group")
+    group = page.locator("#finding-list details.finding-group", has_text=tag)
+    assert group.count() == 1
+    assert "runs beside 2 jobs that can publish" in group.locator("summary").inner_text()
+    group.locator("summary").click()
+    assert group.locator("details.finding").count() == 2
+    _clean(o)

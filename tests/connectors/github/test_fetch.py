@@ -16,6 +16,7 @@ from connectors.github.fetch import Settings, client, fetch_org
 from connectors.github.plaintext import redact
 from scanner.bundle import BundleReader, BundleWriter
 from scanner.cli import main
+from scanner.model import NodeId
 from tests.connectors.github import estate
 
 TOKEN = "FAKE-TOKEN-FOR-TESTS"
@@ -209,3 +210,93 @@ projects = [{projects}]
     assert {f["rule"] for f in report["findings"]} >= {"RB06", "RB11", "RB12"}
     for p in (out / "report.json", out / "report.html"):
         assert estate.FAKE_AWS_KEY_ID not in p.read_text(encoding="utf-8")
+
+
+COMPOSITE_WF = """on: push
+jobs:
+  release:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: ./.github/actions/setup
+      - uses: $/.github/actions/other
+      - uses: acme/shared-actions/build@v2
+        with:
+          token: ${{ secrets.NPM_TOKEN }}
+"""
+SETUP_ACTION = """runs:
+  using: composite
+  steps:
+    - uses: ./.github/actions/inner
+"""
+INNER_ACTION = """runs:
+  using: composite
+  steps:
+    - run: twine upload dist/*
+      shell: bash
+      env:
+        TWINE_PASSWORD: ${{ secrets.PYPI_TOKEN }}
+"""
+BUILD_ACTION = """inputs:
+  token: {required: true}
+runs:
+  using: composite
+  steps:
+    - run: npm publish
+      shell: bash
+      env:
+        NODE_AUTH_TOKEN: ${{ inputs.token }}
+"""
+
+
+def test_composite_actions_are_collected_and_expanded(httpserver: HTTPServer, tmp_path: Path) -> None:
+    """The action.yml of the repository's own actions (./ and $/, nested) and of the organization's
+    actions at the ref a step names are collected; third parties' are not. Their steps are the job's."""
+    org = "/orgs/acme"
+    httpserver.expect_request(org).respond_with_json({"login": "acme", "id": 1})
+    repo = {"name": "app", "full_name": "acme/app", "owner": {"login": "acme"}, "private": True,
+            "html_url": "https://github.com/acme/app"}  # fmt: skip
+    httpserver.expect_request(f"{org}/repos").respond_with_json([repo])
+    base = "/repos/acme/app"
+    httpserver.expect_request(f"{base}/contents/.github/workflows").respond_with_json(
+        [{"name": "release.yml", "path": ".github/workflows/release.yml", "type": "file"}]
+    )
+    httpserver.expect_request(f"{base}/contents/.github/workflows/release.yml").respond_with_data(COMPOSITE_WF)
+    httpserver.expect_request(f"{base}/contents/.github/actions/setup/action.yml").respond_with_data(SETUP_ACTION)
+    httpserver.expect_request(f"{base}/contents/.github/actions/inner/action.yml").respond_with_data(INNER_ACTION)
+    httpserver.expect_request(f"{base}/contents/.github/actions/other/action.yml").respond_with_json(
+        NOT_FOUND, status=404
+    )
+    httpserver.expect_request(f"{base}/contents/.github/actions/other/action.yaml").respond_with_data(
+        "runs: {using: composite, steps: [{run: echo hi, shell: bash}]}\n"
+    )
+    httpserver.expect_request(
+        "/repos/acme/shared-actions/contents/build/action.yml", query_string={"ref": "v2"}
+    ).respond_with_data(BUILD_ACTION)
+
+    def not_found(_req: Request) -> Response:
+        return Response(json.dumps(NOT_FOUND), status=404, content_type="application/json")
+
+    httpserver.expect_request(re.compile(r"^/(?:orgs|repos)/.*")).respond_with_handler(not_found)
+    settings = Settings(orgs=["acme"], base_url=httpserver.url_for("/"), token_env="FAKE_GH_TOKEN", max_wait=5)
+    writer = BundleWriter(tmp_path / "bundle")
+    rc = client(settings, sleep=lambda _s: None)
+    raw = client(settings, accept="application/vnd.github.raw", sleep=lambda _s: None)
+    fetch_org(rc, raw, settings, "acme", writer)
+    bundle = BundleReader(writer.commit("2026-11-01T00:00:00Z"))
+    actions = sorted(r for r in bundle.files("github") if r.endswith(("action.yml", "action.yaml")))
+    assert actions == [
+        "github/action-refs/acme/shared-actions/v2/build/action.yml",
+        "github/repos/acme/app/contents/.github/actions/inner/action.yml",
+        "github/repos/acme/app/contents/.github/actions/other/action.yaml",
+        "github/repos/acme/app/contents/.github/actions/setup/action.yml",
+    ]
+    # never asked for a third party's action
+    assert not [r for r in httpserver.log if "actions/checkout" in r[0].path]
+    from connectors.github import SPEC
+
+    inv = SPEC.inventory(bundle)
+    job = inv.node(NodeId("github:job:acme/app/.github/workflows/release.yml#release"))
+    # twine inside a nested local action, npm publish inside the organization's action
+    assert job.attrs["publishes"] == ("npm", "pypi")
+    assert job.attrs["publish_routes"] == ("npm:secret:NPM_TOKEN", "pypi:secret:PYPI_TOKEN")

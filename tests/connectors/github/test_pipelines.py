@@ -1,0 +1,293 @@
+"""Pipelines as people write them: each class of publishing and of outsiders' ways in, with a
+pipeline that must be reported and a near-identical one that must not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from connectors.github import SPEC
+from scanner.bundle import BundleReader
+from scanner.model import AttrValue, EdgeKind, Inventory, NodeId
+
+REPO = "acme/app"
+WF = f"github/repos/{REPO}/contents/.github/workflows/ci.yml"
+
+
+def _inventory(tmp_path: Path, workflow: str, files: dict[str, str] | None = None) -> Inventory:
+    for rel, text in {WF: workflow, **(files or {})}.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return SPEC.inventory(BundleReader(tmp_path))
+
+
+def _job(inv: Inventory, job: str = "j") -> dict[str, AttrValue]:
+    return dict(inv.node(NodeId(f"github:job:{REPO}/.github/workflows/ci.yml#{job}")).attrs)
+
+
+def _one_step(run: str, env: str = "", on: str = "push", perms: str = "") -> str:
+    return f"on: {on}\n{perms}jobs:\n  j:\n    runs-on: x\n{env}    steps:\n      - run: {run}\n"
+
+
+# -- publishing: recognised forms -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("run", "registry"),
+    [
+        ('twine upload -u __token__ -p "$PYPI_TOKEN" dist/*', "pypi"),
+        ("twine upload --repository-url https://test.pypi.org/legacy/ dist/*", "testpypi"),
+        ("npm publish --access public", "npm"),
+        ("docker push acme/app:1", "dockerhub"),
+        ("docker push ghcr.io/acme/app:1", "ghcr"),
+    ],
+)
+def test_publish_forms(tmp_path: Path, run: str, registry: str) -> None:
+    env = "    env:\n      PYPI_TOKEN: ${{ secrets.PYPI_TOKEN }}\n      NODE_AUTH_TOKEN: ${{ secrets.NPM }}\n"
+    attrs = _job(_inventory(tmp_path, _one_step(run, env)))
+    assert attrs["publishes"] == (registry,)
+    assert attrs["publishes_probable"] == ()
+
+
+def test_twine_password_flag_from_a_variable_names_the_secret(tmp_path: Path) -> None:
+    env = "    env:\n      PYPI_TOKEN: ${{ secrets.PYPI_TOKEN }}\n"
+    inv = _inventory(tmp_path, _one_step('twine upload -u __token__ -p "$PYPI_TOKEN" dist/*', env))
+    assert _job(inv)["publish_routes"] == ("pypi:secret:PYPI_TOKEN",)
+    secret = f"github:secret:{REPO}/PYPI_TOKEN"
+    assert {e.dst for e in inv.edges() if e.src == secret and e.kind is EdgeKind.EXPOSES} == {
+        f"pypi:token:github/{REPO}/PYPI_TOKEN"
+    }
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        "npm publish --dry-run",  # a dry run publishes nothing
+        "docker push localhost:5000/acme/app:1",  # a push to a local registry is no publish
+        "twine check dist/*",
+        "docker build -t acme/app:1 .",
+    ],
+)
+def test_not_publishing(tmp_path: Path, run: str) -> None:
+    env = "    env:\n      NODE_AUTH_TOKEN: ${{ secrets.NPM }}\n"
+    assert _job(_inventory(tmp_path, _one_step(run, env)))["publishes"] == ()
+
+
+def test_testpypi_is_not_pypi(tmp_path: Path) -> None:
+    wf = (
+        "on: push\njobs:\n  j:\n    permissions: {id-token: write}\n    steps:\n"
+        "      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+        "        with: {repository-url: 'https://test.pypi.org/legacy/'}\n"
+    )
+    attrs = _job(_inventory(tmp_path, wf))
+    assert (attrs["publishes"], attrs["pypi_trusted_publishing"]) == (("testpypi",), False)
+
+
+# -- publishing: scripts the catalogue does not know (probable, never dropped) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("run", "env", "registry"),
+    [
+        ("node ./scripts/publish.mjs", "NPM_TOKEN: ${{ secrets.NPM_TOKEN }}", "npm"),
+        ("pnpm nx-release", "NODE_AUTH_TOKEN: ${{ secrets.NPM }}", "npm"),
+        ("./scripts/publish", "PYPI_TOKEN: ${{ secrets.PYPI_TOKEN }}", "pypi"),
+        ("make release", "TWINE_PASSWORD: ${{ secrets.PYPI }}", "pypi"),
+    ],
+)
+def test_unrecognised_release_script_holding_a_registry_credential_is_a_probable_publish(
+    tmp_path: Path, run: str, env: str, registry: str
+) -> None:
+    attrs = _job(_inventory(tmp_path, _one_step(run, f"    env:\n      {env}\n")))
+    assert (attrs["publishes"], attrs["publishes_probable"]) == ((registry,), (registry,))
+    twin = _job(_inventory(tmp_path / "twin", _one_step("make test", f"    env:\n      {env}\n")))
+    # the same credential in a job that runs no release: held (third-party code beside it can take
+    # it), not published
+    assert twin["publishes"] == ()
+    assert twin["holds_credentials"] == (registry,)
+
+
+# -- images: the pushed repository is named, so Docker Hub's connector links to it ------------------
+
+
+def test_docker_login_and_build_push_name_the_docker_hub_repository(tmp_path: Path) -> None:
+    wf = """on: push
+jobs:
+  j:
+    steps:
+      - uses: docker/login-action@v3
+        with: {username: acme, password: "${{ secrets.DOCKERHUB_TOKEN }}"}
+      - uses: docker/build-push-action@v6
+        with: {push: true, tags: "acme/app:latest"}
+"""
+    inv = _inventory(tmp_path, wf)
+    cred = f"dockerhub:token:github/{REPO}/DOCKERHUB_TOKEN"
+    grants = {e.dst for e in inv.edges() if e.src == cred and e.kind is EdgeKind.GRANTS}
+    assert grants == {"dockerhub:repository:acme/app"}
+    twin = _inventory(tmp_path / "twin", wf.replace("push: true", "push: false"))
+    assert _job(twin)["publishes"] == ()
+
+
+@pytest.mark.parametrize(("packages", "published"), [("write", ("ghcr",)), ("read", ())])
+def test_ghcr_with_the_job_token_needs_packages_write(
+    tmp_path: Path, packages: str, published: tuple[str, ...]
+) -> None:
+    wf = f"""on: push
+jobs:
+  j:
+    permissions: {{contents: read, packages: {packages}}}
+    steps:
+      - uses: docker/login-action@v3
+        with: {{registry: ghcr.io, username: x, password: "${{{{ secrets.GITHUB_TOKEN }}}}"}}
+      - run: docker push ghcr.io/acme/app:1
+"""
+    attrs = _job(_inventory(tmp_path, wf))
+    assert attrs["publishes"] == published
+    if published:
+        assert attrs["publish_routes"] == ("ghcr:job_token",)
+
+
+# -- where code comes from ------------------------------------------------------------------------
+
+
+def test_local_composite_actions_are_expanded_in_both_forms(tmp_path: Path) -> None:
+    action = "runs:\n  using: composite\n  steps:\n    - run: npm publish\n      shell: bash\n"
+    files = {f"github/repos/{REPO}/contents/.github/actions/pub/action.yml": action}
+    for form in ("./.github/actions/pub", "$/.github/actions/pub"):
+        wf = f"on: push\njobs:\n  j:\n    env: {{NODE_AUTH_TOKEN: '${{{{ secrets.NPM }}}}'}}\n    steps:\n      - uses: {form}\n"
+        attrs = _job(_inventory(tmp_path / form.replace("/", "_"), wf, files))
+        assert attrs["publishes"] == ("npm",), form
+
+
+def test_uncollected_local_action_is_a_gap(tmp_path: Path) -> None:
+    inv = _inventory(tmp_path, "on: push\njobs:\n  j:\n    steps:\n      - uses: ./.github/actions/missing\n")
+    assert [g.reason for g in inv.gaps if g.scope == REPO][
+        -1
+    ] == "contents/.github/actions/missing/action.yml not collected"
+
+
+def test_parallel_step_groups_are_steps(tmp_path: Path) -> None:
+    wf = """on: push
+jobs:
+  j:
+    env: {NODE_AUTH_TOKEN: "${{ secrets.NPM }}"}
+    steps:
+      - parallel:
+          - run: npm test
+          - run: npm publish
+      - wait-all:
+"""
+    assert _job(_inventory(tmp_path, wf))["publishes"] == ("npm",)
+
+
+# -- outsiders ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("on", "expr", "controlled"),
+    [
+        ("pull_request_target", "github.head_ref", True),
+        ("pull_request", "github.head_ref", False),  # fork runs get no secrets and a read-only token
+        ("issue_comment", "github.event.comment.body", True),
+        ("issues", "github.event.issue.title", True),
+        ("discussion", "github.event.discussion.body", True),
+        ("discussion_comment", "github.event.comment.body", True),
+        ("pull_request_review", "github.event.review.body", False),  # runs like pull_request
+        ("pull_request_target", "github.base_ref", False),  # the maintainers' branch name
+        ("workflow_run", "github.event.pull_request.title", False),  # not this event's field
+    ],
+)
+def test_template_injection_from_outsiders(tmp_path: Path, on: str, expr: str, controlled: bool) -> None:
+    inv = _inventory(tmp_path, _one_step(f'echo "${{{{ {expr} }}}}"', on=on))
+    controls = _job(inv)["outsider_control"]
+    assert bool(controls) is controlled, controls
+    if controlled:
+        edge = next(
+            e for e in inv.edges() if e.kind is EdgeKind.RUNS_CODE_OF and e.dst.startswith("github:untrusted-code:")
+        )
+        assert dict(edge.conditions)["outsider"] == "injection"
+        assert dict(edge.conditions)["detail"] == expr
+
+
+def test_the_same_value_through_env_is_no_injection(tmp_path: Path) -> None:
+    run = 'echo "$TITLE"'
+    env = "    env:\n      TITLE: ${{ github.event.issue.title }}\n"
+    assert _job(_inventory(tmp_path, _one_step(run, env, on="issues")))["outsider_control"] == ()
+
+
+def test_a_maintainers_only_condition_gates_outsiders(tmp_path: Path) -> None:
+    wf = """on: issue_comment
+jobs:
+  j:
+    if: contains(fromJSON('["OWNER","MEMBER"]'), github.event.comment.author_association)
+    steps:
+      - run: echo "${{ github.event.comment.body }}"
+"""
+    attrs = _job(_inventory(tmp_path, wf))
+    assert (attrs["outsider_control"], attrs["outsider_gated"]) == ((), True)
+
+
+def test_checkout_of_the_pull_request_head_then_running_it(tmp_path: Path) -> None:
+    wf = """on: pull_request_target
+jobs:
+  j:
+    steps:
+      - uses: actions/checkout@v4
+        with: {ref: "${{ github.event.pull_request.head.sha }}"}
+      - run: npm ci
+"""
+    assert _job(_inventory(tmp_path, wf))["checks_out_untrusted"] is True
+    # the base branch, checked out the same way: the maintainers' code
+    twin = wf.replace("github.event.pull_request.head.sha", "github.event.pull_request.base.sha")
+    assert _job(_inventory(tmp_path / "twin", twin))["checks_out_untrusted"] is False
+
+
+def test_a_fetch_of_the_pull_request_is_data_until_checked_out(tmp_path: Path) -> None:
+    fetch = "git fetch origin pull/${{ github.event.pull_request.number }}/head:pr"
+    wf = f"on: pull_request_target\njobs:\n  j:\n    steps:\n      - run: {fetch}\n      - run: npm ci\n"
+    assert _job(_inventory(tmp_path, wf))["outsider_control"] == ()
+    checked = f"on: pull_request_target\njobs:\n  j:\n    steps:\n      - run: {fetch} && git checkout pr\n      - run: npm ci\n"
+    assert _job(_inventory(tmp_path / "twin", checked))["checks_out_untrusted"] is True
+
+
+def test_workflow_run_artifacts_executed_in_the_workspace(tmp_path: Path) -> None:
+    upstream = "name: Build\non: pull_request\njobs:\n  b:\n    steps:\n      - run: make\n"
+    files = {f"github/repos/{REPO}/contents/.github/workflows/build.yml": upstream}
+    wf = """on:
+  workflow_run:
+    workflows: [Build]
+    types: [completed]
+jobs:
+  j:
+    steps:
+      - uses: actions/download-artifact@v4
+        with: {run-id: "${{ github.event.workflow_run.id }}", github-token: "${{ github.token }}"}
+      - run: npm ci
+"""
+    controls = _job(_inventory(tmp_path, wf, files))["outsider_control"]
+    assert isinstance(controls, tuple)
+    assert len(controls) == 1
+    assert "artifacts" in str(controls[0])
+    # unpacked elsewhere and only read: nothing of theirs runs
+    twin = wf.replace('github-token: "${{ github.token }}"', 'path: "${{ runner.temp }}/a"').replace(
+        "npm ci", "cat ${{ runner.temp }}/a/pr.txt"
+    )
+    assert _job(_inventory(tmp_path / "twin", twin, files))["outsider_control"] == ()
+
+
+@pytest.mark.parametrize(("typ", "reported"), [("string", ("version",)), ("choice", ())])
+def test_free_text_dispatch_inputs_in_a_script(tmp_path: Path, typ: str, reported: tuple[str, ...]) -> None:
+    options = "\n        options: [a, b]" if typ == "choice" else ""
+    wf = f"""on:
+  workflow_dispatch:
+    inputs:
+      version:
+        type: {typ}{options}
+jobs:
+  j:
+    steps:
+      - run: ./release.sh ${{{{ inputs.version }}}}
+"""
+    assert _job(_inventory(tmp_path, wf))["starter_injections"] == reported

@@ -1,0 +1,152 @@
+"""The publish catalogue, row by row: each command row's `example` publishes to its registry and its
+`not_example` does not; each action row publishes with the inputs below and not without them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pytest
+
+from connectors.ci.publish import Publish, StepView, analyse
+from connectors.github.refs import GitHubRefs
+from scanner.knowledge.publish import CommandForm, action_forms, catalogue, login_actions
+from scanner.knowledge.registries import registries
+
+#: Credentials every example step holds (fake values: secret references only).
+ENV = {
+    name: "${{ secrets.FAKE_CREDENTIAL }}"
+    for name in {n for c in catalogue().commands for n in c.credential_env} | {"KO_DOCKER_REPO"}
+    if name != "KO_DOCKER_REPO"
+}
+ENV["KO_DOCKER_REPO"] = "docker.io/acme"
+LOGIN = StepView(0, "login", 1, None, "docker/login-action@v3", {"password": "${{ secrets.HUB }}"}, None, {})
+
+
+def _run(steps: list[StepView], *, oidc: bool = True) -> list[Publish]:
+    return [p for p in analyse(steps, GitHubRefs("acme/app"), oidc=oidc) if p.confidence == "certain"]
+
+
+def _script(text: str, env: Mapping[str, str] = ENV) -> list[StepView]:
+    return [LOGIN, StepView(1, "step", 2, None, None, {}, text, dict(env))]
+
+
+def _expected(row: CommandForm) -> str:
+    if row.registry_from_url:
+        return "jfrog"  # the example uploads to acme.jfrog.io
+    if row.registry:
+        return row.registry
+    return "dockerhub"  # image rows: the examples push to docker.io
+
+
+@pytest.mark.parametrize("row", catalogue().commands, ids=lambda r: r.name)
+def test_command_row_example_publishes_and_its_twin_does_not(row: CommandForm) -> None:
+    assert row.example, f"{row.name}: add an example to publish.yaml"
+    assert row.not_example, f"{row.name}: add a not_example to publish.yaml"
+    found = {p.registry for p in _run(_script(row.example))}
+    assert _expected(row) in found, (row.name, found)
+    assert not _run(_script(row.not_example)), row.name
+
+
+#: Action rows: inputs that make the step publish, and a near-identical step that does not.
+ACTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
+    # uses: (expected registry, publishing inputs, non-publishing inputs)
+    "pypa/gh-action-pypi-publish": ("pypi", {"password": "${{ secrets.PYPI }}"},
+                                    {"repository-url": "http://localhost:8080/legacy/", "password": "x"}),
+    "js-devtools/npm-publish": ("npm", {"token": "${{ secrets.NPM }}"}, {"token": "${{ secrets.NPM }}", "dry-run": "true"}),
+    "changesets/action": ("npm", {"publish": "pnpm changeset publish"}, {"version": "pnpm changeset version"}),
+    "cycjimmy/semantic-release-action": ("github-releases", {}, {"dry_run": "true"}),
+    "docker/build-push-action": ("dockerhub", {"push": "true", "tags": "acme/app:1"}, {"push": "false", "tags": "acme/app:1"}),
+    "depot/build-push-action": ("dockerhub", {"push": "true", "tags": "acme/app:1"}, {"tags": "acme/app:1"}),
+    "depot/bake-action": ("dockerhub", {"push": "true", "set": "*.tags=acme/app:1"}, {"set": "*.tags=acme/app:1"}),
+    "docker/bake-action": ("dockerhub", {"push": "true", "set": "*.tags=acme/app:1"}, {"set": "*.tags=acme/app:1"}),
+    "redhat-actions/push-to-registry": ("quay", {"registry": "quay.io/acme", "password": "${{ secrets.Q }}"},
+                                        {"registry": "localhost:5000/acme"}),
+    "softprops/action-gh-release": ("github-releases", {"files": "dist/*"}, {"files": "dist/*", "token": ""}),
+    "ncipollo/release-action": ("github-releases", {"artifacts": "dist/*"}, {"token": ""}),
+    "svenstaro/upload-release-action": ("github-releases", {"file": "dist/x"}, {"repo_token": ""}),
+    "actions/create-release": ("github-releases", {"tag_name": "v1"}, {}),
+    "actions/upload-release-asset": ("github-releases", {"asset_path": "x"}, {}),
+    "marvinpinto/action-automatic-releases": ("github-releases", {"repo_token": "${{ secrets.GITHUB_TOKEN }}"}, {}),
+    "release-drafter/release-drafter": ("github-releases", {"publish": "true"}, {}),
+    "googleapis/release-please-action": ("github-releases", {}, {"token": ""}),
+    "google-github-actions/release-please-action": ("github-releases", {}, {"token": ""}),
+    "goreleaser/goreleaser-action": ("github-releases", {"args": "release --clean"}, {"args": "release --snapshot"}),
+    "helm/chart-releaser-action": ("github-releases", {}, {}),
+    "appany/helm-oci-chart-releaser": ("ghcr", {"registry": "ghcr.io", "registry_password": "${{ secrets.CR }}"},
+                                       {"registry": "localhost:5000"}),
+    "rust-lang/crates-io-auth-action": ("", {}, {}),
+    "katyo/publish-crates": ("crates", {"registry-token": "${{ secrets.C }}"}, {"dry-run": "true"}),
+    "release-plz/action": ("crates", {"command": "release"}, {"command": "release-pr"}),
+    "rubygems/release-gem": ("rubygems", {}, {}),
+    "rubygems/configure-rubygems-credentials": ("", {}, {}),
+    "nuget/login": ("", {}, {}),
+    "pyo3/maturin-action": ("pypi", {"command": "upload"}, {"command": "build"}),
+    "haaleo/publish-vscode-extension": ("open-vsx", {"pat": "${{ secrets.OVSX }}"}, {"pat": "x", "dryRun": "true"}),
+    "lannonbr/vsce-action": ("vscode-marketplace", {"args": "publish -p $VSCE_TOKEN"}, {"args": "package"}),
+    "snapcore/action-publish": ("snapcraft", {"snap": "x.snap"}, {}),
+    "gradle/gradle-build-action": ("maven-central", {"arguments": "publishToSonatype"}, {"arguments": "build"}),
+    "jreleaser/release-action": ("maven-central", {"arguments": "full-release"}, {"arguments": "config"}),
+    "actions/github-script": ("github-releases", {"script": "await github.rest.repos.createRelease({tag_name: 'v1'})"},
+                              {"script": "await github.rest.repos.getRelease({release_id: 1})"}),
+    "yyx990803/release-tag": ("github-releases", {"tag_name": "v1"}, {}),
+    "vedantmgoyal9/winget-releaser": ("winget", {"token": "${{ secrets.WINGET }}"}, {}),
+    "vedantmgoyal2009/winget-releaser": ("winget", {"token": "${{ secrets.WINGET }}"}, {}),
+    "samuelmeuli/action-electron-builder": ("github-releases", {"release": "true", "github_token": "${{ secrets.GITHUB_TOKEN }}"},
+                                            {"github_token": "${{ secrets.GITHUB_TOKEN }}"}),
+}  # fmt: skip
+#: Rows no input turns into a non-publish: their twin is the same step with no credential anywhere,
+#: which still publishes (the catalogue never drops a publish) with route `unknown`.
+NEEDS_CREDENTIAL = {"softprops/action-gh-release", "ncipollo/release-action", "svenstaro/upload-release-action",
+                    "actions/create-release", "actions/upload-release-asset", "marvinpinto/action-automatic-releases",
+                    "googleapis/release-please-action", "google-github-actions/release-please-action",
+                    "helm/chart-releaser-action", "rubygems/release-gem", "snapcore/action-publish",
+                    "yyx990803/release-tag", "vedantmgoyal9/winget-releaser", "vedantmgoyal2009/winget-releaser",
+                    "cycjimmy/semantic-release-action"}  # fmt: skip
+
+
+def test_every_action_row_has_an_example() -> None:
+    assert set(action_forms()) == set(ACTIONS)
+
+
+@pytest.mark.parametrize("uses", sorted(ACTIONS))
+def test_action_row(uses: str) -> None:
+    registry, yes, no = ACTIONS[uses]
+    env = {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}", "CR_TOKEN": "${{ secrets.GITHUB_TOKEN }}",
+           "SNAPCRAFT_STORE_CREDENTIALS": "${{ secrets.SNAP }}", "VSCE_TOKEN": "${{ secrets.VSCE }}",
+           "NPM_TOKEN": "${{ secrets.NPM }}", "CARGO_REGISTRY_TOKEN": "${{ secrets.CRATES }}"}  # fmt: skip
+    step = StepView(1, "step", 2, None, f"{uses}@v1", yes, None, env)
+    found = {p.registry for p in _run([LOGIN, step], oidc=True)}
+    if not registry:
+        # a login that mints a registry token: it publishes nothing by itself
+        assert found == set(), (uses, found)
+        return
+    assert registry in found, (uses, found)
+    if uses in NEEDS_CREDENTIAL:
+        bare = StepView(1, "step", 2, None, f"{uses}@v1", {}, None, {})
+        routes = {r.kind for p in analyse([bare], GitHubRefs("acme/app"), oidc=False) for r in p.routes}
+        assert routes, uses
+        assert routes <= {"unknown", "job_token"}, (uses, routes)
+        return
+    twin = StepView(1, "step", 2, None, f"{uses}@v1", no, None, env)
+    twin_found = {p.registry for p in _run([twin], oidc=True)}
+    assert registry not in twin_found, (uses, twin_found)
+
+
+def test_every_login_row_gives_a_later_push_its_credential() -> None:
+    for uses, row in login_actions().items():
+        if row.writes_config is not None or row.cloud is not None or not row.credential_inputs:
+            continue  # configs, clouds and env-configured CLIs are judged by the steps that use them
+        inputs = {
+            **dict.fromkeys(row.credential_inputs, "${{ secrets.REG }}"),
+            **dict.fromkeys(row.registry_inputs, "docker.io"),
+        }
+        step = StepView(0, "login", 1, None, f"{uses}@v1", inputs, None, {})
+        push = StepView(1, "push", 2, None, None, {}, "docker push acme/app:1", {})
+        routes = {r.name for p in _run([step, push]) for r in p.routes}
+        assert "REG" in routes, uses
+
+
+def test_registry_ids_in_the_catalogue_exist() -> None:
+    # validated when the catalogue loads; this pins it to a test that names the rule
+    assert catalogue() is not None
+    assert {"pypi", "npm", "dockerhub", "ghcr", "github-releases"} <= set(registries())
