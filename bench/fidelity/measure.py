@@ -11,9 +11,9 @@ from bench.fidelity.corpus import Corpus, JobLabel
 from connectors.github import SPEC
 from connectors.gitlab import SPEC as GITLAB_SPEC
 from scanner.bundle import BundleReader
-from scanner.plugins import ConnectorSpec
 from scanner.knowledge.registries import registries, registry_for_host
 from scanner.model import EdgeKind, Inventory, NodeKind
+from scanner.plugins import ConnectorSpec
 
 Key = tuple[str, str, str]
 
