@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 from connectors.ci.shell import Command, commands, flag_values, has_flag
@@ -322,6 +322,13 @@ class _Job:
             return
         for ref in dict.fromkeys(resolved):
             host, path = split_image(ref)
+            if host == "*" and self.st.logins:
+                # a host only known at run time: one of the registries the job logged in to
+                for lg in {lg.registry: lg for lg in self.st.logins}.values():
+                    routes = explicit or lg.routes
+                    why = reason + " (registry from its login)"
+                    self.emit(step, lg.registry, None, list(routes), form, why, line=line)
+                continue
             reg = self.registry_id(host) if host != "*" else "other:*"
             routes = explicit or self.login_routes(reg, host)
             self.emit(step, reg, f"{host}/{path}" if path else None, list(routes), form, reason, line=line)
@@ -491,7 +498,10 @@ class _Job:
     # -- scripts ----------------------------------------------------------------------------------
 
     def script(self, step: StepView, script: str, extra_env: Mapping[str, str] | None = None, via: str = "") -> None:
-        for cmd in commands(script):
+        for full in commands(script):
+            inner = _inner_script(full)
+            # `… sh -c "SCRIPT"`: the command is judged without its script, which is judged on its own below
+            cmd = full if inner is None else _without(full, inner)
             env = {**step.env, **self.st.exported, **(extra_env or {}), **_inline_env(cmd)}
             line = step.line + 1 + cmd.line if step.line is not None and via == "" else step.line
             if self.login_command(cmd, env):
@@ -503,8 +513,11 @@ class _Job:
                     self.publish_command(step, form, cmd, env, line)
                     matched = True
                     break
-            if not matched and not inert_commands().search(_strip_wrappers(cmd)):
+            if not matched and not inert_commands().search(_strip_wrappers(cmd)) and not _assignment(cmd):
                 self.unrecognised(step, cmd, env, line)
+            if inner is not None:
+                # `docker run -e X=… image sh -c "…"`: the inner script runs with the container's environment
+                self.script(step, inner, extra_env={**(extra_env or {}), **_inline_env(cmd)}, via="sh -c")
             self.st.exported.update(self.refs.exports(cmd))
 
     def login_command(self, cmd: Command, env: Mapping[str, str]) -> bool:
@@ -520,7 +533,7 @@ class _Job:
             registry = lc.registry or lc.default_registry
             host: str | None = None
             if lc.host_arg:
-                args = _args_after(cmd.words, "login", skip_values=("-u", "--username", "-p", "--password"))
+                args = _args_after(cmd.words, "login", skip_values=_LOGIN_FLAGS)
                 if args:
                     host = host_of(self.refs.expand(args[0], env))
                     registry = self.registry_id(host)
@@ -724,7 +737,7 @@ class _Job:
         # the step's name speaks for a command whose own name says nothing (`npm run build:sandbox`)
         label = step.label if step.label and step.label != step.uses else ""
         reads = any(w in _READ_VERBS for w in cmd.words[1:])
-        pushes = bool(re.search(r"(?:^|[\s=_\"'-])push(?:$|[\s=_:\"'-])", cmd.text, re.IGNORECASE))
+        pushes = bool(re.search(r"(?:^|[\s=_\"'.:-])push(?:$|[\s=_:\"'-])", cmd.text, re.IGNORECASE))
         pushes = pushes and not cmd.text.startswith("git ")
         named_push = any(image_words().search(n) for n in names) or (
             not [n for n in names if not re.fullmatch(r"[\w.-]*:[\w.-]+|build|run", n)]
@@ -853,8 +866,8 @@ def script_names(cmd: Command) -> list[str]:
     → ``ci-publish``, ``./scripts/publish.mjs`` → ``publish``, ``make release`` → ``release``, ``tox -e
     X`` → ``X``), release-like ones only when no qualifier says otherwise (``release-notes``)."""
     ws = [w for w in cmd.words if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", w)]
-    while ws and ws[0] in ("sudo", "env", "time", "exec", "npx", "bunx", "uvx"):
-        ws = ws[1:]
+    while ws and (ws[0] in ("sudo", "env", "time", "exec", "npx", "bunx", "uvx") or ws[:2] == ["bundle", "exec"]):
+        ws = ws[2:] if ws[:2] == ["bundle", "exec"] else ws[1:]
     out: list[str] = []
     if not ws or ws[0] in _SHELL_WORDS or any(w in _READ_VERBS for w in ws[1:]):
         return out
@@ -883,6 +896,32 @@ def _http_write(cmd: Command) -> bool:
     upload = any(w in ("-T", "--upload-file", "-F", "--form", "--post-file", "--data-binary") for w in ws)
     auth = any(w in ("-u", "--user", "-H", "--header") for w in ws)
     return auth and (method or upload)
+
+
+#: Flags of registry logins that take a value (the host is the first other argument).
+_LOGIN_FLAGS = ("-u", "--username", "--user", "-p", "--password", "--pass")
+
+
+def _assignment(cmd: Command) -> bool:
+    """A command that only sets shell variables (``IMG="$REG/app:1"``): it runs nothing."""
+    return bool(cmd.words) and all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", w, re.DOTALL) for w in cmd.words)
+
+
+_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ash", "/bin/sh", "/bin/bash", "/usr/bin/env"})
+
+
+def _inner_script(cmd: Command) -> str | None:
+    """The script of ``sh -c "…"`` / ``bash -c "…"`` (also at the end of ``docker run … image``)."""
+    ws = cmd.words
+    for i, w in enumerate(ws[:-2]):
+        if w in _SHELLS and ws[i + 1] in ("-c", "-ec", "-ce", "-lc", "-xc", "-ex"):
+            return ws[i + 2]
+    return None
+
+
+def _without(cmd: Command, inner: str) -> Command:
+    """``cmd`` with its ``sh -c`` script left out."""
+    return replace(cmd, text=cmd.text.replace(inner, " "), words=tuple(w for w in cmd.words if w != inner))
 
 
 def _docker_config_host(text: str) -> str | None:

@@ -32,6 +32,10 @@ class Located(str):
         obj.line = line
         return obj
 
+    def __reduce__(self) -> tuple[type[Located], tuple[str, int]]:
+        """Copied and pickled with its line."""
+        return (Located, (str(self), self.line))
+
 
 @dataclass(frozen=True)
 class Reference:

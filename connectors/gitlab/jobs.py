@@ -17,6 +17,7 @@ from typing import Protocol
 
 from connectors.ci.graph import Flavour, PublishGraph, TargetHook
 from connectors.ci.publish import Publish, Route, StepView, analyse
+from connectors.gitlab.implicit import script_publishes, template_publishes
 from connectors.gitlab.pipeline import JobDef
 from connectors.gitlab.refs import GitLabRefs, ProjectFacts
 from connectors.gitlab.rules import RunContext, Tri, job_runs
@@ -100,8 +101,11 @@ def _implicit(name: str, implicit: frozenset[str], prefixes: tuple[str, ...]) ->
 class JobBuilder:
     """Builds one job's identity node and everything it reaches."""
 
-    def __init__(self, p: ProjectSide, job: JobDef, pipeline_path: str, workflow_rules: object) -> None:
+    def __init__(
+        self, p: ProjectSide, job: JobDef, pipeline_path: str, workflow_rules: object, includes_missing: bool = False
+    ) -> None:
         self.p = p
+        self.includes_missing = includes_missing
         self.inv = p.inv
         self.job = job
         self.pipeline_path = pipeline_path
@@ -166,8 +170,9 @@ class JobBuilder:
         implicit = implicit_credential_env()
         prefixes = tuple(p.upper() for c in catalogue().commands for p in c.env_prefixes)
         for name in self.visible:
-            if _implicit(name, implicit, prefixes):
-                env[name] = f"${name}"  # a CI/CD variable the tool reads from the environment
+            if _implicit(name, implicit, prefixes) or registry_from_secret_name(name):
+                # a CI/CD variable a tool reads from the environment, or one named for a registry
+                env[name] = f"${name}"
         for name in self.job.secrets:
             env[name] = f"${name}"
         return env
@@ -176,7 +181,7 @@ class JobBuilder:
         views = [
             StepView(
                 index=i,
-                label=self.job.name,
+                label="",  # the job's name speaks for all its commands, not for one
                 line=s.line - 1 if s.line is not None else self.job.line,
                 id=None,
                 uses=None,
@@ -189,9 +194,7 @@ class JobBuilder:
         if self.job.release is not None:
             # GitLab runs the `release:` keyword as `release-cli create …` with the job token
             tag = str(self.job.release.get("tag_name", ""))
-            views.append(
-                StepView(len(views), self.job.name, None, None, None, {}, f"release-cli create --tag-name {tag}", env)
-            )
+            views.append(StepView(len(views), "", None, None, None, {}, f"release-cli create --tag-name {tag}", env))
         return views
 
     def _analyse(self) -> list[Publish]:
@@ -200,6 +203,10 @@ class JobBuilder:
         refs = GitLabRefs(self.p.facts, cicd, [n for n, _ in self.job.id_tokens], self.job.secrets)
         steps = self._steps(env)
         found = analyse(steps, refs, oidc=bool(self.job.id_tokens), hosts=self.p.hosts)
+        if not any(p.confidence != "held" for p in found):
+            found += script_publishes(self.job, not self.p.variables.complete)
+        if not any(p.confidence != "held" for p in found) and self.job.unknown_bases and self.includes_missing:
+            found += template_publishes(self.job, self.job.unknown_bases)
         release = self.job.release_line
         if self.job.release is not None:
             last = len(steps) - 1

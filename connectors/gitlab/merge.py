@@ -9,7 +9,6 @@ merge merges mappings key by key; any other value, lists included, is replaced b
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -46,11 +45,13 @@ def _bases(value: object) -> list[str]:
     return []
 
 
-def resolve_extends(config: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def resolve_extends(config: Mapping[str, Any]) -> tuple[dict[str, Any], list[str], dict[str, tuple[str, ...]]]:
     """Every entry with ``extends:`` merged over its bases; problems are returned, not raised (a job whose
-    base is missing keeps what it has, as far as regwarden can tell what it runs)."""
+    base is missing keeps what it has, as far as regwarden can tell what it runs), and so are the bases each
+    entry names, directly or through its bases, that the configuration does not hold."""
     done: dict[str, Any] = {}
     problems: list[str] = []
+    unknown: dict[str, tuple[str, ...]] = {}
 
     def build(name: str, chain: tuple[str, ...]) -> Any:
         if name in done:
@@ -62,15 +63,20 @@ def resolve_extends(config: Mapping[str, Any]) -> tuple[dict[str, Any], list[str
         if len(chain) > MAX_EXTENDS_DEPTH:
             raise MergeError(f"{chain[0]}: extends: nested more than {MAX_EXTENDS_DEPTH} levels")
         merged: dict[str, Any] = {}
+        missing: list[str] = []
         for base in _bases(body["extends"]):
             if base in chain or base == name:
                 raise MergeError(f"{name}: extends: {base} loops back to itself")
             if not isinstance(config.get(base), Mapping):
                 problems.append(f"{name}: extends: unknown key {base}")
+                missing.append(base)
                 continue
             merged = deep_merge(merged, build(base, (*chain, name)))
+            missing += unknown.get(base, ())
         own = {k: v for k, v in body.items() if k != "extends"}
         done[name] = deep_merge(merged, own)
+        if missing:
+            unknown[name] = tuple(dict.fromkeys(missing))
         return done[name]
 
     out: dict[str, Any] = {}
@@ -80,7 +86,7 @@ def resolve_extends(config: Mapping[str, Any]) -> tuple[dict[str, Any], list[str
         except MergeError as e:
             problems.append(str(e))
             out[key] = config[key]
-    return out, problems
+    return out, problems, unknown
 
 
 def resolve_references(config: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -95,7 +101,7 @@ def resolve_references(config: dict[str, Any]) -> tuple[dict[str, Any], list[str
             if not isinstance(value, Mapping) or key not in value:
                 raise MergeError(f"!reference {list(ref.path)} (line {ref.line}): {key} not found")
             value = value[key]
-        return walk(copy.copy(value), depth + 1)
+        return walk(value, depth + 1)  # walk rebuilds every container: the copy is fresh
 
     def walk(value: Any, depth: int) -> Any:
         if isinstance(value, Reference):

@@ -79,6 +79,9 @@ class JobDef:
     trigger: Trigger | None
     release: Mapping[str, Any] | None
     release_line: int | None
+    #: ``extends:`` bases (direct or inherited) the pipeline does not hold: a template of an include that
+    #: was not collected
+    unknown_bases: tuple[str, ...] = ()
 
 
 @dataclass
@@ -197,7 +200,9 @@ def _origin(assembled: Assembled, name: str, body: Mapping[str, Any], root: str)
     return seen[0]
 
 
-def _job(name: str, body: Mapping[str, Any], top: Mapping[str, Any], file: str, line: int | None) -> JobDef:
+def _job(
+    name: str, body: Mapping[str, Any], top: Mapping[str, Any], file: str, line: int | None, unknown: tuple[str, ...]
+) -> JobDef:
     default = top.get("default") if isinstance(top.get("default"), Mapping) else {}
     assert isinstance(default, Mapping)
     eff: dict[str, Any] = dict(body)
@@ -243,6 +248,7 @@ def _job(name: str, body: Mapping[str, Any], top: Mapping[str, Any], file: str, 
         trigger=_trigger(eff.get("trigger")),
         release=release,
         release_line=next((line_of(k) for k in eff if k == "release"), None),
+        unknown_bases=unknown,
     )
 
 
@@ -253,7 +259,7 @@ def resolve(root: CiSource, source: FileSource, context: Context, project: str, 
         includes=assembled.includes, problems=list(assembled.problems), missing=assembled.missing,
         files=assembled.files,
     )  # fmt: skip
-    extended, problems = resolve_extends(assembled.config)
+    extended, problems, unknown = resolve_extends(assembled.config)
     top, ref_problems = resolve_references(extended)
     out.problems += [(root.file, p) for p in [*problems, *ref_problems]]
     stages = top.get("stages")
@@ -266,5 +272,5 @@ def resolve(root: CiSource, source: FileSource, context: Context, project: str, 
         if key in GLOBAL_KEYWORDS or key.startswith(".") or not isinstance(body, Mapping):
             continue
         file, line = _origin(assembled, key, body, root.path)
-        out.jobs.append(_job(key, body, top, file, line))
+        out.jobs.append(_job(key, body, top, file, line, unknown.get(key, ())))
     return out

@@ -265,7 +265,7 @@ class ProjectPipeline:
         saved, self.contexts = self.contexts, contexts
         try:
             for job in pipeline.jobs:
-                jb = JobBuilder(self, job, path, pipeline.workflow_rules)
+                jb = JobBuilder(self, job, path, pipeline.workflow_rules, bool(pipeline.missing))
                 jb.build()
                 built.jobs[job.name] = jb
         finally:

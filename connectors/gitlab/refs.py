@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from connectors.ci.publish import Route
 from connectors.ci.shell import Command, shell_vars
+from connectors.gitlab.predefined import is_predefined
 
 #: Predefined variables that hold the job's own token.
 JOB_TOKEN_VARS = frozenset({"CI_JOB_TOKEN", "CI_REGISTRY_PASSWORD", "CI_DEPENDENCY_PROXY_PASSWORD"})
@@ -96,7 +97,7 @@ class GitLabRefs:
             return name in self.cicd
         if name in env and env[name] != f"${name}":
             return False  # defined by the pipeline itself
-        return not (name.startswith(("CI_", "GITLAB_")) or self.facts.predefined(name) is not None)
+        return not (is_predefined(name) or self.facts.predefined(name) is not None)
 
     def routes(self, text: str, env: Mapping[str, str], in_script: bool) -> list[Route]:
         """Where the credential in ``text`` comes from."""
