@@ -498,10 +498,14 @@ class _Job:
     # -- scripts ----------------------------------------------------------------------------------
 
     def script(self, step: StepView, script: str, extra_env: Mapping[str, str] | None = None, via: str = "") -> None:
-        for full in commands(script):
-            inner = _inner_script(full)
-            # `… sh -c "SCRIPT"`: the command is judged without its script, which is judged on its own below
-            cmd = full if inner is None else _without(full, inner)
+        for cmd in commands(script):
+            inner = _inner_script(cmd)
+            if inner is not None:
+                # `sh -c "SCRIPT"` (also `docker run -e X=… image sh -c "…"`): the script is what runs, with the
+                # environment the command gives it; the command around it runs nothing of its own
+                outer = {**(extra_env or {}), **_inline_env(_without(cmd, inner))}
+                self.script(step, inner, extra_env=outer, via="sh -c")
+                continue
             env = {**step.env, **self.st.exported, **(extra_env or {}), **_inline_env(cmd)}
             line = step.line + 1 + cmd.line if step.line is not None and via == "" else step.line
             if self.login_command(cmd, env):
@@ -515,9 +519,6 @@ class _Job:
                     break
             if not matched and not inert_commands().search(_strip_wrappers(cmd)) and not _assignment(cmd):
                 self.unrecognised(step, cmd, env, line)
-            if inner is not None:
-                # `docker run -e X=… image sh -c "…"`: the inner script runs with the container's environment
-                self.script(step, inner, extra_env={**(extra_env or {}), **_inline_env(cmd)}, via="sh -c")
             self.st.exported.update(self.refs.exports(cmd))
 
     def login_command(self, cmd: Command, env: Mapping[str, str]) -> bool:

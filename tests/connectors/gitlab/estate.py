@@ -25,10 +25,11 @@ def write(root: Path, files: Mapping[str, str | Any]) -> Path:
 
 
 def pipeline(
-    root: Path, ci: str, files: Mapping[str, str] | None = None, project: str = PROJECT, **extra: Any
+    root: Path, ci: str, files: Mapping[str, Any] | None = None, project: str = PROJECT, **extra: Any
 ) -> Inventory:
-    """A bundle holding one project's CI file and its other repository files; ``extra`` adds bundle files
-    (``variables=[...]`` → ``gitlab/projects/{project}/variables.json``, any ``name=`` the same way)."""
+    """A bundle holding one project's CI file and its other repository files (a path starting with
+    ``gitlab/`` is a bundle path: any other file of the bundle); ``extra`` adds the project's files
+    (``variables=[...]`` → ``gitlab/projects/{project}/variables.json``, ``a__b=`` → ``a/b.json``)."""
     base = f"gitlab/projects/{project}"
     written: dict[str, Any] = {f"{base}/repository/files/.gitlab-ci.yml": ci}
     for path, text in (files or {}).items():
