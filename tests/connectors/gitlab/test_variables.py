@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from scanner.analyse import analyse
 from scanner.model import EdgeKind, Inventory, NodeId
 from tests.connectors.gitlab.estate import job, pipeline, var
 
-PROTECTED_MAIN = {"protected_branches": [{"id": 1, "name": "main"}], "protected_tags": [{"name": "v*"}]}
+PROTECTED_MAIN: dict[str, Any] = {"protected_branches": [{"id": 1, "name": "main"}], "protected_tags": [{"name": "v*"}]}
 META = {"gitlab/groups/acme/projects.json": [{"id": 7, "path_with_namespace": "acme/app", "default_branch": "main"}]}
 
 
@@ -44,7 +45,7 @@ def test_protected_variable_reaches_a_job_on_protected_tags_only(tmp_path: Path)
     variables = [var("PYPI_TOKEN", protected=True)]
     inv = pipeline(tmp_path / "a", _job(ON_TAGS), META, variables=variables, **PROTECTED_MAIN)
     assert _reads(inv, "publish") == {TOKEN: ()}
-    unprotected_tags = {**PROTECTED_MAIN, "protected_tags": []}
+    unprotected_tags: dict[str, Any] = {**PROTECTED_MAIN, "protected_tags": []}
     twin = pipeline(tmp_path / "b", _job(ON_TAGS), META, variables=variables, **unprotected_tags)
     assert _reads(twin, "publish") == {}
 
