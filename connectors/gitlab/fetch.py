@@ -197,15 +197,16 @@ class Fetcher:
             self._save(call, f"{base}/job_token_scope/{name}.json", partial(self._list, call))
         facts = ProjectFacts(
             path=path,
-            server=_host(p.get("web_url") or self.settings.base_url),
-            registry=_host(p.get("container_registry_image_prefix") or "") or "registry.gitlab.com",
+            server=host_of(p.get("web_url") or self.settings.base_url),
+            registry=host_of(p.get("container_registry_image_prefix") or "") or "registry.gitlab.com",
             project_id=str(p.get("id", "*")),
             default_branch=p.get("default_branch") or None,
         )
         collect_pipeline(self, facts, (p.get("ci_config_path") or CI_PATH).lstrip("/"))
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
+    """The host of a URL (``https://gitlab.example.com/x`` → ``gitlab.example.com``)."""
     return re.sub(r"^[a-z]+://", "", url.strip().lower()).split("/", 1)[0]
 
 
