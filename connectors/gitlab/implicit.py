@@ -14,9 +14,9 @@ registry (``other:*``, route ``unknown``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 
-from connectors.ci.publish import Publish, Route
+from connectors.ci.publish import Publish, Route, registry_id_for, split_image
 from connectors.ci.shell import Command, commands
 from connectors.gitlab.pipeline import JobDef
 from scanner.knowledge.publish import catalogue, inert_commands, publish_words, registry_from_runner
@@ -42,6 +42,8 @@ _RUNNERS = frozenset({"make", "gmake", "rake", "mage", "just", "task", "invoke",
 _TASK_RUNNERS = frozenset({"make", "gmake", "rake", "mage", "just", "task", "invoke", "inv", "fab"})
 _SHELLS = frozenset({"bash", "sh", "zsh", "source", ".", "python", "python3", "node", "ruby", "perl", "pwsh"})
 _RUN_SUB = frozenset({"run", "exec", "run-script", "-s", "-e", "--session", "--env", "-t", "--target"})
+#: Variables that name images (``IMAGE_NAME``, ``DOCKER_NAME``, ``RELEASE_REPO``, ``TAGS``).
+_IMAGE_VAR = re.compile(r"IMAGE|DOCKER_NAME|(?:^|_)REPO(?:SITORY)?(?:$|_)|(?:^|_)TAGS?$", re.IGNORECASE)
 _OWN_REGISTRY = re.compile(r"\$\{?CI_REGISTRY(?:_IMAGE)?\}?")
 
 
@@ -94,8 +96,11 @@ def _publish(job: JobDef, registry: str, reason: str, line: int | None) -> Publi
     return Publish(registry, None, (route,), "probable", "implicit credentials", reason, -1, line)
 
 
-def script_publishes(job: JobDef, credentials_unlisted: bool) -> list[Publish]:
-    """Probable publishes of the job's scripts and tasks named for publishing (see the module's note)."""
+def script_publishes(
+    job: JobDef, credentials_unlisted: bool, expand: Callable[[str], str], hosts: Mapping[str, str]
+) -> list[Publish]:
+    """Probable publishes of the job's scripts and tasks named for publishing (see the module's note);
+    ``expand`` resolves the job's variables, ``hosts`` are the instance's own registry hosts."""
     out: list[Publish] = []
     seen: set[str] = set()
     text = "\n".join(s.text for s in job.scripts)
@@ -105,27 +110,54 @@ def script_publishes(job: JobDef, credentials_unlisted: bool) -> list[Publish]:
                 continue
             line = s.line + cmd.line if s.line is not None else job.line
             for name in names(cmd):
-                reg = _registry_for(job, cmd, name, text, credentials_unlisted)
-                if reg is not None and reg not in seen:
-                    seen.add(reg)
-                    out.append(_publish(job, reg, f"runs `{_short(cmd.text)}` ({name}) with credentials GitLab "
-                                                  "hands the job", line))  # fmt: skip
+                for reg in _registries_for(job, cmd, name, text, credentials_unlisted, expand, hosts):
+                    if reg not in seen:
+                        seen.add(reg)
+                        why = f"runs `{_short(cmd.text)}` ({name}) with credentials GitLab hands the job"
+                        out.append(_publish(job, reg, why, line))
     return out
 
 
-def _registry_for(job: JobDef, cmd: Command, name: str, text: str, unlisted: bool) -> str | None:
+def named_images(job: JobDef, expand: Callable[[str], str], hosts: Mapping[str, str]) -> list[str]:
+    """The registries of the images the job's variables name (``IMAGE_NAME``, ``DOCKER_NAME``, ``TAGS``…)."""
+    out: list[str] = []
+    for key, value in job.variables.items():
+        if not _IMAGE_VAR.search(key):
+            continue
+        for item in re.split(r"[\s,]+", expand(value)):
+            ref = item.strip().strip("'\"")
+            if not re.fullmatch(r"[A-Za-z0-9._\-/:@]+", ref) or "/" not in ref:
+                continue  # a bare word is a tag or a name, not an image reference
+            host, _ = split_image(ref)
+            reg = hosts.get(host) or registry_id_for(host)
+            if reg != "other:*":
+                out.append(reg)
+    return list(dict.fromkeys(out))
+
+
+def _registries_for(
+    job: JobDef,
+    cmd: Command,
+    name: str,
+    text: str,
+    unlisted: bool,
+    expand: Callable[[str], str],
+    hosts: Mapping[str, str],
+) -> list[str]:
     if NOT_REGISTRY.search(name):
-        return None
-    if IMAGE.search(name) and IMAGE_ACTION.search(name) and _own_registry(job, text):
-        return "gitlab-registry"  # the job token pushes to the project's registry whatever the script is called
-    if not unlisted or not PUBLISH.search(name):
-        return None
-    if IMAGE.search(name):
-        return "gitlab-registry" if _own_registry(job, text) else "other:*"
+        return []
+    own = _own_registry(job, text)
+    pushes = PUBLISH.search(name) is not None and unlisted
+    if IMAGE.search(name) and (pushes or (IMAGE_ACTION.search(name) and own)):
+        # pushed where its variables say, else to the project's registry (the job token pushes there whatever
+        # the script is called), else somewhere regwarden cannot tell
+        return named_images(job, expand, hosts) or ["gitlab-registry" if own else "other:*"]
+    if not pushes:
+        return []
     bare = re.sub(r"^(?:sudo\s+|env\s+|bundle\s+exec\s+)+", "", cmd.text.strip())
     if bare.split(" ", 1)[0] in _TASK_RUNNERS or not publish_words().search(name):
-        return "other:*"
-    return registry_from_runner(bare) or "other:*"
+        return ["other:*"]
+    return [registry_from_runner(bare) or "other:*"]
 
 
 def template_publishes(job: JobDef, bases: Iterable[str]) -> list[Publish]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Protocol
 
 from connectors.ci.graph import Flavour, PublishGraph, TargetHook
@@ -204,7 +205,8 @@ class JobBuilder:
         steps = self._steps(env)
         found = analyse(steps, refs, oidc=bool(self.job.id_tokens), hosts=self.p.hosts)
         if not any(p.confidence != "held" for p in found):
-            found += script_publishes(self.job, not self.p.variables.complete)
+            expand = partial(refs.expand, env=env)
+            found += script_publishes(self.job, not self.p.variables.complete, expand, self.p.hosts)
         if not any(p.confidence != "held" for p in found) and self.job.unknown_bases and self.includes_missing:
             found += template_publishes(self.job, self.job.unknown_bases)
         release = self.job.release_line
