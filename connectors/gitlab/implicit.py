@@ -119,9 +119,10 @@ def script_publishes(
 
 
 def named_images(job: JobDef, expand: Callable[[str], str], hosts: Mapping[str, str]) -> list[str]:
-    """The registries of the images the job's variables name (``IMAGE_NAME``, ``DOCKER_NAME``, ``TAGS``…)."""
+    """The registries of the images the job's own variables name (``IMAGE_NAME``, ``DOCKER_NAME``, ``TAGS``…);
+    the pipeline's global variables name images of every job (builders, services), not what this one pushes."""
     out: list[str] = []
-    for key, value in job.variables.items():
+    for key, value in job.own_variables.items():
         if not _IMAGE_VAR.search(key):
             continue
         for item in re.split(r"[\s,]+", expand(value)):

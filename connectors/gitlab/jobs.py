@@ -20,7 +20,7 @@ from connectors.ci.graph import Flavour, PublishGraph, TargetHook
 from connectors.ci.publish import Publish, Route, StepView, analyse
 from connectors.gitlab.implicit import script_publishes, template_publishes
 from connectors.gitlab.pipeline import JobDef
-from connectors.gitlab.refs import GitLabRefs, ProjectFacts
+from connectors.gitlab.refs import JOB_TOKEN_VARS, GitLabRefs, ProjectFacts
 from connectors.gitlab.rules import RunContext, Tri, job_runs
 from connectors.gitlab.variables import CiVariable, VariableScope, Visible
 from scanner.knowledge.publish import catalogue, registry_from_secret_name
@@ -209,6 +209,15 @@ class JobBuilder:
             found += script_publishes(self.job, not self.p.variables.complete, expand, self.p.hosts)
         if not any(p.confidence != "held" for p in found) and self.job.unknown_bases and self.includes_missing:
             found += template_publishes(self.job, self.job.unknown_bases)
+        # the job token signs in to GitLab's own registries only: a host it pushes to is the instance's registry
+        found = [
+            replace(p, registry="gitlab-registry")
+            if p.registry.startswith("other:")
+            and p.image is not None
+            and any(r.kind == "job_token" and r.name in JOB_TOKEN_VARS for r in p.routes)
+            else p
+            for p in found
+        ]
         release = self.job.release_line
         if self.job.release is not None:
             last = len(steps) - 1

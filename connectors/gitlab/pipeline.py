@@ -68,6 +68,7 @@ class JobDef:
     services: tuple[str, ...]
     scripts: tuple[ScriptLine, ...]
     variables: Mapping[str, str]  # the YAML variables it sees (global + its own), as written
+    own_variables: Mapping[str, str]  # its own `variables:` (and its templates'), without the global ones
     environment: str | None
     environment_action: str | None
     id_tokens: tuple[tuple[str, tuple[str, ...]], ...]  # (variable name, audiences)
@@ -237,6 +238,7 @@ def _job(
         services=tuple(s for s in (_image(v) for v in flatten(eff.get("services"))) if s),
         scripts=scripts,
         variables=variables,
+        own_variables=variables_of(body.get("variables")),
         environment=str(env_name) if isinstance(env_name, str) and env_name else None,
         environment_action=str(action) if action else None,
         id_tokens=_id_tokens(eff.get("id_tokens")),

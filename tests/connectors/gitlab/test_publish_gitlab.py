@@ -190,3 +190,11 @@ def test_docker_run_shell_script_sees_the_containers_environment(tmp_path: Path)
     assert routes(pipeline(tmp_path / "a", _ci(script)), "publish") == ("gitlab-releases:secret:RELEASE_TOKEN",)
     twin = script.replace("--clean", "--snapshot")
     assert publishes(pipeline(tmp_path / "b", _ci(twin)), "publish") == ()
+
+
+def test_a_registry_the_job_token_signs_in_to_is_the_instances_own(tmp_path: Path) -> None:
+    script = '\n    - docker login -u gitlab-ci-token -p "$CI_JOB_TOKEN" registry.example.com\n'
+    script += "    - docker push registry.example.com/acme/app:1\n"
+    assert routes(pipeline(tmp_path / "a", _ci(script)), "publish") == ("gitlab-registry:job_token",)
+    twin = script.replace('"$CI_JOB_TOKEN"', '"$REGISTRY_PASSWORD"')
+    assert publishes(pipeline(tmp_path / "b", _ci(twin)), "publish") == ("other:registry.example.com",)
