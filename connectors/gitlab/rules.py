@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from typing import Any
 
 from connectors.gitlab.merge import flatten
@@ -73,7 +74,8 @@ _TOKEN = re.compile(
 )
 
 
-def _tokens(expr: str) -> list[tuple[str, str]]:
+@cache
+def _tokens(expr: str) -> tuple[tuple[str, str], ...]:
     out: list[tuple[str, str]] = []
     pos = 0
     expr = expr.strip()
@@ -84,13 +86,13 @@ def _tokens(expr: str) -> list[tuple[str, str]]:
         kind = m.lastgroup or ""
         out.append((kind, m.group(kind)))
         pos = m.end()
-    return out
+    return tuple(out)
 
 
 class _Expr:
     """A recursive-descent evaluator of a rules ``if:`` expression in one context."""
 
-    def __init__(self, tokens: list[tuple[str, str]], ctx: RunContext) -> None:
+    def __init__(self, tokens: tuple[tuple[str, str], ...], ctx: RunContext) -> None:
         self.t, self.i, self.ctx = tokens, 0, ctx
 
     def peek(self) -> tuple[str, str] | None:
@@ -181,6 +183,12 @@ def condition(expr: object, ctx: RunContext) -> Tri:
     """A rules ``if:`` in ``ctx``: true, false, or unknown (also for an expression regwarden cannot read)."""
     if not isinstance(expr, str):
         return None
+    return _condition(str(expr), ctx)
+
+
+@lru_cache(maxsize=65536)
+def _condition(expr: str, ctx: RunContext) -> Tri:
+    # the same few conditions recur in every job of a pipeline (templates, !reference [.rules, …])
     try:
         tokens = _tokens(expr)
         parser = _Expr(tokens, ctx)

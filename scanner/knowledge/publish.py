@@ -279,6 +279,7 @@ class Catalogue(_Row):
         return self
 
 
+@cache
 def _word_regex(pattern: str) -> re.Pattern[str]:
     # A command word starts a line, follows a separator, a path (``./node_modules/.bin/``) or a
     # wrapper (``npx``, ``sudo``, ``python -m``): the pattern must not match inside another word.
