@@ -196,7 +196,8 @@ def _id_tokens(value: object) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 def _origin(assembled: Assembled, name: str, body: Mapping[str, Any], root: str) -> tuple[str, int | None]:
-    """The file a job is defined in: the first that gives it a script (a later file may only adjust it)."""
+    """The file a job is defined in: the first, in GitLab's merge order, that writes it (an included file
+    before the file that includes it, which may only adjust the job)."""
     seen = assembled.origins.get(name) or [(root, None)]
     return seen[0]
 
