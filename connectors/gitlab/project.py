@@ -11,7 +11,6 @@ it publishes: ``can_assume`` from the producer to the publisher.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -23,7 +22,7 @@ from connectors.gitlab.jobs import PROVIDER, JobBuilder
 from connectors.gitlab.pipeline import JobDef, Pipeline, resolve
 from connectors.gitlab.raw import GitLabRaw, ProjectRaw, Variable
 from connectors.gitlab.refs import ProjectFacts
-from connectors.gitlab.rules import RunContext, Tri
+from connectors.gitlab.rules import RunContext, Tri, run_contexts
 from connectors.gitlab.variables import CiVariable, VariableScope
 from scanner.knowledge.registries import Registry
 from scanner.model import (
@@ -73,50 +72,6 @@ class Files:
     def template(self, name: str) -> CiSource | None:
         """A GitLab template by the name an include gives it."""
         return self.raw.templates.get(name) or self.raw.templates.get(f"{name}.gitlab-ci.yml")
-
-
-def _sample(pattern: str) -> str:
-    return pattern.replace("*", "x")
-
-
-def run_contexts(
-    default_branch: str | None, branches: list[str] | None, tags: list[str] | None
-) -> list[tuple[RunContext, Tri]]:
-    """The kinds of pipeline a project's jobs are judged in, with whether each runs on a protected ref."""
-    default = default_branch or "main"
-
-    def protected(name: str, patterns: list[str] | None) -> Tri:
-        if patterns is None:
-            return None
-        return any(fnmatch.fnmatchcase(name, p) for p in patterns)
-
-    out: list[tuple[RunContext, Tri]] = []
-    dprot = protected(default, branches)
-    for source in ("push", "schedule", "web", "api", "trigger", "pipeline"):
-        out.append((RunContext(f"{source} on {default}", source, branch=default, protected=dprot is True,
-                               default_branch=default), dprot))  # fmt: skip
-    for pattern in branches or []:
-        name = _sample(pattern)
-        if name != default:
-            ctx = RunContext(f"push to {name}", "push", branch=name, protected=True, default_branch=default,
-                             named="*" not in pattern)  # fmt: skip
-            out.append((ctx, True))
-    feature = "regwarden-feature"
-    fprot = protected(feature, branches) if branches is not None else False
-    out.append((RunContext("push to a feature branch", "push", branch=feature, protected=fprot is True,
-                           default_branch=default, named=False), fprot))  # fmt: skip
-    for pattern in tags or []:
-        name = _sample(pattern)
-        out.append((RunContext(f"tag {name}", "push", tag=name, protected=True, default_branch=default,
-                               named="*" not in pattern), True))  # fmt: skip
-    tag = "v1.2.3"
-    tprot = protected(tag, tags)
-    out.append((RunContext("a tag", "push", tag=tag, protected=tprot is True, default_branch=default, named=False),
-                tprot))  # fmt: skip
-    for fork in (False, True):
-        label = "merge request from a fork" if fork else "merge request"
-        out.append((RunContext(label, "merge_request_event", branch=feature, fork=fork, default_branch=default), False))
-    return out
 
 
 @dataclass
@@ -412,4 +367,4 @@ def _pipeline_file_path(bundle_rel: str) -> str | None:
     return bundle_rel.split(marker, 1)[1] if marker in bundle_rel else None
 
 
-__all__ = ["Files", "JobDef", "ProjectPipeline", "run_contexts"]
+__all__ = ["Files", "JobDef", "ProjectPipeline"]

@@ -10,6 +10,7 @@ forks run in the fork's project, with none of this project's variables.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -279,3 +280,47 @@ def job_runs(body: Mapping[str, Any], workflow_rules: object, ctx: RunContext) -
     if mine is False:
         return False
     return None if mine is None or flow is None else True
+
+
+def _sample(pattern: str) -> str:
+    return pattern.replace("*", "x")
+
+
+def run_contexts(
+    default_branch: str | None, branches: list[str] | None, tags: list[str] | None
+) -> list[tuple[RunContext, Tri]]:
+    """The kinds of pipeline a project's jobs are judged in, with whether each runs on a protected ref."""
+    default = default_branch or "main"
+
+    def protected(name: str, patterns: list[str] | None) -> Tri:
+        if patterns is None:
+            return None
+        return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+    out: list[tuple[RunContext, Tri]] = []
+    dprot = protected(default, branches)
+    for source in ("push", "schedule", "web", "api", "trigger", "pipeline"):
+        out.append((RunContext(f"{source} on {default}", source, branch=default, protected=dprot is True,
+                               default_branch=default), dprot))  # fmt: skip
+    for pattern in branches or []:
+        name = _sample(pattern)
+        if name != default:
+            ctx = RunContext(f"push to {name}", "push", branch=name, protected=True, default_branch=default,
+                             named="*" not in pattern)  # fmt: skip
+            out.append((ctx, True))
+    feature = "regwarden-feature"
+    fprot = protected(feature, branches) if branches is not None else False
+    out.append((RunContext("push to a feature branch", "push", branch=feature, protected=fprot is True,
+                           default_branch=default, named=False), fprot))  # fmt: skip
+    for pattern in tags or []:
+        name = _sample(pattern)
+        out.append((RunContext(f"tag {name}", "push", tag=name, protected=True, default_branch=default,
+                               named="*" not in pattern), True))  # fmt: skip
+    tag = "v1.2.3"
+    tprot = protected(tag, tags)
+    out.append((RunContext("a tag", "push", tag=tag, protected=tprot is True, default_branch=default, named=False),
+                tprot))  # fmt: skip
+    for fork in (False, True):
+        label = "merge request from a fork" if fork else "merge request"
+        out.append((RunContext(label, "merge_request_event", branch=feature, fork=fork, default_branch=default), False))
+    return out
