@@ -28,7 +28,9 @@ _MAX_DEPTH = 6
 #: ``python -m id AUD`` prints the job's ``AUD_ID_TOKEN`` (the ``id`` package PyPI documents for GitLab).
 _ID_TOOL = re.compile(r"(?:^|[\s(`])(?:python[0-9.]*\s+-m\s+)?id\s+[A-Za-z_]")
 _ASSIGN = re.compile(
-    r"^(?:export\s+|declare\s+(?:-\w+\s+)*|local\s+|readonly\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL
+    r"^(?:(?:then|else|do)\s+)?(?:export\s+|declare\s+(?:-\w+\s+)*|local\s+|readonly\s+)?"
+    r"([A-Za-z_][A-Za-z0-9_]*)=(.*)$",
+    re.DOTALL,
 )
 _EXPAND = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$([A-Za-z_][A-Za-z0-9_]*)|%([A-Za-z_][A-Za-z0-9_]*)%")
 
@@ -110,7 +112,14 @@ class GitLabRefs:
         if self.id_tokens and _ID_TOOL.search(text):
             out.append(Route("oidc", sorted(self.id_tokens)[0], "an id_tokens token printed by `id`"))
         for name in shell_vars(text):
-            if name in JOB_TOKEN_VARS:
+            value = env.get(name)
+            if value is not None and value != f"${name}" and not self.stored(name, env):
+                # set by the pipeline or an earlier command: that wins over what GitLab predefines (an export
+                # of the job token's name may sit in a branch that does not run: the job token stays possible)
+                out += self._routes(value, env, depth + 1)
+                if name in JOB_TOKEN_VARS:
+                    out.append(Route("job_token", name))
+            elif name in JOB_TOKEN_VARS:
                 out.append(Route("job_token", name))
             elif name in self.id_tokens:
                 out.append(Route("oidc", name, f"id_tokens: {name}"))
@@ -118,8 +127,6 @@ class GitLabRefs:
                 out.append(Route("secret", name, "the project's gitlab-deploy-token"))
             elif self.stored(name, env):
                 out.append(Route("secret", name))
-            elif (value := env.get(name)) is not None and value != f"${name}":
-                out += self._routes(value, env, depth + 1)
         return out
 
     def expand(self, text: str, env: Mapping[str, str]) -> str:
@@ -132,13 +139,11 @@ class GitLabRefs:
 
         def var(m: re.Match[str]) -> str:
             name = m.group(1) or m.group(2) or m.group(3)
-            known = self.facts.predefined(name)
-            if known is not None:
-                return known
             value = env.get(name)
             if value is not None and value != f"${name}" and not self.stored(name, env):
-                return self._expand(value, env, depth + 1)
-            return "*"
+                return self._expand(value, env, depth + 1)  # the pipeline's own value wins
+            known = self.facts.predefined(name)
+            return known if known is not None else "*"
 
         return _EXPAND.sub(var, text)
 

@@ -198,3 +198,21 @@ def test_a_registry_the_job_token_signs_in_to_is_the_instances_own(tmp_path: Pat
     assert routes(pipeline(tmp_path / "a", _ci(script)), "publish") == ("gitlab-registry:job_token",)
     twin = script.replace('"$CI_JOB_TOKEN"', '"$REGISTRY_PASSWORD"')
     assert publishes(pipeline(tmp_path / "b", _ci(twin)), "publish") == ("other:registry.example.com",)
+
+
+def test_the_pipelines_own_value_of_a_predefined_name_wins(tmp_path: Path) -> None:
+    """A pipeline that sets CI_REGISTRY_IMAGE pushes where it says; one that exports another password under
+    CI_REGISTRY_PASSWORD (in a branch that may not run) logs in with that or with the job token."""
+    ci = "variables:\n  CI_REGISTRY_IMAGE: docker.io/acme/app\n" + _ci(
+        '\n    - docker login -u "$HUB_USER" -p "$HUB_PASSWORD"\n    - docker push "$CI_REGISTRY_IMAGE:1"\n'
+    )
+    assert routes(pipeline(tmp_path / "a", ci), "publish") == ("dockerhub:secret:HUB_PASSWORD",)
+    script = """
+    - if [ "$CI_PROJECT_NAMESPACE" = security ]; then export CI_REGISTRY_PASSWORD=$CANONICAL_PASSWORD; fi
+    - docker login -u "$CI_REGISTRY_USER" -p "$CI_REGISTRY_PASSWORD" "$CI_REGISTRY"
+    - docker push "$CI_REGISTRY_IMAGE:1"
+"""
+    assert routes(pipeline(tmp_path / "b", _ci(script)), "publish") == (
+        "gitlab-registry:job_token",
+        "gitlab-registry:secret:CANONICAL_PASSWORD",
+    )
