@@ -152,7 +152,7 @@ class JobBuilder:
         seen = self.visible.get(name)
         if seen:
             return seen[0].var
-        if not self.p.variables.complete:
+        if not self.p.variables.all_listed:
             return self.p.inferred_variable(name)
         return None
 
@@ -200,8 +200,10 @@ class JobBuilder:
 
     def _analyse(self) -> list[Publish]:
         env = self._env()
-        cicd = set(self.visible) if self.p.variables.complete else None
-        refs = GitLabRefs(self.p.facts, cicd, [n for n, _ in self.job.id_tokens], self.job.secrets)
+        scope = self.p.variables
+        cicd = set(self.visible) if scope.complete else None
+        tokens = [n for n, _ in self.job.id_tokens]
+        refs = GitLabRefs(self.p.facts, cicd, tokens, self.job.secrets, unlisted=not scope.all_listed)
         steps = self._steps(env)
         found = analyse(steps, refs, oidc=bool(self.job.id_tokens), hosts=self.p.hosts)
         if not any(p.confidence != "held" for p in found):

@@ -162,7 +162,7 @@ class ProjectPipeline:
             self._inferred_gap = True
             self.inv.add_gap(
                 CoverageGap(PROVIDER, self.path, "CI/CD variables its jobs read (level, scope, protection)",
-                            "variables.json of the project or a group above it not collected")
+                            "not in a collected variables.json (project, groups above it, or the instance's)")
             )  # fmt: skip
         return CiVariable(nid, name, "project", self.path, Variable(key=name), f"gitlab/projects/{self.path}")
 

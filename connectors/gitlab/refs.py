@@ -84,19 +84,24 @@ class GitLabRefs:
         cicd: Collection[str] | None,
         id_tokens: Collection[str] = (),
         secrets: Collection[str] = (),
+        *,
+        unlisted: bool = False,
     ) -> None:
-        """``cicd``: the CI/CD variables the job can see (None: the lists were not collected)."""
+        """``cicd``: the CI/CD variables the job can see (None: the lists were not collected); ``unlisted``:
+        some list that could hold one was not collected (the instance's), so a name no list shows may still
+        be a CI/CD variable."""
         self.facts = facts
         self.cicd = frozenset(cicd) if cicd is not None else None
+        self.unlisted = unlisted or cicd is None
         self.id_tokens = frozenset(id_tokens)
         self.secrets = frozenset(secrets)
 
     def stored(self, name: str, env: Mapping[str, str]) -> bool:
         """Whether ``$name`` is a stored CI/CD variable (listed, or presumed when lists are missing)."""
-        if name in self.secrets:
+        if name in self.secrets or (self.cicd is not None and name in self.cicd):
             return True
-        if self.cicd is not None:
-            return name in self.cicd
+        if not self.unlisted:
+            return False
         if name in env and env[name] != f"${name}":
             return False  # defined by the pipeline itself
         return not (is_predefined(name) or self.facts.predefined(name) is not None)

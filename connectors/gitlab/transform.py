@@ -229,13 +229,10 @@ class _Builder:
         )  # fmt: skip
         ancestors = sorted((g for g in self.group_vars if p.path.startswith(g + "/")), key=len, reverse=True)
         levels = [own, *(self.group_vars[g] for g in ancestors), self.instance_vars]
-        complete = (
-            p.variables is not None
-            and all(self.group_collected.get(g, False) for g in _parents(p.path))
-            and self.raw.instance_variables is not None
-        )
+        complete = p.variables is not None and all(self.group_collected.get(g, False) for g in _parents(p.path))
+        scope = VariableScope(levels, complete, instance=self.raw.instance_variables is not None)
         pipeline = ProjectPipeline(
-            self.inv, self.raw, self.files, p, VariableScope(levels, complete), env_node, self.hint,
+            self.inv, self.raw, self.files, p, scope, env_node, self.hint,
             [q.path for q in self.raw.projects],
         )  # fmt: skip
         pipeline.build()

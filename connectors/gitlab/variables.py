@@ -81,10 +81,17 @@ class Visible:
 class VariableScope:
     """The variables of one project and everything above it, in GitLab's order of precedence."""
 
-    def __init__(self, levels: list[list[CiVariable]], complete: bool) -> None:
-        """``levels``: project, then groups nearest first, then instance; ``complete``: every list collected."""
+    def __init__(self, levels: list[list[CiVariable]], complete: bool, instance: bool = False) -> None:
+        """``levels``: project, then groups nearest first, then instance; ``complete``: the project's and its
+        groups' lists were collected; ``instance``: the instance's too (an administrator's list, opt-in)."""
         self.levels = levels
         self.complete = complete
+        self.instance = instance
+
+    @property
+    def all_listed(self) -> bool:
+        """Every list that could hold a variable was collected: a name none shows is empty at run time."""
+        return self.complete and self.instance
 
     def visible(self, environment: str | None, protected: Tri) -> dict[str, list[Visible]]:
         """Variables by name that a job with ``environment``, running on a protected ref or not

@@ -125,3 +125,17 @@ def test_workflow_rules_and_only_except(tmp_path: Path) -> None:
     exc = "publish:\n  script: [make]\n  except: [tags, main]\n"
     attrs = job(pipeline(tmp_path / "c", exc, META, **PROTECTED_MAIN), "publish")
     assert attrs["protected_refs"] is False
+
+
+def test_a_name_no_collected_list_shows(tmp_path: Path) -> None:
+    """With the project's and groups' lists collected but not the instance's (an administrator's), a name none
+    shows may be an instance variable: still a credential, with a gap. With every list collected it is empty
+    at run time: nothing publishes with it."""
+    ci = "publish:\n  script: ['twine upload -u __token__ -p \"$PYPI_API_TOKEN\" dist/*']\n"
+    groups = {**META, "gitlab/groups/acme/variables.json": []}
+    inv = pipeline(tmp_path / "a", ci, groups, variables=[])
+    assert job(inv, "publish")["publish_routes"] == ("pypi:secret:PYPI_API_TOKEN",)
+    assert NodeId("gitlab:variable:acme/app/PYPI_API_TOKEN/*") in inv
+    everything = {**groups, "gitlab/admin/ci/variables.json": []}
+    inv2 = pipeline(tmp_path / "b", ci, everything, variables=[])
+    assert job(inv2, "publish")["publish_routes"] == ("pypi:unknown",)
