@@ -127,7 +127,8 @@ def load_bundle(
     if away and _picklable([connectors[p] for p in away]):
         ctx = multiprocessing.get_context("spawn")  # no fork: a scan may have threads running
         with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-            listing = [f for f in files if f.split("/", 1)[0] in away]
+            # The manifest too: a connector reads what it says (a 404 recorded as an answer, the window).
+            listing = [f for f in files if f.split("/", 1)[0] in away or f == "manifest.json"]
             later = pool.submit(_read_parts, str(path), [connectors[p] for p in away], listing)
             for provider in here:
                 parts[provider] = _read_one(reader, provider, connectors[provider])

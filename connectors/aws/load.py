@@ -115,9 +115,17 @@ def credential_report(bundle: BundleReader, rel: str) -> tuple[dict[str, str], .
 def _region(bundle: BundleReader, base: str, name: str) -> raw.Region:
     d = f"{base}/{name}"
     pipelines = _each(bundle, f"{d}/{PIPELINE}", raw.Pipeline)
+    account = base.rsplit("/", 1)[-1]
+    suffix = f"({name})"
+    not_found = frozenset(
+        c.call
+        for c in bundle.manifest.calls
+        if c.provider == "aws" and c.scope == account and c.status == "not_found" and c.call.endswith(suffix)
+    )
     return raw.Region(
         name=name,
         folder=d,
+        not_found=not_found,
         ecr=_opt(bundle, f"{d}/{ECR_REPOS}", raw.EcrRepositories),
         ecr_policies=_each(bundle, f"{d}/{ECR_REPO_POLICY}", raw.EcrRepositoryPolicy),
         ecr_registry_policy=_opt(bundle, f"{d}/{ECR_REGISTRY_POLICY}", raw.EcrRegistryPolicy),

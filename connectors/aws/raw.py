@@ -467,6 +467,9 @@ class Region:
 
     name: str
     folder: str
+    #: Calls of this account and region that the manifest records ``not_found`` (a 404 is an answer: a
+    #: repository with no policy), by their call name.
+    not_found: frozenset[str] = frozenset()
     ecr: EcrRepositories | None = None
     ecr_policies: dict[str, EcrRepositoryPolicy] = field(default_factory=dict)
     ecr_registry_policy: EcrRegistryPolicy | None = None

@@ -164,9 +164,14 @@ class RegionBuilder:
             }
             if mirror is not None:
                 attrs |= {"mirror": True, "upstream_verification": False, "upstream": mirror.upstreamRegistryUrl}
+            pol = self.r.ecr_policies.get(repo.repositoryName)
+            if (
+                pol is not None
+                or f"ecr get-repository-policy {repo.repositoryName} ({self.r.name})" in self.r.not_found
+            ):
+                attrs["exposures"] = ()  # its policy was read (or it has none): what it admits is known
             self._resource(nid, repo.repositoryName, "aws:ecr-repository", "ecr-describe-repositories.json", attrs)
             self.out.targets.append(Target(nid, self.account, "ecr", (repo.repositoryArn,)))
-            pol = self.r.ecr_policies.get(repo.repositoryName)
             if pol is not None:
                 self.out.resource_policies.append(
                     (
@@ -196,6 +201,9 @@ class RegionBuilder:
                 "upstreams": tuple(u.repositoryName for u in ups),
                 **self.audit,
             }
+            call = f"codeartifact get-repository-permissions-policy {summary.domainName}/{summary.name} ({self.r.name})"
+            if key in self.r.ca_repo_policies or call in self.r.not_found:
+                attrs["exposures"] = ()  # its policy was read (or it has none): what it admits is known
             if desc is not None:
                 attrs["mirror"] = bool(ext)
                 attrs["external_connections"] = tuple(e.externalConnectionName for e in ext)

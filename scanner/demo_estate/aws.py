@@ -406,3 +406,23 @@ def files(era: Era) -> Files:
 def policy_text(doc: dict[str, Any]) -> str:
     """A policy document as Terraform's state keeps it (compact JSON text)."""
     return json.dumps(doc, separators=(",", ":"), sort_keys=True)
+
+
+#: ECR repositories of the demo; neither has a repository policy.
+REPOSITORIES = ("billing-worker", "payments-api")
+
+
+def calls(era: Era) -> list[dict[str, str]]:
+    """The manifest's record of the calls whose 404 is an answer: the repositories have no policy, as
+    ``aws ecr get-repository-policy`` says with RepositoryPolicyNotFoundException."""
+    del era  # the same in both collections
+    return [
+        {
+            "provider": "aws",
+            "scope": ACCOUNT,
+            "call": f"ecr get-repository-policy {name} ({REGION})",
+            "status": "not_found",
+            "detail": "RepositoryPolicyNotFoundException",
+        }
+        for name in REPOSITORIES
+    ]

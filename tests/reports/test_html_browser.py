@@ -369,7 +369,7 @@ def test_public_workflows_alone_are_never_a_pass_where_subjects_were_not_judged(
     from scanner.cli import main
 
     bundle = tmp_path / "bundle"
-    build_bundle(bundle, PUBLIC_WORKFLOWS)
+    build_bundle(bundle, only=PUBLIC_WORKFLOWS)
     out = tmp_path / "out"
     code = main(["analyse", str(bundle), "--out", str(out), "--format", "json,html", "--fail-on", "none"])
     assert code == 3
