@@ -36,6 +36,7 @@ def _event(f: FindingOut, doc: Report, time_ms: int, own: dict[str, tuple[str, .
             for s in f.path
         ],
         "owners": list(own.get(f.subject.id, ())),
+        "facts": [{"text": x.text, "files": list(x.files)} for x in f.facts],
     }
     if f.location is not None:
         unmapped["location"] = {"file": f.location.file, "line": f.location.line}
