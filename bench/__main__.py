@@ -23,6 +23,7 @@ from typing import Any
 from bench.generate import DEFAULT_SEED, generate
 from bench.sizes import SIZES
 from bench.stages import STAGES
+from bench.startup import startup
 
 HERE = Path(__file__).resolve().parent
 ANALYSE = ("graph", "reach", "rules", "drift", "json", "html")
@@ -110,12 +111,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--estates", type=Path, default=HERE / ".estates")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--out", type=Path, default=HERE / "results.json")
+    ap.add_argument("--startup-repeat", type=int, default=15, help="runs per start-up command (0 skips the row)")
     args = ap.parse_args(argv)
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "seed": args.seed,
         "sizes": {},
     }
+    if args.startup_repeat > 0:
+        print(f"bench: start-up, {args.startup_repeat} runs of each command …", file=sys.stderr)
+        results["startup"] = startup(args.startup_repeat)
+        args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
         info = _estate(size, args.estates, args.seed)
         bundle = args.estates / size / "bundle"
@@ -151,9 +157,24 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def startup_lines(results: dict[str, Any]) -> list[str]:
+    """The start-up row: median wall time and peak memory of each command, as a user runs it."""
+    st = results.get("startup")
+    if not st:
+        return []
+    out = [f"start-up ({st['command']}, median of {st['repeat']} fresh processes; targets 0.3 s and 0.6 s):"]
+    for key, label in (("help", "--help"), ("analyse_one_user", "analyse, one-user AWS bundle")):
+        r = st[key]
+        out.append(f"  {label:<32} {r['seconds']:.3f} s  {r['peak_rss_mb']:.0f} MB")
+    return out
+
+
 def table(results: dict[str, Any]) -> str:
     """The results as a fixed-width text table."""
+    head = startup_lines(results)
     sizes = results["sizes"]
+    if not sizes:
+        return "\n".join(head)
     names = list(sizes)
     rows: list[list[str]] = [["", *names]]
 
@@ -200,7 +221,8 @@ def table(results: dict[str, Any]) -> str:
         ),
     )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)) for r in rows]
+    lines = [*head, *([""] if head else [])]
+    lines += ["  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)) for r in rows]
     lin = linearity(sizes)
     if lin:
         lines.append(

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     out = {
-        "seconds": round(seconds, 2),
+        "seconds": round(seconds, 3),
         "peak_rss_mb": round(peak, 1),
         "timed_out": timed_out,
         "returncode": None if timed_out else proc.returncode,

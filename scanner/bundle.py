@@ -17,12 +17,11 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from scanner.bundle_writer import BundleWriter, check_target, is_bundle
 from scanner.errors import BundleError
 from scanner.manifest import MANIFEST, MANIFEST_VERSION, Manifest, ManifestCall
 from scanner.textsafe import for_terminal
@@ -43,6 +42,22 @@ __all__ = [
     "check_target",
     "is_bundle",
 ]
+
+if TYPE_CHECKING:
+    from scanner.bundle_writer import BundleWriter, check_target, is_bundle
+
+_WRITER_NAMES = frozenset({"BundleWriter", "check_target", "is_bundle"})
+
+
+def __getattr__(name: str) -> Any:
+    # The writer (and the redaction patterns it compiles) is imported by collection only: reading a
+    # bundle never needs it, and a small analysis is mostly start-up (PEP 562).
+    if name in _WRITER_NAMES:
+        from scanner import bundle_writer
+
+        return getattr(bundle_writer, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 T = TypeVar("T")
 

@@ -18,26 +18,23 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from scanner import __version__
-from scanner.analyse import analyse, load_bundle, parse_time
-from scanner.collect import CollectReport, Tick, collect
-from scanner.config import Config, load_config
-from scanner.console import console as make_console
 from scanner.errors import ConfigError, RegwardenError
-from scanner.executors import parse_executor
-from scanner.findings import Finding, Severity, Status
-from scanner.heap import collector_paused
-from scanner.link import pin_links
 from scanner.model import Action, NodeId
-from scanner.plugins import connectors, formats
-from scanner.result import ScanResult
 from scanner.textsafe import for_terminal
+
+# Only what `--help` needs is imported above: each command imports its own work (connectors,
+# reports, the analysis, rich, pydantic settings, SQLAlchemy) when it runs, so the command line
+# answers at once (bench/startup.py measures it).
+if TYPE_CHECKING:
+    from scanner.collect import CollectReport, Tick
+    from scanner.config import Config
+    from scanner.findings import Finding
+    from scanner.result import ScanResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_PARTIAL, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
@@ -74,6 +71,8 @@ def _setup_logging(verbose: bool) -> None:
 
 
 def _formats(spec: str) -> list[str]:
+    from scanner.plugins import formats
+
     available = formats()
     if spec.strip() == "all":
         return list(available)
@@ -93,6 +92,8 @@ def _check_out(out: Path) -> None:
 def write_reports(result: ScanResult, out: Path, names: list[str]) -> list[Path]:
     """Render every format into a staging folder, then move the files into ``out`` one by one:
     a failed render leaves no half-written report."""
+    from scanner.plugins import formats
+
     specs = formats()
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".regwarden-", dir=out))
@@ -110,6 +111,8 @@ def write_reports(result: ScanResult, out: Path, names: list[str]) -> list[Path]
 
 
 def _exit_code(result: ScanResult, fail_on: FailOn) -> int:
+    from scanner.findings import Severity, Status
+
     if result.partial:
         return EXIT_PARTIAL
     if fail_on is FailOn.none:
@@ -120,6 +123,12 @@ def _exit_code(result: ScanResult, fail_on: FailOn) -> int:
 
 
 def _print_summary(result: ScanResult, written: list[Path], top: int = 10) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from scanner.console import console as make_console
+    from scanner.findings import Severity, Status
+
     console = make_console()
     inv = result.inventory
     counts = {s: 0 for s in Severity}
@@ -168,6 +177,8 @@ def _print_summary(result: ScanResult, written: list[Path], top: int = 10) -> No
 def _run(
     bundle: Path, out: Path, fmt: str, fail_on: FailOn, as_of: str | None, source: str, cfg: Config | None = None
 ) -> int:
+    from scanner.heap import collector_paused
+
     with collector_paused():  # see scanner/heap.py: a third of a large analysis was collector passes
         return _run_analysis(bundle, out, fmt, fail_on, as_of, source, cfg)
 
@@ -175,7 +186,10 @@ def _run(
 def _analysed(bundle: Path, cfg: Config | None, as_of: str | None, source: str) -> ScanResult:
     """The bundle read and judged as the configuration says: ``[[links]]`` pinned, baseline rules added.
     ``analyse``, ``scan`` and ``explain`` share it, so they see the same graph."""
+    from scanner.analyse import analyse, load_bundle, parse_time
     from scanner.drift import baseline
+    from scanner.link import pin_links
+    from scanner.plugins import connectors
     from scanner.rules import RULES
 
     loaded = load_bundle(bundle, connectors())
@@ -210,7 +224,12 @@ def _run_analysis(
 
 
 def _optional_config(path: Path | None) -> Config | None:
-    return load_config(path, connectors()) if path is not None else None
+    if path is None:
+        return None
+    from scanner.config import load_config
+    from scanner.plugins import connectors
+
+    return load_config(path, connectors())
 
 
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Folder for the reports.")]
@@ -260,6 +279,7 @@ def demo_cmd(
     the estate a week earlier is recorded first, so the report shows drift and a trend."""
     from scanner.demo_estate import BUNDLE
     from scanner.demo_estate.history import record_previous, wants_demo_history
+    from scanner.heap import collector_paused
 
     _setup_logging(verbose)
     cfg = _optional_config(config)
@@ -283,6 +303,8 @@ def explain_cmd(
     """Show how a node reaches each resource in its blast radius, as a shortest path of edges, and the
     findings about it. With --config, [[links]], [baseline] and [[suppress]] apply exactly as in analyse."""
     from scanner.demo_estate import BUNDLE
+    from scanner.findings import Status
+    from scanner.heap import collector_paused
     from scanner.suppress import apply
 
     _setup_logging(False)
@@ -348,6 +370,10 @@ def _progress(tick: Tick) -> None:
 def _collect(
     cfg: Config, config_path: Path, only: str | None, bundle_out: Path | None, executor: str = "local"
 ) -> CollectReport:
+    from scanner.collect import collect
+    from scanner.executors import parse_executor
+    from scanner.plugins import connectors
+
     specs = connectors()
     sources = cfg.sources
     if only:
@@ -398,6 +424,9 @@ def collect_cmd(
     verbose: VerboseOpt = False,
 ) -> int:
     """Collect every configured source into an evidence bundle (no analysis)."""
+    from scanner.config import load_config
+    from scanner.plugins import connectors
+
     _setup_logging(verbose)
     cfg = load_config(config, connectors())
     with _no_overlap(cfg, bundle_out):
@@ -419,6 +448,9 @@ def scan_cmd(
     verbose: VerboseOpt = False,
 ) -> int:
     """Collect every configured source, then analyse the bundle and write the reports."""
+    from scanner.config import load_config
+    from scanner.plugins import connectors
+
     _setup_logging(verbose)
     cfg = load_config(config, connectors())
     formats_ = fmt or ",".join(cfg.file.output.formats)
@@ -474,6 +506,8 @@ def schedule_cmd(
     verbose: VerboseOpt = False,
 ) -> int:
     """Run `scan` on a cron schedule in this process, until SIGTERM; runs never overlap."""
+    from scanner.config import load_config
+    from scanner.plugins import connectors
     from scanner.schedule import Scheduler, lock_path, parse_timezone
 
     _setup_logging(verbose)
@@ -524,6 +558,8 @@ def _reader_may_leave() -> Iterator[None]:
 
 
 def _stdout_to_devnull() -> None:
+    from scanner.console import console as make_console
+
     make_console().on_broken_pipe()
 
 

@@ -26,6 +26,10 @@ class ConfigError(RegwardenError):
     """The configuration or a command-line option is wrong."""
 
 
+class HistoryError(RegwardenError):
+    """The history database cannot be opened, read or written (raised by :mod:`scanner.store`)."""
+
+
 class ConnectorError(RegwardenError):
     """A provider call failed in a way that makes a scope unassessable."""
 

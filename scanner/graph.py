@@ -1,4 +1,5 @@
-"""The identity-permission graph. This is the only module that imports networkx.
+"""The identity-permission graph. This is the only module that imports networkx (for
+:meth:`ScanGraph.to_networkx` alone).
 
 :class:`ScanGraph` indexes an :class:`~scanner.model.Inventory` by integer node number and splits its
 edges the way reach walks them:
@@ -16,8 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
-
-import networkx as nx
 
 from scanner.model import Action, Edge, EdgeKind, Inventory, Node, NodeId, expand_actions
 
@@ -116,6 +115,8 @@ class ScanGraph:
 
     def to_networkx(self) -> Any:
         """The whole graph as a networkx MultiDiGraph (for exports such as GraphML)."""
+        import networkx as nx  # only here: importing it costs more than analysing a small bundle
+
         g = nx.MultiDiGraph()
         for node in self.inventory.nodes():
             g.add_node(node.id, kind=str(node.kind), name=node.name, provider=node.provider)

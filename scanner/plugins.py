@@ -7,23 +7,24 @@ declared in pyproject.toml, third-party plugins add their own).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import importlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from pydantic import BaseModel
-
-from scanner.bundle import BundleReader, BundleWriter
 from scanner.errors import ConfigError
-from scanner.model import Inventory
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from scanner.bundle import BundleReader, BundleWriter
+    from scanner.model import Inventory
     from scanner.result import ScanResult
 
 RawT = TypeVar("RawT")
-SettingsT = TypeVar("SettingsT", bound=BaseModel)
+SettingsT = TypeVar("SettingsT", bound="BaseModel")
+SpecT = TypeVar("SpecT")
 
 
 @dataclass(frozen=True)
@@ -67,26 +68,74 @@ class FormatSpec:
     render: Callable[[ScanResult, Path], None]
 
 
-def _load_group(group: str) -> dict[str, Any]:
-    table: dict[str, Any] = {}
+class LazyTable(Mapping[str, SpecT]):
+    """A registry table whose entries are imported when first looked up: ``{"aws": "connectors.aws:SPEC"}``.
+
+    Listing the names costs nothing, so a command imports only the connectors and report formats it
+    uses (an AWS bundle never imports the GitHub workflow parser, ``--help`` imports none)."""
+
+    def __init__(self, refs: Mapping[str, str]) -> None:
+        self._refs = dict(refs)
+        self._loaded: dict[str, SpecT] = {}
+
+    def __getitem__(self, name: str) -> SpecT:
+        if name not in self._loaded:
+            module, _, attr = self._refs[name].partition(":")
+            self._loaded[name] = getattr(importlib.import_module(module), attr)
+        return self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._refs)
+
+    def __len__(self) -> int:
+        return len(self._refs)
+
+
+class _Registry(Mapping[str, SpecT]):
+    """The tables of every entry point of a group, merged by name; each entry is looked up in its own
+    table (lazily, when that table is a :class:`LazyTable`) only when it is asked for."""
+
+    def __init__(self, tables: Mapping[str, Mapping[str, SpecT]]) -> None:
+        self._tables = tables
+
+    def __getitem__(self, name: str) -> SpecT:
+        return self._tables[name][name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tables)
+
+    def __len__(self) -> int:
+        return len(self._tables)
+
+
+_GROUPS: dict[str, _Registry[Any]] = {}
+
+
+def _load_group(group: str) -> _Registry[Any]:
+    if group in _GROUPS:  # entry points are scanned once per process (a scan asks several times)
+        return _GROUPS[group]
+    from importlib.metadata import entry_points
+
+    tables: dict[str, Mapping[str, Any]] = {}
     for ep in sorted(entry_points(group=group), key=lambda e: e.name):
         loaded = ep.load()
         if not isinstance(loaded, Mapping):
             raise ConfigError(f"entry point {ep.name!r} in {group} is not a registry table")
-        for name, spec in loaded.items():
-            if name in table:
+        for name in loaded:
+            if name in tables:
                 raise ConfigError(f"{group}: {name!r} is registered twice")
-            table[name] = spec
-    if not table:
+            tables[name] = loaded
+    if not tables:
         raise ConfigError(f"no {group} plugins are installed (is regwarden installed with pip/make?)")
-    return table
+    _GROUPS[group] = _Registry(tables)
+    return _GROUPS[group]
 
 
-def connectors() -> dict[str, ConnectorSpec[Any]]:
-    """Every installed connector by name."""
+def connectors() -> Mapping[str, ConnectorSpec[Any]]:
+    """Every installed connector by name (each imported when first looked up)."""
     return _load_group("regwarden.connectors")
 
 
-def formats() -> dict[str, FormatSpec]:
-    """Every installed report format by name."""
+def formats() -> Mapping[str, FormatSpec]:
+    """Every installed report format by name (each imported when first looked up)."""
     return _load_group("regwarden.reports")

@@ -29,7 +29,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from scanner.drift.history import WRITE_BIT, CredentialRow, FindingRow, NodeReach, ReachSummary, Snapshot, summary_key
-from scanner.errors import ConfigError, RegwardenError
+from scanner.errors import ConfigError, HistoryError
 
 #: Advisory lock key held while a PostgreSQL history is opened (schema creation and upgrade).
 _PG_SCHEMA_LOCK = 0x7265_6777_6172  # "regwar"
@@ -101,10 +101,6 @@ meta = sa.Table(
     sa.Column("key", sa.String(40), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
-
-
-class HistoryError(RegwardenError):
-    """The history database cannot be opened, read or written."""
 
 
 @dataclass(frozen=True)

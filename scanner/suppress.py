@@ -8,9 +8,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
 
-from scanner.drift.settings import Suppression
 from scanner.findings import Finding, Status
+
+if TYPE_CHECKING:  # pydantic settings: imported by whoever read the configuration
+    from scanner.drift.settings import Suppression
 
 log = logging.getLogger("regwarden")
 

@@ -12,9 +12,10 @@ changes the registry and is ADMIN. A test holds every operation of those service
 from __future__ import annotations
 
 import gzip
+import importlib.util
+import os
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -170,12 +171,10 @@ READ_SECRET = frozenset({"secretsmanager:GetSecretValue", "secretsmanager:BatchG
 @cache
 def catalogue() -> tuple[str, ...]:
     """Every IAM action of the evaluated services, from botocore's service models (plus EXTRA_ACTIONS)."""
-    import botocore.loaders  # only when the catalogue is needed; never the SDK's session or clients
-
-    loader = botocore.loaders.create_loader()
+    roots = _model_roots()
     out: list[str] = []
     for prefix, model_name in SERVICES.items():
-        ops = [*_operations(loader, model_name), *EXTRA_ACTIONS.get(prefix, ())]
+        ops = [*_operations(roots, model_name), *EXTRA_ACTIONS.get(prefix, ())]
         out.extend(f"{prefix}:{op}" for op in sorted(set(ops)))
     # Only the escalation-route operations of the other services (connectors.aws.routes).
     for prefix, ops_ in sorted(ROUTE_ACTIONS.items()):
@@ -184,17 +183,40 @@ def catalogue() -> tuple[str, ...]:
     return tuple(out)
 
 
-def _operations(loader: Any, model_name: str) -> list[str]:
-    """The operation names of one botocore service model. The file is parsed with orjson (botocore's own
-    loader builds ordered dicts of the whole model: ~0.5 s for these services); same search path and version."""
-    version = loader.determine_latest_version(model_name, "service-2")
-    for root in loader.search_paths:
-        base = Path(root) / model_name / version / "service-2.json"
-        if base.is_file():
-            return list(orjson.loads(base.read_bytes())["operations"])
-        if base.with_suffix(".json.gz").is_file():
-            return list(orjson.loads(gzip.decompress(base.with_suffix(".json.gz").read_bytes()))["operations"])
-    return list(loader.load_service_model(model_name, "service-2")["operations"])
+def _model_roots() -> list[Path]:
+    """The folders ``botocore.loaders.create_loader()`` searches, in its order (``~/.aws/models``, then
+    the models botocore ships), found without importing botocore: importing it (for its loader) pulls
+    in urllib3, http and email, which cost more than analysing a small bundle."""
+    spec = importlib.util.find_spec("botocore")
+    shipped = [Path(p) / "data" for p in (spec.submodule_search_locations or [])] if spec else []
+    return [Path(os.path.expanduser("~")) / ".aws" / "models", *shipped]
+
+
+def _operations(roots: list[Path], model_name: str) -> list[str]:
+    """The operation names of one botocore service model, at the latest API version any root holds
+    (``Loader.determine_latest_version``), from the first root that has it. The file is parsed with
+    orjson (botocore's own loader builds ordered dicts of the whole model: ~0.5 s for these services)."""
+    versions: set[str] = set()
+    for root in roots:
+        folder = root / model_name
+        if folder.is_dir():
+            versions.update(v.name for v in folder.iterdir() if _model_file(v) is not None)
+    if not versions:
+        raise LookupError(f"botocore has no service model {model_name!r} (is botocore installed?)")
+    latest = max(versions)
+    for root in roots:
+        path = _model_file(root / model_name / latest)
+        if path is not None:
+            data = path.read_bytes()
+            return list(orjson.loads(gzip.decompress(data) if path.suffix == ".gz" else data)["operations"])
+    raise LookupError(model_name)  # pragma: no cover - a version was found above
+
+
+def _model_file(version_dir: Path) -> Path | None:
+    for name in ("service-2.json", "service-2.json.gz"):
+        if (version_dir / name).is_file():
+            return version_dir / name
+    return None
 
 
 def classify(action: str) -> Action | None:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from connectors._types import JsonObjectText
 
-_CONFIG = ConfigDict(frozen=True, extra="ignore")
+_CONFIG = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 Document = dict[str, Any] | str
 
 

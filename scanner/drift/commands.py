@@ -9,21 +9,24 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from scanner.config import FileConfig
 from scanner.console import console as make_console
 from scanner.drift.history import ScanDrift, diff
 from scanner.drift.iac import DriftKind
 from scanner.drift.pipeline import open_store
 from scanner.drift.render import drift_json, history_json
-from scanner.drift.settings import HistorySettings
 from scanner.errors import ConfigError
 from scanner.result import ScanResult
 from scanner.textsafe import for_terminal
+
+if TYPE_CHECKING:  # pydantic settings are imported by the commands that read a configuration
+    from scanner.config import FileConfig
+    from scanner.drift.settings import HistorySettings
 
 DRIFT_FILE = "drift.json"
 
@@ -69,6 +72,8 @@ def _drift_line(d: ScanDrift) -> str:
 
 
 def _history(file: FileConfig | None) -> HistorySettings:
+    from scanner.drift.settings import HistorySettings
+
     return file.history if file is not None and file.history is not None else HistorySettings()
 
 

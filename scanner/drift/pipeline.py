@@ -13,23 +13,29 @@ import logging
 import os
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from scanner.analyse import sort_findings
-from scanner.config import FileConfig
 from scanner.drift.history import Snapshot, diff, snapshot
-from scanner.drift.notify import notify, webhook_url
-from scanner.drift.settings import HistorySettings
-from scanner.errors import ConfigError, RegwardenError
+from scanner.errors import ConfigError, HistoryError, RegwardenError
 from scanner.result import ScanResult
-from scanner.store import HistoryError, HistoryStore, database_url
 from scanner.suppress import apply
 from scanner.textsafe import for_terminal
+
+# SQLAlchemy (the store) and httpx (notify) are imported when a history or a webhook is configured:
+# ``analyse`` without them never pays for either.
+if TYPE_CHECKING:
+    from scanner.config import FileConfig
+    from scanner.drift.settings import HistorySettings
+    from scanner.store import HistoryStore
 
 log = logging.getLogger("regwarden")
 
 
 def open_store(h: HistorySettings) -> HistoryStore:
     """The history database the settings point at."""
+    from scanner.store import HistoryStore, database_url
+
     url = h.url
     if h.url_env:
         url = os.environ.get(h.url_env)
@@ -76,6 +82,8 @@ def before_reports(result: ScanResult, file: FileConfig | None) -> tuple[ScanRes
             result, findings=sort_findings(apply(result.findings, file.suppress, result.generated_at.date()))
         )
     if file.notify is not None:
+        from scanner.drift.notify import webhook_url
+
         webhook_url(file.notify)  # refused now, not after the reports
     h = file.history
     if h is None or not h.enabled:
@@ -130,6 +138,8 @@ def after_reports(result: ScanResult, file: FileConfig | None, pending: Pending)
             drift = result.drift if result.drift is not None else diff(None, pending.snap)
             result = replace(result, drift=replace(drift, new=scan_id), scan_id=scan_id)
     if file.notify is not None:
+        from scanner.drift.notify import notify
+
         notify(result, file.notify)
     return result
 
@@ -137,6 +147,7 @@ def after_reports(result: ScanResult, file: FileConfig | None, pending: Pending)
 def record(result: ScanResult, h: HistorySettings, *, max_age_days: int = 90) -> ScanResult:
     """Compare with history and save the scan — both halves, with no reports between — raising
     :class:`HistoryError` when either fails (for callers that have no report to protect)."""
+    from scanner.config import FileConfig
     from scanner.drift.settings import BaselineSettings
 
     file = FileConfig(history=h, baseline=BaselineSettings(max_credential_age_days=max_age_days))

@@ -8,6 +8,7 @@ from pathlib import Path
 from bench.generate import generate
 from bench.sizes import Size
 from bench.stages import run
+from bench.startup import startup
 from scanner.analyse import analyse, load_bundle
 from scanner.plugins import connectors
 
@@ -55,3 +56,11 @@ def test_stages_report_every_stage(tmp_path: Path) -> None:
     assert list(res["stages"]) == ["read+transform", "graph", "reach", "rules", "drift", "json", "html"]
     assert res["grants"] > 0
     assert set(res["report_bytes"]) == {"report.json", "report.html"}
+
+
+def test_startup_row_times_the_installed_command() -> None:
+    res = startup(repeat=1)
+    assert res["help"]["exit_codes"] == [0]
+    assert res["analyse_one_user"]["exit_codes"] == [0]  # the one-user bundle is analysed, not refused
+    assert res["help"]["seconds"] > 0
+    assert res["analyse_one_user"]["peak_rss_mb"] > 0
