@@ -125,7 +125,7 @@ def _run(bundle: Path, out_dir: Path) -> dict[str, Any]:
         "identities": kinds["identity"],
         "edges": inv.edge_count,
         "grants": grants,
-        "reach_pairs": sum(reach.size(nid) for nid in graph.ids),
+        "reach_pairs": sum(reach.size(nid) for nid in graph.ids[: graph.node_count]),
         "components": reach.stats.components,
         "findings": len(result.findings),
         "report_bytes": {f.name: f.stat().st_size for f in sorted(out_dir.iterdir()) if f.is_file()},

@@ -22,7 +22,20 @@ def graph(result: ScanResult) -> Any:
     base = result.reach.graph.to_networkx()
     inv = result.inventory
     g = nx.MultiDiGraph()
+    junctions = {j.id: j for j in inv.junctions()}
     for nid in sorted(base.nodes):
+        if nid in junctions:
+            j = junctions[nid]
+            g.add_node(
+                xml_text(nid),
+                kind="junction",
+                name=xml_text(j.name),
+                provider=xml_text(j.provider),
+                subtype="junction",
+                scope=xml_text(j.scope),
+                blast_radius=result.reach.size(nid),
+            )
+            continue
         node = inv.node(nid)
         g.add_node(
             xml_text(nid),

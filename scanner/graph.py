@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from scanner.model import Action, Edge, EdgeKind, Inventory, Node, NodeId, expand_actions
+from scanner.model import Action, Edge, EdgeKind, Inventory, Node, NodeId, expand_actions, through
 
 CONTROL_KINDS = frozenset({EdgeKind.AUTHENTICATES_AS, EdgeKind.EXPOSES, EdgeKind.CAN_READ_SECRET, EdgeKind.CAN_ASSUME})
 #: Resource categories whose downstream reach is a deployment rather than another registry write.
@@ -48,11 +48,16 @@ class Condensed:
 
 
 class ScanGraph:
-    """An Inventory indexed for reach. Node numbers are stable for one graph (insertion order)."""
+    """An Inventory indexed for reach. Node numbers are stable for one graph (insertion order); the
+    inventory's junctions (:class:`~scanner.model.Junction`) are numbered after its nodes, from
+    :attr:`node_count` on: reach walks through them, queries about nodes never list them."""
 
     def __init__(self, inventory: Inventory) -> None:
         self.inventory = inventory
         self.ids: list[NodeId] = [n.id for n in inventory.nodes()]
+        #: Numbers below this are nodes; at and above it, junctions.
+        self.node_count = len(self.ids)
+        self.ids.extend(j.id for j in inventory.junctions())
         self.index: dict[NodeId, int] = {nid: i for i, nid in enumerate(self.ids)}
         n = len(self.ids)
         self.control: list[list[Step]] = [[] for _ in range(n)]
@@ -60,6 +65,7 @@ class ScanGraph:
         self.downstream: list[list[Step]] = [[] for _ in range(n)]
         self._in: list[list[Edge]] = [[] for _ in range(n)]
         self._out: list[list[Edge]] = [[] for _ in range(n)]
+        self._junction_out: dict[int, dict[NodeId, list[Edge]]] = {}  # junction -> its edges by destination
         # Grants carry few distinct action sets: close each under ADMIN once, not once per edge.
         expanded: dict[frozenset[Action], frozenset[Action]] = {}
         for e in inventory.edges():
@@ -87,6 +93,10 @@ class ScanGraph:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def is_junction(self, i: int) -> bool:
+        """Whether number ``i`` is a junction rather than a node."""
+        return i >= self.node_count
+
     def node(self, i: int) -> Node:
         """The node with number ``i``."""
         return self.inventory.node(self.ids[i])
@@ -96,12 +106,53 @@ class ScanGraph:
         return self.inventory.nodes()
 
     def out_edges(self, node_id: NodeId, kind: EdgeKind | None = None) -> list[Edge]:
-        """Edges leaving a node as stored (not reversed), optionally of one kind."""
-        return [e for e in self._out[self.index[node_id]] if kind is None or e.kind is kind]
+        """Edges leaving a node (not reversed), optionally of one kind; an edge into a junction is
+        answered with the edges the junction stands for (:func:`~scanner.model.through`)."""
+        out: list[Edge] = []
+        nc = self.node_count
+        for e in self._out[self.index[node_id]]:
+            j = self.index[e.dst]
+            if j >= nc:
+                out.extend(through(e, o) for o in self._out[j] if o.dst != node_id and (kind is None or o.kind is kind))
+            elif kind is None or e.kind is kind:
+                out.append(e)
+        return out
+
+    def edges_between(self, src: NodeId, dst: NodeId, kind: EdgeKind | None = None) -> list[Edge]:
+        """``out_edges(src, kind)`` that end at ``dst``, without expanding ``src``'s junctions whole."""
+        out: list[Edge] = []
+        nc = self.node_count
+        for e in self._out[self.index[src]]:
+            j = self.index[e.dst]
+            if j >= nc:
+                if dst != src:
+                    out.extend(through(e, o) for o in self._by_dst(j).get(dst, ()) if kind is None or o.kind is kind)
+            elif e.dst == dst and (kind is None or e.kind is kind):
+                out.append(e)
+        return out
+
+    def _by_dst(self, j: int) -> dict[NodeId, list[Edge]]:
+        found = self._junction_out.get(j)
+        if found is None:
+            found = self._junction_out[j] = {}
+            for o in self._out[j]:
+                found.setdefault(o.dst, []).append(o)
+        return found
 
     def in_edges(self, node_id: NodeId, kind: EdgeKind | None = None) -> list[Edge]:
-        """Edges entering a node as stored (not reversed), optionally of one kind."""
-        return [e for e in self._in[self.index[node_id]] if kind is None or e.kind is kind]
+        """Edges entering a node (not reversed), optionally of one kind; an edge out of a junction is
+        answered with one edge from each node that holds it."""
+        out: list[Edge] = []
+        nc = self.node_count
+        for e in self._in[self.index[node_id]]:
+            if kind is not None and e.kind is not kind:
+                continue
+            j = self.index[e.src]
+            if j >= nc:
+                out.extend(through(i, e) for i in self._in[j] if i.src != node_id)
+            else:
+                out.append(e)
+        return out
 
     def downstream_action(self, i: int) -> Action:
         """What writing upstream of resource ``i`` amounts to there: DEPLOY for pipelines and
@@ -114,12 +165,15 @@ class ScanGraph:
         return sum(len(a) + len(b) + len(c) for a, b, c in zip(self.control, self.grants, self.downstream, strict=True))
 
     def to_networkx(self) -> Any:
-        """The whole graph as a networkx MultiDiGraph (for exports such as GraphML)."""
+        """The whole graph as a networkx MultiDiGraph (for exports such as GraphML), junctions included
+        as nodes of kind ``junction``."""
         import networkx as nx  # only here: importing it costs more than analysing a small bundle
 
         g = nx.MultiDiGraph()
         for node in self.inventory.nodes():
             g.add_node(node.id, kind=str(node.kind), name=node.name, provider=node.provider)
+        for j in self.inventory.junctions():
+            g.add_node(j.id, kind="junction", name=j.name, provider=j.provider)
         for e in self.inventory.edges():
             g.add_edge(e.src, e.dst, kind=str(e.kind), actions=",".join(sorted(e.actions)), via=e.via)
         return g

@@ -207,6 +207,40 @@ class LinkHint:
 
 
 @dataclass(frozen=True, slots=True)
+class Junction:
+    """A many-to-many relation kept compact: every node with an edge into the junction holds each
+    edge out of it, as if it had that edge itself — except an edge to itself.
+
+    Twenty thousand principals allowed ``sts:AssumeRole`` on every role that trusts their account
+    are one edge each into a junction and one edge from it to each such role, instead of one edge
+    per (principal, role) pair. A junction is not a node of the estate: rules, reports and history
+    never see it; :class:`~scanner.graph.ScanGraph` walks it, answers ``out_edges``/``in_edges``
+    with the edges it stands for, and ``explain`` prints the real hop (docs/model.md).
+    Edges into a junction are stored with kind :data:`JUNCTION_EDGE` (a control kind, so reach flows
+    through); edges out of it carry the kind, actions, via and conditions of the edges it stands for.
+    """
+
+    id: NodeId
+    provider: str
+    name: str  # what the relation is, for GraphML and debugging
+    scope: str = ""
+
+    def __reduce__(self) -> tuple[type[Junction], tuple[str, str, str, str]]:
+        return (Junction, (self.id, self.provider, self.name, self.scope))
+
+
+#: The kind of every edge into a junction (``can_assume``: whoever holds it gains what the junction
+#: holds, which is what a control edge means).
+JUNCTION_EDGE = EdgeKind.CAN_ASSUME
+
+
+def through(into: Edge, out: Edge) -> Edge:
+    """The edge a junction stands for: ``into.src`` holds ``out`` (``into`` ends at the junction
+    ``out`` leaves)."""
+    return Edge(into.src, out.dst, out.kind, out.actions, out.via, out.conditions, out.approval_required, out.evidence)
+
+
+@dataclass(frozen=True, slots=True)
 class CoverageGap:
     """A scope or call that was not assessed (a failed API call, a missing file)."""
 
@@ -301,6 +335,7 @@ class Inventory:
     def __init__(self) -> None:
         self._nodes: dict[NodeId, Node] = {}
         self._edges: dict[tuple[NodeId, NodeId, EdgeKind, str], Edge] = {}
+        self._junctions: dict[NodeId, Junction] = {}
         self.hints: list[LinkHint] = []
         self.gaps: list[CoverageGap] = []
 
@@ -320,6 +355,18 @@ class Inventory:
         stored = self._edges[key] = merge_edges(old, edge)
         return stored
 
+    def add_junction(self, junction: Junction) -> Junction:
+        """Add a junction (see :class:`Junction`); adding the same id again keeps the first."""
+        return self._junctions.setdefault(junction.id, junction)
+
+    def junctions(self) -> Iterator[Junction]:
+        """All junctions, in insertion order."""
+        return iter(self._junctions.values())
+
+    def is_junction(self, node_id: NodeId) -> bool:
+        """Whether ``node_id`` names a junction rather than a node."""
+        return node_id in self._junctions
+
     def add_hint(self, hint: LinkHint) -> None:
         """Record a cross-provider link to resolve after merging."""
         self.hints.append(hint)
@@ -330,6 +377,8 @@ class Inventory:
 
     def merge(self, other: Inventory) -> None:
         """Fold another inventory into this one."""
+        for jid, j in other._junctions.items():
+            self._junctions.setdefault(jid, j)
         if not self._nodes and not self._edges:  # the first connector's inventory: adopt it as is
             self._nodes = dict(other._nodes)
             self._edges = dict(other._edges)
@@ -351,6 +400,31 @@ class Inventory:
         """All edges, in insertion order."""
         return iter(self._edges.values())
 
+    def expanded_edges(self) -> list[Edge]:
+        """Every edge the inventory stands for, junctions expanded (one edge per pair they relate) and
+        merged by key as :meth:`add_edge` merges: what the relations mean, at the size of their product.
+        For tests and small inventories; the scanner walks junctions without expanding them."""
+        if not self._junctions:
+            return list(self._edges.values())
+        into: dict[NodeId, list[Edge]] = {}
+        out_of: dict[NodeId, list[Edge]] = {}
+        merged: dict[tuple[NodeId, NodeId, EdgeKind, str], Edge] = {}
+        for e in self._edges.values():
+            if e.dst in self._junctions:
+                into.setdefault(e.dst, []).append(e)
+            elif e.src in self._junctions:
+                out_of.setdefault(e.src, []).append(e)
+            else:
+                merged[e.key] = e
+        for jid, ins in into.items():
+            for i in ins:
+                for o in out_of.get(jid, ()):
+                    if i.src != o.dst:
+                        e = through(i, o)
+                        old = merged.get(e.key)
+                        merged[e.key] = e if old is None else merge_edges(old, e)
+        return list(merged.values())
+
     def node(self, node_id: NodeId) -> Node:
         """The node with this id (KeyError if absent)."""
         return self._nodes[node_id]
@@ -367,12 +441,13 @@ class Inventory:
 
     @property
     def edge_count(self) -> int:
-        """How many distinct edges."""
+        """How many distinct edges are stored (an edge into or out of a junction counts once)."""
         return len(self._edges)
 
     def dangling(self) -> list[Edge]:
-        """Edges whose source or destination is not a node of this inventory."""
-        return [e for e in self._edges.values() if e.src not in self._nodes or e.dst not in self._nodes]
+        """Edges whose source or destination is neither a node nor a junction of this inventory."""
+        known = self._nodes.keys() | self._junctions.keys() if self._junctions else self._nodes
+        return [e for e in self._edges.values() if e.src not in known or e.dst not in known]
 
 
 def node_id(provider: str, kind: str, native: str) -> NodeId:

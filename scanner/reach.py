@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from scanner.findings import PathStep
 from scanner.graph import ScanGraph, Step, condense
-from scanner.model import ACTIONS, WRITE_ACTIONS, Action, NodeId
+from scanner.model import ACTIONS, WRITE_ACTIONS, Action, EdgeKind, NodeId, expand_actions
 
 _NA = len(ACTIONS)
 _ACTION_BIT = {a: i for i, a in enumerate(ACTIONS)}
@@ -232,7 +232,7 @@ class ReachIndex:
             g = self.graph
             holders: dict[int, int] = {}
             sets: dict[int, frozenset[int]] = {}
-            for u, s in enumerate(self._reach):
+            for u, s in enumerate(self._reach[: g.node_count]):  # junctions are nobody
                 if s and (kinds is None or g.node(u).kind.value in kinds):
                     holders[id(s)] = holders.get(id(s), 0) + 1
                     sets[id(s)] = s
@@ -258,7 +258,7 @@ class ReachIndex:
         number: dict[int, int] = {}
         holders: list[list[int]] = []
         sets: list[frozenset[int]] = []
-        for u, s in enumerate(self._reach):
+        for u, s in enumerate(self._reach[: self.graph.node_count]):  # junctions are nobody
             if s:
                 k = number.get(id(s))
                 if k is None:
@@ -288,6 +288,8 @@ class ReachIndex:
 
         One breadth-first search over (node, how-reached) states: control nodes walk control and
         grant edges; a resource continues downstream only when it was reached with a write action.
+        A junction is not a hop: its edges are walked as edges of the node that holds it, and the path
+        shows the edge the junction stands for.
         """
         g = self.graph
         self.stats.searches += 1
@@ -297,12 +299,12 @@ class ReachIndex:
             # One target held by a direct grant: that one step is a shortest path, and the first such
             # grant is the one the search below would record first.
             (t,) = want
-            for s in g.grants[start]:
-                if s.dst == t and (action is None or action in s.actions):
-                    return {g.ids[t]: [_to_path_step(g, s)]}
+            for first in self._grants_of(start, set()):
+                if first[-1].dst == t and (action is None or action in first[-1].actions):
+                    return {g.ids[t]: [self._to_path_step(first)]}
         # state: (node, written) where written=False means "controlled" for control nodes
-        parent: dict[tuple[int, bool], tuple[tuple[int, bool], Step]] = {}
-        found: dict[int, tuple[tuple[int, bool], Step]] = {}
+        parent: dict[tuple[int, bool], tuple[tuple[int, bool], _Hop]] = {}
+        found: dict[int, tuple[tuple[int, bool], _Hop]] = {}
         seen = {(start, False)}
         queue = deque([(start, False)])
         # With targets, a state whose reach holds none of them is never entered: it cannot lie on a
@@ -312,25 +314,35 @@ class ReachIndex:
         if want is not None:
             acts = range(_NA) if action is None else (_ACTION_BIT[action],)
             bits = frozenset(t * _NA + a for t in want for a in acts)
-        reach, down = self._reach, self._down
+        reach, down, nc = self._reach, self._down, g.node_count
+        opened: set[int] = set()  # junctions walked: what they lead to is seen or found already
 
         while queue:
             state = queue.popleft()
             u, written = state
+            hops: list[_Hop]
             if not written:
                 for s in g.control[u]:
-                    nxt = (s.dst, False)
-                    if nxt not in seen and (bits is None or not reach[s.dst].isdisjoint(bits)):
-                        seen.add(nxt)
-                        parent[nxt] = (state, s)
-                        queue.append(nxt)
-                steps = g.grants[u]
+                    if s.dst >= nc:
+                        if s.dst in opened:
+                            continue
+                        nexts: list[_Hop] = [(s, s2) for s2 in g.control[s.dst] if s2.dst != u]
+                    else:
+                        nexts = [(s,)]
+                    for hop in nexts:
+                        nxt = (hop[-1].dst, False)
+                        if nxt not in seen and (bits is None or not reach[nxt[0]].isdisjoint(bits)):
+                            seen.add(nxt)
+                            parent[nxt] = (state, hop)
+                            queue.append(nxt)
+                hops = self._grants_of(u, opened)
             else:
-                steps = g.downstream[u]
-            for s in steps:
+                hops = [(s,) for s in g.downstream[u]]
+            for hop in hops:
+                s = hop[-1]
                 d = s.dst
                 if d not in found and (want is None or d in want) and (action is None or action in s.actions):
-                    found[d] = (state, s)
+                    found[d] = (state, hop)
                     if want is not None and len(found) == len(want):
                         queue.clear()
                         break
@@ -338,16 +350,48 @@ class ReachIndex:
                     nxt = (d, True)
                     if nxt not in seen and (bits is None or not down[d].isdisjoint(bits)):
                         seen.add(nxt)
-                        parent[nxt] = (state, s)
+                        parent[nxt] = (state, hop)
                         queue.append(nxt)
         out: dict[NodeId, list[PathStep]] = {}
         for d, (state, last) in found.items():
             chain = [last]
             while state in parent:
-                state, step = parent[state]
-                chain.append(step)
-            out[g.ids[d]] = [_to_path_step(g, s) for s in reversed(chain)]
+                state, hop = parent[state]
+                chain.append(hop)
+            out[g.ids[d]] = [self._to_path_step(h) for h in reversed(chain)]
         return out
+
+    def _grants_of(self, u: int, opened: set[int]) -> list[_Hop]:
+        """``u``'s grant edges: those of the junctions it holds (not yet walked: ``opened`` records
+        them), then its own."""
+        g = self.graph
+        out: list[_Hop] = []
+        for s in g.control[u]:
+            if s.dst >= g.node_count and s.dst not in opened:
+                opened.add(s.dst)
+                out.extend((s, s2) for s2 in g.grants[s.dst])
+        out.extend((s,) for s in g.grants[u])
+        return out
+
+    def _to_path_step(self, hop: _Hop) -> PathStep:
+        g = self.graph
+        s = hop[-1]
+        u = hop[0].src
+        if s.edge.kind is EdgeKind.GRANTS and any(c.dst >= g.node_count for c in g.control[u]):
+            # A node holding junctions may hold parts of one grant edge through several of them (and
+            # directly): the edge they stand for holds every action of its parts.
+            src, dst = g.ids[u], g.ids[s.dst]
+            acts = expand_actions(
+                a for e in g.edges_between(src, dst, EdgeKind.GRANTS) if e.via == s.edge.via for a in e.actions
+            )
+            return PathStep(src=src, dst=dst, kind=s.edge.kind, actions=acts, via=s.edge.via)
+        if len(hop) == 1:
+            return _to_path_step(g, s)
+        return PathStep(src=g.ids[u], dst=g.ids[s.dst], kind=s.edge.kind, actions=s.actions, via=s.edge.via)
+
+
+#: One hop of a path: an edge, or an edge into a junction and the edge out of it it stands for.
+_Hop = tuple[Step] | tuple[Step, Step]
 
 
 def _to_path_step(g: ScanGraph, s: Step) -> PathStep:

@@ -437,6 +437,28 @@ def intersect(a: Effective, b: Effective | None) -> Effective:
     return Effective(a.everywhere & b.everywhere, per, a.anywhere & b.anywhere)
 
 
+def union(effs: Sequence[Effective]) -> Effective:
+    """What several groups of Allow statements allow together, each evaluated with the same denies (and
+    boundary): evaluation distributes over Allow statements (``(allow | ...) & ~deny`` per target), so
+    this is the evaluation of all of them at once."""
+    if len(effs) == 1:
+        return effs[0]
+    everywhere = anywhere = 0
+    per: dict[int, int] = {}
+    for e in effs:
+        everywhere |= e.everywhere
+        anywhere |= e.anywhere
+        for t, m in e.per_target.items():
+            per[t] = per.get(t, 0) | m
+    if everywhere:
+        # A target some group has no entry for is not denied or bounded (those targets have an entry in
+        # every group): there that group allows its ``everywhere``, which each entry already includes.
+        common = set(effs[0].per_target).intersection(*(e.per_target for e in effs[1:]))
+        for t in per.keys() - common:
+            per[t] |= everywhere
+    return Effective(everywhere, per, anywhere)
+
+
 def statement_classes(stmt: Mapping[str, Any]) -> frozenset[Action]:
     """The action classes one statement's actions reach (any resource) — used by tests and explanations."""
     return classes(compile_statement(stmt).actions)
@@ -457,4 +479,5 @@ __all__ = [
     "intersect",
     "names",
     "service_mask",
+    "union",
 ]

@@ -11,13 +11,24 @@ change IAM permissions (``iam:Put*Policy``, ``iam:Attach*Policy`` …, or ``iam:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from connectors.aws import raw
 from connectors.aws.account_wide import account_wide
 from connectors.aws.actions import ASSUME, ESCALATION, READ_SECRET, TAKEOVER_ROLE, TAKEOVER_USER
+from connectors.aws.junctions import (
+    TRUST_VIA,
+    Junctions,
+    Planned,
+    Unit,
+    deny_part,
+    inline_units,
+    managed_unit,
+    route_junction,
+    trust_junction,
+)
 from connectors.aws.load import name_part
 from connectors.aws.oidc import add_oidc_trust
 from connectors.aws.policy import (
@@ -32,6 +43,7 @@ from connectors.aws.policy import (
     evaluate,
     intersect,
     service_mask,
+    union,
 )
 from connectors.aws.resources import PROVIDER, RegionBuilder, RegionResult, role_node
 from connectors.aws.routes import ROUTES, Route
@@ -58,8 +70,7 @@ _TAKE_USER = bits(TAKEOVER_USER)
 _ESCALATE = bits(ESCALATION)
 _READ_SECRET = bits(READ_SECRET)
 _IAM_SERVICES = frozenset({"iam-role", "iam-user"})
-#: A grant edge without its source: (destination, kind, actions, via).
-_Planned = tuple[NodeId, EdgeKind, frozenset[Action], str]
+_Planned = Planned
 _USEFUL: dict[tuple[int, str], bool] = {}
 
 
@@ -97,11 +108,70 @@ class _Principal:
     account: str
     statements: tuple[Statement, ...]
     boundary: tuple[Statement, ...] | None
+    units: tuple[Unit, ...] = ()  # the policies the statements come from (connectors.aws.junctions)
+
+
+class _UnitPlans:
+    """The grant edges of each principal as its policy units' edge sets (connectors.aws.junctions): each
+    unit evaluated once with a given set of denies and boundary, equal edge sets interned."""
+
+    def __init__(self, b: _Builder, index: TargetIndex, own_by_service: dict[str, dict[str, list[int]]]) -> None:
+        self.b, self.index, self.own = b, index, own_by_service
+        self.plans: dict[tuple[Hashable, ...], tuple[_Planned, ...]] = {}
+        self.interned: dict[tuple[_Planned, ...], tuple[_Planned, ...]] = {}
+        self.by_principal: dict[tuple[Hashable, ...], tuple[Effective, list[tuple[_Planned, ...]]]] = {}
+        self.effective: dict[tuple[Hashable, ...], Effective] = {}  # each unit with some denies and boundary
+        self.boundaries: dict[tuple[int, ...], Effective] = {}
+        self.by_target_mask: dict[tuple[int, int], list[_Planned]] = {}  # one mask on one target: the same edges
+
+    def of(
+        self, p: _Principal, key: tuple[tuple[int, ...], tuple[int, ...] | None]
+    ) -> tuple[Effective, list[tuple[_Planned, ...]]]:
+        """What ``p``'s policies allow, and the non-empty edge sets of its units: evaluation distributes
+        over the units, so the union of theirs is ``p``'s (merged by edge key, the edge sets are ``p``'s
+        grants) — each unit is evaluated once for every principal with the same denies and boundary."""
+        pkey = (*key, p.account)
+        found = self.by_principal.get(pkey)
+        if found is not None:
+            return found
+        dkey, denies = deny_part(p.statements)
+        bkey = key[1]
+        beff: Effective | None = None
+        if p.boundary is not None and bkey is not None:
+            beff = self.boundaries.get(bkey)
+            if beff is None:
+                beff = self.boundaries[bkey] = evaluate(p.boundary, self.index, self.b.as_of)
+        effs: list[Effective] = []
+        out: list[tuple[_Planned, ...]] = []
+        for ukey, stmts in p.units:
+            full = (ukey, dkey, bkey, p.account)
+            plan = self.plans.get(full)
+            eff = self.effective.get(full[:3])
+            if eff is None:
+                eff = self.effective[full[:3]] = intersect(evaluate(stmts + denies, self.index, self.b.as_of), beff)
+            if plan is None:
+                made = tuple(
+                    e for t in self.b._granted_targets(eff, p.account, self.own) for e in self.plan_of(t, eff.on(t))
+                )
+                plan = self.plans[full] = self.interned.setdefault(made, made)
+            effs.append(eff)
+            if plan and all(plan is not o for o in out):
+                out.append(plan)
+        whole = union(effs) if effs else intersect(evaluate(p.statements, self.index, self.b.as_of), beff)
+        self.by_principal[pkey] = (whole, out)
+        return whole, out
+
+    def plan_of(self, t: int, mask: int) -> list[_Planned]:
+        found = self.by_target_mask.get((t, mask))
+        if found is None:
+            found = self.by_target_mask[(t, mask)] = self.b._plan(t, mask)
+        return found
 
 
 class _Builder:
-    def __init__(self, raw_: raw.AwsRaw) -> None:
+    def __init__(self, raw_: raw.AwsRaw, compact: bool = True) -> None:
         self.raw = raw_
+        self.compact = compact
         self.inv = Inventory()
         self.targets: list[Target] = []
         self.resource_policies: list[tuple[NodeId, tuple[Statement, ...], str]] = []
@@ -120,6 +190,7 @@ class _Builder:
         self.pending_routes: list[tuple[_Principal, Route]] = []
         # trusts naming a principal of another collected account: (principal, role, role target, conditions, ev)
         self.pending_trusts: list[tuple[NodeId, NodeId, int, tuple[tuple[str, str], ...], tuple[Evidence, ...]]] = []
+        self.junctions = Junctions(self.inv)
 
     # --- IAM ---------------------------------------------------------------------------------------
 
@@ -149,7 +220,9 @@ class _Builder:
                 compiled[arn] = None if doc is None else compile_document(doc)
             return compiled[arn]
 
-        def docs(attached: Iterable[raw.AttachedPolicy], inline: Iterable[raw.InlinePolicy]) -> list[Statement]:
+        def docs(
+            attached: Iterable[raw.AttachedPolicy], inline: Iterable[raw.InlinePolicy], units: list[Unit]
+        ) -> list[Statement]:
             out: list[Statement] = []
             for a in attached:
                 stmts = managed_doc(a.PolicyArn)
@@ -157,8 +230,11 @@ class _Builder:
                     missing.add(a.PolicyArn)
                     continue
                 out.extend(stmts)
+                units.extend(managed_unit(a.PolicyArn, stmts))
             for i in inline:
-                out.extend(compile_document(i.PolicyDocument))
+                stmts = compile_document(i.PolicyDocument)
+                out.extend(stmts)
+                units.extend(inline_units(stmts))
             return out
 
         def boundary(b: raw.Boundary | None) -> tuple[Statement, ...] | None:
@@ -169,7 +245,10 @@ class _Builder:
                 missing.add(b.PermissionsBoundaryArn)
             return stmts
 
-        groups = {g.GroupName: docs(g.AttachedManagedPolicies, g.GroupPolicyList) for g in auth.GroupDetailList}
+        groups: dict[str, tuple[list[Statement], list[Unit]]] = {}
+        for grp in auth.GroupDetailList:
+            g_stmts = docs(grp.AttachedManagedPolicies, grp.GroupPolicyList, [])
+            groups[grp.GroupName] = (g_stmts, managed_unit(grp.Arn, g_stmts))
         report = {row["arn"]: row for row in acct.credential_report or ()}
         for u in auth.UserDetailList:
             nid = node_id(PROVIDER, "user", u.Arn)
@@ -188,10 +267,15 @@ class _Builder:
                 Node(nid, NodeKind.IDENTITY, u.UserName, PROVIDER, "aws:iam-user", acct.account_id, attrs, evidence=ev)
             )
             self.arn_nodes[u.Arn] = nid
-            stmts = docs(u.AttachedManagedPolicies, u.UserPolicyList)
+            units: list[Unit] = []
+            stmts = docs(u.AttachedManagedPolicies, u.UserPolicyList, units)
             for g in u.GroupList:
-                stmts.extend(groups.get(g, ()))
-            self.principals.append(_Principal(nid, acct.account_id, tuple(stmts), boundary(u.PermissionsBoundary)))
+                g_stmts, g_units = groups.get(g, ([], []))
+                stmts.extend(g_stmts)
+                units.extend(g_units)
+            self.principals.append(
+                _Principal(nid, acct.account_id, tuple(stmts), boundary(u.PermissionsBoundary), tuple(units))
+            )
             self.targets.append(Target(nid, acct.account_id, "iam-user", (u.Arn,)))
             self._keys(acct, u, row)
         for r in auth.RoleDetailList:
@@ -202,13 +286,10 @@ class _Builder:
                 Node(nid, NodeKind.IDENTITY, r.RoleName, PROVIDER, "aws:iam-role", acct.account_id, attrs, evidence=ev)
             )
             self.arn_nodes[r.Arn] = nid
+            units = []
+            r_stmts = tuple(docs(r.AttachedManagedPolicies, r.RolePolicyList, units))
             self.principals.append(
-                _Principal(
-                    nid,
-                    acct.account_id,
-                    tuple(docs(r.AttachedManagedPolicies, r.RolePolicyList)),
-                    boundary(r.PermissionsBoundary),
-                )
+                _Principal(nid, acct.account_id, r_stmts, boundary(r.PermissionsBoundary), tuple(units))
             )
             self.targets.append(Target(nid, acct.account_id, "iam-role", (r.Arn,)))
         for arn in sorted(missing):
@@ -409,35 +490,43 @@ class _Builder:
         # Principals with the same policies (the same groups, the same attachments) share one evaluation;
         # compiled statements are shared objects, so their identities are the key.
         seen: dict[tuple[tuple[int, ...], tuple[int, ...] | None], Effective] = {}
-        # ... and the same grant edges (destination, kind, actions, via), planned once per account.
-        planned: dict[tuple[tuple[tuple[int, ...], tuple[int, ...] | None], str], list[_Planned]] = {}
-        # ... and what one mask gives on one target is the same for every principal holding it.
-        by_target_mask: dict[tuple[int, int], list[_Planned]] = {}
-
-        def plan_of(t: int, mask: int) -> list[_Planned]:
-            found = by_target_mask.get((t, mask))
-            if found is None:
-                found = by_target_mask[(t, mask)] = self._plan(t, mask)
-            return found
-
+        units = _UnitPlans(self, index, own_by_service)
+        # Each principal's grants as its units' edge sets (connectors.aws.junctions); a set held by
+        # several principals becomes one junction.
+        held: list[tuple[_Principal, Effective, list[tuple[_Planned, ...]]]] = []
+        holders: dict[int, int] = {}
         for p in self.principals:
             key = (tuple(map(id, p.statements)), None if p.boundary is None else tuple(map(id, p.boundary)))
-            found = seen.get(key)
-            if found is None:
-                found = evaluate(p.statements, index, self.as_of)
-                if p.boundary is not None:
-                    found = intersect(found, evaluate(p.boundary, index, self.as_of))
-                seen[key] = found
-            eff: Effective = found
+            plans: list[tuple[_Planned, ...]] = []
+            if self.compact:
+                eff, plans = units.of(p, key)
+            else:
+                found = seen.get(key)
+                if found is None:
+                    found = evaluate(p.statements, index, self.as_of)
+                    if p.boundary is not None:
+                        found = intersect(found, evaluate(p.boundary, index, self.as_of))
+                    seen[key] = found
+                eff = found
+                if eff.anywhere:  # every edge of the principal's whole evaluation, stored as is
+                    targets = self._granted_targets(eff, p.account, own_by_service)
+                    plans = [tuple(e for t in targets for e in units.plan_of(t, eff.on(t)))]
             self.effective[p.node] = eff
             for route in ROUTES:
                 need = _route_bits(route.actions)
                 if need and eff.everywhere & need == need:
                     self.pending_routes.append((p, route))
             if not eff.anywhere:
+                plans = []
+            for plan in plans:
+                holders[id(plan)] = holders.get(id(plan), 0) + 1
+            held.append((p, eff, plans))
+        add = self.inv.add_edge
+        for p, eff, plans in held:
+            if not eff.anywhere:
                 continue
             if eff.anywhere & _ESCALATE or eff.everywhere & (_TAKE_ROLE | _TAKE_USER):
-                self.inv.add_edge(
+                add(
                     Edge(
                         p.node,
                         self._admin(p.account),
@@ -445,32 +534,38 @@ class _Builder:
                         via="iam permission management (privilege escalation)",
                     )
                 )
-            plan = planned.get((key, p.account))
-            if plan is None:
-                plan = planned[(key, p.account)] = [
-                    e for t in self._granted_targets(eff, p.account, own_by_service) for e in plan_of(t, eff.on(t))
-                ]
-            add = self.inv.add_edge
-            for dst, kind, acts, via in plan:
-                add(Edge(p.node, dst, kind, acts, via=via))
-            for t in self._assumable(eff, p.account):
-                if self.targets[t].node != p.node:
-                    self.inv.add_edge(
-                        Edge(
-                            p.node,
-                            self.targets[t].node,
-                            EdgeKind.CAN_ASSUME,
-                            via="sts:AssumeRole (trust delegates to the account)",
-                        )
-                    )
+            for plan in plans:
+                if self.compact and len(plan) > 1 and holders[id(plan)] > 1:
+                    self.junctions.hold(p.node, self.junctions.grants(p.account, plan), via="identity policy")
+                    continue
+                for dst, kind, acts, via in plan:
+                    add(Edge(p.node, dst, kind, acts, via=via))
+            self._assume(p, eff)
             for t, m in eff.per_target.items():
                 tg = self.targets[t]
                 if tg.account != p.account or tg.node == p.node:
                     continue
                 if (tg.service == "iam-role" and m & _TAKE_ROLE) or (tg.service == "iam-user" and m & _TAKE_USER):
-                    self.inv.add_edge(
-                        Edge(p.node, tg.node, EdgeKind.CAN_ASSUME, via="iam credential or trust takeover")
-                    )
+                    add(Edge(p.node, tg.node, EdgeKind.CAN_ASSUME, via="iam credential or trust takeover"))
+
+    def _assume(self, p: _Principal, eff: Effective) -> None:
+        """``sts:AssumeRole`` on the roles whose trust delegates to the principal's account: through the
+        account's trust junction when the principal may assume every one of them, else one edge each."""
+        roles = self._assumable(eff, p.account)
+        trusting = self.trusts_account.get(p.account, ())
+        if self.compact and len(trusting) > 1 and len(roles) == len(trusting):
+            jid = self.junctions.roles(
+                trust_junction(p.account),
+                f"roles whose trust delegates to account {p.account}",
+                p.account,
+                (self.targets[t].node for t in trusting),
+                TRUST_VIA,
+            )
+            self.junctions.hold(p.node, jid, via="sts:AssumeRole (identity policy, every role)")
+            return
+        for t in roles:
+            if self.targets[t].node != p.node:
+                self.inv.add_edge(Edge(p.node, self.targets[t].node, EdgeKind.CAN_ASSUME, via=TRUST_VIA))
 
     def _assumable(self, eff: Effective, account: str) -> list[int]:
         """The roles trusting ``account`` that ``eff`` may assume, in trust order: all of them when the
@@ -571,18 +666,43 @@ class _Builder:
 
     def routes(self) -> None:
         """Escalation routes through a service (connectors.aws.routes): an edge to each role the service may
-        assume in the principal's account, with the route as its reason."""
+        assume in the principal's account, with the route as its reason — through one junction per
+        (account, route) when it reaches several roles."""
+        reached: dict[tuple[str, str], list[NodeId]] = {}
         for p, route in self.pending_routes:
-            for r in self.service_roles.get((p.account, route.service), ()):
-                role = role_node(r.Arn)
-                if role == p.node or (route.instance_profile and not r.InstanceProfileList):
+            key = (p.account, route.name)
+            roles = reached.get(key)
+            if roles is None:
+                roles = reached[key] = self._route_roles(p.account, route)
+            via = f"{route.name}: {route.reason}"
+            if self.compact and len(roles) > 1:
+                jid = self.junctions.roles(
+                    route_junction(p.account, route.name),
+                    f"roles {route.name} reaches in account {p.account}",
+                    p.account,
+                    roles,
+                    via,
+                )
+                self.junctions.hold(p.node, jid, via=f"{route.name}: holds {', '.join(route.actions)} everywhere")
+                continue
+            for role in roles:
+                if role != p.node:
+                    self.inv.add_edge(Edge(p.node, role, EdgeKind.CAN_ASSUME, via=via))
+
+    def _route_roles(self, account: str, route: Route) -> list[NodeId]:
+        """The roles ``route`` reaches in ``account`` (whoever holds the route's permission)."""
+        out: list[NodeId] = []
+        for r in self.service_roles.get((account, route.service), ()):
+            if route.instance_profile and not r.InstanceProfileList:
+                continue
+            role = role_node(r.Arn)
+            if route.target_needs:
+                need = _route_bits(route.target_needs)
+                eff = self.effective.get(role)
+                if eff is None or eff.everywhere & need != need:
                     continue
-                if route.target_needs:
-                    need = _route_bits(route.target_needs)
-                    eff = self.effective.get(role)
-                    if eff is None or eff.everywhere & need != need:
-                        continue
-                self.inv.add_edge(Edge(p.node, role, EdgeKind.CAN_ASSUME, via=f"{route.name}: {route.reason}"))
+            out.append(role)
+        return out
 
     def assume_cross_account(self) -> None:
         """Trusts naming a principal of another collected account hold only if that principal may call
@@ -636,9 +756,10 @@ def _account_of(value: str) -> str:
     return parts[4] if len(parts) > 4 else ""
 
 
-def transform(raw_: raw.AwsRaw) -> Inventory:
-    """Build the AWS inventory: identities, credentials, registries, pipelines and the edges policies imply."""
-    b = _Builder(raw_)
+def transform(raw_: raw.AwsRaw, *, compact: bool = True) -> Inventory:
+    """Build the AWS inventory: identities, credentials, registries, pipelines and the edges policies imply.
+    ``compact=False`` stores every edge itself, without junctions (the tests compare both)."""
+    b = _Builder(raw_, compact)
     results: list[RegionResult] = []
     for acct in raw_.accounts:
         b.iam(acct)

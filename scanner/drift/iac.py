@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from scanner.model import ACTIONS, Action, Edge, EdgeKind, Inventory, Node, NodeId, NodeKind, expand_actions
+from scanner.model import ACTIONS, Action, Edge, EdgeKind, Inventory, Node, NodeId, NodeKind, expand_actions, through
 
 #: Bundle folders that hold declared (IaC) state rather than live inventory.
 DECLARED_FOLDERS = frozenset({"terraform"})
@@ -106,14 +106,42 @@ class _Compare:
                 self.decl_trust.setdefault(e.dst, []).append(e)
         self.live_grants: dict[NodeId, list[Edge]] = {}
         self.live_trust: dict[NodeId, list[Edge]] = {}
+        # Junctions (scanner.model.Junction) are expanded per compared node only, never wholesale.
+        self.held: dict[NodeId, list[Edge]] = {}  # node -> its edges into junctions
+        self.into: dict[NodeId, list[Edge]] = {}  # junction -> the edges into it
+        self.out_of: dict[NodeId, list[Edge]] = {}  # junction -> the edges out of it
         for e in live.edges():
-            if e.kind is EdgeKind.GRANTS:
+            if live.is_junction(e.dst):
+                self.held.setdefault(e.src, []).append(e)
+                self.into.setdefault(e.dst, []).append(e)
+            elif live.is_junction(e.src):
+                self.out_of.setdefault(e.src, []).append(e)
+                if e.kind is EdgeKind.CAN_ASSUME:
+                    self.live_trust.setdefault(e.dst, []).append(e)
+            elif e.kind is EdgeKind.GRANTS:
                 self.live_grants.setdefault(e.src, []).append(e)
             elif e.kind is EdgeKind.CAN_ASSUME:
                 self.live_trust.setdefault(e.dst, []).append(e)
         self.live_ids = [n.id for n in live.nodes()]
         self.live_providers = {n.provider for n in live.nodes()}
         self._glob_cache: dict[NodeId, list[NodeId]] = {}
+
+    def grants_of(self, nid: NodeId) -> list[Edge]:
+        """The live node's grant edges, those it holds through junctions included."""
+        out = list(self.live_grants.get(nid, ()))
+        for into in self.held.get(nid, ()):
+            out += [through(into, o) for o in self.out_of.get(into.dst, ()) if o.kind is EdgeKind.GRANTS]
+        return out
+
+    def trusted_by(self, nid: NodeId) -> set[NodeId]:
+        """Who may assume the live node, those allowed through a junction included (never itself)."""
+        out: set[NodeId] = set()
+        for e in self.live_trust.get(nid, ()):
+            if self.live.is_junction(e.src):
+                out.update(i.src for i in self.into.get(e.src, ()) if i.src != nid)
+            else:
+                out.add(e.src)
+        return out
 
     def resolve(self, nid: NodeId) -> list[NodeId]:
         """Live ids a declared id stands for (itself when it has no wildcard)."""
@@ -170,7 +198,7 @@ class _Compare:
             for e in self.decl_grants.get(src, ()):
                 decl |= _pairs((r, e.actions) for r in self.resolve(e.dst))
         live: set[tuple[NodeId, Action]] = set()
-        for e in self.live_grants.get(live_id, ()):
+        for e in self.grants_of(live_id):
             if e.via not in opaque_vias:
                 live |= _pairs([(e.dst, e.actions)])
         if live - decl:
@@ -180,7 +208,7 @@ class _Compare:
         # trust: who may assume it
         trust_edges = [e for dst in declared_ids for e in self.decl_trust.get(dst, ())]
         decl_trust = {x for e in trust_edges for x in self.resolve(e.src)}
-        live_trust = {e.src for e in self.live_trust.get(live_id, ())}
+        live_trust = self.trusted_by(live_id)
         if trust_edges:
             if live_trust - decl_trust:
                 out.append(f"trust widened: {', '.join(sorted(live_trust - decl_trust))}")

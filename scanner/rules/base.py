@@ -62,9 +62,8 @@ class RuleContext:
         for step in path:
             # runs_code_of is walked backwards: the edge is job -> third party.
             src, dst = (step.dst, step.src) if step.kind is EdgeKind.RUNS_CODE_OF else (step.src, step.dst)
-            edge = next((e for e in g.out_edges(src, step.kind) if e.dst == dst and e.via == step.via), None)
-            if edge is None:
-                edge = next((e for e in g.out_edges(src, step.kind) if e.dst == dst), None)
+            between = g.edges_between(src, dst, step.kind) if src in g.index and dst in g.index else []
+            edge = next((e for e in between if e.via == step.via), between[0] if between else None)
             a = inv.node(src).name if src in inv else src  # in the edge's own direction: "job runs code of X"
             b = inv.node(dst).name if dst in inv else dst
             acts = "/".join(x.value for x in sorted(step.actions, key=list(Action).index))

@@ -32,8 +32,8 @@ def _inferred(ctx: RuleContext, job: Node, writes: frozenset[Action]) -> bool:
     """Whether the job's path to what it can write runs over an inferred edge (a probable publish or a
     credential held by its name)."""
     for step in ctx.evidence_path(job.id, writes):
-        for e in ctx.graph.out_edges(step.src, step.kind):
-            if e.dst == step.dst and dict(e.conditions).get("confidence") in ("probable", "held"):
+        for e in ctx.graph.edges_between(step.src, step.dst, step.kind):
+            if dict(e.conditions).get("confidence") in ("probable", "held"):
                 return True
     return False
 

@@ -61,7 +61,9 @@ def inv(tmp_path_factory: pytest.TempPathFactory) -> Inventory:
 
 
 def _grants(inv: Inventory) -> dict[str, frozenset[Action]]:
-    return {e.src.rsplit("/", 1)[-1]: e.actions for e in inv.edges() if e.kind is EdgeKind.GRANTS and REPO in e.dst}
+    return {
+        e.src.rsplit("/", 1)[-1]: e.actions for e in inv.expanded_edges() if e.kind is EdgeKind.GRANTS and REPO in e.dst
+    }
 
 
 def test_resource_policy_and_identity_policy_both_needed(inv: Inventory) -> None:
@@ -72,11 +74,13 @@ def test_resource_policy_and_identity_policy_both_needed(inv: Inventory) -> None
 
 
 def test_cross_account_trust_needs_the_principal_to_be_allowed_to_assume(inv: Inventory) -> None:
-    assumes = {e.src.rsplit("/", 1)[-1] for e in inv.edges() if e.kind is EdgeKind.CAN_ASSUME and "deployer" in e.dst}
+    assumes = {
+        e.src.rsplit("/", 1)[-1] for e in inv.expanded_edges() if e.kind is EdgeKind.CAN_ASSUME and "deployer" in e.dst
+    }
     assert assumes == {"alice"}
 
 
 def test_identity_policy_alone_reaches_nothing_in_another_account(inv: Inventory) -> None:
     alice = f"aws:user:arn:aws:iam::{A}:user/alice"
-    foreign = {e.dst for e in inv.edges() if e.src == alice and e.kind is EdgeKind.GRANTS and f":{B}" in e.dst}
+    foreign = {e.dst for e in inv.expanded_edges() if e.src == alice and e.kind is EdgeKind.GRANTS and f":{B}" in e.dst}
     assert foreign == {f"aws:ecr-repository:{REPO}"}  # only where B's repository policy lets her in

@@ -138,7 +138,7 @@ def verdict(inv: Inventory, user: str) -> dict[str, frozenset[str]]:
     """What regwarden finds for one user: each route with the roles it reaches, and account control."""
     src = f"aws:user:arn:aws:iam::{ACCOUNT}:user/{user}"
     out: dict[str, set[str]] = {}
-    for e in inv.edges():
+    for e in inv.expanded_edges():
         if e.src != src or e.kind is not EdgeKind.CAN_ASSUME:
             continue
         route = e.via.split(":", 1)[0]
@@ -165,5 +165,5 @@ def test_each_disagreement_is_judged(user: str) -> None:
 
 def test_each_route_edge_names_its_reason(inv: Inventory) -> None:
     src = f"aws:user:arn:aws:iam::{ACCOUNT}:user/privesc-ssmSendCommand-user"
-    [edge] = [e for e in inv.edges() if e.src == src and e.kind is EdgeKind.CAN_ASSUME]
+    [edge] = [e for e in inv.expanded_edges() if e.src == src and e.kind is EdgeKind.CAN_ASSUME]
     assert edge.via.startswith("SSMSendCommand: can run commands (ssm:SendCommand) on an EC2 instance")
