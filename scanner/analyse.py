@@ -144,9 +144,16 @@ def load_bundle(
     for provider in providers:
         if provider not in parts:
             parts[provider] = _read_one(reader, provider, connectors[provider])
+    return assemble(reader, parts)
+
+
+def assemble(reader: BundleReader, parts: Mapping[str, Inventory]) -> LoadedBundle:
+    """Merge the inventories read from each provider folder of ``reader``'s bundle (in provider order) with
+    what its manifest and walk say: failed calls and refused entries become coverage gaps."""
+    manifest = reader.manifest
     inv = Inventory()
     declared: Inventory | None = None
-    for provider in providers:
+    for provider in sorted(parts):
         if provider in DECLARED_FOLDERS:
             declared = declared or Inventory()
             declared.merge(parts[provider])
