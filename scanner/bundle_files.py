@@ -7,7 +7,8 @@ and what regwarden does without it. An **optional** file that is absent leaves t
 *not assessed* and is named by a coverage gap (or the ``not_assessed`` entry of each subject it leaves
 unjudged), unless ``manifest.json`` records the call as ``not_found`` (a 404 that is an answer). A
 **required** file is one whose absence removes what it lists from the scan (a listing) or the scope it
-describes. ``tests/hardening/test_absence.py`` deletes every optional file of every test bundle in turn
+describes; ``gap`` says whether its absence is still noticed (another collected file names it) and named
+by a coverage gap. ``tests/hardening/test_absence.py`` deletes every optional file of every test bundle in turn
 and holds each connector to its table; docs/bundle.md's section "When a file is absent" is rendered
 from these tables (``python -m scanner.bundle_files`` rewrites it).
 
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_ ]*)(\.\.\.)?\}")
 DOCS_BEGIN = "<!-- bundle-files:begin (rendered from connectors/*/bundle_files.yaml) -->"
@@ -39,8 +40,15 @@ class BundleFile(BaseModel):
 
     file: str = Field(description="path pattern from the bundle root ({name}: one segment; {name...}: several)")
     presence: Literal["optional", "required"]
-    facts: tuple[str, ...] = Field(default=(), description="the facts.yaml rows it supplies")
+    facts: tuple[str, ...] = Field(default=(), description="the facts.yaml rows left not assessed without it")
+    gap: bool = Field(default=True, description="whether its absence is named by a coverage gap (always when optional)")
     absent: str = Field(description="what regwarden does when the file is absent")
+
+    @model_validator(mode="after")
+    def _optional_is_named(self) -> BundleFile:
+        if self.presence == "optional" and not self.gap:
+            raise ValueError(f"{self.file}: the absence of an optional file is always named by a coverage gap")
+        return self
 
     def regex(self) -> re.Pattern[str]:
         """The pattern as a regular expression (full match)."""
@@ -83,11 +91,17 @@ def render_markdown(tables: Mapping[str, tuple[BundleFile, ...]]) -> str:
     """The section of docs/bundle.md that lists, per connector, each file and what its absence means."""
     lines = [DOCS_BEGIN, ""]
     for provider, rows in sorted(tables.items()):
-        lines += [f"### {provider}", "", "| file | presence | facts | when it is absent |", "|---|---|---|---|"]
+        lines += [
+            f"### {provider}",
+            "",
+            "| file | presence | facts not assessed | when it is absent |",
+            "|---|---|---|---|",
+        ]
         for row in rows:
             facts = ", ".join(row.facts) or "—"
+            presence = row.presence if row.presence == "optional" or row.gap else f"{row.presence} (no gap)"
             absent = row.absent.replace("|", "\\|")
-            lines.append(f"| `{row.file}` | {row.presence} | {facts} | {absent} |")
+            lines.append(f"| `{row.file}` | {presence} | {facts} | {absent} |")
         lines.append("")
     lines.append(DOCS_END)
     return "\n".join(lines)

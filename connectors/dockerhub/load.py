@@ -83,4 +83,7 @@ def load(bundle: BundleReader) -> DockerHubRaw:
         tokens=_optional(bundle, TOKENS, PersonalTokenList),
         repositories=tuple(repos),
         orgs=tuple(_org(bundle, o) for o in _org_names(bundle)),
+        answered=frozenset(
+            c.call for c in bundle.manifest.calls if c.provider == ROOT and c.status in ("not_found", "failed")
+        ),
     )

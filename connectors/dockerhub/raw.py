@@ -176,3 +176,6 @@ class DockerHubRaw:
     tokens: Loaded[PersonalTokenList] | None = None
     repositories: tuple[Loaded[RepositoryList], ...] = ()
     orgs: tuple[OrgRaw, ...] = ()
+    #: calls manifest.json records as answered 404 or failed (``GET /v2/...``): a file they explain is absent
+    #: for a reason already known
+    answered: frozenset[str] = frozenset()

@@ -287,3 +287,25 @@ def test_an_absent_optional_file_is_not_assessed_and_named(provider: str, row: B
             f"no deletion of a {row.file} left a subject of {', '.join(_checked_controls(row))} not assessed for "
             f"{', '.join(row.facts)}: the row's facts are wrong, or no test bundle exercises them"
         )
+
+
+# --- required files whose absence another file reveals ------------------------------------------------------
+
+NAMED_REQUIRED = [
+    (p, row) for p, rows in sorted(TABLES.items()) for row in rows if row.presence == "required" and row.gap
+]
+
+
+@pytest.mark.parametrize(("provider", "row"), NAMED_REQUIRED, ids=[row.file for _, row in NAMED_REQUIRED])
+def test_an_absent_required_file_that_another_file_names_is_a_gap(provider: str, row: BundleFile) -> None:
+    """What such a file lists leaves the scan with it, but the scan says so: partial, with a gap naming it."""
+    instances = _instances()[row.file]
+    assert instances, f"no test bundle holds a {row.file}: add one to tests/fixtures/{provider}/bundle"
+    problems: list[str] = []
+    for name, rel in instances:
+        after = _loaded(name).without(rel)
+        if after.code != EXIT_PARTIAL:
+            problems.append(f"{name}: without {rel}: exit code {after.code}")
+        if not any(rel in f"{g.what} {g.reason}" for g in after.result.gaps):
+            problems.append(f"{name}: without {rel}: no coverage gap names it")
+    assert not problems, "\n".join(problems)
