@@ -42,6 +42,9 @@ class BundleFile(BaseModel):
     presence: Literal["optional", "required"]
     facts: tuple[str, ...] = Field(default=(), description="the facts.yaml rows left not assessed without it")
     gap: bool = Field(default=True, description="whether its absence is named by a coverage gap (always when optional)")
+    instead: str | None = Field(
+        default=None, description="a file that supplies the same facts: when the bundle has it, the absence is no gap"
+    )
     absent: str = Field(description="what regwarden does when the file is absent")
 
     @model_validator(mode="after")
@@ -100,7 +103,8 @@ def render_markdown(tables: Mapping[str, tuple[BundleFile, ...]]) -> str:
         for row in rows:
             facts = ", ".join(row.facts) or "—"
             presence = row.presence if row.presence == "optional" or row.gap else f"{row.presence} (no gap)"
-            absent = row.absent.replace("|", "\\|")
+            absent = row.absent + (f" (no gap when the bundle has {row.instead})" if row.instead else "")
+            absent = absent.replace("|", "\\|")
             lines.append(f"| `{row.file}` | {presence} | {facts} | {absent} |")
         lines.append("")
     lines.append(DOCS_END)

@@ -7,7 +7,8 @@ whatever files they hold are used, each matched to its row of the connector's ``
 (:mod:`scanner.bundle_files`). For each deleted file:
 
 * the exit code is 3 and report.json says ``partial``;
-* a coverage gap or a ``not_assessed`` entry names the file by its bundle path;
+* a coverage gap or a ``not_assessed`` entry names the file by its bundle path (unless the row names a file
+  that stands ``instead`` of it and the analysis is unchanged);
 * for every control that needs a fact the row says the file supplies, each subject judged before is judged
   the same way after or listed as not assessed (never judged from the absence, never dropped unless the
   file was its only record); so no control whose facts came from that file shows ``pass``;
@@ -224,6 +225,17 @@ def _names(run: Run, rel: str) -> bool:
     return any(rel in s for s in said)
 
 
+def _same(a: Run, b: Run) -> bool:
+    """Whether two analyses say the same: a file another one stands in for was absent (``instead``)."""
+    gaps = {(g.provider, g.scope, g.what, g.reason) for g in a.result.gaps}
+    return (
+        a.code == b.code
+        and a.states == b.states
+        and {f.id for f in a.result.findings} == {f.id for f in b.result.findings}
+        and gaps == {(g.provider, g.scope, g.what, g.reason) for g in b.result.gaps}
+    )
+
+
 def _checked_controls(row: BundleFile) -> list[str]:
     return sorted(rid for rid, facts in RULE_FACTS.items() if facts & set(row.facts))
 
@@ -234,6 +246,8 @@ def _labels(row: BundleFile) -> tuple[str, ...]:
 
 def _check(loaded: Loaded, rel: str, row: BundleFile, after: Run) -> Iterator[str]:
     """What is wrong with the analysis of the bundle without ``rel``."""
+    if row.instead and _same(loaded.baseline, after):
+        return  # the file that stands in for it said all it would have said
     if after.code != EXIT_PARTIAL:
         yield f"exit code {after.code}, not {EXIT_PARTIAL}"
     if not build_document(after.result).partial:
