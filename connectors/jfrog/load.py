@@ -10,6 +10,7 @@ from connectors.jfrog.raw import (
     Group,
     JfrogRaw,
     Loaded,
+    NamedRef,
     PermissionTarget,
     RepoConfig,
     RepoSummary,
@@ -56,4 +57,9 @@ def load(bundle: BundleReader) -> JfrogRaw:
         permissions=_each(bundle, PERMISSIONS, PermissionTarget, "name"),
         groups=_each(bundle, GROUPS, Group, "name"),
         settings=_optional(bundle, SETTINGS, CollectorSettings),
+        permission_list=_optional(bundle, f"{PERMISSIONS}.json", tuple[NamedRef, ...]),
+        group_list=_optional(bundle, f"{GROUPS}.json", tuple[NamedRef, ...]),
+        answered=frozenset(
+            c.call for c in bundle.manifest.calls if c.provider == ROOT and c.status in ("not_found", "failed")
+        ),
     )
