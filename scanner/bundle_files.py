@@ -8,7 +8,8 @@ and what regwarden does without it. An **optional** file that is absent leaves t
 unjudged), unless ``manifest.json`` records the call as ``not_found`` (a 404 that is an answer). A
 **required** file is one whose absence removes what it lists from the scan (a listing) or the scope it
 describes; ``gap`` says whether its absence is still noticed (another collected file names it) and named
-by a coverage gap. ``tests/hardening/test_absence.py`` deletes every optional file of every test bundle in turn
+by a coverage gap. An **extra** file is read when present, and its absence is no gap: the check it feeds
+is skipped (what a hand-made bundle usually lacks: tags, workflow runs, SBOMs). ``tests/hardening/test_absence.py`` deletes every optional file of every test bundle in turn
 and holds each connector to its table; docs/bundle.md's section "When a file is absent" is rendered
 from these tables (``python -m scanner.bundle_files`` rewrites it).
 
@@ -39,7 +40,7 @@ class BundleFile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     file: str = Field(description="path pattern from the bundle root ({name}: one segment; {name...}: several)")
-    presence: Literal["optional", "required"]
+    presence: Literal["optional", "required", "extra"]
     facts: tuple[str, ...] = Field(default=(), description="the facts.yaml rows left not assessed without it")
     gap: bool = Field(default=True, description="whether its absence is named by a coverage gap (always when optional)")
     instead: str | None = Field(
@@ -48,10 +49,17 @@ class BundleFile(BaseModel):
     absent: str = Field(description="what regwarden does when the file is absent")
 
     @model_validator(mode="after")
-    def _optional_is_named(self) -> BundleFile:
+    def _consistent(self) -> BundleFile:
         if self.presence == "optional" and not self.gap:
             raise ValueError(f"{self.file}: the absence of an optional file is always named by a coverage gap")
+        if self.presence == "extra" and (self.facts or "gap" in self.model_fields_set):
+            raise ValueError(f"{self.file}: an extra file supplies no fact, and its absence is never a gap")
         return self
+
+    @property
+    def named(self) -> bool:
+        """Whether its absence is named by a coverage gap."""
+        return self.presence == "optional" or (self.presence == "required" and self.gap)
 
     def regex(self) -> re.Pattern[str]:
         """The pattern as a regular expression (full match)."""
@@ -102,7 +110,7 @@ def render_markdown(tables: Mapping[str, tuple[BundleFile, ...]]) -> str:
         ]
         for row in rows:
             facts = ", ".join(row.facts) or "—"
-            presence = row.presence if row.presence == "optional" or row.gap else f"{row.presence} (no gap)"
+            presence = row.presence if row.named or row.presence == "extra" else f"{row.presence} (no gap)"
             absent = row.absent + (f" (no gap when the bundle has {row.instead})" if row.instead else "")
             absent = absent.replace("|", "\\|")
             lines.append(f"| `{row.file}` | {presence} | {facts} | {absent} |")

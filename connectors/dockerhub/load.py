@@ -17,7 +17,7 @@ from connectors.dockerhub.raw import (
     PersonalTokenList,
     RepositoryList,
 )
-from scanner.bundle import BundleReader
+from scanner.bundle import BundleReader, failed_scopes
 from scanner.errors import BundleError
 
 T = TypeVar("T")
@@ -86,4 +86,5 @@ def load(bundle: BundleReader) -> DockerHubRaw:
         answered=frozenset(
             c.call for c in bundle.manifest.calls if c.provider == ROOT and c.status in ("not_found", "failed")
         ),
+        failed_scopes=failed_scopes(bundle, ROOT),
     )

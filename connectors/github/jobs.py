@@ -126,6 +126,7 @@ class RepoContext(Protocol):
     def variable_node(self, name: str) -> NodeId: ...
     def upstream_outsider(self, names: tuple[str, ...]) -> bool | None: ...
     def call_context(self, path: str) -> CallContext | None: ...
+    def uncollected(self, uses: str, reusable: bool) -> str | None: ...
 
 
 def _has_expr(value: str) -> bool:
@@ -335,6 +336,7 @@ class JobBuilder:
                     "calls": job.uses,
                     "secrets_inherit": job.secrets_inherit,
                     "starter_injections": tuple(sorted({n for n, _, _ in starter_injections(self.steps, w.inputs)})),
+                    **self._unknown_steps(),
                 },
                 evidence=self.evidence,
             )
@@ -473,6 +475,18 @@ class JobBuilder:
                     evidence=(Evidence(self.wf.file, c.line or self.job.line),),
                 )
             )
+
+    def _unknown_steps(self) -> dict[str, AttrValue]:
+        """Code the job runs whose definition the bundle should hold but does not (a local action or
+        reusable workflow, an action of the repository's own organization): what all its steps run is
+        unknown, and RB11 lists the job as not assessed, naming the file."""
+        refs = [(self.job.uses, True)] if self.job.uses is not None else []
+        refs += [(s.uses, False) for s in self.steps if s.uses is not None]
+        for uses, reusable in refs:
+            file = self.r.uncollected(uses, reusable)
+            if file is not None:
+                return {"unknown": ("steps",), "unknown_why": f"{file} not collected"}
+        return {}
 
     # -- third parties ----------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from connectors.jfrog.raw import (
     RepoSummary,
     TokenList,
 )
-from scanner.bundle import BundleReader
+from scanner.bundle import BundleReader, failed_scopes
 from scanner.errors import BundleError
 
 T = TypeVar("T")
@@ -62,4 +62,5 @@ def load(bundle: BundleReader) -> JfrogRaw:
         answered=frozenset(
             c.call for c in bundle.manifest.calls if c.provider == ROOT and c.status in ("not_found", "failed")
         ),
+        failed_scopes=failed_scopes(bundle, ROOT),
     )

@@ -154,3 +154,4 @@ class JfrogRaw:
     group_list: Loaded[tuple[NamedRef, ...]] | None = None  # GET .../security/groups
     #: calls manifest.json records as answered 404 or failed: a file they explain is absent for a known reason
     answered: frozenset[str] = frozenset()
+    failed_scopes: frozenset[str] = frozenset()  # scopes whose collection failed as a whole

@@ -227,3 +227,4 @@ class NpmRaw:
     #: is the registry's answer, or a gap already reported
     not_found: frozenset[str] = frozenset()
     failed: frozenset[str] = frozenset()
+    failed_scopes: frozenset[str] = frozenset()  # scopes whose collection failed as a whole

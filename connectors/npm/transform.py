@@ -168,7 +168,7 @@ class _Builder:
                 f"{len(tokens)} token(s) listed but their owner is unknown: what they reach through "
                 "the owner's packages is not judged",
             )
-        if raw.whoami is not None:
+        if raw.whoami is not None and "account" not in raw.failed_scopes:
             who = raw.whoami.data.username
             if raw.tokens is None and "GET /-/npm/v1/tokens" not in raw.failed:
                 self._gap(TOKENS, f"the tokens of {who} are not in the scan")
@@ -176,6 +176,8 @@ class _Builder:
                 self._gap(f"npm/-/user/{who}/package.json", f"what {who} can do on its packages is not in the scan")
         packages, users = dict(raw.org_packages), dict(raw.org_users)
         for org in sorted(set(packages) ^ set(users)):
+            if f"org:{org}" in raw.failed_scopes:
+                continue
             leaf = "package" if org not in packages else "user"
             if f"GET /-/org/{org}/{leaf}" not in raw.failed:
                 self._gap(

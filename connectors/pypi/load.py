@@ -15,7 +15,7 @@ from connectors.pypi.raw import (
     PypiRaw,
     SimpleProject,
 )
-from scanner.bundle import BundleReader
+from scanner.bundle import BundleReader, failed_scopes
 from scanner.errors import BundleError
 
 ROOT = "pypi"
@@ -68,7 +68,13 @@ def _integrity(calls: dict[str, str], folder: str) -> tuple[tuple[str, str, str]
     return tuple(sorted(out))
 
 
-def _project(bundle: BundleReader, rel: str, folder: str, calls: dict[str, str] | None = None) -> PypiProject:
+def _project(
+    bundle: BundleReader,
+    rel: str,
+    folder: str,
+    calls: dict[str, str] | None = None,
+    failed: frozenset[str] = frozenset(),
+) -> PypiProject:
     project: ProjectJson = bundle.model(rel, ProjectJson)
     if normalize(project.info.name) != normalize(folder):
         raise BundleError(rel, f"info.name {project.info.name!r} does not match the folder {folder!r}")
@@ -87,6 +93,7 @@ def _project(bundle: BundleReader, rel: str, folder: str, calls: dict[str, str] 
         provenance_absent=tuple(sorted((v, f) for v, f, status in integrity if status == "not_found")),
         integrity_calls=integrity,
         simple_answered=calls.get(f"GET /simple/{normalize(folder)}/") in ("not_found", "failed"),
+        scope_failed=any(normalize(s.removeprefix("project:")) == normalize(folder) for s in failed),
     )
 
 
@@ -105,11 +112,12 @@ def load(bundle: BundleReader) -> PypiRaw:
     provenance objects and package roles."""
     projects: list[PypiProject] = []
     calls = {c.call: c.status for c in bundle.manifest.calls if c.provider == ROOT}
+    failed = failed_scopes(bundle, ROOT)
     for rel in bundle.files(JSON_API, "json.json"):
         parts = PurePosixPath(rel).parts
         # pypi/pypi/<project>/json.json; the per-release answer (<project>/<version>/json.json) is not used.
         if len(parts) == 4 and parts[3] == "json.json":
-            projects.append(_project(bundle, rel, parts[2], calls))
+            projects.append(_project(bundle, rel, parts[2], calls, failed))
     seen = {normalize(p.project.info.name) for p in projects}
     others = _names_under(bundle, SIMPLE, 2) | _names_under(bundle, INTEGRITY, 2) | _names_under(bundle, ROLES, 3)
     declared = bundle.model(DECLARED, OwnerDeclared) if bundle.exists(DECLARED) else None

@@ -220,6 +220,8 @@ class PypiProject:
     integrity_calls: tuple[tuple[str, str, str], ...] = ()
     #: manifest.json records the simple index call as answered 404 or failed
     simple_answered: bool = False
+    #: the project's collection failed as a whole (its gap says it all)
+    scope_failed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -492,6 +492,9 @@ def _expected_provenance(p: PypiProject) -> set[tuple[str, str]]:
 
 
 def _gaps(inv: Inventory, p: PypiProject, norm: str) -> None:
+    if p.scope_failed:
+        return  # the project's collection failed: its gap says it all
+
     def gap(rel: str, consequence: str) -> None:
         inv.add_gap(CoverageGap(PROVIDER, p.project.info.name, rel, f"not collected: {consequence}"))
 

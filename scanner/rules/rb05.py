@@ -60,7 +60,9 @@ def judge(ctx: RuleContext) -> Iterator[Judgement]:
         if unread is None:
             yield node, None
         else:
-            yield node, missing("reviewers", unread, why=f"the rules of environment {unread.name!r} were not collected")
+            said = unread.attrs.get("unknown_why")  # the connector names the file that was not collected
+            why = f"{unread.name!r}: {said}" if isinstance(said, str) else "were not collected"
+            yield node, missing("reviewers", unread, why=f"the rules of environment {why}")
     seen: set[str] = set()
     for edge in inv.edges():
         if edge.kind is EdgeKind.TRIGGERS and edge.src not in seen:

@@ -78,6 +78,10 @@ def _bundle(root: Path, policy: str = "AdministratorAccess") -> Path:
     ]
     _write(b / "github/repos/acme/app/actions/secrets.json", {"total_count": 2, "secrets": secrets})
     _write(b / "github/repos/acme/app/contents/.github/workflows/deploy.yml", WORKFLOW)
+    # the other lists a collected repository has (each would be a coverage gap: issue 15)
+    perms = {"default_workflow_permissions": "read", "can_approve_pull_request_reviews": False}
+    _write(b / "github/repos/acme/app/actions/permissions/workflow.json", perms)
+    _write(b / "github/repos/acme/app/environments.json", {"total_count": 0, "environments": []})
     _write(b / "manifest.json", {"version": 1, "tool": "regwarden", "collected_at": "2026-11-20T06:00:00Z"})
     return b
 

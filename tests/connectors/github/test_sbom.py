@@ -34,6 +34,7 @@ jobs:
           TWINE_PASSWORD: ${{ secrets.PYPI_TOKEN }}
 """
 PYPI_JSON = {
+    "ownership": {"organization": None, "roles": [{"role": "Owner", "user": "acme-admin"}]},
     "info": {
         "name": "acme-lib",
         "version": "1.2.0",
@@ -82,6 +83,14 @@ def _bundle(root: Path, with_sbom: bool = True) -> Path:
     _write(b / "github/repos/acme/lib/actions/secrets.json", secrets)
     _write(b / "github/repos/acme/lib/contents/.github/workflows/release.yml", RELEASE)
     _write(b / "github/repos/acme/internal-svc/tags.json", [])
+    # The lists every collected repository has (their absence would be a coverage gap: issue 15).
+    for repo in ("acme/lib", "acme/internal-svc"):
+        _write(
+            b / f"github/repos/{repo}/actions/permissions/workflow.json",
+            {"default_workflow_permissions": "read", "can_approve_pull_request_reviews": False},
+        )
+        _write(b / f"github/repos/{repo}/environments.json", {"total_count": 0, "environments": []})
+    _write(b / "github/repos/acme/internal-svc/actions/secrets.json", {"total_count": 0, "secrets": []})
     if with_sbom:
         shutil.copy(SBOM, _mk(b / "github/repos/acme/internal-svc/dependency-graph/sbom.json"))
     _write(b / "pypi/pypi/acme-lib/json.json", PYPI_JSON)
