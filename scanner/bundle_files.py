@@ -14,7 +14,7 @@ and holds each connector to its table; docs/bundle.md's section "When a file is 
 from these tables (``python -m scanner.bundle_files`` rewrites it).
 
 Patterns: ``{name}`` stands for one path segment (or part of one), ``{name...}`` for one or more
-segments; everything else is literal.
+segments; everything else is literal. A file is of the first row whose pattern it matches.
 """
 
 from __future__ import annotations
@@ -93,9 +93,10 @@ def load_table(path: Path) -> tuple[BundleFile, ...]:
     return _Table.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))).files
 
 
-def matching(table: Iterable[BundleFile], rel: str) -> list[BundleFile]:
-    """The rows of ``table`` whose pattern ``rel`` matches (one, in a well-made table)."""
-    return [row for row in table if row.matches(rel)]
+def row_of(table: Iterable[BundleFile], rel: str) -> BundleFile | None:
+    """The first row of ``table`` whose pattern bundle path ``rel`` matches (a table lists a file before a
+    pattern that would also match it: ``…/variables.json`` before ``gitlab/groups/{group...}.json``)."""
+    return next((row for row in table if row.matches(rel)), None)
 
 
 def render_markdown(tables: Mapping[str, tuple[BundleFile, ...]]) -> str:

@@ -25,7 +25,7 @@ from connectors.gitlab.raw import (
     ScopeRaw,
     Variable,
 )
-from scanner.bundle import BundleReader
+from scanner.bundle import BundleReader, failed_scopes
 from scanner.errors import BundleError
 
 T = TypeVar("T")
@@ -70,11 +70,15 @@ def load(bundle: BundleReader) -> GitLabRaw:
     groups: list[ScopeRaw] = []
     meta: dict[str, Group] = {}
     metas: dict[str, Project] = {}
+    listed: set[str] = set()
     for g in sorted(group_paths):
         base = f"{ROOT}/groups/{g}"
         if (gm := _opt(bundle, f"{base}.json", Group)) is not None:
             meta[g] = gm
-        for proj in _opt(bundle, f"{base}/projects.json", list[Project]) or []:
+        listing = _opt(bundle, f"{base}/projects.json", list[Project])
+        if listing is not None:
+            listed.add(g)
+        for proj in listing or []:
             metas.setdefault(proj.path_with_namespace, proj)
         groups.append(ScopeRaw(path=g, base=base, **_scope_kw(bundle, base)))
     project_paths = set(metas)
@@ -97,4 +101,13 @@ def load(bundle: BundleReader) -> GitLabRaw:
         )
         for path in sorted(project_paths)
     )
-    return GitLabRaw(groups=tuple(groups), projects=projects, group_meta=meta)
+    return GitLabRaw(
+        groups=tuple(groups),
+        projects=projects,
+        group_meta=meta,
+        listed=frozenset(listed),
+        answered=frozenset(
+            c.call for c in bundle.manifest.calls if c.provider == ROOT and c.status in ("not_found", "failed")
+        ),
+        failed_scopes=failed_scopes(bundle, ROOT),
+    )

@@ -122,3 +122,9 @@ class GitLabRaw:
     groups: tuple[ScopeRaw, ...] = ()
     projects: tuple[ProjectRaw, ...] = ()
     group_meta: dict[str, Group] = field(default_factory=dict)
+    #: groups whose projects.json was collected
+    listed: frozenset[str] = frozenset()
+    #: calls manifest.json records as answered 404 or failed (a file they explain is absent for a known
+    #: reason), and the top-level groups whose collection failed as a whole
+    answered: frozenset[str] = frozenset()
+    failed_scopes: frozenset[str] = frozenset()

@@ -36,7 +36,7 @@ from connectors import CONNECTORS
 from reports.json import build_document
 from scanner.analyse import LoadedBundle, analyse, assemble
 from scanner.bundle import MANIFEST, BundleReader
-from scanner.bundle_files import BundleFile, load_table, matching, render_markdown
+from scanner.bundle_files import BundleFile, load_table, render_markdown, row_of
 from scanner.cli import EXIT_PARTIAL, FailOn, _exit_code
 from scanner.graph import ScanGraph
 from scanner.knowledge.facts import fact
@@ -76,8 +76,8 @@ def _instances() -> dict[str, list[tuple[str, str]]]:
     out: dict[str, list[tuple[str, str]]] = {row.file: [] for rows in TABLES.values() for row in rows}
     for name, path in BUNDLES.items():
         for rel in _listing(path):
-            provider = rel.split("/", 1)[0]
-            for row in matching(TABLES.get(provider, ()), rel):
+            row = row_of(TABLES.get(rel.split("/", 1)[0], ()), rel)
+            if row is not None:
                 out[row.file].append((name, rel))
     return out
 
@@ -166,16 +166,13 @@ def test_every_connector_held_has_a_table() -> None:
     assert set(CONNECTORS_HELD) <= set(TABLES)
 
 
-def test_every_bundle_file_is_one_row_of_its_connectors_table() -> None:
+def test_every_bundle_file_is_a_row_of_its_connectors_table() -> None:
     problems = []
     for name, path in BUNDLES.items():
         for rel in _listing(path):
             provider = rel.split("/", 1)[0]
-            if rel == MANIFEST or provider not in TABLES:
-                continue
-            rows = matching(TABLES[provider], rel)
-            if len(rows) != 1:
-                problems.append(f"{name}: {rel} matches {[r.file for r in rows] or 'no row'}")
+            if rel != MANIFEST and provider in TABLES and row_of(TABLES[provider], rel) is None:
+                problems.append(f"{name}: {rel} is of no row of connectors/{provider}/bundle_files.yaml")
     assert not problems, "\n".join(problems)
 
 
