@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 OUT    ?= regwarden-report
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev demo test unit lint fmt lock bench fidelity clean browsers services
+.PHONY: help install install-dev demo test unit lint fmt lock bench fidelity clean browsers services containers test-container
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -29,7 +29,7 @@ install: $(VENV)/.runtime  ## create .venv and install regwarden from the lock f
 
 install-dev: $(VENV)/.dev  ## install regwarden with the test and lint tools
 
-demo: $(VENV)/.runtime  ## scan the built-in demo estate; writes $(OUT)/report.html and report.json
+demo: $(VENV)/.runtime  ## scan the built-in demo estate (a week-old scan first: drift and trend); writes $(OUT)/report.html and report.json
 	$(BIN)/regwarden demo --out $(OUT)
 
 lint: $(VENV)/.dev  ## ruff, ruff format --check, mypy strict, import-linter
@@ -44,8 +44,14 @@ browsers:  ## install Debian's chromium for the browser tests when missing (apt-
 services:  ## start the throw-away PostgreSQL of the history tests (installs Debian's postgresql when missing)
 	-@bash .ci/setup-postgres.sh >/dev/null
 
-unit: $(VENV)/.dev browsers services  ## the test suite alone
-	$(BIN)/pytest -n 2 -q
+containers:  ## podman and a base image for the container test (Debian's podman; a debootstrap stand-in when Docker Hub is out of reach)
+	-@bash .ci/setup-container.sh
+
+unit: $(VENV)/.dev browsers services  ## the test suite alone (the container build: make test-container)
+	$(BIN)/pytest -n 2 -q -m "not container"
+
+test-container: $(VENV)/.dev containers  ## build the container image with podman and run the demo in it (minutes when cold)
+	$(BIN)/pytest -q -m container tests/deploy/test_container.py
 
 test: lint unit  ## lint, then the whole test suite
 

@@ -14,13 +14,13 @@ import shutil
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -28,9 +28,10 @@ from scanner import __version__
 from scanner.analyse import analyse, load_bundle, parse_time
 from scanner.collect import CollectReport, Tick, collect
 from scanner.config import Config, load_config
+from scanner.console import console as make_console
 from scanner.errors import ConfigError, RegwardenError
 from scanner.executors import parse_executor
-from scanner.findings import Severity, Status
+from scanner.findings import Finding, Severity, Status
 from scanner.heap import collector_paused
 from scanner.link import pin_links
 from scanner.model import Action, NodeId
@@ -119,7 +120,7 @@ def _exit_code(result: ScanResult, fail_on: FailOn) -> int:
 
 
 def _print_summary(result: ScanResult, written: list[Path], top: int = 10) -> None:
-    console = Console(highlight=False, soft_wrap=False)
+    console = make_console()
     inv = result.inventory
     counts = {s: 0 for s in Severity}
     for f in result.findings:
@@ -171,29 +172,38 @@ def _run(
         return _run_analysis(bundle, out, fmt, fail_on, as_of, source, cfg)
 
 
-def _run_analysis(
-    bundle: Path, out: Path, fmt: str, fail_on: FailOn, as_of: str | None, source: str, cfg: Config | None
-) -> int:
-    from scanner.drift import baseline, commands, pipeline
+def _analysed(bundle: Path, cfg: Config | None, as_of: str | None, source: str) -> ScanResult:
+    """The bundle read and judged as the configuration says: ``[[links]]`` pinned, baseline rules added.
+    ``analyse``, ``scan`` and ``explain`` share it, so they see the same graph."""
+    from scanner.drift import baseline
     from scanner.rules import RULES
 
-    names = _formats(fmt)
-    _check_out(out)
     loaded = load_bundle(bundle, connectors())
     for miss in pin_links(loaded.inventory, [(p.secret, p.credential) for p in (cfg.file.links if cfg else [])]):
         print(f"regwarden: [[links]] {for_terminal(miss)}: no such secret or credential", file=sys.stderr)
     when = parse_time(as_of, "--as-of") if as_of else loaded.collected_at
     rules = RULES + baseline.baseline_rules(cfg.file.baseline if cfg else None)
-    result = analyse(
+    return analyse(
         loaded.inventory, source=source, scopes=loaded.scopes, as_of=when, rules=rules, declared=loaded.declared
     )
+
+
+def _run_analysis(
+    bundle: Path, out: Path, fmt: str, fail_on: FailOn, as_of: str | None, source: str, cfg: Config | None
+) -> int:
+    from scanner.drift import commands, pipeline
+
+    names = _formats(fmt)
+    _check_out(out)
+    result = _analysed(bundle, cfg, as_of, source)
     file = cfg.file if cfg else None
     result, pending = pipeline.before_reports(result, file)  # suppressions, drift from history (read only)
     written = write_reports(result, out, names)  # the reports first: history cannot cost them
     result = pipeline.after_reports(result, file, pending)  # save to history, notify
     drift_file = commands.write_drift(result, out)
-    _print_summary(result, [*written, *([drift_file] if drift_file else [])])
-    commands.print_drift(result)
+    with _reader_may_leave():  # `regwarden analyse … | head -1` keeps the scan's exit code
+        _print_summary(result, [*written, *([drift_file] if drift_file else [])])
+        commands.print_drift(result)
     for problem in pending.problems or []:
         print(f"regwarden: warning: {problem}", file=sys.stderr)
     return EXIT_PARTIAL if pending.failed else _exit_code(result, fail_on)
@@ -219,7 +229,7 @@ AsOfOpt = Annotated[
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Progress on stderr.")]
 OptConfigOpt = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="regwarden.toml for [history], [baseline], [[suppress]], [notify]."),
+    typer.Option("--config", "-c", help="regwarden.toml for [[links]], [baseline], [[suppress]], [history], [notify]."),
 ]
 
 
@@ -246,11 +256,18 @@ def demo_cmd(
     config: OptConfigOpt = None,
     verbose: VerboseOpt = False,
 ) -> int:
-    """Analyse the built-in demo estate (a fictional organisation) and write the reports."""
+    """Analyse the built-in demo estate (a fictional organisation) and write the reports; a scan of
+    the estate a week earlier is recorded first, so the report shows drift and a trend."""
     from scanner.demo_estate import BUNDLE
+    from scanner.demo_estate.history import record_previous, wants_demo_history
 
     _setup_logging(verbose)
-    return _run(BUNDLE, out, fmt, fail_on, None, source="demo estate (acme-corp)", cfg=_optional_config(config))
+    cfg = _optional_config(config)
+    with tempfile.TemporaryDirectory(prefix="regwarden-demo-") as work:
+        if wants_demo_history(cfg):
+            with collector_paused():
+                cfg = record_previous(Path(work), cfg)
+        return _run(BUNDLE, out, fmt, fail_on, None, source="demo estate (acme-corp)", cfg=cfg)
 
 
 @app.command("explain")
@@ -260,18 +277,22 @@ def explain_cmd(
     demo: Annotated[bool, typer.Option("--demo", help="Use the built-in demo estate.")] = False,
     to: Annotated[str | None, typer.Option("--to", help="Only the path to this resource id.")] = None,
     action: Annotated[Action | None, typer.Option(help="Only paths that reach this action class.")] = None,
+    config: OptConfigOpt = None,
+    as_of: AsOfOpt = None,
 ) -> int:
-    """Show how a node reaches each resource in its blast radius, as a shortest path of edges."""
+    """Show how a node reaches each resource in its blast radius, as a shortest path of edges, and the
+    findings about it. With --config, [[links]], [baseline] and [[suppress]] apply exactly as in analyse."""
     from scanner.demo_estate import BUNDLE
+    from scanner.suppress import apply
 
     _setup_logging(False)
     if (bundle is None) == (not demo):
         raise ConfigError("explain: give exactly one of --bundle PATH or --demo")
     path = BUNDLE if demo else bundle
     assert path is not None
+    cfg = _optional_config(config)
     with collector_paused():
-        loaded = load_bundle(path, connectors())
-        result = analyse(loaded.inventory, source=str(path), scopes=loaded.scopes, as_of=loaded.collected_at)
+        result = _analysed(path, cfg, as_of, str(path))
     inv = result.inventory
     nid = NodeId(node)
     if nid not in inv:
@@ -279,17 +300,23 @@ def explain_cmd(
     targets = [NodeId(to)] if to else None
     if to and NodeId(to) not in inv:
         raise ConfigError(f"explain: no node {to!r} in {path}")
+    findings: Sequence[Finding] = [f for f in result.findings if f.subject == nid]
+    if cfg is not None and cfg.file.suppress:
+        findings = apply(findings, cfg.file.suppress, result.generated_at.date())
     paths = result.reach.paths_from(nid, targets, action)
-    if not paths:
-        print(f"{for_terminal(node, 500)} reaches nothing{' there' if to else ''}.")
-        return EXIT_OK
-    for dst in sorted(paths):
-        steps = paths[dst]
-        acts = ",".join(a.value for a in sorted(steps[-1].actions, key=list(Action).index))
-        print(f"{for_terminal(dst, 500)}  [{acts}]")
-        for s in steps:
-            via = f"  ({for_terminal(s.via)})" if s.via else ""
-            print(f"  {for_terminal(s.src, 500)} --{s.kind.value}--> {for_terminal(s.dst, 500)}{via}")
+    with _reader_may_leave():
+        if not paths:
+            print(f"{for_terminal(node, 500)} reaches nothing{' there' if to else ''}.")
+        for dst in sorted(paths):
+            steps = paths[dst]
+            acts = ",".join(a.value for a in sorted(steps[-1].actions, key=list(Action).index))
+            print(f"{for_terminal(dst, 500)}  [{acts}]")
+            for s in steps:
+                via = f"  ({for_terminal(s.via)})" if s.via else ""
+                print(f"  {for_terminal(s.src, 500)} --{s.kind.value}--> {for_terminal(s.dst, 500)}{via}")
+        for f in sorted(findings, key=lambda f: (-f.severity.rank, f.id)):
+            status = f" [suppressed: {for_terminal(f.suppression or '')}]" if f.status is Status.SUPPRESSED else ""
+            print(f"finding {f.rule} {f.severity.value}{status}: {for_terminal(f.message, 500)}")
     return EXIT_OK
 
 
@@ -486,6 +513,20 @@ def _one_line(e: BaseException) -> str:
     return for_terminal(" ".join(str(e).split()), 1000)
 
 
+@contextmanager
+def _reader_may_leave() -> Iterator[None]:
+    """Stop printing when whoever reads stdout has closed it (``| head``): the work is done and its exit code
+    stands. Later writes, including the interpreter's last flush, go to /dev/null instead of failing."""
+    try:
+        yield
+    except BrokenPipeError:
+        _stdout_to_devnull()
+
+
+def _stdout_to_devnull() -> None:
+    make_console().on_broken_pipe()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: runs the app and turns every error into one line and an exit code."""
     try:
@@ -495,6 +536,9 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         print("regwarden: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of stdout left (`regwarden explain … | head -1`): nothing went wrong
+        _stdout_to_devnull()
+        return EXIT_OK
     except RegwardenError as e:
         print(f"regwarden: error: {_one_line(e)}", file=sys.stderr)
         return e.exit_code

@@ -9,6 +9,7 @@ folder ending in ``__fixed`` is the same repository after a fix (analysed as ``<
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,11 +83,13 @@ def load() -> Corpus:
     return c
 
 
-def build_bundle(out: Path) -> None:
-    """Lay the corpus out as a bundle under ``out`` (``github/repos/...``, ``github/action-refs/...``)."""
+def build_bundle(out: Path, only: Iterable[str] | None = None) -> None:
+    """Lay the corpus out as a bundle under ``out`` (``github/repos/...``, ``github/action-refs/...``): every
+    entry, or the corpus folders named in ``only`` (``owner__name``)."""
     if out.exists():
         shutil.rmtree(out)
-    for d in sorted(p for p in CORPUS.iterdir() if p.is_dir()):
+    wanted = set(only) if only is not None else None
+    for d in sorted(p for p in CORPUS.iterdir() if p.is_dir() and (wanted is None or p.name in wanted)):
         repo = repo_of(d.name)
         for f in sorted(d.rglob("*")):
             if not f.is_file() or f.name == "SOURCE.yaml":

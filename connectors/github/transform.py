@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from connectors.github import identities
+from connectors.github import identities, usage
 from connectors.github.composite import Expander, local_key, remote_key
 from connectors.github.incidents import cache_edges, token_edges
 from connectors.github.jobs import PROVIDER, CallContext, JobBuilder, SecretScope, VisibleSecret
@@ -50,6 +50,7 @@ class _Builder:
             self._org_gaps(org)
         for repo in self.raw.repos:
             _Repo(self, repo).build()
+        usage.record_use(self.inv, {r.full_name: r for r in self.raw.repos})
         for file, problem in self.raw.unreadable:
             self.inv.add_gap(
                 CoverageGap(

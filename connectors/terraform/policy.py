@@ -50,8 +50,8 @@ _AWS_SERVICE_KIND = {"ecr": "aws_ecr_repo", "codeartifact": "aws_codeartifact_re
 #: GCP roles → action classes (on the resource the binding is attached to).
 GCP_ROLES: dict[str, frozenset[Action]] = {
     "roles/artifactregistry.reader": frozenset({R}),
-    "roles/artifactregistry.writer": frozenset({R, P}),
-    "roles/artifactregistry.createonpushwriter": frozenset({R, P}),
+    "roles/artifactregistry.writer": frozenset({R, P, PR}),  # tags.create/update move tags: PROMOTE
+    "roles/artifactregistry.createonpushwriter": frozenset({R, P, PR}),
     "roles/artifactregistry.repoadmin": frozenset({R, P, PR}),
     "roles/artifactregistry.createonpushrepoadmin": frozenset({R, P, PR}),
     "roles/artifactregistry.admin": frozenset({A}),

@@ -1,4 +1,4 @@
-"""The built-in demo estate: an evidence bundle of GitHub and PyPI files for the fictional "acme-corp".
+"""The built-in demo estate: an evidence bundle of every connector for the fictional "acme-corp".
 
 ``BUNDLE`` is the folder to hand to :class:`scanner.bundle.BundleReader`. It is produced by
 ``python -m scanner.demo_estate.generate`` and committed; ``README.md`` next to this file lists the

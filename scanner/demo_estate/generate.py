@@ -1,13 +1,16 @@
-"""Generate the demo estate bundle: GitHub and PyPI files for the fictional organisation "acme-corp".
+"""Generate the demo estate bundle for the fictional organisation "acme-corp": the GitHub and PyPI
+files here, the other providers' from the modules beside it (aws, azure, gcp, gitlab, registries,
+terraform).
 
-Run ``python -m scanner.demo_estate.generate [OUT_DIR]``; the default writes
-``scanner/demo_estate/bundle``. The output is deterministic: fixed dates, ids and digests derived
-from names with SHA-256 / SHA-1, JSON written with sorted keys. Nothing in it is a credential: secrets
-are names and dates; pinned action SHAs, file digests, certificates and signatures are derived from
-names and are not real.
+Run ``python -m scanner.demo_estate.generate [--previous] [OUT_DIR]``; the default writes
+``scanner/demo_estate/bundle`` (the current collection); ``--previous`` writes the collection of a week
+earlier, which ``regwarden demo`` records first. The output is deterministic: fixed dates, ids and
+digests derived from names with SHA-256 / SHA-1, JSON written with sorted keys. Nothing in it is a
+credential: secrets are names and dates; pinned action SHAs, file digests, certificates and signatures
+are derived from names and are not real.
 
-Every file is named after the API path that returns it (DESIGN.md, "Bundle naming") and holds what
-that endpoint returns, with all pages merged into one.
+Every file is named after the API path that returns it (docs/design.md, "Data flow"; docs/bundle.md)
+and holds what that endpoint returns, with all pages merged into one.
 """
 
 from __future__ import annotations
@@ -17,18 +20,24 @@ import hashlib
 import json
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ORG = "acme-corp"
+from scanner.demo_estate import aws, azure, gcp, gitlab, registries, runs, terraform
+from scanner.demo_estate.cloud_workflows import ON_MAIN, ON_TAGS, acr_push, ci_go, dockerhub_push, ecr_push, npm_release
+from scanner.demo_estate.common import COLLECTED, ORG, Era, Files, pinned, tagged
+from scanner.demo_estate.common import digest as _digest
+from scanner.demo_estate.common import fill as _fill
+from scanner.demo_estate.common import number as _number
+
 ORG_ID = 118902446
 API = "https://api.github.com"
 WEB = "https://github.com"
 PYPI = "https://pypi.org"
 FILES = "https://files.pythonhosted.org/packages"
-COLLECTED_AT = "2026-11-20T06:00:00Z"
 DEFAULT_OUT = Path(__file__).resolve().parent / "bundle"
 
 Json = dict[str, Any]
@@ -37,15 +46,6 @@ Json = dict[str, Any]
 # --------------------------------------------------------------------------------------------
 # Deterministic identifiers and digests
 # --------------------------------------------------------------------------------------------
-
-
-def _digest(seed: str, algo: str = "sha256") -> str:
-    return hashlib.new(algo, seed.encode("utf-8"), usedforsecurity=False).hexdigest()
-
-
-def _number(seed: str, low: int, high: int) -> int:
-    """A stable integer in [low, high) derived from ``seed``."""
-    return low + int(_digest(seed)[:12], 16) % (high - low)
 
 
 def _msgpack_ints(values: tuple[int, ...]) -> bytes:
@@ -77,47 +77,6 @@ def _b64(text: str) -> str:
 
 def _epoch(iso: str) -> int:
     return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
-
-
-# --------------------------------------------------------------------------------------------
-# Actions: versions and (fictional, name-derived) commit SHAs
-# --------------------------------------------------------------------------------------------
-
-ACTION_VERSIONS: dict[str, str] = {
-    "actions/checkout": "v4.2.2",
-    "actions/setup-python": "v5.3.0",
-    "actions/setup-node": "v4.1.0",
-    "actions/upload-artifact": "v4.4.3",
-    "actions/download-artifact": "v4.1.8",
-    "actions/upload-pages-artifact": "v3.0.1",
-    "actions/deploy-pages": "v4.0.5",
-    "pypa/gh-action-pypi-publish": "v1.12.2",
-    "codecov/codecov-action": "v4.6.0",
-    "hashicorp/setup-terraform": "v3.1.2",
-    "azure/setup-kubectl": "v4.0.0",
-    "azure/k8s-set-context": "v4.0.1",
-    "softprops/action-gh-release": "v2.0.9",
-}
-
-
-def pinned(action: str) -> str:
-    """``owner/repo@<40-hex>  # vX.Y.Z``: pinned to a commit, with the tag as a comment."""
-    version = ACTION_VERSIONS[action]
-    return f"{action}@{_digest(f'{action}@{version}', 'sha1')} # {version}"
-
-
-def tagged(action: str, ref: str | None = None) -> str:
-    """``owner/repo@v4``: a movable tag (or branch) reference."""
-    return f"{action}@{ref or ACTION_VERSIONS[action].split('.')[0]}"
-
-
-def _fill(template: str, **values: str) -> str:
-    """Replace ``<<name>>`` placeholders (workflow text is full of ``${{ }}``, so no str.format)."""
-    for key, value in values.items():
-        template = template.replace(f"<<{key}>>", value)
-    if "<<" in template:
-        raise ValueError(f"unfilled placeholder in workflow: {template[template.index('<<') :][:40]}")
-    return template
 
 
 # --------------------------------------------------------------------------------------------
@@ -1313,6 +1272,86 @@ REPOS: tuple[Repo, ...] = (
         license="mit",
         workflows=(("ci.yml", ci_node(pin=True)),),
     ),
+    # -- Across providers: images to ECR / ACR / Docker Hub, a package to npm (README "Across providers")
+    Repo(
+        "payments-api",
+        "Payments service (ECS), released through CodePipeline",
+        "Go",
+        "2024-10-14T09:12:40Z",
+        "2026-11-18T15:40:22Z",
+        private=True,
+        license=None,
+        topics=("service", "aws"),
+        environments=(
+            Env(
+                "production",
+                "2024-10-14T09:30:05Z",
+                reviewers=(("Team", "platform-leads"),),
+                prevent_self_review=True,
+                branch_policy="protected",
+            ),
+        ),
+        workflows=(
+            ("ci.yml", ci_go()),
+            ("release.yml", ecr_push("gha-payments-api-deploy", "payments-api", environment="production", on=ON_MAIN)),
+        ),
+    ),
+    Repo(
+        "billing-worker",
+        "Invoice batch worker (ECS), deployed by CodePipeline on every new image",
+        "Go",
+        "2024-11-04T13:02:51Z",
+        "2026-11-12T10:05:37Z",
+        private=True,
+        license=None,
+        topics=("service", "aws"),
+        workflows=(
+            ("ci.yml", ci_go()),
+            ("release.yml", ecr_push("gha-billing-worker-push", "billing-worker", environment=None, on=ON_TAGS)),
+        ),
+    ),
+    Repo(
+        "web-portal",
+        "Customer portal (Azure Container Apps)",
+        "TypeScript",
+        "2025-01-20T10:44:18Z",
+        "2026-11-19T08:51:03Z",
+        private=True,
+        license=None,
+        topics=("web", "azure"),
+        workflows=(("ci.yml", ci_node(pin=True)), ("image.yml", acr_push())),
+    ),
+    Repo(
+        "ui-kit",
+        "React components of the Acme design system, published to npm as @acme-corp/ui-kit",
+        "TypeScript",
+        "2025-02-03T14:20:11Z",
+        "2026-11-10T16:12:48Z",
+        license="mit",
+        topics=("react", "npm"),
+        environments=(
+            Env(
+                "npm",
+                "2025-02-03T14:35:40Z",
+                reviewers=PYPI_ENV_REVIEWERS,
+                prevent_self_review=True,
+                branch_policy="custom",
+                secrets=(Secret("NPM_TOKEN", "2025-02-03T14:36:12Z"),),
+            ),
+        ),
+        workflows=(("ci.yml", ci_node(pin=True)), ("release.yml", npm_release())),
+    ),
+    Repo(
+        "edge-proxy",
+        "Envoy-based edge proxy image, published on Docker Hub as acmecorp/edge-proxy",
+        "Dockerfile",
+        "2025-03-10T08:58:27Z",
+        "2026-10-30T12:37:09Z",
+        license="apache-2.0",
+        topics=("docker", "envoy"),
+        secrets=(Secret("DOCKERHUB_TOKEN", "2025-03-10T09:14:50Z"),),
+        workflows=(("docker.yml", dockerhub_push()),),
+    ),
     # -- Legacy repositories: write-by-default GITHUB_TOKEN -------------------------------------
     Repo(
         "legacy-billing",
@@ -1922,25 +1961,14 @@ def provenance(repo: Repo, f: DistFile) -> Json:
 # --------------------------------------------------------------------------------------------
 
 
-def build() -> dict[str, str]:
-    """Every bundle file, as relative POSIX path -> text."""
+def github_pypi_files() -> dict[str, str]:
+    """The GitHub and PyPI files (the same in both collections), as relative POSIX path -> text."""
     out: dict[str, str] = {}
 
     def put_json(rel: str, data: Any) -> None:
         if rel in out:
             raise ValueError(f"{rel} written twice")
-        out[rel] = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-    put_json(
-        "manifest.json",
-        {
-            "version": 1,
-            "tool": "regwarden",
-            "collected_at": COLLECTED_AT,
-            "scopes": [f"github:{ORG}", f"pypi:{ORG} projects"],
-            "calls": [],
-        },
-    )
+        out[rel] = _json_text(data)
 
     by_name = {r.name: r for r in REPOS}
     gh = f"github/orgs/{ORG}"
@@ -2003,9 +2031,52 @@ def build() -> dict[str, str]:
     return out
 
 
-def write(out_dir: Path) -> int:
+#: The other providers' modules: each returns its files as collected in an era.
+PROVIDERS: tuple[Callable[[Era], Files], ...] = (
+    aws.files,
+    azure.files,
+    gcp.files,
+    gitlab.files,
+    registries.npm_files,
+    registries.dockerhub_files,
+    registries.jfrog_files,
+    terraform.files,
+    runs.files,
+)
+SCOPES: tuple[str, ...] = (
+    f"github:{ORG}",
+    f"pypi:{ORG} projects",
+    f"aws:{aws.ACCOUNT}",
+    f"azure:{azure.SUBSCRIPTION}",
+    f"gcp:projects/{gcp.PROJECT}",
+    f"gitlab:{gitlab.GROUP}",
+    f"npm:{registries.NPM_ORG}",
+    f"dockerhub:{registries.DOCKERHUB_ORG}",
+    f"jfrog:{registries.JFROG_URL}",
+    f"terraform:{terraform.STATE}",
+)
+
+
+def _json_text(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def build(era: Era = "current") -> dict[str, str]:
+    """Every bundle file of the estate as collected in ``era``, as relative POSIX path -> text."""
+    out = github_pypi_files()
+    manifest = {"version": 1, "tool": "regwarden", "collected_at": COLLECTED[era], "scopes": list(SCOPES), "calls": []}
+    out["manifest.json"] = _json_text(manifest)
+    for provider in PROVIDERS:
+        for rel, data in provider(era).items():
+            if rel in out:
+                raise ValueError(f"{rel} written twice")
+            out[rel] = data if isinstance(data, str) else _json_text(data)
+    return out
+
+
+def write(out_dir: Path, era: Era = "current") -> int:
     """Write the bundle into ``out_dir`` (replacing a previous bundle there); return the file count."""
-    files = build()
+    files = build(era)
     if out_dir.exists():
         if any(out_dir.iterdir()) and not (out_dir / "manifest.json").is_file():
             raise SystemExit(f"{out_dir} is not empty and holds no manifest.json; refusing to replace it")
@@ -2017,13 +2088,25 @@ def write(out_dir: Path) -> int:
     return len(files)
 
 
+USAGE = "usage: python -m scanner.demo_estate.generate [--previous] [OUT_DIR]"
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Write the current estate (or, with ``--previous``, the one collected a week before)."""
     args = sys.argv[1:] if argv is None else argv
-    if len(args) > 1 or (args and args[0] in ("-h", "--help")):
-        print("usage: python -m scanner.demo_estate.generate [OUT_DIR]")
-        return 0 if args and args[0] in ("-h", "--help") else 2
-    out_dir = Path(args[0]) if args else DEFAULT_OUT
-    count = write(out_dir)
+    if any(a in ("-h", "--help") for a in args):
+        print(USAGE)
+        return 0
+    era: Era = "previous" if "--previous" in args else "current"
+    rest = [a for a in args if a != "--previous"]
+    if len(rest) > 1 or any(a.startswith("-") for a in rest):
+        print(USAGE, file=sys.stderr)
+        return 2
+    if not rest and era == "previous":
+        print("--previous needs an OUT_DIR (the committed bundle is the current estate)", file=sys.stderr)
+        return 2
+    out_dir = Path(rest[0]) if rest else DEFAULT_OUT
+    count = write(out_dir, era)
     print(f"wrote {count} files to {out_dir}")
     return 0
 

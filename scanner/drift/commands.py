@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from scanner.config import FileConfig
+from scanner.console import console as make_console
 from scanner.drift.history import ScanDrift, diff
 from scanner.drift.iac import DriftKind
 from scanner.drift.pipeline import open_store
@@ -43,7 +44,7 @@ def write_drift(result: ScanResult, out: Path) -> Path | None:
 
 def print_drift(result: ScanResult, console: Console | None = None) -> None:
     """A few summary lines for the terminal."""
-    c = console or Console(highlight=False, soft_wrap=False)
+    c = console or make_console()
     if result.iac is not None:
         counts = {k: len(result.iac.of(k)) for k in DriftKind}
         cov = ", ".join(f"{x.provider} {x.percent:.0f}%" for x in result.iac.coverage) or "no manageable objects"
@@ -78,7 +79,7 @@ def history(file: FileConfig | None, limit: int) -> int:
         rows = store.scans(limit)
     finally:
         store.close()
-    console = Console(highlight=False, soft_wrap=False)
+    console = make_console()
     table = Table(title=f"Scans in {store.where}")
     for col in ("id", "time", "source", "critical", "high", "medium", "low", "info", "suppressed", "partial"):
         table.add_column(col)
@@ -117,7 +118,7 @@ def diff_scans(file: FileConfig | None, old: int | None, new: int | None, as_jso
     if as_json:
         print(json.dumps(history_json(d), indent=2))
         return 0
-    console = Console(highlight=False, soft_wrap=False)
+    console = make_console()
     console.print(Text(_drift_line(d)))
     for title, rows in (("new writers", d.new_writers), ("removed writers", d.removed_writers),
                         ("widened", d.widened), ("narrowed", d.narrowed)):  # fmt: skip

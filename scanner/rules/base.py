@@ -116,9 +116,12 @@ def missing(key: str, node: Node, *, why: str = "") -> Missing:
     if isinstance(unread, tuple) and key in unread:
         where = None  # the provider does not report it for this subject: no collection would help
     if where is not None:
+        if isinstance(node.attrs.get("secret"), str):
+            # Known only as what a CI secret holds: the registry's record judges it once the two are pinned.
+            where += ", then the CI secret pinned to that token with [[links]]"
         return Missing(f"{row.label}: {said or 'not collected'} (read from {where})", collectable=True)
-    detail = said or f"regwarden does not read it for {node.provider or 'these'} subjects"
-    return Missing(f"{row.label}: {detail}", collectable=False)
+    unread_here = f"regwarden does not read it for {node.subtype or node.provider or 'these subjects'}"
+    return Missing(f"{row.label}: {said + '; ' if said else ''}{unread_here}", collectable=False)
 
 
 def unknown(node: Node, key: str) -> bool:

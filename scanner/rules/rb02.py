@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from scanner.findings import Finding, PathStep, Severity
+from scanner.knowledge.facts import source
 from scanner.model import Action, EdgeKind, Lifetime, Node, NodeId, NodeKind
 from scanner.rules.base import Judgement, Rule, RuleContext, missing
 
@@ -160,7 +161,7 @@ def judge(ctx: RuleContext) -> Iterator[Judgement]:
         if category == "package":
             if node.attrs.get("latest_attested") is not None:
                 yield node, None
-            elif node.attrs.get("collected") is False:
+            elif node.attrs.get("collected") is False and source("provenance", node.provider) is not None:
                 yield node, missing("provenance", node, why="the registry's record of it was not collected")
             else:
                 yield node, missing("provenance", node)

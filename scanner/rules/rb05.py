@@ -61,8 +61,8 @@ def judge(ctx: RuleContext) -> Iterator[Judgement]:
             yield node, None
         else:
             said = unread.attrs.get("unknown_why")  # the connector names the file that was not collected
-            why = f"{unread.name!r}: {said}" if isinstance(said, str) else "were not collected"
-            yield node, missing("reviewers", unread, why=f"the rules of environment {why}")
+            why = f": {said}" if isinstance(said, str) else " were not collected"
+            yield node, missing("reviewers", unread, why=f"the protection rules of {unread.name}{why}")
     seen: set[str] = set()
     for edge in inv.edges():
         if edge.kind is EdgeKind.TRIGGERS and edge.src not in seen:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 from scanner.findings import Finding, Severity
 from scanner.model import EdgeKind, Lifetime, NodeKind
-from scanner.rules.base import Judgement, Rule, RuleContext, missing, recorded_elsewhere
+from scanner.rules.base import Judgement, Missing, Rule, RuleContext, missing, recorded_elsewhere
 
 
 def evaluate(ctx: RuleContext) -> Iterator[Finding]:
@@ -22,7 +23,8 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
             if info.last_used is not None:
                 idle = (ctx.now - info.last_used).days
                 if idle > limit:
-                    message = f"{node.name!r} was last used {info.last_used.date().isoformat()} ({idle} days ago)."
+                    how = " (the last run of a workflow that reads it)" if node.attrs.get("use_from") else ""
+                    message = f"{node.name!r} was last used {info.last_used.date().isoformat()} ({idle} days ago){how}."
                     yield ctx.finding(
                         RULE, node, message, ctx.evidence_path(node.id, ctx.reach.actions_reached(node.id))
                     )
@@ -30,6 +32,20 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
                 age = (ctx.now - info.created).days
                 if age > limit:
                     message = f"{node.name!r} was created {age} days ago and has never been used."
+                    yield ctx.finding(
+                        RULE, node, message, ctx.evidence_path(node.id, ctx.reach.actions_reached(node.id))
+                    )
+            elif isinstance(unused := node.attrs.get("unused_since"), str):
+                since = datetime.fromisoformat(unused)
+                since = since if since.tzinfo is not None else since.replace(tzinfo=ctx.now.tzinfo)
+                idle = (ctx.now - since).days
+                # ">=": the run history is collected for as many days as the limit (90) by default, so a
+                # window with no run at all is as long as the limit, never longer.
+                if idle >= limit:
+                    message = (
+                        f"{node.name!r} is held for workflows none of which has run since {since.date().isoformat()} "
+                        f"({idle} days of run history collected): unused."
+                    )
                     yield ctx.finding(
                         RULE, node, message, ctx.evidence_path(node.id, ctx.reach.actions_reached(node.id))
                     )
@@ -54,17 +70,24 @@ def judge(ctx: RuleContext) -> Iterator[Judgement]:
         info = n.credential
         if n.kind is not NodeKind.CREDENTIAL or info is None or info.lifetime is not Lifetime.STATIC:
             continue
+        runs_unread = n.attrs.get("runs_unread")
         if "owner" in n.attrs and n.attrs.get("owner") is None:
             yield n, missing("owner", n)
+        elif isinstance(runs_unread, tuple) and info.last_used is None:
+            # Used when a workflow that reads its secret runs: the run history judges it once collected.
+            files = ", ".join(runs_unread)
+            yield (
+                n,
+                Missing(f"when it was last used: {files} not collected (the runs of the workflows that read it)", True),
+            )
         elif (
             n.attrs.get("active") is False
             or info.last_used is not None
             or "never_used" in n.attrs
+            or "unused_since" in n.attrs
             or recorded_elsewhere(ctx, n, "last_used")
         ):
             yield n, None
-        elif isinstance(n.attrs.get("secret"), str):
-            yield n, None  # found where a CI job uses it: a pipeline of today holds it
         else:
             yield n, missing("last_used", n)
 

@@ -1,6 +1,8 @@
 """regwarden follows its own advice: its GitHub workflows, read as a GitHub bundle (one repository, the
 workflow files as committed, the protected ``pypi`` environment), give no finding — and they pin every
-action by full commit SHA, default to no token permissions and publish through Trusted Publishing."""
+action by full commit SHA, default to no token permissions and publish through Trusted Publishing. The
+bundle also holds the repository's composite action (``action.yml``, expanded into the job that uses
+it) and the scheduled workflow docs/scheduling.md gives as the example of using it."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 from scanner.bundle import BundleReader
 from scanner.cli import main
@@ -15,6 +18,7 @@ from tests.hardening import figures
 from tests.hardening.bundles import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
+EXAMPLE = ROOT / "docs" / "examples" / "regwarden-scheduled.yml"
 ORG = "regwarden-project"
 REPO = {
     "id": 1,
@@ -29,7 +33,7 @@ REPO = {
     "default_branch": "main",
     "visibility": "public",
 }
-PYPI_ENV = {
+PYPI_ENV: dict[str, Any] = {
     "total_count": 1,
     "environments": [
         {
@@ -59,13 +63,30 @@ PYPI_ENV = {
 }
 
 
+#: The example's protected environment, beside ``pypi``: main only, reviewed by the maintainers.
+AUDIT_ENV = {
+    **PYPI_ENV["environments"][0],
+    "id": 5,
+    "node_id": "EN_audit",
+    "name": "regwarden-audit",
+    "url": f"https://api.github.com/repos/{ORG}/regwarden/environments/regwarden-audit",
+    "html_url": f"https://github.com/{ORG}/regwarden/deployments/activity_log?environments_filter=regwarden-audit",
+    "deployment_branch_policy": {"protected_branches": True, "custom_branch_policies": False},
+}
+ENVIRONMENTS = {"total_count": 2, "environments": [PYPI_ENV["environments"][0], AUDIT_ENV]}
+
+
 def _bundle(dst: Path) -> Path:
     gh = dst / "github"
     (gh / "orgs" / ORG).mkdir(parents=True)
     (gh / "orgs" / ORG / "repos.json").write_text(json.dumps([REPO]), encoding="utf-8")
     repo = gh / "repos" / ORG / "regwarden"
     shutil.copytree(WORKFLOWS, repo / "contents" / ".github" / "workflows")
-    (repo / "environments.json").write_text(json.dumps(PYPI_ENV), encoding="utf-8")
+    shutil.copy2(ROOT / "action.yml", repo / "contents" / "action.yml")
+    # The example as it would sit in this repository: the action used from its own checkout.
+    example = EXAMPLE.read_text(encoding="utf-8").replace("regwarden-project/regwarden@COMMIT_SHA", "./")
+    (repo / "contents" / ".github" / "workflows" / "regwarden.yml").write_text(example, encoding="utf-8")
+    (repo / "environments.json").write_text(json.dumps(ENVIRONMENTS), encoding="utf-8")
     (repo / "actions" / "permissions").mkdir(parents=True)
     (repo / "actions" / "permissions" / "workflow.json").write_text(
         json.dumps({"default_workflow_permissions": "read", "can_approve_pull_request_reviews": False}),
@@ -110,3 +131,16 @@ def test_regwarden_finds_nothing_in_its_own_repository(tmp_path: Path) -> None:
     assert code == 3
     assert len(report["identities"]) + len(report["resources"]) > 0  # the workflows were read
     figures.record("self-scan", {"findings": 0, "nodes": len(report["identities"]) + len(report["resources"])})
+
+
+def test_the_action_and_its_example_are_read_and_clean(tmp_path: Path) -> None:
+    """The composite action is expanded into the example's job: its steps (pinned actions, the scan)
+    are part of what regwarden judged, and none of them gives a finding."""
+    from connectors.github.load import load
+    from connectors.github.transform import transform
+
+    inv = transform(load(BundleReader(_bundle(tmp_path / "bundle"))))
+    job = next(n for n in inv.nodes() if n.id.endswith("/.github/workflows/regwarden.yml#scan"))
+    third = {e.dst for e in inv.edges() if e.src == job.id and e.kind.value == "runs_code_of"}
+    assert any("actions/upload-artifact@b7c566a772e6b6bfb58ed0dc250532a479d7789f" in t for t in third), third
+    assert any("github/codeql-action/upload-sarif@" in t for t in third), third

@@ -260,7 +260,8 @@ def test_demo_writes_every_export(tmp_path: Path) -> None:
 
     out = tmp_path / "out"
     assert main(["demo", "--out", str(out), "--format", ",".join(FORMATS)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == sorted(s.filename for s in FORMATS.values())
+    written = sorted(s.filename for s in FORMATS.values())
+    assert sorted(p.name for p in out.iterdir()) == sorted([*written, "drift.json"])
     data: dict[str, Any] = json.loads((out / "report.oscal.json").read_text(encoding="utf-8"))
     AssessmentResults.model_validate(data["assessment-results"])
     schema = json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))

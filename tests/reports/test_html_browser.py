@@ -299,4 +299,111 @@ def test_findings_group_by_subject(browser: Any, tmp_path: Path) -> None:
     assert "runs beside 2 jobs that can publish" in group.locator("summary").inner_text()
     group.locator("summary").click()
     assert group.locator("details.finding").count() == 2
+
+
+#: Every finding card's right edge, and every descendant's outside a scrolling evidence graph, against
+#: the card's own and its list's: what sticks out, by how many pixels (empty when nothing does).
+_OVERFLOW_JS = """() => {
+  const out = [];
+  const list = document.getElementById("finding-list").getBoundingClientRect();
+  for (const card of document.querySelectorAll("#finding-list details.finding")) {
+    const box = card.getBoundingClientRect();
+    if (box.right > list.right + 0.5) out.push(["card", card.dataset.id, box.right - list.right]);
+    if (card.scrollWidth > card.clientWidth + 1) out.push(["scroll", card.dataset.id, card.scrollWidth - card.clientWidth]);
+    for (const e of card.querySelectorAll("*")) {
+      if (e.closest(".svgwrap") && !e.classList.contains("svgwrap")) continue;  // scrolls inside its frame
+      const r = e.getBoundingClientRect();
+      if (r.width && r.right > box.right + 0.5) out.push([e.tagName + "." + e.className, card.dataset.id, r.right - box.right]);
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize(("media", "width"), [("screen", 1400), ("print", 690)])
+def test_no_finding_card_is_wider_than_its_container(browser: Any, tmp_path: Path, media: str, width: int) -> None:
+    """Long evidence paths and remediation texts wrap, or scroll inside the card (the path graph), at a
+    wide screen and at the width of an A4 page with 14 mm margins (print media, every card expanded)."""
+    from scanner.cli import main
+
+    assert main(["demo", "--out", str(tmp_path), "--format", "html"]) == 0
+    o = _open(browser, tmp_path / "report.html")
+    page = o.page
+    page.set_viewport_size({"width": width, "height": 900})
+    if media == "print":
+        page.emulate_media(media="print")
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    else:
+        page.evaluate("document.querySelectorAll('#finding-list details.finding').forEach(d => { d.open = true; })")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#finding-list details.finding')].every(d => d.open && d.querySelector('dl'))"
+    )
+    cards = _count(o)
+    assert cards >= 40  # every finding of the demo, expanded
+    assert page.evaluate("document.querySelectorAll('#finding-list .svgwrap svg').length") >= 40
+    assert page.evaluate(_OVERFLOW_JS) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    _clean(o)
+
+
+#: Real public workflows from the fidelity corpus (origins and commits in each folder's SOURCE.yaml): PyPI
+#: Trusted Publishing behind environments, npm and Docker Hub tokens, GoReleaser to many registries, the
+#: tj-actions repository itself.
+PUBLIC_WORKFLOWS = (
+    "pallets__flask",
+    "psf__black",
+    "axios__axios",
+    "ultralytics__yolov3",
+    "tj-actions__changed-files",
+    "goreleaser__goreleaser",
+    "encode__httpx",
+    "vitejs__vite",
+)
+
+
+def test_public_workflows_alone_are_never_a_pass_where_subjects_were_not_judged(browser: Any, tmp_path: Path) -> None:
+    """Issue 15: a bundle of real public workflows and nothing else (no registry files, no secrets lists, no
+    environments) — every control whose subjects could not all be judged shows no pass, the exit code is 3,
+    and the page lists what is missing."""
+    from bench.fidelity.corpus import build_bundle
+    from scanner.cli import main
+
+    bundle = tmp_path / "bundle"
+    build_bundle(bundle, PUBLIC_WORKFLOWS)
+    out = tmp_path / "out"
+    code = main(["analyse", str(bundle), "--out", str(out), "--format", "json,html", "--fail-on", "none"])
+    assert code == 3
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["partial"] is True
+    controls = {c["id"]: c for c in report["controls"]}
+    unjudged = {cid for cid, c in controls.items() if c["subjects"] == 0 or c["not_assessed"]}
+    # What a workflow cannot tell: the provenance of what it publishes (RB02), whether an environment
+    # requires a reviewer (RB05), when a token in a secret expires or was last used (RB01, RB09).
+    assert {"RB01", "RB02", "RB05", "RB09"} <= unjudged
+    assert all(controls[c]["verdict"] != "pass" for c in unjudged)
+    o = _open(browser, out / "report.html")
+    page = o.page
+    for cid in sorted(unjudged):
+        row = page.locator("table.matrix tbody tr", has=page.locator(f'a[data-control="{cid}"]'))
+        assert row.get_attribute("class") in ("state-not-assessed", "state-fail"), cid
+        assert "PASS" not in row.locator(".state").inner_text().upper().split()
+        c = controls[cid]
+        expected = (
+            f"judged {c['judged']} of {c['subjects']}; {len(c['not_assessed'])} not assessed"
+            if c["subjects"]
+            else "no subject collected"
+        )
+        assert expected in row.locator("td.coverage").inner_text()
+    banner = page.locator("#partial").inner_text()
+    assert "could not be judged because a file or call is missing" in banner
+    listed = page.locator("#not-assessed ~ details.not-assessed")
+    assert sorted(listed.evaluate_all("els => els.map(e => e.dataset.control)")) == sorted(
+        cid for cid in unjudged if controls[cid]["not_assessed"]
+    )
+    rb05 = page.locator('details.not-assessed[data-control="RB05"]').inner_text()
+    assert "missing: whether its environment requires a reviewer" in rb05
+    assert "github/repos/<owner>/<repo>/environments.json" in rb05
+    assert "pallets/flask publish.yaml#publish-pypi" in rb05
+    rb02 = page.locator('details.not-assessed[data-control="RB02"]').inner_text()
+    assert "pypi/pypi/<project>/json.json" in rb02
     _clean(o)

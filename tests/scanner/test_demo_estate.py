@@ -10,7 +10,8 @@ import pytest
 
 from scanner.bundle import BundleReader, Manifest
 from scanner.demo_estate import BUNDLE
-from scanner.demo_estate.generate import main, write
+from scanner.demo_estate.generate import SCOPES, build, main, write
+from scanner.plugins import connectors
 
 SHA_PIN = re.compile(r"@[0-9a-f]{40}$")
 
@@ -56,8 +57,44 @@ def test_manifest_validates(bundle: BundleReader) -> None:
     manifest = bundle.manifest
     assert isinstance(manifest, Manifest)
     assert manifest.collected_at == "2026-11-20T06:00:00Z"
-    assert manifest.scopes == ["github:acme-corp", "pypi:acme-corp projects"]
+    assert manifest.scopes == list(SCOPES)
+    assert {s.split(":", 1)[0] for s in manifest.scopes} == set(connectors())
     assert manifest.failed() == []
+
+
+@pytest.mark.parametrize("era", ["previous", "current"])
+def test_every_provider_folder_loads_and_transforms_with_its_connector(era: str, tmp_path: Path) -> None:
+    """The loaders validate the providers' shapes: every folder of both collections passes them."""
+    root = BUNDLE if era == "current" else tmp_path / "previous"
+    if era == "previous":
+        write(root, "previous")
+    reader = BundleReader(root)
+    assert sorted(reader.providers()) == sorted(connectors())
+    for name, spec in connectors().items():
+        inv = spec.inventory(reader)
+        assert len(inv) > 0, name
+        assert not list(inv.gaps), name
+
+
+def test_the_previous_collection_differs_in_the_planted_changes_only() -> None:
+    previous, current = build("previous"), build("current")
+    changed = sorted(rel for rel in current.keys() | previous.keys() if current.get(rel) != previous.get(rel))
+    # Run histories move with the collection window (a week of runs more, a week fewer): not a change.
+    changed = [rel for rel in changed if not rel.endswith("/actions/runs.json")]
+    assert changed == [
+        "aws/210987654321/iam-get-account-authorization-details.json",  # gha-billing-worker-push widened
+        "azure/graph/v1.0/applications.json",  # the "jenkins" client secret deleted
+        "dockerhub/v2/access-tokens.json",  # the "laptop" token created
+        "gcp/projects/acme-ml-prod/serviceAccounts/model-pusher@acme-ml-prod.iam.gserviceaccount.com/keys.json",
+        "manifest.json",  # collected a week apart
+        "npm/-/npm/v1/attestations/@acme-corp/ui-kit@3.2.1.json",  # 3.2.1 published in between
+        "npm/@acme-corp/ui-kit.json",
+    ]
+
+
+def test_previous_needs_an_out_dir(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--previous"]) == 2
+    assert "OUT_DIR" in capsys.readouterr().err
 
 
 def test_every_json_file_parses(bundle: BundleReader) -> None:
@@ -82,7 +119,7 @@ def test_every_workflow_is_a_mapping_with_on_and_jobs(bundle: BundleReader) -> N
 def test_sizes(bundle: BundleReader) -> None:
     repos = bundle.json("github/orgs/acme-corp/repos.json")
     assert isinstance(repos, list)
-    assert 25 <= len(repos) <= 35
+    assert 30 <= len(repos) <= 40
     assert {r["full_name"].split("/")[0] for r in repos} == {"acme-corp"}
     projects = list(bundle.files("pypi/pypi", "json.json"))
     assert 10 <= len(projects) <= 14
@@ -174,6 +211,10 @@ def test_the_top_story_is_the_only_unpinned_job_with_a_publish_token(bundle: Bun
 
 
 def test_no_credential_shaped_values(bundle: BundleReader) -> None:
-    pattern = re.compile(r"pypi-AgE|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_|AKIA[0-9A-Z]{16}")
+    # Access key ids follow AWS's documentation convention (AKIA…EXAMPLE), never a live key's shape.
+    pattern = re.compile(
+        r"pypi-AgE|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_|AKIA(?![0-9A-Z]{9}EXAMPLE)[0-9A-Z]{16}"
+        r"|npm_[A-Za-z0-9]{36}|dckr_(pat|oat)_|glpat-|cmVmdGtu|-----BEGIN"
+    )
     for rel in bundle.files(""):
         assert not pattern.search(bundle.text(rel)), rel

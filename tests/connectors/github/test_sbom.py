@@ -82,6 +82,10 @@ def _bundle(root: Path, with_sbom: bool = True) -> Path:
                                              "updated_at": "2024-01-01T00:00:00Z"}]}  # fmt: skip
     _write(b / "github/repos/acme/lib/actions/secrets.json", secrets)
     _write(b / "github/repos/acme/lib/contents/.github/workflows/release.yml", RELEASE)
+    # The run history: the token's last use is the release workflow's last run (RB09 judges it).
+    runs = {"total_count": 1, "workflow_runs": [{"id": 1, "path": ".github/workflows/release.yml", "event": "push",
+            "created_at": "2026-11-19T10:00:00Z", "updated_at": "2026-11-19T10:05:00Z"}]}  # fmt: skip
+    _write(b / "github/repos/acme/lib/actions/runs.json", runs)
     _write(b / "github/repos/acme/internal-svc/tags.json", [])
     # The lists every collected repository has (their absence would be a coverage gap: issue 15).
     for repo in ("acme/lib", "acme/internal-svc"):

@@ -108,9 +108,10 @@ def test_transform_normalises_policies_into_member_grants() -> None:
     assert grants[(role, ca)] == {Action.READ, Action.PUBLISH, Action.PROMOTE}
     assert grants[(role, ecr)] == {Action.READ}
     sa = "gcp:service-account:{}@acme-prod.iam.gserviceaccount.com"
+    # the writer role moves tags too (PROMOTE), as the live GCP connector expands it
     assert grants[(NodeId(sa.format("builder")),
                    NodeId("gcp:ar-repository:projects/acme-prod/locations/europe-west1/repositories/images"))] == {
-        Action.READ, Action.PUBLISH}  # fmt: skip
+        Action.READ, Action.PUBLISH, Action.PROMOTE}  # fmt: skip
     assert grants[(NodeId(sa.format("deployer")),
                    NodeId("gcp:ar-repository:projects/acme-prod/locations/*/repositories/*"))] == {Action.READ}  # fmt: skip
     acr = "/subscriptions/00000000-0000-0000-0000-000000000001/resourcegroups/rg/providers/microsoft.containerregistry/registries/acmeacr"
