@@ -313,6 +313,11 @@ class _Repo:
         if r.environments is None:
             self.b.expect(self.full, f"{base}/environments", "the repository's environments",
                           "whether they require a reviewer is unknown (RB05 does not judge the jobs that use them)")  # fmt: skip
+        runs = f"GET {base}/actions/runs"
+        if r.runs is None and not any(c.startswith(runs) for c in self.b.raw.answered):
+            self.b.expect(self.full, f"{base}/actions/runs", "the repository's workflow runs",
+                          "when the credentials its workflows hold were last used is unknown (RB09), and RB02 "
+                          "does not check releases built here against the runs")  # fmt: skip
         for env in r.environments.data.environments if r.environments else ():
             if env.name not in r.env_secrets and env.name.lower() not in {e.lower() for e in r.env_secrets}:
                 self.b.expect(self.full, f"{base}/environments/{env.name}/secrets", f"secrets of environment {env.name}",

@@ -314,6 +314,20 @@ def _pipeline(service: str, created: str, *, approval: bool) -> dict[str, Any]:
     }
 
 
+def manifest_calls() -> list[dict[str, str]]:
+    """The calls the collector records as answered 404 (``not_found``): the registry and its two repositories
+    have no resource policy, which AWS answers with a *PolicyNotFoundException, not an empty policy."""
+    calls = [("ecr get-registry-policy", "RegistryPolicyNotFoundException")]
+    calls += [(f"ecr get-repository-policy {r}", "RepositoryPolicyNotFoundException") for r in ECR_REPOSITORIES]
+    return [
+        {"provider": "aws", "scope": ACCOUNT, "call": f"{c} ({REGION})", "status": "not_found", "detail": d}
+        for c, d in calls
+    ]
+
+
+ECR_REPOSITORIES = ("billing-worker", "payments-api")
+
+
 def files(era: Era) -> Files:
     """Every ``aws/`` file of the estate as it was collected in ``era``."""
     key = access_key_id("jenkins-legacy")
@@ -350,6 +364,7 @@ def files(era: Era) -> Files:
                 _repository("payments-api", "2024-10-14T09:42:15+00:00"),
             ]
         },
+        f"{reg}/ecr-describe-pull-through-cache-rules.json": {"pullThroughCacheRules": []},
         f"{reg}/codepipeline-list-pipelines.json": {
             "pipelines": [
                 {

@@ -2064,7 +2064,13 @@ def _json_text(data: Any) -> str:
 def build(era: Era = "current") -> dict[str, str]:
     """Every bundle file of the estate as collected in ``era``, as relative POSIX path -> text."""
     out = github_pypi_files()
-    manifest = {"version": 1, "tool": "regwarden", "collected_at": COLLECTED[era], "scopes": list(SCOPES), "calls": []}
+    manifest = {
+        "version": 1,
+        "tool": "regwarden",
+        "collected_at": COLLECTED[era],
+        "scopes": list(SCOPES),
+        "calls": aws.manifest_calls(),
+    }
     out["manifest.json"] = _json_text(manifest)
     for provider in PROVIDERS:
         for rel, data in provider(era).items():

@@ -192,10 +192,15 @@ def test_every_row_is_a_fact_of_facts_yaml_read_from_that_file() -> None:
 def _mentions(text: str, pattern: str) -> bool:
     """Whether ``text`` names files of ``pattern``: its last two path segments, where a placeholder of the
     pattern stands for a placeholder of the text (``{owner}``, ``<owner>``) or a literal (``yml``)."""
-    tail = "/".join(pattern.split("/")[-2:])
-    parts = re.split(r"\{[^}]*\}", tail)
+    *_, parent, last = pattern.split("/")
     any_name = r"(?:<[^>]*>|\{[^}]*\}|[^/\s`|<>{}]+)"
-    return re.search(any_name.join(re.escape(p) for p in parts), text) is not None
+
+    def rx(segment: str) -> str:
+        return any_name.join(re.escape(p) for p in re.split(r"\{[^}]*\}", segment))
+
+    # A table listing the files of one folder may name them without it (``aws/<account>/``'s files).
+    prefix = f"(?:{rx(parent)}/)?" if re.fullmatch(r"\{[^}]*\}", parent) else f"{rx(parent)}/"
+    return re.search(prefix + rx(last), text) is not None
 
 
 def test_docs_render_the_tables() -> None:
