@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scanner.bundle import BundleReader
+from scanner.bundle import MANIFEST, BundleReader
 from scanner.drift.iac import DECLARED_FOLDERS, compare
 from scanner.errors import BundleError
 from scanner.findings import Finding
@@ -127,7 +127,8 @@ def load_bundle(
     if away and _picklable([connectors[p] for p in away]):
         ctx = multiprocessing.get_context("spawn")  # no fork: a scan may have threads running
         with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-            listing = [f for f in files if f.split("/", 1)[0] in away]
+            # manifest.json too: connectors read its not_found and failed calls (an absent file's reason)
+            listing = [f for f in files if f.split("/", 1)[0] in away or f == MANIFEST]
             later = pool.submit(_read_parts, str(path), [connectors[p] for p in away], listing)
             for provider in here:
                 parts[provider] = _read_one(reader, provider, connectors[provider])
