@@ -30,8 +30,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_ ]*)(\.\.\.)?\}")
-DOCS_BEGIN = "<!-- bundle-files:begin (rendered from connectors/*/bundle_files.yaml) -->"
-DOCS_END = "<!-- bundle-files:end -->"
+DOCS_BEGIN = "<!-- absent-files:begin (rendered from connectors/*/bundle_files.yaml) -->"
+DOCS_END = "<!-- absent-files:end -->"
 
 
 class BundleFile(BaseModel):
