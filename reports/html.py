@@ -236,9 +236,10 @@ def pack(doc: Report, result: ScanResult) -> dict[str, Any]:
             [node(s["src"]), node(s["dst"]), strings(s["kind"]), _actions(s["actions"]), s["via"]] for s in f["path"]
         ]
         loc = [f["location"]["file"], f["location"]["line"]] if f["location"] else None
+        facts = [[x["text"], [strings(file) for file in x["files"]]] for x in f["facts"]]
         findings.append(
             [f["id"], f["rule"], f["severity"], f["status"], node(f["subject"]["id"]), f["message"],
-             f["blast_radius"], path, loc, f["suppression"]]
+             f["blast_radius"], path, loc, f["suppression"], facts]
         )  # fmt: skip
     # The streamed sections come from the models (document_data leaves them out). Reach sets are
     # numbered in order (R1 is 0), so an identity carries its set's number.

@@ -30,7 +30,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from reports._atomic import write_atomic, write_atomic_bytes
 from scanner.findings import Finding, Severity, Status
-from scanner.model import ACTIONS, WRITE_ACTIONS, Action, EdgeKind, Inventory, NodeId, NodeKind
+from scanner.model import ACTIONS, WRITE_ACTIONS, Action, EdgeKind, Evidence, Inventory, NodeId, NodeKind
 from scanner.reach import ReachIndex
 from scanner.result import ScanResult, verdict
 from scanner.rules.base import Coverage, Rule
@@ -110,6 +110,13 @@ class Location(_Model):
     line: int | None
 
 
+class FactOut(_Model):
+    """A fact that makes a finding true, and the bundle files it was read from."""
+
+    text: str
+    files: tuple[str, ...] = Field(description="bundle files (with :line where known)")
+
+
 class FindingOut(_Model):
     """A rule's verdict on one subject, with its control, mappings, evidence path and remediation."""
 
@@ -128,6 +135,7 @@ class FindingOut(_Model):
     remediation: str
     location: Location | None
     suppression: str | None
+    facts: tuple[FactOut, ...] = Field(description="what makes it true, each with its evidence files")
 
 
 class NotAssessedOut(_Model):
@@ -285,7 +293,12 @@ def _finding(f: Finding, inv: Inventory, rules: dict[str, Rule]) -> FindingOut:
         remediation=rule.remediation if rule else "",
         location=Location.model_construct(file=f.location.file, line=f.location.line) if f.location else None,
         suppression=f.suppression,
+        facts=tuple(FactOut.model_construct(text=x.text, files=_files(x.evidence)) for x in f.facts),
     )
+
+
+def _files(evidence: Iterable[Evidence]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(f"{e.file}:{e.line}" if e.line else e.file for e in evidence))
 
 
 def _summary(result: ScanResult) -> Summary:
@@ -490,6 +503,7 @@ def finding_data(f: FindingOut) -> dict[str, Any]:
         "remediation": f.remediation,
         "location": None if f.location is None else {"file": f.location.file, "line": f.location.line},
         "suppression": f.suppression,
+        "facts": [{"text": x.text, "files": list(x.files)} for x in f.facts],
     }
 
 

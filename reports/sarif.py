@@ -84,6 +84,7 @@ def _result(f: FindingOut, rule_index: int) -> dict[str, Any]:
             "subject": f.subject.id,
             "blastRadius": f.blast_radius,
             "bundleFile": f.location.file,
+            "facts": [{"text": x.text, "files": list(x.files)} for x in f.facts],
             "evidencePath": [f"{s.src} -[{s.kind.value}]-> {s.dst}" for s in f.path],
         },
     }

@@ -14,7 +14,7 @@ import bisect
 import functools
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar, cast
@@ -212,9 +212,10 @@ class BundleReader:
         except ValueError as e:  # e.g. an integer beyond Python's digit limit
             raise BundleError(rel, f"invalid JSON: {_first_line(e)}") from e
 
-    def yaml(self, rel: str, text: str | None = None) -> Any:
-        """A YAML file, parsed as YAML 1.2 (:mod:`scanner.yaml12`) with bounded size and aliases
-        (``text``: the file's text, when the caller has read it already)."""
+    def yaml(self, rel: str, text: str | None = None, load: Callable[[str], Any] | None = None) -> Any:
+        """A YAML file, parsed as YAML 1.2 (:mod:`scanner.yaml12`) with bounded size and aliases (``text``: the
+        file's text, when the caller has read it already; ``load``: a provider's own YAML dialect, e.g.
+        GitLab's ``!reference`` tags and multi-document files, with its errors reported the same way)."""
         if text is None:
             text = self.text(rel)
         if len(text) > MAX_YAML_BYTES:
@@ -222,7 +223,7 @@ class BundleReader:
                 rel, f"YAML file is {len(text):,} characters, more than the {_mib(MAX_YAML_BYTES)} a YAML file may be"
             )
         try:
-            data = load_yaml(text)
+            data = (load or load_yaml)(text)
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark
             where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""

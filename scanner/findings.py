@@ -46,6 +46,14 @@ class PathStep:
 
 
 @dataclass(frozen=True, slots=True)
+class Fact:
+    """One fact that makes a finding true, with the bundle files it was read from."""
+
+    text: str
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A rule's verdict on one subject, with the path that proves it."""
 
@@ -59,6 +67,9 @@ class Finding:
     status: Status = Status.OPEN
     location: Evidence | None = None
     suppression: str | None = None
+    #: The facts that make it true, each with its evidence files (the version and upload time of a release
+    #: no tag explains, the trigger and expression that let outsiders in, the edges of its path).
+    facts: tuple[Fact, ...] = ()
 
 
 def finding_id(rule: str, subject: str, qualifier: str = "") -> str:

@@ -224,10 +224,32 @@ def _merge_attrs(a: Mapping[str, AttrValue], b: Mapping[str, AttrValue]) -> dict
     return merged
 
 
+#: The attribute of a node seen only as another provider names it (an image a CI job pushes, named in the
+#: workflow): hearsay, which never overrides the owning connector's own record of the same node.
+HEARSAY = "named_in_ci"
+
+
+def _hearsay(n: Node) -> bool:
+    return n.attrs.get(HEARSAY) is True
+
+
 def merge_nodes(a: Node, b: Node) -> Node:
-    """Merge two sightings of the same node: later non-empty facts win, evidence and tags accumulate."""
+    """Merge two sightings of the same node: later non-empty facts win, evidence and tags accumulate —
+    except that the owning connector's record wins over hearsay (:data:`HEARSAY`) whatever the order."""
     if a.kind != b.kind:
         raise ValueError(f"node {a.id} seen as both {a.kind} and {b.kind}")
+    if _hearsay(a) != _hearsay(b):
+        first, last = (b, a) if _hearsay(b) else (a, b)  # the owner's record last: its facts win
+        merged = _merge(first, last)
+        return replace(
+            merged,
+            attrs={**merged.attrs, HEARSAY: False},
+            evidence=_merge_evidence(a.evidence, b.evidence),
+        )
+    return _merge(a, b)
+
+
+def _merge(a: Node, b: Node) -> Node:
     cred = b.credential or a.credential
     if a.credential and b.credential:
         cred = CredentialInfo(

@@ -5,7 +5,10 @@ Builds an evidence bundle from the corpus (``bench/fidelity/github/corpus``, ori
 registry, and the credential route) and outsider reachability against the labels
 (``bench/fidelity/github/labels``). When zizmor is installed (``bench/requirements.txt``) it runs on the
 same files, offline, and its unpinned-uses and template-injection findings are set beside regwarden's.
-Writes ``bench/fidelity/results.json`` and ``bench/fidelity/disagreements.json``.
+The GitLab corpus (``bench/fidelity/gitlab``: real pipelines with their includes, hand-labelled in the same
+format) is scored the same way, in its own section (``gitlab`` in results.json).
+Writes ``bench/fidelity/results.json``, ``bench/fidelity/disagreements.json`` and
+``bench/fidelity/disagreements-gitlab.json``.
 """
 
 from __future__ import annotations
@@ -94,19 +97,9 @@ def _context(finding: str) -> str:
     return root or "?"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the bench; print the table; write results.json and disagreements.json."""
-    ap = argparse.ArgumentParser(prog="python -m bench.fidelity", description=__doc__)
-    ap.add_argument("--no-zizmor", action="store_true", help="skip the side-by-side with zizmor")
-    ap.add_argument("--out", type=Path, default=HERE, help="where results.json and disagreements.json go")
-    args = ap.parse_args(argv)
-    c = corpus_mod.load()
-    with tempfile.TemporaryDirectory(prefix="regwarden-fidelity-") as tmp:
-        bundle = Path(tmp) / "bundle"
-        corpus_mod.build_bundle(bundle)
-        views, inv = measure.regwarden_view(bundle)
-    report = measure.compare(c, views)
-    results: dict[str, Any] = {
+def _scores(c: corpus_mod.Corpus, report: measure.Report, inv: Any) -> dict[str, Any]:
+    """The numbers of one corpus."""
+    return {
         "corpus": {
             "repositories": len(c.sources),
             "workflow_files": len({(k[0], k[1]) for k in c.jobs}),
@@ -130,6 +123,35 @@ def main(argv: list[str] | None = None) -> int:
         "missing_jobs": ["/".join(k) for k in report.missing_jobs],
         "coverage_gaps": len(inv.gaps),
     }
+
+
+def _run(layout: corpus_mod.Layout) -> tuple[corpus_mod.Corpus, dict[measure.Key, measure.JobView], Any]:
+    c = corpus_mod.load(layout)
+    with tempfile.TemporaryDirectory(prefix="regwarden-fidelity-") as tmp:
+        bundle = Path(tmp) / "bundle"
+        corpus_mod.build_bundle(bundle, layout)
+        views, inv = measure.regwarden_view(bundle, layout.ci)
+    return c, views, inv
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the bench; print the table; write results.json and disagreements.json."""
+    ap = argparse.ArgumentParser(prog="python -m bench.fidelity", description=__doc__)
+    ap.add_argument("--no-zizmor", action="store_true", help="skip the side-by-side with zizmor")
+    ap.add_argument("--out", type=Path, default=HERE, help="where results.json and disagreements.json go")
+    ap.add_argument(
+        "--gitlab", type=Path, default=corpus_mod.GITLAB.root, help="the GitLab corpus (corpus/ and labels/)"
+    )
+    args = ap.parse_args(argv)
+    c, views, inv = _run(corpus_mod.GITHUB)
+    report = measure.compare(c, views)
+    results: dict[str, Any] = _scores(c, report, inv)
+    gitlab = corpus_mod.Layout("gitlab", args.gitlab)
+    gl_report: measure.Report | None = None
+    if gitlab.corpus.is_dir():
+        gc, gviews, ginv = _run(gitlab)
+        gl_report = measure.compare(gc, gviews)
+        results["gitlab"] = _scores(gc, gl_report, ginv)
     if not args.no_zizmor:
         exe = zizmor.available()
         if exe is None:
@@ -142,11 +164,18 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (args.out / "disagreements.json").write_text(json.dumps(report.disagreements, indent=1) + "\n", encoding="utf-8")
+    if gl_report is not None:
+        (args.out / "disagreements-gitlab.json").write_text(
+            json.dumps(gl_report.disagreements, indent=1) + "\n", encoding="utf-8"
+        )
     _print(results)
+    if "gitlab" in results:
+        print("\nGitLab")
+        _print(results["gitlab"], outsider=False)
     return 0
 
 
-def _print(r: dict[str, Any]) -> None:
+def _print(r: dict[str, Any], outsider: bool = True) -> None:
     c = r["corpus"]
     print(
         f"corpus: {c['repositories']} repositories, {c['workflow_files']} workflow files, {c['jobs']} jobs; "
@@ -166,10 +195,11 @@ def _print(r: dict[str, Any]) -> None:
     ra = r["route_accuracy"]
     print(f"  credential route right: {ra['right']} of {ra['total']}")
     print(f"  labelled destinations outside the registries (not counted): {r['labelled_destinations_out_of_scope']}")
-    print("outsider reachability")
-    line("jobs", r["outsider"])
-    for via, s in r["outsider_via"].items():
-        line(f"  {via}", s)
+    if outsider:
+        print("outsider reachability")
+        line("jobs", r["outsider"])
+        for via, s in r["outsider_via"].items():
+            line(f"  {via}", s)
     if "peer" in r:
         p = r["peer"]
         u = p["unpinned_in_publishing_jobs"]

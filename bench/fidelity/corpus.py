@@ -1,9 +1,13 @@
-"""The fidelity corpus: real public workflows (``github/corpus/``) and their hand labels (``github/labels/``).
+"""The fidelity corpus: real public workflows (``github/corpus/``) and their hand labels (``github/labels/``);
+real GitLab pipelines (``gitlab/corpus/``, ``gitlab/labels/``) in the same label format.
 
-``<owner>__<name>/`` holds a repository's files at their repository paths plus ``SOURCE.yaml`` (origin,
-commit, licence); ``_remote/<owner>__<repo>/<ref>/…/action.yml`` are remote actions as referenced. A
-folder ending in ``__fixed`` is the same repository after a fix (analysed as ``<name>--fixed``).
-:func:`build_bundle` lays the corpus out as a regwarden evidence bundle, exactly as collection would.
+GitHub: ``<owner>__<name>/`` holds a repository's files at their repository paths plus ``SOURCE.yaml``
+(origin, commit, licence); ``_remote/<owner>__<repo>/<ref>/…/action.yml`` are remote actions as referenced.
+A folder ending in ``__fixed`` is the same repository after a fix (analysed as ``<name>--fixed``).
+GitLab: ``<namespace>__<project>/`` (subgroups joined by ``__`` too) holds the project's CI file and the
+files it includes at their repository paths; ``SOURCE.yaml`` names the project (``repo:``). Labels key jobs
+by the CI file that defines them; entries marked ``hidden: true`` are templates, not jobs.
+:func:`build_bundle` lays a corpus out as a regwarden evidence bundle, exactly as collection would.
 """
 
 from __future__ import annotations
@@ -17,8 +21,30 @@ from typing import Any
 import yaml
 
 HERE = Path(__file__).resolve().parent
-CORPUS = HERE / "github" / "corpus"
-LABELS = HERE / "github" / "labels"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where one CI system's corpus and labels are."""
+
+    ci: str  # "github" or "gitlab"
+    root: Path
+
+    @property
+    def corpus(self) -> Path:
+        """The folder of repositories' files."""
+        return self.root / "corpus"
+
+    @property
+    def labels(self) -> Path:
+        """The folder of hand labels."""
+        return self.root / "labels"
+
+
+GITHUB = Layout("github", HERE / "github")
+GITLAB = Layout("gitlab", HERE / "gitlab")
+CORPUS = GITHUB.corpus
+LABELS = GITHUB.labels
 
 
 @dataclass(frozen=True)
@@ -62,17 +88,29 @@ def repo_of(folder: str) -> str:
     return f"{name}--{parts[2]}" if len(parts) > 2 else name
 
 
-def load() -> Corpus:
+def _name(layout: Layout, folder: str, doc: dict[str, Any] | None) -> str:
+    """The repository (GitHub) or project path (GitLab) a corpus folder or labels file is about."""
+    if layout.ci == "gitlab":
+        return str((doc or {}).get("repo") or folder.replace("__", "/"))
+    return repo_of(folder)
+
+
+def load(layout: Layout = GITHUB) -> Corpus:
     """Read every SOURCE.yaml and labels file."""
     c = Corpus()
-    for d in sorted(p for p in CORPUS.iterdir() if p.is_dir()):
-        c.sources[repo_of(d.name)] = yaml.safe_load((d / "SOURCE.yaml").read_text(encoding="utf-8"))
-    for f in sorted(LABELS.glob("*.yaml")):
-        repo = repo_of(f.stem)
+    if not layout.corpus.is_dir():
+        return c
+    for d in sorted(p for p in layout.corpus.iterdir() if p.is_dir()):
+        source = yaml.safe_load((d / "SOURCE.yaml").read_text(encoding="utf-8"))
+        c.sources[_name(layout, d.name, source)] = source
+    for f in sorted(layout.labels.glob("*.yaml")):
         doc = yaml.safe_load(f.read_text(encoding="utf-8"))
+        repo = _name(layout, f.stem, doc)
         for path, jobs in (doc.get("workflows") or {}).items():
             for job, lab in (jobs or {}).items():
                 lab = lab or {}
+                if lab.get("hidden"):
+                    continue  # a GitLab template (a hidden job): nothing runs it as such
                 pubs = tuple(
                     PublishLabel(str(p["registry"]), str(p.get("route", "unknown"))) for p in lab.get("publishes") or ()
                 )
@@ -83,13 +121,17 @@ def load() -> Corpus:
     return c
 
 
-def build_bundle(out: Path, only: Iterable[str] | None = None) -> None:
-    """Lay the corpus out as a bundle under ``out`` (``github/repos/...``, ``github/action-refs/...``): every
-    entry, or the corpus folders named in ``only`` (``owner__name``)."""
+def build_bundle(out: Path, layout: Layout = GITHUB, only: Iterable[str] | None = None) -> None:
+    """Lay the corpus out as a bundle under ``out`` (``github/repos/...``, ``github/action-refs/...``; GitLab:
+    ``gitlab/projects/{path}/repository/files/...``): every entry, or the corpus folders named in ``only``
+    (``owner__name``; GitHub only)."""
     if out.exists():
         shutil.rmtree(out)
+    if layout.ci == "gitlab":
+        _gitlab_bundle(out, layout)
+        return
     wanted = set(only) if only is not None else None
-    for d in sorted(p for p in CORPUS.iterdir() if p.is_dir() and (wanted is None or p.name in wanted)):
+    for d in sorted(p for p in layout.corpus.iterdir() if p.is_dir() and (wanted is None or p.name in wanted)):
         repo = repo_of(d.name)
         for f in sorted(d.rglob("*")):
             if not f.is_file() or f.name == "SOURCE.yaml":
@@ -102,5 +144,17 @@ def build_bundle(out: Path, only: Iterable[str] | None = None) -> None:
                 dst = out / "github" / "action-refs" / owner / name / ref.replace("/", "%2F") / rest
             else:
                 dst = out / "github" / "repos" / repo / "contents" / rel
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, dst)
+
+
+def _gitlab_bundle(out: Path, layout: Layout) -> None:
+    out.mkdir(parents=True)
+    for d in sorted(p for p in layout.corpus.iterdir() if p.is_dir()):
+        project = _name(layout, d.name, yaml.safe_load((d / "SOURCE.yaml").read_text(encoding="utf-8")))
+        for f in sorted(d.rglob("*")):
+            if not f.is_file() or f.name == "SOURCE.yaml":
+                continue
+            dst = out / "gitlab" / "projects" / project / "repository" / "files" / f.relative_to(d).as_posix()
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(f, dst)

@@ -9,9 +9,11 @@ from typing import Any
 
 from bench.fidelity.corpus import Corpus, JobLabel
 from connectors.github import SPEC
+from connectors.gitlab import SPEC as GITLAB_SPEC
 from scanner.bundle import BundleReader
 from scanner.knowledge.registries import registries, registry_for_host
 from scanner.model import EdgeKind, Inventory, NodeKind
+from scanner.plugins import ConnectorSpec
 
 Key = tuple[str, str, str]
 
@@ -30,9 +32,13 @@ class JobView:
     why: tuple[str, ...] = ()  # regwarden's reasons, one per publish
 
 
-def regwarden_view(bundle: Path) -> tuple[dict[Key, JobView], Inventory]:
-    """Run the GitHub connector on the corpus bundle; one view per job."""
-    inv = SPEC.inventory(BundleReader(bundle))
+#: The connector that reads each CI's bundle.
+SPECS: dict[str, ConnectorSpec[Any]] = {"github": SPEC, "gitlab": GITLAB_SPEC}
+
+
+def regwarden_view(bundle: Path, ci: str = "github") -> tuple[dict[Key, JobView], Inventory]:
+    """Run the CI's connector on the corpus bundle; one view per job."""
+    inv = SPECS[ci].inventory(BundleReader(bundle))
     outsider: dict[str, list[str]] = defaultdict(list)
     unpinned: dict[str, list[str]] = defaultdict(list)
     for e in inv.edges():
@@ -50,7 +56,7 @@ def regwarden_view(bundle: Path) -> tuple[dict[Key, JobView], Inventory]:
             unpinned[e.src].append(tp.name)
     views: dict[Key, JobView] = {}
     for n in inv.nodes():
-        if n.subtype != "github:job":
+        if n.subtype != f"{ci}:job":
             continue
         a = n.attrs
         key = (str(a["repo"]), str(a["workflow_path"]), str(a["job"]))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 from connectors.ci.shell import Command, commands, flag_values, has_flag
@@ -19,6 +19,7 @@ from scanner.knowledge.publish import (
     ActionForm,
     CommandForm,
     LoginAction,
+    LoginCommand,
     action_forms,
     catalogue,
     credential_env_registries,
@@ -33,6 +34,7 @@ from scanner.knowledge.publish import (
     setup_hints,
 )
 from scanner.knowledge.registries import oidc_publishing, registries, registry_for_host
+from scanner.model import AttrValue
 
 RouteKind = Literal["secret", "job_token", "oidc", "variable", "cloud", "step_output", "unknown"]
 #: certain: the catalogue recognises the publish; probable: a release-like step holding a registry
@@ -118,6 +120,8 @@ class _State:
     setups: list[str] = field(default_factory=list)  # registries of the languages the job set up
     #: step id -> the stored credentials handed to it (what an output of a token-minting step carries)
     step_inputs: dict[str, list[Route]] = field(default_factory=dict)
+    #: repository names set up for later commands (``poetry config repositories.X``, a .pypirc section)
+    aliases: dict[str, tuple[str, list[Route]]] = field(default_factory=dict)
 
 
 def _truthy(value: str | None) -> bool:
@@ -191,12 +195,32 @@ def _list(value: str) -> list[str]:
 
 
 class _Job:
-    def __init__(self, refs: Refs, oidc: bool, token_scopes: Mapping[str, bool | None] | None = None) -> None:
+    def __init__(
+        self,
+        refs: Refs,
+        oidc: bool,
+        token_scopes: Mapping[str, bool | None] | None = None,
+        hosts: Mapping[str, str] | None = None,
+    ) -> None:
         self.refs = refs
         self.oidc = oidc
         self.token_scopes = token_scopes or {}
+        self.hosts = hosts or {}
         self.st = _State()
         self.out: list[Publish] = []
+
+    def registry_id(self, value: str) -> str:
+        """:func:`registry_id_for`, with the CI's own hosts first (a self-managed GitLab's registry), a named
+        repository set up earlier in the job, and a URL inside the value (``id::default::https://…``)."""
+        bare = value.strip().strip("'\"")
+        if bare in self.st.aliases:
+            return self.st.aliases[bare][0]
+        url = re.search(r"[a-z][a-z0-9+.-]*://\S+", bare, re.IGNORECASE)
+        if url is not None and url.start() > 0:
+            value = url.group(0)
+        if self.hosts and (found := self.hosts.get(host_of(value))) is not None:
+            return found
+        return registry_id_for(value)
 
     # -- credentials ------------------------------------------------------------------------------
 
@@ -299,7 +323,14 @@ class _Job:
             return
         for ref in dict.fromkeys(resolved):
             host, path = split_image(ref)
-            reg = registry_id_for(host) if host != "*" else "other:*"
+            if host == "*" and self.st.logins:
+                # a host only known at run time: one of the registries the job logged in to
+                for lg in {lg.registry: lg for lg in self.st.logins}.values():
+                    routes = explicit or lg.routes
+                    why = reason + " (registry from its login)"
+                    self.emit(step, lg.registry, None, list(routes), form, why, line=line)
+                continue
+            reg = self.registry_id(host) if host != "*" else "other:*"
             routes = explicit or self.login_routes(reg, host)
             self.emit(step, reg, f"{host}/{path}" if path else None, list(routes), form, reason, line=line)
 
@@ -333,7 +364,7 @@ class _Job:
             expanded = self.refs.expand(value, env) if value else ""
             if expanded and host_of(expanded) not in ("", "*"):
                 host = host_of(expanded)
-                registry = registry_id_for(host)
+                registry = self.registry_id(host)
         if lg.writes_config is not None:
             if registry:
                 self.st.config_registry[lg.writes_config] = registry
@@ -427,7 +458,7 @@ class _Job:
         for key in form.registry_inputs:
             value = inputs.get(key, "").strip()
             if value:
-                targets[0] = registry_id_for(self.refs.expand(value, env))
+                targets[0] = self.registry_id(self.refs.expand(value, env))
         for i, reg in enumerate(targets):
             if not reg:
                 continue
@@ -469,6 +500,13 @@ class _Job:
 
     def script(self, step: StepView, script: str, extra_env: Mapping[str, str] | None = None, via: str = "") -> None:
         for cmd in commands(script):
+            inner = _inner_script(cmd)
+            if inner is not None:
+                # `sh -c "SCRIPT"` (also `docker run -e X=… image sh -c "…"`): the script is what runs, with the
+                # environment the command gives it; the command around it runs nothing of its own
+                outer = {**(extra_env or {}), **_inline_env(_without(cmd, inner))}
+                self.script(step, inner, extra_env=outer, via="sh -c")
+                continue
             env = {**step.env, **self.st.exported, **(extra_env or {}), **_inline_env(cmd)}
             line = step.line + 1 + cmd.line if step.line is not None and via == "" else step.line
             if self.login_command(cmd, env):
@@ -480,7 +518,7 @@ class _Job:
                     self.publish_command(step, form, cmd, env, line)
                     matched = True
                     break
-            if not matched and not inert_commands().search(_strip_wrappers(cmd)):
+            if not matched and not inert_commands().search(_strip_wrappers(cmd)) and not _assignment(cmd):
                 self.unrecognised(step, cmd, env, line)
             self.st.exported.update(self.refs.exports(cmd))
 
@@ -491,13 +529,16 @@ class _Job:
             if lc.config_line:
                 self.config_write(cmd, env, force="npmrc")
                 return True
+            if lc.alias_pattern:
+                self.alias(lc, cmd, env)
+                return True
             registry = lc.registry or lc.default_registry
             host: str | None = None
             if lc.host_arg:
-                args = _args_after(cmd.words, "login", skip_values=("-u", "--username", "-p", "--password"))
+                args = _args_after(cmd.words, "login", skip_values=_LOGIN_FLAGS)
                 if args:
                     host = host_of(self.refs.expand(args[0], env))
-                    registry = registry_id_for(host)
+                    registry = self.registry_id(host)
             routes: list[Route] = []
             for value in flag_values(cmd.words, lc.credential_flags):
                 routes += self.routes(value, env, in_script=True, detail=f"{lc.name} -p")
@@ -523,6 +564,28 @@ class _Job:
             return True
         return False
 
+    def alias(self, lc: LoginCommand, cmd: Command, env: Mapping[str, str]) -> None:
+        """A named repository (its URL, its credential, or both) for later ``--repository NAME`` publishes."""
+        m = re.search(lc.alias_pattern, cmd.text)
+        if m is None:
+            return
+        groups = m.groupdict()
+        name = groups.get("name") or next(iter(flag_values(cmd.words, lc.name_flags)), "")
+        if not name:
+            return
+        routes: list[Route] = []
+        for value in flag_values(cmd.words, lc.credential_flags):
+            routes += self.routes(value, env, in_script=True, detail=lc.name)
+        if lc.credential_anywhere and not routes:
+            routes = self.routes(cmd.text[m.end() :], env, in_script=True, detail=lc.name)
+        url = groups.get("url")
+        if url is None:
+            found = re.findall(r"https?://[^\s'\"]+", self.refs.expand(cmd.text, env))
+            url = found[0] if found else None
+        old = self.st.aliases.get(name)
+        registry = self.registry_id(self.refs.expand(url, env)) if url else (old[0] if old else f"other:{name}")
+        self.st.aliases[name] = (registry, routes or (old[1] if old else []))
+
     def config_write(self, cmd: Command, env: Mapping[str, str], force: str | None = None) -> None:
         for cw in catalogue().config_writes:
             if (force is None and not cw.regex.search(cmd.text)) or (force is not None and cw.config != force):
@@ -531,12 +594,24 @@ class _Job:
             if not routes:
                 continue
             registry = cw.default_registry
-            m = re.search(r"//([a-z0-9.-]+\.[a-z]{2,})(?::\d+)?/", cmd.text.lower())
+            # the host as the job sees it: `//${CI_SERVER_HOST}/api/v4/…` names the GitLab it runs on
+            text = cmd.text if "$" not in cmd.text else f"{cmd.text}\n{self.refs.expand(cmd.text, env)}"
+            m = re.search(r"//([a-z0-9.-]+\.[a-z]{2,})(?::\d+)?/", text.lower())
+            host = (_docker_config_host(text) or (m.group(1) if m else None)) if cw.config == "docker" else None
             if m:
-                registry = registry_id_for(m.group(1))
+                registry = self.registry_id(m.group(1))
+            elif host is not None:
+                registry = self.registry_id(host)
             elif cw.config == "pypirc" and re.search(r"test\.?pypi", cmd.text, re.IGNORECASE):
                 registry = "testpypi"
             self.st.configs[cw.config] = (registry, routes)
+            if cw.config == "pypirc":
+                for section in re.findall(r"\[([\w.-]+)\]", cmd.text):
+                    if section not in ("distutils", "pypi", "testpypi"):
+                        self.st.aliases[section] = (registry, routes)
+            if cw.config == "docker":
+                # a Docker config with an `auths` entry is a login to that registry (kaniko, buildah read it)
+                self.st.logins.append(_Login(registry, host, routes, "docker config.json"))
             return
 
     def publish_command(
@@ -551,6 +626,8 @@ class _Job:
         for value in flag_values(ws, form.credential_flags):
             explicit += self.routes(value, env, in_script=True, detail=f"{form.name} {'/'.join(form.credential_flags)}")
         explicit += self.env_routes(env, form.credential_env, form.env_prefixes)
+        if form.credential_anywhere and not explicit:
+            explicit = self.routes(cmd.text, env, in_script=True, detail=f"{form.name} command line")
         reason = f"runs `{_short(cmd.text)}`"
         if form.cloud is not None and not explicit:
             explicit = list(
@@ -567,13 +644,21 @@ class _Job:
                 images = []
             self.emit_images(step, images, list(explicit), form.name, reason, line)
             return
-        targets = [form.registry, *form.also]
+        targets = [form.in_ci.get(self.refs.ci, form.registry), *form.also]
         if form.registry_from_url:
-            urls = re.findall(r"https?://[^\s'\"]+", cmd.text)
-            targets = [registry_id_for(self.refs.expand(urls[-1], env))] if urls else ["other:*"]
-        for value in flag_values(ws, form.registry_flags):
-            targets[0] = registry_id_for(self.refs.expand(value, env))
+            urls = re.findall(r"https?://[^\s'\"]+", cmd.text) or re.findall(
+                r"https?://[^\s'\"]+", self.refs.expand(cmd.text, env)
+            )
+            targets = [self.registry_id(self.refs.expand(urls[-1], env))] if urls else ["other:*"]
+        for key in form.registry_env:
+            if env.get(key):
+                targets[0] = self.registry_id(self.refs.expand(env[key], env))
         named = flag_values(ws, form.registry_flags)
+        for value in named:
+            targets[0] = self.registry_id(self.refs.expand(value, env))
+        alias = next((self.st.aliases[v] for v in named if v in self.st.aliases), None)
+        if alias is not None and not explicit:
+            explicit = list(alias[1])
         if form.config == "npmrc" and targets[0] == "npm" and "npmrc" in self.st.config_registry and not named:
             targets[0] = self.st.config_registry["npmrc"]
         for i, reg in enumerate(targets):
@@ -592,6 +677,8 @@ class _Job:
                         reg = cfg_registry
             if not routes and reg in ("crates", "rubygems", "nuget") and reg in self.st.configs:
                 routes = list(self.st.configs[reg][1])
+            if not routes and form.default_job_token:
+                routes = [Route("job_token", "", f"{form.name} default token")]
             if not routes:
                 routes = self.fallback(reg, form.oidc)
             self.emit(step, reg, None, routes, form.name, reason, line=line)
@@ -652,7 +739,7 @@ class _Job:
         # the step's name speaks for a command whose own name says nothing (`npm run build:sandbox`)
         label = step.label if step.label and step.label != step.uses else ""
         reads = any(w in _READ_VERBS for w in cmd.words[1:])
-        pushes = bool(re.search(r"(?:^|[\s=_\"'-])push(?:$|[\s=_:\"'-])", cmd.text, re.IGNORECASE))
+        pushes = bool(re.search(r"(?:^|[\s=_\"'.:-])push(?:$|[\s=_:\"'-])", cmd.text, re.IGNORECASE))
         pushes = pushes and not cmd.text.startswith("git ")
         named_push = any(image_words().search(n) for n in names) or (
             not [n for n in names if not re.fullmatch(r"[\w.-]*:[\w.-]+|build|run", n)]
@@ -781,8 +868,8 @@ def script_names(cmd: Command) -> list[str]:
     → ``ci-publish``, ``./scripts/publish.mjs`` → ``publish``, ``make release`` → ``release``, ``tox -e
     X`` → ``X``), release-like ones only when no qualifier says otherwise (``release-notes``)."""
     ws = [w for w in cmd.words if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", w)]
-    while ws and ws[0] in ("sudo", "env", "time", "exec", "npx", "bunx", "uvx"):
-        ws = ws[1:]
+    while ws and (ws[0] in ("sudo", "env", "time", "exec", "npx", "bunx", "uvx") or ws[:2] == ["bundle", "exec"]):
+        ws = ws[2:] if ws[:2] == ["bundle", "exec"] else ws[1:]
     out: list[str] = []
     if not ws or ws[0] in _SHELL_WORDS or any(w in _READ_VERBS for w in ws[1:]):
         return out
@@ -811,6 +898,38 @@ def _http_write(cmd: Command) -> bool:
     upload = any(w in ("-T", "--upload-file", "-F", "--form", "--post-file", "--data-binary") for w in ws)
     auth = any(w in ("-u", "--user", "-H", "--header") for w in ws)
     return auth and (method or upload)
+
+
+#: Flags of registry logins that take a value (the host is the first other argument).
+_LOGIN_FLAGS = ("-u", "--username", "--user", "-p", "--password", "--pass")
+
+
+def _assignment(cmd: Command) -> bool:
+    """A command that only sets shell variables (``IMG="$REG/app:1"``): it runs nothing."""
+    return bool(cmd.words) and all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", w, re.DOTALL) for w in cmd.words)
+
+
+_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ash", "/bin/sh", "/bin/bash", "/usr/bin/env"})
+
+
+def _inner_script(cmd: Command) -> str | None:
+    """The script of ``sh -c "…"`` / ``bash -c "…"`` (also at the end of ``docker run … image``)."""
+    ws = cmd.words
+    for i, w in enumerate(ws[:-2]):
+        if w in _SHELLS and ws[i + 1] in ("-c", "-ec", "-ce", "-lc", "-xc", "-ex"):
+            return ws[i + 2]
+    return None
+
+
+def _without(cmd: Command, inner: str) -> Command:
+    """``cmd`` with its ``sh -c`` script left out."""
+    return replace(cmd, text=cmd.text.replace(inner, " "), words=tuple(w for w in cmd.words if w != inner))
+
+
+def _docker_config_host(text: str) -> str | None:
+    """The first registry host of an ``auths`` object written into a Docker config (JSON, quotes maybe escaped)."""
+    m = re.search(r'auths\\?"\s*:\s*\{\s*\\?"([^"\\$*]+)\\?"', text)
+    return host_of(m.group(1)) if m else None
 
 
 def _label(registry: str) -> str:
@@ -922,12 +1041,18 @@ def _images(form: CommandForm, ws: tuple[str, ...], text: str) -> list[str]:
 
 
 def analyse(
-    steps: Sequence[StepView], refs: Refs, *, oidc: bool, token_scopes: Mapping[str, bool | None] | None = None
+    steps: Sequence[StepView],
+    refs: Refs,
+    *,
+    oidc: bool,
+    token_scopes: Mapping[str, bool | None] | None = None,
+    hosts: Mapping[str, str] | None = None,
 ) -> list[Publish]:
     """Every publish of a job's steps, in step order, then the registry credentials it holds without a
     publish seen (confidence ``held``). ``oidc``: the job can get an OIDC token; ``token_scopes``: which
-    scopes of the CI's job token can write (``contents``, ``packages``; None: unknown)."""
-    job = _Job(refs, oidc, token_scopes)
+    scopes of the CI's job token can write (``contents``, ``packages``; None: unknown); ``hosts``: host →
+    registry id for hosts the registries table cannot know (a self-managed GitLab's own registries)."""
+    job = _Job(refs, oidc, token_scopes, hosts)
     for step in steps:
         if step.id and step.inputs:
             given = [
@@ -944,3 +1069,37 @@ def analyse(
             job.script(step, step.script)
     job.held(steps)
     return job.out
+
+
+def route_label(registry: str, route: Route) -> str:
+    """``pypi:oidc``, ``npm:secret:NPM_TOKEN``: how a registry is published to, for reports and the bench."""
+    named = route.kind in ("secret", "variable", "cloud") and route.name
+    return f"{registry}:{route.kind}:{route.name}" if named else f"{registry}:{route.kind}"
+
+
+def publish_attrs(publishes: Sequence[Publish]) -> dict[str, AttrValue]:
+    """What a CI job's node says of its publishes, the same for every CI: the registries (and which only
+    probably), how each is reached, those whose credential was not traced, credentials merely held, one line
+    per publish saying why, and whether it is PyPI Trusted Publishing."""
+    registries_all = sorted({p.registry for p in publishes if p.confidence != "held"})
+    certain = {p.registry for p in publishes if p.confidence == "certain"}
+    counted = [p for p in publishes if p.confidence != "held"]
+    return {
+        "publishes": tuple(registries_all),
+        "publishes_probable": tuple(r for r in registries_all if r not in certain),
+        "publish_routes": tuple(sorted({route_label(p.registry, rt) for p in counted for rt in p.routes})),
+        "publish_route_unknown": tuple(
+            sorted({p.registry for p in counted if all(rt.kind == "unknown" for rt in p.routes)})
+        ),
+        "holds_credentials": tuple(sorted({p.registry for p in publishes if p.confidence == "held"})),
+        # why: one line per publish, for reports and for whoever checks the verdict
+        "publish_steps": tuple(
+            dict.fromkeys(
+                f"{p.registry} ({p.confidence}): {p.reason}" + (f" [line {p.line}]" if p.line else "")
+                for p in publishes
+            )
+        ),
+        "pypi_trusted_publishing": any(
+            p.registry == "pypi" and any(rt.kind == "oidc" for rt in p.routes) for p in publishes
+        ),
+    }

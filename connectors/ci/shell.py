@@ -1,7 +1,8 @@
 """A CI step's shell script → the commands it runs. Pure: no I/O.
 
 Not a shell: enough of one to find the commands a publish catalogue describes. Line continuations are
-joined, comments dropped, and a line is split at ``;``, ``&&``, ``||``, ``|`` and ``&`` outside quotes;
+joined, so are lines inside a quote or a ``$( … )`` that spans them, comments dropped, and a line is split
+at ``;``, ``&&``, ``||``, ``|`` and ``&`` outside quotes and command substitutions;
 a command piped into another is kept as that command's ``stdin``. CI expressions (``${{ … }}``) are
 opaque words whatever spaces or operators they hold.
 """
@@ -47,40 +48,94 @@ def _restore(text: str, saved: list[str]) -> str:
     return re.sub(r"\x00(\d+)\x00", lambda m: saved[int(m.group(1))], text)
 
 
+class _Scan:
+    """Where a shell text is: inside quotes, ``$( … )`` or backticks (a stack), or at the top level."""
+
+    def __init__(self) -> None:
+        self.stack: list[str] = []
+
+    @property
+    def top(self) -> bool:
+        """At the top level, where separators and comments count."""
+        return not self.stack
+
+    def step(self, line: str, i: int) -> int:
+        """Advance over the token at ``line[i]`` (already known not to be a top-level separator or
+        comment); return how many characters it spans."""
+        c = line[i]
+        ctx = self.stack[-1] if self.stack else ""
+        if ctx == "'":
+            if c == "'":
+                self.stack.pop()
+            return 1
+        if c == "\\" and i + 1 < len(line):
+            return 2
+        if ctx == "`":
+            if c == "`":
+                self.stack.pop()
+            return 1
+        if c == "$" and line[i + 1 : i + 2] == "(":
+            self.stack.append("(")
+            return 2
+        if ctx == '"':
+            if c == '"':
+                self.stack.pop()
+            elif c == "`":
+                self.stack.append("`")
+            return 1
+        # top level or inside $( … ): quotes and nested parentheses open here
+        if c in "'\"`":
+            self.stack.append(c)
+        elif c == "(" and ctx == "(":
+            self.stack.append("(")
+        elif c == ")" and ctx == "(":
+            self.stack.pop()
+        return 1
+
+
 def _segments(line: str) -> Iterator[tuple[str, str]]:
-    """Split one line at command separators outside quotes: (segment, the operator that ends it)."""
+    """Split a command line at separators outside quotes and ``$( … )``: (segment, the operator that ends it)."""
     out: list[str] = []
-    quote = ""
+    scan = _Scan()
     i = 0
     while i < len(line):
         c = line[i]
-        if quote:
-            out.append(c)
-            if c == "\\" and quote == '"' and i + 1 < len(line):
-                out.append(line[i + 1])
+        if scan.top:
+            if c == "#" and (not out or out[-1][-1:].isspace()):
+                break  # a comment runs to the end of the line
+            if c == "&" and (line[i + 1 : i + 2] == ">" or (out and out[-1].endswith(">"))):
+                out.append(c)  # a redirection (&>, 2>&1), not a separator
                 i += 1
-            elif c == quote:
-                quote = ""
-        elif c in "'\"":
-            quote = c
-            out.append(c)
-        elif c == "\\" and i + 1 < len(line):
-            out.append(line[i : i + 2])
-            i += 1
-        elif c == "#" and (not out or out[-1][-1:].isspace()):
-            break  # a comment runs to the end of the line
-        elif c == "&" and (line[i + 1 : i + 2] == ">" or (out and out[-1].endswith(">"))):
-            out.append(c)  # a redirection (&>, 2>&1), not a separator
-        elif c in ";|&":
-            op = line[i : i + 2] if line[i : i + 2] in ("&&", "||") else c
-            yield "".join(out), op
-            out = []
-            i += len(op)
-            continue
-        else:
-            out.append(c)
-        i += 1
+                continue
+            if c in ";|&" or c == "\n":
+                op = line[i : i + 2] if line[i : i + 2] in ("&&", "||") else c
+                yield "".join(out), op
+                out = []
+                i += len(op)
+                continue
+        n = scan.step(line, i)
+        out.append(line[i : i + n])
+        i += n
     yield "".join(out), ""
+
+
+def _open_after(text: str) -> bool:
+    """Whether ``text`` ends inside a quote or a ``$( … )`` (a command that goes on on the next line)."""
+    scan = _Scan()
+    i = 0
+    while i < len(text):
+        if scan.top and text[i] == "#" and (i == 0 or text[i - 1].isspace()):
+            nl = text.find("\n", i)
+            if nl < 0:
+                break
+            i = nl
+            continue
+        i += scan.step(text, i)
+    return not scan.top
+
+
+#: A quote left open joins at most this many following lines (an apostrophe in prose must not swallow a script).
+_MAX_JOINED = 60
 
 
 def words(text: str) -> tuple[str, ...]:
@@ -99,9 +154,24 @@ def commands(script: str) -> list[Command]:
     i = 0
     while i < len(lines):
         start, current = i, lines[i]
-        while _CONTINUATION.search(current) and i + 1 < len(lines):
-            current = _CONTINUATION.sub(" ", current) + lines[i + 1]
-            i += 1
+        while i + 1 < len(lines):
+            if _CONTINUATION.search(current):
+                current = _CONTINUATION.sub(" ", current) + lines[i + 1]
+                i += 1
+                continue
+            if _open_after(current):
+                # a quote or $( … ) spanning lines: the command goes on until it closes, if it does soon
+                j = i + 1
+                joined = current
+                while j < len(lines) and j - i <= _MAX_JOINED:
+                    joined += "\n" + lines[j]
+                    if not _open_after(joined):
+                        break
+                    j += 1
+                if j < len(lines) and j - i <= _MAX_JOINED:
+                    current, i = joined, j
+                    continue
+            break
         piped: str | None = None
         for seg, op in _segments(current):
             text = seg.strip()

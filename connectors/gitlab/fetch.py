@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import time
 from collections.abc import Callable
 from functools import partial
@@ -20,8 +21,9 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._http import NotFoundError, RestClient, link_next
-from connectors.github.plaintext import redact
-from connectors.gitlab.load import CI_FILE, ROOT
+from connectors.gitlab.collect_files import collect_pipeline
+from connectors.gitlab.load import CI_PATH, INSTANCE_VARIABLES, ROOT
+from connectors.gitlab.refs import ProjectFacts
 from scanner.bundle import BundleWriter
 from scanner.errors import ConfigError, ConnectorError
 from scanner.fingerprint import fingerprint
@@ -30,13 +32,15 @@ PROVIDER = "gitlab"
 
 
 class Settings(BaseModel):
-    """``[sources.gitlab]``: top-level groups, an optional project filter, the token by reference."""
+    """``[sources.gitlab]``: top-level groups, an optional project filter, the token by reference;
+    ``instance_variables``: also read the instance's CI/CD variables (needs an administrator's token)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     groups: list[str] = Field(min_length=1)
     projects: list[str] = []  # fnmatch patterns on path_with_namespace; empty: every project
     include_archived: bool = False
+    instance_variables: bool = False
     base_url: str = "https://gitlab.com"  # self-managed: https://gitlab.example.com
     token_env: str = "GITLAB_TOKEN"  # noqa: S105 - the name of a variable, not a value
     max_retries: int = Field(default=4, ge=0, le=10)
@@ -103,6 +107,18 @@ class Fetcher:
             items += page
         return items
 
+    def list_all(self, api: str, **params: str) -> list[Any]:
+        """Every item of a paged list."""
+        return self._list(api, **params)
+
+    def record_failure(self, call: str, detail: str) -> None:
+        """A call that failed without a file of its own."""
+        self.w.record(PROVIDER, self.scope, f"GET {call}", "failed", detail)
+
+    def save(self, call: str, bundle: str, get: Callable[[], Any]) -> Any | None:
+        """Fetch, write to the bundle, record the call."""
+        return self._save(call, bundle, get)
+
     def _save(self, call: str, bundle: str, get: Callable[[], Any]) -> Any | None:
         try:
             data = get()
@@ -151,6 +167,12 @@ class Fetcher:
         for p in projects or []:
             if self.wanted(p):
                 self.project(p)
+        if self.settings.instance_variables:
+            self._save(
+                "/admin/ci/variables",
+                INSTANCE_VARIABLES,
+                lambda: _without_values(self._list("/admin/ci/variables")),
+            )
 
     def wanted(self, p: dict[str, Any]) -> bool:
         """Whether a project of the group's list is collected."""
@@ -160,22 +182,35 @@ class Fetcher:
         return not pats or any(fnmatch.fnmatchcase(p["path_with_namespace"], x) for x in pats)
 
     def project(self, p: dict[str, Any]) -> None:
-        """A project's variables, tokens, protected environments and CI file."""
+        """A project's variables, tokens, protected environments, branches and tags, job token scope, and
+        its pipeline: the CI file and every file it includes."""
         path = p["path_with_namespace"]
         api = f"/projects/{quote(path, safe='')}"
+        base = f"{ROOT}/projects/{path}"
         self._scope_files("projects", path)
+        for name in ("protected_environments", "protected_branches", "protected_tags"):
+            self._save(f"{api}/{name}", f"{base}/{name}.json", partial(self._list, f"{api}/{name}"))
         self._save(
-            f"{api}/protected_environments",
-            f"{ROOT}/projects/{path}/protected_environments.json",
-            partial(self._list, f"{api}/protected_environments"),
+            f"{api}/job_token_scope",
+            f"{base}/job_token_scope.json",
+            partial(self.rc.get_json, f"{api}/job_token_scope"),
         )
-        ref = p.get("default_branch") or "HEAD"
-        ci = f"{api}/repository/files/{quote('.gitlab-ci.yml', safe='')}/raw?ref={quote(ref, safe='')}"
-        self._save(
-            f"{api}/repository/files/.gitlab-ci.yml/raw",
-            f"{ROOT}/projects/{path}/{CI_FILE}",
-            lambda: redact(self.rc.get(ci).text),
+        for name in ("allowlist", "groups_allowlist"):
+            call = f"{api}/job_token_scope/{name}"
+            self._save(call, f"{base}/job_token_scope/{name}.json", partial(self._list, call))
+        facts = ProjectFacts(
+            path=path,
+            server=host_of(p.get("web_url") or self.settings.base_url),
+            registry=host_of(p.get("container_registry_image_prefix") or "") or "registry.gitlab.com",
+            project_id=str(p.get("id", "*")),
+            default_branch=p.get("default_branch") or None,
         )
+        collect_pipeline(self, facts, (p.get("ci_config_path") or CI_PATH).lstrip("/"))
+
+
+def host_of(url: str) -> str:
+    """The host of a URL (``https://gitlab.example.com/x`` → ``gitlab.example.com``)."""
+    return re.sub(r"^[a-z]+://", "", url.strip().lower()).split("/", 1)[0]
 
 
 def fetch_group(rc: RestClient, settings: Settings, group: str, writer: BundleWriter) -> None:

@@ -3,25 +3,40 @@
 Layout (named after the API paths, with the group or project path in plain text where the API takes
 it URL-encoded): ``gitlab/groups/{group}.json``, ``gitlab/groups/{group}/projects.json``,
 ``gitlab/groups/{group}/{variables,deploy_tokens,access_tokens}.json``,
-``gitlab/projects/{path}/{variables,deploy_tokens,access_tokens,protected_environments}.json`` and
-``gitlab/projects/{path}/repository/files/.gitlab-ci.yml`` (the raw file).
+``gitlab/projects/{path}/{variables,deploy_tokens,access_tokens,protected_environments,protected_branches,
+protected_tags}.json``, ``gitlab/projects/{path}/job_token_scope.json`` (and ``job_token_scope/allowlist.json``,
+``job_token_scope/groups_allowlist.json``), ``gitlab/admin/ci/variables.json`` (instance variables), and the
+pipeline files: ``gitlab/projects/{path}/repository/files/{file}`` (the project's files at the pipeline's
+ref: its CI file and local includes), ``gitlab/projects/{path}/-/raw/{ref}/{file}`` (a file at a named ref:
+``project:`` includes and components; a ``/`` in the ref is ``%2F``) and
+``gitlab/templates/gitlab_ci_ymls/{name}`` (GitLab's templates).
+
+A pipeline file that does not parse is not bad input: it is loaded as a problem, and the project's
+analysis reports it as a coverage gap.
 """
 
 from __future__ import annotations
 
 from pathlib import PurePosixPath
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from connectors.github.plaintext import scan
+from connectors.gitlab.ciyaml import load_documents
+from connectors.gitlab.includes import CiSource
 from connectors.gitlab.raw import (
     AccessToken,
-    CiFile,
+    AllowedGroup,
+    AllowedProject,
     DeployToken,
     GitLabRaw,
     Group,
+    JobTokenAccess,
+    JobTokenScope,
     Project,
     ProjectRaw,
     ProtectedEnvironment,
+    ProtectedRef,
     ScopeRaw,
     Variable,
 )
@@ -30,8 +45,14 @@ from scanner.errors import BundleError
 
 T = TypeVar("T")
 ROOT = "gitlab"
-CI_FILE = "repository/files/.gitlab-ci.yml"
+CI_PATH = ".gitlab-ci.yml"
+FILES = "repository/files"
+CI_FILE = f"{FILES}/{CI_PATH}"
+RAW = "-/raw"
+TEMPLATES = f"{ROOT}/templates/gitlab_ci_ymls"
+INSTANCE_VARIABLES = f"{ROOT}/admin/ci/variables.json"
 SCOPE_FILES = ("variables", "deploy_tokens", "access_tokens")
+PROJECT_FILES = (*SCOPE_FILES, "protected_environments", "protected_branches", "protected_tags", "job_token_scope")
 
 
 def _opt(bundle: BundleReader, rel: str, typ: type[T]) -> T | None:
@@ -46,19 +67,31 @@ def _scope_kw(bundle: BundleReader, base: str) -> dict[str, Any]:
     }
 
 
-def _ci(bundle: BundleReader, rel: str) -> CiFile | None:
-    if not bundle.exists(rel):
-        return None
-    data = bundle.yaml(rel)
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise BundleError(rel, "a .gitlab-ci.yml must be a YAML mapping")
-    return CiFile(rel, {str(k): v for k, v in data.items()}, scan(bundle.text(rel)))
+def ci_source(bundle: BundleReader, rel: str, path: str) -> CiSource:
+    """A pipeline file as loaded (its documents), or the problem that keeps it from being read."""
+    try:
+        text = bundle.text(rel)
+        docs = bundle.yaml(rel, text, load=load_documents)
+    except BundleError as e:
+        return CiSource(rel, path, problem=e.problem)
+    return CiSource(rel, path, tuple(docs), hits=scan(text))
 
 
-def load(bundle: BundleReader) -> GitLabRaw:
-    """Load and validate every GitLab file of the bundle."""
+def _pipeline_file(rel: str) -> tuple[str, str | None, str] | None:
+    """(project, ref or None, repository path) of a pipeline file's bundle path."""
+    p = rel.removeprefix(f"{ROOT}/projects/")
+    for marker in (f"/{FILES}/", f"/{RAW}/"):
+        project, sep, rest = p.partition(marker)
+        if not sep or not project:
+            continue
+        if marker == f"/{FILES}/":
+            return project, None, rest
+        ref, _, path = rest.partition("/")
+        return (project, unquote(ref), path) if ref and path else None
+    return None
+
+
+def _groups(bundle: BundleReader) -> tuple[list[ScopeRaw], dict[str, Group], dict[str, Project], frozenset[str]]:
     group_paths: set[str] = set()
     for rel in bundle.files(f"{ROOT}/groups"):
         p = rel.removeprefix(f"{ROOT}/groups/")
@@ -81,30 +114,63 @@ def load(bundle: BundleReader) -> GitLabRaw:
         for proj in listing or []:
             metas.setdefault(proj.path_with_namespace, proj)
         groups.append(ScopeRaw(path=g, base=base, **_scope_kw(bundle, base)))
-    project_paths = set(metas)
-    for rel in bundle.files(f"{ROOT}/projects"):
-        p = rel.removeprefix(f"{ROOT}/projects/")
-        if p.endswith("/" + CI_FILE):
-            project_paths.add(p.removesuffix("/" + CI_FILE))
-        elif PurePosixPath(p).name.removesuffix(".json") in (*SCOPE_FILES, "protected_environments"):
-            project_paths.add(str(PurePosixPath(p).parent))
-    projects = tuple(
-        ProjectRaw(
-            path=path,
-            base=f"{ROOT}/projects/{path}",
-            meta=metas.get(path),
-            protected_environments=_opt(
-                bundle, f"{ROOT}/projects/{path}/protected_environments.json", list[ProtectedEnvironment]
-            ),
-            ci=_ci(bundle, f"{ROOT}/projects/{path}/{CI_FILE}"),
-            **_scope_kw(bundle, f"{ROOT}/projects/{path}"),
-        )
-        for path in sorted(project_paths)
+    return groups, meta, metas, frozenset(listed)
+
+
+def _project(bundle: BundleReader, path: str, meta: Project | None, files: dict[str, CiSource]) -> ProjectRaw:
+    base = f"{ROOT}/projects/{path}"
+    ci_path = (meta.ci_config_path if meta is not None and meta.ci_config_path else CI_PATH).lstrip("/")
+    return ProjectRaw(
+        path=path,
+        base=base,
+        meta=meta,
+        protected_environments=_opt(bundle, f"{base}/protected_environments.json", list[ProtectedEnvironment]),
+        protected_branches=_opt(bundle, f"{base}/protected_branches.json", list[ProtectedRef]),
+        protected_tags=_opt(bundle, f"{base}/protected_tags.json", list[ProtectedRef]),
+        job_token=JobTokenAccess(
+            scope=_opt(bundle, f"{base}/job_token_scope.json", JobTokenScope),
+            projects=_opt(bundle, f"{base}/job_token_scope/allowlist.json", list[AllowedProject]),
+            groups=_opt(bundle, f"{base}/job_token_scope/groups_allowlist.json", list[AllowedGroup]),
+        ),
+        ci=files.get(ci_path),
+        files=files,
+        **_scope_kw(bundle, base),
     )
+
+
+def load(bundle: BundleReader) -> GitLabRaw:
+    """Load and validate every GitLab file of the bundle."""
+    groups, meta, metas, listed = _groups(bundle)
+    project_paths = set(metas)
+    files: dict[str, dict[str, CiSource]] = {}
+    ref_files: dict[tuple[str, str, str], CiSource] = {}
+    for rel in bundle.files(f"{ROOT}/projects"):
+        found = _pipeline_file(rel)
+        if found is not None:
+            project, ref, path = found
+            if ref is None:
+                project_paths.add(project)
+                files.setdefault(project, {})[path] = ci_source(bundle, rel, path)
+            else:
+                ref_files[(project, ref, path)] = ci_source(bundle, rel, path)
+            continue
+        p = rel.removeprefix(f"{ROOT}/projects/")
+        if PurePosixPath(p).name.removesuffix(".json") in PROJECT_FILES:
+            project_paths.add(str(PurePosixPath(p).parent))
+        elif p.endswith("/job_token_scope/allowlist.json") or p.endswith("/job_token_scope/groups_allowlist.json"):
+            project_paths.add(p.rsplit("/job_token_scope/", 1)[0])
+    templates = {
+        rel.removeprefix(f"{TEMPLATES}/"): ci_source(bundle, rel, rel.removeprefix(f"{TEMPLATES}/"))
+        for rel in bundle.files(TEMPLATES)
+    }
+    projects = tuple(_project(bundle, path, metas.get(path), files.get(path, {})) for path in sorted(project_paths))
     return GitLabRaw(
         groups=tuple(groups),
         projects=projects,
         group_meta=meta,
+        instance_variables=_opt(bundle, INSTANCE_VARIABLES, list[Variable]),
+        ref_files=ref_files,
+        templates=templates,
         listed=frozenset(listed),
         answered=frozenset(
             c.call for c in bundle.manifest.calls if c.provider == ROOT and c.status in ("not_found", "failed")

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from connectors.github.plaintext import Hit
+from connectors.gitlab.includes import CiSource
 
 
 class _Model(BaseModel):
@@ -33,6 +33,9 @@ class Project(_Model):
     default_branch: str | None = None
     archived: bool = False
     visibility: str | None = None
+    web_url: str | None = None
+    container_registry_image_prefix: str | None = None
+    ci_config_path: str | None = None  # a custom CI file path ("" or None: .gitlab-ci.yml)
 
 
 class Variable(_Model):
@@ -86,13 +89,49 @@ class ProtectedEnvironment(_Model):
     deploy_access_levels: list[dict[str, Any]] = []
 
 
-@dataclass(frozen=True)
-class CiFile:
-    """``.gitlab-ci.yml`` as committed, parsed YAML, and the credentials found in it."""
+class ProtectedRef(_Model):
+    """One item of ``GET /projects/:id/protected_branches`` or ``…/protected_tags`` (a name or a wildcard)."""
 
-    file: str
-    data: dict[str, Any]
-    hits: tuple[Hit, ...] = ()
+    name: str
+
+
+class JobTokenScope(_Model):
+    """``GET /projects/:id/job_token_scope``: whether other projects' job tokens need the allowlist."""
+
+    inbound_enabled: bool
+
+
+class AllowedProject(_Model):
+    """One item of ``GET /projects/:id/job_token_scope/allowlist``."""
+
+    path_with_namespace: str
+
+
+class AllowedGroup(_Model):
+    """One item of ``GET /projects/:id/job_token_scope/groups_allowlist``."""
+
+    full_path: str
+
+
+@dataclass(frozen=True)
+class JobTokenAccess:
+    """Which other projects' job tokens can reach a project (None: that list was not collected)."""
+
+    scope: JobTokenScope | None = None
+    projects: list[AllowedProject] | None = None
+    groups: list[AllowedGroup] | None = None
+
+    def allows(self, project: str) -> bool | None:
+        """Whether a job token of ``project`` can reach this one (None: not known)."""
+        if self.scope is not None and not self.scope.inbound_enabled:
+            return True
+        if self.projects is None and self.groups is None:
+            return None
+        if any(p.path_with_namespace == project for p in self.projects or []):
+            return True
+        if any(project.startswith(g.full_path + "/") for g in self.groups or []):
+            return True
+        return False if self.projects is not None and self.groups is not None else None
 
 
 @dataclass(frozen=True)
@@ -112,7 +151,12 @@ class ProjectRaw(ScopeRaw):
 
     meta: Project | None = None
     protected_environments: list[ProtectedEnvironment] | None = None
-    ci: CiFile | None = None
+    protected_branches: list[ProtectedRef] | None = None
+    protected_tags: list[ProtectedRef] | None = None
+    job_token: JobTokenAccess = field(default_factory=JobTokenAccess)
+    ci: CiSource | None = None
+    #: the project's collected pipeline files at the pipeline's ref, by repository path
+    files: dict[str, CiSource] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -122,6 +166,10 @@ class GitLabRaw:
     groups: tuple[ScopeRaw, ...] = ()
     projects: tuple[ProjectRaw, ...] = ()
     group_meta: dict[str, Group] = field(default_factory=dict)
+    instance_variables: list[Variable] | None = None
+    #: files of any project at a named ref (``project:`` includes, components): (project, ref, path)
+    ref_files: dict[tuple[str, str, str], CiSource] = field(default_factory=dict)
+    templates: dict[str, CiSource] = field(default_factory=dict)
     #: groups whose projects.json was collected
     listed: frozenset[str] = frozenset()
     #: calls manifest.json records as answered 404 or failed (a file they explain is absent for a known

@@ -1,21 +1,22 @@
 """GitLab raw records → provider-neutral Inventory. Pure: no I/O.
 
-Each pipeline job is a CI identity (``gitlab:job``, with ``repo`` = the project path, ``environment``
-and ``oidc`` so that cloud trusts link to it). A job can read every project and group variable
-whose environment scope matches its environment (protected variables only on protected refs:
-``conditions`` say so). Deploy and access tokens are static credentials granting on the project
-and its registry.
+Groups, the instance and projects give the CI/CD variable, token and environment nodes; each project's
+pipeline is then built by :mod:`connectors.gitlab.project` (jobs: :mod:`connectors.gitlab.jobs`), a CI
+identity per job (``gitlab:job``, with ``repo`` = the project path, ``environment`` and ``oidc`` so that
+cloud trusts and PyPI Trusted Publishers link to it). Deploy and access tokens are static credentials
+granting on the project and its registry; another project's CI_JOB_TOKEN reaches a project's registries
+when its job token allowlist admits it.
 """
 
 from __future__ import annotations
 
-import fnmatch
 from datetime import UTC, datetime
 
 from connectors.github.actions import STATIC_CLOUD_SECRET
 from connectors.gitlab import absence
-from connectors.gitlab.ci import includes, jobs
+from connectors.gitlab.project import Files, ProjectPipeline
 from connectors.gitlab.raw import AccessToken, DeployToken, GitLabRaw, ProjectRaw, ScopeRaw, Variable
+from connectors.gitlab.variables import CiVariable, VariableScope
 from scanner.model import (
     Action,
     AttrValue,
@@ -25,6 +26,7 @@ from scanner.model import (
     Evidence,
     Inventory,
     Lifetime,
+    LinkHint,
     Node,
     NodeId,
     NodeKind,
@@ -59,26 +61,31 @@ def _time(value: str | None) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)  # expires_at is a date: end of that day in UTC
 
 
-def _scope_matches(scope: str, env: str | None) -> bool:
-    if scope == "*":
-        return True
-    if env is None:
-        return False
-    return fnmatch.fnmatchcase(env, scope)
-
-
 class _Builder:
     def __init__(self, raw: GitLabRaw) -> None:
         self.raw = raw
         self.inv = Inventory()
-        self.group_vars: dict[str, list[tuple[NodeId, Variable]]] = {}
+        self.files = Files(raw)
+        self.group_vars: dict[str, list[CiVariable]] = {}
+        self.group_collected: dict[str, bool] = {}
+        self.instance_vars: list[CiVariable] = []
+        self.pipelines: dict[str, ProjectPipeline] = {}
+        self._hints: set[LinkHint] = set()
 
     def build(self) -> Inventory:
         for g in self.raw.groups:
-            self.group_vars[g.path] = self._variables(g, "group-variable")
+            self.group_vars[g.path] = self._ci_variables(g.base, self._variables(g, "group-variable"), "group", g.path)
+            self.group_collected[g.path] = g.variables is not None
             self._tokens(g, [p.path for p in self.raw.projects if p.path.startswith(g.path + "/")])
+        if self.raw.instance_variables is not None:
+            inst = ScopeRaw(path="instance", base="gitlab/admin/ci", variables=self.raw.instance_variables)
+            self.instance_vars = self._ci_variables(inst.base, self._variables(inst, "instance-variable"), "instance",
+                                                    "instance")  # fmt: skip
         for p in self.raw.projects:
             self._project(p)
+        for pipeline in self.pipelines.values():
+            pipeline.downstream(self.pipelines)
+        self._job_token_access()
         return self.inv
 
     def _resource(self, kind: str, path: str, category: str, **attrs: AttrValue) -> NodeId:
@@ -195,8 +202,7 @@ class _Builder:
         meta = p.meta
         self._resource("project", p.path, "source", default_branch=meta.default_branch if meta else None)
         self._tokens(p, [p.path])
-        own = self._variables(p, "variable")
-        inherited = [v for g, vs in self.group_vars.items() if p.path.startswith(g + "/") for v in vs]
+        own = self._ci_variables(p.base, self._variables(p, "variable"), "project", p.path)
         envs: dict[str, NodeId] = {}
         for pe in p.protected_environments or []:
             approvals = pe.required_approval_count + sum(r.required_approvals for r in pe.approval_rules)
@@ -209,115 +215,77 @@ class _Builder:
                 protected=approvals > 0,
                 required_reviewers=approvals,
             )
+
+        def env_node(name: str) -> NodeId:
+            return envs.get(name) or self._resource(
+                "environment",
+                f"{p.path}/{name}",
+                "environment",
+                repo=p.path,
+                environment=name,
+                protected=False if p.protected_environments is not None else None,
+            )
+
         if p.ci is None:
             return
-        ci_ev = Evidence(p.ci.file)
-        # The CI file was scanned for credential material (RB12 assessed even when nothing is found).
+        # The CI files were scanned for credential material (RB12 assessed even when nothing is found).
         self.inv.add_node(
             Node(node_id(PROVIDER, "project", p.path), NodeKind.RESOURCE, p.path, PROVIDER, "gitlab:project",
                  scope=p.path, attrs={"secret_scanned": True})
         )  # fmt: skip
-        tps: list[tuple[NodeId, str]] = []
-        for inc in includes(p.ci.data):
-            tid = node_id(PROVIDER, "include", inc.ref)
-            self.inv.add_node(
-                Node(
-                    tid,
-                    NodeKind.THIRD_PARTY,
-                    inc.ref,
-                    PROVIDER,
-                    "gitlab:include",
-                    attrs={"ref": inc.ref, "pinned": inc.pinned},
-                    evidence=(ci_ev,),
-                )
-            )
-            tps.append((tid, "include"))
-        for h in p.ci.hits:
-            ev = (Evidence(p.ci.file, h.line),)
-            sid = node_id(PROVIDER, "plaintext", f"{p.path}/.gitlab-ci.yml:{h.line}:{h.detector}")
-            cid = node_id(PROVIDER, "committed-credential", h.fingerprint)
-            self.inv.add_node(
-                Node(
-                    sid,
-                    NodeKind.SECRET,
-                    f"{p.path} .gitlab-ci.yml line {h.line}",
-                    PROVIDER,
-                    "gitlab:ci-file",
-                    scope=p.path,
-                    attrs={"plaintext": True, "detector": h.detector, "repo": p.path},
-                    evidence=ev,
-                )
-            )
-            self.inv.add_node(
-                Node(
-                    cid,
-                    NodeKind.CREDENTIAL,
-                    f"{h.detector} committed in {p.path}",
-                    PROVIDER,
-                    "gitlab:committed-credential",
-                    scope=p.path,
-                    credential=CredentialInfo(Lifetime.STATIC, fingerprint=h.fingerprint),
-                    evidence=ev,
-                )
-            )
-            self.inv.add_edge(Edge(sid, cid, EdgeKind.EXPOSES, via=h.detector, evidence=ev))
-        for job in jobs(p.ci.data):
-            jid = node_id(PROVIDER, "job", f"{p.path}/.gitlab-ci.yml#{job.name}")
-            self.inv.add_node(
-                Node(
-                    jid,
-                    NodeKind.IDENTITY,
-                    f"{p.path} .gitlab-ci.yml#{job.name}",
-                    PROVIDER,
-                    "gitlab:job",
-                    scope=p.path,
-                    attrs={
-                        "repo": p.path,
-                        "job": job.name,
-                        "environment": job.environment,
-                        "oidc": bool(job.id_tokens),
-                        "id_token_audiences": tuple(a for _, a in job.id_tokens if a),
-                        "image": job.image,
-                    },
-                    evidence=(ci_ev,),
-                )
-            )
-            for sid, v in [*own, *inherited]:
-                if _scope_matches(v.environment_scope, job.environment):
-                    cond = (("protected_ref_only", "true"),) if v.protected else ()
-                    via = f"${v.key}" if v.key in job.variables else "CI/CD variable (every job)"
-                    self.inv.add_edge(
-                        Edge(jid, sid, EdgeKind.CAN_READ_SECRET, via=via, conditions=cond, evidence=(ci_ev,))
-                    )
-            for tid, via in tps:
-                self.inv.add_edge(Edge(jid, tid, EdgeKind.RUNS_CODE_OF, via=via, evidence=(ci_ev,)))
-            for image in [i for i in (job.image, *job.services) if i]:
-                iid = node_id(PROVIDER, "image", image)
+        ancestors = sorted((g for g in self.group_vars if p.path.startswith(g + "/")), key=len, reverse=True)
+        levels = [own, *(self.group_vars[g] for g in ancestors), self.instance_vars]
+        complete = p.variables is not None and all(self.group_collected.get(g, False) for g in _parents(p.path))
+        scope = VariableScope(levels, complete, instance=self.raw.instance_variables is not None)
+        pipeline = ProjectPipeline(
+            self.inv, self.raw, self.files, p, scope, env_node, self.hint,
+            [q.path for q in self.raw.projects],
+        )  # fmt: skip
+        pipeline.build()
+        self.pipelines[p.path] = pipeline
+
+    def hint(self, hint: LinkHint) -> None:
+        """Record a cross-provider link once."""
+        if hint not in self._hints:
+            self._hints.add(hint)
+            self.inv.add_hint(hint)
+
+    def _ci_variables(
+        self, base: str, found: list[tuple[NodeId, Variable]], level: str, owner: str
+    ) -> list[CiVariable]:
+        return [CiVariable(nid, v.key, level, owner, v, f"{base}/variables.json") for nid, v in found]
+
+    def _job_token_access(self) -> None:
+        """Other projects whose CI_JOB_TOKEN a project's allowlist admits reach its registries."""
+        paths = [p.path for p in self.raw.projects]
+        for target in self.raw.projects:
+            access = target.job_token
+            for source in paths:
+                if source == target.path or access.allows(source) is not True or source not in self.pipelines:
+                    continue
+                tid = node_id(PROVIDER, "job-token", source)
                 self.inv.add_node(
-                    Node(
-                        iid,
-                        NodeKind.THIRD_PARTY,
-                        image,
-                        PROVIDER,
-                        "container-image",
-                        attrs={"image": image, "pinned": "@sha256:" in image},
-                    )
-                )
-                self.inv.add_edge(Edge(jid, iid, EdgeKind.RUNS_CODE_OF, via="image", evidence=(ci_ev,)))
-            if job.environment is not None:
-                env_id = envs.get(job.environment) or self._resource(
-                    "environment",
-                    f"{p.path}/{job.environment}",
-                    "environment",
-                    repo=p.path,
-                    environment=job.environment,
-                    protected=False if p.protected_environments is not None else None,
-                )
+                    Node(tid, NodeKind.CREDENTIAL, f"CI_JOB_TOKEN of {source}'s jobs", PROVIDER, "gitlab:job-token",
+                         scope=source, attrs={"repo": source},
+                         credential=CredentialInfo(Lifetime.SHORT_LIVED))
+                )  # fmt: skip
+                for built in self.pipelines[source].built:
+                    for jb in built.jobs.values():
+                        self.inv.add_edge(Edge(jb.id, tid, EdgeKind.CAN_READ_SECRET, via="CI_JOB_TOKEN",
+                                               evidence=jb.evidence))  # fmt: skip
+                open_scope = access.scope is not None and not access.scope.inbound_enabled
+                via = (f"{target.path} lets every project's job token in (job token scope off)" if open_scope
+                       else f"{target.path}'s job token allowlist admits {source}")  # fmt: skip
+                ev = (Evidence(f"{target.base}/job_token_scope{'' if open_scope else '/allowlist'}.json"),)
                 self.inv.add_edge(
-                    Edge(
-                        jid, env_id, EdgeKind.GRANTS, frozenset({Action.DEPLOY}), via=f"environment: {job.environment}"
-                    )
-                )
+                    Edge(tid, self._resource("registry", target.path, "registry"), EdgeKind.GRANTS,
+                         frozenset({Action.READ, Action.PUBLISH}), via=via, evidence=ev)
+                )  # fmt: skip
+
+
+def _parents(path: str) -> list[str]:
+    parts = path.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts))]
 
 
 def transform(raw: GitLabRaw) -> Inventory:

@@ -24,7 +24,8 @@
         message: f[5], blast_radius: f[6],
         path: f[7].map(function (p) { return { src: N[p[0]][0], dst: N[p[1]][0], kind: S[p[2]], actions: acts(p[3]), via: p[4] }; }),
         owasp_nhi: rule[3], nist_csf: rule[4], remediation: rule[2],
-        location: f[8] ? { file: f[8][0], line: f[8][1] } : null, suppression: f[9]
+        location: f[8] ? { file: f[8][0], line: f[8][1] } : null, suppression: f[9],
+        facts: f[10].map(function (x) { return { text: x[0], files: x[1].map(function (i) { return S[i]; }) }; })
       };
     });
     out.controls = P.meta.controls;
@@ -332,6 +333,15 @@
     row(dl, "Subject", subj);
     row(dl, "Owner", ownersOf(f.subject.id).join(", ") || "unknown");
     row(dl, "Blast radius", String(f.blast_radius) + " (resource, action) pairs");
+    if (f.facts.length) {
+      var facts = el("ul", "facts");
+      f.facts.forEach(function (x) {
+        var li = el("li", null, x.text);
+        if (x.files.length) add(li, " ", el("span", "muted", "— "), add(el("code"), x.files.join(", ")));
+        add(facts, li);
+      });
+      row(dl, "Facts", facts);
+    }
     if (f.path.length) {
       var p = el("div");
       add(p, pathGraph(f.path), pathList(f.path));

@@ -314,20 +314,6 @@ def _pipeline(service: str, created: str, *, approval: bool) -> dict[str, Any]:
     }
 
 
-def manifest_calls() -> list[dict[str, str]]:
-    """The calls the collector records as answered 404 (``not_found``): the registry and its two repositories
-    have no resource policy, which AWS answers with a *PolicyNotFoundException, not an empty policy."""
-    calls = [("ecr get-registry-policy", "RegistryPolicyNotFoundException")]
-    calls += [(f"ecr get-repository-policy {r}", "RepositoryPolicyNotFoundException") for r in ECR_REPOSITORIES]
-    return [
-        {"provider": "aws", "scope": ACCOUNT, "call": f"{c} ({REGION})", "status": "not_found", "detail": d}
-        for c, d in calls
-    ]
-
-
-ECR_REPOSITORIES = ("billing-worker", "payments-api")
-
-
 def files(era: Era) -> Files:
     """Every ``aws/`` file of the estate as it was collected in ``era``."""
     key = access_key_id("jenkins-legacy")
@@ -421,3 +407,19 @@ def files(era: Era) -> Files:
 def policy_text(doc: dict[str, Any]) -> str:
     """A policy document as Terraform's state keeps it (compact JSON text)."""
     return json.dumps(doc, separators=(",", ":"), sort_keys=True)
+
+
+#: ECR repositories of the demo; neither has a repository policy.
+REPOSITORIES = ("billing-worker", "payments-api")
+
+
+def calls(era: Era) -> list[dict[str, str]]:
+    """The manifest's record of the calls whose 404 is an answer: the repositories and the registry have no
+    policy, as ``aws ecr get-repository-policy`` and ``get-registry-policy`` say with *PolicyNotFoundException."""
+    del era  # the same in both collections
+    answers = [("ecr get-registry-policy", "RegistryPolicyNotFoundException")]
+    answers += [(f"ecr get-repository-policy {name}", "RepositoryPolicyNotFoundException") for name in REPOSITORIES]
+    return [
+        {"provider": "aws", "scope": ACCOUNT, "call": f"{call} ({REGION})", "status": "not_found", "detail": detail}
+        for call, detail in answers
+    ]

@@ -2070,7 +2070,7 @@ def build(era: Era = "current") -> dict[str, str]:
         "tool": "regwarden",
         "collected_at": COLLECTED[era],
         "scopes": list(SCOPES),
-        "calls": aws.manifest_calls(),
+        "calls": aws.calls(era),
     }
     out["manifest.json"] = _json_text(manifest)
     for provider in PROVIDERS:

@@ -130,6 +130,15 @@ class CommandForm(_Row):
     #: The registry is the host of the URL the command sends to.
     registry_from_url: bool = False
     requires_credential: bool = False
+    #: With no credential named, the tool uses the CI job's own token (``release-cli`` reads CI_JOB_TOKEN).
+    default_job_token: bool = False
+    #: The registry when the job runs in that CI, instead of ``registry`` (semantic-release makes GitLab
+    #: releases from GitLab CI).
+    in_ci: dict[str, str] = {}
+    #: Environment variables naming where the tool uploads (``TWINE_REPOSITORY_URL``); flags win.
+    registry_env: tuple[str, ...] = ()
+    #: The credential can be anywhere on the command line (a header, ``-u``, a ``?job_token=`` query).
+    credential_anywhere: bool = False
     hinted_env: bool = False
     #: The command uses the cloud CLI's credentials (from the job's cloud login).
     cloud: Cloud | None = None
@@ -164,6 +173,20 @@ class LoginCommand(_Row):
     positional_credential: bool = False
     #: A ``config set`` line: the registry and credential are in the rest of the line.
     config_line: bool = False
+    #: Names a repository for later commands (``poetry config repositories.NAME URL``, ``dotnet nuget add
+    #: source URL --name NAME``): a regex whose named groups ``name`` and ``url`` are read (else ``name`` from
+    #: ``name_flags`` and the URL from the line); a later ``--repository NAME`` publishes there.
+    alias_pattern: str = ""
+    name_flags: tuple[str, ...] = ()
+    #: The credential is anywhere on the line (``poetry config http-basic.NAME USER PASSWORD``).
+    credential_anywhere: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> LoginCommand:
+        re.compile(self.pattern)
+        if self.alias_pattern:
+            re.compile(self.alias_pattern)
+        return self
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -232,7 +255,7 @@ class Catalogue(_Row):
         for lg in self.logins:
             named += [(lg.uses, r) for r in (lg.registry, lg.default_registry) if r]
         for c in self.commands:
-            named += [(c.name, r) for r in (c.registry, *c.also) if r]
+            named += [(c.name, r) for r in (c.registry, *c.also, *c.in_ci.values()) if r]
         for lc in self.login_commands:
             named += [(lc.name, r) for r in (lc.registry, lc.default_registry) if r]
         named += [(w.config, w.default_registry) for w in self.config_writes]
@@ -256,6 +279,7 @@ class Catalogue(_Row):
         return self
 
 
+@cache
 def _word_regex(pattern: str) -> re.Pattern[str]:
     # A command word starts a line, follows a separator, a path (``./node_modules/.bin/``) or a
     # wrapper (``npx``, ``sudo``, ``python -m``): the pattern must not match inside another word.
@@ -286,17 +310,21 @@ def image_sources() -> dict[str, ImageSource]:
     return {a.uses.lower(): a for a in catalogue().image_sources}
 
 
+#: A forge's API tokens serve many purposes: holding one says nothing about publishing to any one registry.
+_API_TOKENS = frozenset({"GITHUB_TOKEN", "GH_TOKEN", "GITLAB_TOKEN", "GL_TOKEN", "CI_JOB_TOKEN"})
+
+
 @cache
 def credential_env_registries() -> dict[str, str]:
     """Environment variable → the registry whose publish tool reads it as a credential (first row wins)."""
     out: dict[str, str] = {}
     for c in catalogue().commands:
         for name in c.credential_env if c.guess_from_env else ():
-            if c.registry and name not in ("GITHUB_TOKEN", "GH_TOKEN"):
+            if c.registry and name not in _API_TOKENS:
                 out.setdefault(name.upper(), c.registry)
     for a in catalogue().actions:
         for name in a.credential_env:
-            if a.registry and name not in ("GITHUB_TOKEN", "GH_TOKEN"):
+            if a.registry and name not in _API_TOKENS:
                 out.setdefault(name.upper(), a.registry)
     return out
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
-from scanner.findings import Finding, PathStep, Severity, finding_id
+from scanner.findings import Fact, Finding, PathStep, Severity, finding_id
 from scanner.graph import ScanGraph
 from scanner.knowledge.facts import fact, source
 from scanner.model import Action, EdgeKind, Evidence, Node, NodeId, NodeKind
@@ -36,19 +36,41 @@ class RuleContext:
         severity: Severity | None = None,
         qualifier: str = "",
         location: Evidence | None = None,
+        facts: Sequence[Fact] = (),
     ) -> Finding:
         """A finding of ``rule`` on ``subject``; its id is stable across scans. ``location`` is where to
-        look (default: the subject's first evidence)."""
+        look (default: the subject's first evidence). ``facts`` are what make it true; the edges of its path
+        follow them, each with the files it was read from."""
+        steps = tuple(path or ())
         return Finding(
             id=finding_id(rule.id, subject.id, qualifier),
             rule=rule.id,
             severity=severity or rule.severity,
             subject=subject.id,
             message=message,
-            path=tuple(path or ()),
+            path=steps,
             blast_radius=self.reach.size(subject.id),
             location=location or (subject.evidence[0] if subject.evidence else None),
+            facts=(*facts, *self.path_facts(steps)),
         )
+
+    def path_facts(self, path: Sequence[PathStep]) -> tuple[Fact, ...]:
+        """Each edge of an evidence path as a fact: what links the two ends, read from which files."""
+        g = self.graph
+        inv = g.inventory
+        out = []
+        for step in path:
+            # runs_code_of is walked backwards: the edge is job -> third party.
+            src, dst = (step.dst, step.src) if step.kind is EdgeKind.RUNS_CODE_OF else (step.src, step.dst)
+            edge = next((e for e in g.out_edges(src, step.kind) if e.dst == dst and e.via == step.via), None)
+            if edge is None:
+                edge = next((e for e in g.out_edges(src, step.kind) if e.dst == dst), None)
+            a = inv.node(src).name if src in inv else src  # in the edge's own direction: "job runs code of X"
+            b = inv.node(dst).name if dst in inv else dst
+            acts = "/".join(x.value for x in sorted(step.actions, key=list(Action).index))
+            text = f"{a} {step.kind.value.replace('_', ' ')}{f' ({acts})' if acts else ''} {b}"
+            out.append(Fact(text + (f": {step.via}" if step.via else ""), edge.evidence if edge is not None else ()))
+        return tuple(out)
 
     def evidence_path(self, subject: NodeId, actions: frozenset[Action]) -> list[PathStep]:
         """The shortest path from ``subject`` to the first resource it reaches with one of ``actions``

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from scanner.findings import Finding, Severity
+from scanner.findings import Fact, Finding, Severity
 from scanner.model import Action, Lifetime, NodeKind
 from scanner.rules.base import Judgement, Rule, RuleContext, missing, recorded_elsewhere, unknown
 
@@ -40,7 +40,8 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
             continue
         acts = "/".join(a.value for a in sorted(reached, key=list(Action).index))
         message = f"Standing credential {node.name!r} holds {acts}: " + "; ".join(problems) + "."
-        yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, reached))
+        facts = [Fact(f"{node.name}: {p}", node.evidence) for p in problems]
+        yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, reached), facts=facts)
 
 
 def judge(ctx: RuleContext) -> Iterator[Judgement]:

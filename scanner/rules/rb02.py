@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from scanner.findings import Finding, PathStep, Severity
+from scanner.findings import Fact, Finding, PathStep, Severity
 from scanner.knowledge.facts import source
-from scanner.model import Action, EdgeKind, Lifetime, Node, NodeId, NodeKind
+from scanner.model import Action, EdgeKind, Evidence, Lifetime, Node, NodeId, NodeKind
 from scanner.rules.base import Judgement, Rule, RuleContext, missing, unknown
 
 #: A tag names a release when, after an optional prefix ending in ``-``, ``/``, ``@`` or ``_`` (a package name,
@@ -51,6 +51,11 @@ def _ran(windows: tuple[str, ...], t: datetime) -> bool:
     return False
 
 
+def _files_named(node: Node, name: str) -> tuple[Evidence, ...]:
+    """The node's evidence files called ``name`` (all of them when none is)."""
+    return tuple(e for e in node.evidence if e.file.rsplit("/", 1)[-1] == name) or node.evidence
+
+
 def _source_checks(ctx: RuleContext, node: Node, repos: dict[str, Node]) -> Iterator[Finding]:
     """Releases that match no tag of the source repository, and releases uploaded while no workflow of it ran:
     what a release published with a stolen token looks like."""
@@ -60,6 +65,7 @@ def _source_checks(ctx: RuleContext, node: Node, repos: dict[str, Node]) -> Iter
     if repo is None or not releases:
         return
     tags = repo.attrs.get("tags")
+    when = dict(releases)
     if isinstance(tags, tuple):
         untagged = [v for v, _ in releases if not any(tag_matches(t, v) for t in tags)]
         if untagged:
@@ -67,7 +73,14 @@ def _source_checks(ctx: RuleContext, node: Node, repos: dict[str, Node]) -> Iter
                 f"{node.name!r}: release(s) {', '.join(untagged)} match no tag of its source repository "
                 f"{repo.name}: they were not built from tagged code there."
             )
-            yield ctx.finding(RULE, node, message, qualifier="untagged")
+            facts = [Fact(f"release {v} uploaded {when[v].isoformat()}", node.evidence) for v in untagged]
+            facts.append(
+                Fact(
+                    f"no tag of {repo.name} names {', '.join(untagged)} ({len(tags)} tags collected)",
+                    _files_named(repo, "tags.json"),
+                )
+            )
+            yield ctx.finding(RULE, node, message, qualifier="untagged", facts=facts)
     windows, since = repo.attrs.get("run_windows"), repo.attrs.get("runs_since")
     start = _time(since) if isinstance(since, str) else None
     if isinstance(windows, tuple) and start is not None:
@@ -79,7 +92,15 @@ def _source_checks(ctx: RuleContext, node: Node, repos: dict[str, Node]) -> Iter
                 f"{node.name!r}: release(s) {', '.join(lone)} were uploaded while no workflow of {repo.name} was "
                 "running: published from outside CI, as a stolen token would be."
             )
-            yield ctx.finding(RULE, node, message, severity=Severity.HIGH, qualifier="no-run")
+            facts = [Fact(f"release {v} uploaded {when[v].isoformat()}", node.evidence) for v in lone]
+            facts.append(
+                Fact(
+                    f"none of the {len(windows)} workflow runs of {repo.name} since {start.date().isoformat()} "
+                    f"was running then (give or take {int(RUN_SLACK.total_seconds() // 60)} minutes)",
+                    _files_named(repo, "runs.json"),
+                )
+            )
+            yield ctx.finding(RULE, node, message, severity=Severity.HIGH, qualifier="no-run", facts=facts)
 
 
 def _static_publishers(ctx: RuleContext, resource: NodeId) -> list[NodeId]:
@@ -113,19 +134,22 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
                 publisher = ", ".join(earlier)
             tokens = _static_publishers(ctx, node.id)
             path = ctx.reach.explain(tokens[0], node.id, Action.PUBLISH) if tokens else None
+            latest = node.attrs.get("latest_version")
+            what = f"latest release {latest}" if isinstance(latest, str) else "latest release"
+            facts = [Fact(f"{what}: no provenance attestation on its files", node.evidence)]
             if publisher:
                 extra = f"; {len(tokens)} standing token(s) can still publish it" if tokens else ""
                 message = (
                     f"{node.name!r} has a Trusted Publisher ({publisher}) but its latest release carries no "
                     f"provenance attestation{extra}: it was published by another path."
                 )
-                yield ctx.finding(RULE, node, message, path, severity=Severity.HIGH)
+                yield ctx.finding(RULE, node, message, path, severity=Severity.HIGH, facts=facts)
             elif tokens:
                 message = (
                     f"{node.name!r} is published without provenance by a standing token "
                     f"({len(tokens)} can publish it); consumers cannot tell a stolen-token release from a real one."
                 )
-                yield ctx.finding(RULE, node, message, path)
+                yield ctx.finding(RULE, node, message, path, facts=facts)
         elif category == "registry" and node.attrs.get("mirror") is True:
             if node.attrs.get("upstream_verification") is not False:
                 continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scanner.findings import Finding, Severity
+from scanner.findings import Fact, Finding, Severity
 from scanner.model import Action, EdgeKind, NodeKind
 from scanner.rules.base import Judgement, Rule, RuleContext, missing
 
@@ -38,7 +38,10 @@ def evaluate(ctx: RuleContext) -> Iterator[Finding]:
         env_names = [e.name for e in envs]
         gate = f"environment {env_names[0]!r} has no required reviewers" if env_names else "it uses no environment"
         message = f"CI job {node.name!r} can publish with no human approval: {gate}."
-        yield ctx.finding(RULE, node, message, ctx.evidence_path(node.id, reached))
+        where = envs[0].evidence if envs else node.evidence
+        yield ctx.finding(
+            RULE, node, message, ctx.evidence_path(node.id, reached), facts=[Fact(f"{node.name}: {gate}", where)]
+        )
 
 
 def judge(ctx: RuleContext) -> Iterator[Judgement]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scanner.findings import Finding, PathStep, Severity
-from scanner.model import Action, Edge, EdgeKind, Node, NodeKind
+from scanner.findings import Fact, Finding, PathStep, Severity
+from scanner.model import Action, Edge, EdgeKind, Node, NodeId, NodeKind
 from scanner.rules.base import Judgement, Rule, RuleContext, missing, unknown
 
 _WRITE = frozenset({Action.PUBLISH, Action.PROMOTE, Action.ADMIN})
@@ -36,6 +36,16 @@ def _inferred(ctx: RuleContext, job: Node, writes: frozenset[Action]) -> bool:
             if e.dst == step.dst and dict(e.conditions).get("confidence") in ("probable", "held"):
                 return True
     return False
+
+
+def _public(ctx: RuleContext, job: Node) -> list[Fact]:
+    """That the job's repository is public, when it is: its Actions logs are public, so whatever a step
+    prints — a secret, as the tj-actions payload printed them — anyone can read."""
+    repo = job.attrs.get("repo")
+    node = ctx.graph.inventory.get(NodeId(f"{job.provider}:repo:{repo}")) if isinstance(repo, str) else None
+    if node is None or node.attrs.get("private") is not False:
+        return []
+    return [Fact(f"repository {node.name} is public: its Actions logs are public too", node.evidence)]
 
 
 def _outsider(ctx: RuleContext, job: Node, edge: Edge, tp: Node) -> Finding:
@@ -68,6 +78,15 @@ def _outsider(ctx: RuleContext, job: Node, edge: Edge, tp: Node) -> Finding:
         severity=_LEVELS[level],
         qualifier=f"{job.id}#{cond.get('outsider', '')}#{cond.get('detail', '')}",
         location=edge.evidence[0] if edge.evidence else None,
+        facts=[
+            Fact(
+                f"trigger: {cond.get('trigger', 'an outsider trigger')} ({cond.get('audience', 'anyone')})",
+                job.evidence,
+            ),
+            *([Fact(f"expression: ${{{{ {cond['detail']} }}}}", edge.evidence)] if cond.get("detail") else []),
+            Fact(f"how they get in: {how}", edge.evidence),
+            *_public(ctx, job),
+        ],
     )
 
 
@@ -95,6 +114,17 @@ def _unpinned(ctx: RuleContext, job: Node, edge: Edge, tp: Node, writes: frozens
         severity=_LEVELS[level],
         qualifier=job.id,
         location=edge.evidence[0] if edge.evidence else None,
+        facts=[
+            Fact(f"{tp.name} runs {ref}, which whoever controls {tp.name.split('@', 1)[0]} can move", edge.evidence),
+            Fact(
+                "it is handed the job's secret"
+                if not bystander
+                else "it is handed no secret, but runs in the job "
+                "that holds them (every step can read the job's environment and files)",
+                edge.evidence,
+            ),
+            *_public(ctx, job),
+        ],
     )
 
 

@@ -55,6 +55,13 @@ def test_demo_top_finding_is_the_litellm_chain(tmp_path: Path, capsys: pytest.Ca
     assert chain[2][2].startswith("pypi:token:")
     assert chain[3][2] == "pypi:project:acme-llm-gateway"
     assert top["path"][-1]["actions"] == ["PUBLISH"]
+    # The facts that make it true, each with its file: the mutable ref at the step's line, that the public
+    # repository's logs are public, and every edge of the path.
+    facts = {x["text"]: x["files"] for x in top["facts"]}
+    ref_fact = f"{LITELLM_ACTION.removeprefix('github:action:')} runs master, which whoever controls"
+    assert any(t.startswith(ref_fact) and fs[0].endswith("ci-release.yml:21") for t, fs in facts.items())
+    assert "repository acme-corp/llm-gateway is public: its Actions logs are public too" in facts
+    assert len(facts) >= 3 + len(top["path"])
     # No other finding in the estate is as severe.
     assert all(f["severity"] != "critical" for f in report["findings"][1:])
     assert (tmp_path / "r" / "report.html").read_text().count("trivy-action@master") >= 1

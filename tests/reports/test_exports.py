@@ -267,6 +267,18 @@ def test_demo_writes_every_export(tmp_path: Path) -> None:
     schema = json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
     jsonschema.Draft4Validator(schema).validate(json.loads((out / "report.sarif").read_text(encoding="utf-8")))
     ocsf_schema = json.loads((SCHEMAS / "ocsf-1.4.0-compliance-finding.schema.json").read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator(ocsf_schema).validate(
-        json.loads((out / "report.ocsf.json").read_text(encoding="utf-8"))
+    events = json.loads((out / "report.ocsf.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(ocsf_schema).validate(events)
+    # What a control could not judge is there too, as Unknown compliance results naming the missing fact.
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    unjudged = {(c["id"], u["subject"]) for c in report["controls"] for u in c["not_assessed"]}
+    unknown = {
+        (e["compliance"]["control"], e["resources"][0]["uid"]) for e in events if e["compliance"]["status_id"] == 0
+    }
+    assert unknown == unjudged
+    assert unjudged  # the demo has subjects regwarden does not read facts for (image provenance, …)
+    oscal_rb04 = next(
+        f for f in data["assessment-results"]["results"][0]["findings"] if f["target"]["target-id"] == "rb04_obj"
     )
+    assert oscal_rb04["target"]["status"]["reason"] == "other"
+    assert "Not assessed:" in oscal_rb04["target"]["status"]["remarks"]

@@ -118,6 +118,13 @@ def test_demo_report_opens_clean(browser: Any, tmp_path: Path) -> None:
     assert main(["demo", "--out", str(tmp_path), "--format", "html"]) == 0
     o = _open(browser, tmp_path / "report.html")
     assert _count(o) > 0
+    # The top finding's card lists the facts that make it true, each with its evidence file.
+    top = o.page.locator("#finding-list details.finding").first
+    if top.get_attribute("open") is None:
+        top.locator("summary").click()
+    facts = top.locator("ul.facts").inner_text()
+    assert "its Actions logs are public too" in facts
+    assert "ci-release.yml:21" in facts
     o.page.locator("#identity-list li button").first.click()
     o.page.locator("#registry-list li button").first.click()
     assert "can PUBLISH here" in o.page.locator("#registry-detail").inner_text()
@@ -369,7 +376,7 @@ def test_public_workflows_alone_are_never_a_pass_where_subjects_were_not_judged(
     from scanner.cli import main
 
     bundle = tmp_path / "bundle"
-    build_bundle(bundle, PUBLIC_WORKFLOWS)
+    build_bundle(bundle, only=PUBLIC_WORKFLOWS)
     out = tmp_path / "out"
     code = main(["analyse", str(bundle), "--out", str(out), "--format", "json,html", "--fail-on", "none"])
     assert code == 3

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from scanner.link import resolve_hints
 from scanner.model import (
     Action,
@@ -117,3 +119,25 @@ def test_nodes_and_edges_survive_pickling_with_every_field() -> None:
         back = pickle.loads(pickle.dumps(obj))  # noqa: S301 - our own bytes
         assert back == obj
         assert [getattr(back, f) for f in obj.__slots__] == [getattr(obj, f) for f in obj.__slots__]
+
+
+@pytest.mark.parametrize("owner_first", [True, False])
+def test_the_owners_record_wins_over_what_a_pipeline_names(owner_first: bool) -> None:
+    """A CI job that pushes an image names the registry's repository (hearsay); the registry connector's own
+    record of it keeps its facts whichever sighting is merged first, and the hearsay fills in the rest."""
+    nid = NodeId("aws:ecr-repository:arn:aws:ecr:eu-west-1:111122223333:repository/app")
+    owner = Node(nid, NodeKind.RESOURCE, "app", "aws", "aws:ecr-repository",
+                 attrs={"category": "registry", "audit_logging": True}, evidence=(Evidence("aws/x.json"),))  # fmt: skip
+    ci = Node(nid, NodeKind.RESOURCE, "111122223333.dkr.ecr.eu-west-1.amazonaws.com/app", "aws",
+              "aws:ecr-repository", attrs={"category": "package", "named_in_ci": True, "source_repo": "acme/app"},
+              evidence=(Evidence("github/repos/acme/app/contents/.github/workflows/push.yml", 9),))  # fmt: skip
+    inv = Inventory()
+    for n in (owner, ci) if owner_first else (ci, owner):
+        inv.add_node(n)
+    got = inv.node(nid)
+    assert got.name == "app"
+    assert got.attrs["category"] == "registry"
+    assert got.attrs["audit_logging"] is True
+    assert got.attrs["source_repo"] == "acme/app"  # what only the pipeline knows is kept
+    assert got.attrs["named_in_ci"] is False
+    assert len(got.evidence) == 2

@@ -1,6 +1,7 @@
 """GitLab: live collection against a local server answering like the REST API v4 (Link and
-x-next-page paging, 404 for a project without a CI file, values never written), then the transform
-and the rules it feeds."""
+x-next-page paging, 404 for a project without a CI file, values never written; the CI file's includes
+followed: a local file, another project's file at a ref with its own local include, a template, a
+component on another instance left out), then the transform and the rules it feeds."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ CI = f"""include:
     file: /release.yml
   - component: gitlab.com/acme/components/scan@{SHA}
   - local: /ci/local.yml
+  - template: Jobs/Build.gitlab-ci.yml
 variables:
   AWS_ACCESS_KEY_ID: AKIAIOSFODNN7EXAMPLE
 default:
@@ -75,6 +77,27 @@ def _var(key: str, scope: str = "*", protected: bool = False) -> dict[str, Any]:
     }
 
 
+LOCAL = """
+local-push:
+  extends: .tpl-push
+  script:
+    - docker push $CI_REGISTRY_IMAGE:latest
+"""
+TEMPLATES = """
+.tpl-push:
+  image: docker:27
+  before_script:
+    - docker login -u $CI_REGISTRY_USER -p $CI_REGISTRY_PASSWORD $CI_REGISTRY
+include:
+  - local: /common.yml
+"""
+COMMON = """
+.common:
+  tags: [shared]
+"""
+TEMPLATE = "build-template-job:\n  script: [make]\n"
+
+
 def _serve(server: HTTPServer) -> None:
     server.expect_request(f"{API}/groups/acme").respond_with_json({"id": 1, "full_path": "acme", "name": "acme"})
     server.expect_request(
@@ -118,11 +141,38 @@ def _serve(server: HTTPServer) -> None:
           "approval_rules": [{"id": 1, "access_level": 40, "required_approvals": 2}]}]
     )  # fmt: skip
     server.expect_request(f"{base}/repository/files/.gitlab-ci.yml/raw").respond_with_data(CI)
+    server.expect_request(f"{base}/repository/files/ci/local.yml/raw", query_string={"ref": "main"}).respond_with_data(
+        LOCAL
+    )
+    server.expect_request(f"{base}/protected_branches").respond_with_json(
+        [{"id": 1, "name": "main", "push_access_levels": [{"access_level": 40}], "allow_force_push": False}]
+    )
+    server.expect_request(f"{base}/protected_tags").respond_with_json(
+        [{"name": "v*", "create_access_levels": [{"access_level": 40}]}]
+    )
+    server.expect_request(f"{base}/job_token_scope").respond_with_json(
+        {"inbound_enabled": True, "outbound_enabled": False}
+    )
+    server.expect_request(f"{base}/job_token_scope/allowlist").respond_with_json(
+        [{"id": 11, "path_with_namespace": "acme/tools/lib", "name": "lib"}]
+    )
+    server.expect_request(f"{base}/job_token_scope/groups_allowlist").respond_with_json([])
+    tpl = f"{API}/projects/acme/ci-templates/repository/files"
+    server.expect_request(f"{tpl}/release.yml/raw", query_string={"ref": "main"}).respond_with_data(TEMPLATES)
+    server.expect_request(f"{tpl}/common.yml/raw", query_string={"ref": "main"}).respond_with_data(COMMON)
+    server.expect_request(f"{API}/templates/gitlab_ci_ymls/Jobs/Build").respond_with_json(
+        {"name": "Jobs/Build", "content": TEMPLATE}
+    )
     # acme/tools/lib: no CI file (404), variables refused (403)
     lib = f"{API}/projects/acme/tools/lib"
     server.expect_request(f"{lib}/variables").respond_with_json({"message": "403 Forbidden"}, status=403)
-    for kind in ("deploy_tokens", "access_tokens", "protected_environments"):
+    for kind in ("deploy_tokens", "access_tokens", "protected_environments", "protected_branches", "protected_tags"):
         server.expect_request(f"{lib}/{kind}").respond_with_json([])
+    server.expect_request(f"{lib}/job_token_scope").respond_with_json({"message": "403 Forbidden"}, status=403)
+    for kind in ("allowlist", "groups_allowlist"):
+        server.expect_request(f"{lib}/job_token_scope/{kind}").respond_with_json(
+            {"message": "403 Forbidden"}, status=403
+        )
     server.expect_request(f"{lib}/repository/files/.gitlab-ci.yml/raw").respond_with_json(
         {"message": "404 File Not Found"}, status=404
     )
@@ -157,8 +207,27 @@ def test_collect_pages_drops_values_and_records_gaps(bundle: BundleReader) -> No
     assert "value" not in var
     assert var["value_fingerprint"].startswith("hmac-sha256:")
     calls = {(c.call, c.status) for c in bundle.manifest.calls}
-    assert ("GET /projects/acme%2Ftools%2Flib/repository/files/.gitlab-ci.yml/raw", "not_found") in calls
-    assert [c.call for c in bundle.manifest.failed()] == ["GET /projects/acme%2Ftools%2Flib/variables"]
+    assert ("GET /projects/acme%2Ftools%2Flib/repository/files/.gitlab-ci.yml/raw?ref=main", "not_found") in calls
+    assert sorted(c.call for c in bundle.manifest.failed()) == [
+        "GET /projects/acme%2Ftools%2Flib/job_token_scope",
+        "GET /projects/acme%2Ftools%2Flib/job_token_scope/allowlist",
+        "GET /projects/acme%2Ftools%2Flib/job_token_scope/groups_allowlist",
+        "GET /projects/acme%2Ftools%2Flib/variables",
+    ]
+    # the pipeline's files, each where the analysis looks for it
+    pipeline = {
+        rel for rel in bundle.files("gitlab") if "/repository/files/" in rel or "/-/raw/" in rel or "templates" in rel
+    }
+    assert pipeline == {
+        "gitlab/projects/acme/app/repository/files/.gitlab-ci.yml",
+        "gitlab/projects/acme/app/repository/files/ci/local.yml",
+        "gitlab/projects/acme/ci-templates/-/raw/main/release.yml",
+        "gitlab/projects/acme/ci-templates/-/raw/main/common.yml",
+        "gitlab/templates/gitlab_ci_ymls/Jobs/Build.gitlab-ci.yml",
+    }
+    assert bundle.json("gitlab/projects/acme/app/job_token_scope/allowlist.json")[0]["path_with_namespace"] == (
+        "acme/tools/lib"
+    )
 
 
 def _inv(bundle: BundleReader) -> Inventory:
@@ -169,7 +238,11 @@ def test_transform_jobs_variables_tokens(bundle: BundleReader) -> None:
     inv = _inv(bundle)
     job = "gitlab:job:acme/app/.gitlab-ci.yml#"
     jobs = {n.id for n in inv.nodes() if n.subtype == "gitlab:job"}
-    assert jobs == {job + "publish", job + "release-oidc"}
+    # the local include's job and the template's job are the pipeline's too
+    assert jobs == {job + "publish", job + "release-oidc", job + "local-push", job + "build-template-job"}
+    push = inv.node(NodeId(job + "local-push")).attrs
+    # its login comes from a template of another project's file (extends:), its push from the local include
+    assert (push["publishes"], push["publish_routes"]) == (("gitlab-registry",), ("gitlab-registry:job_token",))
     publish = inv.node(NodeId(job + "publish"))
     assert (publish.attrs["repo"], publish.attrs["environment"], publish.attrs["oidc"]) == (
         "acme/app",
@@ -184,14 +257,23 @@ def test_transform_jobs_variables_tokens(bundle: BundleReader) -> None:
         (job + "publish", "gitlab:variable:acme/app/AWS_SECRET_ACCESS_KEY/production"),
         (job + "release-oidc", "gitlab:group-variable:acme/PYPI_TOKEN/*"),
         (job + "release-oidc", "gitlab:variable:acme/app/DEPLOY_PASSWORD/staging"),
+        (job + "local-push", "gitlab:group-variable:acme/PYPI_TOKEN/*"),
+        (job + "build-template-job", "gitlab:group-variable:acme/PYPI_TOKEN/*"),
     }
+    # protected branches were collected and release-oidc runs on main, which is protected: no condition
+    protected = next(e for e in inv.edges() if e.dst == "gitlab:variable:acme/app/DEPLOY_PASSWORD/staging")
+    assert protected.conditions == ()
     aws = inv.node(NodeId("gitlab:variable:acme/app/AWS_SECRET_ACCESS_KEY/production"))
     assert aws.attrs["static_cloud_credential"] is True
     includes = {n.id: n.attrs["pinned"] for n in inv.nodes() if n.subtype == "gitlab:include"}
     assert includes == {
         "gitlab:include:acme/ci-templates:/release.yml@main": False,
         f"gitlab:include:gitlab.com/acme/components/scan@{SHA}": True,
+        "gitlab:include:template:Jobs/Build.gitlab-ci.yml": False,
     }
+    gaps = {(g.what, g.reason) for g in inv.gaps}
+    # the component is on gitlab.com, not on the instance collected (a local server here)
+    assert any(what.startswith("component gitlab.com/acme/components/scan@") for what, _ in gaps), gaps
     prod = inv.node(NodeId("gitlab:environment:acme/app/production")).attrs
     assert (prod["protected"], prod["required_reviewers"]) == (True, 2)
     deploy = {
@@ -214,7 +296,12 @@ def test_rules_fed_by_gitlab(bundle: BundleReader) -> None:
     by_rule: dict[str, set[str]] = {}
     for f in result.findings:
         by_rule.setdefault(f.rule, set()).add(f.subject)
-    assert by_rule["RB06"] == {"gitlab:variable:acme/app/AWS_SECRET_ACCESS_KEY/production"}
-    assert by_rule["RB12"] == {"gitlab:plaintext:acme/app/.gitlab-ci.yml:8:aws-access-key"}
+    # the static AWS key, and the PyPI token `twine upload -p "$PYPI_TOKEN"` publishes with (PyPI accepts
+    # GitLab's OIDC tokens: Trusted Publishing would do)
+    assert by_rule["RB06"] == {
+        "gitlab:variable:acme/app/AWS_SECRET_ACCESS_KEY/production",
+        "gitlab:group-variable:acme/PYPI_TOKEN/*",
+    }
+    assert by_rule["RB12"] == {"gitlab:plaintext:acme/app/.gitlab-ci.yml:9:aws-access-key"}
     # one group variable value stored once; the three values fingerprinted alike are "the same value in 3 places"
     assert "RB08" in by_rule

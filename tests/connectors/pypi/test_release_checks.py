@@ -147,3 +147,26 @@ def test_release_uploaded_while_no_workflow_ran(tmp_path: Path) -> None:
 )
 def test_tag_forms(tag: str, version: str, ok: bool) -> None:
     assert tag_matches(tag, version) is ok
+
+
+def test_findings_name_the_facts_that_make_them_true(tmp_path: Path) -> None:
+    """An auditor can check each finding: the release's version and upload time from the PyPI files, that no
+    tag names it from tags.json, and that no run was going on from runs.json."""
+    tags = ["v1.0.0", "v1.1.0"]
+    one_run = [("2026-11-01T09:55:00Z", "2026-11-01T10:07:00Z")]
+    loaded = load_bundle(
+        _bundle(tmp_path / "f", tags=tags, runs=one_run, calls=[RUNS_CALL]), {"pypi": PYPI, "github": GITHUB}
+    )
+    result = analyse(loaded.inventory, source="t", as_of=loaded.collected_at)
+    facts = {
+        f.message: [(x.text, [e.file for e in x.evidence]) for x in f.facts]
+        for f in result.findings
+        if f.rule == "RB02" and f.subject == PROJECT
+    }
+    untagged = next(v for k, v in facts.items() if "match no tag" in k)
+    assert any(t.startswith("release 1.2.0 uploaded 2026-11-10") and any(f.startswith("pypi/") for f in fs)
+               for t, fs in untagged)  # fmt: skip
+    assert ("no tag of acme/lib names 1.2.0 (2 tags collected)", ["github/repos/acme/lib/tags.json"]) in untagged
+    lone = next(v for k, v in facts.items() if "were uploaded while" in k)
+    assert any(t.startswith("none of the 1 workflow runs of acme/lib") and fs == ["github/repos/acme/lib/actions/runs.json"]
+               for t, fs in lone)  # fmt: skip

@@ -1,0 +1,181 @@
+"""Publishes a GitLab job makes with credentials its pipeline never names. Pure: no I/O.
+
+Unlike a GitHub workflow, a GitLab job is handed credentials without asking: every job holds the job
+token (``$CI_REGISTRY_PASSWORD`` for its project's container registry) and every CI/CD variable its
+scope and protection allow. So a job whose own script or task is named for publishing (``make
+release``, ``./scripts/docker-push.sh``, ``rake docker:push``), or that is built from a template
+regwarden could not read because its include was not collected (``.build-docker``), can publish
+although no credential appears in the file. These are **probable** publishes, with the reason: the
+project's container registry (route ``job_token``) for image work in a job that names it, the
+registry of the tool that runs a release-named script (``tox -e release`` → PyPI), else an unknown
+registry (``other:*``, route ``unknown``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+
+from connectors.ci.publish import Publish, Route, registry_id_for, split_image
+from connectors.ci.shell import Command, commands
+from connectors.gitlab.pipeline import JobDef
+from scanner.knowledge.publish import catalogue, inert_commands, publish_words, registry_from_runner
+
+#: Words of a script or task that builds, pushes or releases container images.
+IMAGE = re.compile(r"docker|image|container|oci(?:$|[^a-z])|kaniko|buildah|podman", re.IGNORECASE)
+#: Words of a script or task that publishes.
+PUBLISH = re.compile(r"(?:^|[^a-z])(?:release|publish|push|upload)", re.IGNORECASE)
+#: …and of one that builds (an image script named `docker-build` usually pushes what it builds).
+IMAGE_ACTION = re.compile(r"(?:^|[^a-z])(?:build|release|publish|push|upload)", re.IGNORECASE)
+#: Uploads and releases that are not a registry's: coverage, documentation, caches, buckets, chat, notes;
+#: and a release's package being built (`release:package`).
+NOT_REGISTRY = re.compile(
+    r"coverage|codecov|docs?(?:$|[^a-z])|pages|report|sentry|sourcemap|artifact|cache|translation|s3|gcs|bucket"
+    r"|mirror|sync|notif|slack|notes|changelog|package|prepare|check|verify|test|lint|dry|snapshot|draft|bump"
+    r"|version|tag(?:$|[^a-z])|download|pull(?:$|[^a-z])|fetch|licen[cs]e",
+    re.IGNORECASE,
+)
+_RUNNERS = frozenset({"make", "gmake", "rake", "mage", "just", "task", "invoke", "inv", "fab", "nox", "tox", "npm",
+                      "yarn", "pnpm", "bun", "gradle", "./gradlew", "gradlew", "mvn", "./mvnw", "sbt", "cargo",
+                      "poetry", "hatch", "pdm", "uv"})  # fmt: skip
+#: Task runners whose tasks belong to no ecosystem (a rake task need not be a gem's release).
+_TASK_RUNNERS = frozenset({"make", "gmake", "rake", "mage", "just", "task", "invoke", "inv", "fab"})
+_SHELLS = frozenset({"bash", "sh", "zsh", "source", ".", "python", "python3", "node", "ruby", "perl", "pwsh"})
+_RUN_SUB = frozenset({"run", "exec", "run-script", "-s", "-e", "--session", "--env", "-t", "--target"})
+#: Variables that name images (``IMAGE_NAME``, ``DOCKER_NAME``, ``RELEASE_REPO``, ``TAGS``).
+_IMAGE_VAR = re.compile(r"IMAGE|DOCKER_NAME|(?:^|_)REPO(?:SITORY)?(?:$|_)|(?:^|_)TAGS?$", re.IGNORECASE)
+_OWN_REGISTRY = re.compile(r"\$\{?CI_REGISTRY(?:_IMAGE)?\}?")
+
+
+def names(cmd: Command) -> list[str]:
+    """What a command runs, by name: the script file, or the targets/tasks/sessions of its runner."""
+    ws = [w for w in cmd.words if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", w, re.DOTALL)]
+    while ws and ws[0] in ("sudo", "env", "time", "exec"):
+        ws = ws[1:]
+    if ws[:2] == ["bundle", "exec"]:
+        ws = ws[2:]
+    if ws and ws[0] in _SHELLS and len(ws) > 1 and not ws[1].startswith("-"):
+        ws = ws[1:]
+    if not ws:
+        return []
+    out: list[str] = []
+    first = ws[0]
+    if "/" in first or first.endswith((".sh", ".py", ".rb", ".js", ".mjs", ".ts", ".ps1")):
+        out.append(re.sub(r"\.[A-Za-z0-9]+$", "", first.rstrip("/").rsplit("/", 1)[-1]))
+    if first in _RUNNERS or first.endswith("/gradlew"):
+        rest = ws[1:]
+        for i, w in enumerate(rest):
+            if w in _RUN_SUB:
+                continue
+            w = re.sub(r"\[.*$", "", w)  # rake task arguments: `task[$ARG]`
+            if not w or w.startswith("-") or "$" in w or "=" in w:
+                continue
+            if i > 0 and rest[i - 1] in ("-f", "-C", "--file", "--directory"):
+                continue
+            out.append(w)
+    return [n for n in out if n]
+
+
+def _catalogued(cmd: Command) -> bool:
+    c = catalogue()
+    return any(f.regex.search(cmd.text) for f in c.commands) or any(
+        lc.regex.search(cmd.text) for lc in c.login_commands
+    )
+
+
+def _own_registry(job: JobDef, text: str) -> bool:
+    """Whether the job names its project's container registry (its script or its variables)."""
+    return bool(_OWN_REGISTRY.search(text)) or any(_OWN_REGISTRY.search(v) for v in job.variables.values())
+
+
+def _publish(job: JobDef, registry: str, reason: str, line: int | None) -> Publish:
+    if registry == "gitlab-registry":
+        route = Route("job_token", "CI_REGISTRY_PASSWORD", "every job holds the job token for its project's registry")
+    else:
+        route = Route("unknown", "", "a CI/CD variable the pipeline does not name")
+    return Publish(registry, None, (route,), "probable", "implicit credentials", reason, -1, line)
+
+
+def script_publishes(
+    job: JobDef, credentials_unlisted: bool, expand: Callable[[str], str], hosts: Mapping[str, str]
+) -> list[Publish]:
+    """Probable publishes of the job's scripts and tasks named for publishing (see the module's note);
+    ``expand`` resolves the job's variables, ``hosts`` are the instance's own registry hosts."""
+    out: list[Publish] = []
+    seen: set[str] = set()
+    text = "\n".join(s.text for s in job.scripts)
+    for s in job.scripts:
+        for cmd in commands(s.text):
+            if _catalogued(cmd) or inert_commands().search(cmd.text.strip()):
+                continue
+            line = s.line + cmd.line if s.line is not None else job.line
+            for name in names(cmd):
+                for reg in _registries_for(job, cmd, name, text, credentials_unlisted, expand, hosts):
+                    if reg not in seen:
+                        seen.add(reg)
+                        why = f"runs `{_short(cmd.text)}` ({name}) with credentials GitLab hands the job"
+                        out.append(_publish(job, reg, why, line))
+    return out
+
+
+def named_images(job: JobDef, expand: Callable[[str], str], hosts: Mapping[str, str]) -> list[str]:
+    """The registries of the images the job's own variables name (``IMAGE_NAME``, ``DOCKER_NAME``, ``TAGS``…);
+    the pipeline's global variables name images of every job (builders, services), not what this one pushes."""
+    out: list[str] = []
+    for key, value in job.own_variables.items():
+        if not _IMAGE_VAR.search(key):
+            continue
+        for item in re.split(r"[\s,]+", expand(value)):
+            ref = item.strip().strip("'\"")
+            if not re.fullmatch(r"[A-Za-z0-9._\-/:@]+", ref) or "/" not in ref:
+                continue  # a bare word is a tag or a name, not an image reference
+            host, _ = split_image(ref)
+            reg = hosts.get(host) or registry_id_for(host)
+            if reg != "other:*":
+                out.append(reg)
+    return list(dict.fromkeys(out))
+
+
+def _registries_for(
+    job: JobDef,
+    cmd: Command,
+    name: str,
+    text: str,
+    unlisted: bool,
+    expand: Callable[[str], str],
+    hosts: Mapping[str, str],
+) -> list[str]:
+    if NOT_REGISTRY.search(name):
+        return []
+    own = _own_registry(job, text)
+    pushes = PUBLISH.search(name) is not None and unlisted
+    if IMAGE.search(name) and (pushes or (IMAGE_ACTION.search(name) and own)):
+        # pushed where its variables say, else to the project's registry (the job token pushes there whatever
+        # the script is called), else somewhere regwarden cannot tell
+        return named_images(job, expand, hosts) or ["gitlab-registry" if own else "other:*"]
+    if not pushes:
+        return []
+    bare = re.sub(r"^(?:sudo\s+|env\s+|bundle\s+exec\s+)+", "", cmd.text.strip())
+    if bare.split(" ", 1)[0] in _TASK_RUNNERS or not publish_words().search(name):
+        return ["other:*"]
+    return [registry_from_runner(bare) or "other:*"]
+
+
+def template_publishes(job: JobDef, bases: Iterable[str]) -> list[Publish]:
+    """A job built from templates that were not collected, named for image builds or releases."""
+    for base in bases:
+        if NOT_REGISTRY.search(base):
+            continue
+        if IMAGE.search(base) and IMAGE_ACTION.search(base):
+            why = f"extends {base}, a template of an include that was not collected (image builds push to the project's registry)"
+            return [_publish(job, "gitlab-registry", why, job.line)]
+        if PUBLISH.search(base):
+            return [
+                _publish(job, "other:*", f"extends {base}, a template of an include that was not collected", job.line)
+            ]
+    return []
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

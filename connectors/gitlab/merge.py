@@ -1,0 +1,171 @@
+"""How GitLab merges configuration: included files, ``extends:``, ``!reference`` and component inputs. Pure.
+
+GitLab builds a pipeline in this order (``Gitlab::Ci::Config#build_config``): the included files are
+deep-merged in order with the including file on top; then ``extends:`` is resolved (each base in list
+order, deep-merged, the job's own keys last; up to 11 levels); then every ``!reference`` is replaced
+by the value at its path in that extended configuration (nested references up to 10 levels). A deep
+merge merges mappings key by key; any other value, lists included, is replaced by the later one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from connectors.gitlab.ciyaml import Located, Reference
+
+MAX_EXTENDS_DEPTH = 11
+MAX_REFERENCE_DEPTH = 10
+#: ``$[[ inputs.name ]]``, with optional functions after ``|`` (``expand_vars``, ``truncate(0,8)``).
+INPUT = re.compile(r"\$\[\[\s*inputs\.([A-Za-z0-9_-]+)\s*(?:\|[^\]]*)?\]\]")
+
+
+class MergeError(ValueError):
+    """Configuration GitLab would refuse (an unknown ``extends:`` base, a loop, a bad reference)."""
+
+
+def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``over`` merged in: mappings recursively, everything else replaced (Rails' deep_merge)."""
+    out = dict(base)
+    for key, value in over.items():
+        old = out.get(key)
+        if isinstance(old, Mapping) and isinstance(value, Mapping):
+            out[key] = deep_merge(old, value)
+        else:
+            out[key] = value
+    return out
+
+
+def _bases(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value if isinstance(v, str)]
+    return []
+
+
+def resolve_extends(config: Mapping[str, Any]) -> tuple[dict[str, Any], list[str], dict[str, tuple[str, ...]]]:
+    """Every entry with ``extends:`` merged over its bases; problems are returned, not raised (a job whose
+    base is missing keeps what it has, as far as regwarden can tell what it runs), and so are the bases each
+    entry names, directly or through its bases, that the configuration does not hold."""
+    done: dict[str, Any] = {}
+    problems: list[str] = []
+    unknown: dict[str, tuple[str, ...]] = {}
+
+    def build(name: str, chain: tuple[str, ...]) -> Any:
+        if name in done:
+            return done[name]
+        body = config.get(name)
+        if not isinstance(body, Mapping) or "extends" not in body:
+            done[name] = body
+            return body
+        if len(chain) > MAX_EXTENDS_DEPTH:
+            raise MergeError(f"{chain[0]}: extends: nested more than {MAX_EXTENDS_DEPTH} levels")
+        merged: dict[str, Any] = {}
+        missing: list[str] = []
+        for base in _bases(body["extends"]):
+            if base in chain or base == name:
+                raise MergeError(f"{name}: extends: {base} loops back to itself")
+            if not isinstance(config.get(base), Mapping):
+                problems.append(f"{name}: extends: unknown key {base}")
+                missing.append(base)
+                continue
+            merged = deep_merge(merged, build(base, (*chain, name)))
+            missing += unknown.get(base, ())
+        own = {k: v for k, v in body.items() if k != "extends"}
+        done[name] = deep_merge(merged, own)
+        if missing:
+            unknown[name] = tuple(dict.fromkeys(missing))
+        return done[name]
+
+    out: dict[str, Any] = {}
+    for key in config:
+        try:
+            out[key] = build(key, ())
+        except MergeError as e:
+            problems.append(str(e))
+            out[key] = config[key]
+    return out, problems, unknown
+
+
+def resolve_references(config: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Every ``!reference [key, ...]`` replaced by a copy of the value it names."""
+    problems: list[str] = []
+
+    def lookup(ref: Reference, depth: int) -> Any:
+        if depth > MAX_REFERENCE_DEPTH:
+            raise MergeError(f"!reference {list(ref.path)} (line {ref.line}): nested more than {MAX_REFERENCE_DEPTH}")
+        value: Any = config
+        for key in ref.path:
+            if not isinstance(value, Mapping) or key not in value:
+                raise MergeError(f"!reference {list(ref.path)} (line {ref.line}): {key} not found")
+            value = value[key]
+        return walk(value, depth + 1)  # walk rebuilds every container: the copy is fresh
+
+    def walk(value: Any, depth: int) -> Any:
+        if isinstance(value, Reference):
+            try:
+                return lookup(value, depth)
+            except MergeError as e:
+                problems.append(str(e))
+                return None
+        if isinstance(value, Mapping):
+            return {k: walk(v, depth) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, depth) for v in value]
+        return value
+
+    return {k: walk(v, 0) for k, v in config.items()}, problems
+
+
+def flatten(value: object, depth: int = 10) -> list[Any]:
+    """A script-like list with nested lists (from ``!reference``) flattened, as GitLab does."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return [value]
+    out: list[Any] = []
+    for item in value:
+        if isinstance(item, list) and depth > 0:
+            out += flatten(item, depth - 1)
+        elif item is not None:
+            out.append(item)
+    return out
+
+
+def input_values(spec: Mapping[str, Any] | None, given: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The inputs of an included file: what the include passes, else each input's ``default:``."""
+    values: dict[str, Any] = {}
+    declared = spec.get("inputs") if isinstance(spec, Mapping) else None
+    if isinstance(declared, Mapping):
+        for name, decl in declared.items():
+            if isinstance(decl, Mapping) and "default" in decl:
+                values[str(name)] = decl["default"]
+    if isinstance(given, Mapping):
+        values.update({str(k): v for k, v in given.items()})
+    return values
+
+
+def interpolate(value: Any, inputs: Mapping[str, Any]) -> Any:
+    """``$[[ inputs.x ]]`` replaced through a loaded file (keys and values); a value that is nothing but
+    one interpolation takes the input's own type (a list stays a list). An input with no value is ``*``."""
+    if isinstance(value, str):
+        whole = INPUT.fullmatch(value.strip())
+        if whole is not None and whole.group(1) in inputs:
+            return inputs[whole.group(1)]
+        if "$[[" not in value:
+            return value
+        text = INPUT.sub(lambda m: _text(inputs.get(m.group(1), "*")), value)
+        return Located(text, value.line) if isinstance(value, Located) else text
+    if isinstance(value, Mapping):
+        return {interpolate(k, inputs): interpolate(v, inputs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [interpolate(v, inputs) for v in value]
+    return value
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,133 @@
+"""Each kind of ``include:`` followed as GitLab follows it, with a job that must publish and a near-identical
+one that must not; an include that was not collected is a gap naming it, and the rest is analysed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scanner.model import EdgeKind, NodeId
+from tests.connectors.gitlab.estate import gaps, job, pipeline, publishes
+
+PUBLISH = "release:\n  script: [npm publish]\n"
+CHECK = "release:\n  script: [npm pack]\n"
+
+
+def test_local_include(tmp_path: Path) -> None:
+    ci = "include:\n  - local: /ci/release.yml\n"
+    inv = pipeline(tmp_path / "a", ci, {"ci/release.yml": PUBLISH})
+    assert publishes(inv, "release") == ("npm",)
+    # the job is reported where it is written
+    assert job(inv, "release")["workflow_path"] == "ci/release.yml"
+    assert publishes(pipeline(tmp_path / "b", ci, {"ci/release.yml": CHECK}), "release") == ()
+
+
+def test_local_include_as_a_plain_string_and_by_wildcard(tmp_path: Path) -> None:
+    inv = pipeline(tmp_path / "a", "include: ci/release.yml\n", {"ci/release.yml": PUBLISH})
+    assert publishes(inv, "release") == ("npm",)
+    files = {"ci/jobs/a.yml": PUBLISH, "ci/jobs/b.yml": "other:\n  script: [make]\n", "ci/x.yml": CHECK}
+    inv = pipeline(tmp_path / "b", "include:\n  - local: 'ci/jobs/*.yml'\n", files)
+    assert publishes(inv, "release") == ("npm",)
+    assert publishes(inv, "other") == ()
+
+
+def test_local_include_not_collected_is_a_gap(tmp_path: Path) -> None:
+    inv = pipeline(tmp_path, "include:\n  - local: /ci/release.yml\nbuild:\n  script: [make]\n")
+    assert ("local include ci/release.yml of acme/app", "not collected") in gaps(inv)
+    assert publishes(inv, "build") == ()
+
+
+def test_including_file_overrides_the_included_job(tmp_path: Path) -> None:
+    ci = "include:\n  - local: /ci/release.yml\nrelease:\n  script: [npm pack]\n"
+    assert publishes(pipeline(tmp_path / "a", ci, {"ci/release.yml": PUBLISH}), "release") == ()
+    keeps = "include:\n  - local: /ci/release.yml\nrelease:\n  stage: deploy\n"
+    assert publishes(pipeline(tmp_path / "b", keeps, {"ci/release.yml": PUBLISH}), "release") == ("npm",)
+
+
+TEMPLATE_V1 = ".npm-release:\n  script: [npm publish]\ninclude:\n  - local: /shared.yml\n"
+TEMPLATE_V2 = ".npm-release:\n  script: [npm pack]\n"
+
+
+def test_project_include_at_a_ref_with_its_own_local_include(tmp_path: Path) -> None:
+    other = "gitlab/projects/acme/ci-templates/-/raw"
+    files = {
+        f"{other}/v1/templates/npm.yml": TEMPLATE_V1,
+        f"{other}/v1/shared.yml": ".shared:\n  image: node:22\n",
+        f"{other}/v2/templates/npm.yml": TEMPLATE_V2,
+    }
+    ci = "include:\n  - project: acme/ci-templates\n    ref: {ref}\n    file: /templates/npm.yml\n"
+    ci += "release:\n  extends: [.shared, .npm-release]\n"
+    inv = pipeline(tmp_path / "a", ci.format(ref="v1"), files)
+    assert publishes(inv, "release") == ("npm",)
+    # the included project's `local:` is a file of that project at that ref
+    assert job(inv, "release")["image"] == "node:22"
+    tp = inv.node(NodeId("gitlab:include:acme/ci-templates:/templates/npm.yml@v1"))
+    assert tp.attrs["pinned"] is False
+    assert any(e.dst == tp.id and e.kind is EdgeKind.RUNS_CODE_OF for e in inv.edges())
+    assert publishes(pipeline(tmp_path / "b", ci.format(ref="v2"), files), "release") == ()
+
+
+def test_project_include_pinned_to_a_sha(tmp_path: Path) -> None:
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    files = {f"gitlab/projects/acme/ci-templates/-/raw/{sha}/templates/npm.yml": PUBLISH}
+    ci = f"include:\n  - project: acme/ci-templates\n    ref: {sha}\n    file: templates/npm.yml\n"
+    inv = pipeline(tmp_path, ci, files)
+    assert publishes(inv, "release") == ("npm",)
+    assert inv.node(NodeId(f"gitlab:include:acme/ci-templates:/templates/npm.yml@{sha}")).attrs["pinned"] is True
+
+
+def test_project_include_without_ref_is_that_projects_default_branch(tmp_path: Path) -> None:
+    files = {"gitlab/projects/acme/ci-templates/repository/files/templates/npm.yml": PUBLISH}
+    ci = "include:\n  - project: acme/ci-templates\n    file: [templates/npm.yml]\n"
+    assert publishes(pipeline(tmp_path, ci, files), "release") == ("npm",)
+
+
+def test_project_include_not_collected_is_a_gap(tmp_path: Path) -> None:
+    ci = "include:\n  - project: acme/ci-templates\n    ref: main\n    file: /npm.yml\nrelease:\n  extends: .npm-release\n"
+    inv = pipeline(tmp_path, ci)
+    assert ("project include acme/ci-templates:/npm.yml@main", "not collected") in gaps(inv)
+    # a job built from a template of that include, named for releases: a probable publish
+    assert publishes(inv, "release") == ("other:*",)
+    assert job(inv, "release")["publishes_probable"] == ("other:*",)
+
+
+def test_template_include(tmp_path: Path) -> None:
+    ci = "include:\n  - template: Acme/Npm.gitlab-ci.yml\n"
+    tpl = "gitlab/templates/gitlab_ci_ymls/Acme/Npm.gitlab-ci.yml"
+    inv = pipeline(tmp_path / "a", ci, {tpl: PUBLISH})
+    assert publishes(inv, "release") == ("npm",)
+    assert inv.node(NodeId("gitlab:include:template:Acme/Npm.gitlab-ci.yml")).attrs["include"] == "template"
+    assert publishes(pipeline(tmp_path / "b", ci, {tpl: CHECK}), "release") == ()
+    missing = pipeline(tmp_path / "c", ci + "build:\n  script: [make]\n")
+    assert ("template Acme/Npm.gitlab-ci.yml", "not collected") in gaps(missing)
+
+
+def test_component_include_on_another_instance_is_a_gap(tmp_path: Path) -> None:
+    ci = "include:\n  - component: gitlab.example.org/acme/components/npm@1.0\nbuild:\n  script: [make]\n"
+    inv = pipeline(tmp_path, ci)
+    assert any(w == "component gitlab.example.org/acme/components/npm@1.0" and "not on the collected instance" in r
+               for w, r in gaps(inv))  # fmt: skip
+
+
+def test_component_in_a_folder_with_template_yml(tmp_path: Path) -> None:
+    files = {"gitlab/projects/acme/components/-/raw/2.0/templates/npm/template.yml": PUBLISH}
+    inv = pipeline(tmp_path, "include:\n  - component: $CI_SERVER_FQDN/acme/components/npm@2.0\n", files)
+    assert publishes(inv, "release") == ("npm",)
+
+
+def test_remote_include_is_a_third_party_and_a_gap(tmp_path: Path) -> None:
+    inv = pipeline(tmp_path, "include: https://example.org/ci.yml\nbuild:\n  script: [make]\n")
+    assert inv.node(NodeId("gitlab:include:https://example.org/ci.yml")).attrs["pinned"] is False
+    assert any(w == "remote include https://example.org/ci.yml" for w, _ in gaps(inv))
+
+
+def test_include_that_includes_itself_is_a_gap(tmp_path: Path) -> None:
+    inv = pipeline(tmp_path, "include:\n  - local: /a.yml\n", {"a.yml": "include:\n  - local: /a.yml\n" + PUBLISH})
+    assert publishes(inv, "release") == ("npm",)
+    assert any("includes itself" in r for _, r in gaps(inv))
+
+
+def test_include_path_with_an_unknown_variable_is_a_gap(tmp_path: Path) -> None:
+    inv = pipeline(tmp_path, "include:\n  - local: /ci/$FLAVOUR.yml\nbuild:\n  script: [make]\n")
+    assert any(w == "include /ci/$FLAVOUR.yml in .gitlab-ci.yml" for w, _ in gaps(inv))
+    known = pipeline(tmp_path / "b", "include:\n  - local: /ci/$CI_PROJECT_NAME.yml\n", {"ci/app.yml": PUBLISH})
+    assert publishes(known, "release") == ("npm",)

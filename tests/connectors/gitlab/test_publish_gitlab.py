@@ -1,0 +1,218 @@
+"""GitLab's own ways to publish and its own credentials, through the shared catalogue: the project's container
+registry with $CI_REGISTRY_PASSWORD, the package registry with $CI_JOB_TOKEN (PyPI, npm, Maven, generic),
+GitLab Releases, id_tokens (PyPI Trusted Publishing), named repositories; each with a near-identical job that
+must not publish."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.model import Action, EdgeKind, NodeId
+from tests.connectors.gitlab.estate import job, pipeline, publishes, routes
+
+#: (job script that publishes, near-identical one that does not, expected publish route)
+CASES: dict[str, tuple[str, str, str]] = {
+    "docker-registry": (
+        """
+    - docker login -u "$CI_REGISTRY_USER" -p "$CI_REGISTRY_PASSWORD" "$CI_REGISTRY"
+    - docker build -t "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA" .
+    - docker push "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"
+""",
+        """
+    - docker login -u "$CI_REGISTRY_USER" -p "$CI_REGISTRY_PASSWORD" "$CI_REGISTRY"
+    - docker build -t "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA" .
+    - docker run "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA" pytest
+""",
+        "gitlab-registry:job_token",
+    ),
+    "kaniko": (
+        """
+    - echo "{\\"auths\\":{\\"${CI_REGISTRY}\\":{\\"auth\\":\\"$(printf "%s:%s" "${CI_REGISTRY_USER}" "${CI_REGISTRY_PASSWORD}" | base64 | tr -d '\\n')\\"}}}" > /kaniko/.docker/config.json
+    - /kaniko/executor --context "$CI_PROJECT_DIR" --destination "${CI_REGISTRY_IMAGE}:${CI_COMMIT_TAG}"
+""",
+        """
+    - echo "{\\"auths\\":{\\"${CI_REGISTRY}\\":{\\"auth\\":\\"$(printf "%s:%s" "${CI_REGISTRY_USER}" "${CI_REGISTRY_PASSWORD}" | base64 | tr -d '\\n')\\"}}}" > /kaniko/.docker/config.json
+    - /kaniko/executor --context "$CI_PROJECT_DIR" --destination "${CI_REGISTRY_IMAGE}:${CI_COMMIT_TAG}" --no-push
+""",
+        "gitlab-registry:job_token",
+    ),
+    "pypi-package-registry": (
+        """
+    - TWINE_PASSWORD=${CI_JOB_TOKEN} TWINE_USERNAME=gitlab-ci-token python -m twine upload --repository-url ${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/packages/pypi dist/*
+""",
+        """
+    - TWINE_PASSWORD=${CI_JOB_TOKEN} TWINE_USERNAME=gitlab-ci-token python -m twine check dist/*
+""",
+        "gitlab-packages:job_token",
+    ),
+    "npm-package-registry": (
+        """
+    - echo "//${CI_SERVER_HOST}/api/v4/projects/${CI_PROJECT_ID}/packages/npm/:_authToken=${CI_JOB_TOKEN}" > .npmrc
+    - npm publish
+""",
+        """
+    - echo "//${CI_SERVER_HOST}/api/v4/projects/${CI_PROJECT_ID}/packages/npm/:_authToken=${CI_JOB_TOKEN}" > .npmrc
+    - npm publish --dry-run
+""",
+        "gitlab-packages:job_token",
+    ),
+    "maven-package-registry": ("\n    - mvn deploy -s ci_settings.xml\n", "\n    - mvn verify -s ci_settings.xml\n",
+                               "gitlab-packages:job_token"),
+    "generic-package": (
+        """
+    - 'curl --header "JOB-TOKEN: $CI_JOB_TOKEN" --upload-file app.tgz "${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/packages/generic/app/1.0/app.tgz"'
+""",
+        """
+    - 'curl --header "JOB-TOKEN: $CI_JOB_TOKEN" --output app.tgz "${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/packages/generic/app/1.0/app.tgz"'
+""",
+        "gitlab-packages:job_token",
+    ),
+    "poetry-named-repository": (
+        """
+    - poetry config repositories.gitlab "${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/packages/pypi"
+    - poetry config http-basic.gitlab gitlab-ci-token "$CI_JOB_TOKEN"
+    - poetry publish --repository gitlab
+""",
+        """
+    - poetry config repositories.gitlab "${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/packages/pypi"
+    - poetry config http-basic.gitlab gitlab-ci-token "$CI_JOB_TOKEN"
+    - poetry publish --repository gitlab --dry-run
+""",
+        "gitlab-packages:job_token",
+    ),
+    "release-cli": ("\n    - release-cli create --tag-name $CI_COMMIT_TAG\n", "\n    - release-cli get --tag-name $CI_COMMIT_TAG\n",
+                    "gitlab-releases:job_token"),
+    "glab-release": ("\n    - glab release create $CI_COMMIT_TAG dist/*\n", "\n    - glab release view $CI_COMMIT_TAG\n",
+                     "gitlab-releases:job_token"),
+    "deploy-token": (
+        """
+    - docker login -u "$CI_DEPLOY_USER" -p "$CI_DEPLOY_PASSWORD" "$CI_REGISTRY"
+    - docker push "$CI_REGISTRY_IMAGE:latest"
+""",
+        """
+    - docker login -u "$CI_DEPLOY_USER" -p "$CI_DEPLOY_PASSWORD" "$CI_REGISTRY"
+    - docker pull "$CI_REGISTRY_IMAGE:latest"
+""",
+        "gitlab-registry:secret:CI_DEPLOY_PASSWORD",
+    ),
+    "stored-token": (
+        "\n    - twine upload -u __token__ -p \"$CI_TWINE_PASSWORD\" dist/*\n",
+        "\n    - twine check dist/*\n",
+        "pypi:secret:CI_TWINE_PASSWORD",
+    ),
+}  # fmt: skip
+
+
+def _ci(script: str) -> str:
+    return f"publish:\n  image: python:3.12\n  script:{script}"
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_gitlab_publish_form_and_its_twin(tmp_path: Path, case: str) -> None:
+    yes, no, route = CASES[case]
+    inv = pipeline(tmp_path / "yes", _ci(yes))
+    assert routes(inv, "publish") == (route,), job(inv, "publish")["publish_steps"]
+    twin = pipeline(tmp_path / "no", _ci(no))
+    assert publishes(twin, "publish") == (), job(twin, "publish")["publish_steps"]
+
+
+def test_the_projects_own_registry_is_its_registry_node(tmp_path: Path) -> None:
+    inv = pipeline(tmp_path, _ci(CASES["docker-registry"][0]))
+    grants = [e for e in inv.edges() if e.kind is EdgeKind.GRANTS and e.dst == NodeId("gitlab:registry:acme/app")]
+    assert [(e.src, e.actions) for e in grants] == [
+        (NodeId("gitlab:job:acme/app/.gitlab-ci.yml#publish"), frozenset({Action.PUBLISH}))
+    ]
+
+
+def test_release_keyword_is_a_gitlab_release_with_the_job_token(tmp_path: Path) -> None:
+    ci = "release:\n  script: [echo releasing]\n  release:\n    tag_name: $CI_COMMIT_TAG\n    description: notes\n"
+    inv = pipeline(tmp_path / "a", ci)
+    assert routes(inv, "release") == ("gitlab-releases:job_token",)
+    assert NodeId("gitlab:releases:acme/app") in inv
+    twin = pipeline(tmp_path / "b", "release:\n  script: [echo releasing]\n")
+    assert publishes(twin, "release") == ()
+
+
+TRUSTED = """
+publish:
+  image: python:3.12
+{tokens}  script:
+    - oidc_token=$(python -m id PYPI)
+    - resp=$(curl -X POST https://pypi.org/_/oidc/mint-token -d "{{\\"token\\":\\"${{oidc_token}}\\"}}")
+    - api_token=$(jq --raw-output '.token' <<< "${{resp}}")
+    - twine upload -u __token__ -p "${{api_token}}" dist/*
+"""
+
+
+def test_id_tokens_are_pypi_trusted_publishing(tmp_path: Path) -> None:
+    tokens = "  id_tokens:\n    PYPI_ID_TOKEN:\n      aud: pypi\n"
+    inv = pipeline(tmp_path / "a", TRUSTED.format(tokens=tokens))
+    attrs = job(inv, "publish")
+    assert (attrs["publish_routes"], attrs["pypi_trusted_publishing"], attrs["oidc"]) == (("pypi:oidc",), True, True)
+    assert attrs["id_token_audiences"] == ("pypi",)
+    # without id_tokens the same script mints nothing: the token it uploads with comes from nowhere known
+    twin = job(pipeline(tmp_path / "b", TRUSTED.format(tokens="")), "publish")
+    assert (twin["publish_routes"], twin["pypi_trusted_publishing"]) == (("pypi:unknown",), False)
+
+
+def test_id_tokens_name_the_oidc_subjects_for_cloud_trusts(tmp_path: Path) -> None:
+    ci = "deploy:\n  id_tokens:\n    AWS_TOKEN:\n      aud: sts.amazonaws.com\n  script: [make]\n  rules:\n"
+    ci += "    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH\n"
+    meta = [{"id": 7, "path_with_namespace": "acme/app", "default_branch": "main"}]
+    inv = pipeline(tmp_path, ci, {"gitlab/groups/acme/projects.json": meta})
+    attrs = job(inv, "deploy")
+    assert attrs["oidc_subjects"] == ("project_path:acme/app:ref_type:branch:ref:main",)
+    assert attrs["ref"] == "refs/heads/main"
+
+
+def test_self_managed_registry_from_the_project_record(tmp_path: Path) -> None:
+    """A self-managed instance's registry host is its own container registry (the project record says which)."""
+    meta = [{"id": 7, "path_with_namespace": "acme/app", "default_branch": "main",
+             "web_url": "https://gitlab.example.com/acme/app",
+             "container_registry_image_prefix": "registry.example.com/acme/app"}]  # fmt: skip
+    script = '\n    - docker login -u "$CI_REGISTRY_USER" -p "$CI_REGISTRY_PASSWORD" "$CI_REGISTRY"\n'
+    script += "    - docker push registry.example.com/acme/app:1\n"
+    inv = pipeline(tmp_path / "a", _ci(script), {"gitlab/groups/acme/projects.json": meta})
+    assert routes(inv, "publish") == ("gitlab-registry:job_token",)
+    # without the project record the host is just some registry (and the login is to registry.gitlab.com)
+    assert publishes(pipeline(tmp_path / "b", _ci(script)), "publish") == ("other:registry.example.com",)
+
+
+def test_docker_run_shell_script_sees_the_containers_environment(tmp_path: Path) -> None:
+    script = """
+    - |
+      docker run --rm -e GITLAB_TOKEN=$RELEASE_TOKEN goreleaser/goreleaser:v2 bash -c "
+        goreleaser release --clean
+      "
+"""
+    assert routes(pipeline(tmp_path / "a", _ci(script)), "publish") == ("gitlab-releases:secret:RELEASE_TOKEN",)
+    twin = script.replace("--clean", "--snapshot")
+    assert publishes(pipeline(tmp_path / "b", _ci(twin)), "publish") == ()
+
+
+def test_a_registry_the_job_token_signs_in_to_is_the_instances_own(tmp_path: Path) -> None:
+    script = '\n    - docker login -u gitlab-ci-token -p "$CI_JOB_TOKEN" registry.example.com\n'
+    script += "    - docker push registry.example.com/acme/app:1\n"
+    assert routes(pipeline(tmp_path / "a", _ci(script)), "publish") == ("gitlab-registry:job_token",)
+    twin = script.replace('"$CI_JOB_TOKEN"', '"$REGISTRY_PASSWORD"')
+    assert publishes(pipeline(tmp_path / "b", _ci(twin)), "publish") == ("other:registry.example.com",)
+
+
+def test_the_pipelines_own_value_of_a_predefined_name_wins(tmp_path: Path) -> None:
+    """A pipeline that sets CI_REGISTRY_IMAGE pushes where it says; one that exports another password under
+    CI_REGISTRY_PASSWORD (in a branch that may not run) logs in with that or with the job token."""
+    ci = "variables:\n  CI_REGISTRY_IMAGE: docker.io/acme/app\n" + _ci(
+        '\n    - docker login -u "$HUB_USER" -p "$HUB_PASSWORD"\n    - docker push "$CI_REGISTRY_IMAGE:1"\n'
+    )
+    assert routes(pipeline(tmp_path / "a", ci), "publish") == ("dockerhub:secret:HUB_PASSWORD",)
+    script = """
+    - if [ "$CI_PROJECT_NAMESPACE" = security ]; then export CI_REGISTRY_PASSWORD=$CANONICAL_PASSWORD; fi
+    - docker login -u "$CI_REGISTRY_USER" -p "$CI_REGISTRY_PASSWORD" "$CI_REGISTRY"
+    - docker push "$CI_REGISTRY_IMAGE:1"
+"""
+    assert routes(pipeline(tmp_path / "b", _ci(script)), "publish") == (
+        "gitlab-registry:job_token",
+        "gitlab-registry:secret:CANONICAL_PASSWORD",
+    )
