@@ -91,6 +91,7 @@ def test_only_workflows_collected(tmp_path: Path) -> None:
         ("someone/tool", f"{base}/actions/secrets.json"),
         ("someone/tool", f"{base}/actions/permissions/workflow.json"),
         ("someone/tool", f"{base}/environments.json"),
+        ("someone/tool", f"{base}/actions/runs.json"),
     ]
 
 
@@ -106,6 +107,7 @@ def test_listed_secrets_are_not_inferred(tmp_path: Path) -> None:
     perms = {"default_workflow_permissions": "read", "can_approve_pull_request_reviews": False}
     _write(tmp_path, f"{base}/actions/permissions/workflow.json", json.dumps(perms))
     _write(tmp_path, f"{base}/environments.json", json.dumps({"total_count": 0, "environments": []}))
+    _write(tmp_path, f"{base}/actions/runs.json", json.dumps({"total_count": 0, "workflow_runs": []}))
     meta = {"name": "tool", "full_name": "someone/tool", "owner": {"login": "someone", "type": "User"},
             "private": False, "html_url": "https://github.com/someone/tool"}  # fmt: skip
     _write(tmp_path, f"{base}.json", json.dumps(meta))

@@ -200,9 +200,11 @@ def test_exact_edges(inv: Inventory) -> None:
     assert [(g.scope, g.reason.split(" not collected")[0]) for g in inv.gaps] == [
         # pr.yml runs ./.github/actions/triage, whose steps were not collected
         ("acme/app", "github/repos/acme/app/contents/.github/actions/triage/action.yml"),
+        ("acme/app", "github/repos/acme/app/actions/runs.json"),
         ("acme/app", "github/repos/acme/app/environments/staging/secrets.json"),
         ("acme/site", "github/repos/acme/site/actions/secrets.json"),
         ("acme/site", "github/repos/acme/site/environments.json"),
+        ("acme/site", "github/repos/acme/site/actions/runs.json"),
     ]
 
 
