@@ -94,10 +94,8 @@ def _bundle(root: Path, with_sbom: bool = True) -> Path:
             {"default_workflow_permissions": "read", "can_approve_pull_request_reviews": False},
         )
         _write(b / f"github/repos/{repo}/environments.json", {"total_count": 0, "environments": []})
-        runs = [{"id": 1, "path": ".github/workflows/release.yml", "event": "push", "created_at": "2026-11-01T09:58:00Z",
-                 "run_started_at": "2026-11-01T09:58:00Z", "updated_at": "2026-11-01T10:03:00Z"}]  # fmt: skip
-        _write(b / f"github/repos/{repo}/actions/runs.json", {"total_count": 1, "workflow_runs": runs})
     _write(b / "github/repos/acme/internal-svc/actions/secrets.json", {"total_count": 0, "secrets": []})
+    _write(b / "github/repos/acme/internal-svc/actions/runs.json", {"total_count": 0, "workflow_runs": []})
     if with_sbom:
         shutil.copy(SBOM, _mk(b / "github/repos/acme/internal-svc/dependency-graph/sbom.json"))
     _write(b / "pypi/pypi/acme-lib/json.json", PYPI_JSON)
