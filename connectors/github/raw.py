@@ -264,6 +264,10 @@ class RepoRaw:
     runs: Loaded[RunList] | None = None
     #: The first day of the runs' window (from the manifest's call ``GET …/actions/runs?created=>=DAY``).
     runs_since: str | None = None
+    #: The folder its files are under (``github/repos/{folder}``), and whether any file is there (a repository
+    #: only listed in its organization's repos.json was not collected).
+    folder: str = ""
+    collected: bool = False
 
     @property
     def full_name(self) -> str:
@@ -320,3 +324,8 @@ class GitHubRaw:
     remote_actions: dict[tuple[str, str, str], Composite] = field(default_factory=dict)
     #: Action files under github/action-refs/ that could not be interpreted.
     unreadable: tuple[tuple[str, str], ...] = ()
+    #: Calls manifest.json records as answered 404 or failed (``GET /repos/...``): a file they explain is absent
+    #: for a known reason, not a coverage gap of its own.
+    answered: frozenset[str] = frozenset()
+    #: organizations whose collection failed as a whole: their gap says it all
+    failed_scopes: frozenset[str] = frozenset()
