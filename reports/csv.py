@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from reports._atomic import write_atomic
 from reports._common import iso_utc, owners, spreadsheet_cell
+from reports._stream import lines
 from reports.json import build_document
 from scanner.result import ScanResult
 
@@ -57,84 +57,89 @@ INVENTORY_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+def _table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
+    """The table's lines, one row at a time (a report is never built whole in memory)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(columns)
     for row in rows:
         writer.writerow([spreadsheet_cell(c) for c in row])
-    return buf.getvalue()
+        if buf.tell() >= 1 << 16:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
 
 
 def findings_text(result: ScanResult) -> str:
     """The findings table (RFC 4180: CRLF line ends, header row first)."""
+    return "".join(_table(FINDING_COLUMNS, _finding_rows(result)))
+
+
+def _finding_rows(result: ScanResult) -> Iterator[Sequence[object]]:
     doc = build_document(result)
     own = owners(result)
-    rows = []
     for f in doc.findings:
         path = ""
         if f.path:
             hops = [f.path[0].src, *(s.dst for s in f.path)]
             kinds = [s.kind.value for s in f.path]
             path = hops[0] + "".join(f" -[{k}]-> {h}" for k, h in zip(kinds, hops[1:], strict=True))
-        rows.append(
-            (
-                f.id,
-                f.rule,
-                f.severity.value,
-                f.status.value,
-                f.control_title,
-                f.subject.id,
-                f.subject.name,
-                f.subject.kind.value if f.subject.kind else "",
-                f.subject.provider,
-                "; ".join(own.get(f.subject.id, ())),
-                f.blast_radius,
-                f.message,
-                path,
-                f.remediation,
-                "; ".join(f.owasp_nhi),
-                "; ".join(f.nist_csf),
-                f.location.file if f.location else None,
-                f.location.line if f.location else None,
-                f.suppression,
-            )
+        yield (
+            f.id,
+            f.rule,
+            f.severity.value,
+            f.status.value,
+            f.control_title,
+            f.subject.id,
+            f.subject.name,
+            f.subject.kind.value if f.subject.kind else "",
+            f.subject.provider,
+            "; ".join(own.get(f.subject.id, ())),
+            f.blast_radius,
+            f.message,
+            path,
+            f.remediation,
+            "; ".join(f.owasp_nhi),
+            "; ".join(f.nist_csf),
+            f.location.file if f.location else None,
+            f.location.line if f.location else None,
+            f.suppression,
         )
-    return _table(FINDING_COLUMNS, rows)
 
 
 def inventory_text(result: ScanResult) -> str:
     """The inventory table: every node, sorted by id."""
+    return "".join(_table(INVENTORY_COLUMNS, _inventory_rows(result)))
+
+
+def _inventory_rows(result: ScanResult) -> Iterator[Sequence[object]]:
     own = owners(result)
-    rows = []
     for n in sorted(result.inventory.nodes(), key=lambda n: n.id):
         c = n.credential
-        rows.append(
-            (
-                n.id,
-                n.kind.value,
-                n.name,
-                n.provider,
-                n.subtype,
-                n.scope,
-                "; ".join(own.get(n.id, ())),
-                c.lifetime.value if c else None,
-                iso_utc(c.created) if c and c.created else None,
-                iso_utc(c.expires) if c and c.expires else None,
-                iso_utc(c.last_used) if c and c.last_used else None,
-                iso_utc(c.last_rotated) if c and c.last_rotated else None,
-                result.reach.size(n.id),
-                "; ".join(f"{e.file}:{e.line}" if e.line is not None else e.file for e in n.evidence),
-            )
+        yield (
+            n.id,
+            n.kind.value,
+            n.name,
+            n.provider,
+            n.subtype,
+            n.scope,
+            "; ".join(own.get(n.id, ())),
+            c.lifetime.value if c else None,
+            iso_utc(c.created) if c and c.created else None,
+            iso_utc(c.expires) if c and c.expires else None,
+            iso_utc(c.last_used) if c and c.last_used else None,
+            iso_utc(c.last_rotated) if c and c.last_rotated else None,
+            result.reach.size(n.id),
+            "; ".join(f"{e.file}:{e.line}" if e.line is not None else e.file for e in n.evidence),
         )
-    return _table(INVENTORY_COLUMNS, rows)
 
 
 def render_findings(result: ScanResult, out_dir: Path) -> None:
-    """Write ``findings.csv`` into ``out_dir`` atomically."""
-    write_atomic(out_dir / "findings.csv", findings_text(result))
+    """Write ``findings.csv`` into ``out_dir`` row by row, atomically."""
+    lines(out_dir / "findings.csv", _table(FINDING_COLUMNS, _finding_rows(result)))
 
 
 def render_inventory(result: ScanResult, out_dir: Path) -> None:
-    """Write ``inventory.csv`` into ``out_dir`` atomically."""
-    write_atomic(out_dir / "inventory.csv", inventory_text(result))
+    """Write ``inventory.csv`` into ``out_dir`` row by row, atomically."""
+    lines(out_dir / "inventory.csv", _table(INVENTORY_COLUMNS, _inventory_rows(result)))

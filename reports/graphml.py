@@ -1,70 +1,91 @@
-"""``graph.graphml``: the identity-permission graph for graph databases (via networkx).
+"""``graph.graphml``: the identity-permission graph for graph databases (GraphML 1.0, read by networkx,
+Gephi, yEd, Neo4j's APOC).
 
 Node attributes: kind, name, provider, subtype, scope, blast_radius; edge attributes: kind,
 actions, via. Characters XML 1.0 cannot carry are replaced, everything else is kept as text.
+The file is the graph as stored: a relation kept through a junction (docs/model.md, compact
+relations) is a node of kind ``junction`` with its edges in and out, so the file grows with the
+compact graph, not with the product it stands for. It is written element by element (never held
+whole in memory), nodes sorted by id, edges by (source, target, kind, via), atomically.
 """
 
 from __future__ import annotations
 
-import io
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
-import networkx as nx
-
-from reports._atomic import write_atomic
 from reports._common import xml_text
+from reports._stream import lines
 from scanner.result import ScanResult
 
+_HEAD = """<?xml version='1.0' encoding='utf-8'?>
+<graphml xmlns="http://graphml.graphdrawing.org/xmlns" \
+xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" \
+xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">
+"""
+#: (key id, for, name, GraphML type)
+_KEYS = (
+    ("n0", "node", "kind", "string"),
+    ("n1", "node", "name", "string"),
+    ("n2", "node", "provider", "string"),
+    ("n3", "node", "subtype", "string"),
+    ("n4", "node", "scope", "string"),
+    ("n5", "node", "blast_radius", "long"),
+    ("e0", "edge", "kind", "string"),
+    ("e1", "edge", "actions", "string"),
+    ("e2", "edge", "via", "string"),
+)
 
-def graph(result: ScanResult) -> Any:
-    """The graph as a networkx MultiDiGraph with string/int attributes only, nodes sorted by id."""
-    base = result.reach.graph.to_networkx()
+
+def _attr(value: str) -> str:
+    return quoteattr(xml_text(value))
+
+
+def _data(key: str, value: str) -> str:
+    return f'      <data key="{key}">{escape(xml_text(value))}</data>\n'
+
+
+def _rows(result: ScanResult) -> Iterator[str]:
     inv = result.inventory
-    g = nx.MultiDiGraph()
-    junctions = {j.id: j for j in inv.junctions()}
-    for nid in sorted(base.nodes):
-        if nid in junctions:
-            j = junctions[nid]
-            g.add_node(
-                xml_text(nid),
-                kind="junction",
-                name=xml_text(j.name),
-                provider=xml_text(j.provider),
-                subtype="junction",
-                scope=xml_text(j.scope),
-                blast_radius=result.reach.size(nid),
-            )
-            continue
-        node = inv.node(nid)
-        g.add_node(
-            xml_text(nid),
-            kind=str(node.kind),
-            name=xml_text(node.name),
-            provider=xml_text(node.provider),
-            subtype=xml_text(node.subtype),
-            scope=xml_text(node.scope),
-            blast_radius=result.reach.size(nid),
+    reach = result.reach
+    yield _HEAD
+    for kid, for_, name, typ in _KEYS:
+        yield f'  <key id="{kid}" for="{for_}" attr.name="{name}" attr.type="{typ}" />\n'
+    yield '  <graph edgedefault="directed">\n'
+    # (id, kind, name, provider, subtype, scope) of every node and junction
+    rows = [(n.id, str(n.kind), n.name, n.provider, n.subtype, n.scope) for n in inv.nodes()]
+    rows += [(j.id, "junction", j.name, j.provider, "junction", j.scope) for j in inv.junctions()]
+    rows.sort(key=lambda r: r[0])
+    for nid, kind, name, provider, subtype, scope in rows:
+        yield (
+            f"    <node id={_attr(nid)}>\n"
+            + _data("n0", kind)
+            + _data("n1", name)
+            + _data("n2", provider)
+            + _data("n3", subtype)
+            + _data("n4", scope)
+            + f'      <data key="n5">{reach.size(nid)}</data>\n'
+            + "    </node>\n"
         )
-    edges = sorted(base.edges(data=True), key=lambda e: (e[0], e[1], e[2]["kind"], e[2]["via"]))
-    for src, dst, data in edges:
-        g.add_edge(
-            xml_text(src),
-            xml_text(dst),
-            kind=data["kind"],
-            actions=data["actions"],
-            via=xml_text(data["via"]),
+    del rows
+    edges = sorted(inv.edges(), key=lambda e: (e.src, e.dst, e.kind.value, e.via))
+    for e in edges:
+        yield (
+            f"    <edge source={_attr(e.src)} target={_attr(e.dst)}>\n"
+            + _data("e0", e.kind.value)
+            + _data("e1", ",".join(sorted(e.actions)))
+            + _data("e2", e.via)
+            + "    </edge>\n"
         )
-    return g
+    yield "  </graph>\n</graphml>\n"
 
 
 def text(result: ScanResult) -> str:
-    """The GraphML document."""
-    buf = io.BytesIO()
-    nx.write_graphml(graph(result), buf, encoding="utf-8", prettyprint=True)
-    return buf.getvalue().decode("utf-8")
+    """The GraphML document as one string (tests; :func:`render` streams it)."""
+    return "".join(_rows(result))
 
 
 def render(result: ScanResult, out_dir: Path) -> None:
-    """Write ``graph.graphml`` into ``out_dir`` atomically."""
-    write_atomic(out_dir / "graph.graphml", text(result))
+    """Write ``graph.graphml`` into ``out_dir`` element by element, atomically."""
+    lines(out_dir / "graph.graphml", _rows(result))

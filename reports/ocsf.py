@@ -10,11 +10,12 @@ that could not judge every subject it applies to adds one event per subject it c
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from reports._atomic import write_atomic
 from reports._common import epoch_ms, owners, stable_uuid
+from reports._stream import Stream, write
 from reports.json import ControlOut, FindingOut, NotAssessedOut, Report, build_document
 from scanner.findings import Severity, Status
 from scanner.result import ScanResult
@@ -128,17 +129,19 @@ def _not_assessed(c: ControlOut, u: NotAssessedOut, doc: Report, time_ms: int) -
 
 def events(result: ScanResult) -> list[dict[str, Any]]:
     """The OCSF events, in report order."""
+    return list(_events(result))
+
+
+def _events(result: ScanResult) -> Iterator[dict[str, Any]]:
     doc = build_document(result)
     own = owners(result)
     t = epoch_ms(doc.generated_at)
-    out = []
     for f in doc.findings:
         ev = _event(f, doc, t, own)
         ev["resources"] = [{k: v for k, v in r.items() if v is not None} for r in ev["resources"]]
-        out.append(ev)
+        yield ev
     for c in doc.controls:
-        out.extend(_not_assessed(c, u, doc, t) for u in c.not_assessed)
-    return out
+        yield from (_not_assessed(c, u, doc, t) for u in c.not_assessed)
 
 
 def text(result: ScanResult) -> str:
@@ -147,5 +150,5 @@ def text(result: ScanResult) -> str:
 
 
 def render(result: ScanResult, out_dir: Path) -> None:
-    """Write ``report.ocsf.json`` into ``out_dir`` atomically."""
-    write_atomic(out_dir / "report.ocsf.json", text(result))
+    """Write ``report.ocsf.json`` into ``out_dir`` event by event, atomically."""
+    write(out_dir / "report.ocsf.json", Stream(_events(result)))

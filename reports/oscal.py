@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from reports._atomic import write_atomic
 from reports._common import iso_utc, owners, stable_uuid
+from reports._stream import Stream, write
 from reports.json import FindingOut, NotAssessedOut, Report, build_document
 from scanner.findings import Status
 from scanner.result import ScanResult
@@ -102,7 +102,7 @@ def _missing_remarks(unjudged: Sequence[NotAssessedOut], shown: int = 20) -> str
     return "Not assessed: " + "; ".join(parts[:shown]) + more + "."
 
 
-def _result(doc: Report, own: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+def _result(doc: Report, own: dict[str, tuple[str, ...]], stream: bool) -> dict[str, Any]:
     when = iso_utc(doc.generated_at)
     by_rule: dict[str, list[FindingOut]] = defaultdict(list)
     for f in doc.findings:
@@ -177,12 +177,12 @@ def _result(doc: Report, own: dict[str, tuple[str, ...]]) -> dict[str, Any]:
             "control-selections": [{"include-controls": [{"control-id": c.id.lower()} for c in selected]}]
         },
     }
-    observations = [_observation(f, when, own) for f in doc.findings]
-    risks = [_risk(f) for f in doc.findings if f.status is Status.OPEN]
-    if observations:
-        result["observations"] = observations
-    if risks:
-        result["risks"] = risks
+    observations = (_observation(f, when, own) for f in doc.findings)
+    risks = (_risk(f) for f in doc.findings if f.status is Status.OPEN)
+    if doc.findings:
+        result["observations"] = Stream(observations) if stream else list(observations)
+    if any(f.status is Status.OPEN for f in doc.findings):
+        result["risks"] = Stream(risks) if stream else list(risks)
     if findings:
         result["findings"] = findings
     if remarks:
@@ -190,8 +190,9 @@ def _result(doc: Report, own: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     return result
 
 
-def document(result: ScanResult) -> dict[str, Any]:
-    """The assessment-results document as a JSON-ready dict."""
+def document(result: ScanResult, *, stream: bool = False) -> dict[str, Any]:
+    """The assessment-results document as a JSON-ready dict; with ``stream``, its observations and
+    risks are :class:`reports._stream.Stream` made while it is written."""
     doc = build_document(result)
     when = iso_utc(doc.generated_at)
     return {
@@ -208,7 +209,7 @@ def document(result: ScanResult) -> dict[str, Any]:
                 "href": "#regwarden-controls",
                 "remarks": "regwarden has no separate assessment plan: its plan is the controls RB01-RB12.",
             },
-            "results": [_result(doc, owners(result))],
+            "results": [_result(doc, owners(result), stream)],
         }
     }
 
@@ -219,5 +220,5 @@ def text(result: ScanResult) -> str:
 
 
 def render(result: ScanResult, out_dir: Path) -> None:
-    """Write ``report.oscal.json`` into ``out_dir`` atomically."""
-    write_atomic(out_dir / "report.oscal.json", text(result))
+    """Write ``report.oscal.json`` into ``out_dir`` observation by observation, atomically."""
+    write(out_dir / "report.oscal.json", document(result, stream=True))

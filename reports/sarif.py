@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from reports._atomic import write_atomic
 from reports._common import SEVERITY_SCORE
+from reports._stream import Stream, write
 from reports.json import FindingOut, Report, build_document
 from scanner.findings import Severity, Status
 from scanner.result import ScanResult
@@ -148,8 +148,9 @@ def _notifications(doc: Report, index: dict[str, int]) -> list[dict[str, Any]]:
     return out[:MAX_NOTIFICATIONS]
 
 
-def document(result: ScanResult) -> dict[str, Any]:
-    """The SARIF log as a JSON-ready dict."""
+def document(result: ScanResult, *, stream: bool = False) -> dict[str, Any]:
+    """The SARIF log as a JSON-ready dict; with ``stream``, each run's results are a
+    :class:`reports._stream.Stream` made while it is written."""
     doc = build_document(result)
     located = [f for f in doc.findings if f.location is not None]
     ordered = _rules(result, doc, located)
@@ -174,7 +175,7 @@ def document(result: ScanResult) -> dict[str, Any]:
                 "automationDetails": {"id": f"regwarden/{repo}/"},
                 "versionControlProvenance": [{"repositoryUri": f"https://github.com/{quote(repo, safe='/')}"}],
                 "invocations": [invocation],
-                "results": [_result(f, index[f.rule]) for f in fs],
+                "results": _results(fs, index, stream),
                 "properties": {"source": doc.source, "partial": doc.partial, "repository": repo},
             }
         )
@@ -187,11 +188,16 @@ def document(result: ScanResult) -> dict[str, Any]:
                     "BUNDLE": {"description": {"text": f"The evidence bundle the scan read: {doc.source}"}}
                 },
                 "invocations": [invocation],
-                "results": [_result(f, index[f.rule]) for f in rest],
+                "results": _results(rest, index, stream),
                 "properties": {"source": doc.source, "partial": doc.partial},
             }
         )
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}
+
+
+def _results(fs: list[FindingOut], index: dict[str, int], stream: bool) -> list[dict[str, Any]] | Stream:
+    made = (_result(f, index[f.rule]) for f in fs)
+    return Stream(made) if stream else list(made)
 
 
 def text(result: ScanResult) -> str:
@@ -200,5 +206,5 @@ def text(result: ScanResult) -> str:
 
 
 def render(result: ScanResult, out_dir: Path) -> None:
-    """Write ``report.sarif`` into ``out_dir`` atomically."""
-    write_atomic(out_dir / "report.sarif", text(result))
+    """Write ``report.sarif`` into ``out_dir`` result by result, atomically."""
+    write(out_dir / "report.sarif", document(result, stream=True))
