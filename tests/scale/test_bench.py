@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bench.cli import account_file_alone, default_and_all
 from bench.generate import generate
 from bench.sizes import Size
 from bench.stages import run
 from bench.startup import startup
+from reports import FORMATS
 from scanner.analyse import analyse, load_bundle
 from scanner.plugins import connectors
 
@@ -64,3 +66,18 @@ def test_startup_row_times_the_installed_command() -> None:
     assert res["analyse_one_user"]["exit_codes"] == [0]  # the one-user bundle is analysed, not refused
     assert res["help"]["seconds"] > 0
     assert res["analyse_one_user"]["peak_rss_mb"] > 0
+
+
+def test_cli_row_runs_default_formats_and_all_on_an_account_file_alone(tmp_path: Path) -> None:
+    generate(TINY, tmp_path / "estate", seed=7)
+    authz = tmp_path / "estate/bundle/aws/100000007919/iam-get-account-authorization-details.json"
+    alone = account_file_alone(authz, tmp_path / "alone")
+    assert sorted(p.relative_to(alone).as_posix() for p in alone.rglob("*") if p.is_file()) == [
+        "aws/100000007919/iam-get-account-authorization-details.json"
+    ]
+    res = default_and_all(alone, repeat=1)
+    assert res["default"]["exit_codes"] == [3]  # analysed, partial: the other account files are absent
+    assert set(res["default"]["report_bytes"]) == {"report.json", "report.html"}
+    assert set(res["all"]["report_bytes"]) == {s.filename for s in FORMATS.values()}
+    assert res["time_ratio"] > 0
+    assert res["memory_ratio"] > 0
