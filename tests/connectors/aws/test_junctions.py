@@ -12,6 +12,7 @@ import pytest
 
 from bench.generate import generate
 from bench.sizes import Size
+from bench.stages import logical_grants
 from connectors.aws.junctions import TRUST_VIA
 from connectors.aws.load import load
 from connectors.aws.transform import transform
@@ -42,7 +43,7 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Inventory, Invento
 def _trusting_account(tmp: Path) -> Path:
     """Three users allowed sts:AssumeRole everywhere, one user denied it on one role, and three roles
     whose trust names the account's root — one of them allowed sts:AssumeRole everywhere itself."""
-    assume_all = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}
+    assume_all: dict[str, object] = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}
     trust = {
         "Statement": [
             {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCT}:root"}, "Action": "sts:AssumeRole"}
@@ -66,7 +67,11 @@ def _trusting_account(tmp: Path) -> Path:
             "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": {"Statement": list(stmts)}}] if stmts else [],
         }
 
-    deny_one = {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{ACCT}:role/deploy"}
+    deny_one: dict[str, object] = {
+        "Effect": "Deny",
+        "Action": "sts:AssumeRole",
+        "Resource": f"arn:aws:iam::{ACCT}:role/deploy",
+    }
     authz = {
         "UserDetailList": [
             user("alice", assume_all),
@@ -208,3 +213,10 @@ def test_trust_delegating_to_the_account_goes_through_one_junction(tmp_path: Pat
         f"{user}carol",
         f"{role}ops",
     }
+
+
+def test_the_bench_counts_the_grants_junctions_stand_for(estate: tuple[Inventory, Inventory]) -> None:
+    compact, plain = estate
+    expected = sum(1 for e in plain.edges() if e.kind is EdgeKind.GRANTS)
+    assert logical_grants(compact) == logical_grants(plain) == expected
+    assert sum(1 for e in compact.edges() if e.kind is EdgeKind.GRANTS) < expected
