@@ -10,6 +10,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from reports._atomic import write_atomic_bytes
 
 #: Chunks of about this many characters are written at once (fewer, larger writes).
@@ -50,8 +52,10 @@ def _encode(value: Any, level: int) -> Iterator[str]:
             yield from _encode(v, level + 1)
         yield "{}" if sep == "{\n" else "\n" + pad + "}"
     else:
+        # orjson's indent-2 output is json.dumps(indent=2, ensure_ascii=False)'s, several times faster;
         # JSON strings carry no raw newline, so re-indenting the lines is exact.
-        yield json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + pad)
+        text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
+        yield text.replace("\n", "\n" + pad) if level else text
 
 
 def chunks(doc: Any) -> Iterator[bytes]:
