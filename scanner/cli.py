@@ -173,7 +173,8 @@ def _run(
 
 
 def _analysed(bundle: Path, cfg: Config | None, as_of: str | None, source: str) -> ScanResult:
-    """The bundle read and judged as the configuration says: ``[[links]]`` pinned, baseline rules added.
+    """The bundle read and judged as the configuration says: ``[[links]]`` pinned, baseline rules added,
+    ``[[owners]]`` and ``[ownership]`` applied.
     ``analyse``, ``scan`` and ``explain`` share it, so they see the same graph."""
     from scanner.drift import baseline
     from scanner.rules import RULES
@@ -184,7 +185,14 @@ def _analysed(bundle: Path, cfg: Config | None, as_of: str | None, source: str) 
     when = parse_time(as_of, "--as-of") if as_of else loaded.collected_at
     rules = RULES + baseline.baseline_rules(cfg.file.baseline if cfg else None)
     return analyse(
-        loaded.inventory, source=source, scopes=loaded.scopes, as_of=when, rules=rules, declared=loaded.declared
+        loaded.inventory,
+        source=source,
+        scopes=loaded.scopes,
+        as_of=when,
+        rules=rules,
+        declared=loaded.declared,
+        owner_rules=cfg.file.owners if cfg else (),
+        ownership=cfg.file.ownership if cfg else None,
     )
 
 
