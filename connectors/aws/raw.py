@@ -53,10 +53,12 @@ class UserDetail(_M):
     UserName: str
     Arn: str
     CreateDate: str
+    Path: str = "/"
     GroupList: tuple[str, ...] = ()
     UserPolicyList: tuple[InlinePolicy, ...] = ()
     AttachedManagedPolicies: tuple[AttachedPolicy, ...] = ()
     PermissionsBoundary: Boundary | None = None
+    Tags: tuple[dict[str, str], ...] = ()
 
 
 class GroupDetail(_M):
@@ -81,6 +83,7 @@ class RoleDetail(_M):
     RoleName: str
     Arn: str
     CreateDate: str
+    Path: str = "/"
     AssumeRolePolicyDocument: Document | None = None
     RolePolicyList: tuple[InlinePolicy, ...] = ()
     AttachedManagedPolicies: tuple[AttachedPolicy, ...] = ()

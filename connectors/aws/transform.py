@@ -51,6 +51,7 @@ from scanner.model import (
     NodeKind,
     node_id,
 )
+from scanner.owners import IAM_PATH_ATTR
 
 _ASSUME = bits([ASSUME])
 _TAKE_ROLE = bits(TAKEOVER_ROLE)
@@ -184,9 +185,11 @@ class _Builder:
                 attrs["interactive_login"] = row.get("password_enabled") == "true"
                 attrs["password_last_used"] = row.get("password_last_used") or None
                 attrs["mfa_active"] = row.get("mfa_active") == "true"
+            attrs[IAM_PATH_ATTR] = u.Path  # tags and the IAM path may name an owner (docs/owners.md)
             self.inv.add_node(
-                Node(nid, NodeKind.IDENTITY, u.UserName, PROVIDER, "aws:iam-user", acct.account_id, attrs, evidence=ev)
-            )
+                Node(nid, NodeKind.IDENTITY, u.UserName, PROVIDER, "aws:iam-user", acct.account_id, attrs,
+                     tags=_tags(u.Tags), evidence=ev)
+            )  # fmt: skip
             self.arn_nodes[u.Arn] = nid
             stmts = docs(u.AttachedManagedPolicies, u.UserPolicyList)
             for g in u.GroupList:
@@ -197,10 +200,12 @@ class _Builder:
         for r in auth.RoleDetailList:
             nid = role_node(r.Arn)
             last = r.RoleLastUsed.LastUsedDate if r.RoleLastUsed else None
-            attrs = {"account": acct.account_id, "arn": r.Arn, "created": r.CreateDate, "last_used": last}
+            attrs = {"account": acct.account_id, "arn": r.Arn, "created": r.CreateDate, "last_used": last,
+                     IAM_PATH_ATTR: r.Path}  # fmt: skip
             self.inv.add_node(
-                Node(nid, NodeKind.IDENTITY, r.RoleName, PROVIDER, "aws:iam-role", acct.account_id, attrs, evidence=ev)
-            )
+                Node(nid, NodeKind.IDENTITY, r.RoleName, PROVIDER, "aws:iam-role", acct.account_id, attrs,
+                     tags=_tags(r.Tags), evidence=ev)
+            )  # fmt: skip
             self.arn_nodes[r.Arn] = nid
             self.principals.append(
                 _Principal(
@@ -662,6 +667,11 @@ def transform(raw_: raw.AwsRaw) -> Inventory:
     b.finish()
     _drop_dangling(b.inv)
     return b.inv
+
+
+def _tags(tags: tuple[dict[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """IAM's ``[{"Key": k, "Value": v}]`` as node tags (sorted, each pair once)."""
+    return tuple(sorted({(t["Key"], t.get("Value", "")) for t in tags if "Key" in t}))
 
 
 def _drop_dangling(inv: Inventory) -> None:

@@ -458,6 +458,7 @@ def _repository(st: _State, p: ProjectRaw, r: RepositoryRaw, inherited: list[_Ap
                 "audit_logging": logging_on,
                 "audit_detail": detail,
             },
+            tags=tuple(sorted(repo.labels.items())),
             evidence=(Evidence(r.file), *((Evidence(r.policy.file),) if r.policy else ())),
         )
     )
@@ -493,6 +494,7 @@ def _every_repository(st: _State, p: ProjectRaw, inherited: list[_Applied]) -> N
                 subtype="gcp:ar-project",
                 scope=p.project_id,
                 attrs={"category": "registry", "project": p.project_id, "account_wide": True},
+                tags=tuple(sorted(p.meta.data.labels.items())) if p.meta else (),  # the project's labels
                 evidence=tuple(dict.fromkeys(Evidence(a.file) for a in inherited)),
             )
         )
