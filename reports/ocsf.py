@@ -27,6 +27,26 @@ SEVERITY_ID = {Severity.INFO: 1, Severity.LOW: 2, Severity.MEDIUM: 3, Severity.H
 STANDARDS = ("OWASP Non-Human Identities Top 10 (2025)", "NIST CSF 2.0")
 
 
+def _envelope(doc: Report, time_ms: int, uid: str) -> dict[str, Any]:
+    """The fields every event of this file shares: class, activity, time and the product that wrote it."""
+    return {
+        "activity_id": ACTIVITY_CREATE,
+        "activity_name": "Create",
+        "category_uid": CATEGORY_UID,
+        "category_name": "Findings",
+        "class_uid": CLASS_UID,
+        "class_name": "Compliance Finding",
+        "type_uid": CLASS_UID * 100 + ACTIVITY_CREATE,
+        "type_name": "Compliance Finding: Create",
+        "time": time_ms,
+        "metadata": {
+            "version": OCSF_VERSION,
+            "uid": uid,
+            "product": {"name": doc.tool.name, "vendor_name": doc.tool.name, "version": doc.tool.version},
+        },
+    }
+
+
 def _event(f: FindingOut, doc: Report, time_ms: int) -> dict[str, Any]:
     suppressed = f.status is Status.SUPPRESSED
     unmapped: dict[str, Any] = {
@@ -43,25 +63,12 @@ def _event(f: FindingOut, doc: Report, time_ms: int) -> dict[str, Any]:
     if f.suppression:
         unmapped["suppression"] = f.suppression
     return {
-        "activity_id": ACTIVITY_CREATE,
-        "activity_name": "Create",
-        "category_uid": CATEGORY_UID,
-        "category_name": "Findings",
-        "class_uid": CLASS_UID,
-        "class_name": "Compliance Finding",
-        "type_uid": CLASS_UID * 100 + ACTIVITY_CREATE,
-        "type_name": "Compliance Finding: Create",
-        "time": time_ms,
+        **_envelope(doc, time_ms, f.id),
         "severity_id": SEVERITY_ID[f.severity],
         "severity": f.severity.value.capitalize() if f.severity is not Severity.INFO else "Informational",
         "status_id": 3 if suppressed else 1,
         "status": "Suppressed" if suppressed else "New",
         "message": f.message,
-        "metadata": {
-            "version": OCSF_VERSION,
-            "uid": f.id,
-            "product": {"name": doc.tool.name, "vendor_name": doc.tool.name, "version": doc.tool.version},
-        },
         "finding_info": {
             "uid": f.id,
             "title": f"{f.rule}: {f.control_title}",
@@ -94,25 +101,12 @@ def _not_assessed(c: ControlOut, u: NotAssessedOut, doc: Report, time_ms: int) -
     uid = f"{c.id}-not-assessed-{stable_uuid('not-assessed', c.id, u.subject)}"
     message = f"{c.id} could not judge {u.name}: missing {u.missing}."
     return {
-        "activity_id": ACTIVITY_CREATE,
-        "activity_name": "Create",
-        "category_uid": CATEGORY_UID,
-        "category_name": "Findings",
-        "class_uid": CLASS_UID,
-        "class_name": "Compliance Finding",
-        "type_uid": CLASS_UID * 100 + ACTIVITY_CREATE,
-        "type_name": "Compliance Finding: Create",
-        "time": time_ms,
+        **_envelope(doc, time_ms, uid),
         "severity_id": 1,
         "severity": "Informational",
         "status_id": 1,
         "status": "New",
         "message": message,
-        "metadata": {
-            "version": OCSF_VERSION,
-            "uid": uid,
-            "product": {"name": doc.tool.name, "vendor_name": doc.tool.name, "version": doc.tool.version},
-        },
         "finding_info": {
             "uid": uid,
             "title": f"{c.id}: {c.title} (not assessed)",

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scanner.bundle import BundleReader
+from scanner.bundle import MANIFEST, BundleReader
 from scanner.drift.iac import DECLARED_FOLDERS, compare
 from scanner.errors import BundleError
 from scanner.findings import Finding
@@ -128,8 +128,8 @@ def load_bundle(
     if away and _picklable([connectors[p] for p in away]):
         ctx = multiprocessing.get_context("spawn")  # no fork: a scan may have threads running
         with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-            # The manifest too: a connector reads what it says (a 404 recorded as an answer, the window).
-            listing = [f for f in files if f.split("/", 1)[0] in away or f == "manifest.json"]
+            # manifest.json too: connectors read its not_found and failed calls (an absent file's reason)
+            listing = [f for f in files if f.split("/", 1)[0] in away or f == MANIFEST]
             later = pool.submit(_read_parts, str(path), [connectors[p] for p in away], listing)
             for provider in here:
                 parts[provider] = _read_one(reader, provider, connectors[provider])
@@ -146,9 +146,16 @@ def load_bundle(
     for provider in providers:
         if provider not in parts:
             parts[provider] = _read_one(reader, provider, connectors[provider])
+    return assemble(reader, parts)
+
+
+def assemble(reader: BundleReader, parts: Mapping[str, Inventory]) -> LoadedBundle:
+    """Merge the inventories read from each provider folder of ``reader``'s bundle (in provider order) with
+    what its manifest and walk say: failed calls and refused entries become coverage gaps."""
+    manifest = reader.manifest
     inv = Inventory()
     declared: Inventory | None = None
-    for provider in providers:
+    for provider in sorted(parts):
         if provider in DECLARED_FOLDERS:
             declared = declared or Inventory()
             declared.merge(parts[provider])

@@ -24,7 +24,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from scanner.bundle_writer import BundleWriter, check_target, is_bundle
 from scanner.errors import BundleError
-from scanner.manifest import MANIFEST, MANIFEST_VERSION, Manifest, ManifestCall
+from scanner.manifest import MANIFEST, MANIFEST_VERSION, SCOPE_CALL, Manifest, ManifestCall
 from scanner.textsafe import for_terminal
 from scanner.yaml12 import ANCHOR, MAX_YAML_ALIASES, MAX_YAML_EXPANDED, expanded_size, load_yaml
 
@@ -41,6 +41,7 @@ __all__ = [
     "Manifest",
     "ManifestCall",
     "check_target",
+    "failed_scopes",
     "is_bundle",
 ]
 
@@ -258,6 +259,16 @@ class BundleReader:
         if self._manifest is None:
             self._manifest = self.model(MANIFEST, Manifest) if self.exists(MANIFEST) else Manifest()
         return self._manifest
+
+
+def failed_scopes(bundle: BundleReader, provider: str) -> frozenset[str]:
+    """The scopes of ``provider`` whose collection failed as a whole (manifest.json's ``collect scope`` calls):
+    what a connector expects in such a scope is missing for a reason already reported."""
+    return frozenset(
+        c.scope
+        for c in bundle.manifest.calls
+        if c.provider == provider and c.status == "failed" and c.call == SCOPE_CALL
+    )
 
 
 class _DuplicateKeyError(ValueError):

@@ -1,8 +1,9 @@
 """The ``regwarden`` command line. Thin: it parses, calls the pipeline, prints, and maps errors to exit codes.
 
 Exit codes: 0 no open finding at or above ``--fail-on``; 1 findings at or above it; 2 bad input or
-configuration (one line on stderr, no traceback); 3 the scan is partial (some scope failed; the
-report lists what was not assessed); 4 an internal error.
+configuration (one line on stderr, no traceback); 3 the scan is partial (some scope failed, or a
+subject of a control could not be judged for want of a file or call; the report lists what was not
+assessed); 4 an internal error.
 """
 
 from __future__ import annotations

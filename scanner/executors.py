@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from scanner.bundle import BundleWriter, ManifestCall
 from scanner.errors import ConfigError, ConnectorError, RegwardenError
+from scanner.manifest import SCOPE_CALL
 from scanner.plugins import ConnectorSpec
 from scanner.textsafe import for_terminal
 
@@ -71,7 +72,7 @@ def run_task(
         with writer.working_on(task.source, task.scope):
             collector.collect(sources[task.source], task.scope, writer)
     except ConnectorError as e:
-        writer.record(task.source, task.scope, "collect scope", "failed", str(e))
+        writer.record(task.source, task.scope, SCOPE_CALL, "failed", str(e))
         return str(e)
     except RegwardenError:
         raise
@@ -80,7 +81,7 @@ def run_task(
             raise
         reason = f"unexpected answer ({type(e).__name__}: {for_terminal(' '.join(str(e).split()), 200)}); not assessed"
         log.debug("%s %s: collector failed", task.source, task.scope, exc_info=True)
-        writer.record(task.source, task.scope, "collect scope", "failed", reason)
+        writer.record(task.source, task.scope, SCOPE_CALL, "failed", reason)
         return reason
     return None
 
@@ -215,7 +216,7 @@ class DaskExecutor:
                     exc = fut.exception()
                     reason = f"task failed after {self.retries + 1} attempt(s): {type(exc).__name__}: {exc}"
                     writer.add_scope(f"{task.source}:{task.scope}")
-                    writer.record(task.source, task.scope, "collect scope", "failed", reason)
+                    writer.record(task.source, task.scope, SCOPE_CALL, "failed", reason)
                     yield Outcome(task, reason, 0)
                     continue
                 part: Part = fut.result()

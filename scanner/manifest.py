@@ -6,6 +6,8 @@ from pydantic import BaseModel, ConfigDict
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
+#: The call recorded (``failed``) for a scope whose collection failed as a whole.
+SCOPE_CALL = "collect scope"
 
 
 class ManifestCall(BaseModel):

@@ -45,13 +45,16 @@ class Collector(Generic[SettingsT]):
 @dataclass(frozen=True)
 class ConnectorSpec(Generic[RawT]):
     """One provider. ``load`` reads and validates its bundle folder into typed raw records;
-    ``transform`` turns those into an Inventory and is pure; ``collector`` (if any) fetches live."""
+    ``transform`` turns those into an Inventory and is pure; ``collector`` (if any) fetches live;
+    ``files`` (if any) is its table of bundle files and what the absence of each means
+    (:mod:`scanner.bundle_files`)."""
 
     name: str  # also the bundle folder name
     title: str
     load: Callable[[BundleReader], RawT]
     transform: Callable[[RawT], Inventory]
     collector: Collector[Any] | None = None
+    files: Path | None = None
 
     def inventory(self, bundle: BundleReader) -> Inventory:
         """Load this provider's part of a bundle and transform it."""

@@ -8,6 +8,8 @@ function names: ``connectors.aws.load`` must stay the module (``fetch`` reads it
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from connectors.aws import load as _load
 from connectors.aws import transform as _transform
 from connectors.aws.raw import AwsRaw
@@ -34,6 +36,7 @@ SPEC: ConnectorSpec[AwsRaw] = ConnectorSpec(
     load=_load.load,
     transform=_transform.transform,
     collector=Collector(settings=Settings, scopes=_scopes, collect=_collect),
+    files=Path(__file__).with_name("bundle_files.yaml"),
 )
 
 __all__ = ["SPEC"]

@@ -42,7 +42,7 @@ from urllib.parse import quote, unquote
 from pydantic import BaseModel
 
 from connectors.aws import raw
-from scanner.bundle import BundleReader
+from scanner.bundle import BundleReader, failed_scopes
 from scanner.errors import BundleError
 
 ROOT = "aws"
@@ -115,17 +115,9 @@ def credential_report(bundle: BundleReader, rel: str) -> tuple[dict[str, str], .
 def _region(bundle: BundleReader, base: str, name: str) -> raw.Region:
     d = f"{base}/{name}"
     pipelines = _each(bundle, f"{d}/{PIPELINE}", raw.Pipeline)
-    account = base.rsplit("/", 1)[-1]
-    suffix = f"({name})"
-    not_found = frozenset(
-        c.call
-        for c in bundle.manifest.calls
-        if c.provider == "aws" and c.scope == account and c.status == "not_found" and c.call.endswith(suffix)
-    )
     return raw.Region(
         name=name,
         folder=d,
-        not_found=not_found,
         ecr=_opt(bundle, f"{d}/{ECR_REPOS}", raw.EcrRepositories),
         ecr_policies=_each(bundle, f"{d}/{ECR_REPO_POLICY}", raw.EcrRepositoryPolicy),
         ecr_registry_policy=_opt(bundle, f"{d}/{ECR_REGISTRY_POLICY}", raw.EcrRegistryPolicy),
@@ -151,6 +143,7 @@ def _account(bundle: BundleReader, account_id: str) -> raw.Account:
     base = f"{ROOT}/{account_id}"
     rep = f"{base}/{CRED_REPORT}"
     regions = sorted(p.name for p in bundle.path(base).iterdir() if p.is_dir() and _REGION.match(p.name))
+    calls = [c for c in bundle.manifest.calls if c.provider == ROOT and c.scope == account_id]
     return raw.Account(
         account_id=account_id,
         folder=base,
@@ -160,6 +153,9 @@ def _account(bundle: BundleReader, account_id: str) -> raw.Account:
         key_last_used=_each(bundle, f"{base}/{KEY_LAST_USED}", raw.AccessKeyLastUsed),
         oidc_providers=_each(bundle, f"{base}/{OIDC_GET}", raw.OidcProvider),
         regions=tuple(_region(bundle, base, r) for r in regions),
+        not_found=frozenset(c.call for c in calls if c.status == "not_found"),
+        failed=frozenset(c.call for c in calls if c.status == "failed"),
+        scope_failed=account_id in failed_scopes(bundle, ROOT),
     )
 
 

@@ -470,9 +470,6 @@ class Region:
 
     name: str
     folder: str
-    #: Calls of this account and region that the manifest records ``not_found`` (a 404 is an answer: a
-    #: repository with no policy), by their call name.
-    not_found: frozenset[str] = frozenset()
     ecr: EcrRepositories | None = None
     ecr_policies: dict[str, EcrRepositoryPolicy] = field(default_factory=dict)
     ecr_registry_policy: EcrRegistryPolicy | None = None
@@ -505,6 +502,21 @@ class Account:
     key_last_used: dict[str, AccessKeyLastUsed] = field(default_factory=dict)
     oidc_providers: dict[str, OidcProvider] = field(default_factory=dict)
     regions: tuple[Region, ...] = ()
+    #: calls of this account that manifest.json records as ``not_found`` (the answer: there is none) and as
+    #: ``failed`` (a gap already): an absent file either explains is not a gap of its own
+    not_found: frozenset[str] = frozenset()
+    failed: frozenset[str] = frozenset()
+    #: the account's collection failed as a whole (its gap says it all)
+    scope_failed: bool = False
+
+    def answered(self, call: str) -> bool:
+        """Whether manifest.json records ``call`` (``service op [name] (region)``, its ``(region)`` part may be
+        left out) as answered 404 or failed."""
+        return self.scope_failed or any(c == call or c.startswith(call + " (") for c in self.not_found | self.failed)
+
+    def absent(self, call: str) -> bool:
+        """Whether manifest.json records ``call`` as answered 404: there is no such thing."""
+        return any(c == call or c.startswith(call + " (") for c in self.not_found)
 
 
 @dataclass(frozen=True, slots=True)

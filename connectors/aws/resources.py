@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.aws import raw
-from connectors.aws.load import name_part
+from connectors.aws.load import SELECTORS, TRAILS, name_part
 from connectors.aws.policy import Statement, Target, compile_document
 from scanner.model import (
     AttrValue,
+    CoverageGap,
     Edge,
     EdgeKind,
     Evidence,
@@ -56,21 +57,28 @@ def role_node(arn: str) -> NodeId:
     return node_id(PROVIDER, "role", arn)
 
 
-def _audit(region: raw.Region) -> dict[str, AttrValue]:
+def _audit(region: raw.Region) -> tuple[dict[str, AttrValue], list[str]]:
+    """Whether a trail records the region's management write events, and the files (under the region's
+    folder) that were needed to tell but are not in the bundle: a trail whose event selectors are missing may
+    be the one that logs, so without them logging is unknown, never "off"."""
     if region.trails is None:
-        return {}
+        return {}, [TRAILS]
+    missing: list[str] = []
     for trail in region.trails.trailList:
         if trail.HomeRegion not in (None, region.name) and not trail.IsMultiRegionTrail:
             continue
         sel = region.selectors.get(trail.Name)
         if sel is None:
+            missing.append(f"{SELECTORS}/{name_part(trail.Name)}.json")
             continue
         if _logs_management_writes(sel):
-            return {"audit_logging": True, "audit_detail": f"CloudTrail trail {trail.Name}"}
+            return {"audit_logging": True, "audit_detail": f"CloudTrail trail {trail.Name}"}, []
+    if missing:
+        return {}, missing
     return {
         "audit_logging": False,
         "audit_detail": f"no CloudTrail trail records management write events in {region.name}",
-    }
+    }, []
 
 
 def _logs_management_writes(sel: raw.EventSelectors) -> bool:
@@ -84,6 +92,10 @@ def _logs_management_writes(sel: raw.EventSelectors) -> bool:
         if "Management" in cat and "true" not in ro:
             return True
     return False
+
+
+def _tuple(value: AttrValue) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, tuple) else ()
 
 
 def _pattern_names(pattern: Mapping[str, Any], *keys: str) -> list[str] | None:
@@ -100,10 +112,11 @@ def _pattern_names(pattern: Mapping[str, Any], *keys: str) -> list[str] | None:
 class RegionBuilder:
     """Builds one region's nodes into an inventory and returns its policy targets."""
 
-    def __init__(self, inv: Inventory, account: str, region: raw.Region) -> None:
+    def __init__(self, inv: Inventory, account: str, region: raw.Region, acct: raw.Account | None = None) -> None:
         self.inv, self.account, self.r = inv, account, region
+        self.acct = acct or raw.Account(account_id=account, folder=region.folder.rsplit("/", 1)[0])
         self.out = RegionResult()
-        self.audit = _audit(region)
+        self.audit, self.audit_missing = _audit(region)
         self.ecr: dict[str, NodeId] = {}
         self.ca: dict[tuple[str, str], NodeId] = {}
         self.pipelines: dict[str, tuple[NodeId, bool]] = {}
@@ -118,10 +131,45 @@ class RegionBuilder:
         self._builds()
         self._pipelines()
         self._event_rules()
+        if self.ecr or self.ca:
+            self._audit_gaps()
         return self.out
+
+    # --- what is missing ---------------------------------------------------------------------------
+
+    def call(self, service_op: str, name: str = "") -> str:
+        """A call as the manifest names it (``ecr get-repository-policy team/app (eu-west-1)``)."""
+        return f"{service_op}{' ' + name if name else ''} ({self.r.name})"
+
+    def settled(self, found: object, service_op: str, name: str = "") -> bool:
+        """Whether a policy's answer is known: its file is in the bundle, or the manifest records the call as
+        answered 404 (there is no policy)."""
+        return found is not None or self.acct.absent(self.call(service_op, name))
+
+    def gap(self, rel: str, consequence: str, service_op: str, name: str = "") -> None:
+        """A coverage gap for the region's file ``rel``, unless the manifest says why it is absent."""
+        if not self.acct.answered(self.call(service_op, name)):
+            self.inv.add_gap(
+                CoverageGap(PROVIDER, self.account, f"{self.r.folder}/{rel}", f"not collected: {consequence}")
+            )
+
+    def unknown(self, attrs: dict[str, AttrValue], key: str, rel: str) -> None:
+        """Say in ``attrs`` that fact ``key`` of a node is unknown because the region's file ``rel`` is not in
+        the bundle (the first such file is named)."""
+        attrs["unknown"] = tuple(dict.fromkeys((*_tuple(attrs.get("unknown")), key)))
+        attrs.setdefault(f"unknown_why.{key}", f"{self.r.folder}/{rel} not collected")
+
+    def _audit_gaps(self) -> None:
+        for rel in self.audit_missing:
+            op, _, name = rel.removesuffix(".json").partition("/")
+            self.gap(rel, "whether CloudTrail logs the region's registry events is unknown (RB04)",
+                     f"cloudtrail {op.removeprefix('cloudtrail-')}", name)  # fmt: skip
 
     def _resource(self, nid: NodeId, name: str, subtype: str, rel: str, attrs: dict[str, AttrValue]) -> None:
         base: dict[str, AttrValue] = {"account": self.account, "region": self.r.name}
+        if self.audit_missing and attrs.get("category") == "registry":
+            attrs = dict(attrs)
+            self.unknown(attrs, "audit_logging", self.audit_missing[0])
         self.inv.add_node(
             Node(
                 nid, NodeKind.RESOURCE, name, PROVIDER, subtype, self.account, {**base, **attrs}, evidence=self.ev(rel)
@@ -135,22 +183,38 @@ class RegionBuilder:
             return
         rules = self.r.pull_through.pullThroughCacheRules if self.r.pull_through else ()
         registry_stmts = compile_document(self.r.ecr_registry_policy.policyText) if self.r.ecr_registry_policy else ()
+        registry_known = self.settled(self.r.ecr_registry_policy, "ecr get-registry-policy")
+        if not registry_known and self.r.ecr.repositories:
+            self.gap("ecr-get-registry-policy.json", "who the registry policy admits to every repository is unknown (RB07)",
+                     "ecr get-registry-policy")  # fmt: skip
+        if self.r.pull_through is None and self.r.ecr.repositories:
+            self.gap(
+                "ecr-describe-pull-through-cache-rules.json",
+                "which repositories are pull-through caches of a public registry (mirrors, RB02) is unknown",
+                "ecr describe-pull-through-cache-rules",
+            )
         for rule in rules:
             nid = node_id(
                 PROVIDER, "ecr-pull-through-cache", f"{self.account}/{self.r.name}/{rule.ecrRepositoryPrefix}"
             )
+            cache: dict[str, AttrValue] = {
+                "category": "registry",
+                "mirror": True,
+                "upstream_verification": False,
+                "upstream": rule.upstreamRegistryUrl,
+                **self.audit,
+            }
+            # The repositories it creates on a pull are admitted by the registry policy (their own come later).
+            if registry_known:
+                cache["exposures"] = ()
+            else:
+                self.unknown(cache, "exposures", "ecr-get-registry-policy.json")
             self._resource(
                 nid,
                 f"{rule.ecrRepositoryPrefix} (pull-through cache of {rule.upstreamRegistryUrl})",
                 "aws:ecr-pull-through-cache",
                 "ecr-describe-pull-through-cache-rules.json",
-                {
-                    "category": "registry",
-                    "mirror": True,
-                    "upstream_verification": False,
-                    "upstream": rule.upstreamRegistryUrl,
-                    **self.audit,
-                },
+                cache,
             )
         for repo in self.r.ecr.repositories:
             nid = node_id(PROVIDER, "ecr-repository", repo.repositoryArn)
@@ -164,12 +228,20 @@ class RegionBuilder:
             }
             if mirror is not None:
                 attrs |= {"mirror": True, "upstream_verification": False, "upstream": mirror.upstreamRegistryUrl}
+            elif self.r.pull_through is None:
+                self.unknown(attrs, "upstream_verification", "ecr-describe-pull-through-cache-rules.json")
             pol = self.r.ecr_policies.get(repo.repositoryName)
-            if (
-                pol is not None
-                or f"ecr get-repository-policy {repo.repositoryName} ({self.r.name})" in self.r.not_found
-            ):
-                attrs["exposures"] = ()  # its policy was read (or it has none): what it admits is known
+            rel = f"ecr-get-repository-policy/{name_part(repo.repositoryName)}.json"
+            # Who its policies admit is examined once both are known (a 404 is "no policy"); findings add to it.
+            repo_known = self.settled(pol, "ecr get-repository-policy", repo.repositoryName)
+            if repo_known and registry_known:
+                attrs["exposures"] = ()
+            if not repo_known:
+                self.unknown(attrs, "exposures", rel)
+                self.gap(rel, f"who the policy of {repo.repositoryName} admits is unknown (RB07)",
+                         "ecr get-repository-policy", repo.repositoryName)  # fmt: skip
+            if not registry_known:
+                self.unknown(attrs, "exposures", "ecr-get-registry-policy.json")
             self._resource(nid, repo.repositoryName, "aws:ecr-repository", "ecr-describe-repositories.json", attrs)
             self.out.targets.append(Target(nid, self.account, "ecr", (repo.repositoryArn,)))
             if pol is not None:
@@ -191,6 +263,8 @@ class RegionBuilder:
         for summary in self.r.ca_repositories.repositories:
             key = (summary.domainName, summary.name)
             desc = self.r.ca_descriptions.get(key)
+            pair = f"{name_part(summary.domainName)}/{name_part(summary.name)}.json"
+            label = f"{summary.domainName}/{summary.name}"
             ext = desc.repository.externalConnections if desc else ()
             ups = desc.repository.upstreams if desc else ()
             nid = node_id(PROVIDER, "codeartifact-repository", summary.arn)
@@ -201,14 +275,35 @@ class RegionBuilder:
                 "upstreams": tuple(u.repositoryName for u in ups),
                 **self.audit,
             }
-            call = f"codeartifact get-repository-permissions-policy {summary.domainName}/{summary.name} ({self.r.name})"
-            if key in self.r.ca_repo_policies or call in self.r.not_found:
-                attrs["exposures"] = ()  # its policy was read (or it has none): what it admits is known
             if desc is not None:
                 attrs["mirror"] = bool(ext)
                 attrs["external_connections"] = tuple(e.externalConnectionName for e in ext)
                 if ext:
                     attrs["upstream_verification"] = False
+            else:
+                # whether it connects to a public registry (a mirror, RB02) is unknown
+                self.unknown(attrs, "upstream_verification", f"codeartifact-describe-repository/{pair}")
+                self.gap(f"codeartifact-describe-repository/{pair}", f"whether {label} mirrors a public registry is "
+                         "unknown (RB02)", "codeartifact describe-repository", label)  # fmt: skip
+            repo_known = self.settled(
+                self.r.ca_repo_policies.get(key), "codeartifact get-repository-permissions-policy", label
+            )
+            domain_known = self.settled(
+                self.r.ca_domain_policies.get(summary.domainName),
+                "codeartifact get-domain-permissions-policy",
+                summary.domainName,
+            )
+            if repo_known and domain_known:
+                attrs["exposures"] = ()
+            for known, rel, op, name in (
+                (repo_known, f"codeartifact-get-repository-permissions-policy/{pair}",
+                 "codeartifact get-repository-permissions-policy", label),
+                (domain_known, f"codeartifact-get-domain-permissions-policy/{name_part(summary.domainName)}.json",
+                 "codeartifact get-domain-permissions-policy", summary.domainName),
+            ):  # fmt: skip
+                if not known:
+                    self.unknown(attrs, "exposures", rel)
+                    self.gap(rel, f"who the policy admits to {label} is unknown (RB07)", op, name)
             self._resource(
                 nid,
                 f"{summary.domainName}/{summary.name}",
@@ -260,6 +355,10 @@ class RegionBuilder:
             )
             self.out.targets.append(Target(nid, self.account, "secretsmanager", (s.ARN,)))
             pol = self.r.secret_policies.get(s.Name)
+            if pol is None:
+                self.gap(f"secretsmanager-get-resource-policy/{name_part(s.Name)}.json",
+                         f"who the resource policy of secret {s.Name} admits is unknown",
+                         "secretsmanager get-resource-policy", s.Name)  # fmt: skip
             if pol is not None and pol.ResourcePolicy:
                 self.out.resource_policies.append(
                     (
@@ -391,6 +490,10 @@ class RegionBuilder:
                 repos = _pattern_names(pattern, "repositoryName")
                 origins += [n for (_, r), n in self.ca.items() if repos is None or r in repos]
             targets = self.r.targets.get(rule.Name)
+            if targets is None and origins:
+                self.gap(f"events-list-targets-by-rule/{name_part(rule.Name)}.json",
+                         f"which pipelines EventBridge rule {rule.Name} starts is unknown (RB05)",
+                         "events list-targets-by-rule", rule.Name)  # fmt: skip
             for t in targets.Targets if targets else ():
                 found = self.pipelines.get(t.Arn)
                 if found is None:

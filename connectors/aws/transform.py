@@ -111,6 +111,7 @@ class _Builder:
         self.arn_nodes: dict[str, NodeId] = {}
         self.trusts_account: dict[str, list[int]] = {}  # account id -> role targets whose trust names its root
         self.exposures: dict[NodeId, set[str]] = {}
+        self.unknown_use: dict[str, str] = {}  # access key id -> the file that would say when it was used
         self.admin_nodes: set[str] = set()
         self.collected = {a.account_id for a in raw_.accounts}
         # each principal's evaluated identity policies, for the identity side of cross-account grants
@@ -172,6 +173,15 @@ class _Builder:
 
         groups = {g.GroupName: docs(g.AttachedManagedPolicies, g.GroupPolicyList) for g in auth.GroupDetailList}
         report = {row["arn"]: row for row in acct.credential_report or ()}
+        if acct.credential_report is None and auth.UserDetailList and not acct.answered("iam get-credential-report"):
+            self.inv.add_gap(
+                CoverageGap(
+                    PROVIDER,
+                    acct.account_id,
+                    f"{acct.folder}/iam-get-credential-report.csv",
+                    "not collected: the users' console passwords and MFA (RB10) are unknown",
+                )
+            )
         for u in auth.UserDetailList:
             nid = node_id(PROVIDER, "user", u.Arn)
             row = report.get(u.Arn)
@@ -228,6 +238,13 @@ class _Builder:
             for k in listed.AccessKeyMetadata:
                 lu = acct.key_last_used.get(k.AccessKeyId)
                 last = parse_date(lu.AccessKeyLastUsed.LastUsedDate) if lu else None
+                never: bool | None = lu is not None and last is None
+                if lu is None:
+                    # Its own answer was not collected: the credential report's row for the key (same creation
+                    # time) says the same; without either, when it was last used is unknown, not "used".
+                    last, never = _report_use(row, parse_date(k.CreateDate))
+                    if never is None:
+                        self._unknown_use(acct, k.AccessKeyId)
                 rel = f"{acct.folder}/iam-list-access-keys/{name_part(u.UserName)}.json"
                 self._key(
                     acct.account_id,
@@ -237,10 +254,21 @@ class _Builder:
                     k.Status == "Active",
                     parse_date(k.CreateDate),
                     last,
-                    (lu is not None and last is None),
+                    never,
                     rel,
                 )
             return
+        if acct.auth is not None and not acct.answered(f"iam list-access-keys {u.UserName}"):
+            self.inv.add_gap(
+                CoverageGap(
+                    PROVIDER,
+                    acct.account_id,
+                    f"{acct.folder}/iam-list-access-keys/{name_part(u.UserName)}.json",
+                    "not collected: the user's access keys are known only from the credential report"
+                    if row is not None
+                    else "not collected: the user's access keys are not in the scan",
+                )
+            )
         for slot in ("1", "2"):
             if row is None or row.get(f"access_key_{slot}_active") not in ("true", "false"):
                 continue
@@ -260,6 +288,18 @@ class _Builder:
                 f"{acct.folder}/iam-get-credential-report.csv",
             )
 
+    def _unknown_use(self, acct: raw.Account, key_id: str) -> None:
+        """The key's last-use answer is not in the bundle: a gap naming it (unless the manifest says why), and
+        the key says which file would have told (RB09 lists it as not assessed)."""
+        rel = f"{acct.folder}/iam-get-access-key-last-used/{name_part(key_id)}.json"
+        self.unknown_use[key_id] = f"{rel} not collected"
+        if not acct.answered(f"iam get-access-key-last-used {key_id}"):
+            self.inv.add_gap(
+                CoverageGap(
+                    PROVIDER, acct.account_id, rel, "not collected: when the access key was last used is unknown"
+                )
+            )
+
     def _key(
         self,
         account: str,
@@ -269,10 +309,13 @@ class _Builder:
         active: bool,
         created: datetime | None,
         last: datetime | None,
-        never: bool,
+        never: bool | None,
         rel: str,
     ) -> None:
         kid = node_id(PROVIDER, "access-key", key_id)
+        use: dict[str, AttrValue] = {"never_used": never} if never is not None else {}
+        if key_id in self.unknown_use:
+            use = {"unknown": ("last_used",), "unknown_why": self.unknown_use[key_id]}
         self.inv.add_node(
             Node(
                 kid,
@@ -281,7 +324,7 @@ class _Builder:
                 PROVIDER,
                 "aws:access-key",
                 account,
-                {"active": active, "never_used": never, "user": user_name},
+                {"active": active, "user": user_name, **use},
                 credential=CredentialInfo(Lifetime.STATIC, created=created, last_used=last),
                 evidence=(Evidence(rel),),
             )
@@ -634,6 +677,20 @@ class _Builder:
             )
 
 
+def _report_use(row: dict[str, str] | None, created: datetime | None) -> tuple[datetime | None, bool | None]:
+    """When the credential report's key slot created at ``created`` was last used: (time, False), (None, True)
+    for never, (None, None) when the report does not say."""
+    for slot in ("1", "2"):
+        if row is None or created is None or parse_date(row.get(f"access_key_{slot}_last_rotated")) != created:
+            continue
+        value = row.get(f"access_key_{slot}_last_used_date") or ""
+        last = parse_date(value) if value not in ("N/A", "no_information") else None
+        if last is not None:
+            return last, False
+        return (None, True) if value == "N/A" else (None, None)
+    return None, None
+
+
 def _account_of(value: str) -> str:
     if value.isdigit():
         return value
@@ -648,7 +705,7 @@ def transform(raw_: raw.AwsRaw) -> Inventory:
     for acct in raw_.accounts:
         b.iam(acct)
         for region in acct.regions:
-            results.append(RegionBuilder(b.inv, acct.account_id, region).build())
+            results.append(RegionBuilder(b.inv, acct.account_id, region, acct).build())
     for acct in raw_.accounts:
         if acct.auth is not None:
             b.targets.extend(account_wide(b.inv, acct.account_id, acct.folder))

@@ -5,6 +5,8 @@ The Azure SDK is imported only by the collector (``connectors.azure.fetch``, loa
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from connectors.azure.load import load
 from connectors.azure.raw import AzureRaw
 from connectors.azure.settings import Settings
@@ -31,6 +33,7 @@ SPEC: ConnectorSpec[AzureRaw] = ConnectorSpec(
     load=load,
     transform=transform,
     collector=Collector(settings=Settings, scopes=_scopes, collect=_collect),
+    files=Path(__file__).with_name("bundle_files.yaml"),
 )
 
 __all__ = ["SPEC", "AzureRaw", "Settings", "load", "transform"]

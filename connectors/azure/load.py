@@ -42,7 +42,7 @@ from connectors.azure.raw import (
     Token,
     UserAssignedIdentity,
 )
-from scanner.bundle import BundleReader
+from scanner.bundle import BundleReader, failed_scopes
 from scanner.errors import BundleError
 
 T = TypeVar("T")
@@ -293,4 +293,14 @@ def load(bundle: BundleReader) -> AzureRaw:
         subscriptions=tuple(load_subscription(bundle, s, rg) for s in _subscription_ids(bundle)),
         graph=load_graph(bundle),
         collected_at=bundle.manifest.collected_at,
+        answered=frozenset(
+            c.call for c in bundle.manifest.calls if c.provider == ROOT and c.status in ("not_found", "failed")
+        ),
+        failed_scopes=failed_scopes(bundle, ROOT),
+        resource_graph=rg.assignments is not None
+        or rg.definitions is not None
+        or any(
+            c.provider == ROOT and c.call.startswith("POST /providers/Microsoft.ResourceGraph")
+            for c in bundle.manifest.calls
+        ),
     )

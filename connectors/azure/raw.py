@@ -438,3 +438,8 @@ class AzureRaw:
     subscriptions: tuple[SubscriptionRaw, ...] = ()
     graph: GraphRaw = field(default_factory=GraphRaw)
     collected_at: str | None = None
+    #: calls manifest.json records as answered 404 or failed, and scopes whose collection failed as a whole
+    answered: frozenset[str] = frozenset()
+    failed_scopes: frozenset[str] = frozenset()
+    #: role assignments and definitions are collected through Resource Graph (its files, or its calls, are there)
+    resource_graph: bool = False

@@ -34,6 +34,7 @@ from scanner.knowledge.publish import (
     setup_hints,
 )
 from scanner.knowledge.registries import oidc_publishing, registries, registry_for_host
+from scanner.model import AttrValue
 
 RouteKind = Literal["secret", "job_token", "oidc", "variable", "cloud", "step_output", "unknown"]
 #: certain: the catalogue recognises the publish; probable: a release-like step holding a registry
@@ -1068,3 +1069,37 @@ def analyse(
             job.script(step, step.script)
     job.held(steps)
     return job.out
+
+
+def route_label(registry: str, route: Route) -> str:
+    """``pypi:oidc``, ``npm:secret:NPM_TOKEN``: how a registry is published to, for reports and the bench."""
+    named = route.kind in ("secret", "variable", "cloud") and route.name
+    return f"{registry}:{route.kind}:{route.name}" if named else f"{registry}:{route.kind}"
+
+
+def publish_attrs(publishes: Sequence[Publish]) -> dict[str, AttrValue]:
+    """What a CI job's node says of its publishes, the same for every CI: the registries (and which only
+    probably), how each is reached, those whose credential was not traced, credentials merely held, one line
+    per publish saying why, and whether it is PyPI Trusted Publishing."""
+    registries_all = sorted({p.registry for p in publishes if p.confidence != "held"})
+    certain = {p.registry for p in publishes if p.confidence == "certain"}
+    counted = [p for p in publishes if p.confidence != "held"]
+    return {
+        "publishes": tuple(registries_all),
+        "publishes_probable": tuple(r for r in registries_all if r not in certain),
+        "publish_routes": tuple(sorted({route_label(p.registry, rt) for p in counted for rt in p.routes})),
+        "publish_route_unknown": tuple(
+            sorted({p.registry for p in counted if all(rt.kind == "unknown" for rt in p.routes)})
+        ),
+        "holds_credentials": tuple(sorted({p.registry for p in publishes if p.confidence == "held"})),
+        # why: one line per publish, for reports and for whoever checks the verdict
+        "publish_steps": tuple(
+            dict.fromkeys(
+                f"{p.registry} ({p.confidence}): {p.reason}" + (f" [line {p.line}]" if p.line else "")
+                for p in publishes
+            )
+        ),
+        "pypi_trusted_publishing": any(
+            p.registry == "pypi" and any(rt.kind == "oidc" for rt in p.routes) for p in publishes
+        ),
+    }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from connectors.dockerhub.fetch import Settings, collect, scopes
 from connectors.dockerhub.load import load
 from connectors.dockerhub.raw import DockerHubRaw
@@ -14,6 +16,7 @@ SPEC: ConnectorSpec[DockerHubRaw] = ConnectorSpec(
     load=load,
     transform=transform,
     collector=Collector(settings=Settings, scopes=scopes, collect=collect),
+    files=Path(__file__).with_name("bundle_files.yaml"),
 )
 
 __all__ = ["SPEC"]

@@ -17,7 +17,7 @@ from connectors.dockerhub.raw import (
     PersonalTokenList,
     RepositoryList,
 )
-from scanner.bundle import BundleReader
+from scanner.bundle import BundleReader, failed_scopes
 from scanner.errors import BundleError
 
 T = TypeVar("T")
@@ -83,4 +83,8 @@ def load(bundle: BundleReader) -> DockerHubRaw:
         tokens=_optional(bundle, TOKENS, PersonalTokenList),
         repositories=tuple(repos),
         orgs=tuple(_org(bundle, o) for o in _org_names(bundle)),
+        answered=frozenset(
+            c.call for c in bundle.manifest.calls if c.provider == ROOT and c.status in ("not_found", "failed")
+        ),
+        failed_scopes=failed_scopes(bundle, ROOT),
     )

@@ -176,3 +176,8 @@ class DockerHubRaw:
     tokens: Loaded[PersonalTokenList] | None = None
     repositories: tuple[Loaded[RepositoryList], ...] = ()
     orgs: tuple[OrgRaw, ...] = ()
+    #: calls manifest.json records as answered 404 or failed (``GET /v2/...``): a file they explain is absent
+    #: for a reason already known
+    answered: frozenset[str] = frozenset()
+    #: scopes whose collection failed as a whole (``collect scope`` failed): their gap says it all
+    failed_scopes: frozenset[str] = frozenset()

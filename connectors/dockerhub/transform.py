@@ -202,6 +202,54 @@ class _Builder:
                 exact = False  # a member's team permissions are not readable: the scope is the only limit known
         return levels, exact
 
+    def expect(self, path: str, consequence: str) -> None:
+        """A coverage gap for ``dockerhub<path>.json``, which the collected files say should be in the bundle,
+        unless manifest.json records its call as answered 404 or failed (a gap of its own)."""
+        if f"GET {path}" not in self.raw.answered:
+            self.inv.add_gap(CoverageGap(PROVIDER, SCOPE, f"dockerhub{path}.json", f"not collected: {consequence}"))
+
+    def gaps(self) -> None:
+        """The files the account and each organisation should have, that are not in the bundle."""
+        namespaces = {r.namespace for loaded in self.raw.repositories for r in loaded.data.results}
+        namespaces |= {loaded.path.split("/")[3] for loaded in self.raw.repositories}
+        if self.raw.account is not None and f"account:{self.raw.account.data.username}" not in self.raw.failed_scopes:
+            user = self.raw.account.data.username
+            if self.raw.tokens is None:
+                self.expect("/v2/access-tokens", f"the personal access tokens of {user} are not in the scan")
+            if user not in namespaces:
+                self.expect(f"/v2/namespaces/{user}/repositories", f"the repositories of {user} are not in the scan")
+        for o in self.raw.orgs:
+            if f"org:{o.name}" in self.raw.failed_scopes:
+                continue
+            base = f"/v2/orgs/{o.name}"
+            if o.name not in namespaces:
+                self.expect(
+                    f"/v2/namespaces/{o.name}/repositories", f"the repositories of {o.name} are not in the scan"
+                )
+            if o.tokens is None:
+                self.expect(f"{base}/access-tokens", f"the access tokens of organisation {o.name} are not in the scan")
+            else:
+                detailed = {d.data.id for d in o.token_details}
+                for t in o.tokens.data.results:
+                    if t.id not in detailed and t.resources is None:
+                        self.expect(
+                            f"{base}/access-tokens/{t.id}",
+                            f"the repositories organisation token {t.label or t.id} reaches are unknown",
+                        )
+            if o.members is None:
+                self.expect(
+                    f"{base}/members", f"the members of organisation {o.name} and their roles are not in the scan"
+                )
+            if o.groups is None:
+                self.expect(f"{base}/groups", f"the teams of organisation {o.name} are not in the scan")
+            else:
+                listed = {name for name, _ in o.group_members}
+                for g in o.groups.data.results:
+                    if g.name not in listed:
+                        self.expect(
+                            f"{base}/groups/{g.name}/members", f"the members of team {o.name}/{g.name} are unknown"
+                        )
+
     def personal_tokens(self) -> None:
         if self.raw.tokens is None:
             return
@@ -213,8 +261,8 @@ class _Builder:
                         PROVIDER,
                         SCOPE,
                         SETTINGS,
-                        f"{len(self.raw.tokens.data.results)} personal access token(s) listed but their owner is "
-                        "unknown: what they reach is not judged",
+                        f"not collected: {len(self.raw.tokens.data.results)} personal access token(s) listed but "
+                        "their owner is unknown: what they reach is not judged",
                     )
                 )
             for t in self.raw.tokens.data.results:
@@ -286,4 +334,5 @@ def transform(raw: DockerHubRaw) -> Inventory:
     for o in raw.orgs:
         b.org(o)
     b.personal_tokens()
+    b.gaps()
     return b.inv

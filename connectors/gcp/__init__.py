@@ -8,6 +8,8 @@ are imported only by the collector (``connectors.gcp.fetch``, loaded on first us
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from connectors.gcp.load import load
 from connectors.gcp.raw import GcpRaw
 from connectors.gcp.settings import Settings
@@ -34,6 +36,7 @@ SPEC: ConnectorSpec[GcpRaw] = ConnectorSpec(
     load=load,
     transform=transform,
     collector=Collector(settings=Settings, scopes=_scopes, collect=_collect),
+    files=Path(__file__).with_name("bundle_files.yaml"),
 )
 
 __all__ = ["SPEC", "GcpRaw", "Settings", "load", "transform"]

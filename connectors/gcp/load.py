@@ -28,7 +28,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
-from connectors.gcp.assets import SearchIndex, load_index
+from connectors.gcp.assets import SCOPE_SUFFIX, SearchIndex, load_index, search_files
 from connectors.gcp.raw import (
     BuildTrigger,
     Container,
@@ -46,7 +46,7 @@ from connectors.gcp.raw import (
     WorkloadIdentityPool,
     WorkloadIdentityPoolProvider,
 )
-from scanner.bundle import BundleReader
+from scanner.bundle import BundleReader, failed_scopes
 from scanner.errors import BundleError
 
 T = TypeVar("T")
@@ -210,4 +210,17 @@ def load(bundle: BundleReader) -> GcpRaw:
             policy = _optional(bundle, f"{ROOT}/{kind}/{name}/getIamPolicy.json", Policy)
             if policy is not None:
                 policies[f"{kind}/{name}"] = audits[f"{kind}/{name}"] = policy
-    return GcpRaw(projects=projects, containers=containers, policies=policies, audits=audits, roles=_roles(bundle))
+    scopes = [s.removeprefix(f"{ROOT}:") for s in bundle.manifest.scopes if s.startswith(f"{ROOT}:")]
+    return GcpRaw(
+        projects=projects,
+        containers=containers,
+        policies=policies,
+        audits=audits,
+        roles=_roles(bundle),
+        searched=frozenset(rel.removeprefix(f"{ROOT}/").rsplit("/", 1)[0] for rel in search_files(bundle)),
+        searches_expected=frozenset(s.removesuffix(SCOPE_SUFFIX) for s in scopes if s.endswith(SCOPE_SUFFIX)),
+        answered=frozenset(
+            c.call for c in bundle.manifest.calls if c.provider == ROOT and c.status in ("not_found", "failed")
+        ),
+        failed_scopes=failed_scopes(bundle, ROOT),
+    )

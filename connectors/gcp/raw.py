@@ -266,3 +266,11 @@ class GcpRaw:
     policies: dict[str, Loaded[Policy]] = field(default_factory=dict)  # folders/x, organizations/y
     audits: dict[str, Loaded[Policy]] = field(default_factory=dict)  # the same, from getIamPolicy only
     roles: dict[str, Loaded[Role]] = field(default_factory=dict)  # roles/x, projects/p/roles/x, ...
+    #: scopes a searchAllIamPolicies answer covers (``organizations/1``, ``folders/2``, ``projects/p``): under
+    #: them a resource with no result has no binding of its own (an answer, not a missing file)
+    searched: frozenset[str] = frozenset()
+    #: search scopes the collection asked for (manifest.json's ``<scope>:searchAllIamPolicies`` scopes)
+    searches_expected: frozenset[str] = frozenset()
+    #: calls manifest.json records as answered 404 or failed, and scopes whose collection failed as a whole
+    answered: frozenset[str] = frozenset()
+    failed_scopes: frozenset[str] = frozenset()

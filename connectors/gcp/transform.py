@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from connectors.gcp import actions, wif
+from connectors.gcp import absence, actions, wif
 from connectors.gcp.raw import (
     AuditConfig,
     Binding,
@@ -113,6 +113,7 @@ def transform(raw: GcpRaw) -> Inventory:
                 PROVIDER, role, f"gcp/{role}.json", "role definition not collected: its bindings are not assessed"
             )
         )
+    absence.gaps(raw, st.inv)
     return st.inv
 
 
@@ -405,12 +406,16 @@ def _repository(st: _State, p: ProjectRaw, r: RepositoryRaw, inherited: list[_Ap
     repo = r.repo
     nid = node_id(PROVIDER, "ar-repository", repo.name)
     exposures: set[str] = set()
+    short = repo.name.rsplit("/", 1)[-1]
+    own = absence.own_policy_file(st.raw, p, r.policy, f"{r.file.removesuffix('.json')}/{short}/getIamPolicy.json")
+    unknown = [*([own] if own else []), *absence.policy_files(st.raw, p)]
     for applied in [*_own(r.policy, repo.name), *inherited]:
         b = applied.binding
         if b.role in actions.BASIC_WRITE_ROLES and b.members:
             exposures.add("basic-role-write")
         found = _classes(st, b.role)
         if found is None:
+            unknown.append(f"gcp/{b.role}.json")  # what the binding lets its members do is unknown
             continue
         acts = actions.registry_actions(found)
         if not acts:
@@ -438,6 +443,16 @@ def _repository(st: _State, p: ProjectRaw, r: RepositoryRaw, inherited: list[_Ap
                 )
     remote = repo.mode == "REMOTE_REPOSITORY"
     logging_on, detail = _audit(_audit_configs(st, p))
+    said: dict[str, AttrValue] = {}
+    if logging_on is not True and (audit_missing := absence.audit_files(st.raw, p)):
+        # a policy not collected may be the one that turns the logs on: unknown, never "off"
+        logging_on, detail = None, None
+        said["unknown_why.audit_logging"] = f"{audit_missing[0]} not collected"
+    if exposures or not unknown:
+        said["exposures"] = tuple(sorted(exposures))  # examined (a finding stands whatever else is unknown)
+    else:
+        said["unknown_why.exposures"] = f"{unknown[0]} not collected"
+    said["unknown"] = tuple(k for k in ("audit_logging", "exposures") if f"unknown_why.{k}" in said) or None
     st.inv.add_node(
         Node(
             id=nid,
@@ -454,9 +469,9 @@ def _repository(st: _State, p: ProjectRaw, r: RepositoryRaw, inherited: list[_Ap
                 "upstream_verification": False if remote else None,
                 "cleanup_policies": len(repo.cleanupPolicies),
                 "immutable_tags": bool(repo.dockerConfig.get("immutableTags")) if repo.dockerConfig else None,
-                "exposures": tuple(sorted(exposures)),
                 "audit_logging": logging_on,
                 "audit_detail": detail,
+                **said,
             },
             tags=tuple(sorted(repo.labels.items())),
             evidence=(Evidence(r.file), *((Evidence(r.policy.file),) if r.policy else ())),

@@ -7,6 +7,8 @@ The offline part reads saved REST responses and committed workflow files from a 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from connectors.github.fetch import Settings, collect, scopes
 from connectors.github.load import load
 from connectors.github.raw import GitHubRaw
@@ -19,6 +21,7 @@ SPEC: ConnectorSpec[GitHubRaw] = ConnectorSpec(
     load=load,
     transform=transform,
     collector=Collector(settings=Settings, scopes=scopes, collect=collect),
+    files=Path(__file__).with_name("bundle_files.yaml"),
 )
 
 __all__ = ["SPEC", "GitHubRaw", "load", "transform"]

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from connectors.ci.publish import Publish, Route, StepView, analyse
+from connectors.ci.publish import Publish, Route, StepView, analyse, publish_attrs
 from connectors.github.actions import (
     CACHE_ACTIONS,
     FIRST_PARTY_OWNERS,
@@ -126,6 +126,7 @@ class RepoContext(Protocol):
     def variable_node(self, name: str) -> NodeId: ...
     def upstream_outsider(self, names: tuple[str, ...]) -> bool | None: ...
     def call_context(self, path: str) -> CallContext | None: ...
+    def uncollected(self, uses: str, reusable: bool) -> str | None: ...
 
 
 def _has_expr(value: str) -> bool:
@@ -267,8 +268,6 @@ class JobBuilder:
         reads, writes = self.cache_use()
         refs = self.refs()
         claims = self.r.oidc_claims
-        registries_all = sorted({p.registry for p in publishes if p.confidence != "held"})
-        certain = {p.registry for p in publishes if p.confidence == "certain"}
         self.inv.add_node(
             Node(
                 id=self.id,
@@ -297,44 +296,14 @@ class JobBuilder:
                     "ref": refs[0] if len(refs) == 1 and "*" not in refs[0] else None,
                     "oidc_sub_claims": claims,
                     "oidc_subjects": self.oidc_subjects(refs) if oidc and claims is None else (),
-                    "publishes": tuple(registries_all),
-                    "publishes_probable": tuple(r for r in registries_all if r not in certain),
-                    "publish_routes": tuple(
-                        sorted(
-                            {
-                                _route_label(p.registry, rt)
-                                for p in publishes
-                                if p.confidence != "held"
-                                for rt in p.routes
-                            }
-                        )
-                    ),
-                    "publish_route_unknown": tuple(
-                        sorted(
-                            {
-                                p.registry
-                                for p in publishes
-                                if p.confidence != "held" and all(rt.kind == "unknown" for rt in p.routes)
-                            }
-                        )
-                    ),
-                    "holds_credentials": tuple(sorted({p.registry for p in publishes if p.confidence == "held"})),
-                    # why: one line per publish, for reports and for whoever checks the verdict
-                    "publish_steps": tuple(
-                        dict.fromkeys(
-                            f"{p.registry} ({p.confidence}): {p.reason}" + (f" [line {p.line}]" if p.line else "")
-                            for p in publishes
-                        )
-                    ),
-                    "pypi_trusted_publishing": any(
-                        p.registry == "pypi" and any(rt.kind == "oidc" for rt in p.routes) for p in publishes
-                    ),
+                    **publish_attrs(publishes),
                     "contents_write": self.writes("contents"),
                     "packages_write": self.writes("packages"),
                     "actions_write": self.writes("actions"),
                     "calls": job.uses,
                     "secrets_inherit": job.secrets_inherit,
                     "starter_injections": tuple(sorted({n for n, _, _ in starter_injections(self.steps, w.inputs)})),
+                    **self._unknown_steps(),
                 },
                 evidence=self.evidence,
             )
@@ -474,6 +443,18 @@ class JobBuilder:
                 )
             )
 
+    def _unknown_steps(self) -> dict[str, AttrValue]:
+        """Code the job runs whose definition the bundle should hold but does not (a local action or
+        reusable workflow, an action of the repository's own organization): what all its steps run is
+        unknown, and RB11 lists the job as not assessed, naming the file."""
+        refs = [(self.job.uses, True)] if self.job.uses is not None else []
+        refs += [(s.uses, False) for s in self.steps if s.uses is not None]
+        for uses, reusable in refs:
+            file = self.r.uncollected(uses, reusable)
+            if file is not None:
+                return {"unknown": ("steps",), "unknown_why": f"{file} not collected"}
+        return {}
+
     # -- third parties ----------------------------------------------------------------------------
 
     def _third_parties(self) -> None:
@@ -551,12 +532,6 @@ class JobBuilder:
             )
         )
         return nid
-
-
-def _route_label(registry: str, route: Route) -> str:
-    """``pypi:oidc``, ``npm:secret:NPM_TOKEN``: how a registry is published to, for reports and the bench."""
-    named = route.kind in ("secret", "variable", "cloud") and route.name
-    return f"{registry}:{route.kind}:{route.name}" if named else f"{registry}:{route.kind}"
 
 
 def _control_via(c: Control) -> str:

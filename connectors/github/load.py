@@ -34,7 +34,7 @@ from connectors.github.raw import (
 )
 from connectors.github.sbom import DependencySbom
 from connectors.github.workflows import Workflow, parse_workflow, positions
-from scanner.bundle import BundleReader
+from scanner.bundle import BundleReader, failed_scopes
 from scanner.errors import BundleError
 
 T = TypeVar("T")
@@ -146,7 +146,11 @@ def load_remote_actions(bundle: BundleReader) -> tuple[dict[tuple[str, str, str]
 
 
 def load_repo(
-    bundle: BundleReader, folder: str, meta: Loaded[Repository] | None, parsed: _Parsed | None = None
+    bundle: BundleReader,
+    folder: str,
+    meta: Loaded[Repository] | None,
+    parsed: _Parsed | None = None,
+    collected: bool = True,
 ) -> RepoRaw:
     """Load the files under ``github/repos/{folder}``; ``meta`` is the repository's entry in its
     organization's ``repos.json``, if any, and gives the canonical spelling of its name."""
@@ -202,6 +206,8 @@ def load_repo(
         runs_since=_runs_since(bundle, f"/repos/{folder}/actions/runs"),
         teams=_optional(bundle, f"{base}/teams.json", list[Team]),
         codeowners=codeowners,
+        folder=folder,
+        collected=collected,
     )
 
 
@@ -240,9 +246,22 @@ def load(bundle: BundleReader) -> GitHubRaw:
         parts = rel.split("/")  # listed paths are normal POSIX paths
         if len(parts) > 4:
             folders.setdefault(f"{parts[2]}/{parts[3]}".lower(), f"{parts[2]}/{parts[3]}")
+    collected = set(folders)
     for key, meta in metas.items():
         folders.setdefault(key, meta.data.full_name)
     parsed: _Parsed = {}
-    repos = tuple(load_repo(bundle, folder, metas.get(key), parsed) for key, folder in sorted(folders.items()))
+    repos = tuple(
+        load_repo(bundle, folder, metas.get(key), parsed, key in collected) for key, folder in sorted(folders.items())
+    )
     remote, bad = load_remote_actions(bundle)
-    return GitHubRaw(orgs=orgs, repos=repos, remote_actions=remote, unreadable=tuple(bad))
+    answered = frozenset(
+        c.call for c in bundle.manifest.calls if c.provider == ROOT and c.status in ("not_found", "failed")
+    )
+    return GitHubRaw(
+        orgs=orgs,
+        repos=repos,
+        remote_actions=remote,
+        unreadable=tuple(bad),
+        answered=answered,
+        failed_scopes=frozenset(s.lower() for s in failed_scopes(bundle, ROOT)),
+    )

@@ -268,6 +268,10 @@ class RepoRaw:
     #: ``GET /repos/{owner}/{repo}/teams`` and the CODEOWNERS file: who owns what the repository holds.
     teams: Loaded[list[Team]] | None = None
     codeowners: CodeOwners | None = None
+    #: The folder its files are under (``github/repos/{folder}``), and whether any file is there (a repository
+    #: only listed in its organization's repos.json was not collected).
+    folder: str = ""
+    collected: bool = False
 
     @property
     def full_name(self) -> str:
@@ -324,3 +328,8 @@ class GitHubRaw:
     remote_actions: dict[tuple[str, str, str], Composite] = field(default_factory=dict)
     #: Action files under github/action-refs/ that could not be interpreted.
     unreadable: tuple[tuple[str, str], ...] = ()
+    #: Calls manifest.json records as answered 404 or failed (``GET /repos/...``): a file they explain is absent
+    #: for a known reason, not a coverage gap of its own.
+    answered: frozenset[str] = frozenset()
+    #: organizations whose collection failed as a whole: their gap says it all
+    failed_scopes: frozenset[str] = frozenset()

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from connectors.github import identities, usage
-from connectors.github.composite import Expander, local_key
+from connectors.github.composite import Expander, local_key, remote_key
 from connectors.github.incidents import cache_edges, token_edges
 from connectors.github.jobs import PROVIDER, CallContext, JobBuilder, SecretScope, VisibleSecret
 from connectors.github.outsiders import judge_workflow
@@ -48,6 +48,7 @@ class _Builder:
         for org in self.raw.orgs:
             self.org_secrets[org.login.lower()] = dict(self._org(org))
             self._org_identities(org)
+            self._org_gaps(org)
         for repo in self.raw.repos:
             _Repo(self, repo).build()
         usage.record_use(self.inv, {r.full_name: r for r in self.raw.repos})
@@ -86,6 +87,22 @@ class _Builder:
                 merged = merge_nodes(merged, replace(n, evidence=()))
             evidence = tuple(dict.fromkeys(e for n in sightings for e in n.evidence))
             self.inv.add_node(replace(merged, evidence=evidence))
+
+    def expect(self, scope: str, path: str, what: str, consequence: str, file: str | None = None) -> None:
+        """A coverage gap for ``file`` (default ``github{path}.json``), which the collected files say should be in
+        the bundle, unless manifest.json records ``GET {path}`` as answered 404 or failed (a gap of its own)."""
+        if f"GET {path}" not in self.raw.answered and scope.split("/", 1)[0].lower() not in self.raw.failed_scopes:
+            where = file or f"github{path}.json"
+            self.inv.add_gap(CoverageGap(PROVIDER, scope, what, f"{where} not collected: {consequence}"))
+
+    def _org_gaps(self, org: OrgRaw) -> None:
+        base = f"/orgs/{org.login}"
+        if org.repos is None:
+            self.expect(org.login, f"{base}/repos", "the organization's repositories", "which are private or archived, "
+                        "and which repositories its secrets reach, is unknown")  # fmt: skip
+        if org.secrets is None:
+            self.expect(org.login, f"{base}/actions/secrets", "the organization's Actions secrets",
+                        "its secrets are not in the scan")  # fmt: skip
 
     def hint(self, hint: LinkHint) -> None:
         if hint not in self._hints:
@@ -135,13 +152,11 @@ class _Builder:
                 )
             )
             if s.visibility == "selected" and s.name not in org.selected:
-                self.inv.add_gap(
-                    CoverageGap(
-                        PROVIDER,
-                        org.login,
-                        f"repositories that can read organization secret {s.name}",
-                        f"actions/secrets/{s.name}/repositories.json not collected",
-                    )
+                self.expect(
+                    org.login,
+                    f"/orgs/{org.login}/actions/secrets/{s.name}/repositories",
+                    f"repositories that can read organization secret {s.name}",
+                    "the repositories it is shared with are unknown",
                 )
             where = f"organization {org.login}"
             yield s.name.upper(), VisibleSecret(nid, s.name, where, org.login, native, s.created_at, s.updated_at or "")
@@ -192,6 +207,8 @@ class _Repo:
             {e.name.lower(): e for e in repo.environments.data.environments} if repo.environments else {}
         )
         self.expander = Expander(repo.actions, b.raw.remote_actions)
+        self.missing_workflows: set[str] = set()
+        self.missing_remote: dict[str, str] = {}  # bundle file -> its call
         self._inferred_gap = False
         self._calls: dict[str, CallContext] | None = None
 
@@ -214,14 +231,99 @@ class _Repo:
         for file, problem in self.repo.unreadable:
             self.inv.add_gap(CoverageGap(PROVIDER, self.full, f"pipeline file {file}", f"not interpreted: {problem}"))
         for key in sorted(self.expander.missing):
-            self.inv.add_gap(
-                CoverageGap(
-                    PROVIDER,
-                    self.full,
-                    f"steps of local action ./{key} (run by this repository's jobs)",
-                    f"contents/{key}/action.yml not collected",
-                )
+            file = self.local_action_file(key)
+            self.b.expect(
+                self.full,
+                file.removeprefix("github"),
+                f"steps of local action ./{key} (run by this repository's jobs)",
+                "the jobs that run it are not judged by RB11",
+                file,
             )
+        for path in sorted(self.missing_workflows):
+            file = self.workflow_file(path)
+            self.b.expect(
+                self.full,
+                file.removeprefix("github"),
+                f"reusable workflow ./{path} (called by this repository's jobs)",
+                "the jobs that call it are not judged by RB11",
+                file,
+            )
+        for file, call in sorted(self.missing_remote.items()):
+            self.b.expect(
+                self.full,
+                call,
+                f"steps of action {file.removeprefix('github/action-refs/')} (run by this repository's jobs)",
+                "the jobs that run it are not judged by RB11",
+                file,
+            )
+        if self.repo.collected:
+            self._gaps()
+
+    @property
+    def folder(self) -> str:
+        """The folder the repository's files are under, ``github/repos/{folder}``."""
+        return self.repo.folder or self.full
+
+    def local_action_file(self, key: str) -> str:
+        """The bundle path of the local action at ``key`` (a folder of the repository)."""
+        return f"github/repos/{self.folder}/contents/{key}/action.yml".replace("contents//", "contents/")
+
+    def workflow_file(self, path: str) -> str:
+        """The bundle path of the repository's file ``path`` (``.github/workflows/x.yml``)."""
+        return f"github/repos/{self.folder}/contents/{path}"
+
+    def uncollected(self, uses: str, reusable: bool) -> str | None:
+        """The bundle file that defines the code ``uses`` names, when a collection would hold it and the bundle
+        does not: a local action or reusable workflow, or an action of the repository's own organization (its
+        coverage gap is recorded once). None otherwise: third parties' code is judged by its pin, not read."""
+        key = local_key(uses)
+        if key is not None:
+            if reusable:
+                return None if self.has_workflow(key) else self.workflow_file(key)
+            return None if key in self.repo.actions else self.local_action_file(key)
+        rk = remote_key(uses)
+        if (
+            reusable
+            or rk is None
+            or rk[0].split("/", 1)[0] != self.repo.owner.lower()
+            or rk in self.b.raw.remote_actions
+        ):
+            return None
+        repo, path, ref = rk
+        folder = f"github/action-refs/{repo}/{ref.replace('/', '%2F')}" + (f"/{path}" if path else "")
+        call = f"/repos/{repo}/contents" + (f"/{path}" if path else "") + f"/action.yml?ref={ref}"
+        self.missing_remote[f"{folder}/action.yml"] = call
+        return f"{folder}/action.yml"
+
+    def has_workflow(self, path: str) -> bool:
+        """Whether the repository's workflow ``path`` was collected (else a caller's gap, once)."""
+        found = any(wf.path == path for wf in self.repo.workflows)
+        if not found:
+            self.missing_workflows.add(path)
+        return found
+
+    def _gaps(self) -> None:
+        """The files every collected repository has (docs/bundle.md), and each listed environment's secrets."""
+        r, base = self.repo, f"/repos/{self.folder}"
+        if r.secrets is None:
+            self.b.expect(self.full, f"{base}/actions/secrets", "the repository's Actions secrets",
+                          "its secrets are not in the scan: the level, age and rotation of those its workflows "
+                          "read are unknown")  # fmt: skip
+        if r.permissions is None:
+            self.b.expect(self.full, f"{base}/actions/permissions/workflow", "the default GITHUB_TOKEN permissions",
+                          "what the token of a job that sets no permissions can write is unknown")  # fmt: skip
+        if r.environments is None:
+            self.b.expect(self.full, f"{base}/environments", "the repository's environments",
+                          "whether they require a reviewer is unknown (RB05 does not judge the jobs that use them)")  # fmt: skip
+        runs = f"GET {base}/actions/runs"
+        if r.runs is None and not any(c.startswith(runs) for c in self.b.raw.answered):
+            self.b.expect(self.full, f"{base}/actions/runs", "the repository's workflow runs",
+                          "when the credentials its workflows hold were last used is unknown (RB09), and RB02 "
+                          "does not check releases built here against the runs")  # fmt: skip
+        for env in r.environments.data.environments if r.environments else ():
+            if env.name not in r.env_secrets and env.name.lower() not in {e.lower() for e in r.env_secrets}:
+                self.b.expect(self.full, f"{base}/environments/{env.name}/secrets", f"secrets of environment {env.name}",
+                              "its secrets are not in the scan")  # fmt: skip
 
     @property
     def private(self) -> bool | None:
@@ -245,15 +347,15 @@ class _Repo:
                     attrs={"repo": self.full, "listed": False, "created_at": None},
                 )
             )
-        if not self._inferred_gap:
+        if not self._inferred_gap and self.repo.secrets is not None and self.repo.owner.lower() not in self.b.orgs:
+            # (a missing repository or organization list is its own gap; an organization not in the bundle is not)
             self._inferred_gap = True
-            missing = "actions/secrets.json" if self.repo.secrets is None else "the organization's actions/secrets.json"
             self.inv.add_gap(
                 CoverageGap(
                     PROVIDER,
                     self.full,
                     "level, age and rotation of the Actions secrets its workflows read",
-                    f"{missing} not collected",
+                    f"github/orgs/{self.repo.owner}/actions/secrets.json not collected",
                 )
             )
         return VisibleSecret(nid, name, f"{self.full} (level unknown: not in a collected list)", self.full, native, "")
@@ -420,7 +522,14 @@ class _Repo:
             # Referenced but not configured: the first run creates it with no protection at all.
             attrs = {"required_reviewers": 0, "wait_timer": 0, "protected": False, "branch_policy": False}
         else:
-            attrs = {"required_reviewers": None, "wait_timer": None, "protected": None, "branch_policy": None}
+            attrs = {
+                "required_reviewers": None,
+                "wait_timer": None,
+                "protected": None,
+                "branch_policy": None,
+                "unknown": ("reviewers",),
+                "unknown_why": f"github/repos/{self.folder}/environments.json not collected",
+            }
         self.inv.add_node(
             Node(
                 id=nid,

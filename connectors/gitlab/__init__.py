@@ -3,6 +3,8 @@ deploy and access tokens, protected environments and ``.gitlab-ci.yml`` jobs."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from connectors.gitlab.fetch import Settings, collect, scopes
 from connectors.gitlab.load import load
 from connectors.gitlab.raw import GitLabRaw
@@ -15,6 +17,7 @@ SPEC: ConnectorSpec[GitLabRaw] = ConnectorSpec(
     load=load,
     transform=transform,
     collector=Collector(settings=Settings, scopes=scopes, collect=collect),
+    files=Path(__file__).with_name("bundle_files.yaml"),
 )
 
 __all__ = ["SPEC"]

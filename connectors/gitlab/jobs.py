@@ -17,7 +17,7 @@ from functools import partial
 from typing import Protocol
 
 from connectors.ci.graph import Flavour, PublishGraph, TargetHook
-from connectors.ci.publish import Publish, Route, StepView, analyse
+from connectors.ci.publish import Publish, Route, StepView, analyse, publish_attrs
 from connectors.gitlab.implicit import script_publishes, template_publishes
 from connectors.gitlab.pipeline import JobDef
 from connectors.gitlab.refs import JOB_TOKEN_VARS, GitLabRefs, ProjectFacts
@@ -248,8 +248,6 @@ class JobBuilder:
         publishes = self._analyse()
         self.publishes = publishes
         running = [r for r in self.runs if r.runs is not False]
-        registries_all = sorted({p.registry for p in publishes if p.confidence != "held"})
-        certain = {p.registry for p in publishes if p.confidence == "certain"}
         refs = self._refs(running)
         fork = self.fork_merge_requests()
         self.inv.add_node(
@@ -282,37 +280,7 @@ class JobBuilder:
                     "outsider_gated": fork is not False,
                     "untrusted_trigger": False,
                     "outsider_control": (),
-                    "publishes": tuple(registries_all),
-                    "publishes_probable": tuple(r for r in registries_all if r not in certain),
-                    "publish_routes": tuple(
-                        sorted(
-                            {
-                                _route_label(p.registry, rt)
-                                for p in publishes
-                                if p.confidence != "held"
-                                for rt in p.routes
-                            }
-                        )
-                    ),
-                    "publish_route_unknown": tuple(
-                        sorted(
-                            {
-                                p.registry
-                                for p in publishes
-                                if p.confidence != "held" and all(rt.kind == "unknown" for rt in p.routes)
-                            }
-                        )
-                    ),
-                    "holds_credentials": tuple(sorted({p.registry for p in publishes if p.confidence == "held"})),
-                    "publish_steps": tuple(
-                        dict.fromkeys(
-                            f"{p.registry} ({p.confidence}): {p.reason}" + (f" [line {p.line}]" if p.line else "")
-                            for p in publishes
-                        )
-                    ),
-                    "pypi_trusted_publishing": any(
-                        p.registry == "pypi" and any(rt.kind == "oidc" for rt in p.routes) for p in publishes
-                    ),
+                    **publish_attrs(publishes),
                     "trigger": job.trigger.kind if job.trigger else None,
                 },
                 evidence=self.evidence,
@@ -384,9 +352,3 @@ class JobBuilder:
                 )
             )
             self.inv.add_edge(Edge(self.id, iid, EdgeKind.RUNS_CODE_OF, via=role, evidence=self.evidence))
-
-
-def _route_label(registry: str, route: Route) -> str:
-    """``pypi:oidc``, ``npm:secret:NPM_TOKEN``: how a registry is published to, for reports and the bench."""
-    named = route.kind in ("secret", "variable", "cloud") and route.name
-    return f"{registry}:{route.kind}:{route.name}" if named else f"{registry}:{route.kind}"

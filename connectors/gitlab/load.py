@@ -41,7 +41,7 @@ from connectors.gitlab.raw import (
     ScopeRaw,
     Variable,
 )
-from scanner.bundle import BundleReader
+from scanner.bundle import BundleReader, failed_scopes
 from scanner.errors import BundleError
 
 T = TypeVar("T")
@@ -93,7 +93,7 @@ def _pipeline_file(rel: str) -> tuple[str, str | None, str] | None:
     return None
 
 
-def _groups(bundle: BundleReader) -> tuple[list[ScopeRaw], dict[str, Group], dict[str, Project]]:
+def _groups(bundle: BundleReader) -> tuple[list[ScopeRaw], dict[str, Group], dict[str, Project], frozenset[str]]:
     group_paths: set[str] = set()
     for rel in bundle.files(f"{ROOT}/groups"):
         p = rel.removeprefix(f"{ROOT}/groups/")
@@ -105,14 +105,18 @@ def _groups(bundle: BundleReader) -> tuple[list[ScopeRaw], dict[str, Group], dic
     groups: list[ScopeRaw] = []
     meta: dict[str, Group] = {}
     metas: dict[str, Project] = {}
+    listed: set[str] = set()
     for g in sorted(group_paths):
         base = f"{ROOT}/groups/{g}"
         if (gm := _opt(bundle, f"{base}.json", Group)) is not None:
             meta[g] = gm
-        for proj in _opt(bundle, f"{base}/projects.json", list[Project]) or []:
+        listing = _opt(bundle, f"{base}/projects.json", list[Project])
+        if listing is not None:
+            listed.add(g)
+        for proj in listing or []:
             metas.setdefault(proj.path_with_namespace, proj)
         groups.append(ScopeRaw(path=g, base=base, **_scope_kw(bundle, base)))
-    return groups, meta, metas
+    return groups, meta, metas, frozenset(listed)
 
 
 def _project(bundle: BundleReader, path: str, meta: Project | None, files: dict[str, CiSource]) -> ProjectRaw:
@@ -138,7 +142,7 @@ def _project(bundle: BundleReader, path: str, meta: Project | None, files: dict[
 
 def load(bundle: BundleReader) -> GitLabRaw:
     """Load and validate every GitLab file of the bundle."""
-    groups, meta, metas = _groups(bundle)
+    groups, meta, metas, listed = _groups(bundle)
     project_paths = set(metas)
     files: dict[str, dict[str, CiSource]] = {}
     ref_files: dict[tuple[str, str, str], CiSource] = {}
@@ -169,4 +173,9 @@ def load(bundle: BundleReader) -> GitLabRaw:
         instance_variables=_opt(bundle, INSTANCE_VARIABLES, list[Variable]),
         ref_files=ref_files,
         templates=templates,
+        listed=frozenset(listed),
+        answered=frozenset(
+            c.call for c in bundle.manifest.calls if c.provider == ROOT and c.status in ("not_found", "failed")
+        ),
+        failed_scopes=failed_scopes(bundle, ROOT),
     )

@@ -179,3 +179,9 @@ class GitLabRaw:
     #: files of any project at a named ref (``project:`` includes, components): (project, ref, path)
     ref_files: dict[tuple[str, str, str], CiSource] = field(default_factory=dict)
     templates: dict[str, CiSource] = field(default_factory=dict)
+    #: groups whose projects.json was collected
+    listed: frozenset[str] = frozenset()
+    #: calls manifest.json records as answered 404 or failed (a file they explain is absent for a known
+    #: reason), and the top-level groups whose collection failed as a whole
+    answered: frozenset[str] = frozenset()
+    failed_scopes: frozenset[str] = frozenset()

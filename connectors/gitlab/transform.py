@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from connectors.github.actions import STATIC_CLOUD_SECRET
+from connectors.gitlab import absence
 from connectors.gitlab.owners import add_owners
 from connectors.gitlab.project import Files, ProjectPipeline
 from connectors.gitlab.raw import AccessToken, DeployToken, GitLabRaw, ProjectRaw, ScopeRaw, Variable
@@ -156,7 +157,12 @@ class _Builder:
             attrs |= {"access_level": t.access_level, "active": t.active, "never_used": t.last_used_at is None}
             created, last_used = _time(t.created_at), _time(t.last_used_at)
         else:
-            attrs["expired"] = t.expired
+            # GitLab's deploy tokens API reports no use (no last_used_at): no collection would tell.
+            attrs |= {
+                "expired": t.expired,
+                "unread": ("last_used",),
+                "unknown_why": "GitLab lists no use of deploy tokens",
+            }
         self.inv.add_node(
             Node(
                 cid,
@@ -285,5 +291,7 @@ def _parents(path: str) -> list[str]:
 
 
 def transform(raw: GitLabRaw) -> Inventory:
-    """Turn the loaded GitLab files into nodes and edges."""
-    return _Builder(raw).build()
+    """Turn the loaded GitLab files into nodes and edges; each absent file is a gap (connectors.gitlab.absence)."""
+    inv = _Builder(raw).build()
+    absence.mark(raw, inv)
+    return inv

@@ -10,12 +10,13 @@ from connectors.jfrog.raw import (
     Group,
     JfrogRaw,
     Loaded,
+    NamedRef,
     PermissionTarget,
     RepoConfig,
     RepoSummary,
     TokenList,
 )
-from scanner.bundle import BundleReader
+from scanner.bundle import BundleReader, failed_scopes
 from scanner.errors import BundleError
 
 T = TypeVar("T")
@@ -56,4 +57,10 @@ def load(bundle: BundleReader) -> JfrogRaw:
         permissions=_each(bundle, PERMISSIONS, PermissionTarget, "name"),
         groups=_each(bundle, GROUPS, Group, "name"),
         settings=_optional(bundle, SETTINGS, CollectorSettings),
+        permission_list=_optional(bundle, f"{PERMISSIONS}.json", tuple[NamedRef, ...]),
+        group_list=_optional(bundle, f"{GROUPS}.json", tuple[NamedRef, ...]),
+        answered=frozenset(
+            c.call for c in bundle.manifest.calls if c.provider == ROOT and c.status in ("not_found", "failed")
+        ),
+        failed_scopes=failed_scopes(bundle, ROOT),
     )

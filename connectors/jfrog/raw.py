@@ -150,3 +150,8 @@ class JfrogRaw:
     permissions: tuple[Loaded[PermissionTarget], ...] = ()
     groups: tuple[Loaded[Group], ...] = ()
     settings: Loaded[CollectorSettings] | None = None
+    permission_list: Loaded[tuple[NamedRef, ...]] | None = None  # GET .../v2/security/permissions
+    group_list: Loaded[tuple[NamedRef, ...]] | None = None  # GET .../security/groups
+    #: calls manifest.json records as answered 404 or failed: a file they explain is absent for a known reason
+    answered: frozenset[str] = frozenset()
+    failed_scopes: frozenset[str] = frozenset()  # scopes whose collection failed as a whole

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from connectors.jfrog.actions import (
     ADMIN_SCOPE,
@@ -24,6 +25,7 @@ from connectors.jfrog.actions import (
     REPO_ACTIONS,
     SHORT_LIVED_SECONDS,
 )
+from connectors.jfrog.load import SETTINGS
 from connectors.jfrog.raw import AccessToken, CollectorSettings, JfrogRaw, PermissionTarget, RepoConfig, Section
 from scanner.model import (
     Action,
@@ -100,7 +102,9 @@ class _Builder:
                 attrs |= {
                     "mirror": True,
                     "upstream": upstream,
-                    "upstream_verification": key in verified,
+                    # verified_repos is the operator's word ([sources.jfrog]), saved with the bundle
+                    "upstream_verification": key in verified if self.raw.settings else None,
+                    **({} if self.raw.settings else {"unknown_why": f"{SETTINGS} not collected"}),
                     "curated": cfg.curated if cfg else None,
                     "xray_index": cfg.xray_index if cfg else None,
                 }
@@ -294,6 +298,51 @@ class _Builder:
             )
 
 
+def _gaps(b: _Builder) -> None:
+    """A coverage gap for each file the collected ones say should be in the bundle but is not, unless
+    manifest.json records its call as answered 404 or failed (a gap of its own)."""
+    raw = b.raw
+    if raw.failed_scopes:
+        return  # the platform's collection failed: its gap says it all
+
+    def expect(call_path: str, file_path: str, consequence: str) -> None:
+        if f"GET {call_path}" not in raw.answered:
+            b.inv.add_gap(CoverageGap(PROVIDER, SCOPE, f"jfrog{file_path}.json", f"not collected: {consequence}"))
+
+    repos = "/artifactory/api/repositories"
+    if raw.repositories is None:
+        expect(repos, repos, "the repositories without a configuration file are not in the scan")
+    configured = {c.data.key for c in raw.configs}
+    for r in raw.repositories.data if raw.repositories else ():
+        if r.key not in configured:
+            expect(f"{repos}/{quote(r.key, safe='')}", f"{repos}/{r.key}", f"the configuration of {r.key} is unknown")
+    if raw.tokens is None:
+        expect("/access/api/v1/tokens", "/access/api/v1/tokens", "the access tokens are not in the scan")
+    for listing, details, path, what in (
+        (raw.permission_list, raw.permissions, "/artifactory/api/v2/security/permissions", "permission target"),
+        (raw.group_list, raw.groups, "/artifactory/api/security/groups", "group"),
+    ):
+        if listing is None:
+            expect(path, path, f"whether every {what} was collected is unknown")
+            continue
+        have = {d.data.name for d in details}
+        for ref in listing.data:
+            if ref.name not in have:
+                expect(
+                    f"{path}/{quote(ref.name, safe='')}", f"{path}/{ref.name}", f"{what} {ref.name} is not in the scan"
+                )
+    if raw.settings is None:
+        b.inv.add_gap(
+            CoverageGap(
+                PROVIDER,
+                SCOPE,
+                SETTINGS,
+                "not collected: which repositories are production and which remote repositories verify what they "
+                "pull ([sources.jfrog]) are unknown",
+            )
+        )
+
+
 def transform(raw: JfrogRaw) -> Inventory:
     """Build the JFrog inventory: repositories and their virtual membership, principals, grants, tokens."""
     b = _Builder(raw)
@@ -301,4 +350,5 @@ def transform(raw: JfrogRaw) -> Inventory:
     b.groups()
     b.permissions()
     b.tokens()
+    _gaps(b)
     return b.inv

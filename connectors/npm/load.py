@@ -16,7 +16,7 @@ from connectors.npm.raw import (
     TokenList,
     Whoami,
 )
-from scanner.bundle import BundleReader
+from scanner.bundle import BundleReader, failed_scopes
 from scanner.errors import BundleError
 
 T = TypeVar("T")
@@ -93,4 +93,7 @@ def load(bundle: BundleReader) -> NpmRaw:
         org_packages=_named(bundle, "org", "package.json", PackageAccess),
         org_users=_named(bundle, "org", "user.json", OrgRoles),
         packages=tuple(_package(bundle, rel, not_found) for rel in _package_files(bundle)),
+        not_found=frozenset(not_found),
+        failed=frozenset(c.call for c in bundle.manifest.failed() if c.provider == ROOT),
+        failed_scopes=failed_scopes(bundle, ROOT),
     )

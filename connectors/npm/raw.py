@@ -223,3 +223,8 @@ class NpmRaw:
     org_packages: tuple[tuple[str, Loaded[PackageAccess]], ...] = ()
     org_users: tuple[tuple[str, Loaded[OrgRoles]], ...] = ()
     packages: tuple[NpmPackage, ...] = ()
+    #: calls manifest.json records as answered 404 (``not_found``) or ``failed``: an absent file they explain
+    #: is the registry's answer, or a gap already reported
+    not_found: frozenset[str] = frozenset()
+    failed: frozenset[str] = frozenset()
+    failed_scopes: frozenset[str] = frozenset()  # scopes whose collection failed as a whole

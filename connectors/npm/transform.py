@@ -23,6 +23,7 @@ from connectors.npm.actions import (
     PACKAGE_ACCESS,
     PROVENANCE_PREFIXES,
 )
+from connectors.npm.load import TOKENS, WHOAMI, attestations_call, attestations_path, packument_path
 from connectors.npm.raw import NpmPackage, NpmRaw, NpmToken
 from scanner.model import (
     Action,
@@ -123,6 +124,8 @@ class _Builder:
                 attrs["organization"] = self.org_of[name]
             if p is not None:
                 attrs.update(_package_attrs(p))
+            else:
+                attrs.update(self._uncollected(name))
             self.inv.add_node(
                 Node(
                     id=pid,
@@ -135,6 +138,67 @@ class _Builder:
                     evidence=tuple(dict.fromkeys(self.evidence[name])),
                 )
             )
+
+    def _uncollected(self, name: str) -> dict[str, AttrValue]:
+        """A package a collected list names but whose packument is not in the bundle: its provenance is
+        unknown, and why (the registry's 404, or a file not collected)."""
+        call = f"GET /{name}"
+        if call in self.raw.not_found:
+            why = f"the registry answered 404 for {call}"
+            return {"latest_attested": None, "unknown": ("provenance",), "unread": ("provenance",), "unknown_why": why}
+        return {
+            "latest_attested": None,
+            "unknown": ("provenance",),
+            "unknown_why": f"{packument_path(name)} not collected",
+        }
+
+    def gaps(self) -> None:
+        """A coverage gap for each file the collected ones say should be there but is not (and no failed
+        call of manifest.json already reports)."""
+        raw = self.raw
+        tokens = raw.tokens.data.objects if raw.tokens else ()
+        if raw.whoami is None and raw.user_packages:
+            self._gap(
+                WHOAMI,
+                "the account whose packages user/<name>/package.json lists is unknown: its grants on them are not judged",
+            )
+        elif raw.whoami is None and tokens:
+            self._gap(
+                WHOAMI,
+                f"{len(tokens)} token(s) listed but their owner is unknown: what they reach through "
+                "the owner's packages is not judged",
+            )
+        if raw.whoami is not None and "account" not in raw.failed_scopes:
+            who = raw.whoami.data.username
+            if raw.tokens is None and "GET /-/npm/v1/tokens" not in raw.failed:
+                self._gap(TOKENS, f"the tokens of {who} are not in the scan")
+            if who not in dict(raw.user_packages) and f"GET /-/user/{who}/package" not in raw.failed:
+                self._gap(f"npm/-/user/{who}/package.json", f"what {who} can do on its packages is not in the scan")
+        packages, users = dict(raw.org_packages), dict(raw.org_users)
+        for org in sorted(set(packages) ^ set(users)):
+            if f"org:{org}" in raw.failed_scopes:
+                continue
+            leaf = "package" if org not in packages else "user"
+            if f"GET /-/org/{org}/{leaf}" not in raw.failed:
+                self._gap(
+                    f"npm/-/org/{org}/{leaf}.json",
+                    f"organisation {org}'s {'packages' if leaf == 'package' else 'members'} are not in the scan",
+                )
+        for p in raw.packages:
+            doc = p.packument.data
+            latest = doc.dist_tags.get("latest")
+            version = doc.versions.get(latest) if latest else None
+            named = version is not None and version.dist.attestations is not None
+            absent = p.attestations is None and not p.attestations_missing
+            if named and latest and absent and attestations_call(doc.name, latest) not in raw.failed:
+                self._gap(
+                    attestations_path(doc.name, latest),
+                    "the packument names attestations of the latest version, not collected: whether it has "
+                    "provenance is read from the packument's dist.attestations",
+                )
+
+    def _gap(self, rel: str, consequence: str) -> None:
+        self.inv.add_gap(CoverageGap(PROVIDER, SCOPE, rel, f"not collected: {consequence}"))
 
     # -- identities -----------------------------------------------------------------------------
 
@@ -214,18 +278,7 @@ class _Builder:
         owner = self.raw.whoami.data.username if self.raw.whoami else None
         access = self.owner_access(owner) if owner else {}
         uid = self.user(owner, Evidence(self.raw.whoami.path)) if owner and self.raw.whoami else None
-        objects = self.raw.tokens.data.objects
-        if owner is None and objects:
-            self.inv.add_gap(
-                CoverageGap(
-                    PROVIDER,
-                    SCOPE,
-                    "npm/-/whoami.json",
-                    f"{len(objects)} token(s) listed but their owner is unknown: what they reach through "
-                    "the owner's packages is not judged",
-                )
-            )
-        for t in objects:
+        for t in self.raw.tokens.data.objects:
             self.token(t, owner, uid, access, ev)
 
     def token(
@@ -386,4 +439,5 @@ def transform(raw: NpmRaw) -> Inventory:
     if raw.whoami and not raw.tokens:
         b.owner_access(raw.whoami.data.username)
     b.add_packages()
+    b.gaps()
     return b.inv

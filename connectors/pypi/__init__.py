@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from connectors.pypi.fetch import Settings, collect, scopes
 from connectors.pypi.load import load
 from connectors.pypi.raw import PypiRaw
@@ -14,6 +16,7 @@ SPEC: ConnectorSpec[PypiRaw] = ConnectorSpec(
     load=load,
     transform=transform,
     collector=Collector(settings=Settings, scopes=scopes, collect=collect),
+    files=Path(__file__).with_name("bundle_files.yaml"),
 )
 
 __all__ = ["SPEC"]

@@ -15,7 +15,7 @@ from connectors.pypi.raw import (
     PypiRaw,
     SimpleProject,
 )
-from scanner.bundle import BundleReader
+from scanner.bundle import BundleReader, failed_scopes
 from scanner.errors import BundleError
 
 ROOT = "pypi"
@@ -56,24 +56,32 @@ def integrity_call(project: str, version: str, filename: str) -> str:
     return f"GET /integrity/{project}/{version}/{filename}/provenance"
 
 
-def _absent(not_found: set[str], folder: str) -> tuple[tuple[str, str], ...]:
-    """(version, filename) of the project's Integrity API calls that answered 404."""
-    out: set[tuple[str, str]] = set()
+def _integrity(calls: dict[str, str], folder: str) -> tuple[tuple[str, str, str], ...]:
+    """(version, filename, status) of the project's Integrity API calls in the manifest."""
+    out: set[tuple[str, str, str]] = set()
     names = set(_folders(folder))
-    for call in not_found:
+    for call, status in calls.items():
         parts = call.removeprefix("GET ").strip("/").split("/")
         # integrity/<project>/<version>/<filename>/provenance
         if len(parts) == 5 and parts[0] == "integrity" and parts[4] == "provenance" and parts[1] in names:
-            out.add((parts[2], parts[3]))
+            out.add((parts[2], parts[3], status))
     return tuple(sorted(out))
 
 
-def _project(bundle: BundleReader, rel: str, folder: str, not_found: set[str] | None = None) -> PypiProject:
+def _project(
+    bundle: BundleReader,
+    rel: str,
+    folder: str,
+    calls: dict[str, str] | None = None,
+    failed: frozenset[str] = frozenset(),
+) -> PypiProject:
     project: ProjectJson = bundle.model(rel, ProjectJson)
     if normalize(project.info.name) != normalize(folder):
         raise BundleError(rel, f"info.name {project.info.name!r} does not match the folder {folder!r}")
     simple_path = _first(bundle, [f"{SIMPLE}/{f}/index.json" for f in _folders(folder)])
     roles_path = _first(bundle, [f"{ROLES}/{f}.json" for f in _folders(folder)])
+    calls = calls or {}
+    integrity = _integrity(calls, folder)
     return PypiProject(
         json_path=rel,
         project=project,
@@ -82,7 +90,10 @@ def _project(bundle: BundleReader, rel: str, folder: str, not_found: set[str] | 
         provenances=_provenances(bundle, folder),
         roles_path=roles_path,
         roles=bundle.model(roles_path, PackageRoles) if roles_path else None,
-        provenance_absent=_absent(not_found or set(), folder),
+        provenance_absent=tuple(sorted((v, f) for v, f, status in integrity if status == "not_found")),
+        integrity_calls=integrity,
+        simple_answered=calls.get(f"GET /simple/{normalize(folder)}/") in ("not_found", "failed"),
+        scope_failed=any(normalize(s.removeprefix("project:")) == normalize(folder) for s in failed),
     )
 
 
@@ -100,12 +111,13 @@ def load(bundle: BundleReader) -> PypiRaw:
     """Every project under ``pypi/pypi/<project>/json.json`` with its optional simple index,
     provenance objects and package roles."""
     projects: list[PypiProject] = []
-    not_found = bundle.manifest.not_found(ROOT)
+    calls = {c.call: c.status for c in bundle.manifest.calls if c.provider == ROOT}
+    failed = failed_scopes(bundle, ROOT)
     for rel in bundle.files(JSON_API, "json.json"):
         parts = PurePosixPath(rel).parts
         # pypi/pypi/<project>/json.json; the per-release answer (<project>/<version>/json.json) is not used.
         if len(parts) == 4 and parts[3] == "json.json":
-            projects.append(_project(bundle, rel, parts[2], not_found))
+            projects.append(_project(bundle, rel, parts[2], calls, failed))
     seen = {normalize(p.project.info.name) for p in projects}
     others = _names_under(bundle, SIMPLE, 2) | _names_under(bundle, INTEGRITY, 2) | _names_under(bundle, ROLES, 3)
     declared = bundle.model(DECLARED, OwnerDeclared) if bundle.exists(DECLARED) else None

@@ -215,6 +215,13 @@ class PypiProject:
     #: (version, filename) of files whose Integrity API call answered 404 (``not_found`` in the manifest):
     #: PyPI saying "this file has no provenance", not "not collected".
     provenance_absent: tuple[tuple[str, str], ...] = ()
+    #: (version, filename, status) of every Integrity API call manifest.json records for the project: a
+    #: collection by regwarden says which provenance files it fetched (status ``ok``)
+    integrity_calls: tuple[tuple[str, str, str], ...] = ()
+    #: manifest.json records the simple index call as answered 404 or failed
+    simple_answered: bool = False
+    #: the project's collection failed as a whole (its gap says it all)
+    scope_failed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from connectors.pypi.declared import DECLARED, OwnerDeclared
-from connectors.pypi.load import normalize
+from connectors.pypi.load import INTEGRITY, ROLES, SIMPLE, normalize
 from connectors.pypi.raw import ProjectInfo, Publisher, PypiProject, PypiRaw
 from scanner.model import (
     Action,
@@ -458,8 +458,58 @@ def _project(inv: Inventory, p: PypiProject) -> None:
                 "organization": p.project.ownership.organization if p.project.ownership else None,
                 # checked against the source repository's tags and workflow runs (RB02)
                 "release_times": release_times(_first_uploads(files)),
+                **_unknown_provenance(p, norm, have_data, latest_files, files),
             },
             evidence=evidence,
         )
     )
     _roles(inv, p, pid)
+    _gaps(inv, p, norm)
+
+
+# --- files the collected ones say should be there ---------------------------------------------------------
+
+
+def _unknown_provenance(
+    p: PypiProject, norm: str, have_data: bool, latest: list[str], files: _Files
+) -> dict[str, AttrValue]:
+    """Why the provenance of the latest release is unknown, when it is: the file that would have said."""
+    if have_data and _all_known(files.attested[f] for f in latest) is not None:
+        return {}
+    if p.simple is None:
+        return {"unknown_why": f"{SIMPLE}/{norm}/index.json not collected"}
+    return {}
+
+
+def _expected_provenance(p: PypiProject) -> set[tuple[str, str]]:
+    """(version, filename) of the provenance files the bundle should hold: those regwarden's collection
+    fetched (manifest.json records each call), else every file the simple index gives a provenance URL
+    (what docs/bundle.md's commands fetch)."""
+    if p.integrity_calls:
+        return {(v, f) for v, f, status in p.integrity_calls if status == "ok"}
+    out: set[tuple[str, str]] = set()
+    for sf in p.simple.files if p.simple else ():
+        parts = [x for x in urlsplit(sf.provenance).path.split("/") if x] if sf.provenance else []
+        if len(parts) == 5 and parts[0] == "integrity" and parts[4] == "provenance":
+            out.add((parts[2], parts[3]))
+    return out
+
+
+def _gaps(inv: Inventory, p: PypiProject, norm: str) -> None:
+    if p.scope_failed:
+        return  # the project's collection failed: its gap says it all
+
+    def gap(rel: str, consequence: str) -> None:
+        inv.add_gap(CoverageGap(PROVIDER, p.project.info.name, rel, f"not collected: {consequence}"))
+
+    if p.simple is None and not p.simple_answered:
+        gap(f"{SIMPLE}/{norm}/index.json", "which files carry provenance (PEP 740) is known only from provenance files")
+    settled = {(fp.version, fp.filename) for fp in p.provenances} | set(p.provenance_absent)
+    settled |= {(v, f) for v, f, status in p.integrity_calls if status == "failed"}
+    for version, filename in sorted(_expected_provenance(p) - settled):
+        gap(
+            f"{INTEGRITY}/{norm}/{version}/{filename}/provenance.json",
+            f"the Trusted Publisher that attested {filename} is unknown",
+        )
+    if p.roles is None and p.project.ownership is None:
+        gap(f"{ROLES}/{norm}.json", "the project's collaborators (owners and maintainers) are not in the scan")

@@ -350,6 +350,7 @@ def files(era: Era) -> Files:
                 _repository("payments-api", "2024-10-14T09:42:15+00:00"),
             ]
         },
+        f"{reg}/ecr-describe-pull-through-cache-rules.json": {"pullThroughCacheRules": []},
         f"{reg}/codepipeline-list-pipelines.json": {
             "pipelines": [
                 {
@@ -413,16 +414,12 @@ REPOSITORIES = ("billing-worker", "payments-api")
 
 
 def calls(era: Era) -> list[dict[str, str]]:
-    """The manifest's record of the calls whose 404 is an answer: the repositories have no policy, as
-    ``aws ecr get-repository-policy`` says with RepositoryPolicyNotFoundException."""
+    """The manifest's record of the calls whose 404 is an answer: the repositories and the registry have no
+    policy, as ``aws ecr get-repository-policy`` and ``get-registry-policy`` say with *PolicyNotFoundException."""
     del era  # the same in both collections
+    answers = [("ecr get-registry-policy", "RegistryPolicyNotFoundException")]
+    answers += [(f"ecr get-repository-policy {name}", "RepositoryPolicyNotFoundException") for name in REPOSITORIES]
     return [
-        {
-            "provider": "aws",
-            "scope": ACCOUNT,
-            "call": f"ecr get-repository-policy {name} ({REGION})",
-            "status": "not_found",
-            "detail": "RepositoryPolicyNotFoundException",
-        }
-        for name in REPOSITORIES
+        {"provider": "aws", "scope": ACCOUNT, "call": f"{call} ({REGION})", "status": "not_found", "detail": detail}
+        for call, detail in answers
     ]

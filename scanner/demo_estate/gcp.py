@@ -18,6 +18,7 @@ from scanner.demo_estate.common import Era, Files, digest, number
 
 PROJECT = "acme-ml-prod"
 PROJECT_NUMBER = "482910337165"
+ORGANIZATION = "organizations/730118442906"
 LOCATION = "europe-west4"
 POOL = "gitlab"
 PROVIDER = "gitlab-com"
@@ -159,7 +160,7 @@ def files(era: Era) -> Files:
     out: Files = {
         f"{BASE}.json": {
             "name": f"projects/{PROJECT_NUMBER}",
-            "parent": "organizations/730118442906",
+            "parent": ORGANIZATION,
             "projectId": PROJECT,
             "state": "ACTIVE",
             "displayName": "Acme ML production",
@@ -169,6 +170,17 @@ def files(era: Era) -> Files:
             "labels": {"environment": "production", "team": "ml-platform"},
         },
         f"{BASE}/getIamPolicy.json": _policy(audit=True),
+        # The organization, collected with the project (``ancestors``): what the project inherits from it.
+        # No binding there reaches a registry; the owners administer it through groups of their own domain.
+        f"gcp/{ORGANIZATION}.json": {
+            "name": ORGANIZATION,
+            "displayName": "acme-corp.example",
+            "directoryCustomerId": "C03fake00",
+            "state": "ACTIVE",
+            "createTime": "2019-06-11T08:00:00.000Z",
+            "etag": "BwY" + digest("gcp:organization")[:9],
+        },
+        f"gcp/{ORGANIZATION}/getIamPolicy.json": _policy(),
         f"{BASE}/serviceAccounts.json": {"accounts": [_account(*a) for a in ACCOUNTS]},
         f"{BASE}/locations/{LOCATION}/repositories.json": {
             "repositories": [

@@ -2049,6 +2049,7 @@ SCOPES: tuple[str, ...] = (
     f"aws:{aws.ACCOUNT}",
     f"azure:{azure.SUBSCRIPTION}",
     f"gcp:projects/{gcp.PROJECT}",
+    f"gcp:{gcp.ORGANIZATION}",
     f"gitlab:{gitlab.GROUP}",
     f"npm:{registries.NPM_ORG}",
     f"dockerhub:{registries.DOCKERHUB_ORG}",

@@ -128,11 +128,12 @@ class Missing:
 def missing(key: str, node: Node, *, why: str = "") -> Missing:
     """The fact ``key`` (a row of ``scanner/knowledge/facts.yaml``) is unknown for ``node``: where it is
     read for the node's provider, else that regwarden does not read it there. A connector says why it
-    does not know in the node's ``unknown_why`` attribute (``why`` overrides it), and that the provider does
+    does not know in the node's ``unknown_why.<key>`` attribute, or ``unknown_why`` for every fact it lacks
+    (``why`` overrides both), and that the provider does
     not report the fact at all for this subject by naming it in ``unread`` (then no collection would help)."""
     row = fact(key)
     where = source(key, node.provider)
-    said = why or node.attrs.get("unknown_why")
+    said = why or node.attrs.get(f"unknown_why.{key}") or node.attrs.get("unknown_why")
     said = said if isinstance(said, str) else ""
     unread = node.attrs.get("unread")
     if isinstance(unread, tuple) and key in unread:

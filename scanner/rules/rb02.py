@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from scanner.findings import Fact, Finding, PathStep, Severity
 from scanner.knowledge.facts import source
 from scanner.model import Action, EdgeKind, Evidence, Lifetime, Node, NodeId, NodeKind
-from scanner.rules.base import Judgement, Rule, RuleContext, missing
+from scanner.rules.base import Judgement, Rule, RuleContext, missing, unknown
 
 #: A tag names a release when, after an optional prefix ending in ``-``, ``/``, ``@`` or ``_`` (a package name,
 #: ``release``) and an optional ``v``, it is the version itself: ``1.2.0``, ``v1.2.0``, ``acme-lib-v1.2.0``,
@@ -189,7 +189,8 @@ def judge(ctx: RuleContext) -> Iterator[Judgement]:
                 yield node, missing("provenance", node, why="the registry's record of it was not collected")
             else:
                 yield node, missing("provenance", node)
-        elif category == "registry" and node.attrs.get("mirror") is True:
+        elif category == "registry" and (node.attrs.get("mirror") is True or unknown(node, "upstream_verification")):
+            # (a registry whose connector could not tell whether it mirrors a public one is not assessed either)
             yield (
                 node,
                 None if node.attrs.get("upstream_verification") is not None else missing("upstream_verification", node),

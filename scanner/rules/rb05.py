@@ -63,7 +63,9 @@ def judge(ctx: RuleContext) -> Iterator[Judgement]:
         if unread is None:
             yield node, None
         else:
-            yield node, missing("reviewers", unread, why=f"the protection rules of {unread.name} were not collected")
+            said = unread.attrs.get("unknown_why")  # the connector names the file that was not collected
+            why = f": {said}" if isinstance(said, str) else " were not collected"
+            yield node, missing("reviewers", unread, why=f"the protection rules of {unread.name}{why}")
     seen: set[str] = set()
     for edge in inv.edges():
         if edge.kind is EdgeKind.TRIGGERS and edge.src not in seen:

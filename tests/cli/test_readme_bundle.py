@@ -20,7 +20,10 @@ _CELL = re.compile(r"(?<!\\)\|")
 def rows() -> list[tuple[str, str, str]]:
     """(provider section, file, command) of every file row of docs/bundle.md's tables."""
     out: list[tuple[str, str, str]] = []
-    for sec in re.split(r"^## ", BUNDLE_DOC.read_text(encoding="utf-8"), flags=re.MULTILINE)[1:]:
+    # (not the tables of what each file's absence means, rendered from connectors/*/bundle_files.yaml)
+    text = re.sub(r"<!-- absent-files:begin.*?<!-- absent-files:end -->", "", BUNDLE_DOC.read_text(encoding="utf-8"),
+                  flags=re.DOTALL)  # fmt: skip
+    for sec in re.split(r"^## ", text, flags=re.MULTILINE)[1:]:
         title = sec.splitlines()[0].strip()
         for line in sec.splitlines():
             if line.startswith("| `"):

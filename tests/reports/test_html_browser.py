@@ -308,6 +308,7 @@ def test_findings_group_by_subject(browser: Any, tmp_path: Path) -> None:
     assert group.count() == 1
     assert "runs beside 2 jobs that can publish" in group.locator("summary").inner_text()
     group.locator("summary").click()
+    group.locator("details.finding").nth(1).wait_for()  # its cards are drawn when the group opens
     assert group.locator("details.finding").count() == 2
 
 

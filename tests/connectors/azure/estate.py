@@ -101,6 +101,9 @@ def build(root: Path, subs: int, per_sub: int, *, seed: int = 20261128, with_fix
         identity = {"id": mi, "name": f"mi{i}", "location": "westeurope",
                     "properties": {"principalId": mi_principal, "clientId": mi_principal, "tenantId": "t"}}  # fmt: skip
         _write(base / "providers/Microsoft.ManagedIdentity/userAssignedIdentities.json", {"value": [identity]})
+        # The registry's and the identity's own lists, empty: a collection has them (absent, each is a gap).
+        for child in (f"{acr}/scopeMaps", f"{acr}/tokens", f"{mi}/federatedIdentityCredentials"):
+            _write(root / "azure" / f"{child.strip('/')}.json", {"value": []})
         rows = []
         for n in range(per_sub):
             scope = rng.choice([f"/subscriptions/{sub}", rg, acr, acr, mi])

@@ -225,4 +225,9 @@ def test_missing_files_are_not_collected_not_empty(tmp_path: Path) -> None:
     inv = inventory(root)
     # Without service principals the apps' credentials sign in as application nodes, and the gap says why.
     assert {n.subtype for n in inv.nodes() if n.kind is NodeKind.IDENTITY} == {"azure:application"}
-    assert [g.what for g in inv.gaps] == ["azure/graph/v1.0/servicePrincipals.json"]
+    # (and, since issue 15, the federated credentials of each listed application, which a collection has)
+    assert [g.what for g in inv.gaps] == [
+        "azure/graph/v1.0/servicePrincipals.json",
+        *(f"azure/graph/v1.0/applications/00000000-0000-0000-0000-000000000d0{i}/federatedIdentityCredentials.json"
+          for i in (1, 2, 3, 4)),
+    ]  # fmt: skip

@@ -84,7 +84,15 @@ def test_only_workflows_collected(tmp_path: Path) -> None:
     secret = _node(inv, "github:secret:someone/tool/X")
     assert secret.attrs["listed"] is False
     assert {(e.src, e.dst) for e in inv.edges()} == {(job.id, secret.id)}
-    assert [(g.scope, g.reason) for g in inv.gaps] == [("someone/tool", "actions/secrets.json not collected")]
+    # (since issue 15 the gap names the file by its bundle path, and so does each list a collected repository
+    # should have)
+    base = "github/repos/someone/tool"
+    assert [(g.scope, g.reason.split(" not collected")[0]) for g in inv.gaps] == [
+        ("someone/tool", f"{base}/actions/secrets.json"),
+        ("someone/tool", f"{base}/actions/permissions/workflow.json"),
+        ("someone/tool", f"{base}/environments.json"),
+        ("someone/tool", f"{base}/actions/runs.json"),
+    ]
 
 
 def test_listed_secrets_are_not_inferred(tmp_path: Path) -> None:
@@ -95,6 +103,11 @@ def test_listed_secrets_are_not_inferred(tmp_path: Path) -> None:
         "on: push\njobs:\n  t:\n    steps:\n      - run: echo ${{ secrets.X }}\n",
     )
     _write(tmp_path, f"{base}/actions/secrets.json", json.dumps({"total_count": 0, "secrets": []}))
+    # the other lists a collected repository has (each would be a coverage gap: issue 15)
+    perms = {"default_workflow_permissions": "read", "can_approve_pull_request_reviews": False}
+    _write(tmp_path, f"{base}/actions/permissions/workflow.json", json.dumps(perms))
+    _write(tmp_path, f"{base}/environments.json", json.dumps({"total_count": 0, "environments": []}))
+    _write(tmp_path, f"{base}/actions/runs.json", json.dumps({"total_count": 0, "workflow_runs": []}))
     meta = {"name": "tool", "full_name": "someone/tool", "owner": {"login": "someone", "type": "User"},
             "private": False, "html_url": "https://github.com/someone/tool"}  # fmt: skip
     _write(tmp_path, f"{base}.json", json.dumps(meta))

@@ -163,9 +163,41 @@ def test_local_composite_actions_are_expanded_in_both_forms(tmp_path: Path) -> N
 
 def test_uncollected_local_action_is_a_gap(tmp_path: Path) -> None:
     inv = _inventory(tmp_path, "on: push\njobs:\n  j:\n    steps:\n      - uses: ./.github/actions/missing\n")
-    assert [g.reason for g in inv.gaps if g.scope == REPO][
-        -1
-    ] == "contents/.github/actions/missing/action.yml not collected"
+    missing = f"github/repos/{REPO}/contents/.github/actions/missing/action.yml"
+    (gap,) = [g for g in inv.gaps if g.scope == REPO and g.what.startswith("steps of local action")]
+    # The gap names the file by its bundle path (it named it relative to the repository before issue 15).
+    assert gap.reason.startswith(f"{missing} not collected")
+    # ... and the job that runs it says what all of its steps run is unknown, naming the file (RB11).
+    assert _job(inv)["unknown"] == ("steps",)
+    assert _job(inv)["unknown_why"] == f"{missing} not collected"
+
+
+def test_collected_local_action_leaves_the_steps_known(tmp_path: Path) -> None:
+    action = "runs:\n  using: composite\n  steps:\n    - run: echo hi\n      shell: bash\n"
+    inv = _inventory(
+        tmp_path,
+        "on: push\njobs:\n  j:\n    steps:\n      - uses: ./.github/actions/here\n",
+        {f"github/repos/{REPO}/contents/.github/actions/here/action.yml": action},
+    )
+    assert "unknown" not in _job(inv)
+    assert not [g for g in inv.gaps if g.what.startswith("steps of")]
+
+
+def test_uncollected_local_reusable_workflow_is_a_gap(tmp_path: Path) -> None:
+    inv = _inventory(tmp_path, "on: push\njobs:\n  j:\n    uses: ./.github/workflows/called.yml\n")
+    missing = f"github/repos/{REPO}/contents/.github/workflows/called.yml"
+    assert _job(inv)["unknown_why"] == f"{missing} not collected"
+    assert [g for g in inv.gaps if g.reason.startswith(f"{missing} not collected")]
+
+
+def test_uncollected_action_of_the_organization_is_a_gap(tmp_path: Path) -> None:
+    inv = _inventory(tmp_path, "on: push\njobs:\n  j:\n    steps:\n      - uses: acme/shared/setup@v1\n")
+    missing = "github/action-refs/acme/shared/v1/setup/action.yml"
+    assert _job(inv)["unknown_why"] == f"{missing} not collected"
+    assert [g for g in inv.gaps if g.reason.startswith(f"{missing} not collected")]
+    # A third party's action is judged by its pin: its definition is not expected in the bundle.
+    other = _inventory(tmp_path / "x", "on: push\njobs:\n  j:\n    steps:\n      - uses: vendor/setup@v1\n")
+    assert "unknown" not in _job(other)
 
 
 def test_parallel_step_groups_are_steps(tmp_path: Path) -> None:

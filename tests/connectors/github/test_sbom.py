@@ -34,6 +34,7 @@ jobs:
           TWINE_PASSWORD: ${{ secrets.PYPI_TOKEN }}
 """
 PYPI_JSON = {
+    "ownership": {"organization": None, "roles": [{"role": "Owner", "user": "acme-admin"}]},
     "info": {
         "name": "acme-lib",
         "version": "1.2.0",
@@ -86,6 +87,15 @@ def _bundle(root: Path, with_sbom: bool = True) -> Path:
             "created_at": "2026-11-19T10:00:00Z", "updated_at": "2026-11-19T10:05:00Z"}]}  # fmt: skip
     _write(b / "github/repos/acme/lib/actions/runs.json", runs)
     _write(b / "github/repos/acme/internal-svc/tags.json", [])
+    # The lists every collected repository has (their absence would be a coverage gap: issue 15).
+    for repo in ("acme/lib", "acme/internal-svc"):
+        _write(
+            b / f"github/repos/{repo}/actions/permissions/workflow.json",
+            {"default_workflow_permissions": "read", "can_approve_pull_request_reviews": False},
+        )
+        _write(b / f"github/repos/{repo}/environments.json", {"total_count": 0, "environments": []})
+    _write(b / "github/repos/acme/internal-svc/actions/secrets.json", {"total_count": 0, "secrets": []})
+    _write(b / "github/repos/acme/internal-svc/actions/runs.json", {"total_count": 0, "workflow_runs": []})
     if with_sbom:
         shutil.copy(SBOM, _mk(b / "github/repos/acme/internal-svc/dependency-graph/sbom.json"))
     _write(b / "pypi/pypi/acme-lib/json.json", PYPI_JSON)

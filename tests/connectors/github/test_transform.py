@@ -195,10 +195,16 @@ def test_exact_nodes(inv: Inventory) -> None:
 def test_exact_edges(inv: Inventory) -> None:
     assert {(e.src, e.kind, e.dst) for e in inv.edges()} == EXPECTED_EDGES
     assert inv.dangling() == []
-    assert [(g.scope, g.reason) for g in inv.gaps] == [
+    # Each gap names the missing file by its bundle path; since issue 15 every file a collected repository
+    # should have (its secrets, environments and each listed environment's secrets) is a gap when absent.
+    assert [(g.scope, g.reason.split(" not collected")[0]) for g in inv.gaps] == [
         # pr.yml runs ./.github/actions/triage, whose steps were not collected
-        ("acme/app", "contents/.github/actions/triage/action.yml not collected"),
-        ("acme/site", "actions/secrets.json not collected"),
+        ("acme/app", "github/repos/acme/app/contents/.github/actions/triage/action.yml"),
+        ("acme/app", "github/repos/acme/app/actions/runs.json"),
+        ("acme/app", "github/repos/acme/app/environments/staging/secrets.json"),
+        ("acme/site", "github/repos/acme/site/actions/secrets.json"),
+        ("acme/site", "github/repos/acme/site/environments.json"),
+        ("acme/site", "github/repos/acme/site/actions/runs.json"),
     ]
 
 
