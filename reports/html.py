@@ -243,7 +243,7 @@ def pack(doc: Report, result: ScanResult) -> dict[str, Any]:
         ]
         findings.append(
             [f["id"], f["rule"], f["severity"], f["status"], node(f["subject"]["id"]), f["message"],
-             f["blast_radius"], path, loc, f["suppression"], facts, owned]
+             f["blast_radius"], path, loc, f["suppression"], facts, owned, f["owners_not_collected"]]
         )  # fmt: skip
     # The streamed sections come from the models (document_data leaves them out). Reach sets are
     # numbered in order (R1 is 0), so an identity carries its set's number.

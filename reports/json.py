@@ -153,6 +153,11 @@ class FindingOut(_Model):
     owners: tuple[OwnerOut, ...] = Field(
         default=(), description="who fixes it: the subject's owners, else the first path node's; empty: unknown"
     )
+    owners_not_collected: str | None = Field(
+        default=None,
+        description="when owners is empty: the bundle file that would have named them but was not collected "
+        "(the owners are not collected rather than unknown)",
+    )
 
 
 class NotAssessedOut(_Model):
@@ -303,6 +308,7 @@ def _finding(f: Finding, inv: Inventory, rules: dict[str, Rule], owners: OwnerIn
     control = _control_for(f.rule, rules)
     rule = rules.get(f.rule)
     step = PathStepOut.model_construct
+    found = owners.for_finding(f)
     return FindingOut.model_construct(
         id=f.id,
         rule=f.rule,
@@ -320,7 +326,8 @@ def _finding(f: Finding, inv: Inventory, rules: dict[str, Rule], owners: OwnerIn
         location=Location.model_construct(file=f.location.file, line=f.location.line) if f.location else None,
         suppression=f.suppression,
         facts=tuple(FactOut.model_construct(text=x.text, files=_files(x.evidence)) for x in f.facts),
-        owners=_owners(owners.for_finding(f)),
+        owners=_owners(found),
+        owners_not_collected=None if found else owners.not_collected_for(f),
     )
 
 
@@ -534,6 +541,7 @@ def finding_data(f: FindingOut) -> dict[str, Any]:
         "owners": [
             {"name": o.name, "source": o.source, "via": o.via, "node": o.node, "files": list(o.files)} for o in f.owners
         ],
+        "owners_not_collected": f.owners_not_collected,
     }
 
 

@@ -27,6 +27,11 @@ from scanner.model import EdgeKind, Evidence, Inventory, Node, NodeId
 IAM_PATH_ATTR = "iam_path"
 #: The attribute of a declared (Terraform) node that holds its resource address.
 TF_ADDRESS_ATTR = "tf_address"
+#: The attribute a connector sets on a node whose owners a bundle file would have named, but that file was not
+#: collected (its value names the file): the node's owners are "not collected", not unknown.
+OWNERS_NOT_COLLECTED_ATTR = "owners_not_collected"
+#: Source id of the owners a credential takes from the secrets that hold it (the weakest of the table's).
+HOLDER_SOURCE = "secret_holder"
 #: Source id of an ``owned_by`` edge whose ``via`` the table does not list (a plugin's, say): weakest.
 OTHER_EDGE = "owned_by"
 _MODULE = re.compile(r"module\.([A-Za-z0-9_-]+)(?:\[[^\]]*\])?")
@@ -105,6 +110,8 @@ class OwnerIndex:
     """Every node's owners (only nodes that have any)."""
 
     by_node: Mapping[NodeId, tuple[Owner, ...]] = field(default_factory=dict)
+    #: Nodes without owners whose owner source was not collected: the bundle file that would name them.
+    not_collected: Mapping[NodeId, str] = field(default_factory=dict)
 
     def of(self, node: NodeId) -> tuple[Owner, ...]:
         """A node's owners (empty: unknown)."""
@@ -125,6 +132,15 @@ class OwnerIndex:
                 found = self.by_node.get(nid)
                 if found:
                     return FindingOwners(nid, found)
+        return None
+
+    def not_collected_for(self, f: Finding) -> str | None:
+        """For a finding without owners: the first bundle file (subject first, then the path in order) that
+        would have named the owners of one of its nodes but was not collected; None when none is missing."""
+        for nid in (f.subject, *(n for step in f.path for n in (step.src, step.dst))):
+            missing = self.not_collected.get(nid)
+            if missing:
+                return missing
         return None
 
 
@@ -209,6 +225,19 @@ class _Resolver:
                 )
                 self.add(n.id, Owner(r.owner, "config", f"[[owners]] {what}" + (f": {r.reason}" if r.reason else "")))
 
+    def holders(self, out: dict[NodeId, tuple[Owner, ...]]) -> None:
+        """A credential no source gives an owner: the owners of the secrets that expose it (one step only)."""
+        held: dict[NodeId, dict[tuple[str, str], Owner]] = {}
+        for e in self.inv.edges():
+            if e.kind is not EdgeKind.EXPOSES or e.dst in out or not out.get(e.src):
+                continue
+            holder = self.inv.get(e.src)
+            via = f"held in {holder.name if holder else e.src}"
+            for o in out[e.src]:
+                held.setdefault(e.dst, {})[(o.name, via)] = Owner(o.name, HOLDER_SOURCE, via, o.evidence)
+        for nid, owners in held.items():
+            out[nid] = tuple(owners[k] for k in sorted(owners))
+
     def index(self) -> OwnerIndex:
         out: dict[NodeId, tuple[Owner, ...]] = {}
         weakest = len(self.rank)
@@ -216,7 +245,13 @@ class _Resolver:
             best = min(self.rank.get(o.source, weakest) for o in owners)
             kept = {(o.name, o.source, o.via): o for o in owners if self.rank.get(o.source, weakest) == best}
             out[nid] = tuple(kept[k] for k in sorted(kept))
-        return OwnerIndex(out)
+        self.holders(out)
+        missing = {
+            n.id: str(n.attrs[OWNERS_NOT_COLLECTED_ATTR])
+            for n in self.inv.nodes()
+            if n.id not in out and n.attrs.get(OWNERS_NOT_COLLECTED_ATTR)
+        }
+        return OwnerIndex(out, missing)
 
 
 def resolve(

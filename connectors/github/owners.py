@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, ConfigDict
 
 from scanner.model import Edge, EdgeKind, Evidence, Inventory, Node, NodeId, NodeKind, node_id
+from scanner.owners import OWNERS_NOT_COLLECTED_ATTR
 
 PROVIDER = "github"
 #: Where GitHub looks for CODEOWNERS, in its order (the first found is used).
@@ -146,6 +147,8 @@ class RepoOwners:
     teams: tuple[Team, ...] | None
     teams_file: str | None
     codeowners: CodeOwners | None
+    #: The repository was collected but its teams were not: the file that would have named its owners.
+    teams_missing: str | None = None
 
 
 def _file_of(node: Node) -> str | None:
@@ -184,6 +187,8 @@ def add_owners(inv: Inventory, repos: Mapping[str, RepoOwners]) -> None:
         elif r.teams is not None and r.teams_file is not None:
             owning = [f"@{r.owner}/{t.slug}" for t in r.teams if t.permission in OWNING_PERMISSIONS]
             _edges(inv, node.id, owning, VIA_TEAM, (Evidence(r.teams_file),))
+        elif r.teams_missing is not None:  # owners "not collected", not unknown (docs/owners.md)
+            inv.add_node(replace(node, attrs={**node.attrs, OWNERS_NOT_COLLECTED_ATTR: r.teams_missing}))
 
 
 def _edges(inv: Inventory, src: NodeId, owners: Iterable[str], via: str, ev: tuple[Evidence, ...]) -> None:

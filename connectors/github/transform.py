@@ -633,8 +633,9 @@ def _runs(r: RepoRaw) -> dict[str, AttrValue]:
 
 
 def _owners(r: RepoRaw) -> RepoOwners:
+    missing = f"github/repos/{r.folder or r.full_name}/teams.json" if r.collected and r.teams is None else None
     return RepoOwners(
-        r.owner, tuple(r.teams.data) if r.teams else None, r.teams.file if r.teams else None, r.codeowners
+        r.owner, tuple(r.teams.data) if r.teams else None, r.teams.file if r.teams else None, r.codeowners, missing
     )
 
 

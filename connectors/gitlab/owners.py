@@ -9,8 +9,11 @@ members API: https://docs.gitlab.com/api/members/ (valid access levels: 10 guest
 
 from __future__ import annotations
 
-from connectors.gitlab.raw import GitLabRaw, Member
+from dataclasses import replace
+
+from connectors.gitlab.raw import GitLabRaw, Member, ProjectRaw, ScopeRaw
 from scanner.model import Edge, EdgeKind, Evidence, Inventory, Node, NodeId, NodeKind, node_id
+from scanner.owners import OWNERS_NOT_COLLECTED_ATTR
 
 PROVIDER = "gitlab"
 #: Maintainer: can change the project's settings, variables and protected branches (what a fix takes).
@@ -23,6 +26,13 @@ def _levels(path: str) -> list[str]:
     """The path and its parents, nearest first."""
     parts = path.split("/")
     return ["/".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+
+def _collected(s: ScopeRaw, raw: GitLabRaw) -> bool:
+    """Whether the group or project was collected (one of its API files is in the bundle), as absence.py says."""
+    if any(x is not None for x in (s.variables, s.deploy_tokens, s.access_tokens)):
+        return True
+    return s.path in raw.group_meta if not isinstance(s, ProjectRaw) else s.ci is not None
 
 
 def _maintainers(members: list[Member]) -> list[str]:
@@ -38,7 +48,14 @@ def add_owners(inv: Inventory, raw: GitLabRaw) -> None:
     for p in raw.projects:
         if p.members is not None:
             scopes[p.path] = (VIA_PROJECT, f"{p.base}/members.json", p.members)
-    if not scopes:
+    # Collected groups and projects whose member list is not in the bundle: a node none of whose levels names a
+    # maintainer is then "owners not collected" (naming the nearest missing list), not unknown.
+    missing = {
+        s.path: f"{s.base}/members.json"
+        for s in (*raw.groups, *raw.projects)
+        if s.members is None and _collected(s, raw)
+    }
+    if not scopes and not missing:
         return
     owners: dict[str, tuple[str, Evidence, list[str]] | None] = {}
 
@@ -60,6 +77,9 @@ def add_owners(inv: Inventory, raw: GitLabRaw) -> None:
         path = repo if isinstance(repo, str) and repo else node.scope
         found = owners_of(path) if path and path != "instance" else None
         if found is None:
+            gap = next((missing[lv] for lv in _levels(path) if lv in missing), None) if path else None
+            if gap is not None:
+                inv.add_node(replace(node, attrs={**node.attrs, OWNERS_NOT_COLLECTED_ATTR: gap}))
             continue
         via, ev, names = found
         for name in names:

@@ -26,7 +26,8 @@
         owasp_nhi: rule[3], nist_csf: rule[4], remediation: rule[2],
         location: f[8] ? { file: f[8][0], line: f[8][1] } : null, suppression: f[9],
         facts: f[10].map(function (x) { return { text: x[0], files: x[1].map(function (i) { return S[i]; }) }; }),
-        owners: f[11].map(function (o) { return { name: o[0], source: S[o[1]], via: o[2], node: N[o[3]][0], files: o[4].map(function (i) { return S[i]; }) }; })
+        owners: f[11].map(function (o) { return { name: o[0], source: S[o[1]], via: o[2], node: N[o[3]][0], files: o[4].map(function (i) { return S[i]; }) }; }),
+        owners_not_collected: f[12]
       };
     });
     out.controls = P.meta.controls;
@@ -406,7 +407,7 @@
 
   // The owners, what says so, and whose they are when not the subject's (a job's, for an action it runs).
   function ownerCell(f) {
-    if (!f.owners.length) return "unknown";
+    if (!f.owners.length) return f.owners_not_collected ? "not collected (" + f.owners_not_collected + " is missing)" : "unknown";
     var span = el("span", "owners");
     add(span, findingOwners(f).join(", "));
     var how = uniq(f.owners.map(function (o) { return o.via; })).join("; ");
@@ -421,7 +422,7 @@
     add(s, sevBadge(f.severity), " ", el("span", "rule", f.rule), " " + f.control_title + " — ", el("strong", null, f.subject.name));
     if (f.status === "suppressed") add(s, " ", el("span", "badge suppressed", "suppressed"));
     add(s, " ", el("span", "muted", "· " + f.subject.provider + " · blast radius " + f.blast_radius +
-      " · owner " + (findingOwners(f).join(", ") || "unknown")));
+      " · owner " + (findingOwners(f).join(", ") || (f.owners_not_collected ? "not collected" : "unknown"))));
     if (f.path.length && f.path[0].src === f.subject.id && f.path[0].kind === "runs_code_of") {
       add(s, " ", el("span", "muted", "· in " + info(f.path[0].dst).name));
     }

@@ -13,7 +13,7 @@ from scanner.errors import ConfigError
 from scanner.findings import Finding, PathStep, Severity
 from scanner.knowledge import owners as table
 from scanner.model import Edge, EdgeKind, Evidence, Inventory, Node, NodeId, NodeKind
-from scanner.owners import OwnerRule, OwnershipSettings, resolve
+from scanner.owners import OWNERS_NOT_COLLECTED_ATTR, OwnerRule, OwnershipSettings, resolve
 
 ROLE = NodeId("aws:role:arn:aws:iam::111111111111:role/fail-release")
 TWIN = NodeId("aws:role:arn:aws:iam::111111111111:role/pass-release")
@@ -45,7 +45,7 @@ def test_table_lists_the_configuration_first_and_every_source_once() -> None:
     ids = [s.id for s in table.table().sources]
     assert ids == [
         "config", "tag", "codeowners", "token_owner", "repository_team", "project_member", "package_maintainer",
-        "iam_path", "terraform_module",
+        "iam_path", "terraform_module", "secret_holder",
     ]  # fmt: skip
     assert table.source_of_edge("CODEOWNERS") == "codeowners"
     assert table.source_of_edge("package role Owner") == "package_maintainer"
@@ -232,3 +232,46 @@ def test_a_finding_is_its_subjects_else_the_first_path_node_with_an_owner() -> N
     assert got is not None
     assert (got.node, got.names) == (repo, ("billing",))
     assert index.for_finding(_finding(action)) is None
+
+
+# -- a credential held in a secret, and owners not collected -------------------------------------------------
+
+
+def _held(*, token_tags: tuple[tuple[str, str], ...] = ()) -> tuple[Inventory, NodeId, NodeId]:
+    secret = NodeId("github:secret:acme/edge/DOCKERHUB_TOKEN")
+    token = NodeId("dockerhub:token:github/acme/edge/DOCKERHUB_TOKEN")
+    nodes = [
+        Node(secret, NodeKind.SECRET, "DOCKERHUB_TOKEN", "github", "github:secret"),
+        Node(token, NodeKind.CREDENTIAL, "DOCKERHUB_TOKEN", "dockerhub", "dockerhub:token", tags=token_tags),
+    ]
+    t, e = _owned(secret, "@acme/platform", "repository team")
+    return _inv(*nodes, t, edges=(e, Edge(secret, token, EdgeKind.EXPOSES))), secret, token
+
+
+def test_a_credential_without_owners_belongs_to_the_owners_of_the_secret_holding_it() -> None:
+    inv, _, token = _held()
+    assert [(o.name, o.source, o.via) for o in resolve(inv).of(token)] == [
+        ("@acme/platform", "secret_holder", "held in DOCKERHUB_TOKEN")
+    ]
+
+
+def test_a_credential_with_owners_of_its_own_keeps_them() -> None:
+    inv, _, token = _held(token_tags=(("owner", "edge-team"),))
+    assert [(o.name, o.source) for o in resolve(inv).of(token)] == [("edge-team", "tag")]
+
+
+def test_owners_not_collected_name_the_missing_file_only_when_no_owner_is_known() -> None:
+    missing = "github/repos/acme/app/teams.json"
+    job = NodeId("github:job:acme/app/.github/workflows/release.yml#publish")
+    twin = NodeId("github:job:acme/app/.github/workflows/ci.yml#test")
+    attrs = {OWNERS_NOT_COLLECTED_ATTR: missing}
+    t, e = _owned(twin, "@acme/release", "CODEOWNERS")
+    nodes = [
+        Node(job, NodeKind.IDENTITY, "publish", "github", "github:job", attrs=attrs),
+        Node(twin, NodeKind.IDENTITY, "test", "github", "github:job", attrs=attrs),
+    ]
+    index = resolve(_inv(*nodes, t, edges=(e,)))
+    assert dict(index.not_collected) == {job: missing}
+    assert index.for_finding(_finding(job)) is None
+    assert index.not_collected_for(_finding(job)) == missing
+    assert index.for_finding(_finding(twin)) is not None

@@ -68,12 +68,18 @@ def test_a_third_party_action_and_an_organisation_secret_have_no_repository_owne
     assert index.of(NodeId("github:org-secret:acme/ORG_PYPI_TOKEN")) == ()
 
 
-def test_without_the_teams_file_nothing_of_the_repository_has_an_owner(bundle: Path, tmp_path: Path) -> None:
+def test_without_the_teams_file_the_repositorys_owners_are_not_collected(bundle: Path, tmp_path: Path) -> None:
+    """No owner, and not "unknown" either: the report names the file that would have said."""
     copy = shutil.copytree(bundle, tmp_path / "b")
-    (copy / "github/repos/acme/fail-tag-b/teams.json").unlink()
+    missing = "github/repos/acme/fail-tag-b/teams.json"
+    (copy / missing).unlink()
     _, index = _index(copy)
-    assert index.of(NodeId(JOB.format("fail-tag-b"))) == ()
-    assert index.of(NodeId("github:secret:acme/fail-tag-b/PYPI_TOKEN")) == ()
+    for nid in (JOB.format("fail-tag-b"), "github:secret:acme/fail-tag-b/PYPI_TOKEN"):
+        assert index.of(NodeId(nid)) == ()
+        assert index.not_collected.get(NodeId(nid)) == missing
+    # a file a CODEOWNERS rule owns keeps that owner, and another repository's teams were collected
+    assert _owners(index, JOB.format("fail-tag")) == {("@acme/release-eng", "codeowners"), ("octocat", "codeowners")}
+    assert NodeId("github:secret:acme/fail-tag/PYPI_TOKEN") not in index.not_collected
 
 
 def test_a_codeowners_file_that_is_not_text_is_a_gap(bundle: Path, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ component on another instance left out), then the transform and the rules it fee
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -348,6 +349,19 @@ def test_owners_are_the_nearest_maintainers(bundle: BundleReader) -> None:
     assert index.of(NodeId("gitlab:job:acme/app/.gitlab-ci.yml#publish"))[0].evidence[0].file == (
         "gitlab/projects/acme/app/members.json"
     )
+
+
+def test_owners_whose_member_lists_were_not_collected_are_not_unknown(bundle: BundleReader, tmp_path: Path) -> None:
+    """Without the top group's list, a node none of whose levels names a maintainer has its owners "not
+    collected", naming the nearest missing list (acme/tools/lib's was refused); acme/app keeps its own."""
+    copy = shutil.copytree(bundle.root, tmp_path / "b")
+    (copy / "gitlab/groups/acme/members.json").unlink()
+    index = resolve(_inv(BundleReader(copy)))
+    assert index.names(NodeId("gitlab:job:acme/app/.gitlab-ci.yml#publish")) == ("alice",)
+    assert NodeId("gitlab:job:acme/app/.gitlab-ci.yml#publish") not in index.not_collected
+    assert index.not_collected[NodeId("gitlab:project:acme/tools/lib")] == "gitlab/projects/acme/tools/lib/members.json"
+    assert index.not_collected[NodeId("gitlab:deploy-token:acme/5")] == "gitlab/groups/acme/members.json"
+    assert index.of(NodeId("gitlab:deploy-token:acme/5")) == ()
 
 
 def test_rules_fed_by_gitlab(bundle: BundleReader) -> None:
