@@ -199,6 +199,17 @@ class EcrRepositories(_M):
     repositories: tuple[EcrRepository, ...]
 
 
+def tag_pairs(tags: tuple[dict[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """AWS's ``[{"Key": k, "Value": v}]`` as node tags (sorted, each pair once)."""
+    return tuple(sorted({(t["Key"], t.get("Value", "")) for t in tags if "Key" in t}))
+
+
+class EcrTags(_M):
+    """``aws ecr list-tags-for-resource --resource-arn ARN`` (a repository's tags; they may name an owner)."""
+
+    tags: tuple[dict[str, str], ...] = ()
+
+
 class EcrRepositoryPolicy(_M):
     """``aws ecr get-repository-policy --repository-name R``."""
 
@@ -472,6 +483,8 @@ class Region:
     folder: str
     ecr: EcrRepositories | None = None
     ecr_policies: dict[str, EcrRepositoryPolicy] = field(default_factory=dict)
+    #: ``ecr-list-tags-for-resource/<repository>.json`` by repository name.
+    ecr_tags: dict[str, EcrTags] = field(default_factory=dict)
     ecr_registry_policy: EcrRegistryPolicy | None = None
     ecr_registry: EcrRegistry | None = None
     pull_through: PullThroughCacheRules | None = None

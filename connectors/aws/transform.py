@@ -198,7 +198,7 @@ class _Builder:
             attrs[IAM_PATH_ATTR] = u.Path  # tags and the IAM path may name an owner (docs/owners.md)
             self.inv.add_node(
                 Node(nid, NodeKind.IDENTITY, u.UserName, PROVIDER, "aws:iam-user", acct.account_id, attrs,
-                     tags=_tags(u.Tags), evidence=ev)
+                     tags=raw.tag_pairs(u.Tags), evidence=ev)
             )  # fmt: skip
             self.arn_nodes[u.Arn] = nid
             stmts = docs(u.AttachedManagedPolicies, u.UserPolicyList)
@@ -214,7 +214,7 @@ class _Builder:
                      IAM_PATH_ATTR: r.Path}  # fmt: skip
             self.inv.add_node(
                 Node(nid, NodeKind.IDENTITY, r.RoleName, PROVIDER, "aws:iam-role", acct.account_id, attrs,
-                     tags=_tags(r.Tags), evidence=ev)
+                     tags=raw.tag_pairs(r.Tags), evidence=ev)
             )  # fmt: skip
             self.arn_nodes[r.Arn] = nid
             self.principals.append(
@@ -724,11 +724,6 @@ def transform(raw_: raw.AwsRaw) -> Inventory:
     b.finish()
     _drop_dangling(b.inv)
     return b.inv
-
-
-def _tags(tags: tuple[dict[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    """IAM's ``[{"Key": k, "Value": v}]`` as node tags (sorted, each pair once)."""
-    return tuple(sorted({(t["Key"], t.get("Value", "")) for t in tags if "Key" in t}))
 
 
 def _drop_dangling(inv: Inventory) -> None:
