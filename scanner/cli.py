@@ -266,12 +266,13 @@ def demo_cmd(
     verbose: VerboseOpt = False,
 ) -> int:
     """Analyse the built-in demo estate (a fictional organisation) and write the reports; a scan of
-    the estate a week earlier is recorded first, so the report shows drift and a trend."""
-    from scanner.demo_estate import BUNDLE
+    the estate a week earlier is recorded first, so the report shows drift and a trend. Without --config
+    the estate's own configuration applies (its [[owners]])."""
+    from scanner.demo_estate import BUNDLE, CONFIG
     from scanner.demo_estate.history import record_previous, wants_demo_history
 
     _setup_logging(verbose)
-    cfg = _optional_config(config)
+    cfg = _optional_config(config if config is not None else CONFIG)
     with tempfile.TemporaryDirectory(prefix="regwarden-demo-") as work:
         if wants_demo_history(cfg):
             with collector_paused():
