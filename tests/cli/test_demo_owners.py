@@ -6,7 +6,6 @@ regwarden's resolver, wherever a plain reading suffices."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest

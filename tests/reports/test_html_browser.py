@@ -313,7 +313,7 @@ def test_findings_group_by_subject(browser: Any, tmp_path: Path) -> None:
 
 
 def test_demo_findings_group_by_owner(browser: Any, tmp_path: Path) -> None:
-    """"What does team X have to fix": grouped by owner, the demo has no "(no owner)" group, each team's group
+    """What does team X have to fix? Grouped by owner, the demo has no "(no owner)" group, each team's group
     holds exactly the findings report.json gives it, and a card names the owner and what says so."""
     from scanner.cli import main
 
@@ -344,7 +344,8 @@ def test_demo_findings_group_by_owner(browser: Any, tmp_path: Path) -> None:
     card = cards.first
     card.locator("summary").click()
     owner_row = card.locator("dd span.owners").first.inner_text()
-    assert team in owner_row and "CODEOWNERS" in owner_row
+    assert team in owner_row
+    assert "CODEOWNERS" in owner_row
     _clean(o)
 
 
