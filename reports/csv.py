@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from reports._common import iso_utc, owners, spreadsheet_cell
+from reports._common import iso_utc, owner_names, owners, spreadsheet_cell
 from reports._stream import lines
 from reports.json import build_document
 from scanner.result import ScanResult
@@ -78,7 +78,6 @@ def findings_text(result: ScanResult) -> str:
 
 def _finding_rows(result: ScanResult) -> Iterator[Sequence[object]]:
     doc = build_document(result)
-    own = owners(result)
     for f in doc.findings:
         path = ""
         if f.path:
@@ -95,7 +94,7 @@ def _finding_rows(result: ScanResult) -> Iterator[Sequence[object]]:
             f.subject.name,
             f.subject.kind.value if f.subject.kind else "",
             f.subject.provider,
-            "; ".join(own.get(f.subject.id, ())),
+            "; ".join(owner_names(f)),
             f.blast_radius,
             f.message,
             path,

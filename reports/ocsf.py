@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from reports._common import epoch_ms, owners, stable_uuid
+from reports._common import epoch_ms, owner_names, stable_uuid
 from reports._stream import Stream, write
 from reports.json import ControlOut, FindingOut, NotAssessedOut, Report, build_document
 from scanner.findings import Severity, Status
@@ -48,7 +48,7 @@ def _envelope(doc: Report, time_ms: int, uid: str) -> dict[str, Any]:
     }
 
 
-def _event(f: FindingOut, doc: Report, time_ms: int, own: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+def _event(f: FindingOut, doc: Report, time_ms: int) -> dict[str, Any]:
     suppressed = f.status is Status.SUPPRESSED
     unmapped: dict[str, Any] = {
         "blast_radius": f.blast_radius,
@@ -56,7 +56,7 @@ def _event(f: FindingOut, doc: Report, time_ms: int, own: dict[str, tuple[str, .
             {"src": s.src, "dst": s.dst, "kind": s.kind.value, "actions": [a.value for a in s.actions], "via": s.via}
             for s in f.path
         ],
-        "owners": list(own.get(f.subject.id, ())),
+        "owners": list(owner_names(f)),
         "facts": [{"text": x.text, "files": list(x.files)} for x in f.facts],
     }
     if f.location is not None:
@@ -134,10 +134,9 @@ def events(result: ScanResult) -> list[dict[str, Any]]:
 
 def _events(result: ScanResult) -> Iterator[dict[str, Any]]:
     doc = build_document(result)
-    own = owners(result)
     t = epoch_ms(doc.generated_at)
     for f in doc.findings:
-        ev = _event(f, doc, t, own)
+        ev = _event(f, doc, t)
         ev["resources"] = [{k: v for k, v in r.items() if v is not None} for r in ev["resources"]]
         yield ev
     for c in doc.controls:
