@@ -276,8 +276,8 @@ def fetch_org(rc: RestClient, raw: RestClient, settings: Settings, org: str, wri
 
 def collect(settings: Settings, scope: str, writer: BundleWriter, sleep: Callable[[float], None] = time.sleep) -> None:
     """Collect one organization into the bundle."""
-    rc = client(settings, sleep=sleep)
-    raw = client(settings, accept="application/vnd.github.raw", sleep=sleep)
+    rc = client(settings, sleep=sleep, session=writer.session)
+    raw = client(settings, accept="application/vnd.github.raw", sleep=sleep, session=writer.session)
     try:
         fetch_org(rc, raw, settings, scope, writer)
     finally:
