@@ -41,7 +41,7 @@ import httpx
 
 from connectors._echo import quotes_secret
 from connectors._http_cache import HttpCache, cache_key, cacheable
-from connectors._ratelimit import Budget, paced, read
+from connectors._ratelimit import MAX_PACE_WAIT, Budget, paced, read
 from scanner.collect_session import CollectSession
 from scanner.deadline import bounded, within
 from scanner.errors import AuthError, ConfigError, ConnectorError, ThrottledError
@@ -120,6 +120,8 @@ class RestClient:
     transport: httpx.BaseTransport | None = None
     #: The run's shared state (cache folder, budgets, tallies); None: a client on its own.
     session: CollectSession | None = None
+    #: The connector's own detector of credential material in a body: such an answer is never cached.
+    carries_secret: Callable[[str], bool] | None = None
     calls: int = 0
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
 
@@ -224,7 +226,7 @@ class RestClient:
             resp = client.send(request)
             if resp.status_code == 304 and entry is not None:
                 return entry.response(resp)
-            if cacheable(self.provider, resp):
+            if cacheable(self.provider, resp, self.carries_secret):
                 self._cache.put(key, resp)
             return resp
 
@@ -291,7 +293,13 @@ class RestClient:
                     return resp
                 status = resp.status_code
                 limited = _throttled(resp)
-                if limited and reading is not None and reading.remaining == 0 and refusals < MAX_BUDGET_REFUSALS:
+                if (
+                    limited
+                    and reading is not None
+                    and reading.remaining == 0
+                    and reading.reset - now <= MAX_PACE_WAIT
+                    and refusals < MAX_BUDGET_REFUSALS
+                ):
                     # The primary budget is spent (another client of the token, or we were early):
                     # wait for its reset through pacing; this is not a failed attempt.
                     refusals += 1

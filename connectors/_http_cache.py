@@ -6,7 +6,8 @@ rate limit, so an unchanged estate is re-collected for almost nothing (docs/coll
 What is never kept (:func:`cacheable`): answers to anything but a GET, answers other than 200,
 answers without a validator or marked ``Cache-Control: no-store``, the endpoints of
 :data:`NEVER_CACHED` (answers that carry secret values), and any body in which
-:mod:`scanner.redact` finds a credential. Keys are a SHA-256 of the method, the URL and the request
+:mod:`scanner.redact` — or the connector's own detector, such as GitHub's for committed workflow
+files — finds credential material. Keys are a SHA-256 of the method, the URL and the request
 headers that shape the answer, never of a credential header: a token that rotates every hour (a
 GitHub App's) keeps its cache, and the provider judges each conditional request under the token that
 sends it (its ETags vary by ``Authorization``), so an entry is never served to a token that may not
@@ -26,7 +27,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,8 +83,9 @@ def never_cached(provider: str, path: str) -> NeverCached | None:
     return None
 
 
-def cacheable(provider: str, resp: httpx.Response) -> bool:
-    """Whether an answer may be kept (see the module docstring for the rules)."""
+def cacheable(provider: str, resp: httpx.Response, carries_secret: Callable[[str], bool] | None = None) -> bool:
+    """Whether an answer may be kept (see the module docstring for the rules); ``carries_secret`` is
+    the connector's own detector for its bodies (GitHub's for committed files), beside :mod:`scanner.redact`."""
     if resp.request.method != "GET" or resp.status_code != 200:
         return False
     if not (resp.headers.get("etag") or resp.headers.get("last-modified")):
@@ -98,7 +100,9 @@ def cacheable(provider: str, resp: httpx.Response) -> bool:
         text = resp.content.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return not find(text)
+    if find(text):
+        return False
+    return carries_secret is None or not carries_secret(text)
 
 
 def cache_key(method: str, url: str, headers: Mapping[str, str]) -> str:

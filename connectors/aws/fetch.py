@@ -96,8 +96,9 @@ def _merge(pages: list[dict[str, Any]]) -> dict[str, Any]:
 def retry_config(settings: Settings) -> Config:
     """The one retry policy of every client the connector makes: botocore's ``standard`` mode (retries
     throttling and transient errors with jittered exponential backoff) bounded to ``max_attempts``
-    attempts per call, in place of a mode whose attempts and client-side rate limiting are the SDK's."""
-    return Config(retries={"max_attempts": settings.max_attempts, "mode": "standard"})
+    attempts per call, the first included. botocore reads ``retries.max_attempts`` as *retries* (it
+    stores ``max_attempts + 1`` as the total), hence ``total_max_attempts``."""
+    return Config(retries={"total_max_attempts": settings.max_attempts, "mode": "standard"})
 
 
 def _retries(answer: Any) -> int:

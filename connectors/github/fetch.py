@@ -68,6 +68,15 @@ def client(settings: Settings, accept: str = "application/vnd.github+json", **kw
     )
 
 
+def _commits_credential(text: str) -> bool:
+    return redact(text) != text
+
+
+def raw_client(settings: Settings, **kw: Any) -> RestClient:
+    """The client for files as committed; a file holding credential material is never cached."""
+    return client(settings, accept="application/vnd.github.raw", carries_secret=_commits_credential, **kw)
+
+
 def scopes(settings: Settings) -> list[str]:
     """One scope per organization."""
     return list(settings.orgs)
@@ -277,7 +286,7 @@ def fetch_org(rc: RestClient, raw: RestClient, settings: Settings, org: str, wri
 def collect(settings: Settings, scope: str, writer: BundleWriter, sleep: Callable[[float], None] = time.sleep) -> None:
     """Collect one organization into the bundle."""
     rc = client(settings, sleep=sleep, session=writer.session)
-    raw = client(settings, accept="application/vnd.github.raw", sleep=sleep, session=writer.session)
+    raw = raw_client(settings, sleep=sleep, session=writer.session)
     try:
         fetch_org(rc, raw, settings, scope, writer)
     finally:
