@@ -297,6 +297,7 @@ class RestClient:
                     limited
                     and reading is not None
                     and reading.remaining == 0
+                    and "retry-after" not in resp.headers  # an explicit wait wins (GitHub's and GitLab's rule)
                     and reading.reset - now <= MAX_PACE_WAIT
                     and refusals < MAX_BUDGET_REFUSALS
                 ):
@@ -333,6 +334,8 @@ class RestClient:
             log.info("%s: retrying in %.1fs (attempt %d)", what, wait, attempt)
             self._count(retried=1)
             self.sleep(wait)
+            if isinstance(err, ThrottledError):
+                budget.waited()  # the provider said how long to wait: its next answer tells the budget anew
 
     def _secrets(self) -> list[str]:
         """The credential values this client sends (and their decoded parts), for scrubbing."""

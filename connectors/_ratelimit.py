@@ -44,8 +44,6 @@ BUDGET_HEADERS: tuple[BudgetHeaders, ...] = (
 #: A reset further away than this is not waited for by pacing (a wrong clock or header): the call is
 #: sent and the provider's answer decides. GitHub's and GitLab's windows are one hour and one minute.
 MAX_PACE_WAIT = 3900.0
-#: Seconds added after a reset before calling again: clocks differ a little.
-RESET_MARGIN = 1.0
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,13 @@ class Budget:
             if self.remaining > 0:
                 self.remaining -= 1
                 return 0.0
-            return self.reset - now + RESET_MARGIN
+            return self.reset - now
+
+    def waited(self) -> None:
+        """A pause until the reset is over: what is left is unknown until the next answer says (an
+        early wake-up, or clocks that differ, end in a refusal that :meth:`refused` handles)."""
+        with self._lock:
+            self.remaining = None
 
     def refused(self, now: float, times: int) -> None:
         """The provider refused a call for the budget. Its reset (already read from the answer) is
@@ -122,14 +126,10 @@ def paced(
 ) -> float:
     """Wait until ``budget`` allows one more call; return the seconds waited. A reset beyond
     :data:`MAX_PACE_WAIT` is not waited for."""
-    waited = 0.0
-    while True:
-        wait = budget.reserve(clock())
-        if wait <= 0 or wait > MAX_PACE_WAIT:
-            return waited
-        notify(wait)
-        sleep(wait)
-        waited += wait
-        # The sleeper may return early (a scaled clock, a signal): loop and ask the budget again.
-        if waited > 4 * MAX_PACE_WAIT:
-            return waited
+    wait = budget.reserve(clock())
+    if wait <= 0 or wait > MAX_PACE_WAIT:
+        return 0.0
+    notify(wait)
+    sleep(wait)
+    budget.waited()
+    return wait

@@ -96,11 +96,11 @@ def test_calls_pause_until_the_reset_instead_of_being_refused(
     for _ in range(7):
         assert rc.get_json("/user") == {"login": "bot"}
     assert server.refused == 0
-    assert clock.slept == [3601.0, 3601.0]  # twice to the reset (and a second of margin)
-    assert session.counts()["github"].paced_seconds == 7202.0
+    assert clock.slept == [3600.0, 3600.0]  # twice to the reset
+    assert session.counts()["github"].paced_seconds == 7200.0
     assert session.counts()["github"].fetched == 7
     assert len(notices) == 2
-    assert "pausing 3601s until its reset" in notices[0]
+    assert "pausing 3600s until its reset" in notices[0]
 
 
 def test_clients_of_one_run_share_the_budget(httpserver: HTTPServer) -> None:
@@ -113,7 +113,7 @@ def test_clients_of_one_run_share_the_budget(httpserver: HTTPServer) -> None:
     for rc in (one, two, one, two):
         rc.get("/user")
     assert server.refused == 0
-    assert clock.slept == [3601.0]
+    assert clock.slept == [3600.0]
 
 
 def test_a_refusal_for_the_budget_is_waited_out_not_failed(httpserver: HTTPServer) -> None:
@@ -128,7 +128,7 @@ def test_a_refusal_for_the_budget_is_waited_out_not_failed(httpserver: HTTPServe
     session = CollectSession()
     rc = _client(httpserver, clock, session, max_retries=0)
     assert rc.get_json("/user") == {"login": "bot"}
-    assert clock.slept == [601.0]
+    assert clock.slept == [600.0]
     counts = session.counts()["github"]
     assert (counts.retried, counts.failed, counts.fetched) == (0, 0, 2)
 
@@ -145,7 +145,7 @@ def test_early_by_our_clock_is_waited_out_a_little_longer_each_time(httpserver: 
     httpserver.expect_request("/user").respond_with_json({"login": "bot"})
     rc = _client(httpserver, clock, CollectSession(), max_retries=0)
     assert rc.get_json("/user") == {"login": "bot"}
-    assert clock.slept == [3.0, 5.0]  # 2 s, then 4 s (plus a second of margin)
+    assert clock.slept == [2.0, 4.0]
 
 
 def test_a_reset_too_far_away_is_not_waited_for(httpserver: HTTPServer) -> None:
