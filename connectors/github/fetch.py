@@ -9,25 +9,31 @@ through :func:`connectors.github.plaintext.redact` first: a committed credential
 from __future__ import annotations
 
 import fnmatch
+import logging
 import os
 import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._http import NotFoundError, RestClient, link_next
 from connectors.github.composite import local_key, remote_key
+from connectors.github.graphql import Folder, workflow_folders
 from connectors.github.load import ACTION_REFS, OIDC_SUB, ROOT, SBOM, WORKFLOWS_DIR
 from connectors.github.plaintext import redact
 from scanner.bundle import BundleWriter
 from scanner.errors import ConfigError, ConnectorError
 
+log = logging.getLogger("regwarden")
+
 PROVIDER = "github"
+#: The manifest detail of a call answered by the GraphQL bulk query rather than its REST path.
+VIA_GRAPHQL = "answered by the GraphQL bulk query"
 API_VERSION = "2022-11-28"
 #: ``uses:`` values of a workflow or an action.yml (steps and reusable-workflow calls).
 _USES = re.compile(r"""^\s*(?:-\s*)?uses:\s*['"]?([^'"\s#]+)""", re.MULTILINE)
@@ -51,6 +57,9 @@ class Settings(BaseModel):
     #: Workflow runs of the last this many days are collected: a release uploaded with no run behind it in
     #: that window is what a stolen token looks like (RB02).
     runs_days: int = Field(default=90, ge=1, le=400)
+    #: How workflow files are read: ``rest`` (a contents listing and one GET per file, each repository) or
+    #: ``graphql`` (the files of 50 repositories in one query; anything it cannot give whole falls back to REST).
+    workflows_via: Literal["rest", "graphql"] = "rest"
 
 
 def client(settings: Settings, accept: str = "application/vnd.github+json", **kw: Any) -> RestClient:
@@ -88,6 +97,7 @@ class Fetcher:
     def __init__(self, rc: RestClient, raw: RestClient, settings: Settings, scope: str, writer: BundleWriter) -> None:
         self.rc, self.raw, self.settings, self.scope, self.w = rc, raw, settings, scope, writer
         self._actions_seen: set[str] = set()  # action folders already fetched (or tried) in this scope
+        self._bulk: dict[tuple[str, str], Folder] = {}  # workflow folders read by the GraphQL bulk path
 
     # -- paging helpers -------------------------------------------------------------------------
 
@@ -142,9 +152,14 @@ class Fetcher:
         self._save(f"{path}/installations", lambda: self._wrapped(f"{path}/installations", "installations"))
         sub = f"{path}/{OIDC_SUB.removesuffix('.json')}"
         self._save(sub, lambda: self.rc.get_json(sub))
-        for repo in repos:
-            if self.wanted(repo):
-                self.repo(repo["owner"]["login"], repo["name"])
+        wanted = [(r["owner"]["login"], r["name"]) for r in repos if self.wanted(r)]
+        if self.settings.workflows_via == "graphql" and wanted:
+            try:
+                self._bulk = workflow_folders(self.rc, self.settings.base_url, wanted)
+            except ConnectorError as e:  # not a gap: every repository is then read over REST
+                log.warning("github %s: GraphQL bulk query failed, reading workflows over REST: %s", org, e)
+        for owner, name in wanted:
+            self.repo(owner, name)
 
     def wanted(self, repo: dict[str, Any]) -> bool:
         """Whether a repository of the organization's list is collected."""
@@ -200,6 +215,16 @@ class Fetcher:
         """The workflow files of the default branch, as committed (credentials redacted)."""
         listing = f"{base}/contents/{WORKFLOWS_DIR}"
         call = f"GET {listing}"
+        owner, _, name = base.removeprefix("/repos/").partition("/")
+        folder = self._bulk.get((owner, name))
+        if folder is not None:
+            if folder.files is None:
+                self.w.record(PROVIDER, self.scope, call, "not_found", VIA_GRAPHQL)
+                return
+            self.w.record(PROVIDER, self.scope, call, "ok", VIA_GRAPHQL)
+            for name_ in sorted({*folder.files, *folder.rest}):
+                self._workflow_file(base, listing, name_, folder.files.get(name_))
+            return
         try:
             entries = self.rc.get_json(listing)
         except NotFoundError:
@@ -214,22 +239,27 @@ class Fetcher:
         self.w.record(PROVIDER, self.scope, call)
         for entry in entries:
             fname = entry.get("name") if isinstance(entry, dict) else None
-            if entry.get("type") != "file" or not isinstance(fname, str) or not fname.endswith((".yml", ".yaml")):
-                continue
-            if "/" in fname or fname in (".", ".."):
-                continue
-            path = f"{listing}/{quote(fname)}"
+            if entry.get("type") == "file" and isinstance(fname, str):
+                self._workflow_file(base, listing, fname)
+
+    def _workflow_file(self, base: str, listing: str, fname: str, text: str | None = None) -> None:
+        """Store one workflow file (``text`` given: read by the bulk query; else fetched over REST)."""
+        if not fname.endswith((".yml", ".yaml")) or "/" in fname or fname in (".", ".."):
+            return
+        path = f"{listing}/{quote(fname)}"
+        detail = VIA_GRAPHQL if text is not None else ""
+        if text is None:
             try:
                 text = self.raw.get(path).text
             except NotFoundError:
                 self.w.record(PROVIDER, self.scope, f"GET {path}", "not_found")
-                continue
+                return
             except ConnectorError as e:
                 self.w.record(PROVIDER, self.scope, f"GET {path}", "failed", str(e))
-                continue
-            self.w.put_text(f"{ROOT}{base}/contents/{WORKFLOWS_DIR}/{fname}", redact(text))
-            self.w.record(PROVIDER, self.scope, f"GET {path}")
-            self.actions(base, text, 0)
+                return
+        self.w.put_text(f"{ROOT}{base}/contents/{WORKFLOWS_DIR}/{fname}", redact(text))
+        self.w.record(PROVIDER, self.scope, f"GET {path}", "ok", detail)
+        self.actions(base, text, 0)
 
     def actions(self, base: str, text: str, depth: int) -> None:
         """The ``action.yml`` of every composite action a workflow (or action) runs: the repository's own

@@ -28,7 +28,7 @@ def _token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAKE_GH_TOKEN", TOKEN)
 
 
-def _serve(server: HTTPServer) -> Conditional:
+def serve_estate(server: HTTPServer) -> Conditional:
     """The incident estate, every answer with an ETag; the repository list in two pages."""
     cond = Conditional()
     for rel, value in estate.files().items():
@@ -76,7 +76,7 @@ def _files(bundle: BundleReader) -> dict[str, bytes]:
 
 
 def test_an_unchanged_organization_is_recollected_from_304s(httpserver: HTTPServer, tmp_path: Path) -> None:
-    cond = _serve(httpserver)
+    cond = serve_estate(httpserver)
     first = _scan(httpserver, tmp_path / "cache", tmp_path / "one")
     counted_first = cond.counted
     cond.served.clear()
@@ -119,7 +119,7 @@ token_env = "FAKE_GH_TOKEN"
 def test_the_cli_keeps_the_cache_beside_the_bundle(
     httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cond = _serve(httpserver)
+    cond = serve_estate(httpserver)
     toml, bundle = _config(tmp_path, httpserver), tmp_path / "bundle"
     assert main(["collect", "--config", str(toml), "--bundle", str(bundle)]) == 0
     first = cond.counted
@@ -139,7 +139,7 @@ def test_the_cli_keeps_the_cache_beside_the_bundle(
 
 
 def test_the_cache_can_be_turned_off(httpserver: HTTPServer, tmp_path: Path) -> None:
-    cond = _serve(httpserver)
+    cond = serve_estate(httpserver)
     toml, bundle = _config(tmp_path, httpserver, "[cache]\nenabled = false\n"), tmp_path / "bundle"
     for _ in range(2):
         assert main(["collect", "--config", str(toml), "--bundle", str(bundle)]) == 0
