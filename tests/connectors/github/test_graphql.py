@@ -61,8 +61,8 @@ class FakeGraphQL:
         body = json.loads(req.get_data())
         self.queries.append(body)
         if self.fail:
-            errors = [{"type": "RATE_LIMITED", "message": "API rate limit exceeded"}]
-            return Response(json.dumps({"errors": errors}), status=200, content_type="application/json")
+            refused = [{"type": "RATE_LIMITED", "message": "API rate limit exceeded"}]
+            return Response(json.dumps({"errors": refused}), status=200, content_type="application/json")
         variables = body["variables"]
         n = len(variables) // 2
         assert body["query"] == query_text(n)
