@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import multiprocessing as mp
 import os
 import shutil
@@ -141,6 +142,31 @@ def _serve(root: str, port: Any, skipped: Any, wall0: float, limit: int, stats: 
         def log_message(self, format: str, *args: Any) -> None:
             return
 
+        def do_POST(self) -> None:
+            """``POST /graphql``: the bulk query of :mod:`connectors.github.graphql`, from the same files
+            (GraphQL has its own budget at GitHub; counted here in ``stats[4]``, not in the REST one)."""
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+            variables = body["variables"]
+            data = {}
+            for i in range(len(variables) // 2):
+                folder = f"/repos/{variables[f'o{i}']}/{variables[f'n{i}']}/contents/.github/workflows"
+                names = sorted(estate.dirs.get(folder, []))
+                entries = [
+                    {"name": n, "type": "blob", "mode": 0o100644,
+                     "object": {"text": estate.files[f"{folder}/{n}"].decode(), "isBinary": False, "isTruncated": False}}
+                    for n in names
+                ]  # fmt: skip
+                data[f"r{i}"] = {"object": {"__typename": "Tree", "entries": entries} if names else None}
+            out = json.dumps({"data": data}).encode()
+            with lock:
+                stats[0] += 1
+                stats[4] += 1
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+
         def do_GET(self) -> None:
             url = urlsplit(self.path)
             query = parse_qs(url.query)
@@ -157,7 +183,8 @@ def _serve(root: str, port: Any, skipped: Any, wall0: float, limit: int, stats: 
             with lock:
                 t = now()
                 if t >= window["reset"]:
-                    window["reset"], window["used"] = t + WINDOW, 0
+                    # GitHub's reset is a whole second (x-ratelimit-reset is an integer Unix time)
+                    window["reset"], window["used"] = float(math.ceil(t + WINDOW)), 0
                 stats[0] += 1
                 if not_modified:
                     stats[1] += 1
@@ -208,7 +235,9 @@ class VirtualClock:
             self.skipped.value += seconds
 
 
-def _scan(base_url: str, bundle: Path, cache: Path, clock: VirtualClock, stats: Any) -> dict[str, Any]:
+def _scan(
+    base_url: str, bundle: Path, cache: Path, clock: VirtualClock, stats: Any, via: str = "rest"
+) -> dict[str, Any]:
     from connectors.github import SPEC
     from connectors.github.fetch import Settings
     from scanner.collect import collect
@@ -216,21 +245,28 @@ def _scan(base_url: str, bundle: Path, cache: Path, clock: VirtualClock, stats: 
 
     before = list(stats)
     pauses: list[str] = []
-    settings = Settings(orgs=[ORG], base_url=base_url, token_env="REGWARDEN_BENCH_GH_TOKEN")  # noqa: S106
+    settings = Settings(
+        orgs=[ORG],
+        base_url=base_url,
+        token_env="REGWARDEN_BENCH_GH_TOKEN",  # noqa: S106
+        workflows_via=via,
+    )
     session = CollectSession(cache_dir=cache, clock=clock.now, sleep=clock.sleep, on_event=pauses.append)
-    t0, v0 = time.perf_counter(), clock.now()
+    t0, v0, c0 = time.perf_counter(), clock.now(), time.process_time()
     report = collect({"github": settings}, {"github": SPEC}, bundle, workers=1, session=session)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     elapsed = clock.now() - v0
     served = [a - b for a, b in zip(stats, before, strict=True)]
     manifest = json.loads((report.bundle / "manifest.json").read_text(encoding="utf-8"))
     counts = manifest["requests"]["github"]
     return {
         "wall_seconds": round(wall, 1),
+        "client_cpu_seconds": round(cpu, 1),
         "paused_seconds": round(counts["paced_seconds"], 1),
         "elapsed_seconds": round(elapsed, 1),
         "pauses": len(pauses),
         "requests": served[0],
+        "graphql_queries": served[4],
         "counted_calls": served[3] + served[2],
         "not_modified_304": served[1],
         "refused_403": served[2],
@@ -258,7 +294,7 @@ def run(repos: int = 2000, limit: int = 5000) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="regwarden-bench-collect-"))
     ctx = mp.get_context("fork")
     skipped, port = ctx.Value("d", 0.0), ctx.Value("i", 0)
-    stats = ctx.Array("l", 4)  # requests, 304s, refused, counted-and-answered
+    stats = ctx.Array("l", 5)  # requests, 304s, refused, counted-and-answered, GraphQL queries
     ready = ctx.Event()
     wall0 = time.time()
     try:
@@ -277,6 +313,8 @@ def run(repos: int = 2000, limit: int = 5000) -> dict[str, Any]:
             first = _scan(base, work / "first", cache, clock, stats)
             print("bench: collection: unchanged re-scan …", file=sys.stderr)
             again = _scan(base, work / "again", cache, clock, stats)
+            print("bench: collection: first scan with workflows_via = graphql …", file=sys.stderr)
+            bulk = _scan(base, work / "bulk", work / ".bulk.cache", clock, stats, "graphql")
         finally:
             proc.kill()
             proc.join()
@@ -285,6 +323,8 @@ def run(repos: int = 2000, limit: int = 5000) -> dict[str, Any]:
             "rate_limit": f"{limit:,} calls per {WINDOW / 3600:g} h (virtual clock: pauses skipped, counted in elapsed)",
             "first_scan": first,
             "rescan": again,
+            "first_scan_graphql": bulk,
+            "graphql_same_bundle_files": _same_files(work / "first", work / "bulk"),
             "same_bundle_files": _same_files(work / "first", work / "again"),
             "rescan_counted_calls_pct": round(100 * again["counted_calls"] / max(first["counted_calls"], 1), 2),
             "rescan_elapsed_pct": round(100 * again["elapsed_seconds"] / max(first["elapsed_seconds"], 1e-9), 2),
@@ -297,19 +337,25 @@ def run(repos: int = 2000, limit: int = 5000) -> dict[str, Any]:
 
 def table(result: dict[str, Any]) -> str:
     """The collection row as text."""
-    f, r = result["first_scan"], result["rescan"]
+    runs = [result["first_scan"], result["rescan"], result["first_scan_graphql"]]
+
+    def row(label: str, fn: Callable[[dict[str, Any]], str]) -> tuple[str, ...]:
+        return (label, *(fn(x) for x in runs))
+
     rows = [
-        ("", "first scan", "unchanged re-scan"),
-        ("requests sent", f"{f['requests']:,}", f"{r['requests']:,}"),
-        ("counted calls (not 304)", f"{f['counted_calls']:,}", f"{r['counted_calls']:,}"),
-        ("answered 304 (not counted)", f"{f['not_modified_304']:,}", f"{r['not_modified_304']:,}"),
-        ("refused for the budget (403)", f"{f['refused_403']:,}", f"{r['refused_403']:,}"),
-        ("pauses / paused s", f"{f['pauses']} / {f['paused_seconds']:,.0f}", f"{r['pauses']} / {r['paused_seconds']:,.0f}"),
-        ("wall s", f"{f['wall_seconds']:.1f}", f"{r['wall_seconds']:.1f}"),
-        ("elapsed s (wall + paused)", f"{f['elapsed_seconds']:,.0f}", f"{r['elapsed_seconds']:,.0f}"),
-        ("failed calls / not assessed", f"{f['failed_calls']} / {len(f['not_assessed'])}", f"{r['failed_calls']} / {len(r['not_assessed'])}"),
-    ]  # fmt: skip
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        ("", "first scan", "unchanged re-scan", "first scan, GraphQL"),
+        row("requests sent", lambda x: f"{x['requests']:,}"),
+        row("counted REST calls (not 304)", lambda x: f"{x['counted_calls']:,}"),
+        row("answered 304 (not counted)", lambda x: f"{x['not_modified_304']:,}"),
+        row("GraphQL queries", lambda x: f"{x['graphql_queries']:,}"),
+        row("refused for the budget (403)", lambda x: f"{x['refused_403']:,}"),
+        row("pauses / paused s", lambda x: f"{x['pauses']} / {x['paused_seconds']:,.0f}"),
+        row("wall s", lambda x: f"{x['wall_seconds']:.1f}"),
+        row("collector CPU s", lambda x: f"{x['client_cpu_seconds']:.1f}"),
+        row("elapsed s (wall + paused)", lambda x: f"{x['elapsed_seconds']:,.0f}"),
+        row("failed calls / not assessed", lambda x: f"{x['failed_calls']} / {len(x['not_assessed'])}"),
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [f"collection: fake GitHub organization of {result['repositories']:,} repositories, {result['rate_limit']}"]
     lines += [
         "  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(row)) for row in rows
@@ -317,7 +363,7 @@ def table(result: dict[str, Any]) -> str:
     lines.append(
         f"re-scan / first scan: counted calls {result['rescan_counted_calls_pct']} %, elapsed "
         f"{result['rescan_elapsed_pct']} %, wall {result['rescan_wall_pct']} %; same bundle files: "
-        f"{result['same_bundle_files']}"
+        f"{result['same_bundle_files']}; GraphQL path, same bundle files as REST: {result['graphql_same_bundle_files']}"
     )
     return "\n".join(lines)
 
