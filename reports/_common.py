@@ -9,10 +9,12 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scanner.model import EdgeKind
 from scanner.result import ScanResult
+
+if TYPE_CHECKING:
+    from reports.json import FindingOut
 
 #: Namespace of every UUIDv5 regwarden writes (OSCAL); derived once from a reserved name so it never changes.
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "regwarden.invalid")
@@ -39,14 +41,14 @@ def epoch_ms(ts: datetime) -> int:
 
 
 def owners(result: ScanResult) -> dict[str, tuple[str, ...]]:
-    """Every node's owners (``owned_by`` edges), by person name, sorted."""
-    inv = result.inventory
-    found: dict[str, set[str]] = {}
-    for e in inv.edges():
-        if e.kind is EdgeKind.OWNED_BY:
-            person = inv.get(e.dst)
-            found.setdefault(e.src, set()).add(person.name if person else e.dst)
-    return {k: tuple(sorted(v)) for k, v in found.items()}
+    """Every node's owners by name, sorted (the nodes that have any; see scanner/owners.py)."""
+    own = result.owners
+    return {k: own.names(k) for k in own.by_node}
+
+
+def owner_names(f: FindingOut) -> tuple[str, ...]:
+    """A finding's owners' names, sorted, each once (empty: unknown)."""
+    return tuple(sorted({o.name for o in f.owners}))
 
 
 def _plain(value: Any) -> Any:

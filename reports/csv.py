@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from reports._atomic import write_atomic
-from reports._common import iso_utc, owners, spreadsheet_cell
+from reports._common import iso_utc, owner_names, owners, spreadsheet_cell
 from reports.json import build_document
 from scanner.result import ScanResult
 
@@ -69,7 +69,6 @@ def _table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 def findings_text(result: ScanResult) -> str:
     """The findings table (RFC 4180: CRLF line ends, header row first)."""
     doc = build_document(result)
-    own = owners(result)
     rows = []
     for f in doc.findings:
         path = ""
@@ -88,7 +87,7 @@ def findings_text(result: ScanResult) -> str:
                 f.subject.name,
                 f.subject.kind.value if f.subject.kind else "",
                 f.subject.provider,
-                "; ".join(own.get(f.subject.id, ())),
+                "; ".join(owner_names(f)),
                 f.blast_radius,
                 f.message,
                 path,

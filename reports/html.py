@@ -237,9 +237,13 @@ def pack(doc: Report, result: ScanResult) -> dict[str, Any]:
         ]
         loc = [f["location"]["file"], f["location"]["line"]] if f["location"] else None
         facts = [[x["text"], [strings(file) for file in x["files"]]] for x in f["facts"]]
+        owned = [
+            [o["name"], strings(o["source"]), o["via"], node(o["node"]), [strings(file) for file in o["files"]]]
+            for o in f["owners"]
+        ]
         findings.append(
             [f["id"], f["rule"], f["severity"], f["status"], node(f["subject"]["id"]), f["message"],
-             f["blast_radius"], path, loc, f["suppression"], facts]
+             f["blast_radius"], path, loc, f["suppression"], facts, owned, f["owners_not_collected"]]
         )  # fmt: skip
     # The streamed sections come from the models (document_data leaves them out). Reach sets are
     # numbered in order (R1 is 0), so an identity carries its set's number.

@@ -31,6 +31,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from reports._atomic import write_atomic, write_atomic_bytes
 from scanner.findings import Finding, Severity, Status
 from scanner.model import ACTIONS, WRITE_ACTIONS, Action, EdgeKind, Evidence, Inventory, NodeId, NodeKind
+from scanner.owners import FindingOwners, OwnerIndex
 from scanner.reach import ReachIndex
 from scanner.result import ScanResult, verdict
 from scanner.rules.base import Coverage, Rule
@@ -117,6 +118,19 @@ class FactOut(_Model):
     files: tuple[str, ...] = Field(description="bundle files (with :line where known)")
 
 
+class OwnerOut(_Model):
+    """Who owns what a finding is about, and how regwarden knows (docs/owners.md)."""
+
+    name: str = Field(description="a person, team or account, as the source names it")
+    source: str = Field(
+        description="config, tag, codeowners, token_owner, repository_team, project_member, package_maintainer, "
+        "iam_path or terraform_module (scanner/knowledge/owners.yaml)"
+    )
+    via: str = Field(description="what says so: the tag key, the CODEOWNERS rule, the module address …")
+    node: str = Field(description="the node owned: the subject, else the first node of the path that has an owner")
+    files: tuple[str, ...] = Field(description="bundle files it was read from (with :line where known)")
+
+
 class FindingOut(_Model):
     """A rule's verdict on one subject, with its control, mappings, evidence path and remediation."""
 
@@ -136,6 +150,14 @@ class FindingOut(_Model):
     location: Location | None
     suppression: str | None
     facts: tuple[FactOut, ...] = Field(description="what makes it true, each with its evidence files")
+    owners: tuple[OwnerOut, ...] = Field(
+        default=(), description="who fixes it: the subject's owners, else the first path node's; empty: unknown"
+    )
+    owners_not_collected: str | None = Field(
+        default=None,
+        description="when owners is empty: the bundle file that would have named them but was not collected "
+        "(the owners are not collected rather than unknown)",
+    )
 
 
 class NotAssessedOut(_Model):
@@ -271,12 +293,22 @@ def _subject(inv: Inventory, nid: NodeId) -> Subject:
     return Subject.model_construct(id=nid, name=node.name, kind=node.kind, provider=node.provider)
 
 
-def _finding(f: Finding, inv: Inventory, rules: dict[str, Rule]) -> FindingOut:
+def _owners(found: FindingOwners | None) -> tuple[OwnerOut, ...]:
+    if found is None:
+        return ()
+    out = OwnerOut.model_construct
+    return tuple(
+        out(name=o.name, source=o.source, via=o.via, node=found.node, files=_files(o.evidence)) for o in found.owners
+    )
+
+
+def _finding(f: Finding, inv: Inventory, rules: dict[str, Rule], owners: OwnerIndex) -> FindingOut:
     # Typed values from the scan result: constructed without re-validating tens of thousands of
     # findings (the schema test validates the written document).
     control = _control_for(f.rule, rules)
     rule = rules.get(f.rule)
     step = PathStepOut.model_construct
+    found = owners.for_finding(f)
     return FindingOut.model_construct(
         id=f.id,
         rule=f.rule,
@@ -294,6 +326,8 @@ def _finding(f: Finding, inv: Inventory, rules: dict[str, Rule]) -> FindingOut:
         location=Location.model_construct(file=f.location.file, line=f.location.line) if f.location else None,
         suppression=f.suppression,
         facts=tuple(FactOut.model_construct(text=x.text, files=_files(x.evidence)) for x in f.facts),
+        owners=_owners(found),
+        owners_not_collected=None if found else owners.not_collected_for(f),
     )
 
 
@@ -450,7 +484,7 @@ def _build_document(result: ScanResult) -> Report:
         partial=result.partial,
         coverage_gaps=tuple(Gap(provider=g.provider, scope=g.scope, what=g.what, reason=g.reason) for g in gaps),
         summary=_summary(result),
-        findings=tuple(_finding(f, inv, rules) for f in sorted(result.findings, key=finding_sort_key)),
+        findings=tuple(_finding(f, inv, rules, result.owners) for f in sorted(result.findings, key=finding_sort_key)),
         controls=_controls(result, rules),
         identities=identities,
         reach_sets=reach_sets,
@@ -504,6 +538,10 @@ def finding_data(f: FindingOut) -> dict[str, Any]:
         "location": None if f.location is None else {"file": f.location.file, "line": f.location.line},
         "suppression": f.suppression,
         "facts": [{"text": x.text, "files": list(x.files)} for x in f.facts],
+        "owners": [
+            {"name": o.name, "source": o.source, "via": o.via, "node": o.node, "files": list(o.files)} for o in f.owners
+        ],
+        "owners_not_collected": f.owners_not_collected,
     }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from reports._atomic import write_atomic
-from reports._common import epoch_ms, owners, stable_uuid
+from reports._common import epoch_ms, owner_names, stable_uuid
 from reports.json import ControlOut, FindingOut, NotAssessedOut, Report, build_document
 from scanner.findings import Severity, Status
 from scanner.result import ScanResult
@@ -47,7 +47,7 @@ def _envelope(doc: Report, time_ms: int, uid: str) -> dict[str, Any]:
     }
 
 
-def _event(f: FindingOut, doc: Report, time_ms: int, own: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+def _event(f: FindingOut, doc: Report, time_ms: int) -> dict[str, Any]:
     suppressed = f.status is Status.SUPPRESSED
     unmapped: dict[str, Any] = {
         "blast_radius": f.blast_radius,
@@ -55,7 +55,7 @@ def _event(f: FindingOut, doc: Report, time_ms: int, own: dict[str, tuple[str, .
             {"src": s.src, "dst": s.dst, "kind": s.kind.value, "actions": [a.value for a in s.actions], "via": s.via}
             for s in f.path
         ],
-        "owners": list(own.get(f.subject.id, ())),
+        "owners": list(owner_names(f)),
         "facts": [{"text": x.text, "files": list(x.files)} for x in f.facts],
     }
     if f.location is not None:
@@ -129,11 +129,10 @@ def _not_assessed(c: ControlOut, u: NotAssessedOut, doc: Report, time_ms: int) -
 def events(result: ScanResult) -> list[dict[str, Any]]:
     """The OCSF events, in report order."""
     doc = build_document(result)
-    own = owners(result)
     t = epoch_ms(doc.generated_at)
     out = []
     for f in doc.findings:
-        ev = _event(f, doc, t, own)
+        ev = _event(f, doc, t)
         ev["resources"] = [{k: v for k, v in r.items() if v is not None} for r in ev["resources"]]
         out.append(ev)
     for c in doc.controls:

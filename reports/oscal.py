@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from reports._atomic import write_atomic
-from reports._common import iso_utc, owners, stable_uuid
+from reports._common import iso_utc, owner_names, stable_uuid
 from reports.json import FindingOut, NotAssessedOut, Report, build_document
 from scanner.findings import Status
 from scanner.result import ScanResult
@@ -48,7 +48,7 @@ def _evidence(f: FindingOut) -> list[dict[str, Any]]:
     return out
 
 
-def _observation(f: FindingOut, collected: str, own: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+def _observation(f: FindingOut, collected: str) -> dict[str, Any]:
     props = [
         _prop("rule", f.rule),
         _prop("severity", f.severity.value),
@@ -56,7 +56,7 @@ def _observation(f: FindingOut, collected: str, own: dict[str, tuple[str, ...]])
         _prop("subject-id", f.subject.id),
         _prop("blast-radius", str(f.blast_radius)),
     ]
-    props += [_prop("owner", o) for o in own.get(f.subject.id, ())]
+    props += [_prop("owner", o) for o in owner_names(f)]
     obs: dict[str, Any] = {
         "uuid": stable_uuid("observation", f.id),
         "title": _line(f"{f.rule} {f.subject.name}"),
@@ -102,7 +102,7 @@ def _missing_remarks(unjudged: Sequence[NotAssessedOut], shown: int = 20) -> str
     return "Not assessed: " + "; ".join(parts[:shown]) + more + "."
 
 
-def _result(doc: Report, own: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+def _result(doc: Report) -> dict[str, Any]:
     when = iso_utc(doc.generated_at)
     by_rule: dict[str, list[FindingOut]] = defaultdict(list)
     for f in doc.findings:
@@ -177,7 +177,7 @@ def _result(doc: Report, own: dict[str, tuple[str, ...]]) -> dict[str, Any]:
             "control-selections": [{"include-controls": [{"control-id": c.id.lower()} for c in selected]}]
         },
     }
-    observations = [_observation(f, when, own) for f in doc.findings]
+    observations = [_observation(f, when) for f in doc.findings]
     risks = [_risk(f) for f in doc.findings if f.status is Status.OPEN]
     if observations:
         result["observations"] = observations
@@ -208,7 +208,7 @@ def document(result: ScanResult) -> dict[str, Any]:
                 "href": "#regwarden-controls",
                 "remarks": "regwarden has no separate assessment plan: its plan is the controls RB01-RB12.",
             },
-            "results": [_result(doc, owners(result))],
+            "results": [_result(doc)],
         }
     }
 

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from reports._atomic import write_atomic
-from reports._common import SEVERITY_SCORE
+from reports._common import SEVERITY_SCORE, owner_names
 from reports.json import FindingOut, Report, build_document
 from scanner.findings import Severity, Status
 from scanner.result import ScanResult
@@ -86,6 +86,7 @@ def _result(f: FindingOut, rule_index: int) -> dict[str, Any]:
             "bundleFile": f.location.file,
             "facts": [{"text": x.text, "files": list(x.files)} for x in f.facts],
             "evidencePath": [f"{s.src} -[{s.kind.value}]-> {s.dst}" for s in f.path],
+            "owners": list(owner_names(f)),
         },
     }
     if f.status is Status.SUPPRESSED:

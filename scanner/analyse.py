@@ -21,6 +21,7 @@ from scanner.findings import Finding
 from scanner.graph import ScanGraph
 from scanner.link import resolve_hints
 from scanner.model import CoverageGap, Inventory, NodeId
+from scanner.owners import OwnerRule, OwnershipSettings, resolve
 from scanner.plugins import ConnectorSpec
 from scanner.reach import ReachIndex
 from scanner.result import ScanResult
@@ -206,8 +207,11 @@ def analyse(
     rules: Sequence[Rule] = RULES,
     generated_at: datetime | None = None,
     declared: Inventory | None = None,
+    owner_rules: Sequence[OwnerRule] = (),
+    ownership: OwnershipSettings | None = None,
 ) -> ScanResult:
-    """Resolve links, build the graph, compute reach for every node and run the rules."""
+    """Resolve links, build the graph, compute reach for every node, run the rules and resolve every
+    node's owners (``owner_rules``: ``[[owners]]``; ``ownership``: ``[ownership]``)."""
     t0 = time.perf_counter()
     linked = resolve_hints(inventory)
     graph = ScanGraph(inventory)
@@ -232,4 +236,5 @@ def analyse(
         gaps=tuple(inventory.gaps),
         iac=compare(inventory, declared) if declared is not None else None,
         coverage=coverage_of(rules, ctx, findings.values()),
+        owners=resolve(inventory, declared=declared, rules=owner_rules, settings=ownership),
     )

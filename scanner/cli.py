@@ -174,7 +174,8 @@ def _run(
 
 
 def _analysed(bundle: Path, cfg: Config | None, as_of: str | None, source: str) -> ScanResult:
-    """The bundle read and judged as the configuration says: ``[[links]]`` pinned, baseline rules added.
+    """The bundle read and judged as the configuration says: ``[[links]]`` pinned, baseline rules added,
+    ``[[owners]]`` and ``[ownership]`` applied.
     ``analyse``, ``scan`` and ``explain`` share it, so they see the same graph."""
     from scanner.drift import baseline
     from scanner.rules import RULES
@@ -185,7 +186,14 @@ def _analysed(bundle: Path, cfg: Config | None, as_of: str | None, source: str) 
     when = parse_time(as_of, "--as-of") if as_of else loaded.collected_at
     rules = RULES + baseline.baseline_rules(cfg.file.baseline if cfg else None)
     return analyse(
-        loaded.inventory, source=source, scopes=loaded.scopes, as_of=when, rules=rules, declared=loaded.declared
+        loaded.inventory,
+        source=source,
+        scopes=loaded.scopes,
+        as_of=when,
+        rules=rules,
+        declared=loaded.declared,
+        owner_rules=cfg.file.owners if cfg else (),
+        ownership=cfg.file.ownership if cfg else None,
     )
 
 
@@ -258,12 +266,13 @@ def demo_cmd(
     verbose: VerboseOpt = False,
 ) -> int:
     """Analyse the built-in demo estate (a fictional organisation) and write the reports; a scan of
-    the estate a week earlier is recorded first, so the report shows drift and a trend."""
-    from scanner.demo_estate import BUNDLE
+    the estate a week earlier is recorded first, so the report shows drift and a trend. Without --config
+    the estate's own configuration applies (its [[owners]])."""
+    from scanner.demo_estate import BUNDLE, CONFIG
     from scanner.demo_estate.history import record_previous, wants_demo_history
 
     _setup_logging(verbose)
-    cfg = _optional_config(config)
+    cfg = _optional_config(config if config is not None else CONFIG)
     with tempfile.TemporaryDirectory(prefix="regwarden-demo-") as work:
         if wants_demo_history(cfg):
             with collector_paused():

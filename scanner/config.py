@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scanner.drift.settings import BaselineSettings, HistorySettings, NotifySettings, ScheduleSettings, Suppression
 from scanner.errors import ConfigError
+from scanner.owners import OwnerRule, OwnershipSettings
 from scanner.plugins import ConnectorSpec
 from scanner.textsafe import for_terminal
 from scanner.urlpolicy import check_url, check_webhook, has_password, has_userinfo
@@ -70,6 +71,8 @@ class FileConfig(BaseModel):
     suppress: list[Suppression] = []
     schedule: ScheduleSettings = ScheduleSettings()
     notify: NotifySettings | None = None
+    owners: list[OwnerRule] = []
+    ownership: OwnershipSettings = Field(default_factory=OwnershipSettings)
 
 
 @dataclass(frozen=True)

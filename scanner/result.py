@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 
 from scanner.findings import Finding
 from scanner.model import CoverageGap, Inventory
+from scanner.owners import OwnerIndex
 from scanner.reach import ReachIndex
 from scanner.rules.base import Coverage, Rule, Unjudged
 
@@ -35,6 +36,8 @@ class ScanResult:
     scan_id: int | None = None  # this scan's id in history
     #: rule id -> the subjects the rule applies to and those it could not judge (and what is missing)
     coverage: Mapping[str, Coverage] = field(default_factory=dict)
+    #: every node's owners (scanner/owners.py); a finding's are ``owners.for_finding(f)``
+    owners: OwnerIndex = field(default_factory=OwnerIndex)
 
     @property
     def unjudged(self) -> tuple[tuple[str, Unjudged], ...]:

@@ -247,6 +247,15 @@ class AccountCollector:
                 name,
                 repositoryName=name,
             )
+            # Its tags may name an owner (docs/owners.md); describe-repositories carries none.
+            self.call(
+                "ecr",
+                r,
+                "list_tags_for_resource",
+                f"{r}/{L.ECR_TAGS}/{L.name_part(name)}.json",
+                name,
+                resourceArn=repo["repositoryArn"],
+            )
         self.call("ecr", r, "get_registry_policy", f"{r}/{L.ECR_REGISTRY_POLICY}")
         self.call("ecr", r, "describe_registry", f"{r}/{L.ECR_REGISTRY}")
         self.call("ecr", r, "describe_pull_through_cache_rules", f"{r}/{L.ECR_PULL_THROUGH}")

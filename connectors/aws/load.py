@@ -54,6 +54,7 @@ OIDC_LIST = "iam-list-open-id-connect-providers.json"
 OIDC_GET = "iam-get-open-id-connect-provider"
 ECR_REPOS = "ecr-describe-repositories.json"
 ECR_REPO_POLICY = "ecr-get-repository-policy"
+ECR_TAGS = "ecr-list-tags-for-resource"
 ECR_REGISTRY_POLICY = "ecr-get-registry-policy.json"
 ECR_REGISTRY = "ecr-describe-registry.json"
 ECR_PULL_THROUGH = "ecr-describe-pull-through-cache-rules.json"
@@ -120,6 +121,7 @@ def _region(bundle: BundleReader, base: str, name: str) -> raw.Region:
         folder=d,
         ecr=_opt(bundle, f"{d}/{ECR_REPOS}", raw.EcrRepositories),
         ecr_policies=_each(bundle, f"{d}/{ECR_REPO_POLICY}", raw.EcrRepositoryPolicy),
+        ecr_tags=_each(bundle, f"{d}/{ECR_TAGS}", raw.EcrTags),
         ecr_registry_policy=_opt(bundle, f"{d}/{ECR_REGISTRY_POLICY}", raw.EcrRegistryPolicy),
         ecr_registry=_opt(bundle, f"{d}/{ECR_REGISTRY}", raw.EcrRegistry),
         pull_through=_opt(bundle, f"{d}/{ECR_PULL_THROUGH}", raw.PullThroughCacheRules),

@@ -53,10 +53,12 @@ class UserDetail(_M):
     UserName: str
     Arn: str
     CreateDate: str
+    Path: str = "/"
     GroupList: tuple[str, ...] = ()
     UserPolicyList: tuple[InlinePolicy, ...] = ()
     AttachedManagedPolicies: tuple[AttachedPolicy, ...] = ()
     PermissionsBoundary: Boundary | None = None
+    Tags: tuple[dict[str, str], ...] = ()
 
 
 class GroupDetail(_M):
@@ -81,6 +83,7 @@ class RoleDetail(_M):
     RoleName: str
     Arn: str
     CreateDate: str
+    Path: str = "/"
     AssumeRolePolicyDocument: Document | None = None
     RolePolicyList: tuple[InlinePolicy, ...] = ()
     AttachedManagedPolicies: tuple[AttachedPolicy, ...] = ()
@@ -194,6 +197,17 @@ class EcrRepositories(_M):
     """``aws ecr describe-repositories``."""
 
     repositories: tuple[EcrRepository, ...]
+
+
+def tag_pairs(tags: tuple[dict[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """AWS's ``[{"Key": k, "Value": v}]`` as node tags (sorted, each pair once)."""
+    return tuple(sorted({(t["Key"], t.get("Value", "")) for t in tags if "Key" in t}))
+
+
+class EcrTags(_M):
+    """``aws ecr list-tags-for-resource --resource-arn ARN`` (a repository's tags; they may name an owner)."""
+
+    tags: tuple[dict[str, str], ...] = ()
 
 
 class EcrRepositoryPolicy(_M):
@@ -469,6 +483,8 @@ class Region:
     folder: str
     ecr: EcrRepositories | None = None
     ecr_policies: dict[str, EcrRepositoryPolicy] = field(default_factory=dict)
+    #: ``ecr-list-tags-for-resource/<repository>.json`` by repository name.
+    ecr_tags: dict[str, EcrTags] = field(default_factory=dict)
     ecr_registry_policy: EcrRegistryPolicy | None = None
     ecr_registry: EcrRegistry | None = None
     pull_through: PullThroughCacheRules | None = None

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.aws import raw
-from connectors.aws.load import SELECTORS, TRAILS, name_part
+from connectors.aws.load import ECR_TAGS, SELECTORS, TRAILS, name_part
 from connectors.aws.policy import Statement, Target, compile_document
 from scanner.model import (
     AttrValue,
@@ -30,6 +30,7 @@ from scanner.model import (
     NodeKind,
     node_id,
 )
+from scanner.owners import OWNERS_NOT_COLLECTED_ATTR
 
 PROVIDER = "aws"
 _PROD = re.compile(r"(^|[^a-z])(prod|production|prd|live)([^a-z]|$)", re.IGNORECASE)
@@ -165,14 +166,30 @@ class RegionBuilder:
             self.gap(rel, "whether CloudTrail logs the region's registry events is unknown (RB04)",
                      f"cloudtrail {op.removeprefix('cloudtrail-')}", name)  # fmt: skip
 
-    def _resource(self, nid: NodeId, name: str, subtype: str, rel: str, attrs: dict[str, AttrValue]) -> None:
+    def _resource(
+        self,
+        nid: NodeId,
+        name: str,
+        subtype: str,
+        rel: str,
+        attrs: dict[str, AttrValue],
+        tags: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         base: dict[str, AttrValue] = {"account": self.account, "region": self.r.name}
         if self.audit_missing and attrs.get("category") == "registry":
             attrs = dict(attrs)
             self.unknown(attrs, "audit_logging", self.audit_missing[0])
         self.inv.add_node(
             Node(
-                nid, NodeKind.RESOURCE, name, PROVIDER, subtype, self.account, {**base, **attrs}, evidence=self.ev(rel)
+                nid,
+                NodeKind.RESOURCE,
+                name,
+                PROVIDER,
+                subtype,
+                self.account,
+                {**base, **attrs},
+                tags=tags,
+                evidence=self.ev(rel),
             )
         )
 
@@ -242,7 +259,15 @@ class RegionBuilder:
                          "ecr get-repository-policy", repo.repositoryName)  # fmt: skip
             if not registry_known:
                 self.unknown(attrs, "exposures", "ecr-get-registry-policy.json")
-            self._resource(nid, repo.repositoryName, "aws:ecr-repository", "ecr-describe-repositories.json", attrs)
+            tagged = self.r.ecr_tags.get(repo.repositoryName)
+            if tagged is None:  # its owners are "not collected", not unknown (docs/owners.md)
+                attrs[OWNERS_NOT_COLLECTED_ATTR] = (
+                    f"aws/{self.account}/{self.r.name}/{ECR_TAGS}/{name_part(repo.repositoryName)}.json"
+                )
+            tags = raw.tag_pairs(tagged.tags) if tagged else ()
+            self._resource(
+                nid, repo.repositoryName, "aws:ecr-repository", "ecr-describe-repositories.json", attrs, tags
+            )
             self.out.targets.append(Target(nid, self.account, "ecr", (repo.repositoryArn,)))
             if pol is not None:
                 self.out.resource_policies.append(

@@ -51,6 +51,7 @@ from scanner.model import (
     NodeKind,
     node_id,
 )
+from scanner.owners import IAM_PATH_ATTR
 
 _ASSUME = bits([ASSUME])
 _TAKE_ROLE = bits(TAKEOVER_ROLE)
@@ -194,9 +195,11 @@ class _Builder:
                 attrs["interactive_login"] = row.get("password_enabled") == "true"
                 attrs["password_last_used"] = row.get("password_last_used") or None
                 attrs["mfa_active"] = row.get("mfa_active") == "true"
+            attrs[IAM_PATH_ATTR] = u.Path  # tags and the IAM path may name an owner (docs/owners.md)
             self.inv.add_node(
-                Node(nid, NodeKind.IDENTITY, u.UserName, PROVIDER, "aws:iam-user", acct.account_id, attrs, evidence=ev)
-            )
+                Node(nid, NodeKind.IDENTITY, u.UserName, PROVIDER, "aws:iam-user", acct.account_id, attrs,
+                     tags=raw.tag_pairs(u.Tags), evidence=ev)
+            )  # fmt: skip
             self.arn_nodes[u.Arn] = nid
             stmts = docs(u.AttachedManagedPolicies, u.UserPolicyList)
             for g in u.GroupList:
@@ -207,10 +210,12 @@ class _Builder:
         for r in auth.RoleDetailList:
             nid = role_node(r.Arn)
             last = r.RoleLastUsed.LastUsedDate if r.RoleLastUsed else None
-            attrs = {"account": acct.account_id, "arn": r.Arn, "created": r.CreateDate, "last_used": last}
+            attrs = {"account": acct.account_id, "arn": r.Arn, "created": r.CreateDate, "last_used": last,
+                     IAM_PATH_ATTR: r.Path}  # fmt: skip
             self.inv.add_node(
-                Node(nid, NodeKind.IDENTITY, r.RoleName, PROVIDER, "aws:iam-role", acct.account_id, attrs, evidence=ev)
-            )
+                Node(nid, NodeKind.IDENTITY, r.RoleName, PROVIDER, "aws:iam-role", acct.account_id, attrs,
+                     tags=raw.tag_pairs(r.Tags), evidence=ev)
+            )  # fmt: skip
             self.arn_nodes[r.Arn] = nid
             self.principals.append(
                 _Principal(

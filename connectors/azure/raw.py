@@ -44,11 +44,17 @@ class _ArmResource(_Model):
 
     id: str
     name: str
+    tags: dict[str, str] | None = None  # may name an owner (docs/owners.md); ARM writes null for none
 
     @model_validator(mode="before")
     @classmethod
     def _flat(cls, data: Any) -> Any:
         return _lift_properties(data)
+
+    @property
+    def tag_pairs(self) -> tuple[tuple[str, str], ...]:
+        """The resource's tags as node tags, sorted."""
+        return tuple(sorted((self.tags or {}).items()))
 
 
 # --- Subscriptions ----------------------------------------------------------------------------------

@@ -76,6 +76,7 @@ def _identity(ctx: Ctx, sub: str, ir: IdentityRaw) -> _Target:
                 "resource_id": mi.id,
                 "described": True,
             },
+            tags=mi.tag_pairs,
             evidence=(Evidence(ir.file),),
         )
     )
@@ -121,6 +122,7 @@ def _registry(ctx: Ctx, sub: str, rr: RegistryRaw) -> _Target:
                 "role_assignment_mode": props.role_assignment_mode,
                 "exposures": tuple(exposures),
             },
+            tags=reg.tag_pairs,
             evidence=(Evidence(rr.file),),
         )
     )

@@ -75,6 +75,7 @@ class Container(_Model):
     projectId: str | None = None
     displayName: str | None = None
     state: str | None = None
+    labels: dict[str, str] = {}  # projects only; may name an owner (docs/owners.md)
 
 
 # --- IAM -----------------------------------------------------------------------------------------
@@ -161,6 +162,7 @@ class Repository(_Model):
     dockerConfig: dict[str, object] | None = None
     remoteRepositoryConfig: dict[str, object] | None = None
     virtualRepositoryConfig: dict[str, object] | None = None
+    labels: dict[str, str] = {}  # may name an owner (docs/owners.md)
 
 
 # --- Cloud Build -----------------------------------------------------------------------------------

@@ -473,6 +473,7 @@ def _repository(st: _State, p: ProjectRaw, r: RepositoryRaw, inherited: list[_Ap
                 "audit_detail": detail,
                 **said,
             },
+            tags=tuple(sorted(repo.labels.items())),
             evidence=(Evidence(r.file), *((Evidence(r.policy.file),) if r.policy else ())),
         )
     )
@@ -508,6 +509,7 @@ def _every_repository(st: _State, p: ProjectRaw, inherited: list[_Applied]) -> N
                 subtype="gcp:ar-project",
                 scope=p.project_id,
                 attrs={"category": "registry", "project": p.project_id, "account_wide": True},
+                tags=tuple(sorted(p.meta.data.labels.items())) if p.meta else (),  # the project's labels
                 evidence=tuple(dict.fromkeys(Evidence(a.file) for a in inherited)),
             )
         )

@@ -25,6 +25,7 @@ from connectors._http import NotFoundError, RestClient, link_next
 from connectors.github.composite import local_key, remote_key
 from connectors.github.graphql import Folder, workflow_folders
 from connectors.github.load import ACTION_REFS, OIDC_SUB, ROOT, SBOM, WORKFLOWS_DIR
+from connectors.github.owners import CODEOWNERS_PATHS
 from connectors.github.plaintext import redact
 from scanner.bundle import BundleWriter
 from scanner.errors import ConfigError, ConnectorError
@@ -190,8 +191,27 @@ class Fetcher:
         self._save(sbom, lambda: self.rc.get_json(sbom))
         # Tags a published release should match (a release with no tag was not built from this code).
         self._save(f"{base}/tags", lambda: self._list(f"{base}/tags"))
+        # Who owns what the repository holds (docs/owners.md): its teams and its CODEOWNERS file.
+        self._save(f"{base}/teams", lambda: self._list(f"{base}/teams"))
+        self.codeowners(base)
         self.runs(base)
         self.workflows(base)
+
+    def codeowners(self, base: str) -> None:
+        """The CODEOWNERS file, from the first place GitHub looks that has one (404 everywhere: none)."""
+        for path in CODEOWNERS_PATHS:
+            call = f"{base}/contents/{path}"
+            try:
+                text = self.raw.get(call).text
+            except NotFoundError:
+                self.w.record(PROVIDER, self.scope, f"GET {call}", "not_found")
+                continue
+            except ConnectorError as e:
+                self.w.record(PROVIDER, self.scope, f"GET {call}", "failed", str(e))
+                return
+            self.w.put_text(f"{ROOT}{call}", text)
+            self.w.record(PROVIDER, self.scope, f"GET {call}")
+            return
 
     def runs(self, base: str) -> None:
         """Workflow runs created in the last ``runs_days`` days; the window is in the manifest's call name."""

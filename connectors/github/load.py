@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from connectors.github.composite import Composite, parse_action
+from connectors.github.owners import CODEOWNERS_PATHS, CodeOwners, Team, parse_codeowners
 from connectors.github.plaintext import Hit, scan
 from connectors.github.raw import (
     DeployKey,
@@ -185,6 +186,7 @@ def load_repo(
             # Pipeline content regwarden cannot interpret is a gap for this repository, not bad input.
             unreadable.append((rel, e.problem))
     actions, bad_actions = _local_actions(bundle, base)
+    codeowners = _codeowners(bundle, base, unreadable)
     return RepoRaw(
         owner=owner,
         name=name,
@@ -202,9 +204,24 @@ def load_repo(
         tags=_optional(bundle, f"{base}/tags.json", list[Tag]),
         runs=_optional(bundle, f"{base}/actions/runs.json", RunList),
         runs_since=_runs_since(bundle, f"/repos/{folder}/actions/runs"),
+        teams=_optional(bundle, f"{base}/teams.json", list[Team]),
+        codeowners=codeowners,
         folder=folder,
         collected=collected,
     )
+
+
+def _codeowners(bundle: BundleReader, base: str, unreadable: list[tuple[str, str]]) -> CodeOwners | None:
+    """The repository's CODEOWNERS, from the first place GitHub looks that was collected."""
+    for path in CODEOWNERS_PATHS:
+        rel = f"{base}/contents/{path}"
+        if bundle.exists(rel):
+            try:
+                return parse_codeowners(rel, path, bundle.text(rel))
+            except BundleError as e:  # not text: the repository's owners are not read, a gap
+                unreadable.append((rel, e.problem))
+                return None
+    return None
 
 
 def _runs_since(bundle: BundleReader, path: str) -> str | None:

@@ -15,6 +15,7 @@ from typing import Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.github.composite import Composite
+from connectors.github.owners import CodeOwners, Team
 from connectors.github.plaintext import Hit
 from connectors.github.sbom import DependencySbom
 from connectors.github.workflows import Workflow
@@ -264,6 +265,9 @@ class RepoRaw:
     runs: Loaded[RunList] | None = None
     #: The first day of the runs' window (from the manifest's call ``GET …/actions/runs?created=>=DAY``).
     runs_since: str | None = None
+    #: ``GET /repos/{owner}/{repo}/teams`` and the CODEOWNERS file: who owns what the repository holds.
+    teams: Loaded[list[Team]] | None = None
+    codeowners: CodeOwners | None = None
     #: The folder its files are under (``github/repos/{folder}``), and whether any file is there (a repository
     #: only listed in its organization's repos.json was not collected).
     folder: str = ""

@@ -14,6 +14,7 @@ from connectors.github.composite import Expander, local_key, remote_key
 from connectors.github.incidents import cache_edges, token_edges
 from connectors.github.jobs import PROVIDER, CallContext, JobBuilder, SecretScope, VisibleSecret
 from connectors.github.outsiders import judge_workflow
+from connectors.github.owners import RepoOwners, add_owners
 from connectors.github.raw import Environment, GitHubRaw, Loaded, OrgRaw, OrgSecret, RepoRaw, Secret, WorkflowFile
 from connectors.github.sbom import consumes
 from connectors.github.workflows import secret_refs
@@ -61,6 +62,7 @@ class _Builder:
                 )
             )
         self._merge_shared()
+        add_owners(self.inv, {r.full_name.lower(): _owners(r) for r in self.raw.repos})
         return self.inv
 
     def shared_node(self, node: Node) -> None:
@@ -628,6 +630,13 @@ def _runs(r: RepoRaw) -> dict[str, AttrValue]:
     since = r.runs_since or min((w.created_at for w in runs), default=None)
     windows = tuple(sorted({f"{w.run_started_at or w.created_at}/{w.updated_at}" for w in runs}))
     return {"runs_since": since, "run_windows": windows}
+
+
+def _owners(r: RepoRaw) -> RepoOwners:
+    missing = f"github/repos/{r.folder or r.full_name}/teams.json" if r.collected and r.teams is None else None
+    return RepoOwners(
+        r.owner, tuple(r.teams.data) if r.teams else None, r.teams.file if r.teams else None, r.codeowners, missing
+    )
 
 
 def transform(raw: GitHubRaw) -> Inventory:

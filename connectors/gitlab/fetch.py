@@ -146,7 +146,8 @@ class Fetcher:
         self._save(
             f"{api}/variables", f"{base}/variables.json", lambda: _without_values(self._list(f"{api}/variables"))
         )
-        for name in ("deploy_tokens", "access_tokens"):
+        # members: who owns the group's or project's nodes (Maintainer or more; docs/owners.md)
+        for name in ("deploy_tokens", "access_tokens", "members"):
             self._save(f"{api}/{name}", f"{base}/{name}.json", partial(self._list, f"{api}/{name}"))
 
     def group(self, group: str) -> None:

@@ -2,8 +2,8 @@
 
 Layout (named after the API paths, with the group or project path in plain text where the API takes
 it URL-encoded): ``gitlab/groups/{group}.json``, ``gitlab/groups/{group}/projects.json``,
-``gitlab/groups/{group}/{variables,deploy_tokens,access_tokens}.json``,
-``gitlab/projects/{path}/{variables,deploy_tokens,access_tokens,protected_environments,protected_branches,
+``gitlab/groups/{group}/{variables,deploy_tokens,access_tokens,members}.json``,
+``gitlab/projects/{path}/{variables,deploy_tokens,access_tokens,members,protected_environments,protected_branches,
 protected_tags}.json``, ``gitlab/projects/{path}/job_token_scope.json`` (and ``job_token_scope/allowlist.json``,
 ``job_token_scope/groups_allowlist.json``), ``gitlab/admin/ci/variables.json`` (instance variables), and the
 pipeline files: ``gitlab/projects/{path}/repository/files/{file}`` (the project's files at the pipeline's
@@ -33,6 +33,7 @@ from connectors.gitlab.raw import (
     Group,
     JobTokenAccess,
     JobTokenScope,
+    Member,
     Project,
     ProjectRaw,
     ProtectedEnvironment,
@@ -51,7 +52,7 @@ CI_FILE = f"{FILES}/{CI_PATH}"
 RAW = "-/raw"
 TEMPLATES = f"{ROOT}/templates/gitlab_ci_ymls"
 INSTANCE_VARIABLES = f"{ROOT}/admin/ci/variables.json"
-SCOPE_FILES = ("variables", "deploy_tokens", "access_tokens")
+SCOPE_FILES = ("variables", "deploy_tokens", "access_tokens", "members")
 PROJECT_FILES = (*SCOPE_FILES, "protected_environments", "protected_branches", "protected_tags", "job_token_scope")
 
 
@@ -64,6 +65,7 @@ def _scope_kw(bundle: BundleReader, base: str) -> dict[str, Any]:
         "variables": _opt(bundle, f"{base}/variables.json", list[Variable]),
         "deploy_tokens": _opt(bundle, f"{base}/deploy_tokens.json", list[DeployToken]),
         "access_tokens": _opt(bundle, f"{base}/access_tokens.json", list[AccessToken]),
+        "members": _opt(bundle, f"{base}/members.json", list[Member]),
     }
 
 

@@ -74,6 +74,14 @@ class AccessToken(_Model):
     last_used_at: str | None = None
 
 
+class Member(_Model):
+    """One item of ``GET /projects/:id/members`` / ``GET /groups/:id/members`` (direct members)."""
+
+    username: str
+    access_level: int
+    state: str | None = None  # "active", "blocked", "awaiting" …
+
+
 class ApprovalRule(_Model):
     """One approval rule of a protected environment."""
 
@@ -143,6 +151,7 @@ class ScopeRaw:
     variables: list[Variable] | None = None
     deploy_tokens: list[DeployToken] | None = None
     access_tokens: list[AccessToken] | None = None
+    members: list[Member] | None = None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from connectors.github.actions import STATIC_CLOUD_SECRET
 from connectors.gitlab import absence
+from connectors.gitlab.owners import add_owners
 from connectors.gitlab.project import Files, ProjectPipeline
 from connectors.gitlab.raw import AccessToken, DeployToken, GitLabRaw, ProjectRaw, ScopeRaw, Variable
 from connectors.gitlab.variables import CiVariable, VariableScope
@@ -86,6 +87,7 @@ class _Builder:
         for pipeline in self.pipelines.values():
             pipeline.downstream(self.pipelines)
         self._job_token_access()
+        add_owners(self.inv, self.raw)
         return self.inv
 
     def _resource(self, kind: str, path: str, category: str, **attrs: AttrValue) -> NodeId:

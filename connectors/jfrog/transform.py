@@ -273,6 +273,9 @@ class _Builder:
                 evidence=(ev,),
             )
         )
+        if user is not None:  # the user a token is issued to owns it (docs/owners.md, token_owner)
+            self.inv.add_edge(Edge(tid, self.principal("user", user, ev), EdgeKind.OWNED_BY, via="token owner",
+                                   evidence=(ev,)))  # fmt: skip
         if ADMIN_SCOPE in scope.split():
             for key in sorted(self.classes):
                 self.inv.add_edge(

@@ -250,7 +250,11 @@ class _Builder:
         for p in self.raw.packages:
             ev = Evidence(p.packument.path)
             for m in p.packument.data.maintainers:
-                self.grant(self.user(m.name, ev), p.packument.data.name, MAINTAINER_ACTIONS, "maintainer", ev)
+                uid = self.user(m.name, ev)
+                self.grant(uid, p.packument.data.name, MAINTAINER_ACTIONS, "maintainer", ev)
+                # the maintainers own the package (scanner/knowledge/owners.yaml: package_maintainer)
+                pid = node_id(PROVIDER, "package", p.packument.data.name)  # added by grant() just above
+                self.inv.add_edge(Edge(pid, uid, EdgeKind.OWNED_BY, via="package maintainer", evidence=(ev,)))
 
     def orgs(self) -> None:
         for org, loaded in self.raw.org_packages:

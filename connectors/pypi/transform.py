@@ -41,6 +41,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     "Owner": frozenset({Action.ADMIN}),
     "Maintainer": frozenset({Action.PUBLISH}),
 }
+#: ``via`` of the ``owned_by`` edge from a project to each Owner (a source of scanner/knowledge/owners.yaml).
+OWNER_VIA = "package role Owner"
 #: CI providers whose jobs a Trusted Publisher trusts, by publisher kind: (connector, job subtype).
 CI_OF_KIND: dict[str, tuple[str, str]] = {"GitHub": ("github", "github:job"), "GitLab": ("gitlab", "gitlab:job")}
 TRUSTED_PUBLISHING = "PyPI Trusted Publishing"
@@ -407,6 +409,8 @@ def _roles(inv: Inventory, p: PypiProject, project: NodeId) -> None:
                 evidence=(Evidence(path),),
             )
         )
+        if role == "Owner":  # only an Owner can change the project's publishers and tokens: who fixes a finding
+            inv.add_edge(Edge(project, uid, EdgeKind.OWNED_BY, via=OWNER_VIA, evidence=(Evidence(path),)))
 
 
 # --- a project --------------------------------------------------------------------------------------

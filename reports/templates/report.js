@@ -25,7 +25,9 @@
         path: f[7].map(function (p) { return { src: N[p[0]][0], dst: N[p[1]][0], kind: S[p[2]], actions: acts(p[3]), via: p[4] }; }),
         owasp_nhi: rule[3], nist_csf: rule[4], remediation: rule[2],
         location: f[8] ? { file: f[8][0], line: f[8][1] } : null, suppression: f[9],
-        facts: f[10].map(function (x) { return { text: x[0], files: x[1].map(function (i) { return S[i]; }) }; })
+        facts: f[10].map(function (x) { return { text: x[0], files: x[1].map(function (i) { return S[i]; }) }; }),
+        owners: f[11].map(function (o) { return { name: o[0], source: S[o[1]], via: o[2], node: N[o[3]][0], files: o[4].map(function (i) { return S[i]; }) }; }),
+        owners_not_collected: f[12]
       };
     });
     out.controls = P.meta.controls;
@@ -100,6 +102,8 @@
   }
   function info(id) { return NAMES[id] || { name: id, kind: "", provider: "" }; }
   function ownersOf(id) { return D.owners[id] || []; }
+  // A finding's owners: its subject's, else the first node of its path that has any (report.json says which).
+  function findingOwners(f) { return uniq(f.owners.map(function (o) { return o.name; })); }
 
   function actionTags(actions) {
     var span = el("span");
@@ -203,7 +207,8 @@
   // -- findings -----------------------------------------------------------------------------------
   var F = R.findings;
   var HAY = null; // lower-cased search text per finding, built on first search
-  var state = { severity: "", control: "", provider: "", owner: "", status: "", q: "", page: 0, printing: false, group: false };
+  // group: "" (a list of findings), "subject" or "owner"
+  var state = { severity: "", control: "", provider: "", owner: "", status: "", q: "", page: 0, printing: false, group: "" };
   var filtered = F.map(function (_, i) { return i; });
 
   function option(select, value, label) { var o = el("option", null, label); o.value = value; select.appendChild(o); }
@@ -222,7 +227,7 @@
     var box = document.getElementById("finding-filters");
     var providers = uniq(F.map(function (f) { return f.subject.provider; }).filter(Boolean));
     var owners = [];
-    F.forEach(function (f) { owners = owners.concat(ownersOf(f.subject.id)); });
+    F.forEach(function (f) { owners = owners.concat(findingOwners(f)); });
     owners = uniq(owners);
     add(box,
       selectFilter("Severity", "severity", SEVERITIES.map(function (s) { return [s, s]; })),
@@ -243,29 +248,71 @@
     add(box, add(lab, q));
     // One action (or image, or "outsiders of a repository") beside many publishing jobs is one finding
     // per job: grouped, the list reads "this action runs beside 14 publish jobs".
-    var g = el("label", null, "Group by subject ");
-    var cb = el("input");
-    cb.type = "checkbox";
-    cb.id = "finding-group";
-    cb.addEventListener("change", function () { state.group = cb.checked; state.page = 0; drawFindings(); });
-    add(box, add(g, cb));
+    // "What does team X have to fix": one group per owner (a finding two teams own is in both).
+    var boxes = [];
+    [["finding-group", "Group by subject ", "subject"], ["finding-group-owner", "Group by owner ", "owner"]].forEach(function (g) {
+      var lab = el("label", null, g[1]);
+      var cb = el("input");
+      cb.type = "checkbox";
+      cb.id = g[0];
+      cb.addEventListener("change", function () {
+        boxes.forEach(function (other) { if (other !== cb) other.checked = false; });
+        state.group = cb.checked ? g[2] : "";
+        state.page = 0;
+        drawFindings();
+      });
+      boxes.push(cb);
+      add(box, add(lab, cb));
+    });
   }
 
   function groupsOf(indices) {
-    var order = [], by = {};
-    indices.forEach(function (i) {
-      var k = F[i].subject.id;
+    var order = [], by = Object.create(null);
+    function put(k, i) {
       if (!by[k]) { by[k] = []; order.push(k); }
       by[k].push(i);
+    }
+    indices.forEach(function (i) {
+      if (state.group === "owner") {
+        var o = findingOwners(F[i]);
+        if (!o.length) put("", i);
+        o.forEach(function (name) { put("=" + name, i); });
+      } else {
+        put(F[i].subject.id, i);
+      }
     });
-    return order.map(function (k) { return by[k]; });
+    return order.map(function (k) { return { key: k, members: by[k] }; });
   }
 
-  function groupItem(members) {
-    var first = F[members[0]];
-    var worst = members.reduce(function (w, i) {
+  function worstOf(members) {
+    return members.reduce(function (w, i) {
       return SEVERITIES.indexOf(F[i].severity) < SEVERITIES.indexOf(w) ? F[i].severity : w;
-    }, first.severity);
+    }, F[members[0]].severity);
+  }
+
+  function ownerGroupItem(group) {
+    var members = group.members, worst = worstOf(members);
+    var d = el("details", "finding-group owner-group sev-" + worst);
+    d.setAttribute("data-owner", group.key ? group.key.slice(1) : "");
+    var s = el("summary");
+    add(s, sevBadge(worst), " ", el("strong", null, group.key ? group.key.slice(1) : "(no owner)"), " — ",
+      el("span", "group-count", plural(members.length, "finding") + " to fix"));
+    add(d, s);
+    var filled = false;
+    d.addEventListener("toggle", function () {
+      if (d.open && !filled) {
+        filled = true;
+        members.forEach(function (i) { add(d, findingItem(F[i])); });
+      }
+    });
+    return d;
+  }
+
+  function groupItem(group) {
+    if (state.group === "owner") return ownerGroupItem(group);
+    var members = group.members;
+    var first = F[members[0]];
+    var worst = worstOf(members);
     var d = el("details", "finding-group sev-" + worst);
     var s = el("summary");
     var jobs = members.filter(function (i) { return F[i].path.length && F[i].path[0].src === first.subject.id; }).length;
@@ -285,7 +332,7 @@
   function haystack(i) {
     if (!HAY) {
       HAY = F.map(function (f) {
-        return [f.id, f.rule, f.control_title, f.subject.name, f.subject.id, f.message, f.location ? f.location.file : "", ownersOf(f.subject.id).join(" ")].join("\n").toLowerCase();
+        return [f.id, f.rule, f.control_title, f.subject.name, f.subject.id, f.message, f.location ? f.location.file : "", findingOwners(f).join(" ")].join("\n").toLowerCase();
       });
     }
     return HAY[i];
@@ -300,7 +347,7 @@
       if (state.provider && f.subject.provider !== state.provider) continue;
       if (state.status && f.status !== state.status) continue;
       if (state.owner) {
-        var o = ownersOf(f.subject.id);
+        var o = findingOwners(f);
         if (state.owner === "-" ? o.length > 0 : o.indexOf(state.owner) < 0) continue;
       }
       if (state.q && haystack(i).indexOf(state.q) < 0) continue;
@@ -331,7 +378,7 @@
     var subj = el("span");
     add(subj, f.subject.name + " ", el("span", "muted", "(" + (f.subject.kind || "unknown") + ", " + f.subject.provider + ") "), el("code", null, f.subject.id));
     row(dl, "Subject", subj);
-    row(dl, "Owner", ownersOf(f.subject.id).join(", ") || "unknown");
+    row(dl, "Owner", ownerCell(f));
     row(dl, "Blast radius", String(f.blast_radius) + " (resource, action) pairs");
     if (f.facts.length) {
       var facts = el("ul", "facts");
@@ -358,13 +405,24 @@
     return div;
   }
 
+  // The owners, what says so, and whose they are when not the subject's (a job's, for an action it runs).
+  function ownerCell(f) {
+    if (!f.owners.length) return f.owners_not_collected ? "not collected (" + f.owners_not_collected + " is missing)" : "unknown";
+    var span = el("span", "owners");
+    add(span, findingOwners(f).join(", "));
+    var how = uniq(f.owners.map(function (o) { return o.via; })).join("; ");
+    add(span, " ", el("span", "muted", "(" + how + (f.owners[0].node !== f.subject.id ? "; owner of " + info(f.owners[0].node).name : "") + ")"));
+    return span;
+  }
+
   function findingItem(f) {
     var d = el("details", "finding sev-" + f.severity);
     d.setAttribute("data-id", f.id);
     var s = el("summary");
     add(s, sevBadge(f.severity), " ", el("span", "rule", f.rule), " " + f.control_title + " — ", el("strong", null, f.subject.name));
     if (f.status === "suppressed") add(s, " ", el("span", "badge suppressed", "suppressed"));
-    add(s, " ", el("span", "muted", "· " + f.subject.provider + " · blast radius " + f.blast_radius));
+    add(s, " ", el("span", "muted", "· " + f.subject.provider + " · blast radius " + f.blast_radius +
+      " · owner " + (findingOwners(f).join(", ") || (f.owners_not_collected ? "not collected" : "unknown"))));
     if (f.path.length && f.path[0].src === f.subject.id && f.path[0].kind === "runs_code_of") {
       add(s, " ", el("span", "muted", "· in " + info(f.path[0].dst).name));
     }
@@ -386,7 +444,7 @@
       filtered.length === F.length ? plural(F.length, "finding") : filtered.length + " of " + plural(F.length, "finding") + " match";
     if (state.group && !state.printing) {
       var groups = groupsOf(filtered);
-      groups.slice(state.page * PAGE, state.page * PAGE + PAGE).forEach(function (members) { add(list, groupItem(members)); });
+      groups.slice(state.page * PAGE, state.page * PAGE + PAGE).forEach(function (g) { add(list, groupItem(g)); });
       if (!groups.length) add(list, el("p", "muted", "No finding matches these filters."));
       pager(document.getElementById("finding-pager"), groups.length, PAGE, state.page, drawFindings);
       return;

@@ -11,5 +11,7 @@ from pathlib import Path
 
 #: The committed demo bundle (``scanner/demo_estate/bundle``).
 BUNDLE: Path = Path(__file__).resolve().parent / "bundle"
+#: The estate's own regwarden.toml (``[[owners]]``), read by ``regwarden demo`` unless given ``--config``.
+CONFIG: Path = Path(__file__).resolve().parent / "regwarden.toml"
 
-__all__ = ["BUNDLE"]
+__all__ = ["BUNDLE", "CONFIG"]

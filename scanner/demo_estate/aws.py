@@ -95,12 +95,13 @@ def _role(
     *,
     last_used: str | None,
     tags: dict[str, str],
+    path: str = "/",
 ) -> dict[str, Any]:
     return {
-        "Path": "/",
+        "Path": path,
         "RoleName": name,
         "RoleId": _aws_id("AROA", f"role:{name}"),
-        "Arn": f"arn:aws:iam::{ACCOUNT}:role/{name}",
+        "Arn": f"arn:aws:iam::{ACCOUNT}:role{path}{name}",
         "CreateDate": created,
         "AssumeRolePolicyDocument": trust,
         "InstanceProfileList": [],
@@ -139,6 +140,8 @@ def _pipeline_policy(service: str) -> dict[str, Any]:
     )
 
 
+#: The IAM path of the CodePipeline service roles: the team that runs the pipelines.
+PIPELINE_ROLE_PATH = "/teams/payments/"
 JENKINS_KEY_CREATED = "2023-03-07T10:02:11+00:00"
 JENKINS_KEY_USED = "2026-11-02T03:14:00+00:00"
 
@@ -174,6 +177,7 @@ def authorization_details(era: Era) -> dict[str, Any]:
                 _pipeline_policy(service),
                 last_used=used,
                 tags={"managed-by": "terraform"},
+                path=PIPELINE_ROLE_PATH,  # names the owner (docs/owners.md, iam_path)
             )
             for service, created, used in (
                 ("payments-api", "2024-10-14T09:41:30+00:00", "2026-11-18T16:30:12+00:00"),
@@ -299,7 +303,7 @@ def _pipeline(service: str, created: str, *, approval: bool) -> dict[str, Any]:
     return {
         "pipeline": {
             "name": name,
-            "roleArn": f"arn:aws:iam::{ACCOUNT}:role/codepipeline-{service}-prod",
+            "roleArn": f"arn:aws:iam::{ACCOUNT}:role{PIPELINE_ROLE_PATH}codepipeline-{service}-prod",
             "artifactStore": {"type": "S3", "location": f"acme-corp-pipeline-artifacts-{ACCOUNT}"},
             "stages": stages,
             "version": 3,
@@ -351,6 +355,13 @@ def files(era: Era) -> Files:
             ]
         },
         f"{reg}/ecr-describe-pull-through-cache-rules.json": {"pullThroughCacheRules": []},
+        # The repositories' tags name the team that runs them (docs/owners.md).
+        **{
+            f"{reg}/ecr-list-tags-for-resource/{name}.json": {
+                "tags": [{"Key": "managed-by", "Value": "terraform"}, {"Key": "team", "Value": "payments"}]
+            }
+            for name in REPOSITORIES
+        },
         f"{reg}/codepipeline-list-pipelines.json": {
             "pipelines": [
                 {

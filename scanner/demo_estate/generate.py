@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.demo_estate import aws, azure, gcp, gitlab, registries, runs, terraform
+from scanner.demo_estate import owners as demo_owners
 from scanner.demo_estate.cloud_workflows import ON_MAIN, ON_TAGS, acr_push, ci_go, dockerhub_push, ecr_push, npm_release
 from scanner.demo_estate.common import COLLECTED, ORG, Era, Files, pinned, tagged
 from scanner.demo_estate.common import digest as _digest
@@ -156,6 +157,7 @@ USERS: dict[str, tuple[int, str]] = {
 TEAMS: dict[str, tuple[int, str, str]] = {
     "release-managers": (9120443, "Release managers", "Approve package releases to PyPI"),
     "platform-leads": (9120587, "Platform leads", "Approve production deploys of platform services"),
+    **demo_owners.OWNING_TEAMS,
 }
 
 LICENSES: dict[str, tuple[str, str, str]] = {
@@ -1461,7 +1463,7 @@ def _org_owner() -> Json:
     }
 
 
-def _team(slug: str) -> Json:
+def _team(slug: str, permission: str = "pull") -> Json:
     tid, name, description = TEAMS[slug]
     u = f"{API}/organizations/{ORG_ID}/team/{tid}"
     return {
@@ -1474,7 +1476,7 @@ def _team(slug: str) -> Json:
         "description": description,
         "privacy": "closed",
         "notification_setting": "notifications_enabled",
-        "permission": "pull",
+        "permission": permission,
         "members_url": f"{u}/members{{/member}}",
         "repositories_url": f"{u}/repos",
         "parent": None,
@@ -2012,6 +2014,11 @@ def github_pypi_files() -> dict[str, str]:
             if rel in out:
                 raise ValueError(f"{rel} written twice")
             out[rel] = text
+        # Who owns what the repository holds: its teams, and CODEOWNERS where it has one (owners.py).
+        put_json(f"{base}/teams.json", [_team(slug, perm) for slug, perm in demo_owners.repo_teams(repo.name)])
+        if repo.name in demo_owners.CODEOWNERS:
+            where, text = demo_owners.CODEOWNERS[repo.name]
+            out[f"{base}/contents/{where}"] = text
 
         project = repo.project
         if project is None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from scanner.demo_estate.common import Era, Files, digest, fill, image_digest, number
 from scanner.demo_estate.gcp import LOCATION, POOL, PROJECT, PROJECT_NUMBER, PROVIDER
+from scanner.demo_estate.owners import GITLAB_MEMBERS, gitlab_member
 
 GROUP = "acme-corp"
 WEB = "https://gitlab.com"
@@ -204,6 +205,7 @@ def files(era: Era) -> Files:
         f"{g}/variables.json": [],
         f"{g}/deploy_tokens.json": [],
         f"{g}/access_tokens.json": [],
+        f"{g}/members.json": _members(""),
     }
     for path, _, _, _, ci in PROJECTS:
         base = f"gitlab/projects/{GROUP}/{path}"
@@ -212,7 +214,13 @@ def files(era: Era) -> Files:
         out[f"{base}/deploy_tokens.json"] = []
         out[f"{base}/access_tokens.json"] = []
         out[f"{base}/protected_environments.json"] = _protected(path)
+        out[f"{base}/members.json"] = _members(path)
     return out
+
+
+def _members(path: str) -> list[dict[str, Any]]:
+    """The direct members of the top group ("") or of a project (owners.py: who owns what it holds)."""
+    return [gitlab_member(u, n, level, uid, WEB) for u, n, level, uid in GITLAB_MEMBERS.get(path, ())]
 
 
 def _variables(path: str) -> list[dict[str, Any]]:

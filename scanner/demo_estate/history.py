@@ -44,6 +44,8 @@ def record_previous(workdir: Path, cfg: Config | None) -> Config:
         declared=loaded.declared,
         generated_at=loaded.collected_at,
         rules=RULES + baseline.baseline_rules(base.baseline),
+        owner_rules=base.owners,
+        ownership=base.ownership,
     )
     # Suppressions apply to both scans (their counts feed the trend); notify only to the current one.
     previous = FileConfig(history=history, suppress=base.suppress, baseline=base.baseline)

@@ -48,7 +48,9 @@ def _resource(rtype: str, name: str, attributes: dict[str, Any], *, module: str 
 def _aws_role(key: str, role: dict[str, Any]) -> list[dict[str, Any]]:
     name = role["RoleName"]
     inline = role["RolePolicyList"][0]
-    module = f"module.{key}"
+    # The payments team's module holds the CI identities of its services: the address names the owner
+    # (docs/owners.md, terraform_module).
+    module = f"module.team_payments.module.{key}"
     return [
         _resource(
             "aws_iam_role",
@@ -65,7 +67,7 @@ def _aws_role(key: str, role: dict[str, Any]) -> list[dict[str, Any]]:
                 "max_session_duration": 3600,
                 "name": name,
                 "name_prefix": "",
-                "path": "/",
+                "path": role["Path"],
                 "permissions_boundary": "",
                 "tags": {t["Key"]: t["Value"] for t in role["Tags"]},
                 "tags_all": {t["Key"]: t["Value"] for t in role["Tags"]},

@@ -53,7 +53,7 @@ def test_terraform_declares_and_one_declared_grant_drifted(out: Path) -> None:
     assert [(i["node"], i["address"]) for i in changed] == [
         (
             "aws:role:arn:aws:iam::210987654321:role/gha-billing-worker-push",
-            "module.billing_worker_ci.aws_iam_role.this",
+            "module.team_payments.module.billing_worker_ci.aws_iam_role.this",
         )
     ]
     assert changed[0]["details"] == [

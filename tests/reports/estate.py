@@ -20,6 +20,7 @@ from scanner.model import (
     NodeId,
     NodeKind,
 )
+from scanner.owners import resolve
 from scanner.reach import ReachIndex
 from scanner.result import ScanResult
 from scanner.rules.base import Rule, RuleContext
@@ -167,4 +168,5 @@ def build(
         findings=tuple(findings),
         rules=RULES if not reverse else tuple(reversed(RULES)),
         gaps=gaps if not reverse else tuple(reversed(gaps)),
+        owners=resolve(inv),
     )

@@ -168,7 +168,10 @@ def test_filters_and_search(browser: Any, tmp_path: Path) -> None:
     assert page.locator("#finding-list summary").inner_text().startswith("LOW")
     page.select_option('select[data-filter="status"]', "")
     page.select_option('select[data-filter="owner"]', "-")
-    assert _count(o) == 4
+    assert _count(o) == 2  # RB03 (the admin role) and RB09; RB01 and RB11 reach the account maint owns
+    page.select_option('select[data-filter="owner"]', "maint")
+    assert _count(o) == 2
+    page.select_option('select[data-filter="owner"]', "")
     page.fill("#finding-search", "tok-1")
     expect(page.locator("#finding-list details.finding")).to_have_count(1)
     assert "1 of 4 findings match" in page.locator("#finding-count").inner_text()
@@ -307,6 +310,43 @@ def test_findings_group_by_subject(browser: Any, tmp_path: Path) -> None:
     group.locator("summary").click()
     group.locator("details.finding").nth(1).wait_for()  # its cards are drawn when the group opens
     assert group.locator("details.finding").count() == 2
+
+
+def test_demo_findings_group_by_owner(browser: Any, tmp_path: Path) -> None:
+    """What does team X have to fix? Grouped by owner, the demo has no "(no owner)" group, each team's group
+    holds exactly the findings report.json gives it, and a card names the owner and what says so."""
+    from scanner.cli import main
+
+    assert main(["demo", "--out", str(tmp_path), "--format", "html"]) == 0
+    o = _open(browser, tmp_path / "report.html")
+    page = o.page
+    report = json.loads(page.evaluate("JSON.stringify(window.regwarden.report)"))
+    by_owner: dict[str, int] = {}
+    for f in report["findings"]:
+        for name in {x["name"] for x in f["owners"]}:
+            by_owner[name] = by_owner.get(name, 0) + 1
+    page.select_option('select[data-filter="owner"]', "-")
+    expect(page.locator("#finding-list details.finding")).to_have_count(0)
+    page.select_option('select[data-filter="owner"]', "")
+    page.check("#finding-group-owner")
+    groups = page.locator("#finding-list details.owner-group")
+    groups.first.wait_for()
+    shown = {g.get_attribute("data-owner") for g in groups.all()}
+    assert "" not in shown  # nothing without an owner
+    assert shown == set(by_owner)
+    team = "@acme-corp/release-managers"
+    group = page.locator(f'#finding-list details.owner-group[data-owner="{team}"]')
+    assert f"{by_owner[team]} findings to fix" in group.locator("summary").inner_text()
+    group.locator("summary").first.click()
+    cards = group.locator("details.finding")
+    expect(cards).to_have_count(by_owner[team])
+    assert all(f"owner {team}" in t for t in cards.locator("summary").all_inner_texts())
+    card = cards.first
+    card.locator("summary").click()
+    owner_row = card.locator("dd span.owners").first.inner_text()
+    assert team in owner_row
+    assert "CODEOWNERS" in owner_row
+    _clean(o)
 
 
 #: Every finding card's right edge, and every descendant's outside a scrolling evidence graph, against

@@ -68,8 +68,9 @@ def seed(session: boto3.Session, endpoint_url: str | None = None) -> str:
     build_role = iam.create_role(RoleName="build-role", AssumeRolePolicyDocument=service_trust)["Role"]["Arn"]
 
     ecr = session.client("ecr", **kw)
-    ecr.create_repository(repositoryName="fail-public-repo")
-    ecr.create_repository(repositoryName="pass-private-repo")
+    # Its tag names its owner (docs/owners.md); the private twin has a tag that names nobody.
+    ecr.create_repository(repositoryName="fail-public-repo", tags=[{"Key": "team", "Value": "release-eng"}])
+    ecr.create_repository(repositoryName="pass-private-repo", tags=[{"Key": "environment", "Value": "prod"}])
     ecr.set_repository_policy(
         repositoryName="fail-public-repo",
         policyText=_doc(

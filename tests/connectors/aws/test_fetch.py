@@ -29,6 +29,7 @@ from scanner.analyse import analyse, load_bundle
 from scanner.bundle import BundleReader, BundleWriter
 from scanner.errors import AuthError
 from scanner.model import NodeId
+from scanner.owners import resolve
 from tests.connectors.aws.estate import FAKE_KEY_VALUE, REGION, seed
 
 POLICY = Path(__file__).parents[3] / "docs" / "permissions" / "aws-collector-policy.json"
@@ -267,6 +268,46 @@ def test_repository_gone_between_list_and_get_is_not_found(env: Env, tmp_path: P
     assert gone
     assert {c.detail for c in gone} <= {"RepositoryNotFoundException", "RepositoryPolicyNotFoundException"}
     assert "RepositoryNotFoundException" in {c.detail for c in gone}
+
+
+def _ecr_owners(bundle: Path) -> dict[str, tuple[tuple[str, ...], str | None]]:
+    inv = load_bundle(bundle, {"aws": aws.SPEC}).inventory
+    index = resolve(inv)
+    return {
+        n.name: (index.names(n.id), index.not_collected.get(n.id))
+        for n in inv.nodes()
+        if n.subtype == "aws:ecr-repository"
+    }
+
+
+def test_ecr_repository_tags_are_collected_and_name_owners(env: Env, tmp_path: Path) -> None:
+    """``ecr list-tags-for-resource`` per repository (describe-repositories carries no tags): an ``owner`` or
+    ``team`` tag names the repository's owner, another tag names nobody."""
+    session, account, _, _ = env
+    bundle = _collect(session, account, tmp_path, _settings(services=["ecr"]))
+    tags = json.loads(
+        (bundle / "aws" / account / REGION / "ecr-list-tags-for-resource" / "fail-public-repo.json").read_text()
+    )
+    assert tags["tags"] == [{"Key": "team", "Value": "release-eng"}]
+    assert _ecr_owners(bundle) == {"fail-public-repo": (("release-eng",), None), "pass-private-repo": ((), None)}
+
+
+def test_ecr_tags_refused_leave_owners_not_collected(env: Env, tmp_path: Path) -> None:
+    """A refused tag call is a failed call in the manifest, and the repository's owners are "not collected"
+    (naming the file), not unknown."""
+    session, account, _, _ = env
+    session.events.register_first(
+        "before-send.ecr.ListTagsForResource",
+        _hook(lambda **_: _answer(400, json.dumps({"__type": "AccessDeniedException", "message": "not authorized"}))),
+    )
+    bundle = _collect(session, account, tmp_path, _settings(services=["ecr"]))
+    failed = {c.call for c in BundleReader(bundle).manifest.failed()}
+    assert f"ecr list-tags-for-resource fail-public-repo ({REGION})" in failed
+    folder = f"aws/{account}/{REGION}/ecr-list-tags-for-resource"
+    assert _ecr_owners(bundle) == {
+        "fail-public-repo": ((), f"{folder}/fail-public-repo.json"),
+        "pass-private-repo": ((), f"{folder}/pass-private-repo.json"),
+    }
 
 
 def test_assume_role_refused_is_auth_error(env: Env, tmp_path: Path) -> None:

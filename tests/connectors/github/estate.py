@@ -199,6 +199,44 @@ def _repo(i: int, name: str) -> dict[str, Any]:
     }
 
 
+def team(i: int, slug: str, permission: str) -> dict[str, Any]:
+    """One item of ``GET /repos/{owner}/{repo}/teams`` (schema ``team`` of github/rest-api-description)."""
+    return {
+        "id": i,
+        "node_id": f"T_{i}",
+        "url": f"https://api.github.com/teams/{i}",
+        "html_url": f"https://github.com/orgs/{ORG}/teams/{slug}",
+        "name": slug.replace("-", " ").title(),
+        "slug": slug,
+        "description": "",
+        "privacy": "closed",
+        "notification_setting": "notifications_enabled",
+        "permission": permission,
+        "permissions": {
+            "pull": True,
+            "triage": permission != "pull",
+            "push": permission in ("push", "maintain", "admin"),
+            "maintain": permission in ("maintain", "admin"),
+            "admin": permission == "admin",
+        },
+        "members_url": f"https://api.github.com/teams/{i}/members{{/member}}",
+        "repositories_url": f"https://api.github.com/teams/{i}/repos",
+        "parent": None,
+    }
+
+
+#: CODEOWNERS files (path inside the repository → text) of the repositories that have one.
+CODEOWNERS: dict[str, tuple[str, str]] = {
+    "fail-tag": (
+        ".github/CODEOWNERS",
+        "# the release workflows belong to release engineering\n"
+        "*                    @acme/developers\n"
+        "/.github/workflows/  @acme/release-eng @octocat  # and its lead\n",
+    ),
+    "pass-tag": ("docs/CODEOWNERS", "*.yml  security@acme.example\n"),
+}
+
+
 def _secrets(*names: str) -> dict[str, Any]:
     return {"total_count": len(names), "secrets": [{"name": n, "created_at": T0, "updated_at": T0} for n in names]}
 
@@ -329,6 +367,11 @@ def files() -> dict[str, Any]:
         }
         for name, text in wfs.items():
             out[f"{base}/contents/.github/workflows/{name}"] = text
+        # every repository has an admin team; a read-only team owns nothing
+        out[f"{base}/teams.json"] = [team(1, f"{repo}-admins", "admin"), team(2, "readers", "pull")]
+        if repo in CODEOWNERS:
+            path, text = CODEOWNERS[repo]
+            out[f"{base}/contents/{path}"] = text
     return out
 
 

@@ -54,6 +54,10 @@ def _serve(server: HTTPServer, files: dict[str, Any], *, page_repos: bool = True
         return Response(json.dumps(NOT_FOUND), status=404, content_type="application/json")
 
     server.expect_request(re.compile(rf"^/repos/{estate.ORG}/{estate.NO_ACTIONS}/.*")).respond_with_handler(not_found)
+    # no CODEOWNERS where the estate has none
+    server.expect_request(
+        re.compile(rf"^/repos/{estate.ORG}/[^/]+/contents/(?:\.github/|docs/)?CODEOWNERS$")
+    ).respond_with_handler(not_found)
 
 
 def _settings(server: HTTPServer, **kw: Any) -> Settings:

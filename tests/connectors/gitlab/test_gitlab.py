@@ -6,6 +6,7 @@ component on another instance left out), then the transform and the rules it fee
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from connectors.gitlab.fetch import Settings, client, fetch_group
 from scanner.analyse import analyse
 from scanner.bundle import BundleReader, BundleWriter
 from scanner.model import Action, EdgeKind, Inventory, NodeId
+from scanner.owners import resolve
 
 TOKEN = "FAKE-TOKEN-FOR-TESTS"
 SECRET_VALUE = "FAKE-VALUE-FOR-TESTS-0123456789"
@@ -98,6 +100,23 @@ COMMON = """
 TEMPLATE = "build-template-job:\n  script: [make]\n"
 
 
+def _member(i: int, username: str, access_level: int, state: str = "active") -> dict[str, Any]:
+    """One item of ``GET /projects/:id/members`` (GitLab's members API)."""
+    return {
+        "id": i,
+        "username": username,
+        "name": username.title(),
+        "state": state,
+        "avatar_url": f"https://www.gravatar.com/avatar/{i}?s=80&d=identicon",
+        "web_url": f"https://gitlab.example/{username}",
+        "created_at": "2024-09-22T14:13:35Z",
+        "created_by": {"id": 1, "username": "root", "name": "Administrator", "state": "active"},
+        "expires_at": None,
+        "access_level": access_level,
+        "group_saml_identity": None,
+    }
+
+
 def _serve(server: HTTPServer) -> None:
     server.expect_request(f"{API}/groups/acme").respond_with_json({"id": 1, "full_path": "acme", "name": "acme"})
     server.expect_request(
@@ -122,6 +141,23 @@ def _serve(server: HTTPServer) -> None:
     )
     for kind in ("variables", "deploy_tokens", "access_tokens"):
         server.expect_request(f"{API}/groups/acme/tools/{kind}").respond_with_json([])
+    # members: the top group's owner; acme/tools has developers only; acme/app a maintainer of its own, in two
+    # pages (Link), a developer and a blocked owner; acme/tools/lib's list is refused (403)
+    server.expect_request(f"{API}/groups/acme/members").respond_with_json(
+        [_member(1, "dave", 50), _member(2, "erin", 30)]
+    )
+    server.expect_request(f"{API}/groups/acme/tools/members").respond_with_json([_member(3, "frank", 30)])
+    members = f"{API}/projects/acme/app/members"
+    server.expect_request(members, query_string={"per_page": "100"}).respond_with_json(
+        [_member(4, "alice", 40), _member(5, "bob", 30)],
+        headers={"Link": f'<{server.url_for(members)}?per_page=100&page=2>; rel="next"'},
+    )
+    server.expect_request(members, query_string={"per_page": "100", "page": "2"}).respond_with_json(
+        [_member(6, "carol", 50, state="blocked")]
+    )
+    server.expect_request(f"{API}/projects/acme/tools/lib/members").respond_with_json(
+        {"message": "403 Forbidden"}, status=403
+    )
     # acme/app: variables in two pages (x-next-page), an access token, a protected environment, a CI file
     base = f"{API}/projects/acme/app"
     server.expect_request(f"{base}/variables", query_string={"per_page": "100"}).respond_with_json(
@@ -212,8 +248,10 @@ def test_collect_pages_drops_values_and_records_gaps(bundle: BundleReader) -> No
         "GET /projects/acme%2Ftools%2Flib/job_token_scope",
         "GET /projects/acme%2Ftools%2Flib/job_token_scope/allowlist",
         "GET /projects/acme%2Ftools%2Flib/job_token_scope/groups_allowlist",
+        "GET /projects/acme%2Ftools%2Flib/members",
         "GET /projects/acme%2Ftools%2Flib/variables",
     ]
+    assert [m["username"] for m in bundle.json("gitlab/projects/acme/app/members.json")] == ["alice", "bob", "carol"]
     # the pipeline's files, each where the analysis looks for it
     pipeline = {
         rel for rel in bundle.files("gitlab") if "/repository/files/" in rel or "/-/raw/" in rel or "templates" in rel
@@ -289,6 +327,41 @@ def test_transform_jobs_variables_tokens(bundle: BundleReader) -> None:
     assert Action.ADMIN in bot.actions
     dumped = json.dumps([dict(n.attrs) for n in inv.nodes()], default=str)
     assert SECRET_VALUE not in dumped
+
+
+def test_owners_are_the_nearest_maintainers(bundle: BundleReader) -> None:
+    """A project's maintainers own its nodes (a developer and a blocked owner do not); a project whose list was
+    not collected, and a group whose members are developers only, fall back to the parent group's."""
+    index = resolve(_inv(bundle))
+
+    def owners(nid: str) -> set[tuple[str, str, str]]:
+        return {(o.name, o.source, o.via) for o in index.of(NodeId(nid))}
+
+    app = {("alice", "project_member", "project maintainer")}
+    assert owners("gitlab:job:acme/app/.gitlab-ci.yml#publish") == app
+    assert owners("gitlab:variable:acme/app/AWS_SECRET_ACCESS_KEY/production") == app
+    assert owners("gitlab:environment:acme/app/production") == app
+    assert owners("gitlab:access-token:acme/app/42") == app
+    top = {("dave", "project_member", "group maintainer")}
+    assert owners("gitlab:group-variable:acme/PYPI_TOKEN/*") == top
+    assert owners("gitlab:deploy-token:acme/5") == top
+    assert owners("gitlab:project:acme/tools/lib") == top
+    assert index.of(NodeId("gitlab:job:acme/app/.gitlab-ci.yml#publish"))[0].evidence[0].file == (
+        "gitlab/projects/acme/app/members.json"
+    )
+
+
+def test_owners_whose_member_lists_were_not_collected_are_not_unknown(bundle: BundleReader, tmp_path: Path) -> None:
+    """Without the top group's list, a node none of whose levels names a maintainer has its owners "not
+    collected", naming the nearest missing list (acme/tools/lib's was refused); acme/app keeps its own."""
+    copy = shutil.copytree(bundle.root, tmp_path / "b")
+    (copy / "gitlab/groups/acme/members.json").unlink()
+    index = resolve(_inv(BundleReader(copy)))
+    assert index.names(NodeId("gitlab:job:acme/app/.gitlab-ci.yml#publish")) == ("alice",)
+    assert NodeId("gitlab:job:acme/app/.gitlab-ci.yml#publish") not in index.not_collected
+    assert index.not_collected[NodeId("gitlab:project:acme/tools/lib")] == "gitlab/projects/acme/tools/lib/members.json"
+    assert index.not_collected[NodeId("gitlab:deploy-token:acme/5")] == "gitlab/groups/acme/members.json"
+    assert index.of(NodeId("gitlab:deploy-token:acme/5")) == ()
 
 
 def test_rules_fed_by_gitlab(bundle: BundleReader) -> None:

@@ -27,6 +27,7 @@ LOCAL, NREMOTE, NVIRTUAL, PREMOTE, PVIRTUAL = map(
 )
 BUILD = "jfrog:build-info:artifactory-build-info"
 CI, DAVE, REL = "jfrog:user:ci-bot", "jfrog:user:dave", "jfrog:user:rel-bot"
+ADMIN_USER = "jfrog:user:admin"  # the subject of the admin token: its owner
 DEPLOYERS, READERS = "jfrog:group:deployers", "jfrog:group:readers"
 FOREVER, DEPLOY_TOKEN, ADMIN = map(
     NodeId, ("jfrog:token:tok-ci-forever", "jfrog:token:tok-deployers", "jfrog:token:tok-admin-short")
@@ -41,7 +42,7 @@ def inv() -> Inventory:
 def test_nodes(inv: Inventory) -> None:
     assert {(n.kind, n.id) for n in inv.nodes()} == {
         *((NodeKind.RESOURCE, r) for r in (LOCAL, NREMOTE, NVIRTUAL, PREMOTE, PVIRTUAL, BUILD)),
-        *((NodeKind.IDENTITY, i) for i in (CI, DAVE, REL, DEPLOYERS, READERS)),
+        *((NodeKind.IDENTITY, i) for i in (CI, DAVE, REL, DEPLOYERS, READERS, ADMIN_USER)),
         *((NodeKind.CREDENTIAL, c) for c in (FOREVER, DEPLOY_TOKEN, ADMIN)),
     }
     remote = inv.node(NREMOTE)
@@ -81,6 +82,10 @@ def test_edges(inv: Inventory) -> None:
         (EdgeKind.CAN_ASSUME, DAVE, DEPLOYERS),
         (EdgeKind.AUTHENTICATES_AS, FOREVER, CI),
         (EdgeKind.AUTHENTICATES_AS, DEPLOY_TOKEN, DEPLOYERS),
+        # the user a token is issued to (its subject) owns it, whatever the token acts as
+        (EdgeKind.OWNED_BY, FOREVER, CI),
+        (EdgeKind.OWNED_BY, DEPLOY_TOKEN, CI),
+        (EdgeKind.OWNED_BY, ADMIN, ADMIN_USER),
     }
     assert not inv.dangling()
 

@@ -105,7 +105,13 @@ def test_edges(inv: Inventory) -> None:
         (FOREVER, ALICE),
         (AUTOMATION, ALICE),
     }
-    assert {e.src for e in inv.edges() if e.kind is EdgeKind.OWNED_BY and e.dst == ALICE} == set(TOKENS)
+    owned = {(e.src, e.dst, e.via) for e in inv.edges() if e.kind is EdgeKind.OWNED_BY}
+    assert {src for src, dst, via in owned if via == "token owner" and dst == ALICE} == set(TOKENS)
+    # the maintainers a packument lists own the package; a package whose packument is not collected (P) has none
+    assert {(src, dst) for src, dst, via in owned if via == "package maintainer"} == {
+        (W, ALICE), (W, BOB), (L, ALICE), (N, ALICE), (U, ALICE)
+    }  # fmt: skip
+    assert {via for _, _, via in owned} == {"token owner", "package maintainer"}
     assert {e.kind for e in inv.edges()} == {EdgeKind.GRANTS, EdgeKind.AUTHENTICATES_AS, EdgeKind.OWNED_BY}
     assert not inv.dangling()
 

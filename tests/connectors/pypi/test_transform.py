@@ -26,6 +26,7 @@ PUBLISH = frozenset({Action.PUBLISH})
 ID = NodeKind.IDENTITY
 RES = NodeKind.RESOURCE
 GRANTS = EdgeKind.GRANTS
+OWNED_BY = EdgeKind.OWNED_BY
 
 SAMPLE_TP = "pypi:publisher:sampleproject:GitHub:pypa/sampleproject/release.yml"
 ACME_TP = "pypi:publisher:acme-release:GitHub:acme/acme-release/release.yml@pypi"
@@ -72,6 +73,12 @@ def test_exact_edges(inventory: Inventory) -> None:
         ("pypi:user:release-bot", GRANTS, "pypi:project:drifted-lib", PUBLISH, "package role Maintainer"),
         (DRIFT_GH, GRANTS, "pypi:project:drifted-lib", PUBLISH, "Trusted Publisher"),
         (DRIFT_GL, GRANTS, "pypi:project:drifted-lib", PUBLISH, "Trusted Publisher"),
+        # the Owners own the project (package_maintainer in owners.yaml); a Maintainer does not
+        ("pypi:project:sampleproject", OWNED_BY, "pypi:user:theacodes", frozenset(), "package role Owner"),
+        ("pypi:project:acme-release", OWNED_BY, "pypi:user:acme-admin", frozenset(), "package role Owner"),
+        ("pypi:project:legacy-tool", OWNED_BY, "pypi:user:alice", frozenset(), "package role Owner"),
+        ("pypi:project:drifted-lib", OWNED_BY, "pypi:user:alice", frozenset(), "package role Owner"),
+        ("pypi:project:drifted-lib", OWNED_BY, "pypi:user:bob", frozenset(), "package role Owner"),
     }
     assert inventory.dangling() == []
     assert inventory.gaps == []
