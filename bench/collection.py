@@ -41,6 +41,8 @@ ORG = "acme-0"
 WINDOW = 3600.0
 TOKEN = "FAKE-BENCH-TOKEN"  # noqa: S105 - an obviously fake value for a local server
 SBOM_OFF_EVERY = 10
+#: One repository in this many has a CODEOWNERS file (in ``.github/``).
+CODEOWNERS_EVERY = 2
 
 
 def build(root: Path, repos: int, seed: int = 7) -> Path:
@@ -49,7 +51,11 @@ def build(root: Path, repos: int, seed: int = 7) -> Path:
     from bench.sizes import Size, Writer
 
     size = Size("collection", 0, 0, 0, 0, 0, 0, 0, gh_orgs=1, gh_repos=repos, pypi_users=0)
-    write_github(Writer(root), size, seed, plan_repos(size, seed, []))
+    plans = plan_repos(size, seed, [])
+    w = Writer(root)
+    write_github(w, size, seed, plans)
+    for p in plans[::CODEOWNERS_EVERY]:  # the others have none: three 404s each (GitHub looks in three places)
+        w.text(f"github/repos/{p.full_name}/contents/.github/CODEOWNERS", f"* @{p.org}/maintainers\n")
     return root / "github"
 
 
@@ -71,6 +77,7 @@ def _sbom(full: str) -> dict[str, Any]:
 #: What an ordinary repository answers where the generator wrote no file (path suffix -> body).
 REPO_DEFAULTS: dict[str, Callable[[str], Any]] = {
     "keys": lambda _full: [],
+    "teams": lambda _full: [],
     "tags": lambda _full: [],
     "actions/runs": lambda _full: {"total_count": 0, "workflow_runs": []},
     "actions/oidc/customization/sub": lambda _full: {"use_default": True},
@@ -126,6 +133,8 @@ class Estate:
 
 def _serve(root: str, port: Any, skipped: Any, wall0: float, limit: int, stats: Any, ready: Any) -> None:
     """The server process: answers until killed."""
+    from connectors.github.owners import CODEOWNERS_PATHS
+
     estate = Estate(Path(root))
     lock = threading.Lock()
     window = {"reset": 0.0, "used": 0}
@@ -147,7 +156,7 @@ def _serve(root: str, port: Any, skipped: Any, wall0: float, limit: int, stats: 
             (GraphQL has its own budget at GitHub; counted here in ``stats[4]``, not in the REST one)."""
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
             variables = body["variables"]
-            data = {}
+            data: dict[str, Any] = {}
             for i in range(len(variables) // 2):
                 folder = f"/repos/{variables[f'o{i}']}/{variables[f'n{i}']}/contents/.github/workflows"
                 names = sorted(estate.dirs.get(folder, []))
@@ -156,7 +165,15 @@ def _serve(root: str, port: Any, skipped: Any, wall0: float, limit: int, stats: 
                      "object": {"text": estate.files[f"{folder}/{n}"].decode(), "isBinary": False, "isTruncated": False}}
                     for n in names
                 ]  # fmt: skip
+                repo = f"/repos/{variables[f'o{i}']}/{variables[f'n{i}']}/contents"
                 data[f"r{i}"] = {"object": {"__typename": "Tree", "entries": entries} if names else None}
+                for j, where in enumerate(CODEOWNERS_PATHS):
+                    text = estate.files.get(f"{repo}/{where}")
+                    data[f"r{i}"][f"co{j}"] = (
+                        None
+                        if text is None
+                        else {"__typename": "Blob", "text": text.decode(), "isBinary": False, "isTruncated": False}
+                    )
             out = json.dumps({"data": data}).encode()
             with lock:
                 stats[0] += 1
@@ -249,7 +266,7 @@ def _scan(
         orgs=[ORG],
         base_url=base_url,
         token_env="REGWARDEN_BENCH_GH_TOKEN",  # noqa: S106
-        workflows_via=via,
+        files_via=via,
     )
     session = CollectSession(cache_dir=cache, clock=clock.now, sleep=clock.sleep, on_event=pauses.append)
     t0, v0, c0 = time.perf_counter(), clock.now(), time.process_time()
@@ -313,8 +330,10 @@ def run(repos: int = 2000, limit: int = 5000) -> dict[str, Any]:
             first = _scan(base, work / "first", cache, clock, stats)
             print("bench: collection: unchanged re-scan …", file=sys.stderr)
             again = _scan(base, work / "again", cache, clock, stats)
-            print("bench: collection: first scan with workflows_via = graphql …", file=sys.stderr)
+            print("bench: collection: first scan with files_via = graphql …", file=sys.stderr)
             bulk = _scan(base, work / "bulk", work / ".bulk.cache", clock, stats, "graphql")
+            print("bench: collection: unchanged re-scan with files_via = graphql …", file=sys.stderr)
+            bulk_again = _scan(base, work / "bulk-again", work / ".bulk.cache", clock, stats, "graphql")
         finally:
             proc.kill()
             proc.join()
@@ -324,6 +343,10 @@ def run(repos: int = 2000, limit: int = 5000) -> dict[str, Any]:
             "first_scan": first,
             "rescan": again,
             "first_scan_graphql": bulk,
+            "rescan_graphql": bulk_again,
+            "rescan_graphql_counted_calls_pct": round(
+                100 * bulk_again["counted_calls"] / max(bulk["counted_calls"], 1), 2
+            ),
             "graphql_same_bundle_files": _same_files(work / "first", work / "bulk"),
             "same_bundle_files": _same_files(work / "first", work / "again"),
             "rescan_counted_calls_pct": round(100 * again["counted_calls"] / max(first["counted_calls"], 1), 2),
@@ -337,13 +360,13 @@ def run(repos: int = 2000, limit: int = 5000) -> dict[str, Any]:
 
 def table(result: dict[str, Any]) -> str:
     """The collection row as text."""
-    runs = [result["first_scan"], result["rescan"], result["first_scan_graphql"]]
+    runs = [result["first_scan"], result["rescan"], result["first_scan_graphql"], result["rescan_graphql"]]
 
     def row(label: str, fn: Callable[[dict[str, Any]], str]) -> tuple[str, ...]:
         return (label, *(fn(x) for x in runs))
 
     rows = [
-        ("", "first scan", "unchanged re-scan", "first scan, GraphQL"),
+        ("", "first scan", "unchanged re-scan", "first, GraphQL", "re-scan, GraphQL"),
         row("requests sent", lambda x: f"{x['requests']:,}"),
         row("counted REST calls (not 304)", lambda x: f"{x['counted_calls']:,}"),
         row("answered 304 (not counted)", lambda x: f"{x['not_modified_304']:,}"),
@@ -355,7 +378,7 @@ def table(result: dict[str, Any]) -> str:
         row("elapsed s (wall + paused)", lambda x: f"{x['elapsed_seconds']:,.0f}"),
         row("failed calls / not assessed", lambda x: f"{x['failed_calls']} / {len(x['not_assessed'])}"),
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = [f"collection: fake GitHub organization of {result['repositories']:,} repositories, {result['rate_limit']}"]
     lines += [
         "  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(row)) for row in rows
@@ -363,7 +386,8 @@ def table(result: dict[str, Any]) -> str:
     lines.append(
         f"re-scan / first scan: counted calls {result['rescan_counted_calls_pct']} %, elapsed "
         f"{result['rescan_elapsed_pct']} %, wall {result['rescan_wall_pct']} %; same bundle files: "
-        f"{result['same_bundle_files']}; GraphQL path, same bundle files as REST: {result['graphql_same_bundle_files']}"
+        f"{result['same_bundle_files']}; GraphQL path, same bundle files as REST: {result['graphql_same_bundle_files']}; "
+        f"GraphQL re-scan / GraphQL first scan: counted REST calls {result['rescan_graphql_counted_calls_pct']} %"
     )
     return "\n".join(lines)
 

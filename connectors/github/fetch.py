@@ -58,9 +58,10 @@ class Settings(BaseModel):
     #: Workflow runs of the last this many days are collected: a release uploaded with no run behind it in
     #: that window is what a stolen token looks like (RB02).
     runs_days: int = Field(default=90, ge=1, le=400)
-    #: How workflow files are read: ``rest`` (a contents listing and one GET per file, each repository) or
-    #: ``graphql`` (the files of 50 repositories in one query; anything it cannot give whole falls back to REST).
-    workflows_via: Literal["rest", "graphql"] = "rest"
+    #: How committed files (workflows, CODEOWNERS) are read: ``rest`` (a contents listing and one GET per
+    #: file, each repository) or ``graphql`` (those of 50 repositories in one query; anything it cannot give
+    #: whole falls back to REST).
+    files_via: Literal["rest", "graphql"] = "rest"
 
 
 def client(settings: Settings, accept: str = "application/vnd.github+json", **kw: Any) -> RestClient:
@@ -154,7 +155,7 @@ class Fetcher:
         sub = f"{path}/{OIDC_SUB.removesuffix('.json')}"
         self._save(sub, lambda: self.rc.get_json(sub))
         wanted = [(r["owner"]["login"], r["name"]) for r in repos if self.wanted(r)]
-        if self.settings.workflows_via == "graphql" and wanted:
+        if self.settings.files_via == "graphql" and wanted:
             try:
                 self._bulk = workflow_folders(self.rc, self.settings.base_url, wanted)
             except ConnectorError as e:  # not a gap: every repository is then read over REST
@@ -199,6 +200,18 @@ class Fetcher:
 
     def codeowners(self, base: str) -> None:
         """The CODEOWNERS file, from the first place GitHub looks that has one (404 everywhere: none)."""
+        owner, _, name = base.removeprefix("/repos/").partition("/")
+        folder = self._bulk.get((owner, name))
+        if folder is not None and folder.codeowners is not None:
+            for path in CODEOWNERS_PATHS:  # recorded as the REST path would have asked
+                call, text = f"{base}/contents/{path}", folder.codeowners[path]
+                if text is None:
+                    self.w.record(PROVIDER, self.scope, f"GET {call}", "not_found", VIA_GRAPHQL)
+                    continue
+                self.w.put_text(f"{ROOT}{call}", text)
+                self.w.record(PROVIDER, self.scope, f"GET {call}", "ok", VIA_GRAPHQL)
+                return
+            return
         for path in CODEOWNERS_PATHS:
             call = f"{base}/contents/{path}"
             try:

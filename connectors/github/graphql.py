@@ -1,9 +1,12 @@
-"""The bulk path of the GitHub collector: the workflow files of many repositories in one GraphQL query,
-instead of a contents listing and one raw GET per file for each repository (REST).
+"""The bulk path of the GitHub collector: the committed files it reads — the workflow files and the
+CODEOWNERS file — of many repositories in one GraphQL query, instead of a contents listing and one raw
+GET per file for each repository (REST), and instead of asking for CODEOWNERS in each of the three
+places GitHub looks (a 404 for each place a file is not: never cacheable, counted on every scan).
 
 One query asks for up to :data:`BATCH` repositories by alias, each repository's
 ``object(expression: "HEAD:.github/workflows")`` — the folder at the default branch, the one the REST
-contents API lists — with every tree entry's name, type, mode and, for blobs, the text. Names and
+contents API lists — with every tree entry's name, type, mode and, for blobs, the text, and the blob at
+each of :data:`~connectors.github.owners.CODEOWNERS_PATHS`. Names and
 owners go in variables, never spliced into the query text. The answer is turned into what the REST
 path would have stored (:class:`Folder`): a repository whose answer is missing, or a file whose text
 GitHub did not give whole (binary, truncated), is left to the REST path, so the bulk path never loses
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors._http import RestClient
+from connectors.github.owners import CODEOWNERS_PATHS
 from scanner.errors import ConnectorError
 
 #: Repositories asked for in one query (GitHub limits a query's nodes and its cost, not its aliases;
@@ -25,10 +29,11 @@ BATCH = 50
 #: Git file modes (``TreeEntry.mode``) that the REST contents API does not list as ``file``.
 SYMLINK_MODE = 0o120000
 
+_BLOB = "__typename ... on Blob { text isBinary isTruncated }"
 _FIELDS = """object(expression: "HEAD:.github/workflows") {
       __typename
       ... on Tree { entries { name type mode object { ... on Blob { text isBinary isTruncated } } } }
-    }"""
+    }""" + "".join(f'\n    co{j}: object(expression: "HEAD:{p}") {{ {_BLOB} }}' for j, p in enumerate(CODEOWNERS_PATHS))
 
 
 def query_text(n: int) -> str:
@@ -46,6 +51,8 @@ class Folder:
 
     files: dict[str, str] | None
     rest: tuple[str, ...] = ()
+    #: CODEOWNERS_PATHS → the file's text, or None where there is none; None as a whole: ask over REST.
+    codeowners: dict[str, str | None] | None = None
 
 
 def graphql_path(base_url: str) -> str:
@@ -56,13 +63,30 @@ def graphql_path(base_url: str) -> str:
     return base + "/graphql"
 
 
+def _codeowners(node: dict[str, Any]) -> dict[str, str | None] | None:
+    """Each CODEOWNERS place's text (None: no file there), or None when one is not a whole text blob."""
+    out: dict[str, str | None] = {}
+    for j, path in enumerate(CODEOWNERS_PATHS):
+        if f"co{j}" not in node:
+            return None
+        blob = node[f"co{j}"]
+        if blob is None:
+            out[path] = None
+            continue
+        whole = isinstance(blob, dict) and blob.get("__typename") == "Blob" and not blob.get("isBinary")
+        if not whole or blob.get("isTruncated") or not isinstance(blob.get("text"), str):
+            return None  # a folder of that name, a binary or cut file: REST decides, as it would
+        out[path] = blob["text"]
+    return out
+
+
 def _folder(node: Any) -> Folder | None:
     """A repository's answer as a :class:`Folder`, or None when it cannot be read as one."""
     if not isinstance(node, dict) or "object" not in node:
         return None
     obj = node["object"]
     if obj is None:
-        return Folder(None)
+        return Folder(None, codeowners=_codeowners(node))
     if not isinstance(obj, dict) or obj.get("__typename") != "Tree" or not isinstance(obj.get("entries"), list):
         return None  # not a folder (a file of that name, a malformed node): REST decides, as it would
     files: dict[str, str] = {}
@@ -78,7 +102,7 @@ def _folder(node: Any) -> Folder | None:
             files[name] = text
         else:
             rest.append(name)
-    return Folder(files, tuple(rest))
+    return Folder(files, tuple(rest), _codeowners(node))
 
 
 def workflow_folders(rc: RestClient, base_url: str, repos: list[tuple[str, str]]) -> dict[tuple[str, str], Folder]:

@@ -16,6 +16,7 @@ from werkzeug import Request, Response
 
 from connectors.github.fetch import VIA_GRAPHQL, Settings, client, fetch_org, raw_client
 from connectors.github.graphql import BATCH, graphql_path, query_text, workflow_folders
+from connectors.github.owners import CODEOWNERS_PATHS
 from scanner.bundle import BundleReader, BundleWriter
 from scanner.collect_session import CollectSession
 from tests.connectors.github import estate
@@ -34,8 +35,11 @@ class FakeGraphQL:
     """Answers the bulk query from the estate as GitHub's schema shapes it (``Repository.object`` a
     ``Tree`` of ``TreeEntry``; ``Blob.text``), with knobs for the fallbacks."""
 
-    def __init__(self, workflows: dict[str, dict[str, str]]) -> None:
+    def __init__(
+        self, workflows: dict[str, dict[str, str]], codeowners: dict[str, tuple[str, str]] | None = None
+    ) -> None:
         self.workflows = workflows
+        self.codeowners = codeowners or {}
         self.queries: list[dict[str, Any]] = []
         self.missing: set[str] = set()  # repositories answered null, with an error
         self.truncated: set[tuple[str, str]] = set()  # (repo, file) whose text is cut
@@ -44,6 +48,14 @@ class FakeGraphQL:
     def node(self, name: str) -> Any:
         if name in self.missing:
             return None
+        owners: dict[str, Any] = {f"co{j}": None for j in range(len(CODEOWNERS_PATHS))}
+        if name in self.codeowners:
+            path, text = self.codeowners[name]
+            blob = {"__typename": "Blob", "text": text, "isBinary": False, "isTruncated": False}
+            owners[f"co{CODEOWNERS_PATHS.index(path)}"] = blob
+        return {**self.tree(name), **owners}
+
+    def tree(self, name: str) -> dict[str, Any]:
         wfs = self.workflows.get(name)
         if wfs is None:
             return {"object": None}
@@ -76,7 +88,7 @@ class FakeGraphQL:
 
 def _collect(server: HTTPServer, tmp: Path, via: str) -> BundleReader:
     settings = Settings(
-        orgs=[estate.ORG], base_url=server.url_for("/"), token_env="FAKE_GH_TOKEN", max_wait=5, workflows_via=via
+        orgs=[estate.ORG], base_url=server.url_for("/"), token_env="FAKE_GH_TOKEN", max_wait=5, files_via=via
     )
     session = CollectSession(sleep=lambda _s: None)
     writer = BundleWriter(tmp / via, session)
@@ -93,12 +105,18 @@ def _calls(bundle: BundleReader) -> set[tuple[str, str, str, str]]:
 
 
 def _contents_gets(server: HTTPServer) -> list[str]:
-    return [r.path for r, _ in server.log if "/contents/.github/workflows" in r.path]
+    """REST reads of the files the bulk query gives (a repository without Actions answers 404 to all)."""
+    files = ("/contents/.github/workflows", "CODEOWNERS")
+    return [
+        r.path
+        for r, _ in server.log
+        if any(f in r.path for f in files) and not r.path.startswith(f"/repos/{estate.ORG}/{estate.NO_ACTIONS}/")
+    ]
 
 
 def _fake(server: HTTPServer) -> FakeGraphQL:
     serve_estate(server)
-    fake = FakeGraphQL(estate.WORKFLOWS)
+    fake = FakeGraphQL(estate.WORKFLOWS, estate.CODEOWNERS)
     server.expect_request("/graphql", method="POST").respond_with_handler(fake)
     return fake
 
@@ -112,10 +130,11 @@ def test_graphql_and_rest_write_the_same_bundle(httpserver: HTTPServer, tmp_path
     assert _files(bulk) == _files(rest)
     assert _calls(bulk) == _calls(rest)
     assert _contents_gets(httpserver) == []  # every listing and file came with the one query
-    assert rest_gets == len(estate.WORKFLOWS) + 1 + sum(len(w) for w in estate.WORKFLOWS.values())
+    listings, files = len(estate.WORKFLOWS), sum(len(w) for w in estate.WORKFLOWS.values())
+    assert rest_gets > listings + files  # and the CODEOWNERS places
     assert len(fake.queries) == 1
     via = [c for c in bulk.manifest.calls if c.detail == VIA_GRAPHQL]
-    assert len(via) == rest_gets
+    assert len(via) >= rest_gets
     assert bulk.manifest.failed() == []
 
 
@@ -130,9 +149,12 @@ def test_what_graphql_cannot_give_whole_is_read_over_rest(httpserver: HTTPServer
     assert _calls(bulk) == _calls(rest)
     base = f"/repos/{estate.ORG}"
     assert sorted(_contents_gets(httpserver)) == [
+        f"{base}/fail-token/contents/.github/CODEOWNERS",
         f"{base}/fail-token/contents/.github/workflows",
         f"{base}/fail-token/contents/.github/workflows/release.yml",
         f"{base}/fail-token/contents/.github/workflows/triage.yml",
+        f"{base}/fail-token/contents/CODEOWNERS",
+        f"{base}/fail-token/contents/docs/CODEOWNERS",
         f"{base}/pass-cache/contents/.github/workflows/lint.yml",
     ]
 

@@ -58,6 +58,10 @@ def serve_estate(server: HTTPServer) -> Conditional:
         return Response(json.dumps({"message": "Not Found"}), status=404, content_type="application/json")
 
     server.expect_request(re.compile(rf"^/repos/{estate.ORG}/{estate.NO_ACTIONS}/.*")).respond_with_handler(not_found)
+    # no CODEOWNERS where the estate has none
+    server.expect_request(
+        re.compile(rf"^/repos/{estate.ORG}/[^/]+/contents/(?:\.github/|docs/)?CODEOWNERS$")
+    ).respond_with_handler(not_found)
     return cond
 
 
@@ -87,13 +91,14 @@ def test_an_unchanged_organization_is_recollected_from_304s(httpserver: HTTPServ
     assert (one.cached, two.fetched + two.cached) == (0, one.fetched)
     # Fetched again: the 404s (nothing to keep) and the one workflow that commits a credential
     # (never kept); everything else is a 304.
-    refetched = sorted(p for p, s in cond.served if s != 304)
-    assert all(s == 404 for p, s in cond.served if p in refetched and "fail-tag" not in p)
-    assert [p for p in refetched if "fail-tag" in p] == [
+    assert {s for _, s in cond.served} == {200, 304, 404}
+    assert [p for p, s in cond.served if s == 200] == [
         f"/repos/{estate.ORG}/fail-tag/contents/.github/workflows/release.yml?"
     ]
     assert cond.counted == two.fetched
-    assert cond.counted <= 0.2 * counted_first
+    # This small estate asks mostly for things that are absent (CODEOWNERS in three places, a
+    # repository without Actions): its 404s are a quarter of its calls, asked again every time.
+    assert cond.counted == 1 + sum(1 for _, s in cond.served if s == 404) <= 0.3 * counted_first
     # The credential committed in that workflow is in neither the cache nor the bundle.
     for path in (tmp_path / "cache").rglob("*"):
         if path.is_file():
@@ -130,7 +135,7 @@ def test_the_cli_keeps_the_cache_beside_the_bundle(
     manifest: dict[str, Any] = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
     counts = manifest["requests"]["github"]
     assert counts["cached"] > 0
-    assert counts["fetched"] == cond.counted <= 0.2 * first
+    assert counts["fetched"] == cond.counted <= 0.3 * first
     assert f"{counts['cached']} cached, 0 retried, 0 failed calls" in err
     cache = tmp_path / ".bundle.cache"
     assert (cache / "github").is_dir()
