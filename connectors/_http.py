@@ -40,7 +40,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx
 
 from connectors._echo import quotes_secret
-from connectors._http_cache import HttpCache, cache_key, cacheable
+from connectors._http_cache import HttpCache, absence_key, cache_key, cacheable
 from connectors._ratelimit import MAX_PACE_WAIT, Budget, paced, read
 from scanner.collect_session import CollectSession
 from scanner.deadline import bounded, within
@@ -147,6 +147,23 @@ class RestClient:
         if self.session is not None:
             return self.session.shared(("budget", self.provider, self._origin, bucket), Budget)
         return self._budgets.setdefault(bucket, Budget())
+
+    def known_absent(self, path: str, version: str) -> bool:
+        """Whether ``GET path`` answered 404 in an earlier run while what holds it was at ``version``
+        (a repository's last push and default branch): then it is absent still, without a call. A
+        404 has no validator, so it cannot be revalidated like a kept answer, and GitHub counts each
+        one; ``version`` is what stands in for the validator. Counted as a cached call."""
+        if self._cache is None or not version:
+            return False
+        if self._cache.absent(absence_key(self.url(path), version)):
+            self._count(cached=1)
+            return True
+        return False
+
+    def remember_absent(self, path: str, version: str) -> None:
+        """Keep that ``GET path`` answered 404 at ``version`` (see :meth:`known_absent`)."""
+        if self._cache is not None and version:
+            self._cache.mark_absent(absence_key(self.url(path), version))
 
     def _count(self, **amounts: float) -> None:
         if self.session is not None:

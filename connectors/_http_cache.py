@@ -105,6 +105,11 @@ def cacheable(provider: str, resp: httpx.Response, carries_secret: Callable[[str
     return carries_secret is None or not carries_secret(text)
 
 
+def absence_key(url: str, version: str) -> str:
+    """The key of the marker that ``GET url`` answered 404 at ``version`` of what holds it."""
+    return hashlib.sha256(json.dumps(["ABSENT", url, version], separators=(",", ":")).encode()).hexdigest()
+
+
 def cache_key(method: str, url: str, headers: Mapping[str, str]) -> str:
     """SHA-256 of the request's method, full URL and answer-shaping headers (never a credential)."""
     shaping = sorted((k.lower(), v) for k, v in headers.items() if k.lower() not in _UNKEYED)
@@ -181,10 +186,38 @@ class HttpCache:
                 path.unlink()
             return None
 
+    def absent(self, key: str) -> bool:
+        """Whether a marker of :meth:`mark_absent` is kept under ``key`` (a corrupt one is removed)."""
+        path = self._file(key)
+        try:
+            data: Any = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            return False
+        except OSError as e:
+            self._warn(f"entry {path.name} cannot be read", e.strerror)
+            return False
+        except ValueError as e:
+            data = e
+        if isinstance(data, dict) and data.get("v") == ENTRY_VERSION and data.get("absent") is True:
+            return True
+        self._warn(f"entry {path.name} is corrupt", "not an absence marker")
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return False
+
+    def mark_absent(self, key: str) -> None:
+        """Keep the fact that what ``key`` names was absent (a 404 has no validator to revalidate)."""
+        self._write(key, {"v": ENTRY_VERSION, "absent": True})
+
     def put(self, key: str, resp: httpx.Response) -> None:
         """Keep an answer (the caller checked :func:`cacheable`); written whole or not at all."""
         headers = {k.lower(): v for k, v in resp.headers.items() if k.lower() in KEPT_HEADERS}
-        doc = {"v": ENTRY_VERSION, "headers": headers, "body": base64.b64encode(resp.content).decode("ascii")}
+        self._write(
+            key, {"v": ENTRY_VERSION, "headers": headers, "body": base64.b64encode(resp.content).decode("ascii")}
+        )
+
+    def _write(self, key: str, doc: dict[str, Any]) -> None:
+        """Write one entry's file whole or not at all (a temporary file, then a rename)."""
         path = self._file(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

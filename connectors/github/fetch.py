@@ -93,6 +93,13 @@ def scopes(settings: Settings) -> list[str]:
     return list(settings.orgs)
 
 
+def version(repo: dict[str, Any]) -> str:
+    """What stands for a repository's files in the HTTP cache's absence markers: its last push (any
+    branch) and default branch, from the organization's repository list; "" (no marker) without them."""
+    pushed, branch = repo.get("pushed_at"), repo.get("default_branch")
+    return f"{pushed}|{branch}" if isinstance(pushed, str) and pushed and isinstance(branch, str) else ""
+
+
 class Fetcher:
     """Collects one organization with a JSON client and a raw-content client."""
 
@@ -100,6 +107,7 @@ class Fetcher:
         self.rc, self.raw, self.settings, self.scope, self.w = rc, raw, settings, scope, writer
         self._actions_seen: set[str] = set()  # action folders already fetched (or tried) in this scope
         self._bulk: dict[tuple[str, str], Folder] = {}  # workflow folders read by the GraphQL bulk path
+        self._versions: dict[tuple[str, str], str] = {}  # each repository's last push (see version())
 
     # -- paging helpers -------------------------------------------------------------------------
 
@@ -155,6 +163,7 @@ class Fetcher:
         sub = f"{path}/{OIDC_SUB.removesuffix('.json')}"
         self._save(sub, lambda: self.rc.get_json(sub))
         wanted = [(r["owner"]["login"], r["name"]) for r in repos if self.wanted(r)]
+        self._versions = {(r["owner"]["login"], r["name"]): version(r) for r in repos if self.wanted(r)}
         if self.settings.files_via == "graphql" and wanted:
             try:
                 self._bulk = workflow_folders(self.rc, self.settings.base_url, wanted)
@@ -212,11 +221,18 @@ class Fetcher:
                 self.w.record(PROVIDER, self.scope, f"GET {call}", "ok", VIA_GRAPHQL)
                 return
             return
+        # Most repositories have no CODEOWNERS: three 404s each, which GitHub counts and which carry no
+        # validator to revalidate. Absent at the same last push, a file is absent still (no call).
+        at = self._versions.get((owner, name), "")
         for path in CODEOWNERS_PATHS:
             call = f"{base}/contents/{path}"
+            if self.raw.known_absent(call, at):
+                self.w.record(PROVIDER, self.scope, f"GET {call}", "not_found")
+                continue
             try:
                 text = self.raw.get(call).text
             except NotFoundError:
+                self.raw.remember_absent(call, at)
                 self.w.record(PROVIDER, self.scope, f"GET {call}", "not_found")
                 continue
             except ConnectorError as e:

@@ -198,3 +198,27 @@ def test_a_cache_folder_that_cannot_be_used_never_fails_the_call(
 
 def test_the_default_cache_folder_is_beside_the_bundle_not_in_it(tmp_path: Path) -> None:
     assert default_cache_dir(tmp_path / "regwarden-bundle") == tmp_path / ".regwarden-bundle.cache"
+
+
+@pytest.mark.parametrize("garbage", [b"", b"[]", b'{"v": 1, "absent": false}', b'{"v": 2, "absent": true}'])
+def test_an_absence_marker_holds_for_its_version_only(
+    httpserver: HTTPServer, tmp_path: Path, garbage: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 404 kept for one version of what holds it (a repository's last push) is known for that version,
+    never for another, never without one, and never from an unreadable marker (removed, asked again)."""
+    path = "/repos/acme/lib/contents/CODEOWNERS"
+    rc = _client(httpserver, tmp_path / "cache")
+    assert not rc.known_absent(path, "2026-10-01T09:00:00Z|main")
+    rc.remember_absent(path, "2026-10-01T09:00:00Z|main")
+    rc.remember_absent(path, "")  # nothing stands for the files: nothing is kept
+    again = _client(httpserver, tmp_path / "cache")
+    assert again.known_absent(path, "2026-10-01T09:00:00Z|main")
+    assert not again.known_absent(path, "2026-11-30T12:00:00Z|main")
+    assert not again.known_absent(path, "")
+    assert not again.known_absent("/repos/acme/lib/contents/docs/CODEOWNERS", "2026-10-01T09:00:00Z|main")
+    (marker,) = _entries(tmp_path / "cache")
+    marker.write_bytes(garbage)
+    with caplog.at_level(logging.WARNING, logger="regwarden.http"):
+        assert not _client(httpserver, tmp_path / "cache").known_absent(path, "2026-10-01T09:00:00Z|main")
+    assert not marker.exists()
+    assert b"absent" not in b"".join(p.read_bytes() for p in _entries(tmp_path / "cache"))

@@ -28,8 +28,9 @@ def _token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAKE_GH_TOKEN", TOKEN)
 
 
-def serve_estate(server: HTTPServer) -> Conditional:
-    """The incident estate, every answer with an ETag; the repository list in two pages."""
+def serve_estate(server: HTTPServer, pushed: dict[str, str] | None = None) -> Conditional:
+    """The incident estate, every answer with an ETag; the repository list in two pages (``pushed``:
+    repositories given another last push)."""
     cond = Conditional()
     for rel, value in estate.files().items():
         if not rel.startswith("github/"):
@@ -40,6 +41,7 @@ def serve_estate(server: HTTPServer) -> Conditional:
             continue
         api = api.removesuffix(".json")
         if api == f"/orgs/{estate.ORG}/repos":
+            value = [{**r, "pushed_at": (pushed or {}).get(r["name"], r["pushed_at"])} for r in value]
             nxt = server.url_for(api) + "?per_page=100&page=2"
             server.expect_request(api, query_string={"per_page": "100", "page": "2"}).respond_with_handler(
                 cond.handler(value[4:])
@@ -105,6 +107,45 @@ def test_an_unchanged_organization_is_recollected_from_304s(httpserver: HTTPServ
             data = path.read_bytes()
             assert estate.FAKE_AWS_KEY_ID.encode() not in data, path
             assert TOKEN.encode() not in data, path
+
+
+CODEOWNERS_ASKED = re.compile(r"/contents/(?:\.github/|docs/)?CODEOWNERS\?*$")
+
+
+def _codeowners_asked(cond: Conditional) -> set[str]:
+    """The repositories whose CODEOWNERS places were asked for."""
+    return {p.split("/")[3] for p, _ in cond.served if CODEOWNERS_ASKED.search(p)}
+
+
+def test_a_file_absent_at_the_same_push_is_not_asked_again(httpserver: HTTPServer, tmp_path: Path) -> None:
+    """GitHub counts a 404 and gives it no validator; a repository's CODEOWNERS places that answered
+    404 are not asked again while its last push is the same — and are, after a push (the twin)."""
+    without = sorted(r for r in estate.WORKFLOWS if r not in estate.CODEOWNERS and r != estate.NO_ACTIONS)
+    assert len(without) >= 2
+    cond = serve_estate(httpserver)
+    first = _scan(httpserver, tmp_path / "cache", tmp_path / "one")
+    assert set(without) <= _codeowners_asked(cond)
+    # Unchanged: no CODEOWNERS place of a repository without one is asked; the manifest still says
+    # each answered 404, and the request tallies count them as cached.
+    cond.served.clear()
+    again = _scan(httpserver, tmp_path / "cache", tmp_path / "two")
+    assert not _codeowners_asked(cond) & set(without)
+    assert again.manifest.calls == first.manifest.calls
+    # A push to one repository: its places are asked again (the file may have been added), the others' not.
+    httpserver.clear()
+    cond = serve_estate(httpserver, pushed={without[0]: "2026-11-30T12:00:00Z"})
+    _scan(httpserver, tmp_path / "cache", tmp_path / "three")
+    assert _codeowners_asked(cond) & set(without) == {without[0]}
+
+
+def test_without_a_last_push_absence_is_asked_every_time(httpserver: HTTPServer, tmp_path: Path) -> None:
+    """A repository list without ``pushed_at`` gives nothing to stand for the files: no marker is kept."""
+    without = sorted(r for r in estate.WORKFLOWS if r not in estate.CODEOWNERS and r != estate.NO_ACTIONS)
+    cond = serve_estate(httpserver, pushed=dict.fromkeys(without, ""))
+    _scan(httpserver, tmp_path / "cache", tmp_path / "one")
+    cond.served.clear()
+    _scan(httpserver, tmp_path / "cache", tmp_path / "two")
+    assert _codeowners_asked(cond) >= set(without)
 
 
 def _config(tmp_path: Path, server: HTTPServer, extra: str = "") -> Path:
