@@ -2,7 +2,8 @@
 
 Options: ``--sizes small,medium,large`` ``--repeat N`` (median of N fresh processes per size; the
 large size runs once unless ``--repeat-large``), ``--cloudsplaining-timeout S`` (0 skips it),
-``--estates DIR`` (generated bundles are cached there, keyed by size and seed).
+``--estates DIR`` (generated bundles are cached there, keyed by size and seed), ``--collection-repos N``
+(the collection row, :mod:`bench.collection`; 0 skips it).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench import collection
 from bench.cli import account_file_alone, default_and_all
 from bench.generate import DEFAULT_SEED, generate
 from bench.sizes import SIZES
@@ -103,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--out", type=Path, default=HERE / "results.json")
     ap.add_argument("--startup-repeat", type=int, default=15, help="runs per start-up command (0 skips the row)")
+    ap.add_argument(
+        "--collection-repos", type=int, default=2000, help="the collection row (bench/collection.py); 0 skips"
+    )
     args = ap.parse_args(argv)
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
@@ -150,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(table(results))
     print(f"\nwrote {args.out}")
+    if args.collection_repos > 0:
+        collection.main(["--repos", str(args.collection_repos)])
     return 0
 
 

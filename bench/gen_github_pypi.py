@@ -81,6 +81,8 @@ def _repo_meta(p: RepoPlan, rng: random.Random) -> dict[str, object]:
         "url": f"{API}/repos/{p.full_name}",
         "archived": rng.random() < 0.05,
         "default_branch": "main",
+        # Not drawn from rng: the rest of the estate stays as it was generated before this field.
+        "pushed_at": f"2026-{1 + int(hexid(p.full_name, 2), 16) % 12:02d}-15T09:00:00Z",
     }
 
 

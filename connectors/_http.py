@@ -13,6 +13,11 @@ What the client promises, whatever a server answers:
 * **Rate limits are obeyed** (:data:`WAIT_HEADERS`): the wait a provider asks for, in any of its
   headers; a throttled answer that says nothing is waited out for at least a minute, doubling after
   (GitHub's rule for its secondary limits). ``sleep`` and ``clock`` are injected, so tests never wait.
+* **Rate-limit budgets are kept** (:mod:`connectors._ratelimit`): when the calls left before a reset
+  run out, the next call waits for the reset (a pause, never a failure); a refusal for the budget is
+  waited out the same way, not counted as a failed attempt.
+* **Unchanged answers are reused** (:mod:`connectors._http_cache`) when the run has an HTTP cache:
+  GETs are sent conditionally and a ``304`` gives back the kept body.
 * **Provider text that quotes the credential** — as sent, lower-cased, base64 or in pieces — is
   withheld from errors, so it never reaches the manifest or the terminal.
 """
@@ -35,6 +40,9 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx
 
 from connectors._echo import quotes_secret
+from connectors._http_cache import HttpCache, absence_key, cache_key, cacheable
+from connectors._ratelimit import MAX_PACE_WAIT, Budget, paced, read
+from scanner.collect_session import CollectSession
 from scanner.deadline import bounded, within
 from scanner.errors import AuthError, ConfigError, ConnectorError, ThrottledError
 from scanner.urlpolicy import check_url, origin, show_origin
@@ -54,6 +62,8 @@ MIN_THROTTLE_WAIT = 60.0
 MAX_PAGES = 1000
 #: Redirects followed within the origin for one call.
 MAX_REDIRECTS = 5
+#: Refusals for a spent rate-limit budget waited out for one call before it fails.
+MAX_BUDGET_REFUSALS = 8
 
 
 @dataclass(frozen=True)
@@ -108,12 +118,68 @@ class RestClient:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
     transport: httpx.BaseTransport | None = None
+    #: The run's shared state (cache folder, budgets, tallies); None: a client on its own.
+    session: CollectSession | None = None
+    #: The connector's own detector of credential material in a body: such an answer is never cached.
+    carries_secret: Callable[[str], bool] | None = None
     calls: int = 0
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         check_url(self.base_url, f"sources.{self.provider}", sends_credential=bool(self._secrets()))
         self._origin = origin(self.base_url)
+        s = self.session
+        if s is not None:
+            # The run's clock and sleeper pace every client alike, unless a test gave its own.
+            if self.sleep is time.sleep:
+                self.sleep = s.sleep
+            if self.clock is time.time:
+                self.clock = s.clock
+        self._cache: HttpCache | None = None
+        if s is not None and s.cache_dir is not None:
+            folder = s.cache_dir / self.provider
+            self._cache = s.shared(("http-cache", str(folder)), lambda: HttpCache(folder, self.provider))
+        self._budgets: dict[str, Budget] = {}
+
+    def _budget(self, url: str) -> Budget:
+        """The budget a call to ``url`` spends: GraphQL and REST are separate buckets (GitHub)."""
+        bucket = "graphql" if urlsplit(url).path.rstrip("/").endswith("/graphql") else "rest"
+        if self.session is not None:
+            return self.session.shared(("budget", self.provider, self._origin, bucket), Budget)
+        return self._budgets.setdefault(bucket, Budget())
+
+    def known_absent(self, path: str, version: str) -> bool:
+        """Whether ``GET path`` answered 404 in an earlier run while what holds it was at ``version``
+        (a repository's last push and default branch): then it is absent still, without a call. A
+        404 has no validator, so it cannot be revalidated like a kept answer, and GitHub counts each
+        one; ``version`` is what stands in for the validator. Counted as a cached call."""
+        if self._cache is None or not version:
+            return False
+        if self._cache.absent(absence_key(self.url(path), version)):
+            self._count(cached=1)
+            return True
+        return False
+
+    def remember_absent(self, path: str, version: str) -> None:
+        """Keep that ``GET path`` answered 404 at ``version`` (see :meth:`known_absent`)."""
+        if self._cache is not None and version:
+            self._cache.mark_absent(absence_key(self.url(path), version))
+
+    def _count(self, **amounts: float) -> None:
+        if self.session is not None:
+            self.session.count(self.provider, **amounts)
+
+    def _pace(self, budget: Budget) -> None:
+        def notify(wait: float) -> None:
+            until = time.strftime("%H:%M:%S UTC", time.gmtime(self.clock() + wait))
+            msg = f"{self.provider}: rate-limit budget spent; pausing {wait:.0f}s until its reset at {until}"
+            log.info("%s", msg)
+            if self.session is not None:
+                self.session.notify(msg)
+
+        waited = paced(budget, self.clock, self.sleep, notify)
+        if waited:
+            self._count(paced_seconds=round(waited, 3))
 
     def _http(self) -> httpx.Client:
         if self._client is None:
@@ -164,19 +230,45 @@ class RestClient:
 
     def _request(self, method: str, url: str, params: Mapping[str, str | int] | None, body: Any) -> httpx.Response:
         with within(self.timeout):
-            if method == "GET":
+            if method != "GET":
+                return self._http().request(method, url, params=params, json=body)
+            if self._cache is None:
                 return self._http().get(url, params=params)
-            return self._http().request(method, url, params=params, json=body)
+            client = self._http()
+            request = client.build_request("GET", url, params=params)
+            key = cache_key("GET", str(request.url), request.headers)
+            entry = self._cache.get(key)
+            if entry is not None:
+                request.headers.update(entry.conditions())
+            resp = client.send(request)
+            if resp.status_code == 304 and entry is not None:
+                return entry.response(resp)
+            if cacheable(self.provider, resp, self.carries_secret):
+                self._cache.put(key, resp)
+            return resp
 
     def _send(
         self, method: str, path: str, params: Mapping[str, str | int] | None = None, body: Any = None
     ) -> httpx.Response:
+        try:
+            return self._attempts(method, path, params, body)
+        except NotFoundError:
+            raise
+        except ConnectorError:
+            self._count(failed=1)
+            raise
+
+    def _attempts(
+        self, method: str, path: str, params: Mapping[str, str | int] | None = None, body: Any = None
+    ) -> httpx.Response:
         url = self.url(path)
-        attempt = hops = throttles = 0
+        attempt = hops = throttles = refusals = 0
         while True:
             what = f"{self.provider} {method} {_redact(url)}"
             attempt += 1
             self.calls += 1
+            budget = self._budget(url)
+            self._pace(budget)
             try:
                 resp = self._request(method, url, params, body)
             except httpx.TimeoutException as e:
@@ -196,6 +288,12 @@ class RestClient:
             except httpx.HTTPError as e:
                 raise ConnectorError(f"{what}: {type(e).__name__}") from e
             else:
+                cached = bool(resp.extensions.get("regwarden_cached"))
+                self._count(**{"cached" if cached else "fetched": 1})
+                now = self.clock()
+                reading = read(resp, now)
+                if reading is not None:
+                    budget.update(reading)
                 if resp.is_redirect:
                     hops += 1
                     attempt -= 1  # a redirect is not a failed attempt
@@ -212,7 +310,22 @@ class RestClient:
                     return resp
                 status = resp.status_code
                 limited = _throttled(resp)
-                hint = wait_hint(resp, self.clock(), limited)
+                if (
+                    limited
+                    and reading is not None
+                    and reading.remaining == 0
+                    and "retry-after" not in resp.headers  # an explicit wait wins (GitHub's and GitLab's rule)
+                    and reading.reset - now <= MAX_PACE_WAIT
+                    and refusals < MAX_BUDGET_REFUSALS
+                ):
+                    # The primary budget is spent (another client of the token, or we were early):
+                    # wait for its reset through pacing; this is not a failed attempt.
+                    refusals += 1
+                    attempt -= 1
+                    budget.refused(now, refusals)
+                    log.info("%s: rate-limit budget spent; waiting for its reset", what)
+                    continue
+                hint = wait_hint(resp, now, limited)
                 if status == 401:
                     raise AuthError(f"{what}: 401 unauthorized (credential missing, wrong or expired)")
                 if status == 403 and not limited and hint is None:
@@ -236,7 +349,10 @@ class RestClient:
             if wait > self.max_wait:
                 raise ThrottledError(f"{what}: asked to wait {wait:.0f}s, more than the {self.max_wait:.0f}s allowed")
             log.info("%s: retrying in %.1fs (attempt %d)", what, wait, attempt)
+            self._count(retried=1)
             self.sleep(wait)
+            if isinstance(err, ThrottledError):
+                budget.waited()  # the provider said how long to wait: its next answer tells the budget anew
 
     def _secrets(self) -> list[str]:
         """The credential values this client sends (and their decoded parts), for scrubbing."""
@@ -418,6 +534,7 @@ def bearer_client(
     transport: httpx.BaseTransport | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.time,
+    session: CollectSession | None = None,
 ) -> RestClient:
     """A JSON client authenticated with a bearer token read from the environment variable
     ``token_env`` here (never stored in settings or the bundle)."""
@@ -433,4 +550,5 @@ def bearer_client(
         transport=transport,
         sleep=sleep,
         clock=clock,
+        session=session,
     )

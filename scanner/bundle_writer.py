@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from scanner.collect_session import CollectSession
 from scanner.errors import BundleError, ConfigError
 from scanner.manifest import MANIFEST, Manifest, ManifestCall
 from scanner.redact import redact_json, redact_text
@@ -54,7 +55,7 @@ class BundleWriter:
     file, every manifest detail — so a credential a provider returned or a workflow committed is
     kept only as its keyed fingerprint, whichever connector wrote it."""
 
-    def __init__(self, target: Path) -> None:
+    def __init__(self, target: Path, session: CollectSession | None = None) -> None:
         # "." and relative paths become absolute: the bundle folder is replaced as a whole on commit.
         self.target = Path(os.path.abspath(target))
         check_target(self.target)
@@ -65,6 +66,8 @@ class BundleWriter:
         self._scopes: list[str] = []
         self._task = threading.local()
         self._owner: dict[str, tuple[str, str]] = {}
+        #: What the connectors writing here share: HTTP cache, pacing, the request tally.
+        self.session = session or CollectSession()
 
     @contextlib.contextmanager
     def working_on(self, provider: str, scope: str) -> Iterator[None]:
@@ -127,7 +130,8 @@ class BundleWriter:
         """The manifest as it stands: scopes and calls sorted for a stable file."""
         with self._lock:
             calls = sorted(self._calls, key=lambda c: (c.provider, c.scope, c.call, c.status))
-            return Manifest(collected_at=collected_at, scopes=sorted(self._scopes), calls=calls)
+            scopes = sorted(self._scopes)
+        return Manifest(collected_at=collected_at, scopes=scopes, calls=calls, requests=self.session.counts())
 
     def discard(self, rel: str) -> bool:
         """Remove a staged file (refused at commit); False when there was none."""

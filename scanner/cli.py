@@ -380,8 +380,9 @@ ExecutorOpt = Annotated[
 
 def _progress(tick: Tick) -> None:
     state = "not assessed: " + tick.error if tick.error else "ok"
+    requests = f", {tick.cached} cached, {tick.retried} retried, {tick.failed_calls} failed calls"
     print(
-        f"regwarden: [{tick.done}/{tick.total} scopes, {tick.calls} calls, {tick.errors} errors] "
+        f"regwarden: [{tick.done}/{tick.total} scopes, {tick.calls} calls{requests}, {tick.errors} errors] "
         f"{tick.task.source} {for_terminal(tick.task.scope)}: {for_terminal(state, 300)}",
         file=sys.stderr,
     )
@@ -404,7 +405,15 @@ def _collect(
         sources = {k: v for k, v in sources.items() if k in wanted}
     target = bundle_out or cfg.file.bundle_dir
     runner = parse_executor(executor, cfg.file.workers)
-    report = collect(sources, specs, target, workers=cfg.file.workers, executor=runner, on_tick=_progress)
+    from scanner.collect_session import session_for
+
+    def paused(message: str) -> None:
+        print(f"regwarden: [pacing] {for_terminal(message, 300)}", file=sys.stderr)
+
+    session = session_for(cfg.file.cache.enabled, cfg.file.cache.dir, target, paused)
+    report = collect(
+        sources, specs, target, workers=cfg.file.workers, executor=runner, on_tick=_progress, session=session
+    )
     print(
         f"regwarden: collected {report.tasks} scope(s) into {report.bundle} in {report.seconds:.1f}s"
         + (f"; {len(report.failed)} not assessed" if report.failed else ""),

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from scanner.bundle import BundleReader, BundleWriter
+from scanner.collect_session import CollectSession
 from scanner.errors import BundleError, ConfigError, ConnectorError
 from scanner.executors import Executor, LocalExecutor, Task, run_task
 from scanner.plugins import ConnectorSpec
@@ -43,7 +44,8 @@ class CollectReport:
 
 @dataclass(frozen=True)
 class Tick:
-    """Progress after one scope: scopes done of total, API calls made and scopes failed so far."""
+    """Progress after one scope: scopes done of total, API calls made and scopes failed so far; of the
+    HTTP requests, how many were answered from the cache (304), retried, and given up."""
 
     done: int
     total: int
@@ -51,6 +53,9 @@ class Tick:
     errors: int
     task: Task
     error: str | None
+    cached: int = 0
+    retried: int = 0
+    failed_calls: int = 0
 
 
 def plan(sources: Mapping[str, BaseModel], specs: Mapping[str, ConnectorSpec[Any]], writer: BundleWriter) -> list[Task]:
@@ -80,14 +85,17 @@ def collect(
     now: datetime | None = None,
     executor: Executor | None = None,
     on_tick: Callable[[Tick], None] | None = None,
+    session: CollectSession | None = None,
 ) -> CollectReport:
     """Collect every source into a bundle at ``target`` (replacing an older one only when done).
 
-    Tasks run on ``executor`` (default: ``workers`` local threads; see :mod:`scanner.executors`)."""
+    Tasks run on ``executor`` (default: ``workers`` local threads; see :mod:`scanner.executors`).
+    ``session`` carries the HTTP cache folder, the clock and sleeper that pace calls, and collects the
+    request tallies written to the manifest (default: no cache, real time)."""
     if not sources:
         raise ConfigError("no sources configured: add a [sources.<name>] section to regwarden.toml")
     t0 = time.perf_counter()
-    writer = BundleWriter(target)
+    writer = BundleWriter(target, session)
     runner = executor or LocalExecutor(workers)
     try:
         tasks = plan(sources, specs, writer)
@@ -100,7 +108,20 @@ def collect(
                 failed.append(f"{task.source}:{task.scope}")
                 log.warning("%s %s: not assessed: %s", task.source, task.scope, error)
             if on_tick is not None:
-                on_tick(Tick(done, len(tasks), calls, len(failed), task, error))
+                counts = writer.session.counts().values()
+                on_tick(
+                    Tick(
+                        done,
+                        len(tasks),
+                        calls,
+                        len(failed),
+                        task,
+                        error,
+                        cached=sum(c.cached for c in counts),
+                        retried=sum(c.retried for c in counts),
+                        failed_calls=sum(c.failed for c in counts),
+                    )
+                )
         validate_staged(writer, {name: specs[name] for name in sources})
         calls_made = writer.manifest("").calls
         # Any failed call is a gap, whether its scope went on or not.

@@ -36,6 +36,16 @@ class OutputSettings(BaseModel):
     fail_on: str = "high"
 
 
+class CacheSettings(BaseModel):
+    """``[cache]``: the HTTP cache of the REST connectors (docs/collection.md). ``dir`` defaults to a
+    hidden folder beside the bundle folder (``.regwarden-bundle.cache``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True
+    dir: Path | None = None
+
+
 class LinkPin(BaseModel):
     """``[[links]]``: pin a CI secret to the registry credential it holds, when usage cannot tell."""
 
@@ -53,6 +63,7 @@ class FileConfig(BaseModel):
     output: OutputSettings = OutputSettings()
     bundle_dir: Path = Path("regwarden-bundle")
     workers: int = Field(default=4, ge=1, le=64)
+    cache: CacheSettings = CacheSettings()
     sources: dict[str, dict[str, Any]] = {}
     links: list[LinkPin] = []
     history: HistorySettings | None = None

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from scanner.bundle import BundleWriter, ManifestCall
 from scanner.errors import ConfigError, ConnectorError, RegwardenError
-from scanner.manifest import SCOPE_CALL
+from scanner.manifest import SCOPE_CALL, RequestCounts
 from scanner.plugins import ConnectorSpec
 from scanner.textsafe import for_terminal
 
@@ -136,6 +136,7 @@ class Part:
     calls: tuple[ManifestCall, ...]
     scopes: tuple[str, ...]
     error: str | None
+    requests: dict[str, RequestCounts] = field(default_factory=dict)
 
 
 def collect_part(task: Task, settings: BaseModel, spec: ConnectorSpec[Any]) -> Part:
@@ -150,7 +151,7 @@ def collect_part(task: Task, settings: BaseModel, spec: ConnectorSpec[Any]) -> P
             if p.is_file()
         }
         manifest = writer.manifest("")
-        return Part(task, files, tuple(manifest.calls), tuple(manifest.scopes), error)
+        return Part(task, files, tuple(manifest.calls), tuple(manifest.scopes), error, dict(manifest.requests))
     finally:
         writer.abort()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -165,6 +166,7 @@ def merge_part(part: Part, writer: BundleWriter) -> None:
         writer.record(c.provider, c.scope, c.call, c.status, c.detail)
     for s in part.scopes:
         writer.add_scope(s)
+    writer.session.merge(part.requests)
 
 
 @dataclass

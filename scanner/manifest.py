@@ -22,6 +22,20 @@ class ManifestCall(BaseModel):
     detail: str = ""
 
 
+class RequestCounts(BaseModel):
+    """What one provider's HTTP calls cost: answers fetched (counted by rate limits), answers reused from
+    the HTTP cache after a ``304 Not Modified``, attempts retried, calls given up, and seconds paused to
+    stay inside a rate-limit budget."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fetched: int = 0
+    cached: int = 0
+    retried: int = 0
+    failed: int = 0
+    paced_seconds: float = 0.0
+
+
 class Manifest(BaseModel):
     """``manifest.json``: written by regwarden when it collects; optional in hand-made bundles."""
 
@@ -32,6 +46,8 @@ class Manifest(BaseModel):
     collected_at: str | None = None
     scopes: list[str] = []
     calls: list[ManifestCall] = []
+    #: Per provider: fetched vs cached answers, retries, failures and pacing (absent in older bundles).
+    requests: dict[str, RequestCounts] = {}
 
     def failed(self) -> list[ManifestCall]:
         """Calls that failed: each is a coverage gap."""

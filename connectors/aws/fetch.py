@@ -1,4 +1,4 @@
-"""Live AWS collection with boto3: pages, retries (adaptive mode) and nothing else.
+"""Live AWS collection with boto3: pages, retries (one bounded policy, :func:`retry_config`) and nothing else.
 
 One scope is one account, reached by ``sts:AssumeRole`` (refused = the scope fails, a coverage gap).
 Inside an account a refused or failing call is recorded in the manifest and the rest is collected.
@@ -93,6 +93,21 @@ def _merge(pages: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
+def retry_config(settings: Settings) -> Config:
+    """The one retry policy of every client the connector makes: botocore's ``standard`` mode (retries
+    throttling and transient errors with jittered exponential backoff) bounded to ``max_attempts``
+    attempts per call, the first included. botocore reads ``retries.max_attempts`` as *retries* (it
+    stores ``max_attempts + 1`` as the total), hence ``total_max_attempts``."""
+    return Config(retries={"total_max_attempts": settings.max_attempts, "mode": "standard"})
+
+
+def _retries(answer: Any) -> int:
+    """Retries botocore made for one answer (``ResponseMetadata.RetryAttempts``)."""
+    meta = answer.get("ResponseMetadata") if isinstance(answer, dict) else None
+    n = meta.get("RetryAttempts", 0) if isinstance(meta, dict) else 0
+    return n if isinstance(n, int) else 0
+
+
 def base_session(settings: Settings) -> boto3.Session:
     """The caller's session (environment, profile or workload identity); nothing is read from the config."""
     return boto3.Session(profile_name=settings.profile)
@@ -111,7 +126,7 @@ class AccountCollector:
         clients: dict[tuple[str, str], BaseClient] | None = None,
     ) -> None:
         self.s, self.account, self.w, self.session, self.creds = settings, account, writer, session, creds or {}
-        self.config = Config(retries={"mode": "adaptive", "max_attempts": settings.max_attempts})
+        self.config = retry_config(settings)
         self._clients: dict[tuple[str, str], BaseClient] = dict(clients or {})
 
     def client(self, service: str, region: str) -> BaseClient:
@@ -129,18 +144,23 @@ class AccountCollector:
         """Call one operation (all pages merged), store it at ``rel`` and record the call; None on failure."""
         c = self.client(service, region)
         name = f"{service} {op.replace('_', '-')}" + (f" {label}" if label else "") + f" ({region})"
+        tally = self.w.session.count
         try:
             if c.can_paginate(op):
                 pages = list(c.get_paginator(op).paginate(**params))
+                tally(PROVIDER, fetched=len(pages), retried=sum(_retries(p) for p in pages))
                 data = _merge(pages)
             else:
                 data = getattr(c, op)(**params)
+                tally(PROVIDER, fetched=1, retried=_retries(data))
         except ClientError as e:
             code = str(e.response.get("Error", {}).get("Code", "Unknown"))
             status = "not_found" if code in NOT_FOUND else "failed"
+            tally(PROVIDER, fetched=1, retried=_retries(e.response), failed=int(status == "failed"))
             self.w.record(PROVIDER, self.account, name, status, code)
             return None
         except BotoCoreError as e:
+            tally(PROVIDER, failed=1)
             self.w.record(PROVIDER, self.account, name, "failed", type(e).__name__)
             return None
         ready: dict[str, Any] = L.json_ready(data)
@@ -341,7 +361,7 @@ def _code(e: ClientError) -> str:
 
 
 def _client(session: boto3.Session, settings: Settings, service: str) -> Any:
-    cfg = Config(retries={"mode": "adaptive", "max_attempts": settings.max_attempts})
+    cfg = retry_config(settings)
     return session.client(service, region_name=settings.home_region, endpoint_url=settings.endpoint_url, config=cfg)  # type: ignore[call-overload]
 
 

@@ -23,7 +23,8 @@ class Settings(BaseModel):
     regions: list[str] = Field(default_factory=list)  # empty: every enabled region (ec2 describe-regions)
     home_region: str = "us-east-1"
     endpoint_url: str | None = None  # a local emulator (tests)
-    max_attempts: int = Field(default=8, ge=1, le=20)
+    #: Attempts per call, the first included (botocore standard mode; its default is 3).
+    max_attempts: int = Field(default=3, ge=1, le=20)
     session_name: str = "regwarden"
     services: list[str] = Field(
         default_factory=lambda: [

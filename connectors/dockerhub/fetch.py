@@ -20,6 +20,7 @@ from connectors._http import NotFoundError, RestClient, body_next
 from connectors.dockerhub.auth import HubJwtTransport, TokenExchangeError
 from connectors.dockerhub.load import SETTINGS
 from scanner.bundle import BundleWriter
+from scanner.collect_session import CollectSession
 from scanner.errors import AuthError, ConfigError, ConnectorError
 
 PROVIDER = "dockerhub"
@@ -44,7 +45,9 @@ class Settings(BaseModel):
     max_wait: float = Field(default=60.0, ge=0)
 
 
-def client(settings: Settings, transport: httpx.BaseTransport | None = None) -> RestClient:
+def client(
+    settings: Settings, transport: httpx.BaseTransport | None = None, session: CollectSession | None = None
+) -> RestClient:
     """A REST client for Hub whose requests carry a JWT minted from the access token; the token is read from
     the environment when the client is made and never stored in settings or the bundle."""
     secret = os.environ.get(settings.token_env)
@@ -57,6 +60,7 @@ def client(settings: Settings, transport: httpx.BaseTransport | None = None) -> 
         max_retries=settings.max_retries,
         max_wait=settings.max_wait,
         transport=HubJwtTransport(settings.api_url, settings.username, secret, transport),
+        session=session,
     )
 
 
@@ -133,7 +137,7 @@ def fetch_scope(rc: RestClient, scope: str, writer: BundleWriter) -> None:
 
 def collect(settings: Settings, scope: str, writer: BundleWriter) -> None:
     """Collect one scope into the bundle."""
-    rc = client(settings)
+    rc = client(settings, session=writer.session)
     try:
         fetch_scope(rc, scope, writer)
     finally:

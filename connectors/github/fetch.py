@@ -9,26 +9,32 @@ through :func:`connectors.github.plaintext.redact` first: a committed credential
 from __future__ import annotations
 
 import fnmatch
+import logging
 import os
 import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._http import NotFoundError, RestClient, link_next
 from connectors.github.composite import local_key, remote_key
+from connectors.github.graphql import Folder, workflow_folders
 from connectors.github.load import ACTION_REFS, OIDC_SUB, ROOT, SBOM, WORKFLOWS_DIR
 from connectors.github.owners import CODEOWNERS_PATHS
 from connectors.github.plaintext import redact
 from scanner.bundle import BundleWriter
 from scanner.errors import ConfigError, ConnectorError
 
+log = logging.getLogger("regwarden")
+
 PROVIDER = "github"
+#: The manifest detail of a call answered by the GraphQL bulk query rather than its REST path.
+VIA_GRAPHQL = "answered by the GraphQL bulk query"
 API_VERSION = "2022-11-28"
 #: ``uses:`` values of a workflow or an action.yml (steps and reusable-workflow calls).
 _USES = re.compile(r"""^\s*(?:-\s*)?uses:\s*['"]?([^'"\s#]+)""", re.MULTILINE)
@@ -52,6 +58,10 @@ class Settings(BaseModel):
     #: Workflow runs of the last this many days are collected: a release uploaded with no run behind it in
     #: that window is what a stolen token looks like (RB02).
     runs_days: int = Field(default=90, ge=1, le=400)
+    #: How committed files (workflows, CODEOWNERS) are read: ``rest`` (a contents listing and one GET per
+    #: file, each repository) or ``graphql`` (those of 50 repositories in one query; anything it cannot give
+    #: whole falls back to REST).
+    files_via: Literal["rest", "graphql"] = "rest"
 
 
 def client(settings: Settings, accept: str = "application/vnd.github+json", **kw: Any) -> RestClient:
@@ -69,9 +79,25 @@ def client(settings: Settings, accept: str = "application/vnd.github+json", **kw
     )
 
 
+def _commits_credential(text: str) -> bool:
+    return redact(text) != text
+
+
+def raw_client(settings: Settings, **kw: Any) -> RestClient:
+    """The client for files as committed; a file holding credential material is never cached."""
+    return client(settings, accept="application/vnd.github.raw", carries_secret=_commits_credential, **kw)
+
+
 def scopes(settings: Settings) -> list[str]:
     """One scope per organization."""
     return list(settings.orgs)
+
+
+def version(repo: dict[str, Any]) -> str:
+    """What stands for a repository's files in the HTTP cache's absence markers: its last push (any
+    branch) and default branch, from the organization's repository list; "" (no marker) without them."""
+    pushed, branch = repo.get("pushed_at"), repo.get("default_branch")
+    return f"{pushed}|{branch}" if isinstance(pushed, str) and pushed and isinstance(branch, str) else ""
 
 
 class Fetcher:
@@ -80,6 +106,8 @@ class Fetcher:
     def __init__(self, rc: RestClient, raw: RestClient, settings: Settings, scope: str, writer: BundleWriter) -> None:
         self.rc, self.raw, self.settings, self.scope, self.w = rc, raw, settings, scope, writer
         self._actions_seen: set[str] = set()  # action folders already fetched (or tried) in this scope
+        self._bulk: dict[tuple[str, str], Folder] = {}  # workflow folders read by the GraphQL bulk path
+        self._versions: dict[tuple[str, str], str] = {}  # each repository's last push (see version())
 
     # -- paging helpers -------------------------------------------------------------------------
 
@@ -134,9 +162,15 @@ class Fetcher:
         self._save(f"{path}/installations", lambda: self._wrapped(f"{path}/installations", "installations"))
         sub = f"{path}/{OIDC_SUB.removesuffix('.json')}"
         self._save(sub, lambda: self.rc.get_json(sub))
-        for repo in repos:
-            if self.wanted(repo):
-                self.repo(repo["owner"]["login"], repo["name"])
+        wanted = [(r["owner"]["login"], r["name"]) for r in repos if self.wanted(r)]
+        self._versions = {(r["owner"]["login"], r["name"]): version(r) for r in repos if self.wanted(r)}
+        if self.settings.files_via == "graphql" and wanted:
+            try:
+                self._bulk = workflow_folders(self.rc, self.settings.base_url, wanted)
+            except ConnectorError as e:  # not a gap: every repository is then read over REST
+                log.warning("github %s: GraphQL bulk query failed, reading workflows over REST: %s", org, e)
+        for owner, name in wanted:
+            self.repo(owner, name)
 
     def wanted(self, repo: dict[str, Any]) -> bool:
         """Whether a repository of the organization's list is collected."""
@@ -175,11 +209,30 @@ class Fetcher:
 
     def codeowners(self, base: str) -> None:
         """The CODEOWNERS file, from the first place GitHub looks that has one (404 everywhere: none)."""
+        owner, _, name = base.removeprefix("/repos/").partition("/")
+        folder = self._bulk.get((owner, name))
+        if folder is not None and folder.codeowners is not None:
+            for path in CODEOWNERS_PATHS:  # recorded as the REST path would have asked
+                call, text = f"{base}/contents/{path}", folder.codeowners[path]
+                if text is None:
+                    self.w.record(PROVIDER, self.scope, f"GET {call}", "not_found", VIA_GRAPHQL)
+                    continue
+                self.w.put_text(f"{ROOT}{call}", text)
+                self.w.record(PROVIDER, self.scope, f"GET {call}", "ok", VIA_GRAPHQL)
+                return
+            return
+        # Most repositories have no CODEOWNERS: three 404s each, which GitHub counts and which carry no
+        # validator to revalidate. Absent at the same last push, a file is absent still (no call).
+        at = self._versions.get((owner, name), "")
         for path in CODEOWNERS_PATHS:
             call = f"{base}/contents/{path}"
+            if self.raw.known_absent(call, at):
+                self.w.record(PROVIDER, self.scope, f"GET {call}", "not_found")
+                continue
             try:
                 text = self.raw.get(call).text
             except NotFoundError:
+                self.raw.remember_absent(call, at)
                 self.w.record(PROVIDER, self.scope, f"GET {call}", "not_found")
                 continue
             except ConnectorError as e:
@@ -211,6 +264,16 @@ class Fetcher:
         """The workflow files of the default branch, as committed (credentials redacted)."""
         listing = f"{base}/contents/{WORKFLOWS_DIR}"
         call = f"GET {listing}"
+        owner, _, name = base.removeprefix("/repos/").partition("/")
+        folder = self._bulk.get((owner, name))
+        if folder is not None:
+            if folder.files is None:
+                self.w.record(PROVIDER, self.scope, call, "not_found", VIA_GRAPHQL)
+                return
+            self.w.record(PROVIDER, self.scope, call, "ok", VIA_GRAPHQL)
+            for name_ in sorted({*folder.files, *folder.rest}):
+                self._workflow_file(base, listing, name_, folder.files.get(name_))
+            return
         try:
             entries = self.rc.get_json(listing)
         except NotFoundError:
@@ -225,22 +288,27 @@ class Fetcher:
         self.w.record(PROVIDER, self.scope, call)
         for entry in entries:
             fname = entry.get("name") if isinstance(entry, dict) else None
-            if entry.get("type") != "file" or not isinstance(fname, str) or not fname.endswith((".yml", ".yaml")):
-                continue
-            if "/" in fname or fname in (".", ".."):
-                continue
-            path = f"{listing}/{quote(fname)}"
+            if entry.get("type") == "file" and isinstance(fname, str):
+                self._workflow_file(base, listing, fname)
+
+    def _workflow_file(self, base: str, listing: str, fname: str, text: str | None = None) -> None:
+        """Store one workflow file (``text`` given: read by the bulk query; else fetched over REST)."""
+        if not fname.endswith((".yml", ".yaml")) or "/" in fname or fname in (".", ".."):
+            return
+        path = f"{listing}/{quote(fname)}"
+        detail = VIA_GRAPHQL if text is not None else ""
+        if text is None:
             try:
                 text = self.raw.get(path).text
             except NotFoundError:
                 self.w.record(PROVIDER, self.scope, f"GET {path}", "not_found")
-                continue
+                return
             except ConnectorError as e:
                 self.w.record(PROVIDER, self.scope, f"GET {path}", "failed", str(e))
-                continue
-            self.w.put_text(f"{ROOT}{base}/contents/{WORKFLOWS_DIR}/{fname}", redact(text))
-            self.w.record(PROVIDER, self.scope, f"GET {path}")
-            self.actions(base, text, 0)
+                return
+        self.w.put_text(f"{ROOT}{base}/contents/{WORKFLOWS_DIR}/{fname}", redact(text))
+        self.w.record(PROVIDER, self.scope, f"GET {path}", "ok", detail)
+        self.actions(base, text, 0)
 
     def actions(self, base: str, text: str, depth: int) -> None:
         """The ``action.yml`` of every composite action a workflow (or action) runs: the repository's own
@@ -296,8 +364,8 @@ def fetch_org(rc: RestClient, raw: RestClient, settings: Settings, org: str, wri
 
 def collect(settings: Settings, scope: str, writer: BundleWriter, sleep: Callable[[float], None] = time.sleep) -> None:
     """Collect one organization into the bundle."""
-    rc = client(settings, sleep=sleep)
-    raw = client(settings, accept="application/vnd.github.raw", sleep=sleep)
+    rc = client(settings, sleep=sleep, session=writer.session)
+    raw = raw_client(settings, sleep=sleep, session=writer.session)
     try:
         fetch_org(rc, raw, settings, scope, writer)
     finally:

@@ -25,6 +25,7 @@ from connectors.gitlab.collect_files import collect_pipeline
 from connectors.gitlab.load import CI_PATH, INSTANCE_VARIABLES, ROOT
 from connectors.gitlab.refs import ProjectFacts
 from scanner.bundle import BundleWriter
+from scanner.collect_session import CollectSession
 from scanner.errors import ConfigError, ConnectorError
 from scanner.fingerprint import fingerprint
 
@@ -48,7 +49,10 @@ class Settings(BaseModel):
 
 
 def client(
-    settings: Settings, sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time
+    settings: Settings,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
+    session: CollectSession | None = None,
 ) -> RestClient:
     """A REST client for ``{base_url}/api/v4``; the token is read from the environment here."""
     token = os.environ.get(settings.token_env)
@@ -62,6 +66,7 @@ def client(
         max_wait=settings.max_wait,
         sleep=sleep,
         clock=clock,
+        session=session,
     )
 
 
@@ -221,7 +226,7 @@ def fetch_group(rc: RestClient, settings: Settings, group: str, writer: BundleWr
 
 def collect(settings: Settings, scope: str, writer: BundleWriter) -> None:
     """Collect one group into the bundle."""
-    rc = client(settings)
+    rc = client(settings, session=writer.session)
     try:
         fetch_group(rc, settings, scope, writer)
     finally:

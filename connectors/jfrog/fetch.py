@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from connectors._http import NotFoundError, RestClient, bearer_client
 from connectors.jfrog.load import SETTINGS
 from scanner.bundle import BundleWriter
+from scanner.collect_session import CollectSession
 from scanner.errors import AuthError, ConfigError, ConnectorError
 
 PROVIDER = "jfrog"
@@ -32,7 +33,9 @@ class Settings(BaseModel):
     max_wait: float = Field(default=60.0, ge=0)
 
 
-def client(settings: Settings, transport: httpx.BaseTransport | None = None) -> RestClient:
+def client(
+    settings: Settings, transport: httpx.BaseTransport | None = None, session: CollectSession | None = None
+) -> RestClient:
     """A REST client for the platform; the token is read from the environment when the client is made, never stored."""
     return bearer_client(
         PROVIDER,
@@ -41,6 +44,7 @@ def client(settings: Settings, transport: httpx.BaseTransport | None = None) -> 
         max_retries=settings.max_retries,
         max_wait=settings.max_wait,
         transport=transport,
+        session=session,
     )
 
 
@@ -116,7 +120,7 @@ def collect(settings: Settings, scope: str, writer: BundleWriter) -> None:
     """Collect one scope into the bundle."""
     if scope != SCOPE:
         raise ConfigError(f"sources.jfrog: unknown scope {scope!r}")
-    rc = client(settings)
+    rc = client(settings, session=writer.session)
     try:
         fetch_scope(rc, settings, writer)
     finally:

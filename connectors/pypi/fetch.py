@@ -19,6 +19,7 @@ from connectors._http import NotFoundError, RestClient
 from connectors.pypi.declared import DECLARED, DeclaredPublisher, DeclaredToken, OwnerDeclared
 from connectors.pypi.load import INTEGRITY, JSON_API, SIMPLE, normalize
 from scanner.bundle import BundleWriter
+from scanner.collect_session import CollectSession
 from scanner.errors import AuthError, ConfigError, ConnectorError
 
 PROVIDER = "pypi"
@@ -43,7 +44,9 @@ class Settings(BaseModel):
     owner_export: str | None = None  # path of a JSON file in the shape of pypi/owner-declared.json
 
 
-def clients(settings: Settings, transport: httpx.BaseTransport | None = None) -> tuple[RestClient, RestClient]:
+def clients(
+    settings: Settings, transport: httpx.BaseTransport | None = None, session: CollectSession | None = None
+) -> tuple[RestClient, RestClient]:
     """A client for the JSON and Integrity APIs, and one that asks the simple index for JSON."""
 
     def make(accept: str) -> RestClient:
@@ -54,6 +57,7 @@ def clients(settings: Settings, transport: httpx.BaseTransport | None = None) ->
             max_retries=settings.max_retries,
             max_wait=settings.max_wait,
             transport=transport,
+            session=session,
         )
 
     return make("application/json"), make(SIMPLE_JSON)
@@ -145,7 +149,7 @@ def collect(settings: Settings, scope: str, writer: BundleWriter) -> None:
         return
     if not scope.startswith("project:"):
         raise ConfigError(f"sources.pypi: unknown scope {scope!r}")
-    rc, simple = clients(settings)
+    rc, simple = clients(settings, session=writer.session)
     try:
         fetch_project(rc, simple, scope, scope.removeprefix("project:"), settings.provenance_versions, writer)
     finally:

@@ -96,10 +96,11 @@ def test_github_retry_after_wins(httpserver: HTTPServer, tmp_path: Path) -> None
 
 
 def test_a_200_with_no_calls_left_is_still_an_answer(httpserver: HTTPServer, tmp_path: Path) -> None:
+    """The answer counts; the next call pauses until the reset instead of being refused (pacing)."""
     headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) + 3000)}
     httpserver.expect_request("/orgs/acme").respond_with_json({"login": "acme", "id": 1}, headers=headers)
     waits, ok = _github(httpserver, tmp_path)
-    assert waits == []
+    assert waits == [3000.0]
     assert "GET /orgs/acme" in ok
 
 

@@ -196,6 +196,7 @@ def _repo(i: int, name: str) -> dict[str, Any]:
         "html_url": f"https://github.com/{ORG}/{name}",
         "archived": False,
         "default_branch": "main",
+        "pushed_at": f"2026-10-{1 + i:02d}T09:00:00Z",
     }
 
 
