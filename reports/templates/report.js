@@ -298,6 +298,11 @@
     add(s, sevBadge(worst), " ", el("strong", null, group.key ? group.key.slice(1) : "(no owner)"), " — ",
       el("span", "group-count", plural(members.length, "finding") + " to fix"));
     add(d, s);
+    return fillOnOpen(d, members);
+  }
+
+  // A group's cards are drawn when it is first opened: thousands of findings stay cheap to list.
+  function fillOnOpen(d, members) {
     var filled = false;
     d.addEventListener("toggle", function () {
       if (d.open && !filled) {
@@ -319,14 +324,7 @@
     var what = jobs === members.length && jobs > 1 ? "runs beside " + plural(jobs, "job") + " that can publish" : plural(members.length, "finding");
     add(s, sevBadge(worst), " ", el("strong", null, first.subject.name), " — ", el("span", "group-count", what));
     add(d, s);
-    var filled = false;
-    d.addEventListener("toggle", function () {
-      if (d.open && !filled) {
-        filled = true;
-        members.forEach(function (i) { add(d, findingItem(F[i])); });
-      }
-    });
-    return d;
+    return fillOnOpen(d, members);
   }
 
   function haystack(i) {
