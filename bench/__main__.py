@@ -23,7 +23,7 @@ from typing import Any
 
 from bench import collection
 from bench.cli import account_file_alone, default_and_all
-from bench.generate import DEFAULT_SEED, generate
+from bench.generate import DEFAULT_SEED, generate, generator_digest
 from bench.sizes import SIZES
 from bench.stages import STAGES
 from bench.startup import compile_sources, startup
@@ -37,7 +37,11 @@ def _estate(size: str, estates: Path, seed: int) -> dict[str, Any]:
     meta = out / "estate.json"
     if meta.exists():
         info: dict[str, Any] = json.loads(meta.read_text())
-        fresh = info.get("seed") == seed and info.get("params") == dataclasses.asdict(SIZES[size])
+        fresh = (
+            info.get("seed") == seed
+            and info.get("params") == dataclasses.asdict(SIZES[size])
+            and info.get("generator") == generator_digest()  # the same code made it
+        )
         if fresh and (out / "bundle").is_dir():
             return info
     print(f"bench: generating the {size} estate into {out} …", file=sys.stderr)

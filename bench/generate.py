@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import shutil
 import time
@@ -19,6 +20,16 @@ from bench.gen_github_pypi import plan_repos, write_github, write_pypi
 from bench.sizes import COLLECTED_AT, SIZES, Size, Writer
 
 DEFAULT_SEED = 20261128
+#: The modules whose code decides the generated files: an estate made by other code is made again.
+GENERATORS = ("generate.py", "gen_aws.py", "gen_github_pypi.py", "sizes.py")
+
+
+def generator_digest() -> str:
+    """A digest of the generators' source (``estate.json`` records it; the bench compares it)."""
+    h = hashlib.sha256()
+    for name in GENERATORS:
+        h.update((Path(__file__).parent / name).read_bytes())
+    return h.hexdigest()[:16]
 
 
 def generate(size: Size, out: Path, seed: int = DEFAULT_SEED) -> dict[str, Any]:
@@ -40,6 +51,7 @@ def generate(size: Size, out: Path, seed: int = DEFAULT_SEED) -> dict[str, Any]:
         "size": size.name,
         "seed": seed,
         "params": dataclasses.asdict(size),
+        "generator": generator_digest(),
         "files": w.files,
         "bytes": w.bytes,
         "aws_accounts": len(accounts),
