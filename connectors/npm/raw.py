@@ -23,6 +23,8 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors._types import IsoTime
+
 _CONFIG = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 T = TypeVar("T")
 
@@ -51,8 +53,8 @@ class NpmToken(BaseModel):
     model_config = _CONFIG
 
     key: str
-    created: str
-    updated: str | None = None
+    created: IsoTime
+    updated: IsoTime | None = None
     # classic tokens
     readonly: bool | None = None
     automation: bool | None = None
@@ -60,11 +62,11 @@ class NpmToken(BaseModel):
     # granular access tokens
     name: str | None = None
     description: str | None = None
-    expiry: str | None = None
+    expiry: IsoTime | None = None
     cidr: tuple[str, ...] | None = None
     bypass_2fa: bool | None = None
-    revoked: str | None = None
-    accessed: str | None = None
+    revoked: str | None = None  # only whether it is set is read
+    accessed: IsoTime | None = None
     permissions: tuple[TokenPermission, ...] | None = None
     scopes: tuple[TokenScope, ...] | None = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -205,3 +206,16 @@ def test_access_list_in_both_spellings(tmp_path: Path) -> None:
     )
     raw_api = {(e.src, e.dst, e.actions) for e in SPEC.inventory(BundleReader(b)).edges()}
     assert raw_api == {(e.src, e.dst, e.actions) for e in SPEC.inventory(BundleReader(BUNDLE)).edges()}
+
+
+@pytest.mark.parametrize("field", ["created", "updated", "expiry", "accessed"])
+def test_a_token_time_that_is_not_a_time_is_refused_naming_the_file(tmp_path: Path, field: str) -> None:
+    """A token list whose times are not ISO-8601 is bad input (exit 2 naming the file), not an internal error."""
+    bundle = tmp_path / "bundle"
+    shutil.copytree(BUNDLE, bundle)
+    tokens = bundle / "npm" / "-" / "npm" / "v1" / "tokens.json"
+    doc = json.loads(tokens.read_text(encoding="utf-8"))
+    doc["objects"][0][field] = "yesterday"
+    tokens.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(BundleError, match=rf"npm/-/npm/v1/tokens.json: objects\.0\.{field}"):
+        load_bundle(bundle, {"npm": SPEC})
