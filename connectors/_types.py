@@ -5,7 +5,7 @@ instead of failing deep inside a transform."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -20,6 +20,19 @@ def _iso(value: str) -> str:
     except ValueError as e:
         raise ValueError(f"not an ISO-8601 time: {value[:40]!r}") from e
     return value
+
+
+def iso_time(value: object) -> datetime | None:
+    """An ISO-8601 time or day (``Z`` allowed) as an aware datetime, in UTC when it names no zone;
+    None when the value is empty, not a string or not a time. Fields typed :data:`IsoTime` were
+    checked when the bundle was read, so for them None means only "not given"."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _json_object(value: str) -> str:

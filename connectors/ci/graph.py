@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Protocol
 
+from connectors._types import iso_time
 from connectors.ci.publish import Publish, Route
 from scanner.knowledge.registries import Registry, registries
 from scanner.model import (
@@ -85,13 +85,6 @@ class JobSide(Protocol):
     def secret(self, name: str) -> SecretRef | None: ...
     def variable(self, name: str) -> NodeId: ...
     def hint(self, hint: LinkHint) -> None: ...
-
-
-def _time(value: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-    except ValueError:
-        return None
 
 
 def _label(registry: str) -> str:
@@ -311,9 +304,9 @@ class PublishGraph:
                 },
                 credential=CredentialInfo(
                     lifetime=Lifetime.STATIC,
-                    created=_time(s.created_at) if s else None,
+                    created=iso_time(s.created_at) if s else None,
                     # When the value was last set (GitHub's updated_at), i.e. the token last replaced.
-                    last_rotated=_time(s.updated_at) if s and s.updated_at else None,
+                    last_rotated=iso_time(s.updated_at) if s and s.updated_at else None,
                 ),
                 evidence=(Evidence(self.job.file, p.line),),
             )

@@ -12,9 +12,9 @@ is kept, with a coverage gap.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 
+from connectors._types import iso_time
 from connectors.dockerhub.actions import (
     ADMIN_ROLES,
     OAT_SCOPES,
@@ -43,14 +43,6 @@ from scanner.model import (
 PROVIDER = "dockerhub"
 SCOPE = "hub.docker.com"
 _RANK = {Action.READ: 1, Action.PUBLISH: 2, Action.ADMIN: 3}
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """An ISO-8601 time from Hub (``Z`` suffix, microseconds), as an aware datetime."""
-    if not value:
-        return None
-    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _level(actions: frozenset[Action]) -> int:
@@ -155,7 +147,7 @@ class _Builder:
         tid = node_id(PROVIDER, "org-token", t.id)
         evidence = (ev, detail) if detail else (ev,)
         unknown = sorted({s for r in t.resources or () for s in r.scopes if s not in OAT_SCOPES})
-        last_used = parse_time(t.last_used_at)
+        last_used = iso_time(t.last_used_at)
         self.inv.add_node(
             Node(
                 id=tid,
@@ -173,8 +165,8 @@ class _Builder:
                 },
                 credential=CredentialInfo(
                     lifetime=Lifetime.STATIC,
-                    created=parse_time(t.created_at),
-                    expires=parse_time(t.expires_at),
+                    created=iso_time(t.created_at),
+                    expires=iso_time(t.expires_at),
                     last_used=last_used,
                 ),
                 evidence=evidence,
@@ -287,7 +279,7 @@ class _Builder:
         exact: bool,
     ) -> None:
         tid = node_id(PROVIDER, "token", t.uuid)
-        last_used = parse_time(t.last_used)
+        last_used = iso_time(t.last_used)
         attrs: dict[str, AttrValue] = {
             "active": t.is_active,
             "owner": owner,
@@ -308,8 +300,8 @@ class _Builder:
                 attrs=attrs,
                 credential=CredentialInfo(
                     lifetime=Lifetime.STATIC,
-                    created=parse_time(t.created_at),
-                    expires=parse_time(t.expires_at),
+                    created=iso_time(t.created_at),
+                    expires=iso_time(t.expires_at),
                     last_used=last_used,
                 ),
                 evidence=(ev,),

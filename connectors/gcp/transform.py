@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
+from connectors._types import iso_time
 from connectors.gcp import absence, actions, wif
 from connectors.gcp.raw import (
     AuditConfig,
@@ -54,13 +54,6 @@ AR_SERVICES = frozenset({"allServices", "artifactregistry.googleapis.com"})
 CI_JOBS = {"github": ("github", "github:job"), "gitlab": ("gitlab", "gitlab:job")}
 _PROD = re.compile(r"(^|[^a-z])prod(uction)?([^a-z]|$)", re.I)
 _NO_EXPIRY_YEAR = 9999
-
-
-def _time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -336,7 +329,7 @@ def _provider_node(st: _State, prov: _Provider) -> None:
 def _key(st: _State, sa: NodeId, key: ServiceAccountKey, file: str) -> None:
     if key.keyType == "SYSTEM_MANAGED":
         return  # Google rotates these and never hands them out
-    expires = _time(key.validBeforeTime)
+    expires = iso_time(key.validBeforeTime)
     if expires is not None and expires.year >= _NO_EXPIRY_YEAR:
         expires = None
     nid = node_id(PROVIDER, "sa-key", key.name)
@@ -349,7 +342,7 @@ def _key(st: _State, sa: NodeId, key: ServiceAccountKey, file: str) -> None:
             subtype="gcp:sa-key",
             scope=key.name.split("/")[1],
             attrs={"active": not key.disabled, "key_origin": key.keyOrigin},
-            credential=CredentialInfo(lifetime=Lifetime.STATIC, created=_time(key.validAfterTime), expires=expires),
+            credential=CredentialInfo(lifetime=Lifetime.STATIC, created=iso_time(key.validAfterTime), expires=expires),
             evidence=(Evidence(file),),
         )
     )

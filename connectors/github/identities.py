@@ -4,8 +4,8 @@ organization, GitHub App installations, and credentials committed in workflow fi
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 
+from connectors._types import iso_time
 from connectors.github.actions import REPO_PERMISSION_ACTIONS
 from connectors.github.jobs import PROVIDER
 from connectors.github.raw import DeployKey, Installation, Loaded, PatGrant, WorkflowFile
@@ -23,15 +23,6 @@ from scanner.model import (
     NodeKind,
     node_id,
 )
-
-
-def _time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def repo_actions(permissions: Mapping[str, str]) -> frozenset[Action]:
@@ -78,8 +69,8 @@ def deploy_keys(inv: Inventory, repo: str, loaded: Loaded[list[DeployKey]]) -> N
                 # The public half identifies the key pair: the same key on two repositories is reuse.
                 credential=CredentialInfo(
                     lifetime=Lifetime.STATIC,
-                    created=_time(k.created_at),
-                    last_used=_time(k.last_used),
+                    created=iso_time(k.created_at),
+                    last_used=iso_time(k.last_used),
                     fingerprint=fingerprint(k.key.strip()) if k.key else None,
                 ),
                 evidence=ev,
@@ -116,9 +107,9 @@ def pat_grants(inv: Inventory, org: str, loaded: Loaded[list[PatGrant]], repos: 
                 },
                 credential=CredentialInfo(
                     lifetime=Lifetime.STATIC,
-                    created=_time(g.access_granted_at),
-                    expires=_time(g.token_expires_at),
-                    last_used=_time(g.token_last_used_at),
+                    created=iso_time(g.access_granted_at),
+                    expires=iso_time(g.token_expires_at),
+                    last_used=iso_time(g.token_last_used_at),
                 ),
                 evidence=ev,
             )

@@ -12,19 +12,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 
+from connectors._types import iso_time
 from connectors.github.raw import RepoRaw
 from scanner.model import CredentialInfo, EdgeKind, Inventory, Node, NodeId, NodeKind
-
-
-def _time(value: str | None) -> datetime | None:
-    """An ISO time or day (the manifest's ``created=>=DAY``), in UTC when it names no zone."""
-    try:
-        t = datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-    except ValueError:
-        return None
-    return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
 
 
 def _last_runs(repo: RepoRaw) -> tuple[dict[str, datetime], datetime | None]:
@@ -32,7 +24,7 @@ def _last_runs(repo: RepoRaw) -> tuple[dict[str, datetime], datetime | None]:
     assert repo.runs is not None
     latest: dict[str, datetime] = {}
     for run in repo.runs.data.workflow_runs:
-        t = _time(run.run_started_at or run.created_at)
+        t = iso_time(run.run_started_at or run.created_at)
         if t is None or not run.path:
             continue
         path = run.path.split("@", 1)[0]  # a reusable workflow's run path may carry @ref
@@ -48,7 +40,7 @@ def record_use(inv: Inventory, repos: Mapping[str, RepoRaw]) -> None:
         if e.kind is EdgeKind.CAN_READ_SECRET:
             readers[e.dst].add(e.src)
     runs = {name.lower(): _last_runs(r) for name, r in repos.items() if r.runs is not None}
-    since = {name.lower(): _time(r.runs_since) for name, r in repos.items() if r.runs is not None}
+    since = {name.lower(): iso_time(r.runs_since) for name, r in repos.items() if r.runs is not None}
     for node in list(inv.nodes()):
         secret = node.attrs.get("secret")
         if node.kind is not NodeKind.CREDENTIAL or node.credential is None or not isinstance(secret, str):

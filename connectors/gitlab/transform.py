@@ -10,8 +10,7 @@ when its job token allowlist admits it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
+from connectors._types import iso_time
 from connectors.github.actions import STATIC_CLOUD_SECRET
 from connectors.gitlab import absence
 from connectors.gitlab.owners import add_owners
@@ -50,16 +49,6 @@ SCOPE_ACTIONS: dict[str, tuple[tuple[str, frozenset[Action]], ...]] = {
     ),
 }
 MAINTAINER = 40
-
-
-def _time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)  # expires_at is a date: end of that day in UTC
 
 
 class _Builder:
@@ -155,7 +144,7 @@ class _Builder:
         created = last_used = None
         if isinstance(t, AccessToken):
             attrs |= {"access_level": t.access_level, "active": t.active, "never_used": t.last_used_at is None}
-            created, last_used = _time(t.created_at), _time(t.last_used_at)
+            created, last_used = iso_time(t.created_at), iso_time(t.last_used_at)
         else:
             # GitLab's deploy tokens API reports no use (no last_used_at): no collection would tell.
             attrs |= {
@@ -173,7 +162,7 @@ class _Builder:
                 scope=s.path,
                 attrs=attrs,
                 credential=CredentialInfo(
-                    Lifetime.STATIC, created=created, expires=_time(t.expires_at), last_used=last_used
+                    Lifetime.STATIC, created=created, expires=iso_time(t.expires_at), last_used=last_used
                 ),
                 evidence=ev,
             )

@@ -12,9 +12,9 @@ than its owner may do, and is ``owned_by`` its owner. A token whose owner is unk
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from connectors._types import iso_time
 from connectors.npm.actions import (
     CLASSIC_TOKENS,
     GRANULAR_PERMISSIONS,
@@ -45,14 +45,6 @@ PROVIDER = "npm"
 SCOPE = "registry.npmjs.org"
 _RANK = {Action.READ: 1, Action.PUBLISH: 2, Action.ADMIN: 3}
 _GITHUB_SHORTHAND = re.compile(r"^(?:github:)?([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)$")
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """An ISO-8601 time from the registry (``Z`` suffix), as an aware datetime."""
-    if not value:
-        return None
-    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def github_repo(repository: object) -> str | None:
@@ -322,9 +314,9 @@ class _Builder:
                 },
                 credential=CredentialInfo(
                     lifetime=Lifetime.STATIC,
-                    created=parse_time(t.created),
-                    expires=parse_time(t.expiry),
-                    last_used=parse_time(t.accessed),
+                    created=iso_time(t.created),
+                    expires=iso_time(t.expiry),
+                    last_used=iso_time(t.accessed),
                 ),
                 evidence=(ev,),
             )

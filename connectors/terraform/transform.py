@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
+from connectors._types import iso_time
 from connectors.terraform import policy
 from connectors.terraform.ids import ID_FORMATS, manageable_subtypes, nid
 from connectors.terraform.state import Instance
@@ -43,16 +43,6 @@ class TerraformRaw:
 
     instances: tuple[Instance, ...]
     states: tuple[str, ...]
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _s(attrs: Mapping[str, Any], key: str) -> str:
@@ -157,7 +147,7 @@ class _Builder:
                 {"active": (_s(a, "status") or "Active") == "Active", "user": _s(a, "user")},
                 CredentialInfo(
                     Lifetime.STATIC,
-                    created=_time(a.get("create_date")),
+                    created=iso_time(a.get("create_date")),
                     fingerprint=secret_fp if isinstance(secret_fp, str) else None,
                 ),
             )
@@ -219,8 +209,8 @@ class _Builder:
                 name.rsplit("/", 1)[-1],
                 credential=CredentialInfo(
                     Lifetime.STATIC,
-                    created=_time(a.get("valid_after")),
-                    expires=_time(a.get("valid_before")),
+                    created=iso_time(a.get("valid_after")),
+                    expires=iso_time(a.get("valid_before")),
                     fingerprint=a["private_key"] if isinstance(a.get("private_key"), str) else None,
                 ),
             )
@@ -333,8 +323,8 @@ class _Builder:
                 _s(a, "display_name") or _s(a, "key_id"),
                 credential=CredentialInfo(
                     Lifetime.STATIC,
-                    created=_time(a.get("start_date")),
-                    expires=_time(a.get("end_date")),
+                    created=iso_time(a.get("start_date")),
+                    expires=iso_time(a.get("end_date")),
                     fingerprint=value if isinstance(value, str) else None,
                 ),
             )
