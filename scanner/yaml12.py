@@ -61,8 +61,9 @@ def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
     return float("nan") if value == ".nan" else float(value)
 
 
-class _Yaml12Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 core-schema resolvers and a bound on alias expansion."""
+class AliasBoundedLoader(yaml.SafeLoader):
+    """SafeLoader refusing a document with more than MAX_YAML_ALIASES aliases (a billion-laughs
+    file); the base of every YAML dialect regwarden reads. Add constructors to subclasses only."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -74,6 +75,10 @@ class _Yaml12Loader(yaml.SafeLoader):
             if self._aliases > MAX_YAML_ALIASES:
                 raise yaml.YAMLError(f"more than {MAX_YAML_ALIASES} YAML aliases")
         return super().compose_node(parent, index)
+
+
+class _Yaml12Loader(AliasBoundedLoader):
+    """YAML 1.2 core-schema resolvers over the alias bound."""
 
 
 _Yaml12Loader.yaml_implicit_resolvers = _resolvers()

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from scanner.bundle import MAX_YAML_ALIASES
+from scanner.yaml12 import AliasBoundedLoader
 
 REFERENCE_TAG = "!reference"
 
@@ -69,19 +69,8 @@ def _construct_reference(loader: yaml.SafeLoader, node: yaml.Node) -> Reference:
     return Reference(tuple(keys), node.start_mark.line + 1)
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(AliasBoundedLoader):
     """SafeLoader + ``!reference`` + located strings, with at most MAX_YAML_ALIASES aliases."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._aliases = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > MAX_YAML_ALIASES:
-                raise yaml.YAMLError(f"more than {MAX_YAML_ALIASES} YAML aliases")
-        return super().compose_node(parent, index)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
