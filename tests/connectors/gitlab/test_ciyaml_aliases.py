@@ -1,0 +1,23 @@
+"""A GitLab CI file is read with the same alias bound as every other YAML regwarden reads."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from connectors.gitlab.ciyaml import load_documents
+from scanner.yaml12 import MAX_YAML_ALIASES
+
+
+def _aliased(n: int) -> str:
+    return ".base: &b {image: alpine}\n" + "".join(f"job{i}: *b\n" for i in range(n))
+
+
+def test_aliases_up_to_the_bound_are_read() -> None:
+    (doc,) = load_documents(_aliased(MAX_YAML_ALIASES))
+    assert doc[f"job{MAX_YAML_ALIASES - 1}"] == {"image": "alpine"}
+
+
+def test_one_alias_more_is_refused() -> None:
+    with pytest.raises(yaml.YAMLError, match=f"more than {MAX_YAML_ALIASES} YAML aliases"):
+        load_documents(_aliased(MAX_YAML_ALIASES + 1))
