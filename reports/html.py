@@ -28,6 +28,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from reports._atomic import write_atomic
+from reports._bccache import template_cache
 from reports._common import optional_section, owners
 from reports.json import STREAMED, Report, build_document, document_data, finding_data
 from scanner.findings import Severity, Status
@@ -90,6 +91,8 @@ class ControlRow:
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("reports", "templates"),
+        # The options here decide the compiled code: this module's source names the cache's entries.
+        bytecode_cache=template_cache(Path(__file__).read_text(encoding="utf-8")),
         autoescape=select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True, default=True),
         undefined=StrictUndefined,
         trim_blocks=True,

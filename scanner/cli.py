@@ -39,6 +39,11 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_PARTIAL, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
+# pydantic looks for its observability plugins (entry points of every installed distribution) the first
+# time a model is built: ~15 ms of each run, for plugins the command line never uses. A caller that sets
+# the variable itself (even to "") keeps its choice; the reader worker process inherits it.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
 app = typer.Typer(
     name="regwarden",
     help="Who, or what, can put code into your package and image registries — and has that changed?",

@@ -20,6 +20,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # The wire tests serve provider answers from local http servers; tokens may go there in clear text
     # (loopback only). tests/hardening/test_credentials.py removes it to hold the https rule.
     os.environ.setdefault("REGWARDEN_INSECURE_HTTP_FOR_LOCAL_TESTS", "1")
+    # Compiled report templates go to the project's cache, not the developer's home (reports/_bccache.py).
+    os.environ.setdefault("REGWARDEN_TEMPLATE_CACHE", str(config.rootpath / ".pytest_cache" / "templates"))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
