@@ -10,7 +10,7 @@ A publish whose credential cannot be traced keeps route ``unknown``: it is never
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
@@ -1069,6 +1069,67 @@ def analyse(
             job.script(step, step.script)
     job.held(steps)
     return job.out
+
+
+class ScopedRefs(Refs, Protocol):
+    """Refs that can say which of their repository's facts an analysis of some text can read."""
+
+    def scope(self, text: str) -> Hashable:
+        """What of this repository the expansion of ``text`` may read (None: nothing, so the analysis of
+        ``text`` is the same in every repository)."""
+        ...
+
+
+class Memo:
+    """:func:`analyse`, remembered by everything the analysis reads: the steps (every field, line numbers
+    included), the repository facts the refs say the steps may expand to, the OIDC flag, the token scopes
+    and the hosts. Workflows copied from an organisation's template into many repositories are analysed
+    once; a step that names its repository (``${{ github.repository }}``) is analysed per repository.
+    :class:`Publish` and :class:`Route` are frozen, so the remembered records are shared as they are.
+    One memo lives for one transform: nothing is kept between scans."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Hashable, tuple[Publish, ...]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def analyse(
+        self,
+        steps: Sequence[StepView],
+        refs: ScopedRefs,
+        *,
+        oidc: bool,
+        token_scopes: Mapping[str, bool | None] | None = None,
+        hosts: Mapping[str, str] | None = None,
+    ) -> list[Publish]:
+        """:func:`analyse`'s answer, computed once per distinct key."""
+        fields = _steps_fields(steps)
+        key = (
+            fields,
+            refs.ci,
+            refs.scope("\n".join(f for f in fields if isinstance(f, str))),
+            oidc,
+            tuple(sorted(token_scopes.items())) if token_scopes else (),
+            tuple(sorted(hosts.items())) if hosts else (),
+        )
+        found = self._seen.get(key)
+        if found is None:
+            self.misses += 1
+            found = self._seen[key] = tuple(analyse(steps, refs, oidc=oidc, token_scopes=token_scopes, hosts=hosts))
+        else:
+            self.hits += 1
+        return list(found)
+
+
+def _steps_fields(steps: Sequence[StepView]) -> tuple[str | None, ...]:
+    # Every field of every step, each with its length-prefixed parts kept apart (a tuple, not a joined
+    # string: two different workflows must never share a key, whatever their text holds).
+    out: list[str | None] = []
+    for s in steps:
+        out += (str(s.index), s.label, str(s.line), s.id, s.uses, s.script, str(len(s.inputs)), str(len(s.env)))
+        out += (x for kv in s.inputs.items() for x in kv)
+        out += (x for kv in s.env.items() for x in kv)
+    return tuple(out)
 
 
 def route_label(registry: str, route: Route) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from connectors.ci.publish import Publish, Route, StepView, analyse, publish_attrs
+from connectors.ci.publish import Memo, Publish, Route, StepView, publish_attrs
 from connectors.github.actions import (
     CACHE_ACTIONS,
     FIRST_PARTY_OWNERS,
@@ -119,6 +119,8 @@ class RepoContext(Protocol):
     def private(self) -> bool | None: ...
     @property
     def expander(self) -> Expander: ...
+    @property
+    def publish_memo(self) -> Memo: ...
     def env_node(self, name: str) -> NodeId: ...
     def hint(self, hint: LinkHint) -> None: ...
     def shared_node(self, node: Node) -> None: ...
@@ -346,7 +348,7 @@ class JobBuilder:
                 for s in steps
             ]
             scopes = {scope: self.writes(scope) for scope in ("contents", "packages")}
-            for p in analyse(views, GitHubRefs(self.r.full), oidc=oidc, token_scopes=scopes):
+            for p in self.r.publish_memo.analyse(views, GitHubRefs(self.r.full), oidc=oidc, token_scopes=scopes):
                 found.setdefault((p.registry, p.image, p.routes, p.confidence, p.step), p)
         return list(found.values()) + self._reusable_call()
 

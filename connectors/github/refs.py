@@ -67,6 +67,12 @@ class GitHubRefs:
                     continue
         return out
 
+    def scope(self, text: str) -> str | None:
+        """What of this repository expanding ``text`` may read: its name, when ``text`` names any of the
+        ``repository`` contexts or variables :meth:`expand` knows (all spelled with "repository"); else
+        nothing, and an analysis of ``text`` holds in every repository (:class:`connectors.ci.publish.Memo`)."""
+        return self.repo if "repository" in text.lower() else None
+
     def expand(self, text: str, env: Mapping[str, str]) -> str:
         """``text`` with ``env``, ``github.repository`` and friends replaced; anything unknown is ``*``."""
         return self._expand(text, env, 0)

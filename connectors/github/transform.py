@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
+from connectors.ci.publish import Memo
 from connectors.github import identities, usage
 from connectors.github.composite import Expander, local_key, remote_key
 from connectors.github.incidents import cache_edges, token_edges
@@ -43,6 +44,7 @@ class _Builder:
         self.org_secrets: dict[str, dict[str, VisibleSecret]] = {}
         self._hints: set[LinkHint] = set()
         self._shared: dict[NodeId, list[Node]] = {}
+        self.publish_memo = Memo()  # jobs copied from one template are analysed once
 
     def build(self) -> Inventory:
         for org in self.raw.orgs:
@@ -207,6 +209,7 @@ class _Repo:
             {e.name.lower(): e for e in repo.environments.data.environments} if repo.environments else {}
         )
         self.expander = Expander(repo.actions, b.raw.remote_actions)
+        self.publish_memo = b.publish_memo
         self.missing_workflows: set[str] = set()
         self.missing_remote: dict[str, str] = {}  # bundle file -> its call
         self._inferred_gap = False
