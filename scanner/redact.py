@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from scanner.fingerprint import fingerprint
-from scanner.knowledge.token_formats import formats, forms
+from scanner.knowledge.token_formats import TokenFormat, formats, forms
 
 #: A redaction marker: the kind (a token format or form id, or a detector name) and the fingerprint.
 MARKER = re.compile(r"regwarden-redacted\.([a-z0-9-]+)\.hmac-sha256-([0-9a-f]{32})")
@@ -69,15 +69,23 @@ def _prefilter() -> re.Pattern[str]:
     return re.compile("|".join(words), re.IGNORECASE)
 
 
+@cache
+def _secret_formats() -> tuple[tuple[TokenFormat, tuple[str, ...]], ...]:
+    return tuple((f, tuple(p.lower() for p in f.prefixes)) for f in formats() if f.secret)
+
+
 def find(text: str) -> list[Found]:
     """Every credential in ``text``, longest first where two overlap, in text order."""
     if not _prefilter().search(text):
         return []
     hits: list[Found] = []
-    for f in formats():
-        if not f.secret:
-            continue
-        hits += [Found(m.start(), m.end(), f.id, m.group(0)) for m in f.regex.finditer(text)]
+    low = text.lower()
+    for f, prefixes in _secret_formats():
+        # A format's every match holds one of its prefixes (the table's contract, which the prefilter above
+        # relies on too; tests/scanner/test_token_formats.py holds each row to it): a text without any is
+        # not searched with the format's pattern.
+        if any(p in low for p in prefixes):
+            hits += [Found(m.start(), m.end(), f.id, m.group(0)) for m in f.regex.finditer(text)]
     for form in forms():
         for m in form.regex.finditer(text):
             start, inner = _unquoted(m.group("value"), m.start("value"))

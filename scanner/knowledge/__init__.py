@@ -17,4 +17,6 @@ import yaml
 def read_table(name: str) -> Any:
     """The parsed YAML of the knowledge table ``name`` (a file in this package)."""
     text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    # libyaml's parser when PyYAML has it (the same safe constructor and resolver, ~8x faster on the
+    # publish catalogue, which every GitHub or GitLab scan reads)
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

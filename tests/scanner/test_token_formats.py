@@ -5,6 +5,7 @@ reference to a secret store) as it is. The table agrees with registries.yaml's t
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -34,6 +35,18 @@ def test_token_format_row(row: TokenFormat) -> None:
         assert redacted == workflow  # an identifier, not a secret: recognised, never redacted
     near = f"env:\n  VALUE: {row.near_miss}\n"
     assert redact_text(near) == near, "the near miss was taken for a credential"
+
+
+@pytest.mark.parametrize("row", formats(), ids=lambda r: r.id)
+def test_a_match_needs_one_of_the_row_s_prefixes(row: TokenFormat) -> None:
+    # The redactor searches a text with a format's pattern only when one of its prefixes is in it
+    # (any case): a pattern must not match where none is.
+    stripped = row.example
+    for p in row.prefixes:
+        stripped = re.sub(re.escape(p), "#", stripped, flags=re.IGNORECASE)
+    assert stripped != row.example
+    assert row.regex.search(stripped) is None
+    assert row.regex.search(stripped.upper()) is None or any(p.upper() in stripped.upper() for p in row.prefixes)
 
 
 @pytest.mark.parametrize("row", forms(), ids=lambda r: r.id)
