@@ -54,12 +54,14 @@ def parse_time(value: str, what: str) -> datetime:
 #: the others shared between here and one worker process (started fresh, so small bundles are read
 #: here alone).
 PARALLEL_MIN_FILES = 5_000
-#: Relative cost of reading a folder: its bytes plus this much per file (measured on the benchmark:
-#: AWS reads ~18 MB/s in a few big files; GitHub and PyPI cost ~0.1 ms per small file) ...
-_PER_FILE = 2_000
+#: Relative cost of reading a folder: its bytes plus this much per file (measured on the benchmark's
+#: large estate, collector paused: AWS reads ~16 MB/s in a few big files, 181 MB in 11.5 s; GitHub's
+#: 46,777 files of 112 MB take 15.6 s, ~0.18 ms per file beyond their bytes, since each workflow is
+#: parsed and analysed; PyPI's 12,785 files ~0.06 ms) ...
+_PER_FILE = 3_000
 #: ... and what a worker costs besides its reading (start, imports, pickling the inventories back and
-#: unpickling them here), in the same unit: ~2.5 s. (On the benchmark's large estate, AWS here and
-#: GitHub + PyPI in the worker read in 12.0 s, against 12.9 s with PyPI here and 16.3 s on one core.)
+#: unpickling them here), in the same unit: ~2.5-3.5 s. (On the benchmark's large estate: AWS and PyPI
+#: here, GitHub in the worker, 22.6 s; with 2,000 per file the plan sent PyPI to the worker too, 27.1 s.)
 _WORKER = 45_000_000
 
 
