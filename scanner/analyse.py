@@ -56,12 +56,13 @@ def parse_time(value: str, what: str) -> datetime:
 PARALLEL_MIN_FILES = 5_000
 #: Relative cost of reading a folder: its bytes plus this much per file (measured on the benchmark's
 #: large estate, collector paused: AWS reads ~16 MB/s in a few big files, 181 MB in 11.5 s; GitHub's
-#: 46,777 files of 112 MB take 15.6 s, ~0.18 ms per file beyond their bytes, since each workflow is
-#: parsed and analysed; PyPI's 12,785 files ~0.06 ms) ...
+#: 46,777 small files (19 MB) take ~15 s, ~0.3 ms a file, as each workflow is parsed and analysed;
+#: PyPI's 12,785 (7 MB) ~2.9 s). The figure is a compromise between the two ...
 _PER_FILE = 3_000
 #: ... and what a worker costs besides its reading (start, imports, pickling the inventories back and
-#: unpickling them here), in the same unit: ~2.5-3.5 s. (On the benchmark's large estate: AWS and PyPI
-#: here, GitHub in the worker, 22.6 s; with 2,000 per file the plan sent PyPI to the worker too, 27.1 s.)
+#: unpickling them here), in the same unit: ~2.5-4 s. (On the benchmark's large estate: AWS and PyPI
+#: here, GitHub in the worker, 22.6-25.0 s; with 2,000 a file the plan sent PyPI to the worker too,
+#: 27.1 s; with 5,000 it keeps GitHub here and sends AWS and PyPI away, 23.5 s.)
 _WORKER = 45_000_000
 
 
