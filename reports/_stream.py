@@ -25,37 +25,46 @@ class Stream:
         self.items = items
 
 
-def _has_stream(value: Any) -> bool:
+class _StreamInside(Exception):
+    """Raised from orjson's ``default`` hook when a value holds a :class:`Stream`."""
+
+
+def _no_stream(value: Any) -> Any:
     if isinstance(value, Stream):
-        return True
-    if isinstance(value, dict):
-        return any(_has_stream(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_has_stream(v) for v in value)
-    return False
+        raise _StreamInside
+    raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
 
 
 def _encode(value: Any, level: int) -> Iterator[str]:
     pad = "  " * level
-    if isinstance(value, Stream) or (isinstance(value, list | tuple) and _has_stream(value)):
+    if not isinstance(value, Stream):
+        # Most values hold no stream (every finding, every row): orjson encodes them whole, and stops at
+        # the first stream it meets in the others (its ``default`` hook is called for nothing else). One
+        # pass in C instead of a walk of every nested value in Python before each item was encoded.
+        try:
+            # orjson's indent-2 output is json.dumps(indent=2, ensure_ascii=False)'s, several times faster;
+            # JSON strings carry no raw newline, so re-indenting the lines is exact.
+            text = orjson.dumps(value, default=_no_stream, option=orjson.OPT_INDENT_2).decode("utf-8")
+        except orjson.JSONEncodeError as e:
+            if not isinstance(e.__cause__, _StreamInside):
+                raise
+        else:
+            yield text.replace("\n", "\n" + pad) if level else text
+            return
+    if isinstance(value, Stream | list | tuple):
         first = True
         for item in value.items if isinstance(value, Stream) else value:
             yield ("[\n" if first else ",\n") + pad + "  "
             first = False
             yield from _encode(item, level + 1)
         yield "[]" if first else "\n" + pad + "]"
-    elif isinstance(value, dict) and _has_stream(value):
+    else:  # a dict holding a stream
         sep = "{\n"
         for k, v in value.items():
             yield f"{sep}{pad}  {json.dumps(str(k), ensure_ascii=False)}: "
             sep = ",\n"
             yield from _encode(v, level + 1)
         yield "{}" if sep == "{\n" else "\n" + pad + "}"
-    else:
-        # orjson's indent-2 output is json.dumps(indent=2, ensure_ascii=False)'s, several times faster;
-        # JSON strings carry no raw newline, so re-indenting the lines is exact.
-        text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
-        yield text.replace("\n", "\n" + pad) if level else text
 
 
 def chunks(doc: Any) -> Iterator[bytes]:

@@ -71,6 +71,12 @@ def test_streamed_json_is_json_dumps() -> None:
         assert b"".join(chunks(doc)).decode("utf-8") == expected
 
 
+def test_a_value_json_cannot_hold_is_refused_beside_a_stream_too() -> None:
+    for doc in ({"a": object()}, {"s": Stream([1]), "a": [object()]}, Stream([{"x": object()}])):
+        with pytest.raises(TypeError, match="not JSON serializable"):
+            b"".join(chunks(doc))
+
+
 @pytest.mark.parametrize("partial", [True, False])
 def test_each_streamed_file_is_its_text(tmp_path: Path, partial: bool) -> None:
     result = estate.build(partial=partial)
@@ -119,3 +125,17 @@ def test_graphml_follows_the_compact_graph(tmp_path: Path) -> None:
     assert {n for n, d in g.nodes(data=True) if d["kind"] == "junction"} == junctions
     assert g.number_of_edges() == compact.edge_count < plain.edge_count
     assert len(text) < len(graphml.text(_result(plain)))
+
+
+def test_graphml_values_are_escaped_as_the_sax_helpers_escape_them() -> None:
+    # values without a special character skip the escaping; the output must not change
+    from xml.sax.saxutils import escape, quoteattr
+
+    from reports._common import xml_text
+
+    rng = random.Random(18)
+    alphabet = "ab&<>\"'\n\r\t\x00\x01\x1f\ufffe\uffff\u00e9 "
+    for _ in range(5000):
+        v = "".join(rng.choice(alphabet) for _ in range(rng.randrange(6)))
+        assert graphml._attr(v) == quoteattr(xml_text(v))
+        assert graphml._data("k", v) == f'      <data key="k">{escape(xml_text(v))}</data>\n'
