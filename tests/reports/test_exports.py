@@ -20,7 +20,7 @@ from trestle.oscal.assessment_results import AssessmentResults
 from reports import FORMATS, graphml, ocsf, oscal, sarif
 from reports import csv as report_csv
 from reports import json as report_json
-from reports._common import spreadsheet_cell
+from reports._common import NAMESPACE, spreadsheet_cell, stable_uuid
 from scanner.graph import ScanGraph
 from scanner.model import Node, NodeId, NodeKind
 from scanner.reach import ReachIndex
@@ -147,6 +147,13 @@ def test_oscal_uuids_are_v5_and_deterministic() -> None:
 
 
 # -- OCSF -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "parts", [("a",), ("finding", "RB01:x"), ("", ""), ("é☃", "\x00", "a/b:c"), ("x" * 200, "y")]
+)
+def test_stable_uuid_is_the_standard_library_s_uuid5(parts: tuple[str, ...]) -> None:
+    assert stable_uuid(*parts) == str(uuid.uuid5(NAMESPACE, "\x00".join(parts)))
 
 
 def test_ocsf_validates_against_schema() -> None:
