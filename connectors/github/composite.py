@@ -135,7 +135,7 @@ class Expander:
         that runs it (which stays, for its ``uses:``), renumbered in order."""
         out: list[Step] = []
         self._into(out, steps, 0, None, None)
-        return tuple(replace(s, index=i) for i, s in enumerate(out))
+        return tuple(s if s.index == i else replace(s, index=i) for i, s in enumerate(out))
 
     def _into(self, out: list[Step], steps: tuple[Step, ...], depth: int, line: int | None, via: str | None) -> None:
         for s in steps:

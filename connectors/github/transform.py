@@ -34,6 +34,19 @@ from scanner.model import (
 )
 
 
+def _same_facts(a: Node, b: Node) -> bool:
+    """Everything :func:`merge_nodes` reads of a sighting, evidence aside, is the same."""
+    return (
+        a.kind is b.kind
+        and a.name == b.name
+        and a.subtype == b.subtype
+        and a.scope == b.scope
+        and a.tags == b.tags
+        and a.credential == b.credential
+        and a.attrs == b.attrs
+    )
+
+
 class _Builder:
     """Builds the whole inventory: organization secrets first, then each repository."""
 
@@ -85,8 +98,12 @@ class _Builder:
             if len(sightings) == 1:
                 continue
             merged = sightings[0]
+            last: Node | None = None
             for n in sightings[1:]:
+                if last is not None and _same_facts(n, last):
+                    continue  # merging the sighting just merged again changes nothing
                 merged = merge_nodes(merged, replace(n, evidence=()))
+                last = n
             evidence = tuple(dict.fromkeys(e for n in sightings for e in n.evidence))
             self.inv.add_node(replace(merged, evidence=evidence))
 
