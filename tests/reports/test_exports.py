@@ -149,9 +149,7 @@ def test_oscal_uuids_are_v5_and_deterministic() -> None:
 # -- OCSF -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "parts", [("a",), ("finding", "RB01:x"), ("", ""), ("é☃", "\x00", "a/b:c"), ("x" * 200, "y")]
-)
+@pytest.mark.parametrize("parts", [("a",), ("finding", "RB01:x"), ("", ""), ("é☃", "\x00", "a/b:c"), ("x" * 200, "y")])
 def test_stable_uuid_is_the_standard_library_s_uuid5(parts: tuple[str, ...]) -> None:
     assert stable_uuid(*parts) == str(uuid.uuid5(NAMESPACE, "\x00".join(parts)))
 
