@@ -46,7 +46,7 @@ def test_a_match_needs_one_of_the_row_s_prefixes(row: TokenFormat) -> None:
         stripped = re.sub(re.escape(p), "#", stripped, flags=re.IGNORECASE)
     assert stripped != row.example
     assert row.regex.search(stripped) is None
-    assert row.regex.search(stripped.upper()) is None or any(p.upper() in stripped.upper() for p in row.prefixes)
+    assert row.regex.search(stripped.upper()) is None  # nor in another case
 
 
 @pytest.mark.parametrize("row", forms(), ids=lambda r: r.id)
