@@ -64,6 +64,8 @@ class ReachIndex:
     _counts: tuple[frozenset[str] | None, dict[int, int]] | None = field(default=None, repr=False)
     _down: list[frozenset[int]] = field(default_factory=list, repr=False)  # downstream closure per node
     _made: dict[int, Reached] = field(default_factory=dict, repr=False)  # decoded entries, shared
+    _first: dict[tuple[int, int], int] = field(default_factory=dict, repr=False)  # (set, action) -> resource
+    _steps: dict[tuple[int, int], PathStep] = field(default_factory=dict, repr=False)  # (node, step) -> path step
 
     @classmethod
     def build(cls, graph: ScanGraph) -> ReachIndex:
@@ -169,13 +171,18 @@ class ReachIndex:
     def first_reached(self, node: NodeId, action: Action) -> NodeId | None:
         """The first resource (by id) that ``node`` reaches with ``action``, without decoding its
         blast radius."""
-        rank, a = self._ranks(), _ACTION_BIT[action]
-        best = -1
-        for bit in self._reach[self.graph.index[node]]:
-            if bit % _NA == a:
-                r = bit // _NA
-                if best < 0 or rank[r] < rank[best]:
-                    best = r
+        s, a = self._reach[self.graph.index[node]], _ACTION_BIT[action]
+        key = (id(s), a)  # the answer depends on the reach set alone: once per distinct set
+        best = self._first.get(key)
+        if best is None:
+            rank = self._ranks()
+            best = -1
+            for bit in s:
+                if bit % _NA == a:
+                    r = bit // _NA
+                    if best < 0 or rank[r] < rank[best]:
+                        best = r
+            self._first[key] = best
         return None if best < 0 else self.graph.ids[best]
 
     def pair_bits(self, pairs: Iterable[tuple[NodeId, Action]]) -> frozenset[int]:
@@ -374,6 +381,17 @@ class ReachIndex:
         return out
 
     def _to_path_step(self, hop: _Hop) -> PathStep:
+        # The step depends only on the node the hop leaves and the edge it ends with (graph steps
+        # live as long as the index, so their ids are stable keys): shared by every path through it.
+        s = hop[-1]
+        u = hop[0].src
+        key = (u, id(s))
+        found = self._steps.get(key)
+        if found is None:
+            found = self._steps[key] = self._make_path_step(hop)
+        return found
+
+    def _make_path_step(self, hop: _Hop) -> PathStep:
         g = self.graph
         s = hop[-1]
         u = hop[0].src

@@ -8,7 +8,7 @@ per-registry fact that RB06 needs before it tells anyone to drop a stored token.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -141,7 +141,15 @@ def registry_for_credential(provider: str, subtype: str) -> Registry | None:
 
 def registries_for_secret_name(name: str) -> list[Registry]:
     """The registries whose conventional CI secret names match ``name``."""
-    return [r for r in registries().values() if any(re.fullmatch(p, name, flags=re.IGNORECASE) for p in r.secret_names)]
+    return list(_for_secret_name(name))
+
+
+@lru_cache(maxsize=4096)
+def _for_secret_name(name: str) -> tuple[Registry, ...]:
+    # A big estate repeats a few secret names across thousands of repositories: each is matched once.
+    return tuple(
+        r for r in registries().values() if any(re.fullmatch(p, name, flags=re.IGNORECASE) for p in r.secret_names)
+    )
 
 
 def oidc_publishing(registry_id: str, ci: str) -> bool:

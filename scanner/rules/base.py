@@ -16,6 +16,7 @@ from scanner.rules.controls import CONTROLS, Control
 
 #: Order in which an evidence path is chosen when a subject reaches several resources.
 _ACTION_PREFERENCE = (Action.PUBLISH, Action.PROMOTE, Action.ADMIN, Action.DEPLOY, Action.READ)
+_ACTION_ORDER = list(Action)
 
 
 @dataclass(frozen=True)
@@ -56,20 +57,31 @@ class RuleContext:
 
     def path_facts(self, path: Sequence[PathStep]) -> tuple[Fact, ...]:
         """Each edge of an evidence path as a fact: what links the two ends, read from which files."""
-        g = self.graph
-        inv = g.inventory
+        known = self._step_facts  # paths share their later steps (a group, a policy, a registry)
         out = []
         for step in path:
-            # runs_code_of is walked backwards: the edge is job -> third party.
-            src, dst = (step.dst, step.src) if step.kind is EdgeKind.RUNS_CODE_OF else (step.src, step.dst)
-            between = g.edges_between(src, dst, step.kind) if src in g.index and dst in g.index else []
-            edge = next((e for e in between if e.via == step.via), between[0] if between else None)
-            a = inv.node(src).name if src in inv else src  # in the edge's own direction: "job runs code of X"
-            b = inv.node(dst).name if dst in inv else dst
-            acts = "/".join(x.value for x in sorted(step.actions, key=list(Action).index))
-            text = f"{a} {step.kind.value.replace('_', ' ')}{f' ({acts})' if acts else ''} {b}"
-            out.append(Fact(text + (f": {step.via}" if step.via else ""), edge.evidence if edge is not None else ()))
+            found = known.get(step)
+            if found is None:
+                found = known[step] = self._step_fact(step)
+            out.append(found)
         return tuple(out)
+
+    @cached_property
+    def _step_facts(self) -> dict[PathStep, Fact]:
+        return {}
+
+    def _step_fact(self, step: PathStep) -> Fact:
+        g = self.graph
+        inv = g.inventory
+        # runs_code_of is walked backwards: the edge is job -> third party.
+        src, dst = (step.dst, step.src) if step.kind is EdgeKind.RUNS_CODE_OF else (step.src, step.dst)
+        between = g.edges_between(src, dst, step.kind) if src in g.index and dst in g.index else []
+        edge = next((e for e in between if e.via == step.via), between[0] if between else None)
+        a = inv.node(src).name if src in inv else src  # in the edge's own direction: "job runs code of X"
+        b = inv.node(dst).name if dst in inv else dst
+        acts = "/".join(x.value for x in sorted(step.actions, key=_ACTION_ORDER.index))
+        text = f"{a} {step.kind.value.replace('_', ' ')}{f' ({acts})' if acts else ''} {b}"
+        return Fact(text + (f": {step.via}" if step.via else ""), edge.evidence if edge is not None else ())
 
     def evidence_path(self, subject: NodeId, actions: frozenset[Action]) -> list[PathStep]:
         """The shortest path from ``subject`` to the first resource it reaches with one of ``actions``

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from scanner.analyse import analyse
-from scanner.model import Action, CredentialInfo, EdgeKind, Inventory, Lifetime, Node, NodeId, NodeKind
+from scanner.model import Action, CredentialInfo, Edge, EdgeKind, Evidence, Inventory, Lifetime, Node, NodeId, NodeKind
 from scanner.rules import RULES
 from tests.scanner.graphs import add, link
 
@@ -119,3 +119,43 @@ def test_rb12_plaintext() -> None:
     add(inv, "fail-plaintext-var", NodeKind.SECRET, plaintext=True, detector="AWS access key")
     add(inv, "pass-managed-secret", NodeKind.SECRET, plaintext=False)
     assert subjects(inv, "RB12") == {"fail-plaintext-var"}
+
+
+def test_facts_follow_each_path_step_when_paths_share_their_tail() -> None:
+    # Several identities reach the same registry through the same role: their paths share the
+    # later steps (facts are computed once per step) and differ in the first. Each finding's facts
+    # must be its own path's, step by step, with that edge's files.
+    inv = Inventory()
+    add(inv, "reg", NodeKind.RESOURCE, category="registry")
+    add(inv, "grp", NodeKind.IDENTITY, "test:group")
+    inv.add_edge(
+        Edge(
+            src=NodeId("grp"),
+            dst=NodeId("reg"),
+            kind=EdgeKind.GRANTS,
+            actions=frozenset({Action.PUBLISH, Action.PROMOTE, Action.READ}),
+            via="group policy",
+            evidence=(Evidence("aws/group.json", 7),),
+        )
+    )
+    for i in range(4):
+        add(inv, f"user-{i}", NodeKind.IDENTITY, "test:user")
+        inv.add_edge(
+            Edge(
+                src=NodeId(f"user-{i}"),
+                dst=NodeId("grp"),
+                kind=EdgeKind.CAN_ASSUME,
+                via=f"membership {i}",
+                evidence=(Evidence(f"aws/user-{i}.json", i + 1),),
+            )
+        )
+    result = analyse(inv, source="t", as_of=NOW, rules=[r for r in RULES if r.id == "RB03"])
+    users = [f for f in result.findings if f.subject.startswith("user-")]
+    assert len(users) == 4
+    for f in users:
+        k = f.subject.removeprefix("user-")
+        assert [(s.src, s.dst) for s in f.path] == [(f.subject, "grp"), ("grp", "reg")]
+        assert [(x.text, x.evidence) for x in f.facts] == [
+            (f"{f.subject} can assume grp: membership {k}", (Evidence(f"aws/user-{k}.json", int(k) + 1),)),
+            ("grp grants (READ/PUBLISH/PROMOTE) reg: group policy", (Evidence("aws/group.json", 7),)),
+        ]

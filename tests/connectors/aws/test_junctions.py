@@ -4,6 +4,7 @@ reach for every node, the same "who can", the same hop printed by explain, and n
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -134,6 +135,10 @@ def test_explain_prints_the_real_hop(estate: tuple[Inventory, Inventory]) -> Non
         assert pa.keys() == pb.keys()
         for dst, steps in pa.items():
             assert len(steps) == len(pb[dst])  # as short
+            # a path of this node's own, hop to hop (a junction's edges are shared by its holders)
+            assert steps[0].src == n.id
+            assert steps[-1].dst == dst
+            assert all(x.dst == y.src for x, y in itertools.pairwise(steps))
             for s in steps:  # every hop is an edge the plain inventory holds, with its actions
                 assert not compact.is_junction(s.src)
                 assert not compact.is_junction(s.dst)
