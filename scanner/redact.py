@@ -61,37 +61,30 @@ def is_reference(value: str) -> bool:
 
 
 @cache
-def _prefilter() -> re.Pattern[str]:
-    """One cheap pattern that occurs wherever any detector could: token prefixes and form keywords."""
-    words = [re.escape(p) for f in formats() if f.secret for p in f.prefixes]
-    words += ["password", "passwd", "--pass", "secret", "token", "api.?key", "_auth", "authorization", "://", '"auth"']
-    words += ["-u", "--user", "private.?key"]
-    return re.compile("|".join(words), re.IGNORECASE)
-
-
-@cache
 def _secret_formats() -> tuple[tuple[TokenFormat, tuple[str, ...]], ...]:
     return tuple((f, tuple(p.lower() for p in f.prefixes)) for f in formats() if f.secret)
 
 
 def find(text: str) -> list[Found]:
     """Every credential in ``text``, longest first where two overlap, in text order."""
-    if not _prefilter().search(text):
-        return []
     hits: list[Found] = []
     low = text.lower()
+    # A format's every match holds one of its prefixes, and a form's one of its keywords (the table's
+    # contract; tests/scanner/test_token_formats.py holds each row to it): a text without any is not
+    # searched with that pattern. Substring tests are far cheaper than the patterns.
     for f, prefixes in _secret_formats():
-        # A format's every match holds one of its prefixes (the table's contract, which the prefilter above
-        # relies on too; tests/scanner/test_token_formats.py holds each row to it): a text without any is
-        # not searched with the format's pattern.
         if any(p in low for p in prefixes):
             hits += [Found(m.start(), m.end(), f.id, m.group(0)) for m in f.regex.finditer(text)]
     for form in forms():
+        if not any(k in low for k in form.keywords):
+            continue
         for m in form.regex.finditer(text):
             start, inner = _unquoted(m.group("value"), m.start("value"))
             if is_reference(inner):
                 continue
             hits.append(Found(start, start + len(inner), form.id, inner))
+    if not hits:
+        return hits
     hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
     markers = [(m.start(), m.end()) for m in MARKER.finditer(text)] if "regwarden-redacted." in text else []
     out: list[Found] = []

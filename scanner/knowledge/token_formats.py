@@ -61,10 +61,20 @@ class CredentialForm(BaseModel):
 
     id: str = Field(pattern=_ID)
     label: str
+    #: Lowercase words of which every match holds one, in any case: a text without any of them is not
+    #: searched with ``pattern`` (tests/scanner/test_token_formats.py holds each row to it).
+    keywords: tuple[str, ...] = Field(min_length=1)
     pattern: str
     example: str
     value: str
     fixed: str
+
+    @field_validator("keywords")
+    @classmethod
+    def _lowercase(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not k or k != k.lower() for k in value):
+            raise ValueError("keywords are non-empty lowercase words (the text is searched lowercased)")
+        return value
 
     @field_validator("pattern")
     @classmethod

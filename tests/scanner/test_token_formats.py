@@ -9,6 +9,8 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scanner.knowledge.registries import registries
 from scanner.knowledge.token_formats import CredentialForm, TokenFormat, formats, forms
@@ -47,6 +49,48 @@ def test_a_match_needs_one_of_the_row_s_prefixes(row: TokenFormat) -> None:
     assert stripped != row.example
     assert row.regex.search(stripped) is None
     assert row.regex.search(stripped.upper()) is None  # nor in another case
+
+
+@pytest.mark.parametrize("row", forms(), ids=lambda r: r.id)
+def test_a_form_match_needs_one_of_the_row_s_keywords(row: CredentialForm) -> None:
+    # The redactor searches a text with a form's pattern only when one of its keywords is in it (any
+    # case): a pattern must not match where none is, in the example, its fixed twin, or either in
+    # capitals.
+    for text in (row.example, row.fixed):
+        stripped = text
+        for k in row.keywords:
+            stripped = re.sub(re.escape(k), "#", stripped, flags=re.IGNORECASE)
+        assert not any(k in stripped.lower() for k in row.keywords)
+        assert row.regex.search(stripped) is None, text
+        assert row.regex.search(stripped.upper()) is None, text
+    assert row.regex.search(row.example) is not None
+
+
+_GATED = [(f.id, f.regex, f.keywords) for f in forms()]
+_GATED += [(f.id, f.regex, tuple(p.lower() for p in f.prefixes)) for f in formats() if f.secret]
+
+
+@pytest.mark.parametrize(("name", "regex", "words"), _GATED, ids=[g[0] for g in _GATED])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_match_holds_a_keyword_or_prefix(
+    name: str, regex: re.Pattern[str], words: tuple[str, ...], data: st.DataObject
+) -> None:
+    # The gate's contract on whatever a pattern can match, not only on the examples: in texts generated
+    # from the pattern (hypothesis.strategies.from_regex), every match holds one of the row's keywords
+    # (a form) or prefixes (a token format), in any case.
+    text = data.draw(st.from_regex(regex, fullmatch=False))
+    for m in regex.finditer(text):
+        assert any(w in m.group(0).lower() for w in words), (name, m.group(0))
+
+
+def test_form_keywords_gate_only_texts_without_them() -> None:
+    # Each form finds its example inside a longer text, where nothing else matches, so the gate is what
+    # decides; and a text holding no keyword of any row and no token prefix finds nothing.
+    for row in forms():
+        found = find(f"steps:\n  - run: true\n  - run: {row.example}\n")
+        assert row.value in [f.value for f in found] or any(row.value in f.value for f in found), row.id
+    assert find("steps:\n  - run: make build\n  - run: echo done\n") == []
 
 
 @pytest.mark.parametrize("row", forms(), ids=lambda r: r.id)
