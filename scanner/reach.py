@@ -11,7 +11,8 @@ the walks so a test can hold the algorithm to that.
 
 from __future__ import annotations
 
-from collections import deque
+import itertools
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -243,10 +244,16 @@ class ReachIndex:
                 if s and (kinds is None or g.node(u).kind.value in kinds):
                     holders[id(s)] = holders.get(id(s), 0) + 1
                     sets[id(s)] = s
-            counts: dict[int, int] = {}
+            # Sets with the same number of holders are counted together at C speed (Counter.update),
+            # then weighted: a few distinct holder counts, millions of bits.
+            by_weight: dict[int, list[frozenset[int]]] = {}
             for key, h in holders.items():
-                for bit in sets[key]:
-                    counts[bit] = counts.get(bit, 0) + h
+                by_weight.setdefault(h, []).append(sets[key])
+            counts: dict[int, int] = {}
+            for h, group in by_weight.items():
+                seen = Counter(itertools.chain.from_iterable(group))
+                for bit, n in seen.items():
+                    counts[bit] = counts.get(bit, 0) + n * h
             self._counts = (kinds, counts)
         bit = self.graph.index[resource] * _NA + _ACTION_BIT[action]
         return self._counts[1].get(bit, 0)

@@ -11,6 +11,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from pydantic import BaseModel
 
 from reports import json as report_json
 from scanner.findings import Severity
@@ -241,3 +242,57 @@ def test_streamed_writer_equals_the_models_dump() -> None:
         assert report_json.dumps(doc) == want
         for f in doc.findings:
             assert report_json.finding_data(f) == f.model_dump(mode="json")
+
+
+_ENTRY_MODELS = [
+    report_json.Subject,
+    report_json.PathStepOut,
+    report_json.Location,
+    report_json.FactOut,
+    report_json.OwnerOut,
+    report_json.FindingOut,
+    report_json.ReachedOut,
+    report_json.IdentityOut,
+    report_json.ReachSetOut,
+    report_json.ResourceOut,
+]
+
+
+@pytest.mark.parametrize("model", _ENTRY_MODELS, ids=lambda m: m.__name__)
+def test_fast_constructor_makes_what_model_construct_makes(model: type[Any], tmp_path: Path) -> None:
+    # Every entry of a real document rebuilt both ways: the same instance state, equal, the same dump.
+    doc = report_json.build_document(estate.build())
+    entries: list[Any] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, model):
+            entries.append(value)
+        if isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                walk(getattr(value, name))
+        elif isinstance(value, tuple | list):
+            for v in value:
+                walk(v)
+
+    walk(doc)
+    if model is report_json.FactOut:  # the test estate's findings carry no facts
+        entries.append(model.model_construct(text="ci can assume deploy: trust", files=("aws/a.json:3",)))
+    assert entries, f"the test estate has no {model.__name__}"
+    make = report_json.constructor(model)
+    for entry in entries:
+        values = {name: getattr(entry, name) for name in model.model_fields}
+        fast, slow = make(**values), model.model_construct(**values)
+        assert type(fast) is model
+        assert fast.__dict__ == slow.__dict__
+        assert list(fast.__dict__) == list(slow.__dict__)
+        assert fast.model_fields_set == slow.model_fields_set
+        assert fast.__pydantic_extra__ == slow.__pydantic_extra__
+        assert fast.__pydantic_private__ == slow.__pydantic_private__
+        assert fast == slow
+        assert fast.model_dump(mode="json") == slow.model_dump(mode="json")
+        # values in another order, or one missing: still what model_construct makes
+        backwards = dict(reversed(values.items()))
+        assert list(make(**backwards).__dict__) == list(slow.__dict__)
+        first = next(iter(values))
+        partial = {k: v for k, v in values.items() if k != first}
+        assert make(**partial).__dict__ == model.model_construct(**partial).__dict__
