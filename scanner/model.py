@@ -346,6 +346,19 @@ class Inventory:
         self._nodes[node.id] = stored
         return stored
 
+    def add_attrs(self, node_id: NodeId, attrs: Mapping[str, AttrValue]) -> Node:
+        """Merge ``attrs`` into a stored node: exactly ``add_node`` of the same node with those
+        attributes added (tags sorted and evidence deduplicated as a merge leaves them), in one copy
+        instead of two. Return the stored node."""
+        old = self._nodes[node_id]
+        stored = self._nodes[node_id] = replace(
+            old,
+            attrs=_merge_attrs(old.attrs, {**old.attrs, **attrs}),
+            tags=tuple(sorted(set(old.tags))),
+            evidence=_merge_evidence(old.evidence, old.evidence),
+        )
+        return stored
+
     def add_edge(self, edge: Edge) -> Edge:
         """Add or merge an edge. Both ends should be added as nodes too (checked by :meth:`dangling`)."""
         key = (edge.src, edge.dst, edge.kind, edge.via)  # Edge.key, inlined: called millions of times

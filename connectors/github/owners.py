@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
@@ -188,7 +188,7 @@ def add_owners(inv: Inventory, repos: Mapping[str, RepoOwners]) -> None:
             owning = [f"@{r.owner}/{t.slug}" for t in r.teams if t.permission in OWNING_PERMISSIONS]
             _edges(inv, node.id, owning, VIA_TEAM, (Evidence(r.teams_file),))
         elif r.teams_missing is not None:  # owners "not collected", not unknown (docs/owners.md)
-            inv.add_node(replace(node, attrs={**node.attrs, OWNERS_NOT_COLLECTED_ATTR: r.teams_missing}))
+            inv.add_attrs(node.id, {OWNERS_NOT_COLLECTED_ATTR: r.teams_missing})
 
 
 def _edges(inv: Inventory, src: NodeId, owners: Iterable[str], via: str, ev: tuple[Evidence, ...]) -> None:

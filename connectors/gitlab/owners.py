@@ -9,8 +9,6 @@ members API: https://docs.gitlab.com/api/members/ (valid access levels: 10 guest
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from connectors.gitlab.raw import GitLabRaw, Member, ProjectRaw, ScopeRaw
 from scanner.model import Edge, EdgeKind, Evidence, Inventory, Node, NodeId, NodeKind, node_id
 from scanner.owners import OWNERS_NOT_COLLECTED_ATTR
@@ -79,7 +77,7 @@ def add_owners(inv: Inventory, raw: GitLabRaw) -> None:
         if found is None:
             gap = next((missing[lv] for lv in _levels(path) if lv in missing), None) if path else None
             if gap is not None:
-                inv.add_node(replace(node, attrs={**node.attrs, OWNERS_NOT_COLLECTED_ATTR: gap}))
+                inv.add_attrs(node.id, {OWNERS_NOT_COLLECTED_ATTR: gap})
             continue
         via, ev, names = found
         for name in names:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scanner.link import resolve_hints
 from scanner.model import (
+    HEARSAY,
     Action,
     CredentialInfo,
     Edge,
@@ -141,3 +145,47 @@ def test_the_owners_record_wins_over_what_a_pipeline_names(owner_first: bool) ->
     assert got.attrs["source_repo"] == "acme/app"  # what only the pipeline knows is kept
     assert got.attrs["named_in_ci"] is False
     assert len(got.evidence) == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    tags=st.lists(st.sampled_from([("team", "b"), ("env", "a"), ("team", "a")]), max_size=4),
+    evidence=st.lists(st.sampled_from([Evidence("x.json"), Evidence("y.json", 3), Evidence("x.json", 1)]), max_size=4),
+    attrs=st.dictionaries(st.sampled_from(["repo", "k", "owners_not_collected"]), st.none() | st.text(max_size=3)),
+    extra=st.dictionaries(st.sampled_from(["k", "owners_not_collected", "new"]), st.none() | st.text(max_size=3)),
+    hearsay=st.sampled_from([None, True, False]),
+    cred=st.booleans(),
+)
+def test_add_attrs_is_a_sighting_with_those_attributes(
+    tags: list[tuple[str, str]],
+    evidence: list[Evidence],
+    attrs: dict[str, str | None],
+    extra: dict[str, str | None],
+    hearsay: bool | None,
+    cred: bool,
+) -> None:
+    # The shortcut the owners passes take must store exactly what adding the node again with the
+    # attributes added stores (a merge sorts tags and deduplicates evidence).
+    if hearsay is not None:
+        attrs = {**attrs, HEARSAY: hearsay}  # type: ignore[dict-item]
+    node = Node(
+        NodeId("n"),
+        NodeKind.CREDENTIAL if cred else NodeKind.RESOURCE,
+        "name",
+        "github",
+        "github:x",
+        scope="acme/app",
+        attrs=attrs,
+        tags=tuple(tags),
+        evidence=tuple(evidence),
+        credential=CredentialInfo(Lifetime.STATIC, created=datetime(2024, 1, 1, tzinfo=UTC)) if cred else None,
+    )
+    a, b = Inventory(), Inventory()
+    a.add_node(node)
+    b.add_node(node)
+    got = a.add_attrs(node.id, extra)
+    want = b.add_node(replace(node, attrs={**node.attrs, **extra}))
+    assert got == want
+    assert dict(got.attrs) == dict(want.attrs)
+    assert list(got.attrs) == list(want.attrs)
+    assert a.node(node.id) == b.node(node.id)
