@@ -294,15 +294,17 @@ def _merge(a: Node, b: Node) -> Node:
             last_rotated=b.credential.last_rotated or a.credential.last_rotated,
             fingerprint=b.credential.fingerprint or a.credential.fingerprint,
         )
-    return replace(
-        a,
-        name=b.name or a.name,
-        subtype=b.subtype or a.subtype,
-        scope=b.scope or a.scope,
-        attrs=_merge_attrs(a.attrs, b.attrs),
-        tags=tuple(sorted(set(a.tags) | set(b.tags))),
-        credential=cred,
-        evidence=_merge_evidence(a.evidence, b.evidence),
+    return Node(  # the constructor: dataclasses.replace costs twice as much, on every merge
+        a.id,
+        a.kind,
+        b.name or a.name,
+        a.provider,
+        b.subtype or a.subtype,
+        b.scope or a.scope,
+        _merge_attrs(a.attrs, b.attrs),
+        tuple(sorted(set(a.tags) | set(b.tags))),
+        cred,
+        _merge_evidence(a.evidence, b.evidence),
     )
 
 
@@ -320,12 +322,15 @@ def merge_edges(a: Edge, b: Edge) -> Edge:
     else:
         # Approval is only guaranteed when every sighting says so.
         approval = a.approval_required and b.approval_required
-    return replace(
-        a,
-        actions=a.actions | b.actions,
-        conditions=tuple(sorted(set(a.conditions) | set(b.conditions))),
-        approval_required=approval,
-        evidence=_merge_evidence(a.evidence, b.evidence),
+    return Edge(  # the constructor: dataclasses.replace costs twice as much, on every merge
+        a.src,
+        a.dst,
+        a.kind,
+        a.actions | b.actions,
+        a.via,
+        tuple(sorted(set(a.conditions) | set(b.conditions))),
+        approval,
+        _merge_evidence(a.evidence, b.evidence),
     )
 
 
@@ -351,11 +356,17 @@ class Inventory:
         attributes added (tags sorted and evidence deduplicated as a merge leaves them), in one copy
         instead of two. Return the stored node."""
         old = self._nodes[node_id]
-        stored = self._nodes[node_id] = replace(
-            old,
-            attrs=_merge_attrs(old.attrs, {**old.attrs, **attrs}),
-            tags=tuple(sorted(set(old.tags))),
-            evidence=_merge_evidence(old.evidence, old.evidence),
+        stored = self._nodes[node_id] = Node(  # the constructor: dataclasses.replace costs twice as much
+            old.id,
+            old.kind,
+            old.name,
+            old.provider,
+            old.subtype,
+            old.scope,
+            _merge_attrs(old.attrs, attrs),
+            tuple(sorted(set(old.tags))),
+            old.credential,
+            _merge_evidence(old.evidence, ()),
         )
         return stored
 

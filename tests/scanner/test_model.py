@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 
 import pytest
@@ -189,3 +189,15 @@ def test_add_attrs_is_a_sighting_with_those_attributes(
     assert dict(got.attrs) == dict(want.attrs)
     assert list(got.attrs) == list(want.attrs)
     assert a.node(node.id) == b.node(node.id)
+
+
+def test_node_and_edge_fields_are_in_the_order_the_merges_construct_them() -> None:
+    # merge_nodes, merge_edges, Inventory.add_attrs and the pickling of both call the constructors
+    # positionally (dataclasses.replace costs twice as much): a field added or moved must be added
+    # there too.
+    assert [f.name for f in fields(Node)] == [
+        "id", "kind", "name", "provider", "subtype", "scope", "attrs", "tags", "credential", "evidence",
+    ]  # fmt: skip
+    assert [f.name for f in fields(Edge)] == [
+        "src", "dst", "kind", "actions", "via", "conditions", "approval_required", "evidence",
+    ]  # fmt: skip
