@@ -32,7 +32,7 @@ from reports._atomic import write_atomic, write_atomic_bytes
 from scanner.findings import Finding, Severity, Status
 from scanner.model import ACTIONS, WRITE_ACTIONS, Action, EdgeKind, Evidence, Inventory, NodeId, NodeKind
 from scanner.owners import FindingOwners, OwnerIndex
-from scanner.reach import ReachIndex
+from scanner.reach import Reached, ReachIndex
 from scanner.result import ScanResult, verdict
 from scanner.rules.base import Coverage, Rule
 from scanner.rules.controls import CONTROLS, Control
@@ -450,7 +450,16 @@ def _identities(inv: Inventory, reach: ReachIndex) -> tuple[tuple[IdentityOut, .
     # come from the typed inventory and reach index, so models are constructed without re-validation.
     out = []
     reached = _ReachedOut
-    shared: dict[tuple[str, frozenset[Action]], ReachedOut] = {}
+    # By the decoded entry's id: ReachIndex makes one object per distinct (resource, actions), so an id
+    # stands for the pair (``kept`` holds each object, so no id is reused while this runs).
+    shared: dict[int, ReachedOut] = {}
+    kept: list[Reached] = []
+
+    def entry(r: Reached) -> ReachedOut:
+        kept.append(r)
+        made = shared[id(r)] = reached(resource=r.resource, actions=_actions(r.actions))
+        return made
+
     set_ids: dict[int, str] = {}
     radii: list[tuple[ReachedOut, ...]] = []
     holders: list[int] = []
@@ -464,14 +473,7 @@ def _identities(inv: Inventory, reach: ReachIndex) -> tuple[tuple[IdentityOut, .
         sid = set_ids.get(key)
         if sid is None:
             sid = set_ids[key] = f"R{len(set_ids) + 1}"
-            radius = []
-            for r in reach.blast_radius(node.id):
-                acts = r.actions if isinstance(r.actions, frozenset) else frozenset(r.actions)
-                entry = shared.get((r.resource, acts))
-                if entry is None:
-                    entry = shared[(r.resource, acts)] = reached(resource=r.resource, actions=_actions(acts))
-                radius.append(entry)
-            radii.append(tuple(radius))
+            radii.append(tuple([shared.get(id(r)) or entry(r) for r in reach.blast_radius(node.id)]))
             holders.append(0)
         holders[int(sid[1:]) - 1] += 1
         out.append(
