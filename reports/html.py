@@ -30,7 +30,7 @@ from markupsafe import Markup
 from reports._atomic import write_atomic
 from reports._bccache import template_cache
 from reports._common import optional_section, owners
-from reports.json import STREAMED, Report, build_document, document_data, finding_data
+from reports.json import STREAMED, ReachedOut, Report, build_document, document_data, finding_data
 from scanner.findings import Severity, Status
 from scanner.model import ACTIONS
 from scanner.result import ScanResult
@@ -251,12 +251,17 @@ def pack(doc: Report, result: ScanResult) -> dict[str, Any]:
     # The streamed sections come from the models (document_data leaves them out). Reach sets are
     # numbered in order (R1 is 0), so an identity carries its set's number.
     identities = [[node(i.id), strings(i.subtype), i.blast_radius, int(i.reach_set[1:]) - 1] for i in doc.identities]
-    reach_sets = []
-    for rs in doc.reach_sets:
-        flat: list[int] = []
-        for r in rs.blast_radius:
-            flat += (node(r.resource), _actions(r.actions))
-        reach_sets.append([rs.holders, flat])
+    # A reach set's entries are shared objects (report.json makes one per distinct resource and
+    # actions; the document holds them), each packed once; node numbers are given in the same order.
+    packed: dict[int, tuple[int, int]] = {}
+
+    def entry(r: ReachedOut) -> tuple[int, int]:
+        made = packed[id(r)] = (node(r.resource), _actions(r.actions))
+        return made
+
+    reach_sets = [
+        [rs.holders, [x for r in rs.blast_radius for x in (packed.get(id(r)) or entry(r))]] for rs in doc.reach_sets
+    ]
     resources = [[node(r.id), {str(a): n for a, n in r.who_can.items()}] for r in doc.resources]
     meta = {k: v for k, v in data.items() if k not in STREAMED}
     return {"format": "regwarden-html-2", "meta": meta, "actions": [str(a) for a in ACTIONS],
