@@ -29,7 +29,7 @@ import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from reports._atomic import write_atomic, write_atomic_bytes
-from scanner.findings import Finding, Severity, Status
+from scanner.findings import Fact, Finding, PathStep, Severity, Status
 from scanner.model import ACTIONS, WRITE_ACTIONS, Action, EdgeKind, Evidence, Inventory, NodeId, NodeKind
 from scanner.owners import FindingOwners, OwnerIndex
 from scanner.reach import Reached, ReachIndex
@@ -81,10 +81,14 @@ def constructor(cls: type[_M]) -> Callable[..., _M]:
     slow = cls.model_construct
 
     def make(**values: Any) -> _M:
-        if values.keys() != wanted:
-            return slow(**values)
+        # keyword arguments keep the caller's order: in field order (as every caller here passes
+        # them) the fresh dict is the instance's; in another order it is rearranged
+        if tuple(values) != names:
+            if values.keys() != wanted:
+                return slow(**values)
+            values = {k: values[k] for k in names}
         m = _new(cls)
-        _set(m, "__dict__", {k: values[k] for k in names})
+        _set(m, "__dict__", values)
         _set(m, "__pydantic_fields_set__", set(wanted))
         _set(m, "__pydantic_extra__", None)
         _set(m, "__pydantic_private__", None)
@@ -351,12 +355,38 @@ def _owners(found: FindingOwners | None) -> tuple[OwnerOut, ...]:
     )
 
 
-def _finding(f: Finding, inv: Inventory, rules: dict[str, Rule], owners: OwnerIndex) -> FindingOut:
+class _Shared:
+    """Path steps and facts of the findings, each converted once: the rules share them between
+    findings (paths through the same group, role or registry), and so does the document (its models
+    are frozen). By the source object's id; ``_kept`` holds each, so no id is reused meanwhile."""
+
+    def __init__(self) -> None:
+        self._steps: dict[int, PathStepOut] = {}
+        self._facts: dict[int, FactOut] = {}
+        self._kept: list[object] = []
+
+    def step(self, s: PathStep) -> PathStepOut:
+        found = self._steps.get(id(s))
+        if found is None:
+            self._kept.append(s)
+            found = self._steps[id(s)] = _PathStepOut(
+                src=s.src, dst=s.dst, kind=s.kind, actions=_actions(s.actions), via=s.via
+            )
+        return found
+
+    def fact(self, x: Fact) -> FactOut:
+        found = self._facts.get(id(x))
+        if found is None:
+            self._kept.append(x)
+            found = self._facts[id(x)] = _FactOut(text=x.text, files=_files(x.evidence))
+        return found
+
+
+def _finding(f: Finding, inv: Inventory, rules: dict[str, Rule], owners: OwnerIndex, shared: _Shared) -> FindingOut:
     # Typed values from the scan result: constructed without re-validating tens of thousands of
     # findings (the schema test validates the written document).
     control = _control_for(f.rule, rules)
     rule = rules.get(f.rule)
-    step = _PathStepOut
     found = owners.for_finding(f)
     return _FindingOut(
         id=f.id,
@@ -368,13 +398,13 @@ def _finding(f: Finding, inv: Inventory, rules: dict[str, Rule], owners: OwnerIn
         subject=_subject(inv, f.subject),
         message=f.message,
         blast_radius=f.blast_radius,
-        path=tuple(step(src=s.src, dst=s.dst, kind=s.kind, actions=_actions(s.actions), via=s.via) for s in f.path),
+        path=tuple([shared.step(s) for s in f.path]),
         owasp_nhi=tuple(control.owasp_nhi),
         nist_csf=tuple(control.nist_csf),
         remediation=rule.remediation if rule else "",
         location=_Location(file=f.location.file, line=f.location.line) if f.location else None,
         suppression=f.suppression,
-        facts=tuple(_FactOut(text=x.text, files=_files(x.evidence)) for x in f.facts),
+        facts=tuple([shared.fact(x) for x in f.facts]),
         owners=_owners(found),
         owners_not_collected=None if found else owners.not_collected_for(f),
     )
@@ -526,6 +556,7 @@ def _build_document(result: ScanResult) -> Report:
     rules = {r.id: r for r in result.rules}
     gaps = sorted(set(result.gaps), key=lambda g: (g.provider, g.scope, g.what, g.reason))
     identities, reach_sets = _identities(inv, result.reach)
+    shared = _Shared()
     return Report(
         schema_version=SCHEMA_VERSION,
         generated_at=_utc(result.generated_at),
@@ -535,7 +566,9 @@ def _build_document(result: ScanResult) -> Report:
         partial=result.partial,
         coverage_gaps=tuple(Gap(provider=g.provider, scope=g.scope, what=g.what, reason=g.reason) for g in gaps),
         summary=_summary(result),
-        findings=tuple(_finding(f, inv, rules, result.owners) for f in sorted(result.findings, key=finding_sort_key)),
+        findings=tuple(
+            _finding(f, inv, rules, result.owners, shared) for f in sorted(result.findings, key=finding_sort_key)
+        ),
         controls=_controls(result, rules),
         identities=identities,
         reach_sets=reach_sets,
