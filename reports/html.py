@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import secrets
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
 from functools import cache
@@ -27,7 +29,7 @@ import orjson
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from reports._atomic import write_atomic
+from reports._atomic import write_atomic_bytes
 from reports._bccache import template_cache
 from reports._common import optional_section, owners
 from reports.json import STREAMED, ReachedOut, Report, build_document, document_data, finding_data
@@ -315,16 +317,34 @@ def payload(result: ScanResult, doc: Report | None = None) -> dict[str, Any]:
     }
 
 
-def render_text(result: ScanResult) -> str:
-    """The whole page as a string."""
+#: The five bytes jinja2's ``|tojson`` escapes (``jinja2.utils.htmlsafe_json_dumps``), so that the
+#: data block can never close its ``<script>`` element or open markup, whatever a name holds.
+_HTML_SAFE = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"), (b"'", b"\\u0027"))
+
+
+def data_json(data: Any) -> bytes:
+    """``data|tojson`` as UTF-8 bytes: ``_json_dumps`` with jinja2's escapes, byte for byte what
+    ``jinja2.utils.htmlsafe_json_dumps(data, dumps=_json_dumps)`` gives encoded (each escaped byte is
+    ASCII, never part of a multi-byte character), without a page-sized string."""
+    out = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+    for raw, escaped in _HTML_SAFE:
+        out = out.replace(raw, escaped)
+    return out
+
+
+def chunks(result: ScanResult) -> Iterator[bytes]:
+    """The page as UTF-8 pieces: the template rendered around a slot where ``data|tojson`` goes,
+    then the data block written straight from bytes (most of a big page: it is never held as text).
+    The slot holds a random nonce, so nothing from the scan can name it."""
     doc = build_document(result)
     data = payload(result, doc)
     sev = doc.summary.findings_by_severity
     open_by_sev = Counter(f.severity for f in doc.findings if f.status is Status.OPEN)
     template = _environment().get_template("report.html.j2")
-    return template.render(
+    slot = f"regwarden-data-slot-{secrets.token_hex(16)}"
+    page = template.render(
         doc=doc,
-        data=data,
+        data=slot,
         csp=content_security_policy(),
         style=Markup(stylesheet()),  # noqa: S704 - our own static asset, checked by _asset
         script=Markup(script()),  # noqa: S704 - our own static asset, checked by _asset
@@ -337,8 +357,20 @@ def render_text(result: ScanResult) -> str:
         not_assessed=_not_assessed(doc),
         has_history=data["history"] is not None,
     )
+    marker = f'"{slot}"'  # the slot as |tojson wrote it
+    head, found, tail = page.partition(marker)
+    if not found or marker in tail:  # cannot happen: the template has one data block
+        raise AssertionError("report.html.j2: the data block is not where it was expected")
+    yield head.encode("utf-8")
+    yield data_json(data)
+    yield tail.encode("utf-8")
+
+
+def render_text(result: ScanResult) -> str:
+    """The whole page as a string."""
+    return b"".join(chunks(result)).decode("utf-8")
 
 
 def render(result: ScanResult, out_dir: Path) -> None:
-    """Write ``report.html`` into ``out_dir`` atomically."""
-    write_atomic(out_dir / "report.html", render_text(result))
+    """Write ``report.html`` into ``out_dir`` atomically, the data block streamed from bytes."""
+    write_atomic_bytes(out_dir / "report.html", chunks(result))

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from jinja2.utils import htmlsafe_json_dumps
 
 from reports import html as report_html
 from scanner.result import ScanResult
@@ -158,3 +160,36 @@ def test_deterministic(tmp_path: Path) -> None:
     a, _ = _render(tmp_path / "a")
     b, _ = _render(tmp_path / "b", estate.build(reverse=True))
     assert a == b
+
+
+def test_data_block_is_what_jinja2_tojson_writes(tmp_path: Path) -> None:
+    # The data block is written from bytes, around the rendered template: it must be exactly what
+    # `{{ data|tojson }}` wrote (jinja2's own escaping of < > & '), for hostile names too, and the
+    # page around it must be the template's.
+    result = estate.build()
+    page, parsed = _render(tmp_path, result)
+    data = next(d for a, d in parsed.scripts if a.get("id") == "data")
+    want = htmlsafe_json_dumps(report_html.payload(result), dumps=report_html._json_dumps)
+    assert data == str(want)
+    assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in data
+    assert "\\u0026" in report_html.data_json({"a": "&", "b": "'"}).decode()
+    assert (
+        report_html.data_json({"x": "<>&'é"})
+        == str(htmlsafe_json_dumps({"x": "<>&'é"}, dumps=report_html._json_dumps)).encode()
+    )
+    assert "regwarden-data-slot-" not in page
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.rstrip().endswith("</html>")
+
+
+def test_a_name_shaped_like_the_data_slot_stays_text(tmp_path: Path) -> None:
+    # The slot is a fresh random nonce per render: a name that looks like one is only data.
+    result = estate.build()
+    fake = '"regwarden-data-slot-00000000000000000000000000000000"'
+    inv = result.inventory
+    subject = inv.node(result.findings[0].subject)  # on the page: its finding names it
+    inv._nodes[subject.id] = replace(subject, name=fake)
+    page, parsed = _render(tmp_path, result)
+    data = json.loads(next(d for a, d in parsed.scripts if a.get("id") == "data"))
+    assert [n[1] for n in data["nodes"] if n[0] == subject.id] == [fake]
+    assert page.count('id="data"') == 1
