@@ -313,9 +313,9 @@ class ReachIndex:
             # One target held by a direct grant: that one step is a shortest path, and the first such
             # grant is the one the search below would record first.
             (t,) = want
-            for first in self._grants_of(start, set()):
-                if first[-1].dst == t and (action is None or action in first[-1].actions):
-                    return {g.ids[t]: [self._to_path_step(first)]}
+            first = self._direct_grant(start, t, action)
+            if first is not None:
+                return {g.ids[t]: [self._to_path_step(first)]}
         # state: (node, written) where written=False means "controlled" for control nodes
         parent: dict[tuple[int, bool], tuple[tuple[int, bool], _Hop]] = {}
         found: dict[int, tuple[tuple[int, bool], _Hop]] = {}
@@ -374,6 +374,23 @@ class ReachIndex:
                 chain.append(hop)
             out[g.ids[d]] = [self._to_path_step(h) for h in reversed(chain)]
         return out
+
+    def _direct_grant(self, u: int, t: int, action: Action | None) -> _Hop | None:
+        """The first of ``u``'s grant edges (in :meth:`_grants_of` order) to ``t`` with ``action``,
+        found without listing the others: most evidence paths are one grant."""
+        g = self.graph
+        nc = g.node_count
+        opened: set[int] = set()
+        for s in g.control[u]:
+            if s.dst >= nc and s.dst not in opened:
+                opened.add(s.dst)
+                for s2 in g.grants[s.dst]:
+                    if s2.dst == t and (action is None or action in s2.actions):
+                        return (s, s2)
+        for s in g.grants[u]:
+            if s.dst == t and (action is None or action in s.actions):
+                return (s,)
+        return None
 
     def _grants_of(self, u: int, opened: set[int]) -> list[_Hop]:
         """``u``'s grant edges: those of the junctions it holds (not yet walked: ``opened`` records

@@ -9,7 +9,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.graph import DEPLOY_CATEGORIES, ScanGraph
-from scanner.model import ACTIONS, WRITE_ACTIONS, Action, EdgeKind, Inventory, NodeId, NodeKind, expand_actions
+from scanner.model import (
+    ACTIONS,
+    JUNCTION_EDGE,
+    WRITE_ACTIONS,
+    Action,
+    Edge,
+    EdgeKind,
+    Inventory,
+    Junction,
+    NodeId,
+    NodeKind,
+    expand_actions,
+)
 from scanner.reach import ReachIndex
 from tests.scanner.graphs import add, link, nid
 
@@ -219,3 +231,38 @@ def test_reach_equals_naive_search_and_every_result_is_explained(inv: Inventory)
         for action in ACTIONS:
             assert idx.count_who_can(resource, action) == len(idx.who_can_reach(resource, action))
         assert idx.count_who_can_each(resource) == {a: idx.count_who_can(resource, a) for a in ACTIONS}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    own_first=st.booleans(),
+    junction_acts=st.sets(st.sampled_from(list(Action)), min_size=1),
+    own_acts=st.sets(st.sampled_from(list(Action)), min_size=1),
+    holders=st.integers(min_value=1, max_value=3),
+)
+def test_one_target_paths_through_junctions_are_the_full_search_s(
+    own_first: bool, junction_acts: set[Action], own_acts: set[Action], holders: int
+) -> None:
+    # A node that holds a grant to the target both through a junction and by its own edge: the
+    # targeted search (one grant looked up without listing the others) takes the hop the full search
+    # takes, with the via of that hop.
+    inv = Inventory()
+    add(inv, "reg", NodeKind.RESOURCE, category="registry")
+    add(inv, "other", NodeKind.RESOURCE, category="registry")
+    inv.add_junction(Junction(nid("j"), "test", "account-wide"))
+    inv.add_edge(Edge(nid("j"), nid("other"), EdgeKind.GRANTS, frozenset({Action.READ}), via="junction-other"))
+    inv.add_edge(Edge(nid("j"), nid("reg"), EdgeKind.GRANTS, frozenset(junction_acts), via="junction-grant"))
+    for i in range(holders):
+        add(inv, f"u{i}", NodeKind.IDENTITY)
+        own = Edge(nid(f"u{i}"), nid("reg"), EdgeKind.GRANTS, frozenset(own_acts), via=f"own-{i}")
+        into = Edge(nid(f"u{i}"), nid("j"), JUNCTION_EDGE, via="holds")
+        for e in (own, into) if own_first else (into, own):
+            inv.add_edge(e)
+    idx = ReachIndex.build(ScanGraph(inv))
+    for i in range(holders):
+        u = nid(f"u{i}")
+        for action in ACTIONS:
+            full = idx.paths_from(u, None, action)
+            if nid("reg") in full:
+                assert idx.explain(u, nid("reg"), action) == full[nid("reg")]
+                assert full[nid("reg")][0].src == u
