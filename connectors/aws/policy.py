@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+import orjson
+
 from connectors.aws.actions import ACTION_CLASSES, catalogue, classify
 from scanner.model import Action, NodeId
 
@@ -225,12 +227,26 @@ def compile_statement(stmt: Mapping[str, Any]) -> Statement:
     )
 
 
-_DOC_CACHE: dict[str, tuple[Statement, ...]] = {}
+_DOC_CACHE: dict[str | bytes, tuple[Statement, ...]] = {}
+
+
+def _doc_key(doc: str | Mapping[str, Any] | None) -> str | bytes:
+    """The cache key of a document: its text, or its canonical JSON (keys sorted). orjson writes it
+    ~10x faster than ``json.dumps``; it writes NaN and Infinity as ``null`` and refuses integers
+    beyond 64 bits, so a document holding ``null`` or such a number is keyed by ``json.dumps`` (the
+    two kinds of key never compare equal: bytes and text)."""
+    if isinstance(doc, str):
+        return doc
+    try:
+        key = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(doc, sort_keys=True)
+    return json.dumps(doc, sort_keys=True) if b"null" in key else key
 
 
 def compile_document(doc: str | Mapping[str, Any] | None) -> tuple[Statement, ...]:
     """Compile a document once; identical documents (managed policies, copies) share the result."""
-    key = doc if isinstance(doc, str) else json.dumps(doc, sort_keys=True)
+    key = _doc_key(doc)
     found = _DOC_CACHE.get(key)
     if found is None:
         found = tuple(compile_statement(s) for s in parse_document(doc))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from connectors.aws import actions
+from connectors.aws import actions, policy
 from connectors.aws.load import load
 from connectors.aws.oidc import judge_subject
 from connectors.aws.policy import (
@@ -229,3 +229,23 @@ def test_oidc_trust_and_link_hint(tmp_path: Path) -> None:
     assert [(h.kind, dict(h.src.attrs)) for h in inv.hints if not isinstance(h.src, str)] == [
         (EdgeKind.CAN_ASSUME, {"repo": "org/app", "oidc": True, "environment": "prod"})
     ]
+
+
+def test_documents_share_a_compilation_only_when_equal() -> None:
+    # compile_document caches by a canonical key: the same document in another key order shares the
+    # compilation; NaN and null, or a huge number, never share one with a different document.
+    allow = {"Effect": "Allow", "Action": "ecr:PutImage", "Resource": "*"}
+    a = {"Version": "2012-10-17", "Statement": [allow]}
+    b = {"Statement": [dict(reversed(list(allow.items())))], "Version": "2012-10-17"}
+    assert policy._doc_key(a) == policy._doc_key(b)
+    assert policy.compile_document(a) is policy.compile_document(b)
+    nan = {"Statement": [{**allow, "Sid": float("nan")}]}
+    null = {"Statement": [{**allow, "Sid": None}]}
+    assert policy._doc_key(nan) != policy._doc_key(null)
+    huge = {"Statement": [{**allow, "Sid": 2**70}]}
+    assert policy._doc_key(huge) != policy._doc_key({"Statement": [{**allow, "Sid": 2**70 + 1}]})
+    text = '{"Statement": []}'
+    assert policy._doc_key(text) == text
+    deny = {"Version": "2012-10-17", "Statement": [{**allow, "Effect": "Deny"}]}
+    assert policy._doc_key(deny) != policy._doc_key(a)
+    assert [s.allow for s in policy.compile_document(deny)] == [False]
