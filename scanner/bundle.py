@@ -64,6 +64,7 @@ T = TypeVar("T")
 
 #: A single bundle file larger than this is refused from its size alone, before it is read.
 MAX_FILE_BYTES = 256 * 1024 * 1024
+_TOO_BIG = f"more than the {MAX_FILE_BYTES // (1024 * 1024)} MiB a bundle file may be"
 #: A YAML file (a workflow, a CI configuration) larger than this is refused before it is parsed: a YAML
 #: document costs ~50 times its size in memory once parsed, and GitLab itself refuses CI files over
 #: 1 MiB by default (GitHub documents no limit; real workflows are kilobytes).
@@ -187,17 +188,28 @@ class BundleReader:
             raise BundleError(rel, why)
         path = os.path.join(self.root, norm)  # plain strings: tens of thousands of files
         try:
-            with open(path, "rb") as f:
-                size = os.fstat(f.fileno()).st_size
-                if size > MAX_FILE_BYTES:
-                    raise BundleError(
-                        rel, f"file is {size:,} bytes, more than the {_mib(MAX_FILE_BYTES)} a bundle file may be"
-                    )
-                return f.read()
+            # os-level calls, not a buffered file object: half the cost on a bundle's small files
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError as e:
             raise BundleError(rel, "file not found") from e
         except OSError as e:
             raise BundleError(rel, f"cannot read: {e.strerror}") from e
+        try:
+            size = os.fstat(fd).st_size
+            if size > MAX_FILE_BYTES:
+                raise BundleError(rel, f"file is {size:,} bytes, {_TOO_BIG}")
+            parts = [os.read(fd, size + 1)]  # one read for a regular file; more if it grew or is short
+            total = len(parts[0])
+            while parts[-1]:
+                if total > MAX_FILE_BYTES:
+                    raise BundleError(rel, f"file grew past {MAX_FILE_BYTES:,} bytes while read, {_TOO_BIG}")
+                parts.append(os.read(fd, 1 << 20))
+                total += len(parts[-1])
+            return b"".join(parts)
+        except OSError as e:
+            raise BundleError(rel, f"cannot read: {e.strerror}") from e
+        finally:
+            os.close(fd)
 
     def text(self, rel: str) -> str:
         """A file decoded as UTF-8."""

@@ -115,3 +115,20 @@ def test_odd_spellings_of_a_path_name_the_same_file(tmp_path: Path) -> None:
     for bad in ("github/../../x", "..", "github/a/..", "/etc/passwd"):
         with pytest.raises(BundleError, match="escapes the bundle"):
             reader.exists(bad)
+
+
+def test_files_are_read_whole_whatever_their_size(tmp_path: Path) -> None:
+    # Read with os-level calls: an empty file, one byte, and a file of several reads' worth come back
+    # byte for byte; a file removed after the walk is named as not found.
+    root = tmp_path / "b"
+    (root / "github").mkdir(parents=True)
+    contents = {"empty.json": b"", "one.json": b"1", "big.json": bytes(range(256)) * (3 * 4096 + 7)}
+    for name, data in contents.items():
+        (root / "github" / name).write_bytes(data)
+    (root / "github" / "gone.json").write_bytes(b"{}")
+    reader = BundleReader(root)
+    for name, data in contents.items():
+        assert reader.read_bytes(f"github/{name}") == data
+    (root / "github" / "gone.json").unlink()
+    with pytest.raises(BundleError, match="file not found"):
+        reader.read_bytes("github/gone.json")
