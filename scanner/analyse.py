@@ -105,6 +105,17 @@ def _plan(
     return sorted(here), sorted(away)
 
 
+def _warm(providers: list[str]) -> None:
+    """A worker's first task, sent while the bundle is still being listed: import what reading
+    ``providers`` needs, so the process is ready when its folders are known."""
+    from scanner.plugins import connectors as registry
+
+    table = registry()
+    for p in providers:
+        if p in table:
+            table[p]  # the lookup imports the connector
+
+
 def load_bundle(
     path: Path,
     connectors: Mapping[str, ConnectorSpec[Any]],
@@ -114,7 +125,34 @@ def load_bundle(
 ) -> LoadedBundle:
     """Read every provider folder of a bundle with its connector and merge the inventories (in
     provider order, whichever process read them: the result does not depend on the plan)."""
-    reader = BundleReader(path)
+    pools: list[concurrent.futures.ProcessPoolExecutor] = []
+
+    def start_worker(tops: list[str]) -> None:
+        # The bundle is big enough for a worker: start its process now, while the walk goes on
+        # (starting Python and importing the connectors takes ~0.8 s); the plan below decides later
+        # whether it reads anything.
+        if len(tops) >= 2:
+            ctx = multiprocessing.get_context("spawn")  # no fork: a scan may have threads running
+            pool = concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+            pools.append(pool)
+            pool.submit(_warm, sorted(tops))
+
+    reader = BundleReader(path, on_many_files=(parallel_min_files, start_worker))
+    try:
+        return _load(reader, path, connectors, parallel_min_files, worker_cost, pools)
+    finally:
+        for pool in pools:  # a worker the plan did not use ends after its warm-up, unwaited for
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _load(
+    reader: BundleReader,
+    path: Path,
+    connectors: Mapping[str, ConnectorSpec[Any]],
+    parallel_min_files: int,
+    worker_cost: int,
+    pools: list[concurrent.futures.ProcessPoolExecutor],
+) -> LoadedBundle:
     manifest = reader.manifest
     providers = reader.providers()
     if not providers and not manifest.calls:
@@ -129,11 +167,18 @@ def load_bundle(
     files = list(reader.files(""))
     here, away = _plan(path, files, providers, parallel_min_files, worker_cost)
     if away and _picklable([connectors[p] for p in away]):
-        ctx = multiprocessing.get_context("spawn")  # no fork: a scan may have threads running
-        with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-            # manifest.json too: connectors read its not_found and failed calls (an absent file's reason)
-            listing = [f for f in files if f.split("/", 1)[0] in away or f == MANIFEST]
+        if not pools:
+            pools.append(
+                concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            )
+        pool = pools[0]
+        # manifest.json too: connectors read its not_found and failed calls (an absent file's reason)
+        listing = [f for f in files if f.split("/", 1)[0] in away or f == MANIFEST]
+        try:
             later = pool.submit(_read_parts, str(path), [connectors[p] for p in away], listing)
+        except concurrent.futures.process.BrokenProcessPool as e:  # it died while warming up
+            log.warning("the reader process failed (%s); reading %s here", e, ", ".join(away))
+        else:
             for provider in here:
                 parts[provider] = _read_one(reader, provider, connectors[provider])
             t0 = time.perf_counter()

@@ -107,6 +107,9 @@ class BundleReader:
     _present: frozenset[str] = field(default=frozenset(), init=False, repr=False)
     _folders: frozenset[str] = field(default=frozenset(), init=False, repr=False)
     _refused: list[tuple[str, str]] = field(default_factory=list, init=False, repr=False)
+    #: Called once, with the top-level folders, as soon as the walk has found this many files: a big
+    #: bundle's reader can start work that needs to know it is big while the walk goes on.
+    on_many_files: tuple[int, Callable[[list[str]], None]] | None = field(default=None, repr=False, kw_only=True)
 
     def __post_init__(self) -> None:
         if not self.root.is_dir():
@@ -139,7 +142,7 @@ class BundleReader:
 
     def _files(self) -> list[str]:
         if self._listing is None:
-            found, tops, refused = _walk(str(self.root))
+            found, tops, refused = _walk(str(self.root), self.on_many_files)
             found.sort()
             self._listing = found
             self._present = frozenset(found)
@@ -328,8 +331,12 @@ def _mib(n: int) -> str:
     return f"{n // (1024 * 1024)} MiB"
 
 
-def _walk(root: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+def _walk(
+    root: str, many: tuple[int, Callable[[list[str]], None]] | None = None
+) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     """Every file under ``root`` (relative paths), the top-level folders, and what was not followed.
+    ``many``: (n, f) calls f with the top-level folders once n files are found, checked after each
+    folder (the root is listed first, so every top-level folder is known by then).
 
     Links are followed only while they stay inside the bundle (a bundle may be assembled from links
     to its own parts), each real folder once per chain, so a loop ends; a link out of the bundle is
@@ -366,4 +373,7 @@ def _walk(root: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
                     stack.append((e.path, rel + "/", here))
                 elif e.is_file():
                     found.append(rel)
+        if many is not None and len(found) >= many[0]:  # after a whole folder: the root's is first
+            many[1](list(tops))
+            many = None
     return found, tops, refused

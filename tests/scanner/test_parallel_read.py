@@ -72,3 +72,19 @@ def test_a_worker_that_cannot_start_is_replaced_by_reading_here(tmp_path: Path) 
     assert done.returncode == 0, done.stderr[-2000:]
     assert f"NODES {len(one)} {one.edge_count}" in done.stdout
     assert "the reader process failed" in done.stderr
+
+
+def test_the_worker_starts_while_the_bundle_is_listed(caplog: pytest.LogCaptureFixture) -> None:
+    # A big bundle's worker process is started from the walk, as soon as the file count says the
+    # bundle is big, and then reads; the walk calls back once, with every top-level folder.
+    calls: list[list[str]] = []
+    reader = BundleReader(BUNDLE, on_many_files=(1, calls.append))
+    providers = reader.providers()
+    assert [sorted(c) for c in calls] == [providers]
+    assert BundleReader(BUNDLE, on_many_files=(10**9, calls.append)).providers() == providers
+    assert len(calls) == 1  # never called below the count
+    one = load_bundle(BUNDLE, connectors(), parallel_min_files=10**9)
+    with caplog.at_level(logging.INFO, logger="regwarden"):
+        two = load_bundle(BUNDLE, connectors(), parallel_min_files=1, worker_cost=0)
+    assert any("in a worker" in r.getMessage() for r in caplog.records)
+    assert _shape(two.inventory) == _shape(one.inventory)
