@@ -112,6 +112,26 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
 
 
+def load_yaml_node(text: str) -> tuple[Any, yaml.Node | None]:
+    """:func:`load_yaml`, with the composed node as well (its marks give each value's line): one parse
+    for both, as ``yaml.load`` composes then constructs."""
+    if _CLoader is not None and not ANCHOR.search(text):
+        try:
+            return _load_node(_CLoader, text)
+        except Exception:  # noqa: BLE001, S110 - the Python loader below reports the same problem in its words
+            pass
+    return _load_node(_Yaml12Loader, text)
+
+
+def _load_node(loader_class: type[Any], text: str) -> tuple[Any, yaml.Node | None]:
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        return (None if node is None else loader.construct_document(node)), node
+    finally:
+        loader.dispose()
+
+
 def expanded_size(data: Any) -> int:
     """Number of values in ``data`` with shared (aliased) containers counted at every use;
     memoised per container, so it costs the document's size on disk, not its expanded size."""

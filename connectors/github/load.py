@@ -6,7 +6,9 @@ Every file goes through :class:`~scanner.bundle.BundleReader`, so a malformed on
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import yaml
 
 from connectors.github.composite import Composite, parse_action
 from connectors.github.owners import CODEOWNERS_PATHS, CodeOwners, Team, parse_codeowners
@@ -33,9 +35,10 @@ from connectors.github.raw import (
     WorkflowPermissions,
 )
 from connectors.github.sbom import DependencySbom
-from connectors.github.workflows import Workflow, parse_workflow, positions
+from connectors.github.workflows import Workflow, node_positions, parse_workflow
 from scanner.bundle import BundleReader, failed_scopes
 from scanner.errors import BundleError
+from scanner.yaml12 import load_yaml_node
 
 T = TypeVar("T")
 
@@ -100,8 +103,18 @@ def _workflow(bundle: BundleReader, rel: str, path: str, parsed: _Parsed | None 
     text = bundle.text(rel)
     found = parsed.get(text) if parsed is not None else None
     if found is None:
-        jobs_at, steps_at = positions(text)
-        found = (parse_workflow(rel, bundle.yaml(rel, text), jobs_at, steps_at), scan(text))
+        # One parse gives the document and the lines of its jobs and steps (bundle.yaml keeps its
+        # bounds and errors; the loader hands the composed node over).
+        composed: list[yaml.Node | None] = []
+
+        def load(t: str) -> Any:
+            data, node = load_yaml_node(t)
+            composed.append(node)
+            return data
+
+        data = bundle.yaml(rel, text, load=load)
+        jobs_at, steps_at = node_positions(composed[0] if composed else None)
+        found = (parse_workflow(rel, data, jobs_at, steps_at), scan(text))
         if parsed is not None:
             parsed[text] = found
     return WorkflowFile(file=rel, path=path, workflow=found[0], hits=found[1])

@@ -364,6 +364,11 @@ def positions(text: str) -> tuple[dict[str, int], dict[str, list[int]]]:
         root = yaml.compose(text, Loader=_ComposeLoader)
     except yaml.YAMLError:
         return {}, {}
+    return node_positions(root)
+
+
+def node_positions(root: yaml.Node | None) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """:func:`positions` of an already composed document (``scanner.yaml12.load_yaml_node``)."""
     jobs_at: dict[str, int] = {}
     steps_at: dict[str, list[int]] = {}
     if not isinstance(root, yaml.MappingNode):

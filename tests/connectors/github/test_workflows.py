@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from connectors.github.actions import action_name, registry_host
-from connectors.github.workflows import Permissions, job_lines, parse_workflow, secret_refs
+from connectors.github.workflows import Permissions, job_lines, node_positions, parse_workflow, positions, secret_refs
 from scanner.bundle import BundleReader
 from scanner.errors import BundleError
+from scanner.yaml12 import ANCHOR, load_yaml, load_yaml_node
 
 F = "github/repos/o/r/contents/.github/workflows/x.yml"
 
@@ -147,3 +149,31 @@ def test_action_table_helpers() -> None:
     assert action_name("PyPA/gh-action-pypi-publish/sub@v1") == "pypa/gh-action-pypi-publish"
     assert registry_host("https://test.pypi.org/legacy/") == "test.pypi.org"
     assert registry_host("ghcr.io") == "ghcr.io"
+
+
+def _real_workflow_texts() -> list[tuple[str, str]]:
+    root = Path(__file__).parents[3]
+    found = sorted(root.glob("tests/fixtures/**/.github/workflows/*.y*ml")) + sorted(
+        (root / "tests" / "fixtures" / "github" / "workflows").glob("*.y*ml")
+    )
+    found += sorted((root / "bench" / "fidelity" / "github" / "corpus").rglob("*.y*ml"))
+    return [(str(p.relative_to(root)), p.read_text(encoding="utf-8", errors="replace")) for p in found]
+
+
+def test_one_parse_gives_the_document_and_the_lines_two_parses_gave() -> None:
+    # The loader composes each workflow once and hands the node over for the lines of jobs and
+    # steps: on every real workflow here (the fixtures and the fidelity corpus of public repositories),
+    # the document and the lines are those of a separate load and compose.
+    texts = _real_workflow_texts()
+    assert len(texts) > 900
+    anchored = 0
+    for name, text in texts:
+        try:
+            want = load_yaml(text)
+        except yaml.YAMLError:
+            continue
+        data, node = load_yaml_node(text)
+        assert data == want, name
+        assert node_positions(node) == positions(text), name
+        anchored += bool(ANCHOR.search(text))
+    assert anchored  # the Python loader's path is taken too
