@@ -59,8 +59,9 @@ PARALLEL_MIN_FILES = 5_000
 #: 46,777 small files (19 MB) take ~15 s, ~0.3 ms a file, as each workflow is parsed and analysed;
 #: PyPI's 12,785 (7 MB) ~2.9 s). The figure is a compromise between the two ...
 _PER_FILE = 3_000
-#: ... and what a worker costs besides its reading (start, imports, pickling the inventories back and
-#: unpickling them here), in the same unit: ~2.5-4 s. (On the benchmark's large estate: AWS and PyPI
+#: ... and what a worker costs besides its reading (start and imports, ~0.8 s, which now mostly overlap
+#: the listing; pickling the inventories back and unpickling them here, ~2 s for GitHub's at large),
+#: in the same unit: ~2.5-4 s. (On the benchmark's large estate: AWS and PyPI
 #: here, GitHub in the worker, 22.6-25.0 s; with 2,000 a file the plan sent PyPI to the worker too,
 #: 27.1 s; with 5,000 it keeps GitHub here and sends AWS and PyPI away, 23.5 s.)
 _WORKER = 45_000_000
