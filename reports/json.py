@@ -67,7 +67,7 @@ def constructor(cls: type[_M]) -> Callable[..., _M]:
     half a million entries. Every field must be passed, by name, with no alias; anything else
     (a missing or unknown name) goes through ``model_construct`` itself. The instance is the one
     ``model_construct`` makes: the same ``__dict__`` (field order), fields set, no extra and no private
-    values (``tests/reports/test_report_json.py`` holds them equal)."""
+    values (``tests/reports/test_json.py`` holds them equal)."""
     fields = cls.model_fields
     names = tuple(fields)
     if (
