@@ -366,11 +366,6 @@ def chunks(result: ScanResult) -> Iterator[bytes]:
     yield tail.encode("utf-8")
 
 
-def render_text(result: ScanResult) -> str:
-    """The whole page as a string."""
-    return b"".join(chunks(result)).decode("utf-8")
-
-
 def render(result: ScanResult, out_dir: Path) -> None:
     """Write ``report.html`` into ``out_dir`` atomically, the data block streamed from bytes."""
     write_atomic_bytes(out_dir / "report.html", chunks(result))

@@ -104,17 +104,12 @@ ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s&]", re.MULTILINE)
 
 def load_yaml(text: str) -> Any:
     """Parse with libyaml when the text has no anchor, else (or on any error) with the Python loader."""
-    if _CLoader is not None and not ANCHOR.search(text):
-        try:
-            return yaml.load(text, Loader=_CLoader)  # noqa: S506 - a CSafeLoader subclass
-        except Exception:  # noqa: BLE001, S110 - the Python loader below reports the same problem in its words
-            pass
-    return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+    return load_yaml_node(text)[0]
 
 
 def load_yaml_node(text: str) -> tuple[Any, yaml.Node | None]:
     """:func:`load_yaml`, with the composed node as well (its marks give each value's line): one parse
-    for both, as ``yaml.load`` composes then constructs."""
+    for both, composed then constructed as ``yaml.load`` does."""
     if _CLoader is not None and not ANCHOR.search(text):
         try:
             return _load_node(_CLoader, text)

@@ -19,7 +19,6 @@ from scanner.findings import Severity, Status
 from scanner.model import Action, Lifetime, NodeId, NodeKind
 
 if TYPE_CHECKING:
-    from scanner.reach import Reached
     from scanner.result import ScanResult
 
 #: Action classes that put code somewhere: a change in these is what drift reports.
@@ -119,8 +118,7 @@ class _Summariser:
             n.id for n in result.inventory.nodes() if n.kind is NodeKind.RESOURCE and n.attr("production") is True
         )
         self._acts: dict[frozenset[Action], tuple[str, int]] = {}
-        self._entries: dict[int, tuple[str, int, int, bool, str]] = {}
-        self._kept: list[Reached] = []
+        self._entries: dict[int, tuple[str, int, int, bool]] = {}
 
     def _label(self, actions: frozenset[Action]) -> tuple[str, int]:
         found = self._acts.get(actions)
@@ -131,24 +129,29 @@ class _Summariser:
             found = self._acts[actions] = (",".join(sorted(str(a) for a in actions)), mask)
         return found
 
-    def _entry(self, r: Reached) -> tuple[str, int, int, bool, str]:
-        text, mask = self._label(r.actions)
-        self._kept.append(r)
-        got = self._entries[id(r)] = (f"{r.resource}|{text}", mask, len(r.actions), r.resource in self.prod, r.resource)
-        return got
-
     def __call__(self, node: NodeId) -> tuple[str, int, ReachSummary]:
-        # Decoded entries are shared objects (ReachIndex makes one per distinct (resource, actions)), so
-        # each is described once, whatever the number of sets holding it; ``_kept`` holds them, so an
-        # id is never reused while the summariser lives. Blast radii are sorted by resource id.
+        lines: list[str] = []
+        writes: list[tuple[str, int]] = []
+        prod: list[str] = []
+        size = 0
         entries = self._entries
-        got = [entries.get(id(r)) or self._entry(r) for r in self.reach.blast_radius(node)]
-        lines = [g[0] for g in got]
+        for r in self.reach.blast_radius(node):  # sorted by resource id
+            # Decoded entries are shared objects (ReachIndex keeps them for the scan), so each
+            # distinct (resource, actions) is described once, whatever the number of sets holding it.
+            got = entries.get(id(r))
+            if got is None:
+                text, mask = self._label(r.actions)
+                got = entries[id(r)] = (f"{r.resource}|{text}", mask, len(r.actions), r.resource in self.prod)
+            line, mask, n, is_prod = got
+            lines.append(line)
+            size += n
+            if mask:
+                writes.append((r.resource, mask))
+            if is_prod:
+                prod.append(r.resource)
         lines.append("")
         digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()
-        writes = tuple([(g[4], g[1]) for g in got if g[1]])
-        prod = tuple([g[4] for g in got if g[3]])
-        return digest, sum([g[2] for g in got]), ReachSummary(writes, prod)
+        return digest, size, ReachSummary(tuple(writes), tuple(prod))
 
 
 def snapshot(result: ScanResult, *, max_age_days: int = 90) -> Snapshot:
