@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -85,14 +86,7 @@ def _plan(
     is the bundle's listing."""
     if len(providers) < 2 or len(files) < min_files:
         return providers, []
-    cost = dict.fromkeys(providers, 0)
-    for rel in files:
-        top = rel.split("/", 1)[0]
-        if top in cost:
-            try:
-                cost[top] += os.stat(os.path.join(root, rel)).st_size + _PER_FILE
-            except OSError:  # gone or unreadable: its reader will say so, with the file's name
-                cost[top] += _PER_FILE
+    cost = folder_costs(root, files, providers)
     order = sorted(providers, key=lambda p: (-cost[p], p))
     here, away = [order[0]], []
     load_here, load_away = cost[order[0]], worker_cost
@@ -104,6 +98,33 @@ def _plan(
             here.append(p)
             load_here += cost[p]
     return sorted(here), sorted(away)
+
+
+#: A folder's bytes are estimated from at most this many of its files, evenly spaced in the listing:
+#: the plan only weighs folders against each other, and a stat of each of a big bundle's files
+#: (~60,000 at large) took ~0.4 s that both processes waited for.
+_SIZED = 1_000
+
+
+def folder_costs(root: Path, files: list[str], providers: list[str]) -> dict[str, int]:
+    """Each provider folder's reading cost in :data:`_PER_FILE` units: its bytes (every file's size
+    for a folder of up to :data:`_SIZED` files, else scaled from that many evenly spaced ones) plus
+    :data:`_PER_FILE` a file."""
+    listed: dict[str, list[str]] = {p: [] for p in providers}
+    for rel in files:
+        top = rel.split("/", 1)[0]
+        if top in listed:
+            listed[top].append(rel)
+    cost: dict[str, int] = {}
+    for p, rels in listed.items():
+        step = -(-len(rels) // _SIZED) or 1  # ceil: at most _SIZED sizes read
+        sized = rels[::step]
+        size = 0
+        for rel in sized:
+            with contextlib.suppress(OSError):  # gone or unreadable: its reader will say so, by name
+                size += os.stat(os.path.join(root, rel)).st_size
+        cost[p] = (size * len(rels) // len(sized) if sized else 0) + _PER_FILE * len(rels)
+    return cost
 
 
 def _warm(providers: list[str]) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from scanner import analyse
 from scanner.analyse import _plan, load_bundle
 from scanner.bundle import BundleReader
 from scanner.demo_estate import BUNDLE
@@ -88,3 +89,24 @@ def test_the_worker_starts_while_the_bundle_is_listed(caplog: pytest.LogCaptureF
         two = load_bundle(BUNDLE, connectors(), parallel_min_files=1, worker_cost=0)
     assert any("in a worker" in r.getMessage() for r in caplog.records)
     assert _shape(two.inventory) == _shape(one.inventory)
+
+
+def test_folder_costs_are_bytes_plus_a_share_a_file_and_scale_from_evenly_spaced_files(tmp_path: Path) -> None:
+    # Up to _SIZED files, every size counts; beyond, the sizes of evenly spaced files are scaled to
+    # the folder (the plan only weighs folders against each other).
+    few = [f"aws/{i}.json" for i in range(3)]
+    many = [f"github/{i:05d}.yml" for i in range(analyse._SIZED * 3 + 7)]
+    for rel, size in [*((r, 100_000) for r in few), *((r, 10) for r in many)]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x" * size)
+    cost = analyse.folder_costs(tmp_path, few + many + ["manifest.json"], ["aws", "github", "pypi"])
+    per = analyse._PER_FILE
+    assert cost == {"aws": 300_000 + 3 * per, "github": 10 * len(many) + per * len(many), "pypi": 0}
+    # a skewed folder: the estimate stays within the sampled share of the truth
+    (tmp_path / many[1]).write_bytes(b"x" * 5_000)  # not one of the sampled files (every 4th)
+    assert analyse.folder_costs(tmp_path, many, ["github"])["github"] == cost["github"]
+    (tmp_path / many[0]).write_bytes(b"x" * 5_000)  # sampled: counted for the 4 files it stands for
+    sampled = len(many[::4])
+    assert analyse.folder_costs(tmp_path, many, ["github"])["github"] == (
+        (10 * sampled + 4_990) * len(many) // sampled + per * len(many)
+    )
