@@ -345,11 +345,12 @@ def _walk(
     found: list[str] = []
     tops: list[str] = []
     refused: list[tuple[str, str]] = []
-    stack = [(root, "", frozenset[tuple[int, int]]())]
+    st = os.stat(root)
+    # each folder with the real folders of its chain, itself included (a folder's own key is the
+    # stat its parent's listing already made)
+    stack = [(root, "", frozenset({(st.st_dev, st.st_ino)}))]
     while stack:
-        folder, prefix, above = stack.pop()
-        st = os.stat(folder)
-        here = above | {(st.st_dev, st.st_ino)}
+        folder, prefix, here = stack.pop()
         with os.scandir(folder) as entries:
             for e in entries:
                 rel = prefix + e.name
@@ -365,12 +366,13 @@ def _walk(
                         continue
                 if e.is_dir():
                     real = e.stat()
-                    if (real.st_dev, real.st_ino) in here:
+                    key = (real.st_dev, real.st_ino)
+                    if key in here:
                         refused.append((rel, "a link loop; not followed"))
                         continue
                     if not prefix and not e.name.startswith("."):
                         tops.append(e.name)
-                    stack.append((e.path, rel + "/", here))
+                    stack.append((e.path, rel + "/", here | {key}))
                 elif e.is_file():
                     found.append(rel)
         if many is not None and len(found) >= many[0]:  # after a whole folder: the root's is first
