@@ -21,7 +21,9 @@ from scanner.knowledge.publish import (
     LoginAction,
     LoginCommand,
     action_forms,
+    any_command,
     catalogue,
+    command_forms,
     credential_env_registries,
     image_sources,
     image_words,
@@ -513,11 +515,13 @@ class _Job:
                 continue
             self.config_write(cmd, env)
             matched = False
-            for form in catalogue().commands:
-                if form.regex.search(cmd.text):
-                    self.publish_command(step, form, cmd, env, line)
-                    matched = True
-                    break
+            joined = any_command()
+            if joined is None or joined.search(cmd.text):
+                for form, regex in command_forms():  # the first form in table order that matches
+                    if regex.search(cmd.text):
+                        self.publish_command(step, form, cmd, env, line)
+                        matched = True
+                        break
             if not matched and not inert_commands().search(_strip_wrappers(cmd)) and not _assignment(cmd):
                 self.unrecognised(step, cmd, env, line)
             self.st.exported.update(self.refs.exports(cmd))

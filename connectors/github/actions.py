@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from scanner.model import Action
 
@@ -100,6 +101,7 @@ PUBLISH_STEPS: tuple[PublishStep, ...] = (
 )
 
 
+@lru_cache(maxsize=16_384)  # pure, and called for every step of every job; few distinct values
 def action_name(uses: str) -> str:
     """``owner/repo`` of a ``uses:`` reference, lower case (GitHub names are case-insensitive)."""
     path = uses.split("@", 1)[0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from connectors.github.refs import EXPR
 from connectors.github.workflows import Step, _Parser
@@ -47,6 +48,12 @@ def parse_action(file: str, data: object) -> Composite:
     return Composite(file=file, using=using, inputs=inputs, steps=steps)
 
 
+#: A job looks up each of its ``uses:`` values several times, and a bundle has few distinct ones: the
+#: two key functions below are pure, so their answers are remembered (bounded, per process).
+_KEYS = 16_384
+
+
+@lru_cache(maxsize=_KEYS)
 def local_key(uses: str) -> str | None:
     """The repository path of a local action (``./.github/actions/x`` or ``$/.github/actions/x``)."""
     u = uses.strip()
@@ -58,6 +65,7 @@ def local_key(uses: str) -> str | None:
     return re.sub(r"/action\.ya?ml$", "", u)
 
 
+@lru_cache(maxsize=_KEYS)
 def remote_key(uses: str) -> tuple[str, str, str] | None:
     """``(owner/repo, path, ref)`` of a remote action reference."""
     u = uses.strip()

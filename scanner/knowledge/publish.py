@@ -293,6 +293,23 @@ def catalogue() -> Catalogue:
 
 
 @cache
+def command_forms() -> tuple[tuple[CommandForm, re.Pattern[str]], ...]:
+    """The publish commands in table order, each with its compiled pattern."""
+    return tuple((form, form.regex) for form in catalogue().commands)
+
+
+@cache
+def any_command() -> re.Pattern[str] | None:
+    """One pattern that matches wherever some publish command's pattern matches: most commands of a
+    script are none of them, and one search says so where each form's own search took one each.
+    None when the patterns cannot be joined (a group name used in two of them): search each then."""
+    try:
+        return re.compile("|".join(f"(?:{regex.pattern})" for _, regex in command_forms()), re.IGNORECASE)
+    except re.error:
+        return None
+
+
+@cache
 def action_forms() -> dict[str, ActionForm]:
     """Publishing actions by lower-case ``owner/repo[/path]``."""
     return {a.uses.lower(): a for a in catalogue().actions}

@@ -4,13 +4,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
+import yaml
 
 from connectors.ci.publish import Publish, StepView, analyse
+from connectors.ci.shell import commands
 from connectors.github.refs import GitHubRefs
-from scanner.knowledge.publish import CommandForm, action_forms, catalogue, login_actions
+from scanner.knowledge.publish import (
+    CommandForm,
+    action_forms,
+    any_command,
+    catalogue,
+    command_forms,
+    login_actions,
+)
 from scanner.knowledge.registries import registries
+from scanner.yaml12 import load_yaml
 
 #: Credentials every example step holds (fake values: secret references only).
 ENV = {
@@ -150,3 +161,45 @@ def test_registry_ids_in_the_catalogue_exist() -> None:
     # validated when the catalogue loads; this pins it to a test that names the rule
     assert catalogue() is not None
     assert {"pypi", "npm", "dockerhub", "ghcr", "github-releases"} <= set(registries())
+
+
+def _real_commands() -> list[str]:
+    """Every shell command of the real workflows and pipelines here: the fidelity corpora of public
+    repositories (GitHub ``run:`` and GitLab ``script:`` lines), as the publish analysis splits them."""
+    root = Path(__file__).parents[2] / "bench" / "fidelity"
+    scripts: list[str] = []
+
+    def walk(doc: object) -> None:
+        if isinstance(doc, dict):
+            for k, v in doc.items():
+                if k in ("run", "script", "before_script", "after_script"):
+                    lines = [v] if isinstance(v, str) else v if isinstance(v, list) else []
+                    scripts.extend(x for x in lines if isinstance(x, str))
+                walk(v)
+        elif isinstance(doc, list):
+            for v in doc:
+                walk(v)
+
+    for path in sorted(root.glob("*/corpus/**/*.y*ml")):
+        try:
+            walk(load_yaml(path.read_text(encoding="utf-8", errors="replace")))
+        except (yaml.YAMLError, ValueError, RecursionError):
+            continue
+    return sorted({cmd.text for script in scripts for cmd in commands(script)})
+
+
+def test_the_joined_command_pattern_matches_exactly_where_some_row_matches() -> None:
+    # The analysis searches each command once with the joined pattern and tries the rows (in table
+    # order) only where it matched: that must never hide a row's match, nor find one no row has.
+    joined = any_command()
+    assert joined is not None
+    rows = command_forms()
+    assert [form for form, _ in rows] == list(catalogue().commands)
+    texts = [t for c in catalogue().commands for t in (c.example, c.not_example) if t] + _real_commands()
+    assert len(texts) > 2_000
+    matched = 0
+    for text in texts:
+        want = any(regex.search(text) for _, regex in rows)
+        assert bool(joined.search(text)) == want, text
+        matched += want
+    assert matched > 150  # both answers are exercised
