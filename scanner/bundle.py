@@ -319,11 +319,13 @@ class _ObjectCounter:
         self.objects += 1
         if self.objects > MAX_JSON_OBJECTS:
             raise _TooManyObjects
-        out: dict[str, Any] = {}
-        for k, v in pairs:
-            if k in out:
-                raise _DuplicateKeyError(k)
-            out[k] = v
+        out = dict(pairs)  # built in C; a key given twice leaves fewer entries than pairs
+        if len(out) != len(pairs):
+            seen: set[str] = set()
+            for k, _ in pairs:  # the first key given again, as a key-by-key build would stop at
+                if k in seen:
+                    raise _DuplicateKeyError(k)
+                seen.add(k)
         return out
 
 

@@ -22,6 +22,9 @@ def write(root: Path, rel: str, data: str | bytes) -> None:
         ('{"secrets": [', "invalid JSON at line 1"),
         (b"\xff\xfe{}", "not UTF-8"),
         ('{"a": 1, "a": 2}', "duplicate key 'a'"),
+        # the first key given again, in the order written; in a nested object too
+        ('{"x": {"b": 1, "c": 2, "c": 3, "b": 4}}', "duplicate key 'c'"),
+        ('{"b": 1, "c": 2, "b": 3, "c": 4}', "duplicate key 'b'"),
         ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ],
 )
