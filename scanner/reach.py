@@ -67,6 +67,7 @@ class ReachIndex:
     _made: dict[int, Reached] = field(default_factory=dict, repr=False)  # decoded entries, shared
     _first: dict[tuple[int, int], int] = field(default_factory=dict, repr=False)  # (set, action) -> resource
     _steps: dict[tuple[int, int], PathStep] = field(default_factory=dict, repr=False)  # (node, step) -> path step
+    _onward_steps: dict[int, list[Step]] = field(default_factory=dict, repr=False)  # see _onward
 
     @classmethod
     def build(cls, graph: ScanGraph) -> ReachIndex:
@@ -330,6 +331,7 @@ class ReachIndex:
             bits = frozenset(t * _NA + a for t in want for a in acts)
         reach, down, nc = self._reach, self._down, g.node_count
         opened: set[int] = set()  # junctions walked: what they lead to is seen or found already
+        one = next(iter(want)) if want is not None and len(want) == 1 else None
 
         while queue:
             state = queue.popleft()
@@ -349,7 +351,17 @@ class ReachIndex:
                             seen.add(nxt)
                             parent[nxt] = (state, hop)
                             queue.append(nxt)
-                hops = self._grants_of(u, opened)
+                if one is None:
+                    hops = self._grants_of(u, opened)
+                else:
+                    # One target: whether this node's grants reach it is one lookup (the hop the loop
+                    # below would find first); of its other grants only those that can continue
+                    # downstream could be entered, so only they are listed.
+                    hit = self._direct_grant(u, one, action, opened)
+                    if hit is not None:
+                        found[one] = (state, hit)
+                        break
+                    hops = self._onward(u, opened)
             else:
                 hops = [(s,) for s in g.downstream[u]]
             for hop in hops:
@@ -375,14 +387,17 @@ class ReachIndex:
             out[g.ids[d]] = [self._to_path_step(h) for h in reversed(chain)]
         return out
 
-    def _direct_grant(self, u: int, t: int, action: Action | None) -> _Hop | None:
-        """The first of ``u``'s grant edges (in :meth:`_grants_of` order) to ``t`` with ``action``,
-        found without listing the others: most evidence paths are one grant."""
+    def _direct_grant(
+        self, u: int, t: int, action: Action | None, walked: frozenset[int] | set[int] = frozenset()
+    ) -> _Hop | None:
+        """The first of ``u``'s grant edges (in :meth:`_grants_of` order, junctions in ``walked``
+        left out as it leaves them out) to ``t`` with ``action``, found without listing the others:
+        most evidence paths are one grant."""
         g = self.graph
         nc = g.node_count
         opened: set[int] = set()
         for s in g.control[u]:
-            if s.dst >= nc and s.dst not in opened:
+            if s.dst >= nc and s.dst not in opened and s.dst not in walked:
                 opened.add(s.dst)
                 for s2 in g.grants[s.dst]:
                     if s2.dst == t and (action is None or action in s2.actions):
@@ -403,6 +418,29 @@ class ReachIndex:
                 out.extend((s, s2) for s2 in g.grants[s.dst])
         out.extend((s,) for s in g.grants[u])
         return out
+
+    def _onward(self, u: int, opened: set[int]) -> list[_Hop]:
+        """The hops of :meth:`_grants_of` (in its order, recording junctions in ``opened`` as it
+        does) that can continue a path: a write grant to a node with something downstream. The
+        others can only end a path, so a search for one target lists them no more."""
+        g = self.graph
+        nc = g.node_count
+        out: list[_Hop] = []
+        for s in g.control[u]:
+            if s.dst >= nc and s.dst not in opened:
+                opened.add(s.dst)
+                out.extend((s, s2) for s2 in self._onward_of(s.dst))
+        out.extend((s,) for s in self._onward_of(u))
+        return out
+
+    def _onward_of(self, x: int) -> list[Step]:
+        found = self._onward_steps.get(x)
+        if found is None:
+            down = self._down
+            found = self._onward_steps[x] = [
+                s for s in self.graph.grants[x] if s.actions & WRITE_ACTIONS and down[s.dst]
+            ]
+        return found
 
     def _to_path_step(self, hop: _Hop) -> PathStep:
         # The step depends only on the node the hop leaves and the edge it ends with (graph steps

@@ -266,3 +266,54 @@ def test_one_target_paths_through_junctions_are_the_full_search_s(
             if nid("reg") in full:
                 assert idx.explain(u, nid("reg"), action) == full[nid("reg")]
                 assert full[nid("reg")][0].src == u
+
+
+@st.composite
+def inventory_with_junctions(draw: st.DrawFn) -> Inventory:
+    """Random identities, resources and junctions: identities hold junctions (and their own grants),
+    assume one another, and resources trigger or are consumed downstream, so one-target searches
+    cross junctions several hops from where they start and go on downstream."""
+    inv = Inventory()
+    n_id, n_res, n_j = draw(st.integers(1, 6)), draw(st.integers(1, 6)), draw(st.integers(1, 3))
+    for i in range(n_id):
+        add(inv, f"u{i}", NodeKind.IDENTITY)
+    for r in range(n_res):
+        add(inv, f"r{r}", NodeKind.RESOURCE, category=draw(st.sampled_from(["registry", "pipeline", "package"])))
+    for j in range(n_j):
+        inv.add_junction(Junction(nid(f"j{j}"), "test", f"junction {j}"))
+    acts = st.sets(st.sampled_from(list(Action)), min_size=1)
+    for _ in range(draw(st.integers(0, 4 * n_j))):
+        j, r = draw(st.integers(0, n_j - 1)), draw(st.integers(0, n_res - 1))
+        inv.add_edge(Edge(nid(f"j{j}"), nid(f"r{r}"), EdgeKind.GRANTS, frozenset(draw(acts)), via=f"j{j}-r{r}"))
+    for _ in range(draw(st.integers(0, 3 * n_id))):
+        u = draw(st.integers(0, n_id - 1))
+        what = draw(st.sampled_from(["junction", "grant", "assume"]))
+        if what == "junction":
+            inv.add_edge(Edge(nid(f"u{u}"), nid(f"j{draw(st.integers(0, n_j - 1))}"), JUNCTION_EDGE, via="holds"))
+        elif what == "grant":
+            r = draw(st.integers(0, n_res - 1))
+            inv.add_edge(Edge(nid(f"u{u}"), nid(f"r{r}"), EdgeKind.GRANTS, frozenset(draw(acts)), via=f"u{u}-r{r}"))
+        else:
+            link(inv, f"u{u}", f"u{draw(st.integers(0, n_id - 1))}", EdgeKind.CAN_ASSUME)
+    for _ in range(draw(st.integers(0, n_res))):
+        a, b = draw(st.integers(0, n_res - 1)), draw(st.integers(0, n_res - 1))
+        if draw(st.booleans()):
+            link(inv, f"r{a}", f"r{b}", EdgeKind.TRIGGERS, approval=draw(st.sampled_from([None, False])))
+        else:
+            link(inv, f"r{a}", f"r{b}", EdgeKind.CONSUMES)
+    return inv
+
+
+@settings(max_examples=200, deadline=None)
+@given(inventory_with_junctions())
+def test_one_target_searches_across_junctions_and_downstream_are_the_full_search_s(inv: Inventory) -> None:
+    # The one-target search looks up each node's grant to the target and lists only the grants that
+    # can continue downstream: every path it gives is the one the full search records, hop for hop.
+    idx = ReachIndex.build(ScanGraph(inv))
+    for node in inv.nodes():
+        for action in ACTIONS:
+            full = idx.paths_from(node.id, None, action)
+            for target, path in full.items():
+                assert idx.explain(node.id, target, action) == path, (node.id, target, action)
+            reached = {r.resource for r in idx.blast_radius(node.id) if action in r.actions}
+            assert set(full) == reached
