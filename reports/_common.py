@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import Enum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from scanner.result import ScanResult
@@ -40,8 +41,11 @@ def stable_uuid(*parts: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+@lru_cache(maxsize=4096)
 def iso_utc(ts: datetime) -> str:
-    """``2026-03-01T12:00:00Z`` (naive timestamps are UTC)."""
+    """``2026-03-01T12:00:00Z`` (naive timestamps are UTC). Remembered: a report writes the same few
+    times (scan times, first and last seen) for tens of thousands of findings; equal datetimes are
+    the same instant, which is all the text depends on."""
     dt = ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
     # what strftime("%Y-%m-%dT%H:%M:%SZ") writes, at a fraction of its cost (called per finding)
     return f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}Z"

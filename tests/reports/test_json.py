@@ -296,3 +296,17 @@ def test_fast_constructor_makes_what_model_construct_makes(model: type[Any], tmp
         first = next(iter(values))
         partial = {k: v for k, v in values.items() if k != first}
         assert make(**partial).__dict__ == model.model_construct(**partial).__dict__
+
+
+def test_report_times_are_utc_whatever_was_written_before() -> None:
+    # Report times are remembered by value: an equal datetime is the same instant (so the same text),
+    # and a naive time (taken as UTC) never shares an answer with an aware one of the same wall clock.
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from reports._common import iso_utc
+
+    plus_one = timezone(timedelta(hours=1))
+    assert iso_utc(datetime(2026, 3, 1, 12, 0, tzinfo=plus_one)) == "2026-03-01T11:00:00Z"
+    assert iso_utc(datetime(2026, 3, 1, 12, 0)) == "2026-03-01T12:00:00Z"
+    assert iso_utc(datetime(2026, 3, 1, 11, 0, tzinfo=UTC)) == "2026-03-01T11:00:00Z"
+    assert iso_utc(datetime(2026, 3, 1, 12, 0, 59, 999_999, tzinfo=UTC)) == "2026-03-01T12:00:59Z"
