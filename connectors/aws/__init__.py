@@ -9,13 +9,16 @@ function names: ``connectors.aws.load`` must stay the module (``fetch`` reads it
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connectors.aws import load as _load
 from connectors.aws import transform as _transform
 from connectors.aws.raw import AwsRaw
 from connectors.aws.settings import Settings
-from scanner.bundle import BundleWriter
 from scanner.plugins import Collector, ConnectorSpec
+
+if TYPE_CHECKING:  # the writer is imported by collection only (scanner.bundle's lazy names)
+    from scanner.bundle import BundleWriter
 
 
 def _scopes(settings: Settings) -> list[str]:

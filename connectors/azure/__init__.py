@@ -6,13 +6,16 @@ The Azure SDK is imported only by the collector (``connectors.azure.fetch``, loa
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connectors.azure.load import load
 from connectors.azure.raw import AzureRaw
 from connectors.azure.settings import Settings
 from connectors.azure.transform import transform
-from scanner.bundle import BundleWriter
 from scanner.plugins import Collector, ConnectorSpec
+
+if TYPE_CHECKING:  # the writer is imported by collection only (scanner.bundle's lazy names)
+    from scanner.bundle import BundleWriter
 
 
 def _scopes(settings: Settings) -> list[str]:

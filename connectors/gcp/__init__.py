@@ -9,13 +9,16 @@ are imported only by the collector (``connectors.gcp.fetch``, loaded on first us
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connectors.gcp.load import load
 from connectors.gcp.raw import GcpRaw
 from connectors.gcp.settings import Settings
 from connectors.gcp.transform import transform
-from scanner.bundle import BundleWriter
 from scanner.plugins import Collector, ConnectorSpec
+
+if TYPE_CHECKING:  # the writer is imported by collection only (scanner.bundle's lazy names)
+    from scanner.bundle import BundleWriter
 
 
 def _scopes(settings: Settings) -> list[str]:
