@@ -107,8 +107,8 @@ _SIZED = 1_000
 
 
 def folder_costs(root: Path, files: list[str], providers: list[str]) -> dict[str, int]:
-    """Each provider folder's reading cost in :data:`_PER_FILE` units: its bytes (every file's size
-    for a folder of up to :data:`_SIZED` files, else scaled from that many evenly spaced ones) plus
+    """Each provider folder's reading cost in the plan's unit: its bytes (every file's size for a
+    folder of up to :data:`_SIZED` files, else scaled from that many evenly spaced ones) plus
     :data:`_PER_FILE` a file."""
     listed: dict[str, list[str]] = {p: [] for p in providers}
     for rel in files:

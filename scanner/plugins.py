@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -112,18 +113,20 @@ class _Registry(Mapping[str, SpecT]):
 
 
 _GROUPS: dict[str, _Registry[Any]] = {}
-_INSTALLED: list[Any] = []  # every installed entry point (importlib.metadata's listing), read once
+
+
+@cache
+def _installed() -> Any:
+    """Every installed entry point, listed once per process for every group: a scan asks for
+    connectors and for formats, and each listing reads every distribution's metadata."""
+    from importlib.metadata import entry_points
+
+    return entry_points()
 
 
 def _entry_points(group: str) -> Any:
-    """The entry points of ``group``. The installed distributions are listed once per process for
-    every group: a scan asks for connectors and for formats, and each listing reads every
-    distribution's metadata (~20 ms in this project's environment)."""
-    if not _INSTALLED:
-        from importlib.metadata import entry_points
-
-        _INSTALLED.append(entry_points())
-    return _INSTALLED[0].select(group=group)
+    """The installed entry points of ``group``."""
+    return _installed().select(group=group)
 
 
 def _load_group(group: str) -> _Registry[Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import pytest
 from pydantic import BaseModel
 
 from reports import json as report_json
+from reports._common import iso_utc
 from scanner.findings import Severity
 from scanner.result import ScanResult
 from tests.reports import estate
@@ -301,10 +302,6 @@ def test_fast_constructor_makes_what_model_construct_makes(model: type[Any], tmp
 def test_report_times_are_utc_whatever_was_written_before() -> None:
     # Report times are remembered by value: an equal datetime is the same instant (so the same text),
     # and a naive time (taken as UTC) never shares an answer with an aware one of the same wall clock.
-    from datetime import UTC, datetime, timedelta, timezone
-
-    from reports._common import iso_utc
-
     plus_one = timezone(timedelta(hours=1))
     assert iso_utc(datetime(2026, 3, 1, 12, 0, tzinfo=plus_one)) == "2026-03-01T11:00:00Z"
     assert iso_utc(datetime(2026, 3, 1, 12, 0)) == "2026-03-01T12:00:00Z"
