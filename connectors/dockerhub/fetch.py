@@ -14,11 +14,11 @@ import os
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._http import NotFoundError, RestClient, body_next
 from connectors.dockerhub.auth import HubJwtTransport, TokenExchangeError
 from connectors.dockerhub.load import SETTINGS
+from connectors.dockerhub.settings import Settings as Settings  # re-exported: callers name fetch.Settings
 from scanner.bundle import BundleWriter
 from scanner.collect_session import CollectSession
 from scanner.errors import AuthError, ConfigError, ConnectorError
@@ -27,22 +27,6 @@ PROVIDER = "dockerhub"
 PAGE_SIZE = 100
 #: Fields never written to the bundle (Hub redacts the token as ``***`` after creation; drop it anyway).
 _DROP = frozenset({"token"})
-
-
-class Settings(BaseModel):
-    """``[sources.dockerhub]``: the API, the bearer token by reference, and which organisations."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    api_url: str = "https://hub.docker.com"
-    #: The identifier ``POST /v2/auth/token`` takes: the username a personal access token belongs to (or the
-    #: organisation of an organisation access token, with ``account = false``).
-    username: str = Field(min_length=1)
-    token_env: str = "DOCKERHUB_TOKEN"  # noqa: S105 - the name of a variable, not a value
-    account: bool = True  # the username's own personal tokens and repositories
-    orgs: list[str] = []
-    max_retries: int = Field(default=4, ge=0, le=10)
-    max_wait: float = Field(default=60.0, ge=0)
 
 
 def client(

@@ -16,10 +16,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._http import NotFoundError, RestClient, link_next
 from connectors.github.composite import local_key, remote_key
@@ -27,6 +25,7 @@ from connectors.github.graphql import Folder, workflow_folders
 from connectors.github.load import ACTION_REFS, OIDC_SUB, ROOT, SBOM, WORKFLOWS_DIR
 from connectors.github.owners import CODEOWNERS_PATHS
 from connectors.github.plaintext import redact
+from connectors.github.settings import Settings as Settings  # re-exported: callers name fetch.Settings
 from scanner.bundle import BundleWriter
 from scanner.errors import ConfigError, ConnectorError
 
@@ -40,28 +39,6 @@ API_VERSION = "2022-11-28"
 _USES = re.compile(r"""^\s*(?:-\s*)?uses:\s*['"]?([^'"\s#]+)""", re.MULTILINE)
 #: How deep composite actions are followed (GitHub allows 10 levels).
 _MAX_ACTION_DEPTH = 10
-
-
-class Settings(BaseModel):
-    """``[sources.github]``: organizations, an optional repository filter, the token by reference."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    orgs: list[str] = Field(min_length=1)
-    repos: list[str] = []  # fnmatch patterns on the repository name; empty: every repository
-    include_archived: bool = False
-    base_url: str = "https://api.github.com"  # GHES: https://HOST/api/v3
-    token_env: str = "GITHUB_TOKEN"  # noqa: S105 - the name of a variable, not a value
-    max_retries: int = Field(default=4, ge=0, le=10)
-    # GitHub asks for at least a minute after a secondary rate limit, then longer each time: up to 10 min.
-    max_wait: float = Field(default=600.0, ge=0)
-    #: Workflow runs of the last this many days are collected: a release uploaded with no run behind it in
-    #: that window is what a stolen token looks like (RB02).
-    runs_days: int = Field(default=90, ge=1, le=400)
-    #: How committed files (workflows, CODEOWNERS) are read: ``rest`` (a contents listing and one GET per
-    #: file, each repository) or ``graphql`` (those of 50 repositories in one query; anything it cannot give
-    #: whole falls back to REST).
-    files_via: Literal["rest", "graphql"] = "rest"
 
 
 def client(settings: Settings, accept: str = "application/vnd.github+json", **kw: Any) -> RestClient:

@@ -7,30 +7,16 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._http import NotFoundError, RestClient, bearer_client
 from connectors.jfrog.load import SETTINGS
+from connectors.jfrog.settings import Settings as Settings  # re-exported: callers name fetch.Settings
 from scanner.bundle import BundleWriter
 from scanner.collect_session import CollectSession
 from scanner.errors import AuthError, ConfigError, ConnectorError
 
 PROVIDER = "jfrog"
 SCOPE = "platform"
-
-
-class Settings(BaseModel):
-    """``[sources.jfrog]``: the platform URL, the access token by reference, and the repositories the
-    operator marks as consumed by production or as verified (signatures/attestations checked on pull)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    url: str
-    token_env: str = "JFROG_ACCESS_TOKEN"  # noqa: S105 - the name of a variable, not a value
-    production_repos: list[str] = []
-    verified_repos: list[str] = []
-    max_retries: int = Field(default=4, ge=0, le=10)
-    max_wait: float = Field(default=60.0, ge=0)
 
 
 def client(

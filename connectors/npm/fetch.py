@@ -7,29 +7,15 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._http import NotFoundError, RestClient, bearer_client
 from connectors.npm.load import WHOAMI, attestations_call, attestations_path, packument_path
+from connectors.npm.settings import Settings as Settings  # re-exported: callers name fetch.Settings
 from scanner.bundle import BundleWriter
 from scanner.collect_session import CollectSession
 from scanner.errors import AuthError, ConfigError, ConnectorError
 
 PROVIDER = "npm"
-
-
-class Settings(BaseModel):
-    """``[sources.npm]``: the registry, the token by reference, and which organisations and packages."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    registry_url: str = "https://registry.npmjs.org"
-    token_env: str = "NPM_TOKEN"  # noqa: S105 - the name of a variable, not a value
-    account: bool = True  # the token's own account: its tokens and packages
-    orgs: list[str] = []
-    packages: list[str] = []
-    max_retries: int = Field(default=4, ge=0, le=10)
-    max_wait: float = Field(default=60.0, ge=0)
 
 
 def client(
