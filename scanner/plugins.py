@@ -45,6 +45,27 @@ class Collector(Generic[SettingsT]):
 
 
 @dataclass(frozen=True)
+class Deferred:
+    """Function ``name`` of ``module``, imported on the first call: a connector's collector (its SDK or
+    HTTP client) is loaded when collection runs, never when a bundle is read. An instance pickles by
+    its two names, so a spec holding it can still be sent to a reading worker."""
+
+    module: str
+    name: str
+
+    def __call__(self, *args: Any) -> Any:
+        return getattr(importlib.import_module(self.module), self.name)(*args)
+
+
+def deferred_collector(
+    settings: type[SettingsT], module: str, scopes: str = "scopes", collect: str = "collect"
+) -> Collector[SettingsT]:
+    """The collector whose ``scopes`` and ``collect`` are those functions of ``module``, imported on
+    first use (see :class:`Deferred`)."""
+    return Collector(settings=settings, scopes=Deferred(module, scopes), collect=Deferred(module, collect))
+
+
+@dataclass(frozen=True)
 class ConnectorSpec(Generic[RawT]):
     """One provider. ``load`` reads and validates its bundle folder into typed raw records;
     ``transform`` turns those into an Inventory and is pure; ``collector`` (if any) fetches live;

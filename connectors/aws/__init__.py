@@ -9,36 +9,19 @@ function names: ``connectors.aws.load`` must stay the module (``fetch`` reads it
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from connectors.aws import load as _load
 from connectors.aws import transform as _transform
 from connectors.aws.raw import AwsRaw
 from connectors.aws.settings import Settings
-from scanner.plugins import Collector, ConnectorSpec
-
-if TYPE_CHECKING:  # the writer is imported by collection only (scanner.bundle's lazy names)
-    from scanner.bundle import BundleWriter
-
-
-def _scopes(settings: Settings) -> list[str]:
-    from connectors.aws import fetch  # boto3 on first use only
-
-    return fetch.scopes(settings)
-
-
-def _collect(settings: Settings, scope: str, writer: BundleWriter) -> None:
-    from connectors.aws import fetch  # boto3 on first use only
-
-    fetch.collect(settings, scope, writer)
-
+from scanner.plugins import ConnectorSpec, deferred_collector
 
 SPEC: ConnectorSpec[AwsRaw] = ConnectorSpec(
     name="aws",
     title="AWS",
     load=_load.load,
     transform=_transform.transform,
-    collector=Collector(settings=Settings, scopes=_scopes, collect=_collect),
+    collector=deferred_collector(Settings, "connectors.aws.fetch"),
     files=Path(__file__).with_name("bundle_files.yaml"),
 )
 

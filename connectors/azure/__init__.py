@@ -6,36 +6,19 @@ The Azure SDK is imported only by the collector (``connectors.azure.fetch``, loa
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from connectors.azure.load import load
 from connectors.azure.raw import AzureRaw
 from connectors.azure.settings import Settings
 from connectors.azure.transform import transform
-from scanner.plugins import Collector, ConnectorSpec
-
-if TYPE_CHECKING:  # the writer is imported by collection only (scanner.bundle's lazy names)
-    from scanner.bundle import BundleWriter
-
-
-def _scopes(settings: Settings) -> list[str]:
-    from connectors.azure import fetch  # azure-* on first use only
-
-    return fetch.scopes(settings)
-
-
-def _collect(settings: Settings, scope: str, writer: BundleWriter) -> None:
-    from connectors.azure import fetch  # azure-* on first use only
-
-    fetch.collect_live(settings, scope, writer)
-
+from scanner.plugins import ConnectorSpec, deferred_collector
 
 SPEC: ConnectorSpec[AzureRaw] = ConnectorSpec(
     name="azure",
     title="Azure",
     load=load,
     transform=transform,
-    collector=Collector(settings=Settings, scopes=_scopes, collect=_collect),
+    collector=deferred_collector(Settings, "connectors.azure.fetch", collect="collect_live"),
     files=Path(__file__).with_name("bundle_files.yaml"),
 )
 

@@ -9,36 +9,19 @@ are imported only by the collector (``connectors.gcp.fetch``, loaded on first us
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from connectors.gcp.load import load
 from connectors.gcp.raw import GcpRaw
 from connectors.gcp.settings import Settings
 from connectors.gcp.transform import transform
-from scanner.plugins import Collector, ConnectorSpec
-
-if TYPE_CHECKING:  # the writer is imported by collection only (scanner.bundle's lazy names)
-    from scanner.bundle import BundleWriter
-
-
-def _scopes(settings: Settings) -> list[str]:
-    from connectors.gcp import fetch  # google-cloud-* on first use only
-
-    return fetch.scopes(settings)
-
-
-def _collect(settings: Settings, scope: str, writer: BundleWriter) -> None:
-    from connectors.gcp import fetch  # google-cloud-* on first use only
-
-    fetch.collect(settings, scope, writer)
-
+from scanner.plugins import ConnectorSpec, deferred_collector
 
 SPEC: ConnectorSpec[GcpRaw] = ConnectorSpec(
     name="gcp",
     title="Google Cloud",
     load=load,
     transform=transform,
-    collector=Collector(settings=Settings, scopes=_scopes, collect=_collect),
+    collector=deferred_collector(Settings, "connectors.gcp.fetch"),
     files=Path(__file__).with_name("bundle_files.yaml"),
 )
 

@@ -8,36 +8,19 @@ The offline part reads saved REST responses and committed workflow files from a 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from connectors.github.load import load
 from connectors.github.raw import GitHubRaw
 from connectors.github.settings import Settings
 from connectors.github.transform import transform
-from scanner.plugins import Collector, ConnectorSpec
-
-if TYPE_CHECKING:  # the writer is imported by collection only (scanner.bundle's lazy names)
-    from scanner.bundle import BundleWriter
-
-
-def _scopes(settings: Settings) -> list[str]:
-    from connectors.github import fetch  # the HTTP client on first use only
-
-    return fetch.scopes(settings)
-
-
-def _collect(settings: Settings, scope: str, writer: BundleWriter) -> None:
-    from connectors.github import fetch  # the HTTP client on first use only
-
-    fetch.collect(settings, scope, writer)
-
+from scanner.plugins import ConnectorSpec, deferred_collector
 
 SPEC: ConnectorSpec[GitHubRaw] = ConnectorSpec(
     name="github",
     title="GitHub",
     load=load,
     transform=transform,
-    collector=Collector(settings=Settings, scopes=_scopes, collect=_collect),
+    collector=deferred_collector(Settings, "connectors.github.fetch"),
     files=Path(__file__).with_name("bundle_files.yaml"),
 )
 

@@ -6,16 +6,11 @@ The ``terraform/`` bundle folder holds redacted state documents; the scanner rea
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.terraform.load import PROVIDER, load
 from connectors.terraform.transform import TerraformRaw, transform
-from scanner.plugins import Collector, ConnectorSpec
-
-if TYPE_CHECKING:  # the writer is imported by collection only (scanner.bundle's lazy names)
-    from scanner.bundle import BundleWriter
+from scanner.plugins import Collector, ConnectorSpec, Deferred
 
 
 class Settings(BaseModel):
@@ -36,18 +31,10 @@ class Settings(BaseModel):
     retry_backoff: float = 1.0  # seconds before the first retry of a failed GCS/Azure call (doubles)
 
 
-def scopes(settings: Settings) -> list[str]:
-    """Each configured state location is one scope (a failed one does not stop the others)."""
-    from connectors.terraform import remote  # the HTTP client and cloud SDKs on first use only
-
-    return remote.scopes(settings)
-
-
-def collect(settings: Settings, scope: str, writer: BundleWriter) -> None:
-    """Read the state(s) at one location, redact them and write them into the bundle."""
-    from connectors.terraform import remote  # the HTTP client and cloud SDKs on first use only
-
-    remote.collect(settings, scope, writer)
+#: Each configured state location is one scope; ``collect`` reads, redacts and writes the state(s) at
+#: one (connectors.terraform.remote, imported on first use with its HTTP client and cloud SDKs).
+scopes = Deferred("connectors.terraform.remote", "scopes")
+collect = Deferred("connectors.terraform.remote", "collect")
 
 
 SPEC: ConnectorSpec[TerraformRaw] = ConnectorSpec(

@@ -6,9 +6,12 @@ times a day; each of those would cost start-up time (the HTTP stack alone ~0.2 s
 from __future__ import annotations
 
 import json
+import pickle
 import subprocess
 import sys
 from pathlib import Path
+
+from scanner.plugins import Deferred, connectors
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,3 +41,13 @@ def test_reading_a_bundle_loads_no_collector_http_client_or_sdk() -> None:
     assert fetchers == []
     assert sorted(m for m in loaded if m.split(".")[0] in ("httpx", "boto3", "botocore")) == []
     assert sorted(m for m in loaded if m.startswith(COLLECTION_ONLY)) == []
+
+
+def test_every_connector_spec_pickles_with_its_deferred_collector() -> None:
+    # A big bundle is read with one worker process, which is sent the specs it reads with: a deferred
+    # collector pickles by its module and function names and, unpickled, still calls that function.
+    for name, spec in connectors().items():
+        copy = pickle.loads(pickle.dumps(spec))  # noqa: S301 - our own object, just pickled
+        assert copy.collector is not None, name
+        assert copy.collector.scopes == spec.collector.scopes, name  # type: ignore[union-attr]
+    assert pickle.loads(pickle.dumps(Deferred("posixpath", "join")))("a", "b") == "a/b"  # noqa: S301
