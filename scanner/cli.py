@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -627,5 +627,13 @@ def main(argv: list[str] | None = None) -> int:
     return int(rv or 0)
 
 
+def console() -> NoReturn:
+    """The installed ``regwarden`` command: :func:`main`, then the process ends at once
+    (:func:`scanner.heap.end_process`: no final collection, no freeing of the analysis object by object)."""
+    from scanner.heap import end_process
+
+    end_process(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

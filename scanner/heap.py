@@ -11,9 +11,13 @@ meantime is collected by its next automatic pass.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 
 @contextmanager
@@ -26,3 +30,26 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+def end_process(code: int) -> NoReturn:
+    """End the process with ``code`` without tearing its heap down (the installed command's last step).
+
+    At interpreter exit Python runs a last full collection and frees every object still alive one by
+    one: after a large analysis (the report document is kept for the exports that share it) that took
+    ~5 s once the reports were written, on the benchmark's 100k-identity estate, for nothing the
+    operating system does not do at once. So output is flushed, logging shut down, a reading worker
+    still running (only after an error) stopped, and the process ends with ``os._exit``, as mypy's
+    command does. Nothing regwarden writes is left open here: reports, bundles and history are written
+    and closed (or rolled back) before a command returns.
+    """
+    import logging
+    import multiprocessing
+
+    for child in multiprocessing.active_children():  # a worker reading when the command failed
+        child.terminate()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # the reader left (`| head`), or it is closed
+            stream.flush()
+    os._exit(code)

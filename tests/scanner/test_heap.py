@@ -79,3 +79,54 @@ def test_the_cli_analyses_with_the_collector_paused(tmp_path: Path) -> None:
     assert len(running) >= 40, running
     assert len(paused) * 3 <= len(running), (paused, running)
     assert gc.isenabled()
+
+
+END = r"""
+import logging, multiprocessing, sys, time
+from scanner.heap import end_process
+
+def sleep():
+    time.sleep(120)
+
+if __name__ == "__main__":
+    child = multiprocessing.get_context("spawn").Process(target=sleep)
+    child.start()
+    print("child", child.pid, flush=True)
+    logging.basicConfig(stream=sys.stderr, format="log: %(message)s")
+    logging.getLogger("regwarden").warning("said")
+    sys.stdout.write("no newline, not flushed")
+    end_process(3)
+    print("never")
+"""
+
+
+def test_end_process_flushes_stops_children_and_keeps_the_code(tmp_path: Path) -> None:
+    """The installed command ends through end_process: what was printed and logged is out, a worker
+    still running is stopped (not left reading as an orphan), and the exit code is the command's."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    root = Path(__file__).resolve().parents[2]
+    script = tmp_path / "end.py"
+    script.write_text(END, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert done.returncode == 3, done.stderr
+    first, rest = done.stdout.split("\n", 1)
+    assert rest == "no newline, not flushed"
+    assert "log: said" in done.stderr
+    pid = int(first.split()[1])
+    for _ in range(50):  # terminated; reaped by init once its parent is gone
+        if not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"the child {pid} still runs")
