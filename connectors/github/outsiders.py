@@ -336,27 +336,35 @@ def steps_of(job: JobFacts) -> Sequence[Step]:
 
 def judge_workflow(jobs: Sequence[JobFacts], events_of: Mapping[str, tuple[str, ...]]) -> dict[str, Verdict]:
     """Judge every job of a workflow, jobs after those they need (their outputs carry taint along)."""
-    by_id = {j.id: j for j in jobs}
-    done: dict[str, Verdict] = {}
-    gate_jobs: set[str] = set()
+    judging = _Judging({j.id: j for j in jobs}, events_of)
+    for j in jobs:
+        judging.visit(j)
+    return judging.done
 
-    def visit(j: JobFacts, stack: tuple[str, ...] = ()) -> Verdict:
+
+class _Judging:
+    """:func:`judge_workflow`'s walk (a class, not a recursive closure: a closure that calls itself is a
+    reference cycle, kept with all it holds until a collector pass; see scanner/heap.py)."""
+
+    def __init__(self, by_id: dict[str, JobFacts], events_of: Mapping[str, tuple[str, ...]]) -> None:
+        self.by_id, self.events_of = by_id, events_of
+        self.done: dict[str, Verdict] = {}
+        self.gate_jobs: set[str] = set()
+
+    def visit(self, j: JobFacts, stack: tuple[str, ...] = ()) -> Verdict:
+        done = self.done
         if j.id in done:
             return done[j.id]
         for n in j.needs:
-            if n in by_id and n not in stack:
-                visit(by_id[n], (*stack, j.id))
+            if n in self.by_id and n not in stack:
+                self.visit(self.by_id[n], (*stack, j.id))
         carried = {n: done[n].output_taint for n in j.needs if n in done}
         gated_needs = frozenset(n for n in j.needs if n in done and done[n].gated)
-        verdict = judge(j, events_of.get(j.id, ()), carried, frozenset(gate_jobs), gated_needs)
+        verdict = judge(j, self.events_of.get(j.id, ()), carried, frozenset(self.gate_jobs), gated_needs)
         done[j.id] = verdict
         if not verdict.controls and any(checks_runtime_gate(s) for s in j.steps):
-            gate_jobs.add(j.id)
+            self.gate_jobs.add(j.id)
         return verdict
-
-    for j in jobs:
-        visit(j)
-    return done
 
 
 def starter_injections(steps: Sequence[Step], inputs: Mapping[str, str]) -> list[tuple[str, int, int | None]]:

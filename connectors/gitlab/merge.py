@@ -49,11 +49,29 @@ def resolve_extends(config: Mapping[str, Any]) -> tuple[dict[str, Any], list[str
     """Every entry with ``extends:`` merged over its bases; problems are returned, not raised (a job whose
     base is missing keeps what it has, as far as regwarden can tell what it runs), and so are the bases each
     entry names, directly or through its bases, that the configuration does not hold."""
-    done: dict[str, Any] = {}
-    problems: list[str] = []
-    unknown: dict[str, tuple[str, ...]] = {}
+    ext = _Extends(config)
+    out: dict[str, Any] = {}
+    for key in config:
+        try:
+            out[key] = ext.build(key, ())
+        except MergeError as e:
+            ext.problems.append(str(e))
+            out[key] = config[key]
+    return out, ext.problems, ext.unknown
 
-    def build(name: str, chain: tuple[str, ...]) -> Any:
+
+class _Extends:
+    """:func:`resolve_extends`'s memo (a class, not a recursive closure: a closure that calls itself is
+    a reference cycle, kept with all it holds until a collector pass; see scanner/heap.py)."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = config
+        self.done: dict[str, Any] = {}
+        self.problems: list[str] = []
+        self.unknown: dict[str, tuple[str, ...]] = {}
+
+    def build(self, name: str, chain: tuple[str, ...]) -> Any:
+        config, done = self.config, self.done
         if name in done:
             return done[name]
         body = config.get(name)
@@ -68,55 +86,53 @@ def resolve_extends(config: Mapping[str, Any]) -> tuple[dict[str, Any], list[str
             if base in chain or base == name:
                 raise MergeError(f"{name}: extends: {base} loops back to itself")
             if not isinstance(config.get(base), Mapping):
-                problems.append(f"{name}: extends: unknown key {base}")
+                self.problems.append(f"{name}: extends: unknown key {base}")
                 missing.append(base)
                 continue
-            merged = deep_merge(merged, build(base, (*chain, name)))
-            missing += unknown.get(base, ())
+            merged = deep_merge(merged, self.build(base, (*chain, name)))
+            missing += self.unknown.get(base, ())
         own = {k: v for k, v in body.items() if k != "extends"}
         done[name] = deep_merge(merged, own)
         if missing:
-            unknown[name] = tuple(dict.fromkeys(missing))
+            self.unknown[name] = tuple(dict.fromkeys(missing))
         return done[name]
-
-    out: dict[str, Any] = {}
-    for key in config:
-        try:
-            out[key] = build(key, ())
-        except MergeError as e:
-            problems.append(str(e))
-            out[key] = config[key]
-    return out, problems, unknown
 
 
 def resolve_references(config: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Every ``!reference [key, ...]`` replaced by a copy of the value it names."""
-    problems: list[str] = []
+    refs = _References(config)
+    return {k: refs.walk(v, 0) for k, v in config.items()}, refs.problems
 
-    def lookup(ref: Reference, depth: int) -> Any:
+
+class _References:
+    """:func:`resolve_references`'s walk (a class, not recursive closures: see :class:`_Extends`)."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        self.problems: list[str] = []
+
+    def lookup(self, ref: Reference, depth: int) -> Any:
         if depth > MAX_REFERENCE_DEPTH:
             raise MergeError(f"!reference {list(ref.path)} (line {ref.line}): nested more than {MAX_REFERENCE_DEPTH}")
-        value: Any = config
+        value: Any = self.config
         for key in ref.path:
             if not isinstance(value, Mapping) or key not in value:
                 raise MergeError(f"!reference {list(ref.path)} (line {ref.line}): {key} not found")
             value = value[key]
-        return walk(value, depth + 1)  # walk rebuilds every container: the copy is fresh
+        return self.walk(value, depth + 1)  # walk rebuilds every container: the copy is fresh
 
-    def walk(value: Any, depth: int) -> Any:
+    def walk(self, value: Any, depth: int) -> Any:
         if isinstance(value, Reference):
             try:
-                return lookup(value, depth)
+                return self.lookup(value, depth)
             except MergeError as e:
-                problems.append(str(e))
+                self.problems.append(str(e))
                 return None
         if isinstance(value, Mapping):
-            return {k: walk(v, depth) for k, v in value.items()}
+            return {k: self.walk(v, depth) for k, v in value.items()}
         if isinstance(value, list):
-            return [walk(v, depth) for v in value]
+            return [self.walk(v, depth) for v in value]
         return value
-
-    return {k: walk(v, 0) for k, v in config.items()}, problems
 
 
 def flatten(value: object, depth: int = 10) -> list[Any]:

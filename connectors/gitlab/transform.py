@@ -77,6 +77,12 @@ class _Builder:
             pipeline.downstream(self.pipelines)
         self._job_token_access()
         add_owners(self.inv, self.raw)
+        # A pipeline refers back to this builder (its hint and environment callbacks) and its job
+        # builders to the pipeline: drop the cycles, so what the reading made is freed now, not by a
+        # collector pass (none runs while a bundle is read).
+        for pipeline in self.pipelines.values():
+            pipeline.built.clear()
+        self.pipelines.clear()
         return self.inv
 
     def _resource(self, kind: str, path: str, category: str, **attrs: AttrValue) -> NodeId:
