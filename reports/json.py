@@ -537,8 +537,18 @@ def _resources(inv: Inventory, reach: ReachIndex, counted: frozenset[str]) -> tu
 
 
 #: The last document built, by its scan result: report.json, the HTML page and the exports of one
-#: scan share it (the result is frozen; a ``dataclasses.replace`` copy is a new key).
+#: scan share it (the result is frozen; a ``dataclasses.replace`` copy is a new key). It is dropped
+#: when its result is freed: a scheduler's process does not hold a large estate's document (millions
+#: of objects) between scans, and no collector pass walks it after the analysis.
 _LAST: tuple[weakref.ref[ScanResult], Report] | None = None
+
+
+def _forget(ref: weakref.ref[ScanResult]) -> None:
+    global _LAST, _DATA
+    if _LAST is not None and _LAST[0] is ref:
+        if _DATA is not None and _DATA[0] is _LAST[1]:  # its serialised head (document_data) goes too
+            _DATA = None
+        _LAST = None
 
 
 def build_document(result: ScanResult) -> Report:
@@ -547,7 +557,7 @@ def build_document(result: ScanResult) -> Report:
     if _LAST is not None and _LAST[0]() is result:
         return _LAST[1]
     doc = _build_document(result)
-    _LAST = (weakref.ref(result), doc)
+    _LAST = (weakref.ref(result, _forget), doc)
     return doc
 
 

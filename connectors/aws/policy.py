@@ -245,13 +245,20 @@ def _doc_key(doc: str | Mapping[str, Any] | None) -> str | bytes:
 
 
 def compile_document(doc: str | Mapping[str, Any] | None) -> tuple[Statement, ...]:
-    """Compile a document once; identical documents (managed policies, copies) share the result."""
+    """Compile a document once; identical documents (managed policies, copies) share the result until
+    :func:`forget_documents`."""
     key = _doc_key(doc)
     found = _DOC_CACHE.get(key)
     if found is None:
         found = tuple(compile_statement(s) for s in parse_document(doc))
         _DOC_CACHE[key] = found
     return found
+
+
+def forget_documents() -> None:
+    """Empty :func:`compile_document`'s cache (the end of a transform: nothing built keeps a compiled
+    statement, the inventory holds nodes and edges)."""
+    _DOC_CACHE.clear()
 
 
 # --- resources -------------------------------------------------------------------------------------
@@ -492,6 +499,7 @@ __all__ = [
     "compile_document",
     "compile_statement",
     "evaluate",
+    "forget_documents",
     "intersect",
     "names",
     "service_mask",

@@ -307,3 +307,20 @@ def test_report_times_are_utc_whatever_was_written_before() -> None:
     assert iso_utc(datetime(2026, 3, 1, 12, 0)) == "2026-03-01T12:00:00Z"
     assert iso_utc(datetime(2026, 3, 1, 11, 0, tzinfo=UTC)) == "2026-03-01T11:00:00Z"
     assert iso_utc(datetime(2026, 3, 1, 12, 0, 59, 999_999, tzinfo=UTC)) == "2026-03-01T12:00:59Z"
+
+
+def test_the_shared_document_is_freed_with_its_result(tmp_path: Path) -> None:
+    """report.json and the HTML page share one document per result; it goes when the result does (a
+    scheduler's process held the last scan's document, with its serialised head, between scans)."""
+    import gc
+
+    def reports_alive() -> int:
+        return sum(1 for o in gc.get_objects() if type(o) is report_json.Report)
+
+    result = estate.build()
+    before = reports_alive()
+    report_json.render(result, tmp_path)
+    report_json.document_data(report_json.build_document(result))  # the head, as the HTML page asks
+    assert reports_alive() == before + 1
+    del result
+    assert reports_alive() == before  # by reference counting, no collector pass needed
