@@ -17,7 +17,7 @@ import base64
 import hashlib
 import secrets
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC
 from functools import cache
@@ -228,6 +228,18 @@ def pack(doc: Report, result: ScanResult) -> dict[str, Any]:
     are stored once in a node table and referred to by number; what is the same for every finding
     of a rule (titles, remediation, mappings) is stored once per rule. The viewer unpacks it back
     into exactly the shape of report.json (a browser test checks that)."""
+    return _pack(doc, result, _same)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _pack(doc: Report, result: ScanResult, done: Callable[[Any], Any]) -> dict[str, Any]:
+    """:func:`pack`, each section passed through ``done`` as soon as it is built: the page dumps it
+    to bytes there and then, so the packed lists of a big estate (millions of small objects) are
+    never all held at once, nor beside their bytes. Sections are built in one order (findings,
+    identities, reach sets, resources: it numbers the node and string tables) whatever ``done`` is."""
     data = document_data(doc)
     strings = _Strings()
     node = _Nodes(result, strings)
@@ -250,9 +262,13 @@ def pack(doc: Report, result: ScanResult) -> dict[str, Any]:
             [f["id"], f["rule"], f["severity"], f["status"], node(f["subject"]["id"]), f["message"],
              f["blast_radius"], path, loc, f["suppression"], facts, owned, f["owners_not_collected"]]
         )  # fmt: skip
+    packed_findings = done(findings)
+    del findings
     # The streamed sections come from the models (document_data leaves them out). Reach sets are
     # numbered in order (R1 is 0), so an identity carries its set's number.
-    identities = [[node(i.id), strings(i.subtype), i.blast_radius, int(i.reach_set[1:]) - 1] for i in doc.identities]
+    identities = done(
+        [[node(i.id), strings(i.subtype), i.blast_radius, int(i.reach_set[1:]) - 1] for i in doc.identities]
+    )
     # A reach set's entries are shared objects (report.json makes one per distinct resource and
     # actions; the document holds them), each packed once; node numbers are given in the same order.
     packed: dict[int, tuple[int, int]] = {}
@@ -261,14 +277,15 @@ def pack(doc: Report, result: ScanResult) -> dict[str, Any]:
         made = packed[id(r)] = (node(r.resource), _actions(r.actions))
         return made
 
-    reach_sets = [
-        [rs.holders, [x for r in rs.blast_radius for x in (packed.get(id(r)) or entry(r))]] for rs in doc.reach_sets
-    ]
-    resources = [[node(r.id), {str(a): n for a, n in r.who_can.items()}] for r in doc.resources]
+    reach_sets = done(
+        [[rs.holders, [x for r in rs.blast_radius for x in (packed.get(id(r)) or entry(r))]] for rs in doc.reach_sets]
+    )
+    resources = done([[node(r.id), {str(a): n for a, n in r.who_can.items()}] for r in doc.resources])
     meta = {k: v for k, v in data.items() if k not in STREAMED}
-    return {"format": "regwarden-html-2", "meta": meta, "actions": [str(a) for a in ACTIONS],
-            "strings": strings.rows, "nodes": node.rows, "rules": rules, "findings": findings,
-            "identities": identities, "reach_sets": reach_sets, "resources": resources}  # fmt: skip
+    return {"format": done("regwarden-html-2"), "meta": done(meta), "actions": done([str(a) for a in ACTIONS]),
+            "strings": done(strings.rows), "nodes": done(node.rows), "rules": done(rules),
+            "findings": packed_findings, "identities": identities, "reach_sets": reach_sets,
+            "resources": resources}  # fmt: skip
 
 
 def history_view(doc: Report, drift: Any) -> dict[str, Any] | None:
@@ -301,19 +318,26 @@ def history_view(doc: Report, drift: Any) -> dict[str, Any] | None:
 def payload(result: ScanResult, doc: Report | None = None) -> dict[str, Any]:
     """Everything the viewer reads: the packed canonical document plus owners and the optional
     history/drift sections (None until the scanner provides them; see docs/report.md)."""
-    doc = doc or build_document(result)
+    return _payload(result, doc or build_document(result), _same)
+
+
+def _payload(result: ScanResult, doc: Report, done: Callable[[Any], Any]) -> dict[str, Any]:
+    """:func:`payload`, each section passed through ``done`` (see :func:`_pack`)."""
+    sections = _pack(doc, result, done)
     own = owners(result)
     shown = {f.subject.id for f in doc.findings} | {i.id for i in doc.identities}
     drift = optional_section(result, "drift")  # converted once: it holds every finding's first/last seen
     return {
-        **pack(doc, result),
-        "owners": {k: list(v) for k, v in sorted(own.items()) if k in shown},
-        "owasp_nhi": OWASP_NHI,
-        "history": optional_section(result, "history") or history_view(doc, drift),
-        "drift": {
-            "scan": optional_section(result, "scan_drift") or drift,
-            "iac": optional_section(result, "iac_drift") or optional_section(result, "iac"),
-        },
+        **sections,
+        "owners": done({k: list(v) for k, v in sorted(own.items()) if k in shown}),
+        "owasp_nhi": done(OWASP_NHI),
+        "history": done(optional_section(result, "history") or history_view(doc, drift)),
+        "drift": done(
+            {
+                "scan": optional_section(result, "scan_drift") or drift,
+                "iac": optional_section(result, "iac_drift") or optional_section(result, "iac"),
+            }
+        ),
     }
 
 
@@ -337,7 +361,7 @@ def chunks(result: ScanResult) -> Iterator[bytes]:
     then the data block written straight from bytes (most of a big page: it is never held as text).
     The slot holds a random nonce, so nothing from the scan can name it."""
     doc = build_document(result)
-    data = payload(result, doc)
+    data = _payload(result, doc, data_json)  # each section's data|tojson bytes, dumped as it is built
     sev = doc.summary.findings_by_severity
     open_by_sev = Counter(f.severity for f in doc.findings if f.status is Status.OPEN)
     template = _environment().get_template("report.html.j2")
@@ -355,14 +379,20 @@ def chunks(result: ScanResult) -> Iterator[bytes]:
         suppressed=doc.summary.findings_by_status[Status.SUPPRESSED],
         controls=_controls(doc),
         not_assessed=_not_assessed(doc),
-        has_history=data["history"] is not None,
+        has_history=data["history"] != b"null",
     )
     marker = f'"{slot}"'  # the slot as |tojson wrote it
     head, found, tail = page.partition(marker)
     if not found or marker in tail:  # cannot happen: the template has one data block
         raise AssertionError("report.html.j2: the data block is not where it was expected")
     yield head.encode("utf-8")
-    yield data_json(data)
+    # {"key":value,...} as orjson writes a dict (no spaces), each value already escaped: the escapes
+    # are of single ASCII bytes, so escaping the pieces is escaping the whole.
+    yield b"{"
+    for i, key in enumerate(list(data)):
+        yield (b"," if i else b"") + data_json(key) + b":"
+        yield data.pop(key)  # each section's bytes let go once written
+    yield b"}"
     yield tail.encode("utf-8")
 
 
