@@ -39,12 +39,12 @@ def end_process(code: int) -> NoReturn:
     """End the process with ``code`` without tearing its heap down (the installed command's last step).
 
     At interpreter exit Python runs a last full collection and frees every object still alive one by
-    one: after a large analysis (the report document is kept for the exports that share it) that took
-    ~5 s once the reports were written, on the benchmark's 100k-identity estate, for nothing the
-    operating system does not do at once. So output is flushed, logging shut down, a reading worker
-    still running (only after an error) stopped, and the process ends with ``os._exit``, as mypy's
-    command does. Nothing regwarden writes is left open here: reports, bundles and history are written
-    and closed (or rolled back) before a command returns.
+    one: on the benchmark's 100k-identity estate that took ~5 s once the reports were written (the
+    report document was then kept to the end), for nothing the operating system does not do at once.
+    So output is flushed, logging shut down, a reading worker still running (only after an error)
+    stopped, and the process ends with ``os._exit``, as mypy's command does. Nothing regwarden writes
+    is left unfinished here: reports and bundles are written atomically, and the history store is
+    committed (or rolled back) and closed, before a command returns.
     """
     import logging
     import multiprocessing
