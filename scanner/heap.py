@@ -47,9 +47,9 @@ def end_process(code: int) -> NoReturn:
     committed (or rolled back) and closed, before a command returns.
     """
     import logging
-    import multiprocessing
 
-    for child in multiprocessing.active_children():  # a worker reading when the command failed
+    mp = sys.modules.get("multiprocessing")  # no worker without it: not imported just to find none
+    for child in mp.active_children() if mp is not None else ():  # a worker reading when the command failed
         child.terminate()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
