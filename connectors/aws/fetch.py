@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 import os
 import re
-import time
 from typing import Any
 
 import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from connectors.aws import load as L
 from connectors.aws.settings import Settings
@@ -159,7 +159,11 @@ class AccountCollector:
             tally(PROVIDER, fetched=1, retried=_retries(e.response), failed=int(status == "failed"))
             self.w.record(PROVIDER, self.account, name, status, code)
             return None
-        except BotoCoreError as e:
+        except ResponseParserError:  # an answer came, but not in the service's shape
+            tally(PROVIDER, fetched=1, failed=1)
+            self.w.record(PROVIDER, self.account, name, "failed", "ResponseParserError")
+            return None
+        except BotoCoreError as e:  # no answer
             tally(PROVIDER, failed=1)
             self.w.record(PROVIDER, self.account, name, "failed", type(e).__name__)
             return None
@@ -203,21 +207,38 @@ class AccountCollector:
             )
 
     def _credential_report(self) -> None:
+        """IAM's credential report (console passwords, MFA, key use per user). It is built
+        asynchronously: ``GenerateCredentialReport`` is asked again until it says ``COMPLETE`` (at once,
+        then backing off, about 20 s in all, through the session's sleeper), then the report is read.
+        Every request is counted; a refusal or a transport failure is this call's gap, not the account's."""
         c: Any = self.client("iam", self.s.home_region)
+        tally, name = self.w.session.count, "iam get-credential-report"
         try:
-            # The report is built asynchronously: ask again at once, then back off (about 20 s in all).
             for delay in (0.0, 0.0, 0.5, 1.0, 2.0, 4.0, 4.0, 4.0, 4.0):
-                if c.generate_credential_report()["State"] == "COMPLETE":
+                answer = c.generate_credential_report()
+                tally(PROVIDER, fetched=1, retried=_retries(answer))
+                if answer["State"] == "COMPLETE":
                     break
-                time.sleep(delay)
-            content = c.get_credential_report()["Content"]
+                if delay:
+                    self.w.session.sleep(delay)
+            report = c.get_credential_report()
+            tally(PROVIDER, fetched=1, retried=_retries(report))
         except ClientError as e:
-            code = str(e.response.get("Error", {}).get("Code", "Unknown"))
-            self.w.record(PROVIDER, self.account, "iam get-credential-report", "failed", code)
+            tally(PROVIDER, fetched=1, retried=_retries(e.response), failed=1)
+            self.w.record(PROVIDER, self.account, name, "failed", _code(e))
             return
+        except ResponseParserError:  # an answer came, but not in the service's shape
+            tally(PROVIDER, fetched=1, failed=1)
+            self.w.record(PROVIDER, self.account, name, "failed", "ResponseParserError")
+            return
+        except BotoCoreError as e:  # no answer
+            tally(PROVIDER, failed=1)
+            self.w.record(PROVIDER, self.account, name, "failed", type(e).__name__)
+            return
+        content = report["Content"]
         text = content.decode("utf-8") if isinstance(content, bytes) else str(content)
         self.w.put_text(f"{L.ROOT}/{self.account}/{L.CRED_REPORT}", text)
-        self.w.record(PROVIDER, self.account, "iam get-credential-report")
+        self.w.record(PROVIDER, self.account, name)
 
     # --- per region --------------------------------------------------------------------------------
 
@@ -417,10 +438,14 @@ def collect(
         if settings.external_id_env:
             params["ExternalId"] = os.environ.get(settings.external_id_env, "")
         try:
-            c = _client(session, settings, "sts").assume_role(**params)["Credentials"]
+            answer = _client(session, settings, "sts").assume_role(**params)
+            writer.session.count(PROVIDER, fetched=1, retried=_retries(answer))
+            c = answer["Credentials"]
         except ClientError as e:
+            writer.session.count(PROVIDER, fetched=1, retried=_retries(e.response), failed=1)
             raise AuthError(f"aws {scope}: sts:AssumeRole into {arn} refused: {_code(e)}") from e
         except BotoCoreError as e:
+            writer.session.count(PROVIDER, failed=1)
             raise ConnectorError(f"aws {scope}: sts:AssumeRole into {arn} failed: {type(e).__name__}") from e
         creds = {
             "aws_access_key_id": c["AccessKeyId"],

@@ -328,6 +328,8 @@ def test_assume_role_refused_is_auth_error(env: Env, tmp_path: Path) -> None:
         AuthError, match=re.escape(f"arn:aws:iam::{OTHER}:role/RegwardenReadOnly refused: AccessDenied")
     ):
         fetch.collect(_settings(), OTHER, writer, session=session)
+    counts = writer.session.counts()["aws"]
+    assert (counts.fetched, counts.failed) == (1, 1)  # the refused AssumeRole is a counted, failed call
     writer.abort()
 
 

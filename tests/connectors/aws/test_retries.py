@@ -4,6 +4,8 @@ retries and failure are counted for the progress line and the manifest."""
 
 from __future__ import annotations
 
+import base64
+import socket
 import types
 from pathlib import Path
 
@@ -11,10 +13,12 @@ import boto3
 import botocore.endpoint
 import pytest
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from connectors.aws.fetch import AccountCollector, retry_config
 from connectors.aws.settings import Settings
 from scanner.bundle import BundleWriter
+from scanner.collect_session import CollectSession
 
 ERROR = """<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
   <Error><Type>Receiver</Type><Code>ServiceFailure</Code><Message>internal failure</Message></Error>
@@ -58,4 +62,122 @@ def test_every_client_gets_the_one_policy(tmp_path: Path) -> None:
     ac = AccountCollector(settings, "123456789012", writer, session, None)
     for service in ("iam", "ecr", "codebuild", "secretsmanager"):
         assert ac.client(service, "eu-west-1").meta.config.retries == policy  # type: ignore[attr-defined]
+    writer.abort()
+
+
+# IAM's query API as AWS documents it (IAM API Reference, GenerateCredentialReport and
+# GetCredentialReport, "Examples"); the report is three fake users' worth of CSV.
+REPORT_CSV = "user,arn,user_creation_time,password_enabled,mfa_active\nci-bot,arn:aws:iam::123456789012:user/ci-bot,2024-01-01T00:00:00+00:00,false,false\n"
+
+
+def _generate(state: str) -> str:
+    return f"""<GenerateCredentialReportResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <GenerateCredentialReportResult><State>{state}</State><Description>report task</Description></GenerateCredentialReportResult>
+  <ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000001</RequestId></ResponseMetadata>
+</GenerateCredentialReportResponse>"""
+
+
+def _report() -> str:
+    content = base64.b64encode(REPORT_CSV.encode()).decode()
+    return f"""<GetCredentialReportResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <GetCredentialReportResult><Content>{content}</Content><ReportFormat>text/csv</ReportFormat>
+  <GeneratedTime>2026-12-01T00:00:00Z</GeneratedTime></GetCredentialReportResult>
+  <ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000002</RequestId></ResponseMetadata>
+</GetCredentialReportResponse>"""
+
+
+def _iam_server(httpserver: HTTPServer, answers: dict[str, list[tuple[int, str]]]) -> None:
+    """Answers each IAM action from its list in turn (the last one repeats); other actions 404 as
+    ``NoSuchEntity``-free empty lists would not help: they are not asked in these tests."""
+
+    def handler(request: Request) -> Response:
+        action = request.form.get("Action", "")
+        queue = answers[action]
+        status, body = queue.pop(0) if len(queue) > 1 else queue[0]
+        return Response(body, status=status, content_type="text/xml")
+
+    httpserver.expect_request("/", method="POST").respond_with_handler(handler)
+
+
+def _collector(
+    url: str, tmp_path: Path, sleeps: list[float], attempts: int = 1
+) -> tuple[AccountCollector, BundleWriter]:
+    settings = Settings(endpoint_url=url, max_attempts=attempts, role_name=None)
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+    writer = BundleWriter(tmp_path / "bundle", CollectSession(sleep=sleeps.append))
+    return AccountCollector(settings, "123456789012", writer, session, None), writer
+
+
+def test_the_credential_report_is_polled_through_the_sessions_sleeper_and_every_request_counted(
+    httpserver: HTTPServer, tmp_path: Path, slept: list[float]
+) -> None:
+    _iam_server(
+        httpserver,
+        {
+            "GenerateCredentialReport": [(200, _generate("STARTED"))] * 3 + [(200, _generate("COMPLETE"))],
+            "GetCredentialReport": [(200, _report())],
+        },
+    )
+    paced: list[float] = []
+    ac, writer = _collector(httpserver.url_for("/"), tmp_path, paced)
+    ac._credential_report()
+    assert len(httpserver.log) == 5  # four GenerateCredentialReport, one GetCredentialReport
+    assert paced == [0.5]  # asked again at once twice, then after half a second
+    counts = writer.session.counts()["aws"]
+    assert (counts.fetched, counts.failed) == (5, 0)
+    assert [(c.call, c.status) for c in writer.manifest("").calls] == [("iam get-credential-report", "ok")]
+    assert (writer.staging / "aws/123456789012/iam-get-credential-report.csv").read_text() == REPORT_CSV
+    writer.abort()
+
+
+@pytest.mark.parametrize(
+    ("answer", "code"),
+    [
+        ((500, ERROR), "ServiceFailure"),  # refused after the one attempt allowed
+        ((200, "<GetCredentialReportResponse><not-closed>"), "ResponseParserError"),  # a malformed answer
+    ],
+)
+def test_a_failing_credential_report_is_that_calls_gap_and_counted(
+    httpserver: HTTPServer, tmp_path: Path, slept: list[float], answer: tuple[int, str], code: str
+) -> None:
+    _iam_server(
+        httpserver, {"GenerateCredentialReport": [(200, _generate("COMPLETE"))], "GetCredentialReport": [answer]}
+    )
+    ac, writer = _collector(httpserver.url_for("/"), tmp_path, [])
+    ac._credential_report()
+    counts = writer.session.counts()["aws"]
+    assert (counts.fetched, counts.failed) == (2, 1)
+    [call] = writer.manifest("").calls
+    assert (call.call, call.status, call.detail) == ("iam get-credential-report", "failed", code)
+    assert not (writer.staging / "aws/123456789012/iam-get-credential-report.csv").exists()
+    writer.abort()
+
+
+def test_an_unreachable_endpoint_fails_each_account_wide_call_not_the_account(
+    tmp_path: Path, slept: list[float]
+) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ac, writer = _collector(f"http://127.0.0.1:{port}/", tmp_path, [])
+    ac.iam()  # raised EndpointConnectionError from the credential report before: the whole account lost
+    calls = {c.call: (c.status, c.detail) for c in writer.manifest("").calls}
+    assert calls["iam get-credential-report"] == ("failed", "EndpointConnectionError")
+    assert calls["iam list-open-id-connect-providers (us-east-1)"] == ("failed", "EndpointConnectionError")
+    assert writer.session.counts()["aws"].failed == 3  # authorization details, the report, OIDC providers
+    writer.abort()
+
+
+def test_a_malformed_answer_is_the_calls_gap_not_the_accounts(
+    httpserver: HTTPServer, tmp_path: Path, slept: list[float]
+) -> None:
+    # botocore raises ResponseParserError (not a BotoCoreError) for XML it cannot parse
+    httpserver.expect_request("/", method="POST").respond_with_data(
+        "<ListOpenIDConnectProvidersResponse><truncated", content_type="text/xml"
+    )
+    ac, writer = _collector(httpserver.url_for("/"), tmp_path, [])
+    assert ac.call("iam", "us-east-1", "list_open_id_connect_providers", None) is None
+    counts = writer.session.counts()["aws"]
+    assert (counts.fetched, counts.failed) == (1, 1)
+    assert [(c.status, c.detail) for c in writer.manifest("").calls] == [("failed", "ResponseParserError")]
     writer.abort()
