@@ -66,7 +66,7 @@ def test_every_client_gets_the_one_policy(tmp_path: Path) -> None:
 
 
 # IAM's query API as AWS documents it (IAM API Reference, GenerateCredentialReport and
-# GetCredentialReport, "Examples"); the report is three fake users' worth of CSV.
+# GetCredentialReport, "Examples"); the report is one fake user's row of CSV.
 REPORT_CSV = "user,arn,user_creation_time,password_enabled,mfa_active\nci-bot,arn:aws:iam::123456789012:user/ci-bot,2024-01-01T00:00:00+00:00,false,false\n"
 
 
@@ -87,8 +87,8 @@ def _report() -> str:
 
 
 def _iam_server(httpserver: HTTPServer, answers: dict[str, list[tuple[int, str]]]) -> None:
-    """Answers each IAM action from its list in turn (the last one repeats); other actions 404 as
-    ``NoSuchEntity``-free empty lists would not help: they are not asked in these tests."""
+    """Answers each IAM action from its list in turn, the last answer repeating (a test lists every
+    action it makes the collector ask)."""
 
     def handler(request: Request) -> Response:
         action = request.form.get("Action", "")
