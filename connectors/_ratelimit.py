@@ -10,6 +10,7 @@ provider says is left (a ``304`` that GitHub did not count gives its unit back t
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,6 +66,8 @@ def read(resp: httpx.Response, now: float) -> Reading | None:
             remaining = int(rem.split(";", 1)[0].strip())
             when = float(reset.strip())
         except ValueError:
+            continue
+        if not math.isfinite(when):  # "nan" or "inf" parse as floats but are no time to wait for
             continue
         if when < 1e9:  # seconds from now, not a time
             when = now + when

@@ -21,9 +21,10 @@ from pydantic import BaseModel
 
 from scanner.bundle import BundleReader, BundleWriter
 from scanner.collect_session import CollectSession
-from scanner.errors import BundleError, ConfigError, ConnectorError
+from scanner.errors import BundleError, ConfigError, ConnectorError, RegwardenError
 from scanner.executors import Executor, LocalExecutor, Task, run_task
 from scanner.plugins import ConnectorSpec
+from scanner.textsafe import for_terminal
 
 log = logging.getLogger("regwarden")
 
@@ -68,12 +69,25 @@ def plan(sources: Mapping[str, BaseModel], specs: Mapping[str, ConnectorSpec[Any
         try:
             scopes = collector.scopes(sources[name])
         except ConnectorError as e:
-            writer.record(name, "*", "discover scopes", "failed", str(e))
-            writer.add_scope(f"{name}:*")
-            log.warning("%s: scope discovery failed: %s", name, e)
+            _undiscovered(writer, name, str(e))
+            continue
+        except RegwardenError:  # a wrong configuration: exit 2
+            raise
+        except Exception as e:  # an answer the connector did not expect: that source's gap
+            log.debug("%s: scope discovery failed", name, exc_info=True)
+            _undiscovered(
+                writer, name, f"unexpected answer ({type(e).__name__}: {for_terminal(' '.join(str(e).split()), 200)})"
+            )
             continue
         tasks.extend(Task(name, s) for s in scopes)
     return tasks
+
+
+def _undiscovered(writer: BundleWriter, name: str, reason: str) -> None:
+    """A source whose scopes could not be listed: one recorded gap, and the other sources go on."""
+    writer.record(name, "*", "discover scopes", "failed", reason)
+    writer.add_scope(f"{name}:*")
+    log.warning("%s: scope discovery failed: %s", name, reason)
 
 
 def collect(

@@ -194,3 +194,18 @@ def test_retries_are_bounded_and_counted(httpserver: HTTPServer) -> None:
     assert len(httpserver.log) == 3
     counts = session.counts()["github"]
     assert (counts.fetched, counts.retried, counts.failed) == (3, 2, 1)
+
+
+@pytest.mark.parametrize("reset", ["nan", "inf", "-inf", "NaN"])
+def test_a_reset_that_is_no_time_is_not_a_reading(httpserver: HTTPServer, reset: str) -> None:
+    """``float()`` takes "nan" and "inf": such a reset once became the shared budget's, and the next
+    call's pause notice raised ValueError (``time.gmtime(nan)``) for every later call to that API."""
+    clock = Clock()
+    headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset, "x-ratelimit-limit": "5000"}
+    httpserver.expect_request("/user").respond_with_json({"login": "bot"}, headers=headers)
+    session = CollectSession()
+    rc = _client(httpserver, clock, session)
+    for _ in range(3):
+        assert rc.get_json("/user") == {"login": "bot"}
+    assert clock.slept == []
+    assert session.counts()["github"].fetched == 3
