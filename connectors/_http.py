@@ -226,7 +226,7 @@ class RestClient:
 
     def post_json(self, path: str, body: Any, params: Mapping[str, str | int] | None = None) -> Any:
         """POST a JSON body and parse the JSON answer; a body that is not JSON is a failed call naming the URL."""
-        return decode_json(self.post(path, body, params), self.provider)
+        return self._decoded(self.post(path, body, params))
 
     def _request(self, method: str, url: str, params: Mapping[str, str | int] | None, body: Any) -> httpx.Response:
         with within(self.timeout):
@@ -384,7 +384,20 @@ class RestClient:
 
     def get_json(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
         """GET and parse JSON; a body that is not JSON is a failed call naming the URL."""
-        return decode_json(self.get(path, params), self.provider)
+        return self._decoded(self.get(path, params))
+
+    def _decoded(self, resp: httpx.Response) -> Any:
+        """``resp``'s JSON; one that is not JSON is a failed call, counted as one (it was fetched)."""
+        try:
+            return decode_json(resp, self.provider)
+        except ConnectorError:
+            self._count(failed=1)
+            raise
+
+    def _given_up(self, e: ConnectorError) -> ConnectorError:
+        """A call given up here rather than in :meth:`_send` (a paging link refused): counted failed."""
+        self._count(failed=1)
+        return e
 
     def pages(
         self,
@@ -403,18 +416,25 @@ class RestClient:
         first = True
         while url is not None:
             if url in seen:
-                raise ConnectorError(f"{self.provider} GET {_redact(url)}: pagination loop (page repeated)")
+                raise self._given_up(
+                    ConnectorError(f"{self.provider} GET {_redact(url)}: pagination loop (page repeated)")
+                )
             if len(seen) >= self.max_pages:
-                raise ConnectorError(
-                    f"{self.provider} GET {_redact(url)}: more than {self.max_pages} pages; stopped (not assessed past it)"
+                raise self._given_up(
+                    ConnectorError(
+                        f"{self.provider} GET {_redact(url)}: more than {self.max_pages} pages; stopped (not assessed past it)"
+                    )
                 )
             seen.add(url)
             resp = self.get(url, params if first else None)
             first = False
-            body = decode_json(resp, self.provider)
+            body = self._decoded(resp)
             yield body
             nxt = next_url(resp, body)
-            url = self.url(nxt) if nxt else None
+            try:
+                url = self.url(nxt) if nxt else None
+            except ConnectorError as e:
+                raise self._given_up(e) from None
 
 
 def decode_json(resp: httpx.Response, provider: str) -> Any:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from connectors._http import NotFoundError, RestClient, body_next, link_next
+from scanner.collect_session import CollectSession
 from scanner.errors import AuthError, ConnectorError, ThrottledError
 
 
@@ -123,3 +125,45 @@ def test_post_errors_name_the_method(httpserver: HTTPServer) -> None:
         c.post("/no", {})
     with pytest.raises(ConnectorError, match=r"test POST http://.*/bad: response is not valid JSON"):
         c.post_json("/bad", {})
+
+
+def _counted(server: HTTPServer) -> tuple[RestClient, CollectSession]:
+    waits: list[float] = []
+    session = CollectSession()
+    rc = RestClient(provider="test", base_url=server.url_for("/"), sleep=waits.append, session=session)
+    return rc, session
+
+
+@pytest.mark.parametrize(
+    "serve",
+    [
+        pytest.param(
+            lambda s: s.expect_request("/t").respond_with_data("<html>", content_type="text/html"), id="not-json"
+        ),
+        pytest.param(
+            lambda s: s.expect_request("/t").respond_with_json({"next": s.url_for("/t")}), id="pagination-loop"
+        ),
+        pytest.param(
+            lambda s: s.expect_request("/t").respond_with_json({"next": "https://elsewhere.example/t?page=2"}),
+            id="off-origin-next",
+        ),
+    ],
+)
+def test_a_call_given_up_after_its_answer_is_counted_failed(httpserver: HTTPServer, serve: Any) -> None:
+    """docs/collection.md: each failed call is counted ``failed``; these fail after the answer came
+    (fetched), outside the retry loop that counts the others."""
+    serve(httpserver)
+    rc, session = _counted(httpserver)
+    with pytest.raises(ConnectorError):
+        list(rc.pages("/t", next_url=body_next("next")))
+    counts = session.counts()["test"]
+    assert counts.failed == 1
+    assert counts.fetched == len(httpserver.log)
+
+
+def test_post_json_not_json_is_counted_failed(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/q", method="POST").respond_with_data("{truncated", content_type="application/json")
+    rc, session = _counted(httpserver)
+    with pytest.raises(ConnectorError, match="not valid JSON"):
+        rc.post_json("/q", {"query": "x"})
+    assert (session.counts()["test"].fetched, session.counts()["test"].failed) == (1, 1)
