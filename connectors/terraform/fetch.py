@@ -5,6 +5,10 @@ A location may hold ``*`` to read several states at once: every workspace
 (``s3://b/env:/*/app.tfstate``, ``azurerm://acct/tfstate/app.tfstateenv:*``) or every stack
 (``gs://b/stacks/*/default.tfstate``). Each document is redacted before it is returned; the raw
 bytes are never written anywhere.
+
+The readers yield ``(key, document)`` for each state, or ``(key, ConnectorError)`` for one that could
+not be read: one state's failure is that state's gap, and the others at the location are still read.
+A listing that fails fails the whole location.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from connectors._http import NotFoundError, RestClient
+from connectors._http import MAX_PAGES, NotFoundError, RestClient
 from scanner.errors import AuthError, ConfigError, ConnectorError
 
 #: Biggest state file read (states of large estates reach tens of MB).
@@ -85,11 +89,13 @@ def read_local(loc: Location) -> Iterator[tuple[str, Any]]:
     if not paths:
         raise ConnectorError(f"terraform: no state file matches {loc.key}")
     for p in paths:
+        key = os.path.abspath(p).lstrip("/")
         try:
-            data = Path(p).read_bytes()
+            yield key, _decode(Path(p).read_bytes(), p)
         except OSError as e:
-            raise ConnectorError(f"terraform: read {p}: {e.strerror}") from e
-        yield os.path.abspath(p).lstrip("/"), _decode(data, p)
+            yield key, ConnectorError(f"terraform: read {p}: {e.strerror}")
+        except ConnectorError as e:
+            yield key, e
 
 
 # -- S3 -----------------------------------------------------------------------------------------
@@ -99,24 +105,32 @@ def read_s3(loc: Location, client: Any) -> Iterator[tuple[str, Any]]:
     """Objects of an S3 backend bucket (``ListObjectsV2`` when the key has a wildcard)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    try:
-        if "*" in loc.key:
-            keys: list[str] = []
+    def failure(e: Exception, key: str) -> ConnectorError:
+        if isinstance(e, ClientError):
+            code = e.response.get("Error", {}).get("Code", "")
+            what = f"terraform: s3://{loc.container}/{key}: {e.operation_name} {code}"
+            if code in ("AccessDenied", "403", "InvalidAccessKeyId", "ExpiredToken"):
+                return AuthError(what)
+            return ConnectorError(what)
+        return ConnectorError(f"terraform: s3://{loc.container}/{key}: {type(e).__name__}")
+
+    if "*" in loc.key:
+        keys: set[str] = set()
+        try:
             for page in client.get_paginator("list_objects_v2").paginate(Bucket=loc.container, Prefix=loc.prefix):
-                keys += [o["Key"] for o in page.get("Contents", []) if fnmatchcase(o["Key"], loc.key)]
-        else:
-            keys = [loc.key]
-        for key in sorted(keys):
+                keys.update(o["Key"] for o in page.get("Contents", []) if fnmatchcase(o["Key"], loc.key))
+        except (ClientError, BotoCoreError) as e:
+            raise failure(e, loc.key) from e
+    else:
+        keys = {loc.key}
+    for key in sorted(keys):
+        try:
             body = client.get_object(Bucket=loc.container, Key=key)["Body"].read(MAX_STATE_BYTES + 1)
             yield key, _decode(body, f"s3://{loc.container}/{key}")
-    except ClientError as e:
-        code = e.response.get("Error", {}).get("Code", "")
-        what = f"terraform: s3://{loc.container}/{loc.key}: {e.operation_name} {code}"
-        if code in ("AccessDenied", "403", "InvalidAccessKeyId", "ExpiredToken"):
-            raise AuthError(what) from e
-        raise ConnectorError(what) from e
-    except BotoCoreError as e:
-        raise ConnectorError(f"terraform: s3://{loc.container}/{loc.key}: {type(e).__name__}") from e
+        except (ClientError, BotoCoreError) as e:
+            yield key, failure(e, key)
+        except ConnectorError as e:
+            yield key, e
 
 
 # -- GCS ----------------------------------------------------------------------------------------
@@ -126,14 +140,21 @@ def read_gcs(loc: Location, client: RestClient) -> Iterator[tuple[str, Any]]:
     """Objects of a GCS backend bucket through the JSON API (``objects.list`` / ``alt=media``)."""
     bucket = quote(loc.container, safe="")
     if "*" in loc.key:
-        names: list[str] = []
+        names: set[str] = set()
         for body in client.pages(f"storage/v1/b/{bucket}/o", {"prefix": loc.prefix}, next_url=_gcs_next):
-            names += [str(o["name"]) for o in body.get("items", []) if fnmatchcase(str(o["name"]), loc.key)]
+            items = body.get("items", []) if isinstance(body, dict) else None
+            if not isinstance(items, list):
+                raise ConnectorError(f"terraform: gs://{loc.container}: objects.list: not a list page")
+            listed = (o.get("name") for o in items if isinstance(o, dict))
+            names.update(n for n in listed if isinstance(n, str) and fnmatchcase(n, loc.key))
     else:
-        names = [loc.key]
+        names = {loc.key}
     for name in sorted(names):
-        resp = client.get(f"storage/v1/b/{bucket}/o/{quote(name, safe='')}", {"alt": "media"})
-        yield name, _decode(resp.content, f"gs://{loc.container}/{name}")
+        try:
+            resp = client.get(f"storage/v1/b/{bucket}/o/{quote(name, safe='')}", {"alt": "media"})
+            yield name, _decode(resp.content, f"gs://{loc.container}/{name}")
+        except ConnectorError as e:
+            yield name, e
 
 
 def _gcs_next(resp: httpx.Response, body: Any) -> str | None:
@@ -147,10 +168,14 @@ def _gcs_next(resp: httpx.Response, body: Any) -> str | None:
 def read_azurerm(loc: Location, client: RestClient) -> Iterator[tuple[str, Any]]:
     """Blobs of an azurerm backend container (List Blobs when the blob name has a wildcard)."""
     container = quote(loc.container.split("/", 1)[1], safe="")
+    what = f"terraform: azurerm://{loc.container}: List Blobs"
     if "*" in loc.key:
-        names: list[str] = []
+        names: set[str] = set()
         marker = ""
-        for _ in range(10_000):
+        seen: set[str] = set()
+        while True:
+            if len(seen) >= MAX_PAGES:
+                raise ConnectorError(f"{what}: more than {MAX_PAGES} pages; stopped (not assessed past it)")
             params: dict[str, str | int] = {"restype": "container", "comp": "list", "prefix": loc.prefix}
             if marker:
                 params["marker"] = marker
@@ -160,16 +185,22 @@ def read_azurerm(loc: Location, client: RestClient) -> Iterator[tuple[str, Any]]
                 # with CPython 3.11) bounds entity expansion and resolves no external entities.
                 root = ET.fromstring(resp.content)  # noqa: S314
             except ET.ParseError as e:
-                raise ConnectorError(f"terraform: azurerm://{loc.container}: List Blobs: malformed XML") from e
-            names += [n.text or "" for n in root.iter("Name") if fnmatchcase(n.text or "", loc.key)]
+                raise ConnectorError(f"{what}: malformed XML") from e
+            names.update(n.text for n in root.iter("Name") if n.text and fnmatchcase(n.text, loc.key))
+            seen.add(marker)
             marker = (root.findtext("NextMarker") or "").strip()
             if not marker:
                 break
+            if marker in seen:  # the service named a page it already gave: it would never end
+                raise ConnectorError(f"{what}: pagination loop (NextMarker repeated)")
     else:
-        names = [loc.key]
+        names = {loc.key}
     for name in sorted(names):
-        resp = client.get(f"{container}/{quote(name, safe='/:')}")
-        yield name, _decode(resp.content, f"azurerm://{loc.container}/{name}")
+        try:
+            resp = client.get(f"{container}/{quote(name, safe='/:')}")
+            yield name, _decode(resp.content, f"azurerm://{loc.container}/{name}")
+        except ConnectorError as e:
+            yield name, e
 
 
 __all__ = [

@@ -16,6 +16,7 @@ from scanner.fingerprint import fingerprint
 
 if TYPE_CHECKING:
     from scanner.bundle import BundleWriter
+    from scanner.collect_session import CollectSession
 
 
 def _token_from_env(var: str) -> str:
@@ -25,7 +26,7 @@ def _token_from_env(var: str) -> str:
     return value
 
 
-def _gcs_client(s: Settings) -> RestClient:
+def _gcs_client(s: Settings, session: CollectSession) -> RestClient:
     if s.gcs_token_env:
         token = _token_from_env(s.gcs_token_env)
     else:
@@ -45,10 +46,11 @@ def _gcs_client(s: Settings) -> RestClient:
         headers={"Authorization": f"Bearer {token}"},
         max_wait=s.max_wait,
         backoff=s.retry_backoff,
+        session=session,
     )
 
 
-def _azure_client(s: Settings, account: str) -> RestClient:
+def _azure_client(s: Settings, account: str, session: CollectSession) -> RestClient:
     if s.azure_token_env:
         token = _token_from_env(s.azure_token_env)
     else:
@@ -61,7 +63,7 @@ def _azure_client(s: Settings, account: str) -> RestClient:
             raise AuthError(f"terraform: Azure credentials: {type(e).__name__}") from e
     base = s.azure_blob_endpoint or f"https://{account}.blob.core.windows.net"
     headers = {"Authorization": f"Bearer {token}", "x-ms-version": "2021-08-06"}
-    return RestClient("terraform", base, headers=headers, max_wait=s.max_wait, backoff=s.retry_backoff)
+    return RestClient("terraform", base, headers=headers, max_wait=s.max_wait, backoff=s.retry_backoff, session=session)
 
 
 def scopes(settings: Settings) -> list[str]:
@@ -83,16 +85,26 @@ def collect(settings: Settings, scope: str, writer: BundleWriter) -> None:
         session = boto3.Session(profile_name=settings.aws_profile, region_name=settings.aws_region)
         docs = fetch.read_s3(loc, session.client("s3", endpoint_url=settings.s3_endpoint_url))
     elif loc.backend == "gcs":
-        docs = fetch.read_gcs(loc, _gcs_client(settings))
+        docs = fetch.read_gcs(loc, _gcs_client(settings, writer.session))
     elif loc.backend == "azurerm":
-        docs = fetch.read_azurerm(loc, _azure_client(settings, loc.container.split("/", 1)[0]))
+        docs = fetch.read_azurerm(loc, _azure_client(settings, loc.container.split("/", 1)[0], writer.session))
     else:  # pragma: no cover - parse_location knows no other backend
         raise ConfigError(f"terraform: unknown backend {loc.backend}")
     count = 0
+    failed: list[tuple[str, ConnectorError]] = []
     for key, doc in docs:
+        if isinstance(doc, ConnectorError):  # this state's gap; the others at the location are still read
+            failed.append((key, doc))
+            continue
         clean = redact_document(doc, fingerprint)
         writer.put_json(loc.bundle_path(key), clean)
         count += 1
-    if count == 0:
-        raise ConnectorError(f"terraform: no state at {scope}")
+    if count == 0:  # nothing read: the location (the scope) fails
+        if len(failed) == 1:
+            raise failed[0][1]  # its one state's error (an AuthError stays one)
+        raise ConnectorError(
+            f"terraform: no state at {scope}" + (f" could be read ({len(failed)} failed)" if failed else "")
+        )
+    for key, e in failed:
+        writer.record(PROVIDER, scope, f"read {loc.backend} state {key}", "failed", str(e))
     writer.record(PROVIDER, scope, f"read {loc.backend} state", "ok", f"{count} state file(s)")

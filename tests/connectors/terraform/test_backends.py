@@ -16,7 +16,7 @@ from pytest_httpserver import HTTPServer
 from connectors.terraform import Settings, collect, scopes
 from scanner.bundle import BundleWriter
 from scanner.cli import main
-from scanner.errors import AuthError, ConfigError
+from scanner.errors import AuthError, ConfigError, ConnectorError
 from tests.connectors.terraform.test_state import CANARIES, FIXTURES
 
 STATE = (FIXTURES / "estate.tfstate").read_text()
@@ -215,3 +215,50 @@ retry_backoff = 0
         assert c not in out.out
         assert c not in out.err
         assert c not in caplog.text
+
+
+def _azurerm_settings(server: HTTPServer) -> Settings:
+    return Settings(
+        states=["azurerm://acmetf/tfstate/app.tfstate*"],
+        azure_blob_endpoint=server.url_for("/"),
+        retry_backoff=0,
+        azure_token_env="AZ_TOKEN",
+    )
+
+
+def test_azurerm_listing_that_repeats_its_marker_fails_the_location_at_once(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A NextMarker naming a page already given would never end: 10,005 requests in 38 s before."""
+    monkeypatch.setenv("AZ_TOKEN", "FAKE-TOKEN-FOR-TESTS")
+    httpserver.expect_request("/tfstate").respond_with_data(
+        AZ_LIST.format(blobs=blob("app.tfstate"), marker="m2"), content_type="application/xml"
+    )
+    writer = BundleWriter(tmp_path / "b")
+    with pytest.raises(ConnectorError, match=r"List Blobs: pagination loop \(NextMarker repeated\)"):
+        collect(_azurerm_settings(httpserver), "azurerm://acmetf/tfstate/app.tfstate*", writer)
+    assert len(httpserver.log) == 2  # the first page, then the repeated marker's page
+    writer.abort()
+
+
+def test_one_unreadable_state_is_its_gap_and_the_others_are_read_and_counted(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AZ_TOKEN", "FAKE-TOKEN-FOR-TESTS")
+    httpserver.expect_request("/tfstate", query_string={"restype": "container", "comp": "list", "prefix": "app.tfstate"}).respond_with_data(
+        AZ_LIST.format(blobs=blob("app.tfstate") + blob("app.tfstateenv:prod") + blob("app.tfstateenv:qa"), marker=""),
+        content_type="application/xml",
+    )  # fmt: skip
+    httpserver.expect_request("/tfstate/app.tfstate").respond_with_data(STATE, content_type="application/json")
+    httpserver.expect_request("/tfstate/app.tfstateenv:prod").respond_with_data("<html>gateway", status=200)
+    httpserver.expect_request("/tfstate/app.tfstateenv:qa").respond_with_data(STATE, content_type="application/json")
+    writer = BundleWriter(tmp_path / "b")
+    collect(_azurerm_settings(httpserver), "azurerm://acmetf/tfstate/app.tfstate*", writer)
+    calls = {c.call: (c.status, c.detail) for c in writer.manifest("").calls}
+    status, detail = calls["read azurerm state app.tfstateenv:prod"]
+    assert (status, "not JSON" in detail) == ("failed", True)
+    assert calls["read azurerm state"] == ("ok", "2 state file(s)")
+    assert writer.session.counts()["terraform"].fetched == len(httpserver.log) == 4
+    bundle = writer.commit("2026-11-28T00:00:00Z")
+    names = sorted(p.name for p in (bundle / "terraform").rglob("*") if p.is_file())
+    assert names == ["app.tfstate", "app.tfstateenv:qa"]
