@@ -15,6 +15,7 @@ the scanner's error tree naming the call, never the credential.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import os
@@ -30,7 +31,7 @@ import requests
 from google.api_core.client_options import ClientOptions
 from google.api_core.exceptions import GoogleAPICallError
 from google.auth.credentials import AnonymousCredentials, Credentials
-from google.auth.exceptions import DefaultCredentialsError, TransportError
+from google.auth.exceptions import DefaultCredentialsError, RefreshError, TransportError
 from google.cloud import artifactregistry_v1, resourcemanager_v3
 from google.protobuf.json_format import ParseError  # type: ignore[import-untyped,unused-ignore]
 from google_auth_httplib2 import AuthorizedHttp  # type: ignore[import-untyped,unused-ignore]
@@ -43,6 +44,7 @@ from scanner.errors import AuthError, ConfigError, ConnectorError, ThrottledErro
 
 log = logging.getLogger("regwarden.gcp")
 T = TypeVar("T")
+PROVIDER = "gcp"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _URL_PREFIX = re.compile(r"^[A-Z]+ https?://\S+: ")  # api_core prefixes "GET <url>: " to the message
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform.read-only",)
@@ -68,37 +70,71 @@ def credentials(settings: Settings) -> Credentials:
 
 @dataclass
 class Caller:
-    """Runs one API call with bounded retries; ``sleep`` is injectable so tests never wait."""
+    """Runs one API call with bounded retries; ``sleep`` is injectable so tests never wait.
+
+    ``count`` is the run's tally (:meth:`scanner.collect_session.CollectSession.count`): each answer
+    is ``fetched`` (error answers too: quotas count them), each attempt tried again ``retried``, each
+    call given up ``failed`` (a 404 is an answer, not a failure)."""
 
     max_retries: int = 4
     max_wait: float = 60.0
     backoff: float = 1.0
     sleep: Callable[[float], None] = time.sleep
+    count: Callable[..., None] | None = None
     calls: int = 0
+
+    def _count(self, **amounts: float) -> None:
+        if self.count is not None:
+            self.count(PROVIDER, **amounts)
 
     def call(self, fn: Callable[[], T], what: str) -> T:
         """``fn()`` with retries on throttling, 5xx and connection errors."""
+        try:
+            return self._attempts(fn, what)
+        except NotFoundError:
+            raise
+        except ConnectorError:
+            self._count(failed=1)
+            raise
+
+    def _attempts(self, fn: Callable[[], T], what: str) -> T:
         attempt = 0
         while True:
             attempt += 1
             self.calls += 1
             retry_after: float | None = None
             try:
-                return fn()
+                answer = fn()
             except HttpError as e:
+                self._count(fetched=1)
                 status, retry_after, msg = int(e.resp.status), _seconds(e.resp.get("retry-after")), _message(e.content)
                 cause: Exception = e
             except GoogleAPICallError as e:
                 resp = e.response if isinstance(e.response, requests.Response) else None
+                if resp is not None:
+                    self._count(fetched=1)
                 status = int(e.code or 0)
                 retry_after = _seconds(resp.headers.get("Retry-After")) if resp is not None else None
                 msg = _URL_PREFIX.sub("", " ".join(str(e.message).split()))[:160]
                 cause = e
-            except (httplib2.HttpLib2Error, requests.RequestException, TransportError, OSError) as e:
+            except RefreshError as e:
+                # The credential could not get a token (revoked, expired, refused): no retry mends it.
+                raise AuthError(f"{what}: the credentials could not be refreshed ({type(e).__name__})") from e
+            except (
+                httplib2.HttpLib2Error,
+                http.client.HTTPException,  # httplib2 on a truncated body or a garbled status line
+                requests.RequestException,
+                TransportError,
+                OSError,
+            ) as e:
                 status, msg, cause = 0, f"connection failed ({type(e).__name__})", e
             except (ParseError, ValueError) as e:
                 # A body that is not JSON, or not in the API's shape: the call failed, naming it.
+                self._count(fetched=1)
                 raise ConnectorError(f"{what}: malformed response ({type(e).__name__})") from e
+            else:
+                self._count(fetched=1)
+                return answer
             err = _error(what, status, msg, attempt)
             if not isinstance(err, ThrottledError) and status not in RETRY_STATUSES and status != 0:
                 raise err from cause
@@ -108,6 +144,7 @@ class Caller:
             if wait > self.max_wait:
                 raise ThrottledError(f"{what}: asked to wait {wait:.0f}s, more than the {self.max_wait:.0f}s allowed")
             log.info("%s: retrying in %.1fs (attempt %d)", what, wait, attempt)
+            self._count(retried=1)
             self.sleep(wait)
 
 
@@ -152,9 +189,11 @@ class Clients:
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def create(cls, settings: Settings, sleep: Callable[[float], None] = time.sleep) -> Clients:
-        """Clients for ``settings``, with the retry policy it configures."""
-        caller = Caller(settings.max_retries, settings.max_wait, settings.backoff, sleep)
+    def create(
+        cls, settings: Settings, sleep: Callable[[float], None] = time.sleep, count: Callable[..., None] | None = None
+    ) -> Clients:
+        """Clients for ``settings``, with the retry policy it configures (``count``: the run's tally)."""
+        caller = Caller(settings.max_retries, settings.max_wait, settings.backoff, sleep, count)
         return cls(settings, caller, credentials(settings))
 
     def _options(self) -> ClientOptions | None:

@@ -437,9 +437,10 @@ def _search(c: Clients, scope: str, writer: BundleWriter) -> None:
     s.fetch_roles()
 
 
-def collect(settings: Settings, scope: str, writer: BundleWriter, sleep: Callable[[float], None] = time.sleep) -> None:
-    """Collect one scope into the bundle."""
-    c = Clients.create(settings, sleep)
+def collect(settings: Settings, scope: str, writer: BundleWriter, sleep: Callable[[float], None] | None = None) -> None:
+    """Collect one scope into the bundle: waits through ``sleep`` (default: the run's sleeper), every
+    request counted in the run's tally."""
+    c = Clients.create(settings, sleep or writer.session.sleep, writer.session.count)
     if scope.endswith(assets.SCOPE_SUFFIX):
         _search(c, scope, writer)
     elif scope.startswith("projects/"):
