@@ -217,7 +217,7 @@ class AccountCollector:
             for delay in (0.0, 0.0, 0.5, 1.0, 2.0, 4.0, 4.0, 4.0, 4.0):
                 answer = c.generate_credential_report()
                 tally(PROVIDER, fetched=1, retried=_retries(answer))
-                if answer["State"] == "COMPLETE":
+                if answer.get("State") == "COMPLETE":
                     break
                 if delay:
                     self.w.session.sleep(delay)
@@ -235,8 +235,17 @@ class AccountCollector:
             tally(PROVIDER, failed=1)
             self.w.record(PROVIDER, self.account, name, "failed", type(e).__name__)
             return
-        content = report["Content"]
-        text = content.decode("utf-8") if isinstance(content, bytes) else str(content)
+        content = report.get("Content")
+        if not isinstance(content, (bytes, str)):
+            tally(PROVIDER, failed=1)
+            self.w.record(PROVIDER, self.account, name, "failed", "the answer holds no report (Content)")
+            return
+        try:
+            text = content.decode("utf-8") if isinstance(content, bytes) else content
+        except UnicodeDecodeError:
+            tally(PROVIDER, failed=1)
+            self.w.record(PROVIDER, self.account, name, "failed", "the report is not UTF-8 text")
+            return
         self.w.put_text(f"{L.ROOT}/{self.account}/{L.CRED_REPORT}", text)
         self.w.record(PROVIDER, self.account, name)
 

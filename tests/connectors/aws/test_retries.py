@@ -181,3 +181,27 @@ def test_a_malformed_answer_is_the_calls_gap_not_the_accounts(
     assert (counts.fetched, counts.failed) == (1, 1)
     assert [(c.status, c.detail) for c in writer.manifest("").calls] == [("failed", "ResponseParserError")]
     writer.abort()
+
+
+def test_a_credential_report_answer_without_its_fields_is_that_calls_gap(
+    httpserver: HTTPServer, tmp_path: Path, slept: list[float]
+) -> None:
+    """Answers in the query API's shape that lack ``State`` and then ``Content``: KeyErrors before,
+    which cost the whole account."""
+    empty_generate = _generate("COMPLETE").replace("<State>COMPLETE</State>", "")
+    empty_report = _report().replace(f"<Content>{base64.b64encode(REPORT_CSV.encode()).decode()}</Content>", "")
+    _iam_server(
+        httpserver, {"GenerateCredentialReport": [(200, empty_generate)], "GetCredentialReport": [(200, empty_report)]}
+    )
+    paced: list[float] = []
+    ac, writer = _collector(httpserver.url_for("/"), tmp_path, paced)
+    ac._credential_report()  # polled to the end (no State says COMPLETE), then asked for the report
+    [call] = writer.manifest("").calls
+    assert (call.call, call.status, call.detail) == (
+        "iam get-credential-report",
+        "failed",
+        "the answer holds no report (Content)",
+    )
+    counts = writer.session.counts()["aws"]
+    assert (counts.fetched, counts.failed) == (10, 1)  # nine polls and the report
+    writer.abort()
