@@ -13,7 +13,7 @@ from connectors.jfrog.load import SETTINGS
 from connectors.jfrog.settings import Settings as Settings  # re-exported: callers name fetch.Settings
 from scanner.bundle import BundleWriter
 from scanner.collect_session import CollectSession
-from scanner.errors import AuthError, ConfigError, ConnectorError
+from scanner.errors import ConfigError, ConnectorError
 
 PROVIDER = "jfrog"
 SCOPE = "platform"
@@ -46,17 +46,23 @@ def _save(
     *,
     params: dict[str, str | int] | None = None,
     required: bool = False,
+    listing: bool = False,
     name: str | None = None,
 ) -> Any:
-    """GET ``path`` and store it as ``jfrog<name or path>.json``. A 404, or a 401/403 on a call that is not
-    ``required``, is recorded and returns None; the rest of the scope goes on."""
+    """GET ``path`` and store it as ``jfrog<name or path>.json``. A failed call (404, 401/403, 5xx after
+    the retries, a timeout, a body that is not JSON, or not a list where a ``listing`` is expected) is
+    recorded and returns None, so the rest of the scope goes on; on the ``required`` call it fails the scope."""
     call = f"GET {path}"
     try:
         data = rc.get_json(path, params)
+        if listing and not isinstance(data, list):
+            raise ConnectorError(f"jfrog {call}: expected a list")
     except NotFoundError:
         writer.record(PROVIDER, SCOPE, call, "not_found")
+        if required:
+            raise
         return None
-    except AuthError as e:
+    except ConnectorError as e:
         if required:
             raise
         writer.record(PROVIDER, SCOPE, call, "failed", str(e))
@@ -66,30 +72,36 @@ def _save(
     return data
 
 
-def _names(data: Any, what: str, key: str) -> list[str]:
-    if not isinstance(data, list) or not all(isinstance(d, dict) and isinstance(d.get(key), str) for d in data):
-        raise ConnectorError(f"jfrog GET {what}: expected a list of objects with {key!r}")
-    return [d[key] for d in data]
+def _names(writer: BundleWriter, data: list[Any] | None, what: str, key: str) -> list[str]:
+    """The ``key`` of each object of a list answer (None: the list was not collected, nothing to follow).
+    An item without a usable ``key`` string is skipped, recorded as a gap of the list's call."""
+    out: list[str] = []
+    for i, d in enumerate(data or ()):
+        value = d.get(key) if isinstance(d, dict) else None
+        if isinstance(value, str) and value not in ("", ".", "..") and "/" not in value:
+            out.append(value)
+        else:
+            writer.record(
+                PROVIDER, SCOPE, f"GET {what}", "failed", f"jfrog GET {what}: item {i} has no usable {key!r}; skipped"
+            )
+    return out
 
 
 def fetch_scope(rc: RestClient, settings: Settings, writer: BundleWriter) -> None:
-    """Collect the platform with an existing client."""
-    repos = _save(rc, writer, "/artifactory/api/repositories", required=True)
-    for key in _names(repos, "/artifactory/api/repositories", "key"):
-        _save(
-            rc,
-            writer,
-            f"/artifactory/api/repositories/{quote(key, safe='')}",
-            name=f"/artifactory/api/repositories/{key}",
-        )
+    """Collect the platform with an existing client: the repository list is its entry call; any other
+    call that fails is that call's gap."""
+    repos_path = "/artifactory/api/repositories"
+    repos = _save(rc, writer, repos_path, required=True, listing=True)
+    for key in _names(writer, repos, repos_path, "key"):
+        _save(rc, writer, f"{repos_path}/{quote(key, safe='')}", name=f"{repos_path}/{key}")
     _save(rc, writer, "/access/api/v1/tokens")  # needs an admin token: a gap, not a failure, without one
     base = "/artifactory/api/v2/security/permissions"
-    targets = _save(rc, writer, base)
-    for name in _names(targets, base, "name") if targets is not None else []:
+    targets = _save(rc, writer, base, listing=True)
+    for name in _names(writer, targets, base, "name"):
         _save(rc, writer, f"{base}/{quote(name, safe='')}", name=f"{base}/{name}")
     groups_path = "/artifactory/api/security/groups"
-    groups = _save(rc, writer, groups_path)
-    for name in _names(groups, groups_path, "name") if groups is not None else []:
+    groups = _save(rc, writer, groups_path, listing=True)
+    for name in _names(writer, groups, groups_path, "name"):
         _save(
             rc,
             writer,

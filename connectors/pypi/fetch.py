@@ -21,7 +21,7 @@ from connectors.pypi.load import INTEGRITY, JSON_API, SIMPLE, normalize
 from connectors.pypi.settings import Settings as Settings  # re-exported: callers name fetch.Settings
 from scanner.bundle import BundleWriter
 from scanner.collect_session import CollectSession
-from scanner.errors import AuthError, ConfigError, ConnectorError
+from scanner.errors import ConfigError, ConnectorError
 
 PROVIDER = "pypi"
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
@@ -72,14 +72,35 @@ def owner_declared(settings: Settings) -> OwnerDeclared:
 
 
 def _newest_versions(doc: dict[str, Any], n: int) -> set[str]:
+    """The versions of the newest ``n`` releases (by first upload) and the latest; a release or file of
+    the wrong kind (``{"1.0": null}``) reads as a release without files."""
     first: dict[str, str] = {}
-    for version, files in (doc.get("releases") or {}).items():
-        times = [f.get("upload_time_iso_8601") or "" for f in files if isinstance(f, dict)]
+    releases = doc.get("releases")
+    for version, files in (releases if isinstance(releases, dict) else {}).items():
+        times = [_upload_time(f) for f in files if isinstance(f, dict)] if isinstance(files, list) else []
         if times:
             first[version] = min(times)
     newest = sorted(first, key=lambda v: (first[v], v), reverse=True)[:n]
-    latest = (doc.get("info") or {}).get("version")
+    latest = doc["info"].get("version")
     return set(newest) | ({latest} if isinstance(latest, str) else set())
+
+
+def _upload_time(f: dict[str, Any]) -> str:
+    t = f.get("upload_time_iso_8601")
+    return t if isinstance(t, str) else ""
+
+
+def _provenance_parts(url: str) -> tuple[str, str, str] | None:
+    """``(path, version, filename)`` of a provenance URL, ``/integrity/<project>/<version>/<filename>/provenance``;
+    None for any other URL."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return None
+    parts = [p for p in path.split("/") if p]
+    if len(parts) != 5 or parts[0] != "integrity" or parts[4] != "provenance" or {".", ".."} & set(parts):
+        return None
+    return path, parts[2], parts[3]
 
 
 def fetch_project(rc: RestClient, simple: RestClient, scope: str, project: str, n: int, writer: BundleWriter) -> None:
@@ -96,9 +117,16 @@ def fetch_project(rc: RestClient, simple: RestClient, scope: str, project: str, 
     writer.record(PROVIDER, scope, call)
     norm = normalize(project)
     call = f"GET /simple/{norm}/"
-    index = simple.get_json(f"/simple/{norm}/")
-    if not isinstance(index, dict) or not isinstance(index.get("files"), list):
-        raise ConnectorError(f"pypi {call}: no files list in the answer")
+    try:
+        index = simple.get_json(f"/simple/{norm}/")
+        if not isinstance(index, dict) or not isinstance(index.get("files"), list):
+            raise ConnectorError(f"pypi {call}: no files list in the answer")
+    except NotFoundError:
+        writer.record(PROVIDER, scope, call, "not_found")
+        return
+    except ConnectorError as e:  # the simple index is one call of the project: a gap, the JSON API answer stays
+        writer.record(PROVIDER, scope, call, "failed", str(e))
+        return
     writer.put_json(f"{SIMPLE}/{norm}/index.json", index)
     writer.record(PROVIDER, scope, call)
     wanted = _newest_versions(doc, n)
@@ -106,12 +134,14 @@ def fetch_project(rc: RestClient, simple: RestClient, scope: str, project: str, 
         url = f.get("provenance") if isinstance(f, dict) else None
         if not isinstance(url, str):
             continue
-        path = urlsplit(url).path
-        parts = [p for p in path.split("/") if p]
-        # /integrity/<project>/<version>/<filename>/provenance
-        if len(parts) != 5 or parts[0] != "integrity" or parts[4] != "provenance":
-            raise ConnectorError(f"pypi {call}: unexpected provenance URL path {path!r}")
-        version, filename = parts[2], parts[3]
+        found = _provenance_parts(url)
+        if found is None:
+            # Not a file's provenance as PEP 740 places it: that one file is a gap, the others go on.
+            name = f.get("filename")
+            what = f"provenance of {name}" if isinstance(name, str) else "provenance of a file"
+            writer.record(PROVIDER, scope, what, "failed", f"pypi {call}: unexpected provenance URL; not fetched")
+            continue
+        path, version, filename = found
         if version not in wanted:
             continue
         call_p = f"GET {path}"
@@ -120,7 +150,7 @@ def fetch_project(rc: RestClient, simple: RestClient, scope: str, project: str, 
             writer.record(PROVIDER, scope, call_p)
         except NotFoundError:
             writer.record(PROVIDER, scope, call_p, "not_found")
-        except AuthError as e:
+        except ConnectorError as e:
             writer.record(PROVIDER, scope, call_p, "failed", str(e))
 
 

@@ -1,5 +1,6 @@
 """JFrog fetch at the wire: repositories and configurations, permission targets, groups, a 403 on the
-admin-only token list, 401 on the scope, 429 with Retry-After."""
+admin-only token list, 401 on the scope, 429 with Retry-After; any other failing call, or an answer of the
+wrong shape, is that one call's gap."""
 
 from __future__ import annotations
 
@@ -74,3 +75,64 @@ def test_401_fails_the_scope(httpserver: HTTPServer, tmp_path: Path) -> None:
     with pytest.raises(AuthError):
         fetch_scope(rc, settings(httpserver), writer)
     writer.abort()
+
+
+def failed_calls(writer: BundleWriter) -> list[str]:
+    return [c.call for c in writer.manifest("").failed()]
+
+
+def fixture_files() -> set[str]:
+    return {p.relative_to(FIX).as_posix() for p in FIX.rglob("*.json")}
+
+
+def collected(out: Path) -> set[str]:
+    return {p.relative_to(out / "jfrog").as_posix() for p in (out / "jfrog").rglob("*.json")}
+
+
+def test_a_truncated_repository_is_its_gap_and_the_rest_is_collected(httpserver: HTTPServer, tmp_path: Path) -> None:
+    # the first repository of the list answers a body cut short; the next ones and every later call go on
+    httpserver.expect_request("/artifactory/api/repositories/npm-local").respond_with_data(
+        '{"key": "npm-local", "rclass": "loc', content_type="application/json"
+    )
+    serve_platform(httpserver)
+    writer = BundleWriter(tmp_path / "bundle")
+    rc = RestClient(provider="jfrog", base_url=httpserver.url_for("/"), sleep=lambda _s: None)
+    fetch_scope(rc, settings(httpserver), writer)
+    failed = writer.manifest("").failed()
+    assert [c.call for c in failed] == ["GET /artifactory/api/repositories/npm-local"]
+    assert "not valid JSON" in failed[0].detail
+    out = writer.commit("2026-11-01T00:00:00Z")
+    assert collected(out) == fixture_files() - {"artifactory/api/repositories/npm-local.json"}
+    inv = SPEC.inventory(BundleReader(out))
+    assert inv.node(NodeId("jfrog:repository:npm-remote")).attrs["mirror"] is True
+    assert not [g for g in inv.gaps if "npm-local" in g.what]  # no second gap: the failed call says it
+
+
+def test_a_failing_token_list_is_its_gap(httpserver: HTTPServer, tmp_path: Path) -> None:
+    httpserver.expect_request("/access/api/v1/tokens").respond_with_data("upstream timed out", status=504)
+    serve_platform(httpserver)
+    writer = BundleWriter(tmp_path / "bundle")
+    rc = RestClient(provider="jfrog", base_url=httpserver.url_for("/"), sleep=lambda _s: None, max_retries=1)
+    fetch_scope(rc, settings(httpserver), writer)
+    assert failed_calls(writer) == ["GET /access/api/v1/tokens"]
+    out = writer.commit("2026-11-01T00:00:00Z")
+    assert collected(out) == fixture_files() - {"access/api/v1/tokens.json"}
+
+
+def test_a_malformed_optional_list_is_its_gap(httpserver: HTTPServer, tmp_path: Path) -> None:
+    # the permission-target list answers an object, not a list; the group list holds an item without a name
+    perms = "/artifactory/api/v2/security/permissions"
+    groups = "/artifactory/api/security/groups"
+    httpserver.expect_request(perms).respond_with_json({"name": "deployers", "uri": "x"})
+    httpserver.expect_request(groups).respond_with_json(
+        [{"uri": "https://acme.jfrog.io/x"}, *fixture(f"{groups[1:]}.json")]
+    )
+    serve_platform(httpserver)
+    writer = BundleWriter(tmp_path / "bundle")
+    rc = RestClient(provider="jfrog", base_url=httpserver.url_for("/"), sleep=lambda _s: None)
+    fetch_scope(rc, settings(httpserver), writer)
+    failed = writer.manifest("").failed()
+    assert [c.call for c in failed] == [f"GET {groups}", f"GET {perms}"]
+    assert "expected a list" in failed[1].detail
+    out = writer.commit("2026-11-01T00:00:00Z")
+    assert collected(out) == {f for f in fixture_files() if not f.startswith(perms[1:])}
