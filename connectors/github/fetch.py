@@ -25,6 +25,7 @@ from connectors.github.graphql import Folder, workflow_folders
 from connectors.github.load import ACTION_REFS, OIDC_SUB, ROOT, SBOM, WORKFLOWS_DIR
 from connectors.github.owners import CODEOWNERS_PATHS
 from connectors.github.plaintext import redact
+from connectors.github.raw import SECRET_NAME
 from connectors.github.settings import Settings as Settings  # re-exported: callers name fetch.Settings
 from scanner.bundle import BundleWriter
 from scanner.errors import ConfigError, ConnectorError
@@ -70,6 +71,33 @@ def scopes(settings: Settings) -> list[str]:
     return list(settings.orgs)
 
 
+def _total(page: dict[str, Any], path: str, counted: int) -> int:
+    """A page's ``total_count`` (absent: the items counted so far); anything but an integer is an answer of
+    the wrong shape."""
+    total = page.get("total_count", counted)
+    if isinstance(total, bool) or not isinstance(total, int):
+        raise ConnectorError(f"github GET {path}: 'total_count' is not an integer")
+    return total
+
+
+def _is_repo(r: Any) -> bool:
+    """A repository of the organization's list as the collection reads it: its name and its owner's login."""
+    if not isinstance(r, dict) or not isinstance(r.get("name"), str):
+        return False
+    owner = r.get("owner")
+    return isinstance(owner, dict) and isinstance(owner.get("login"), str)
+
+
+def _secret_name(name: str) -> bool:
+    """GitHub's rule for secret names (the name goes into a URL and a bundle path unquoted)."""
+    return re.fullmatch(SECRET_NAME, name) is not None
+
+
+def _segments(name: str) -> bool:
+    """Whether a name can be a bundle folder: no empty, ``.`` or ``..`` part (an environment name may hold ``/``)."""
+    return all(part not in ("", ".", "..") for part in name.split("/"))
+
+
 def version(repo: dict[str, Any]) -> str:
     """What stands for a repository's files in the HTTP cache's absence markers: its last push (any
     branch) and default branch, from the organization's repository list; "" (no marker) without them."""
@@ -96,15 +124,29 @@ class Fetcher:
             items += page
         return items
 
-    def _wrapped(self, path: str, key: str) -> dict[str, Any]:
+    def _wrapped(self, path: str, key: str, named: Callable[[str], bool] | None = None) -> dict[str, Any]:
+        """Every item of a list wrapped in an object with a ``total_count``; with ``named``, each item must be
+        an object whose ``name`` passes it (the name goes into a URL or a bundle path)."""
         items: list[Any] = []
         total = 0
         for page in self.rc.pages(path, {"per_page": 100}, next_url=link_next):
             if not isinstance(page, dict) or not isinstance(page.get(key), list):
                 raise ConnectorError(f"github GET {path}: expected an object with a {key!r} list")
             items += page[key]
-            total = int(page.get("total_count", len(items)))
+            total = _total(page, path, len(items))
+        if named is not None:
+            for item in items:
+                name = item.get("name") if isinstance(item, dict) else None
+                if not isinstance(name, str) or not named(name):
+                    raise ConnectorError(f"github GET {path}: an entry of {key!r} without a usable 'name'")
         return {"total_count": max(total, len(items)), key: items}
+
+    def _repos(self, path: str) -> list[Any]:
+        """The organization's repositories; an entry without a name or an owner's login fails the call."""
+        repos = self._list(path)
+        if not all(_is_repo(r) for r in repos):
+            raise ConnectorError(f"github GET {path}: an entry without a 'name' or an 'owner.login'")
+        return repos
 
     def _save(self, path: str, get: Callable[[], Any], bundle: str | None = None) -> Any | None:
         """Fetch and store ``GET path``; 404 is recorded ``not_found``, a refused or broken call
@@ -129,8 +171,11 @@ class Fetcher:
         path = f"/orgs/{org}"
         self.w.put_json(f"{ROOT}{path}.json", self.rc.get_json(path))
         self.w.record(PROVIDER, self.scope, f"GET {path}")
-        repos = self._save(f"{path}/repos", lambda: self._list(f"{path}/repos")) or []
-        secrets = self._save(f"{path}/actions/secrets", lambda: self._wrapped(f"{path}/actions/secrets", "secrets"))
+        repos = self._save(f"{path}/repos", lambda: self._repos(f"{path}/repos")) or []
+        secrets = self._save(
+            f"{path}/actions/secrets",
+            lambda: self._wrapped(f"{path}/actions/secrets", "secrets", _secret_name),
+        )
         for s in (secrets or {}).get("secrets", []):
             if s.get("visibility") == "selected":
                 sp = f"{path}/actions/secrets/{s['name']}/repositories"
@@ -165,7 +210,9 @@ class Fetcher:
         self._save(
             f"{base}/actions/permissions/workflow", lambda: self.rc.get_json(f"{base}/actions/permissions/workflow")
         )
-        envs = self._save(f"{base}/environments", lambda: self._wrapped(f"{base}/environments", "environments"))
+        envs = self._save(
+            f"{base}/environments", lambda: self._wrapped(f"{base}/environments", "environments", _segments)
+        )
         for env in (envs or {}).get("environments", []):
             # The URL is percent-encoded; the bundle folder is the environment's plain name.
             ep = f"{base}/environments/{quote(env['name'], safe='')}/secrets"
@@ -232,7 +279,7 @@ class Fetcher:
                 if not isinstance(page, dict) or not isinstance(page.get("workflow_runs"), list):
                     raise ConnectorError(f"github GET {path}: expected an object with a 'workflow_runs' list")
                 items += page["workflow_runs"]
-                total = int(page.get("total_count", len(items)))
+                total = _total(page, path, len(items))
             return {"total_count": max(total, len(items)), "workflow_runs": items}
 
         self._save(f"{path}?created=>={since}", get, path)
@@ -259,12 +306,12 @@ class Fetcher:
         except ConnectorError as e:
             self.w.record(PROVIDER, self.scope, call, "failed", str(e))
             return
-        if not isinstance(entries, list):
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             self.w.record(PROVIDER, self.scope, call, "failed", "not a directory listing")
             return
         self.w.record(PROVIDER, self.scope, call)
         for entry in entries:
-            fname = entry.get("name") if isinstance(entry, dict) else None
+            fname = entry.get("name")
             if entry.get("type") == "file" and isinstance(fname, str):
                 self._workflow_file(base, listing, fname)
 

@@ -55,6 +55,14 @@ def _source(bundle: str, path: str, text: str) -> CiSource:
         return CiSource(bundle, path, problem=" ".join(str(e).split())[:200])
 
 
+def _content(api: str, answer: Any) -> str:
+    """A template answer's ``content``; an answer without it is a failed call."""
+    content = answer.get("content") if isinstance(answer, dict) else None
+    if not isinstance(content, str):
+        raise ConnectorError(f"gitlab GET {api}: expected an object with a 'content' string")
+    return content
+
+
 class LiveFiles:
     """A FileSource that fetches each pipeline file once, writes it to the bundle and returns it parsed."""
 
@@ -124,7 +132,7 @@ class LiveFiles:
             return self._files[key]
         api = f"/templates/gitlab_ci_ymls/{quote(name.removesuffix('.gitlab-ci.yml'), safe='')}"
         bundle = f"{TEMPLATES}/{name}"
-        text = self.c.save(api, bundle, lambda: redact(str(self.c.rc.get_json(api)["content"])))
+        text = self.c.save(api, bundle, lambda: redact(_content(api, self.c.rc.get_json(api))))
         found = _source(bundle, name, text) if isinstance(text, str) else None
         self._files[key] = found
         return found

@@ -3,7 +3,8 @@
 
 GitLab returns CI/CD variable values: each ``value`` is replaced by its keyed fingerprint before the
 answer is written, so no value reaches the bundle. ``.gitlab-ci.yml`` passes through
-:func:`connectors.github.plaintext.redact`.
+:func:`connectors.github.plaintext.redact`, and an answer in which that finds credential material is
+never kept in the HTTP cache.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from urllib.parse import quote
 import httpx
 
 from connectors._http import NotFoundError, RestClient, link_next
+from connectors.github.plaintext import redact
 from connectors.gitlab.collect_files import collect_pipeline
 from connectors.gitlab.load import CI_PATH, INSTANCE_VARIABLES, ROOT
 from connectors.gitlab.refs import ProjectFacts
@@ -30,6 +32,11 @@ from scanner.errors import ConfigError, ConnectorError
 from scanner.fingerprint import fingerprint
 
 PROVIDER = "gitlab"
+
+
+def _commits_credential(text: str) -> bool:
+    """Whether a body holds credential material the committed-file redaction finds (never cached)."""
+    return redact(text) != text
 
 
 def client(
@@ -51,6 +58,7 @@ def client(
         sleep=sleep,
         clock=clock,
         session=session,
+        carries_secret=_commits_credential,
     )
 
 
@@ -68,6 +76,29 @@ def next_page(resp: httpx.Response, body: Any) -> str | None:
     if not page:
         return None
     return str(resp.request.url.copy_merge_params({"page": page}))
+
+
+#: Fields of a listed project the collection reads, besides its path: each a string when present.
+_PROJECT_TEXT = ("web_url", "container_registry_image_prefix", "ci_config_path", "default_branch")
+
+
+def _path(value: Any) -> bool:
+    """A namespace path that can name a bundle folder: no empty, ``.`` or ``..`` part."""
+    return isinstance(value, str) and all(part not in ("", ".", "..") for part in value.split("/"))
+
+
+def _project_entry(p: Any) -> bool:
+    """A project of a group's list as the collection reads it."""
+    return (
+        isinstance(p, dict)
+        and _path(p.get("path_with_namespace"))
+        and all(isinstance(p.get(k), str | None) for k in _PROJECT_TEXT)
+    )
+
+
+def _group_entry(g: Any) -> bool:
+    """A descendant group as the collection reads it: its full path."""
+    return isinstance(g, dict) and _path(g.get("full_path"))
 
 
 def _without_values(items: list[Any]) -> list[Any]:
@@ -94,6 +125,13 @@ class Fetcher:
             if not isinstance(page, list):
                 raise ConnectorError(f"gitlab GET {api}: expected a list page")
             items += page
+        return items
+
+    def _entries(self, api: str, ok: Callable[[Any], bool], what: str, **params: str) -> list[Any]:
+        """A paged list whose every item passes ``ok``; one that does not fails the call."""
+        items = self._list(api, **params)
+        if not all(ok(i) for i in items):
+            raise ConnectorError(f"gitlab GET {api}: an entry that is not {what}")
         return items
 
     def list_all(self, api: str, **params: str) -> list[Any]:
@@ -142,14 +180,16 @@ class Fetcher:
         projects = self._save(
             f"{api}/projects",
             f"{ROOT}/groups/{group}/projects.json",
-            lambda: self._list(f"{api}/projects", include_subgroups="true"),
+            lambda: self._entries(
+                f"{api}/projects", _project_entry, "a project with a path_with_namespace", include_subgroups="true"
+            ),
         )
         self._scope_files("groups", group)
         for sub in (
             self._save(
                 f"{api}/descendant_groups",
                 f"{ROOT}/groups/{group}/descendant_groups.json",
-                partial(self._list, f"{api}/descendant_groups"),
+                partial(self._entries, f"{api}/descendant_groups", _group_entry, "a group with a full_path"),
             )
             or []
         ):

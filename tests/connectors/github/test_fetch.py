@@ -156,6 +156,62 @@ def test_repository_filter_and_malformed_page(httpserver: HTTPServer, tmp_path: 
     assert "not valid JSON" in failed.detail
 
 
+def test_answers_of_the_wrong_shape_are_each_that_calls_gap(httpserver: HTTPServer, tmp_path: Path) -> None:
+    org, repo = f"/orgs/{estate.ORG}", f"/repos/{estate.ORG}/fail-tag"
+    # an organization secret without its name; a total_count that is not a number
+    httpserver.expect_request(f"{org}/actions/secrets").respond_with_json(
+        {"total_count": 1, "secrets": [{"created_at": "2026-01-01T00:00:00Z", "visibility": "selected"}]}
+    )
+    httpserver.expect_request(f"{org}/installations").respond_with_json({"total_count": None, "installations": []})
+    # a workflows listing of bare names, an environment without its name, runs counted as "abc"
+    httpserver.expect_request(f"{repo}/contents/.github/workflows").respond_with_json(["release.yml"])
+    httpserver.expect_request(f"{repo}/environments").respond_with_json(
+        {"total_count": 1, "environments": [{"id": 1, "node_id": "EN_1", "protection_rules": []}]}
+    )
+    httpserver.expect_request(f"{repo}/actions/runs").respond_with_json({"total_count": "abc", "workflow_runs": []})
+    _serve(httpserver, estate.files())
+    bundle, _ = _collect(httpserver, tmp_path, repos=["fail-tag*"])
+    failed = {c.call: c.detail for c in bundle.manifest.failed()}
+    assert set(failed) == {
+        f"GET {org}/actions/secrets",
+        f"GET {org}/installations",
+        f"GET {repo}/contents/.github/workflows",
+        f"GET {repo}/environments",
+        f"GET {repo}/actions/runs?created=>={_since(bundle, repo)}",
+    }
+    assert failed[f"GET {org}/installations"].endswith("'total_count' is not an integer")
+    assert "without a usable 'name'" in failed[f"GET {repo}/environments"]
+    for rel in (
+        "orgs/acme/actions/secrets.json",
+        "orgs/acme/installations.json",
+        "repos/acme/fail-tag/environments.json",
+    ):
+        assert not bundle.exists(f"github/{rel}"), rel
+    # the rest of the repository, of the organization and the next repository are collected
+    assert bundle.exists(f"github{repo}/keys.json")
+    assert bundle.exists(f"github{org}/actions/oidc/customization/sub.json")
+    assert bundle.exists(f"github/repos/{estate.ORG}/fail-tag-b/contents/.github/workflows/release.yml")
+
+
+def _since(bundle: BundleReader, repo: str) -> str:
+    (call,) = [c.call for c in bundle.manifest.calls if c.call.startswith(f"GET {repo}/actions/runs?")]
+    return call.rsplit(">=", 1)[1]
+
+
+def test_a_repository_list_entry_without_owner_is_a_gap(httpserver: HTTPServer, tmp_path: Path) -> None:
+    repos = estate.files()[f"github/orgs/{estate.ORG}/repos.json"]
+    broken = [{k: v for k, v in r.items() if k != "owner"} if r["name"] == "fail-tag" else r for r in repos]
+    httpserver.expect_request(f"/orgs/{estate.ORG}/repos").respond_with_json(broken)
+    _serve(httpserver, estate.files())
+    bundle, _ = _collect(httpserver, tmp_path)
+    (failed,) = bundle.manifest.failed()
+    assert failed.call == f"GET /orgs/{estate.ORG}/repos"
+    assert "'owner.login'" in failed.detail
+    # the organization's other calls are collected
+    assert bundle.exists(f"github/orgs/{estate.ORG}/installations.json")
+    assert bundle.exists(f"github/orgs/{estate.ORG}/actions/oidc/customization/sub.json")
+
+
 def test_missing_token_variable_is_a_config_error(monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer) -> None:
     from scanner.errors import ConfigError
 

@@ -13,6 +13,8 @@ from connectors.gitlab.collect_files import collect_pipeline
 from connectors.gitlab.fetch import Fetcher, Settings, client, host_of
 from connectors.gitlab.refs import ProjectFacts
 from scanner.bundle import BundleReader, BundleWriter
+from scanner.collect_session import CollectSession
+from tests.connectors.conditional import Conditional
 
 API = "/api/v4/projects/acme/app"
 CI = """
@@ -83,3 +85,61 @@ def test_pipeline_files_collected_where_the_analysis_reads_them(bundle: BundleRe
     calls = {c.call: c.status for c in bundle.manifest.calls}
     assert calls["GET /templates/gitlab_ci_ymls/Nowhere"] == "not_found"
     assert calls["GET /projects/acme%2Fapp/repository/files/ci%2Fsub%2Fbroken.yml/raw?ref=main"] == "failed"
+
+
+FAKE_STRIPE = "sk_live_" + "FAKEEXAMPLEKEY0000000000"
+FAKE_WEBHOOK = "https://hooks.slack.com/services/T00000000/B00000000/" + "FAKEEXAMPLEFAKEEXAMPLE00"
+
+
+def _collect(server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path | None) -> BundleReader:
+    monkeypatch.setenv("FAKE_GL_TOKEN", "FAKE-TOKEN-FOR-TESTS")
+    settings = Settings(groups=["acme"], base_url=server.url_for("/"), token_env="FAKE_GL_TOKEN", max_retries=0)
+    writer = BundleWriter(tmp_path / "bundle", session=CollectSession(cache_dir=cache))
+    fetcher = Fetcher(client(settings, sleep=lambda _: None, session=writer.session), settings, "acme", writer)
+    facts = ProjectFacts("acme/app", server=host_of(server.url_for("/")), default_branch="main")
+    collect_pipeline(fetcher, facts, ".gitlab-ci.yml")
+    return BundleReader(writer.commit("2026-11-01T00:00:00Z"))
+
+
+def test_committed_credentials_are_never_kept_in_the_http_cache(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ci = f"include:\n  - template: Notify.gitlab-ci.yml\n  - local: /ci/clean.yml\nvariables:\n  STRIPE_KEY: {FAKE_STRIPE}\n"
+    cond = Conditional()
+    # each answer with an ETag: the CI file and GitLab's template answer carry credential material
+    cond.serve(httpserver, f"{API}/repository/files/.gitlab-ci.yml/raw", ci, raw=True)
+    cond.serve(
+        httpserver,
+        "/api/v4/templates/gitlab_ci_ymls/Notify",
+        {"name": "Notify", "content": f"notify:\n  script: [curl -X POST {FAKE_WEBHOOK}]\n"},
+    )
+    cond.serve(httpserver, f"{API}/repository/files/ci/clean.yml/raw", "clean:\n  script: [make]\n", raw=True)
+    cache = tmp_path / "cache"
+    bundle = _collect(httpserver, tmp_path, monkeypatch, cache)
+    entries = [p for p in cache.rglob("*") if p.is_file()]
+    assert len(entries) == 1  # only the file without credentials is kept
+    for p in entries:
+        assert b"sk_live_" not in p.read_bytes(), p
+        assert b"hooks.slack.com" not in p.read_bytes(), p
+    for rel in bundle.files("gitlab"):
+        assert FAKE_STRIPE.encode() not in bundle.read_bytes(rel), rel
+        assert FAKE_WEBHOOK.encode() not in bundle.read_bytes(rel), rel
+    ci_copy = bundle.text("gitlab/projects/acme/app/repository/files/.gitlab-ci.yml")
+    assert "STRIPE_KEY: regwarden-redacted.stripe-access-key.hmac-sha256-" in ci_copy
+    assert [s for _, s in cond.served] == [200, 200, 200]
+
+
+def test_a_template_answer_without_content_is_that_calls_gap(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ci = "include:\n  - template: Broken.gitlab-ci.yml\n  - local: /ci/after.yml\n"
+    httpserver.expect_request(f"{API}/repository/files/.gitlab-ci.yml/raw").respond_with_data(ci)
+    httpserver.expect_request("/api/v4/templates/gitlab_ci_ymls/Broken").respond_with_json({"name": "Broken"})
+    httpserver.expect_request(f"{API}/repository/files/ci/after.yml/raw").respond_with_data(
+        "after:\n  script: [make]\n"
+    )
+    bundle = _collect(httpserver, tmp_path, monkeypatch, None)
+    (failed,) = bundle.manifest.failed()
+    assert failed.call == "GET /templates/gitlab_ci_ymls/Broken"
+    assert "'content'" in failed.detail
+    assert bundle.exists("gitlab/projects/acme/app/repository/files/ci/after.yml")

@@ -378,3 +378,40 @@ def test_rules_fed_by_gitlab(bundle: BundleReader) -> None:
     assert by_rule["RB12"] == {"gitlab:plaintext:acme/app/.gitlab-ci.yml:9:aws-access-key"}
     # one group variable value stored once; the three values fingerprinted alike are "the same value in 3 places"
     assert "RB08" in by_rule
+
+
+def test_a_subgroup_without_full_path_is_that_calls_gap(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_GL_TOKEN", TOKEN)
+    httpserver.expect_request(f"{API}/groups/acme/descendant_groups").respond_with_json([{"id": 2, "name": "tools"}])
+    _serve(httpserver)
+    settings = Settings(groups=["acme"], base_url=httpserver.url_for("/"), token_env="FAKE_GL_TOKEN")
+    writer = BundleWriter(tmp_path / "bundle")
+    fetch_group(client(settings, sleep=lambda _: None), settings, "acme", writer)
+    bundle = BundleReader(writer.commit("2026-11-01T00:00:00Z"))
+    failed = {c.call: c.detail for c in bundle.manifest.failed()}
+    assert "full_path" in failed["GET /groups/acme/descendant_groups"]
+    assert not bundle.exists("gitlab/groups/acme/descendant_groups.json")
+    # every project of the group is still collected
+    assert bundle.exists("gitlab/projects/acme/app/repository/files/.gitlab-ci.yml")
+    assert bundle.exists("gitlab/projects/acme/tools/lib/protected_tags.json")
+
+
+def test_a_project_without_its_path_is_that_calls_gap(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_GL_TOKEN", TOKEN)
+    httpserver.expect_request(
+        f"{API}/groups/acme/projects", query_string={"include_subgroups": "true", "per_page": "100", "page": "2"}
+    ).respond_with_json([{k: v for k, v in _project(1, "acme/tools/lib").items() if k != "path_with_namespace"}])
+    _serve(httpserver)
+    settings = Settings(groups=["acme"], base_url=httpserver.url_for("/"), token_env="FAKE_GL_TOKEN")
+    writer = BundleWriter(tmp_path / "bundle")
+    fetch_group(client(settings, sleep=lambda _: None), settings, "acme", writer)
+    bundle = BundleReader(writer.commit("2026-11-01T00:00:00Z"))
+    failed = {c.call: c.detail for c in bundle.manifest.failed()}
+    assert "path_with_namespace" in failed["GET /groups/acme/projects"]
+    assert not bundle.exists("gitlab/groups/acme/projects.json")
+    # the rest of the group is collected
+    assert bundle.exists("gitlab/groups/acme/tools/members.json")
