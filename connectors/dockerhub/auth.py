@@ -6,6 +6,12 @@ for an ``access_token`` that "expires in 10 minutes". A long scan outlives it, s
 shortly before it expires, and once more if the API answers 401 with a JWT that looked valid. This sits
 below :class:`connectors._http.RestClient` as an httpx transport, so paging and retries stay the shared
 client's and every request — page two of a long list included — carries a current JWT.
+
+The exchange itself is sent by a :class:`~connectors._http.RestClient` of its own over the same inner
+transport, with the collecting client's timeout, retry bounds, sleeper and tally: it is counted, retried
+(a 429 waits what Hub asks, within ``max_wait``), and ends in time. Building that client bounds the inner
+transport (:func:`scanner.deadline.bounded`), and a JWT is always minted before any request is forwarded,
+so the collecting client's deadline holds for the forwarded requests too.
 """
 
 from __future__ import annotations
@@ -15,12 +21,16 @@ import binascii
 import json
 import time
 from collections.abc import Callable
-from urllib.parse import urljoin
 
 import httpx
 
-from scanner.errors import AuthError, ConnectorError, ThrottledError
+from connectors._echo import quotes_secret
+from connectors._http import RestClient, decode_json
+from scanner.collect_session import CollectSession
+from scanner.errors import AuthError, ConnectorError
+from scanner.urlpolicy import check_url
 
+PROVIDER = "dockerhub"
 AUTH_PATH = "/v2/auth/token"
 #: Docker Hub documents ten minutes; a JWT whose claims say otherwise is believed instead.
 DEFAULT_LIFETIME = 600.0
@@ -28,7 +38,12 @@ DEFAULT_LIFETIME = 600.0
 MARGIN = 60.0
 
 
-class TokenExchangeError(AuthError):
+class ExchangeError(ConnectorError):
+    """``POST /v2/auth/token`` gave no JWT once its bounded retries were spent: nothing more of the scope
+    can be read."""
+
+
+class TokenExchangeError(ExchangeError, AuthError):
     """``POST /v2/auth/token`` refused the identifier and access token: nothing of the scope can be read."""
 
 
@@ -50,7 +65,9 @@ def jwt_lifetime(token: str) -> float:
 class HubJwtTransport(httpx.BaseTransport):
     """Adds ``Authorization: Bearer <JWT>`` to every request and keeps the JWT fresh.
 
-    ``clock`` is injectable (monotonic seconds) so a test can expire the JWT without waiting.
+    ``timeout``, ``max_retries``, ``max_wait``, ``session`` and ``sleep`` are the collecting client's (see
+    :func:`connectors.dockerhub.fetch.client`): the exchange is sent under the same policy. ``clock`` is
+    injectable (monotonic seconds) so a test can expire the JWT without waiting.
     """
 
     def __init__(
@@ -60,63 +77,91 @@ class HubJwtTransport(httpx.BaseTransport):
         secret: str,
         inner: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        timeout: float = 30.0,
+        max_retries: int = 4,
+        max_wait: float = 60.0,
+        session: CollectSession | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
-        self._url = urljoin(api_url.rstrip("/") + "/", AUTH_PATH.lstrip("/"))
-        self._identifier = identifier
+        # The secret travels in the exchange's body, not in a header the client would check.
+        check_url(api_url, f"sources.{PROVIDER}.api_url", sends_credential=True)
+        self.identifier = identifier
         self._secret = secret
         self._inner = inner if inner is not None else httpx.HTTPTransport()
         self._clock = clock
+        self._session = session
+        self._exchange = RestClient(
+            provider=PROVIDER,
+            base_url=api_url,
+            headers={"Accept": "application/json"},
+            timeout=timeout,
+            max_retries=max_retries,
+            max_wait=max_wait,
+            sleep=sleep if sleep is not None else time.sleep,
+            transport=self._inner,
+            session=session,
+        )
         self._jwt: str | None = None
         self._expires_at = 0.0
         #: How many JWTs were minted (a test holds long scans to refreshing).
         self.minted = 0
 
+    def _safe(self, message: str) -> str | None:
+        """``message``, or None when it quotes the access token (a provider message may echo the request)."""
+        return None if quotes_secret(message, [self._secret]) else message
+
     def _mint(self) -> str:
-        request = httpx.Request(
-            "POST",
-            self._url,
-            json={"identifier": self._identifier, "secret": self._secret},
-            headers={"Accept": "application/json", "User-Agent": "regwarden"},
-        )
-        resp = self._inner.handle_request(request)
-        try:
-            resp.read()
-        finally:
-            resp.close()
         what = f"dockerhub POST {AUTH_PATH}"
-        if resp.status_code in (401, 403):
-            raise TokenExchangeError(f"{what}: {resp.status_code} (identifier or access token refused)")
-        if resp.status_code == 429:
-            raise ThrottledError(f"{what}: HTTP 429")
-        if resp.status_code >= 400:
-            raise ConnectorError(f"{what}: HTTP {resp.status_code}")
+        withheld = f"{what}: failed (the provider's message quoted the access token; withheld)"
         try:
-            body = json.loads(resp.content)
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ConnectorError(f"{what}: response is not valid JSON ({type(e).__name__})") from e
+            resp = self._exchange.post(AUTH_PATH, {"identifier": self.identifier, "secret": self._secret})
+        except ConnectorError as e:
+            # "dockerhub POST <origin>/v2/auth/token: <what happened>": the manifest names the call by its path.
+            head, sep, tail = str(e).partition(": ")
+            msg = f"{what}: {tail if sep and head.startswith(f'{PROVIDER} POST ') else e}"
+            kind = ExchangeError
+            if isinstance(e, AuthError):
+                kind, msg = TokenExchangeError, f"{msg}; the identifier or access token was refused"
+            safe = self._safe(msg)
+            raise kind(safe or withheld) from (e if safe else None)
+        try:
+            body = decode_json(resp, PROVIDER)
+        except ConnectorError as e:
+            self._count(failed=1)  # answered (and counted fetched), then given up
+            raise ExchangeError(f"{what}: response is not valid JSON") from e
         token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
-            raise ConnectorError(f"{what}: no access_token in the answer")
+            self._count(failed=1)
+            raise ExchangeError(f"{what}: no access_token in the answer")
         self._jwt = token
         self._expires_at = self._clock() + jwt_lifetime(token)
         self.minted += 1
         return token
 
-    def _current(self) -> str:
+    def _count(self, **amounts: float) -> None:
+        if self._session is not None:
+            self._session.count(PROVIDER, **amounts)
+
+    def token(self) -> str:
+        """A current JWT, minted now if there is none or it is about to expire (:class:`ExchangeError`
+        when the exchange fails)."""
         if self._jwt is None or self._clock() >= self._expires_at - MARGIN:
             return self._mint()
         return self._jwt
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send with a current JWT; on a 401, mint once more and resend (the JWT may have been revoked early)."""
-        request.headers["Authorization"] = f"Bearer {self._current()}"
+        request.headers["Authorization"] = f"Bearer {self.token()}"
         resp = self._inner.handle_request(request)
         if resp.status_code != 401:
             return resp
         resp.close()
+        self._count(fetched=1, retried=1)  # an answer, and an attempt tried again with a new JWT
         request.headers["Authorization"] = f"Bearer {self._mint()}"
         return self._inner.handle_request(request)
 
     def close(self) -> None:
-        """Close the wrapped transport."""
+        """Close the exchange's client and the wrapped transport."""
+        self._exchange.close()
         self._inner.close()

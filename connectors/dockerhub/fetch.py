@@ -11,20 +11,25 @@ account is the configured ``username`` (the identifier the JWT is minted for), w
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import httpx
 
 from connectors._http import NotFoundError, RestClient, body_next
-from connectors.dockerhub.auth import HubJwtTransport, TokenExchangeError
+from connectors.dockerhub.auth import AUTH_PATH, ExchangeError, HubJwtTransport
 from connectors.dockerhub.load import SETTINGS
 from connectors.dockerhub.settings import Settings as Settings  # re-exported: callers name fetch.Settings
 from scanner.bundle import BundleWriter
 from scanner.collect_session import CollectSession
-from scanner.errors import AuthError, ConfigError, ConnectorError
+from scanner.errors import ConfigError, ConnectorError
 
 PROVIDER = "dockerhub"
 PAGE_SIZE = 100
+#: Seconds one call may take, the token exchange included (the shared client's default).
+TIMEOUT = 30.0
+#: What an item's ``id`` or ``name`` must look like to be put in a path (a UUID, a team name).
+_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 #: Fields never written to the bundle (Hub redacts the token as ``***`` after creation; drop it anyway).
 _DROP = frozenset({"token"})
 
@@ -37,13 +42,24 @@ def client(
     secret = os.environ.get(settings.token_env)
     if not secret:
         raise ConfigError(f"sources.{PROVIDER}: environment variable {settings.token_env} is not set")
+    auth = HubJwtTransport(
+        settings.api_url,
+        settings.username,
+        secret,
+        transport,
+        timeout=TIMEOUT,
+        max_retries=settings.max_retries,
+        max_wait=settings.max_wait,
+        session=session,
+    )
     return RestClient(
         provider=PROVIDER,
         base_url=settings.api_url,
         headers={"Accept": "application/json"},
+        timeout=TIMEOUT,
         max_retries=settings.max_retries,
         max_wait=settings.max_wait,
-        transport=HubJwtTransport(settings.api_url, settings.username, secret, transport),
+        transport=auth,
         session=session,
     )
 
@@ -68,19 +84,42 @@ def paged(rc: RestClient, path: str) -> dict[str, Any]:
     return {**first, "results": results, "next": None, "previous": None}
 
 
+def _exchange_call(rc: RestClient) -> str:
+    auth = rc.transport
+    return f"POST {AUTH_PATH}" + (f" (identifier {auth.identifier})" if isinstance(auth, HubJwtTransport) else "")
+
+
+def _exchange(rc: RestClient, writer: BundleWriter, scope: str) -> None:
+    """Mint the JWT first, so the manifest says how the exchange went: ok, or failed and the scope with it."""
+    auth = rc.transport
+    if not isinstance(auth, HubJwtTransport):
+        return
+    try:
+        auth.token()
+    except ExchangeError as e:
+        writer.record(PROVIDER, scope, _exchange_call(rc), "failed", str(e))
+        raise
+    writer.record(PROVIDER, scope, _exchange_call(rc))
+
+
 def _save(
     rc: RestClient, writer: BundleWriter, scope: str, path: str, *, page: bool = True, required: bool = False
 ) -> Any:
-    """GET (and page) ``path``, store it as ``dockerhub<path>.json``. A 404, or a 401/403 on a part of the
-    scope that is not ``required``, is recorded and returns None; the rest of the scope goes on."""
+    """GET (and page) ``path``, store it as ``dockerhub<path>.json``. A 404 is recorded ``not_found``; any
+    other failure (refused, 5xx, timeout, malformed answer, paging gone wrong) is this call's recorded gap
+    and returns None, and the rest of the scope goes on — unless the call is ``required`` (the scope's entry)
+    or the JWT could not be minted again (nothing more can be read): then the scope fails."""
     call = f"GET {path}"
     try:
         data = paged(rc, path) if page else rc.get_json(path)
     except NotFoundError:
         writer.record(PROVIDER, scope, call, "not_found")
         return None
-    except AuthError as e:
-        if required or isinstance(e, TokenExchangeError):
+    except ExchangeError as e:
+        writer.record(PROVIDER, scope, _exchange_call(rc), "failed", str(e))
+        raise
+    except ConnectorError as e:
+        if required:
             raise
         writer.record(PROVIDER, scope, call, "failed", str(e))
         return None
@@ -91,6 +130,29 @@ def _save(
     return data
 
 
+def _segments(writer: BundleWriter, scope: str, listing: str, data: Any, key: str, call: str) -> list[str]:
+    """The ``key`` of each item of a saved list, to read each item's own endpoint (``call`` with ``{}``
+    for the value). An item without a usable one is skipped, recorded as a failed call naming the problem."""
+    out: list[str] = []
+    results = data.get("results") if isinstance(data, dict) else None
+    for i, item in enumerate(results if isinstance(results, list) else []):
+        value = item.get(key) if isinstance(item, dict) else None
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, str) and _SEGMENT.match(value):
+            out.append(value)
+            continue
+        problem = "missing" if value is None else "not a name that fits in a path"
+        writer.record(
+            PROVIDER,
+            scope,
+            call.replace("{}", f"<item {i}>"),
+            "failed",
+            f"item {i} of GET {listing} has no usable {key!r} ({problem}): not read",
+        )
+    return out
+
+
 def _repositories(rc: RestClient, writer: BundleWriter, scope: str, namespace: str) -> None:
     _save(rc, writer, scope, f"/v2/namespaces/{namespace}/repositories")
 
@@ -99,21 +161,24 @@ def fetch_scope(rc: RestClient, scope: str, writer: BundleWriter) -> None:
     """Collect one scope with an existing client."""
     if scope.startswith("account:"):
         username = scope.removeprefix("account:")
+        _exchange(rc, writer, scope)
         # Not an API answer: the identifier the JWT was minted for, i.e. the owner of the listed tokens.
         writer.put_json(SETTINGS, {"username": username})
-        writer.record(PROVIDER, scope, f"POST /v2/auth/token (identifier {username})")
         _save(rc, writer, scope, "/v2/access-tokens")
         _repositories(rc, writer, scope, username)
     elif scope.startswith("org:"):
         org = scope.removeprefix("org:")
         base = f"/v2/orgs/{org}"
-        tokens = _save(rc, writer, scope, f"{base}/access-tokens", required=True)
-        for t in (tokens or {}).get("results", []):
-            _save(rc, writer, scope, f"{base}/access-tokens/{t['id']}", page=False)
+        _exchange(rc, writer, scope)
+        listing = f"{base}/access-tokens"
+        tokens = _save(rc, writer, scope, listing, required=True)
+        for tid in _segments(writer, scope, listing, tokens, "id", f"GET {listing}/{{}}"):
+            _save(rc, writer, scope, f"{listing}/{tid}", page=False)
         _save(rc, writer, scope, f"{base}/members")
-        groups = _save(rc, writer, scope, f"{base}/groups")
-        for g in (groups or {}).get("results", []):
-            _save(rc, writer, scope, f"{base}/groups/{g['name']}/members")
+        listing = f"{base}/groups"
+        groups = _save(rc, writer, scope, listing)
+        for name in _segments(writer, scope, listing, groups, "name", f"GET {listing}/{{}}/members"):
+            _save(rc, writer, scope, f"{listing}/{name}/members")
         _repositories(rc, writer, scope, org)
     else:
         raise ConfigError(f"sources.dockerhub: unknown scope {scope!r}")
