@@ -123,6 +123,12 @@ class _Query:
     quota: _Quota
     name: str
 
+    def _given_up(self) -> None:
+        """Count a call given up here, on what its answer said, in the run's tally; the client counts
+        the calls it gives up itself (HTTP errors, retries spent)."""
+        if self.client.session is not None:
+            self.client.session.count(PROVIDER, failed=1)
+
     @property
     def call(self) -> str:
         return f"POST {PATH} {self.name}"
@@ -139,9 +145,14 @@ class _Query:
             self.quota.before()
             resp = self.client.post(PATH, request_body(self.name, batch, token), {"api-version": API_VERSION})
             self.quota.after(resp)
-            page = _parse(decode_json(resp, PROVIDER), what)
+            try:
+                page = _parse(decode_json(resp, PROVIDER), what)
+            except ConnectorError:
+                self._given_up()
+                raise
             rows.extend(page.rows)
             if page.skip_token is None and page.truncated:
+                self._given_up()
                 self.writer.record(
                     PROVIDER,
                     SCOPE,
@@ -155,6 +166,7 @@ class _Query:
             if page.skip_token is None:
                 return rows, False
             if page.skip_token in tokens:
+                self._given_up()
                 raise ConnectorError(f"{what}: pagination loop ($skipToken repeated)")
             tokens.add(page.skip_token)
             token = page.skip_token
