@@ -68,6 +68,7 @@ NEVER_CACHED: tuple[NeverCached, ...] = (
     NeverCached("npm", "/-/npm/v1/tokens", "the account's tokens (their keys, partly shown)"),
     NeverCached("jfrog", "/access/api/v1/tokens*", "access tokens of the platform"),
     NeverCached("dockerhub", "/v2/access-tokens*", "personal access tokens"),
+    NeverCached("dockerhub", "/v2/orgs/*/access-tokens*", "organization access tokens (the list and each token)"),
     NeverCached("dockerhub", "/v2/users/login*", "a login answer holds a JWT"),
     NeverCached("dockerhub", "/v2/auth/token*", "a token exchange answer holds a JWT"),
     NeverCached("terraform", "*", "Terraform state keeps secret values in plain text"),

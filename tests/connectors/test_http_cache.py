@@ -154,6 +154,15 @@ def test_each_never_cached_row_matches_its_endpoint(row: Any) -> None:
     assert never_cached("pypi", example) is None or row.provider == "pypi"
 
 
+@pytest.mark.parametrize("path", ["/v2/orgs/acme/access-tokens", "/v2/orgs/acme/access-tokens/a1b2c3?page=2"])
+def test_docker_hubs_organization_access_tokens_are_never_kept(path: str) -> None:
+    """Their answers are stored in the bundle without the ``token`` field, but the cache keeps bodies as
+    they came; the personal-token row's pattern does not reach the organization's endpoints."""
+    row = never_cached("dockerhub", path.split("?", 1)[0])
+    assert row is not None
+    assert "organization access tokens" in row.why
+
+
 def test_a_corrupt_entry_is_warned_about_and_fetched_again(
     httpserver: HTTPServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
