@@ -125,7 +125,7 @@ def test_committed_credentials_are_never_kept_in_the_http_cache(
         assert FAKE_STRIPE.encode() not in bundle.read_bytes(rel), rel
         assert FAKE_WEBHOOK.encode() not in bundle.read_bytes(rel), rel
     ci_copy = bundle.text("gitlab/projects/acme/app/repository/files/.gitlab-ci.yml")
-    assert "STRIPE_KEY: regwarden-redacted.stripe-access-key.hmac-sha256-" in ci_copy
+    assert "STRIPE_KEY: regwarden-redacted.stripe-secret-key.hmac-sha256-" in ci_copy
     assert [s for _, s in cond.served] == [200, 200, 200]
 
 
