@@ -147,8 +147,10 @@ class AccountCollector:
         tally = self.w.session.count
         try:
             if c.can_paginate(op):
-                pages = list(c.get_paginator(op).paginate(**params))
-                tally(PROVIDER, fetched=len(pages), retried=sum(_retries(p) for p in pages))
+                pages: list[dict[str, Any]] = []
+                for page in c.get_paginator(op).paginate(**params):  # each page counted as it comes,
+                    tally(PROVIDER, fetched=1, retried=_retries(page))  # so a later page's failure
+                    pages.append(page)  # leaves the earlier ones counted
                 data = _merge(pages)
             else:
                 data = getattr(c, op)(**params)

@@ -205,3 +205,25 @@ def test_a_credential_report_answer_without_its_fields_is_that_calls_gap(
     counts = writer.session.counts()["aws"]
     assert (counts.fetched, counts.failed) == (10, 1)  # nine polls and the report
     writer.abort()
+
+
+def _users_page(marker: str | None) -> str:
+    more = f"<IsTruncated>true</IsTruncated><Marker>{marker}</Marker>" if marker else "<IsTruncated>false</IsTruncated>"
+    return f"""<ListUsersResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <ListUsersResult><Users><member><Path>/</Path><UserName>ci-bot</UserName><UserId>AIDAFAKEFAKEFAKEFAKE0</UserId>
+  <Arn>arn:aws:iam::123456789012:user/ci-bot</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate></member></Users>
+  {more}</ListUsersResult>
+  <ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000003</RequestId></ResponseMetadata>
+</ListUsersResponse>"""
+
+
+def test_the_pages_before_a_failing_page_are_counted(
+    httpserver: HTTPServer, tmp_path: Path, slept: list[float]
+) -> None:
+    _iam_server(httpserver, {"ListUsers": [(200, _users_page("m2")), (200, _users_page("m3")), (500, ERROR)]})
+    ac, writer = _collector(httpserver.url_for("/"), tmp_path, [])
+    assert ac.call("iam", "us-east-1", "list_users", None) is None
+    counts = writer.session.counts()["aws"]
+    assert (counts.fetched, counts.failed) == (3, 1)  # counted (1, 1) before: two answered pages lost
+    assert len(httpserver.log) == 3
+    writer.abort()
