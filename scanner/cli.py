@@ -67,13 +67,20 @@ class FailOn(StrEnum):
     none = "none"
 
 
+class _TerminalLines(logging.Formatter):
+    """Each log line made safe for a terminal: messages quote provider answers (an API's error text,
+    a scope or file name) that may hold escape sequences or line breaks, which would rewrite the
+    operator's screen or forge a line. A traceback (debugging only) is left as it is."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = for_terminal(record.message, 4000)
+        return super().formatMessage(record)
+
+
 def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="regwarden: %(message)s",
-        stream=sys.stderr,
-        force=True,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_TerminalLines("regwarden: %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler], force=True)
 
 
 def _formats(spec: str) -> list[str]:

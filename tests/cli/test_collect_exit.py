@@ -38,3 +38,19 @@ def test_collect_exit_code(
     )
     failed = [c.call for c in BundleReader(bundle).manifest.failed()]
     assert failed == (["GET /-/npm/v1/tokens"] if code == 3 else [])
+
+
+def test_a_providers_message_reaches_the_terminal_without_its_escape_sequences(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The warning naming a scope that was not assessed quotes the provider's error text: an escape
+    sequence in it would retitle, clear or recolour the operator's terminal, a line break forge a line."""
+    monkeypatch.setenv("RW_COLLECT_NPM", "npm_FAKEFAKEFAKEFAKE")
+    hostile = "bad \x1b]0;PWNED\x07 \x1b[2J\x1b[31mred\nregwarden: all scopes ok \ud800"
+    httpserver.expect_request("/-/whoami").respond_with_json({"message": hostile}, status=400)
+    main(["collect", "--config", str(_config(tmp_path, httpserver.url_for("/"))), "--bundle", str(tmp_path / "b")])
+    err = capfd.readouterr().err
+    assert "not assessed" in err
+    assert "\x1b" not in err
+    assert "\x07" not in err
+    assert "\nregwarden: all scopes ok" not in err
