@@ -26,6 +26,9 @@ def write(root: Path, rel: str, data: str | bytes) -> None:
         ('{"x": {"b": 1, "c": 2, "c": 3, "b": 4}}', "duplicate key 'c'"),
         ('{"b": 1, "c": 2, "b": 3, "c": 4}', "duplicate key 'b'"),
         ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        # a lone surrogate escape decodes to a code point that is not text: in a value, in a key
+        ('{"name": "stag\\ud800ing"}', "lone UTF-16 surrogate (U+D800)"),
+        ('{"envs": [{"\\uDFFF": 1}]}', "lone UTF-16 surrogate (U+DFFF)"),
     ],
 )
 def test_bad_json_names_the_file(tmp_path: Path, content: str | bytes, problem: str) -> None:
@@ -50,6 +53,15 @@ def test_yaml_keeps_on_as_a_string_and_bounds_aliases(tmp_path: Path) -> None:
     write(tmp_path, "bad.yml", "jobs: [\n")
     with pytest.raises(BundleError, match=r"^bad\.yml: invalid YAML at line"):
         BundleReader(tmp_path).yaml("bad.yml")
+
+
+def test_a_surrogate_pair_is_one_character_and_a_lone_one_in_yaml_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, "a.json", '{"name": "rocket \\ud83d\\ude80", "path": "C:\\\\ud800"}')  # "\\ud800": no escape
+    assert BundleReader(tmp_path).json("a.json") == {"name": "rocket \U0001f680", "path": "C:\\ud800"}
+    for text in ('jobs:\n  "x\\ud800": {}\n', 'name: "\\U0000dc00"\n'):
+        write(tmp_path, "w.yml", text)
+        with pytest.raises(BundleError, match=r"^w\.yml: holds a lone UTF-16 surrogate"):
+            BundleReader(tmp_path).yaml("w.yml")
 
 
 def test_paths_cannot_escape_and_missing_files_are_named(tmp_path: Path) -> None:
