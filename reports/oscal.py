@@ -27,8 +27,10 @@ PROP_NS = "urn:regwarden:oscal"
 
 
 def _line(text: str) -> str:
-    """OSCAL titles and property values are single-line tokens; scanned names may hold newlines."""
-    return " ".join(text.split()) or "-"
+    """OSCAL titles and property values are single-line tokens (``^\\S(.*\\S)?$`` in NIST's JSON schema);
+    scanned names may hold newlines. U+FEFF is whitespace to the schema's (JavaScript) ``\\s`` but not
+    to Python's ``str.split``, so it is folded too."""
+    return " ".join(text.replace("\ufeff", " ").split()) or "-"
 
 
 def _prop(name: str, value: str) -> dict[str, str]:

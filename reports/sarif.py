@@ -36,9 +36,9 @@ _LEVEL = {
 
 
 #: Bundle files that are a file of a GitHub repository: (owner, repo, path inside it).
-_IN_REPOSITORY = (
-    re.compile(r"github/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/contents/(?P<path>.+)"),
-    re.compile(r"github/action-refs/(?P<owner>[^/]+)/(?P<repo>[^/]+)/[^/]+/(?P<path>.+)"),
+_IN_REPOSITORY = (  # DOTALL: a file name may hold a line break, and is still the repository's file
+    re.compile(r"github/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/contents/(?P<path>.+)", re.DOTALL),
+    re.compile(r"github/action-refs/(?P<owner>[^/]+)/(?P<repo>[^/]+)/[^/]+/(?P<path>.+)", re.DOTALL),
 )
 #: Notifications per run: what kept controls from judging subjects, grouped by control and missing fact.
 MAX_NOTIFICATIONS = 100

@@ -287,3 +287,20 @@ def test_demo_writes_every_export(tmp_path: Path) -> None:
     )
     assert oscal_rb04["target"]["status"]["reason"] == "other"
     assert "Not assessed:" in oscal_rb04["target"]["status"]["remarks"]
+
+
+@pytest.mark.parametrize("value", ["\ufeffteam", "bom\ufeff", "a\u2028b", "\n x \t"])
+def test_oscal_single_line_values_match_nists_pattern_as_a_json_schema_validator_reads_it(value: str) -> None:
+    """``^\\S(.*\\S)?$`` under JSON Schema's (JavaScript) regular expressions, where ``\\s`` includes U+FEFF
+    and ``.`` no line terminator: what Python's ``re`` would accept is not enough (trestle uses it)."""
+    js_space = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+    line = oscal._line(value)
+    assert line
+    assert line[0] not in js_space
+    assert line[-1] not in js_space
+    assert not set(line) & set("\n\r\u2028\u2029")
+
+
+def test_sarif_keeps_a_file_whose_name_holds_a_line_break_in_its_repositorys_run() -> None:
+    found = sarif.repository_file("github/repos/acme/app/contents/.github/workflows/np\nm.yaml")
+    assert found == ("acme/app", ".github/workflows/np\nm.yaml")
