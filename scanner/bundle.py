@@ -152,7 +152,8 @@ class BundleReader:
 
     @property
     def refused(self) -> list[tuple[str, str]]:
-        """Entries not read, with why: symbolic links that leave the bundle, link loops."""
+        """Entries not read, with why: symbolic links that leave the bundle, link loops, folders that
+        cannot be listed."""
         self._files()
         return list(self._refused)
 
@@ -382,7 +383,15 @@ def _walk(
     stack = [(root, "", frozenset({(st.st_dev, st.st_ino)}))]
     while stack:
         folder, prefix, here = stack.pop()
-        with os.scandir(folder) as entries:
+        try:
+            listing = os.scandir(folder)
+        except OSError as err:
+            if not prefix:  # the bundle itself: nothing can be read
+                raise BundleError(for_terminal(root, 200), f"the bundle folder cannot be read: {err.strerror}") from err
+            # one folder the scan may not list (its permissions): what is under it is not assessed
+            refused.append((prefix.rstrip("/"), f"a folder that cannot be read ({err.strerror}); not read"))
+            continue
+        with listing as entries:
             for e in entries:
                 rel = prefix + e.name
                 try:

@@ -83,7 +83,8 @@ def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler], force=True)
 
 
-def _formats(spec: str) -> list[str]:
+def _formats(spec: str, what: str = "--format") -> list[str]:
+    """The formats ``spec`` names (``what``: where it was given, for the error)."""
     from scanner.plugins import formats
 
     available = formats()
@@ -92,14 +93,26 @@ def _formats(spec: str) -> list[str]:
     wanted = [f.strip() for f in spec.split(",") if f.strip()]
     unknown = [f for f in wanted if f not in available]
     if unknown or not wanted:
-        raise ConfigError(f"--format: unknown format {', '.join(unknown) or '(none)'} (known: {', '.join(available)})")
+        raise ConfigError(f"{what}: unknown format {', '.join(unknown) or '(none)'} (known: {', '.join(available)})")
     return wanted
 
 
 def _check_out(out: Path) -> None:
-    """``--out`` must be a folder (or not exist yet): refused before any work, not after it."""
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {for_terminal(str(out), 200)}: exists and is not a folder")
+    """``--out`` must be a folder, or one that can be made: refused before any work, not after it."""
+    shown = for_terminal(str(out), 200)
+    if out.exists():
+        if not out.is_dir():
+            raise ConfigError(f"--out {shown}: exists and is not a folder")
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise ConfigError(f"--out {shown}: no permission to write in it")
+        return
+    parent = out.absolute().parent
+    while not parent.exists() and parent != parent.parent:  # the nearest part that exists
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError(f"--out {shown}: cannot be made, {for_terminal(str(parent), 200)} is not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(f"--out {shown}: cannot be made, no permission to write in {for_terminal(str(parent), 200)}")
 
 
 def write_reports(result: ScanResult, out: Path, names: list[str]) -> list[Path]:
@@ -500,6 +513,7 @@ def scan_cmd(
     except ValueError as e:
         raise ConfigError(f"{config}: output.fail_on: {cfg.file.output.fail_on!r} is not a severity") from e
     target = out or cfg.file.output.dir
+    _formats(formats_, "--format" if fmt else f"{config}: output.formats")  # before collecting, not after
     _check_out(target)
     with _no_overlap(cfg, bundle_out):
         report = _collect(cfg, config, only, bundle_out, executor)

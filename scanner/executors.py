@@ -20,6 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
@@ -237,5 +238,10 @@ def parse_executor(spec: str, workers: int) -> Executor:
         rest = spec.removeprefix("dask://")
         if not rest:
             raise ConfigError("--executor dask://HOST:PORT: the scheduler address is missing")
-        return DaskExecutor(address=rest if "://" in rest else f"tcp://{rest}")
+        address = rest if "://" in rest else f"tcp://{rest}"
+        try:  # a port that is no number, an unclosed [IPv6: refused here, not once collection started
+            _ = urlsplit(address).port
+        except ValueError as e:
+            raise ConfigError(f"--executor {for_terminal(spec, 200)}: not a scheduler address ({e})") from e
+        return DaskExecutor(address=address)
     raise ConfigError(f"--executor: expected 'local' or 'dask://HOST:PORT', got {spec!r}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -86,6 +87,6 @@ class NotifySettings(_Frozen):
 
     webhook_url: str | None = None
     webhook_url_env: str | None = None
-    min_severity: str = "high"
+    min_severity: Literal["critical", "high", "medium", "low", "info"] = "high"  # checked with the file
     on_drift: bool = True
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)

@@ -10,6 +10,8 @@ import io
 import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -177,3 +179,76 @@ def test_out_naming_a_file_is_bad_input(tmp_path: Path, monkeypatch: pytest.Monk
         assert code == 2, err
         assert "not a folder" in err
     assert out.read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_folder_the_scan_may_not_list_is_a_gap_not_the_end_of_the_scan(tmp_path: Path) -> None:
+    """A repository folder without read permission: exit 3 with the folder in the report's gaps (it
+    was an internal error, exit 4, and no report). As root the permission is ignored unless the
+    capabilities that override it are dropped, which ``setpriv`` does for the child run."""
+    bundle = tmp_path / "bundle"
+    shutil.copytree(FIXTURES / "github" / "bundle", bundle)
+    locked = sorted((bundle / "github" / "repos").glob("*/*"))[-1]
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "scanner.cli", "analyse", str(bundle), "-o", str(out), "-f", "json"]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv (util-linux): the permission cannot be enforced")
+        caps = "-dac_override,-dac_read_search"
+        argv = [setpriv, f"--bounding-set={caps}", f"--inh-caps={caps}", *argv]
+    locked.chmod(0)
+    try:
+        run = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
+    finally:
+        locked.chmod(0o755)
+    assert run.returncode == 3, run.stderr
+    assert "Traceback" not in run.stderr
+    gaps = json.loads((out / "report.json").read_text(encoding="utf-8"))["coverage_gaps"]
+    rel = locked.relative_to(bundle).as_posix()
+    assert any(g["what"].endswith(rel) and "a folder that cannot be read" in g["reason"] for g in gaps), gaps
+
+
+def test_an_out_folder_that_cannot_be_made_is_bad_input_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a file: it was an internal error (NotADirectoryError) after the whole analysis."""
+    (tmp_path / "report.txt").write_text("keep me", encoding="utf-8")
+    out = tmp_path / "report.txt" / "sub" / "out"
+    code, err = _run(["analyse", str(DEMO), "-o", str(out)], monkeypatch)
+    assert code == 2, err
+    assert "cannot be made" in err
+    assert "report.txt is not a folder" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_scan_refuses_an_unknown_format_from_its_file_before_collecting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = tmp_path / "regwarden.toml"
+    cfg.write_text(_npm("https://registry.invalid") + '[output]\nformats = ["bogus"]\n', encoding="utf-8")
+    code, err = _run(["scan", "-c", str(cfg), "-b", str(tmp_path / "b"), "-o", str(tmp_path / "out")], monkeypatch)
+    assert code == 2, err
+    assert "output.formats: unknown format bogus" in err
+    assert not (tmp_path / "b").exists()  # nothing collected
+
+
+def test_a_bad_notify_severity_is_refused_with_the_file_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = tmp_path / "regwarden.toml"
+    cfg.write_text('[notify]\nwebhook_url = "https://hooks.example.com/x"\nmin_severity = "bogus"\n', encoding="utf-8")
+    code, err = _run(["analyse", str(DEMO), "-o", str(tmp_path / "out"), "-c", str(cfg)], monkeypatch)
+    assert code == 2, err
+    assert "min_severity" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("spec", ["dask://host:notaport", "dask://[::1"])
+def test_a_dask_address_that_is_no_address_is_bad_input(
+    spec: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = tmp_path / "regwarden.toml"
+    cfg.write_text(_npm("https://registry.invalid"), encoding="utf-8")
+    code, err = _run(["collect", "-c", str(cfg), "-b", str(tmp_path / "b"), "--executor", spec], monkeypatch)
+    assert code == 2, err
+    assert "not a scheduler address" in err
