@@ -105,9 +105,10 @@ def credential_report(bundle: BundleReader, rel: str) -> tuple[dict[str, str], .
     """The decoded credential report CSV as rows; the header must name ``user`` and ``arn``."""
     text = bundle.text(rel)
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "user" not in reader.fieldnames or "arn" not in reader.fieldnames:
-        raise BundleError(rel, "not a credential report (no user/arn columns in the header)")
-    try:
+    try:  # the header is read here too: it can be as malformed as any row (a field beyond csv's limit)
+        header = reader.fieldnames
+        if not header or "user" not in header or "arn" not in header:
+            raise BundleError(rel, "not a credential report (no user/arn columns in the header)")
         return tuple({k: v or "" for k, v in row.items() if k is not None} for row in reader)
     except csv.Error as e:
         raise BundleError(rel, f"invalid CSV: {e}") from e

@@ -3,20 +3,47 @@
 Shapes follow the botocore service models of iam, ecr, codeartifact, secretsmanager, codebuild,
 codepipeline, events and cloudtrail. Keys the transform relies on are required so that a changed API
 fails loudly; the rest is optional. Policy documents may be JSON text (ECR, CodeArtifact, Secrets
-Manager) or already parsed (IAM through the SDK/CLI). Dates are kept as the text AWS wrote.
+Manager) or already parsed (IAM through the SDK/CLI); IAM documents given as text may also be
+URL-encoded, as the IAM API itself returns them. Every policy text is checked to be a JSON object when
+the bundle is read (a malformed one is refused naming its file). Dates are kept as the text AWS wrote.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import unquote
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from connectors._types import JsonObjectText
 
 _CONFIG = ConfigDict(frozen=True, extra="ignore", defer_build=True)
-Document = dict[str, Any] | str
+
+
+def _iam_document(value: dict[str, Any] | str) -> dict[str, Any] | str:
+    """An IAM policy document as the SDK/CLI parsed it, or as JSON text: plain, or URL-encoded (RFC 3986)
+    as the IAM API returns it, decoded as botocore decodes it (``unquote``: ``+`` stays ``+``). Text is
+    kept as decoded JSON text; text that is not a JSON object, decoded or not, is refused here."""
+    if isinstance(value, dict):
+        return value
+    text = value
+    try:
+        parsed = json.loads(text)
+    except (ValueError, RecursionError):
+        try:  # URL-encoded ("{" is "%7B", never valid JSON): decode only text that is not JSON already
+            text = unquote(value, errors="strict")
+            parsed = json.loads(text)
+        except (ValueError, RecursionError) as e:  # ValueError: also a %-escape that is not UTF-8
+            raise ValueError("policy document is not JSON (nor URL-encoded JSON)") from e
+    if not isinstance(parsed, dict):
+        raise ValueError("policy document is not a JSON object")
+    return text
+
+
+#: An IAM policy document: parsed, or JSON object text (URL-encoded or not), checked when read.
+Document = Annotated[dict[str, Any] | str, AfterValidator(_iam_document)]
 
 
 class _M(BaseModel):
@@ -310,7 +337,7 @@ class CaRepositoryDescription(_M):
 class CaPolicy(_M):
     """``policy`` of a domain or repository permissions policy."""
 
-    document: str
+    document: JsonObjectText
     resourceArn: str | None = None
 
 
@@ -344,7 +371,7 @@ class SecretPolicy(_M):
     """``aws secretsmanager get-resource-policy --secret-id S``."""
 
     ARN: str
-    ResourcePolicy: str | None = None
+    ResourcePolicy: JsonObjectText | None = None
 
 
 # --- CodeBuild / CodePipeline / EventBridge / CloudTrail --------------------------------------------
