@@ -20,6 +20,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -118,24 +119,26 @@ def _iso(dt: datetime | None) -> str | None:
     return None if dt is None else dt.astimezone(UTC).isoformat()
 
 
-def _dt(s: str | None) -> datetime | None:
-    return None if s is None else datetime.fromisoformat(s)
-
-
-def database_url(url: str | None, path: Path | None) -> URL:
+def database_url(url: str | None, path: Path | None, *, setting: str = "history.url") -> URL:
     """A SQLAlchemy URL from the config: ``url`` wins; else a SQLite file at ``path``.
 
-    A plain ``postgresql://`` URL uses psycopg 3 (the driver regwarden ships).
+    A plain ``postgresql://`` URL uses psycopg 3 (the driver regwarden ships). A URL or path that cannot
+    be one is a :class:`ConfigError` naming ``setting`` (where the URL came from) or ``history.path``.
     """
-    try:
-        if url:
+    if url:
+        try:
             u = make_url(url)
-            if u.drivername in ("postgresql", "postgres"):
-                u = u.set(drivername="postgresql+psycopg")
-            return u
-    except ArgumentError as e:
-        raise ConfigError(f"history.url: not a database URL ({e})") from e
-    p = (path or Path("regwarden-history.db")).expanduser().resolve()
+        except (ArgumentError, ValueError) as e:  # ValueError: a port that is not a number, an unclosed [
+            raise ConfigError(f"{setting}: not a database URL ({type(e).__name__}: {e})") from e
+        if u.drivername in ("postgresql", "postgres"):
+            u = u.set(drivername="postgresql+psycopg")
+        if "\0" in (u.database or ""):
+            raise ConfigError(f"{setting}: the database name holds a null character")
+        return u
+    try:
+        p = (path or Path("regwarden-history.db")).expanduser().resolve()
+    except (ValueError, OSError, RuntimeError) as e:  # a null character, an unknown ~user, a symlink loop
+        raise ConfigError(f"history.path: not a usable file path ({e})") from e
     return URL.create("sqlite", database=str(p))
 
 
@@ -183,9 +186,9 @@ class HistoryStore:
         except SQLAlchemyError as e:
             store.close()
             raise HistoryError(f"{store.where}: cannot open history ({_one_line(e)})") from e
-        except ValueError as e:  # a schema_version that is not a number
+        except _UNREADABLE as e:  # a schema_version that is not a number, a schema-1 row that is not JSON
             store.close()
-            raise HistoryError(f"{store.where}: cannot open history (unreadable schema version)") from e
+            raise HistoryError(f"{store.where}: cannot open history (unreadable stored value: {_brief(e)})") from e
         except HistoryError:
             store.close()
             raise
@@ -243,49 +246,68 @@ class HistoryStore:
     def scans(self, limit: int | None = None) -> list[ScanSummary]:
         """Scans, newest first."""
         q = sa.select(scans).order_by(scans.c.id.desc())
-        if limit:
-            q = q.limit(limit)
-        with self._read() as conn:
+        if limit is not None and limit > 0:
+            q = q.limit(min(limit, _MAX_ID))
+        with self._reading() as conn:
             return [
-                ScanSummary(r.id, datetime.fromisoformat(r.scanned_at), r.source, json.loads(r.counts), bool(r.partial))
+                ScanSummary(r.id, _time(r.scanned_at, r.id, "scanned_at"), _text(r.source, r.id, "source"),
+                            _counts(r.counts, r.id), bool(r.partial))
                 for r in conn.execute(q)
-            ]
+            ]  # fmt: skip
 
     def latest(self, n: int = 2) -> list[int]:
         """Ids of the newest ``n`` scans, newest first."""
-        return [s.id for s in self.scans(n)]
+        q = sa.select(scans.c.id).order_by(scans.c.id.desc()).limit(max(1, min(n, _MAX_ID)))
+        with self._reading() as conn:
+            return [int(i) for i in conn.execute(q).scalars()]
 
     def load(self, scan_id: int) -> Snapshot:
-        """A stored scan as a snapshot."""
-        with self._read() as conn:
+        """A stored scan as a snapshot (``ConfigError`` when there is no such scan)."""
+        if not 0 < scan_id <= _MAX_ID:  # no such id can exist, and the driver could not even send it
+            raise ConfigError(f"history: no scan {scan_id} in {self.where}")
+        with self._reading() as conn:
             row = conn.execute(sa.select(scans).where(scans.c.id == scan_id)).first()
             if row is None:
                 raise ConfigError(f"history: no scan {scan_id} in {self.where}")
-            fs = tuple(
-                FindingRow(r.finding_id, r.rule, r.severity, r.subject, r.status)
-                for r in conn.execute(
-                    sa.select(findings).where(findings.c.scan_id == scan_id).order_by(findings.c.finding_id)
-                )
-            )
+            time = _time(row.scanned_at, scan_id, "scanned_at")
+            source, counts = _text(row.source, scan_id, "source"), _counts(row.counts, scan_id)
+            f = findings.c
+            f_rows = conn.execute(
+                sa.select(f.finding_id, f.rule, f.severity, f.subject, f.status)
+                .where(f.scan_id == scan_id)
+                .order_by(f.finding_id)
+            ).all()
+            _typed(f_rows, (_STR,) * 5, scan_id, "findings")
+            fs = tuple(FindingRow(*r) for r in f_rows)
             cols = (reach.c.node_id, reach.c.name, reach.c.kind, reach.c.subtype, reach.c.reach_hash,
                     reach.c.reach_size, reach.c.summary)  # fmt: skip
+            r_rows = conn.execute(sa.select(*cols).where(reach.c.scan_id == scan_id).order_by(reach.c.node_id)).all()
+            _typed(r_rows, (*(_STR,) * 5, _INT, _STR), scan_id, "reach")
             rs = tuple(
-                NodeReach(node, name, kind, subtype, digest, size, summary or "")
-                for node, name, kind, subtype, digest, size, summary in conn.execute(
-                    sa.select(*cols).where(reach.c.scan_id == scan_id).order_by(reach.c.node_id)
-                )
+                NodeReach(node, name, kind, sub, digest, size, key)
+                for node, name, kind, sub, digest, size, key in r_rows
             )
-            summaries = _load_summaries(conn, scan_id)
+            summaries = _load_summaries(conn, scan_id, self.where)
+            if not {r.summary for r in rs} <= summaries.keys():
+                raise _Unreadable(f"scan {scan_id}: reach names a summary that is not stored")
+            c = credentials.c
+            c_rows = conn.execute(
+                sa.select(c.node_id, c.name, c.due, c.expires).where(c.scan_id == scan_id).order_by(c.node_id)
+            ).all()
+            _typed(c_rows, (_STR, _STR, _OPT_STR, _OPT_STR), scan_id, "credentials")
             cs = tuple(
-                CredentialRow(r.node_id, r.name, _dt(r.due), _dt(r.expires))
-                for r in conn.execute(
-                    sa.select(credentials).where(credentials.c.scan_id == scan_id).order_by(credentials.c.node_id)
+                CredentialRow(
+                    node,
+                    name,
+                    _opt_time(due, scan_id, "credentials.due"),
+                    _opt_time(exp, scan_id, "credentials.expires"),
                 )
+                for node, name, due, exp in c_rows
             )
         return Snapshot(
-            time=datetime.fromisoformat(row.scanned_at),
-            source=row.source,
-            counts=json.loads(row.counts),
+            time=time,
+            source=source,
+            counts=counts,
             findings=fs,
             reach=rs,
             credentials=cs,
@@ -305,17 +327,85 @@ class HistoryStore:
             .group_by(findings.c.finding_id)
         )
         wanted = set(finding_ids)
-        with self._read() as conn:
+        with self._reading() as conn:
             for fid, first, last in conn.execute(q):
                 if fid in wanted:
-                    out[fid] = (datetime.fromisoformat(first), datetime.fromisoformat(last))
+                    out[fid] = (_time(first, None, "scanned_at"), _time(last, None, "scanned_at"))
         return out
 
-    def _read(self) -> Any:
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sa.Connection]:
+        """A connection to read with. The database failing (down, locked, a malformed file) or a stored
+        value that is not what regwarden writes is a :class:`HistoryError` naming the database: a
+        corrupt history is a history problem, never an internal error."""
         try:
-            return self.engine.connect()
+            with self.engine.connect() as conn:
+                yield conn
         except SQLAlchemyError as e:
-            raise HistoryError(f"{self.where}: cannot read history ({type(e).__name__})") from e
+            raise HistoryError(f"{self.where}: cannot read history ({_one_line(e)})") from e
+        except _UNREADABLE as e:
+            raise HistoryError(f"{self.where}: history is corrupt ({_brief(e)})") from e
+
+
+#: What decoding a stored value that is not what regwarden wrote raises (JSON errors are ValueErrors).
+_UNREADABLE = (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError)
+#: No id beyond this is stored; sqlite3 cannot even send a larger number (OverflowError).
+_MAX_ID = 2**63 - 1
+_STR: frozenset[type] = frozenset({str})
+_INT: frozenset[type] = frozenset({int})
+_OPT_STR: frozenset[type] = frozenset({str, type(None)})
+
+
+class _Unreadable(ValueError):
+    """A stored value that is not what regwarden writes (the message says which scan and column)."""
+
+
+def _brief(e: BaseException) -> str:
+    if isinstance(e, _Unreadable):
+        return str(e)
+    return f"{type(e).__name__}: {' '.join(str(e).split())[:200]}"
+
+
+def _where(scan_id: int | None, column: str) -> str:
+    return column if scan_id is None else f"scan {scan_id}: {column}"
+
+
+def _text(v: object, scan_id: int | None, column: str) -> str:
+    if not isinstance(v, str):
+        raise _Unreadable(f"{_where(scan_id, column)} is not text")
+    return v
+
+
+def _time(v: object, scan_id: int | None, column: str) -> datetime:
+    """A stored time: ISO-8601 with its UTC offset, as :func:`_iso` writes it."""
+    try:
+        t = datetime.fromisoformat(v) if isinstance(v, str) else None
+    except ValueError:
+        t = None
+    if t is None or t.tzinfo is None:
+        raise _Unreadable(f"{_where(scan_id, column)} is not an ISO-8601 time with a UTC offset")
+    return t
+
+
+def _opt_time(v: object, scan_id: int, column: str) -> datetime | None:
+    return None if v is None else _time(v, scan_id, column)
+
+
+def _counts(v: object, scan_id: int) -> dict[str, int]:
+    try:
+        counts = json.loads(v) if isinstance(v, str) else None
+    except (ValueError, RecursionError):
+        counts = None
+    if not isinstance(counts, dict) or not all(type(n) is int for n in counts.values()):
+        raise _Unreadable(f"scan {scan_id}: counts is not a JSON map of numbers")
+    return counts
+
+
+def _typed(rows: Sequence[Sequence[Any]], kinds: Sequence[frozenset[type]], scan_id: int, table: str) -> None:
+    """Every column of ``rows`` holds values of the types given (SQLite stores whatever it is given)."""
+    for i, allowed in enumerate(kinds):
+        if not set(map(type, map(itemgetter(i), rows))) <= allowed:
+            raise _Unreadable(f"scan {scan_id}: {table} holds a value of the wrong type")
 
 
 def _save_summaries(conn: sa.Connection, scan_id: int, summaries: Mapping[str, ReachSummary]) -> None:
@@ -376,23 +466,29 @@ def _bulk(conn: sa.Connection, table: sa.Table, rows: Iterable[tuple[Any, ...]],
 
 class _Summaries(Mapping[str, ReachSummary]):
     """A stored scan's summaries, each decoded only when drift asks for it (most nodes are decided by
-    comparing keys)."""
+    comparing keys). One that does not decode is a :class:`HistoryError` naming the database."""
 
-    def __init__(self, resources: list[str], raw: dict[str, tuple[str, str]]) -> None:
+    def __init__(self, resources: list[str], raw: dict[str, tuple[str, str]], scan_id: int, where: str) -> None:
         self._resources = resources
         self._raw = raw
         self._done: dict[str, ReachSummary] = {}
+        self._scan_id = scan_id
+        self._where = where
 
     def __getitem__(self, key: str) -> ReachSummary:
         found = self._done.get(key)
         if found is None:
             writes, prod = self._raw[key]
-            flat, res = json.loads(writes), self._resources
-            found = self._done[key] = ReachSummary(
-                tuple((res[flat[i]], flat[i + 1]) for i in range(0, len(flat), 2)),
-                tuple(res[i] for i in json.loads(prod)),
-            )
+            try:
+                found = self._done[key] = _decode_summary(writes, prod, self._resources)
+            except _UNREADABLE as e:
+                raise HistoryError(
+                    f"{self._where}: history is corrupt (scan {self._scan_id}: reach summary {key[:16]}: {_brief(e)})"
+                ) from e
         return found
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._raw
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._raw)
@@ -401,7 +497,20 @@ class _Summaries(Mapping[str, ReachSummary]):
         return len(self._raw)
 
 
-def _load_summaries(conn: sa.Connection, scan_id: int) -> _Summaries:
+def _decode_summary(writes: str, prod: str, res: list[str]) -> ReachSummary:
+    """A stored summary: ``writes`` a JSON list of resource number, write mask, …; ``prod`` one of numbers."""
+    flat, prod_ = json.loads(writes), json.loads(prod)
+    if not (isinstance(flat, list) and isinstance(prod_, list) and len(flat) % 2 == 0):
+        raise _Unreadable("not two JSON lists of numbers")
+    if not all(type(x) is int and x >= 0 for x in (*flat, *prod_)):
+        raise _Unreadable("not two JSON lists of numbers")
+    return ReachSummary(
+        tuple((res[flat[i]], flat[i + 1]) for i in range(0, len(flat), 2)),  # IndexError: no such resource
+        tuple(res[i] for i in prod_),
+    )
+
+
+def _load_summaries(conn: sa.Connection, scan_id: int, where: str) -> _Summaries:
     resources: list[str] = []
     for i, r in conn.execute(
         sa.select(reach_resources.c.idx, reach_resources.c.resource)
@@ -409,13 +518,15 @@ def _load_summaries(conn: sa.Connection, scan_id: int) -> _Summaries:
         .order_by(reach_resources.c.idx)
     ):
         if i != len(resources):
-            raise HistoryError(f"history: scan {scan_id} has a gap in its resource numbering at {i}")
-        resources.append(r)
-    raw = {
-        r.summary: (r.writes, r.prod)
-        for r in conn.execute(sa.select(reach_summaries).where(reach_summaries.c.scan_id == scan_id))
-    }
-    return _Summaries(resources, raw)
+            raise HistoryError(f"{where}: history is corrupt (scan {scan_id}: a gap in its resource numbering at {i})")
+        resources.append(_text(r, scan_id, "reach_resources.resource"))
+    rows = conn.execute(
+        sa.select(reach_summaries.c.summary, reach_summaries.c.writes, reach_summaries.c.prod).where(
+            reach_summaries.c.scan_id == scan_id
+        )
+    ).all()
+    _typed(rows, (_STR,) * 3, scan_id, "reach_summaries")
+    return _Summaries(resources, {key: (writes, prod) for key, writes, prod in rows}, scan_id, where)
 
 
 def _migrate_1_to_2(conn: sa.Connection) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -121,7 +122,12 @@ def diff_scans(file: FileConfig | None, old: int | None, new: int | None, as_jso
     finally:
         store.close()
     if as_json:
-        print(json.dumps(history_json(d), indent=2))
+        text = json.dumps(history_json(d), indent=2) + "\n"
+        try:  # flushed here, so that a reader who left (`| head -1`) is seen here, not by click (exit 1)
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:  # as every other command: the work is done, nothing went wrong
+            make_console().on_broken_pipe()
         return 0
     console = make_console()
     console.print(Text(_drift_line(d)))

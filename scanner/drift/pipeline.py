@@ -36,12 +36,12 @@ def open_store(h: HistorySettings) -> HistoryStore:
     """The history database the settings point at."""
     from scanner.store import HistoryStore, database_url
 
-    url = h.url
+    url, setting = h.url, "history.url"
     if h.url_env:
-        url = os.environ.get(h.url_env)
+        url, setting = os.environ.get(h.url_env), f"history.url_env ({h.url_env})"
         if not url:
             raise ConfigError(f"history.url_env: environment variable {h.url_env} is not set")
-    return HistoryStore.open(database_url(url, h.path))
+    return HistoryStore.open(database_url(url, h.path, setting=setting))
 
 
 @dataclass
@@ -64,8 +64,10 @@ def _max_age(file: FileConfig) -> int:
 
 
 def _history_problem(pending: Pending, what: str, e: RegwardenError) -> None:
+    """Keep the problem for the caller, who reports each once (the CLI: one warning line on stderr, after
+    the summary). Not logged as a warning too: that printed every problem twice."""
     msg = f"history: {what}: {for_terminal(' '.join(str(e).split()), 300)}"
-    log.warning("%s", msg)
+    log.debug("%s", msg)
     pending.problems = [*(pending.problems or []), msg]
 
 
@@ -91,19 +93,17 @@ def before_reports(result: ScanResult, file: FileConfig | None) -> tuple[ScanRes
     pending.snap = snap = snapshot(result, max_age_days=_max_age(file))
     try:
         store = open_store(h)
-    except HistoryError as e:
+        try:
+            latest = store.latest(1)
+            old = store.load(latest[0]) if latest else None
+            seen = store.seen([f.id for f in result.findings])
+        finally:
+            store.close()
+        # this scan has no id until it is saved; the stored summaries drift needs are decoded here
+        drift = diff(old, snap)
+    except HistoryError as e:  # down, locked, corrupt (the store names the database and the problem)
         _history_problem(pending, "not read (no drift in this report)", e)
         return result, pending
-    try:
-        latest = store.latest(1)
-        old = store.load(latest[0]) if latest else None
-        seen = store.seen([f.id for f in result.findings])
-    except HistoryError as e:
-        _history_problem(pending, "not read (no drift in this report)", e)
-        return result, pending
-    finally:
-        store.close()
-    drift = diff(old, snap)  # this scan has no id until it is saved
     drift = replace(drift, first_seen=_with_this_scan(seen, [f.id for f in result.findings], snap.time))
     return replace(result, drift=drift), pending
 
