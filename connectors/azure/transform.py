@@ -10,7 +10,7 @@ group, registry), resolved through :mod:`connectors.azure.actions`. Entra object
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from connectors.azure import absence
 from connectors.azure.actions import ABAC_MODE, ASSUME_OPERATIONS, PermissionBlock, role_actions, role_allows
@@ -18,6 +18,8 @@ from connectors.azure.actions import scope_map_actions as map_actions
 from connectors.azure.entra import add_graph
 from connectors.azure.nodes import PROVIDER, Ctx, resource_key, sp_id
 from connectors.azure.raw import AzureRaw, IdentityRaw, RegistryRaw, RoleDefinition, ScopeMap, SubscriptionRaw
+from scanner.errors import BundleError
+from scanner.manifest import MANIFEST
 from scanner.model import Action, CoverageGap, Edge, EdgeKind, Evidence, Inventory, Node, NodeId, NodeKind, node_id
 
 _MANAGEMENT_GROUPS = "/providers/microsoft.management/managementgroups/"
@@ -26,13 +28,25 @@ _MANAGEMENT_GROUPS = "/providers/microsoft.management/managementgroups/"
 def transform(raw: AzureRaw) -> Inventory:
     """Build the Azure inventory: Entra principals and credentials, managed identities, registries,
     registry tokens and the grants of role assignments."""
-    collected = datetime.fromisoformat(raw.collected_at.replace("Z", "+00:00")) if raw.collected_at else None
-    ctx = Ctx(Inventory(), collected)
+    ctx = Ctx(Inventory(), _collected(raw.collected_at))
     add_graph(ctx, raw.graph)
     for sub in raw.subscriptions:
         _subscription(ctx, sub)
     absence.gaps(raw, ctx.inv, raw.answered, raw.failed_scopes)
     return ctx.inv
+
+
+def _collected(value: str | None) -> datetime | None:
+    """manifest.json's ``collected_at`` read as the analysis reads it (``scanner.analyse.parse_time``): a
+    time naming no zone is UTC (expiries are compared with it), and one that does not parse refuses the
+    bundle naming manifest.json (exit 2)."""
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as e:
+        raise BundleError(MANIFEST, f"not an ISO-8601 time: {value!r}") from e
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def covers(scope: str, resource_id: str) -> bool:

@@ -26,14 +26,19 @@ class MergeError(ValueError):
 
 
 def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """``base`` with ``over`` merged in: mappings recursively, everything else replaced (Rails' deep_merge)."""
+    """``base`` with ``over`` merged in: mappings recursively, everything else replaced (Rails' deep_merge).
+    (An explicit stack, not recursion: see :meth:`_References.walk`.)"""
     out = dict(base)
-    for key, value in over.items():
-        old = out.get(key)
-        if isinstance(old, Mapping) and isinstance(value, Mapping):
-            out[key] = deep_merge(old, value)
-        else:
-            out[key] = value
+    stack: list[tuple[dict[str, Any], Mapping[str, Any]]] = [(out, over)]
+    while stack:
+        into, src = stack.pop()
+        for key, value in src.items():
+            old = into.get(key)
+            if isinstance(old, Mapping) and isinstance(value, Mapping):
+                into[key] = merged = dict(old)
+                stack.append((merged, value))
+            else:
+                into[key] = value
     return out
 
 
@@ -122,17 +127,29 @@ class _References:
         return self.walk(value, depth + 1)  # walk rebuilds every container: the copy is fresh
 
     def walk(self, value: Any, depth: int) -> Any:
-        if isinstance(value, Reference):
-            try:
-                return self.lookup(value, depth)
-            except MergeError as e:
-                self.problems.append(str(e))
-                return None
-        if isinstance(value, Mapping):
-            return {k: self.walk(v, depth) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.walk(v, depth) for v in value]
-        return value
+        """A copy of ``value`` with its references replaced, walked in document order. An explicit stack,
+        not recursion: a CI file is attacker-influenced, and a value nested as deep as the YAML reader
+        accepts (libyaml's 1,000 levels) must not end the analysis with a RecursionError."""
+        top: list[Any] = [None]
+        # (value, the container its copy goes into, the key or index there)
+        stack: list[tuple[Any, Any, Any]] = [(value, top, 0)]
+        while stack:
+            item, into, at = stack.pop()
+            if isinstance(item, Reference):
+                try:
+                    into[at] = self.lookup(item, depth)
+                except MergeError as e:
+                    self.problems.append(str(e))
+                    into[at] = None
+            elif isinstance(item, Mapping):
+                into[at] = mapping = dict.fromkeys(item)  # the keys in their order; each value set below
+                stack.extend((v, mapping, k) for k, v in reversed(list(item.items())))
+            elif isinstance(item, list):
+                into[at] = seq = [None] * len(item)
+                stack.extend((item[i], seq, i) for i in reversed(range(len(item))))
+            else:
+                into[at] = item
+        return top[0]
 
 
 def flatten(value: object, depth: int = 10) -> list[Any]:
@@ -143,8 +160,11 @@ def flatten(value: object, depth: int = 10) -> list[Any]:
         return [value]
     out: list[Any] = []
     for item in value:
-        if isinstance(item, list) and depth > 0:
-            out += flatten(item, depth - 1)
+        if isinstance(item, list):
+            if depth > 0:
+                out += flatten(item, depth - 1)
+            # deeper than GitLab nests (10 levels, then it refuses the file): left out, not turned into
+            # text, which for a list nested ~1,000 deep ended in a RecursionError
         elif item is not None:
             out.append(item)
     return out
@@ -165,7 +185,25 @@ def input_values(spec: Mapping[str, Any] | None, given: Mapping[str, Any] | None
 
 def interpolate(value: Any, inputs: Mapping[str, Any]) -> Any:
     """``$[[ inputs.x ]]`` replaced through a loaded file (keys and values); a value that is nothing but
-    one interpolation takes the input's own type (a list stays a list). An input with no value is ``*``."""
+    one interpolation takes the input's own type (a list stays a list). An input with no value is ``*``.
+    (An explicit stack, not recursion: see :meth:`_References.walk`.)"""
+    top: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any]] = [(value, top, 0)]  # (value, container of its copy, key there)
+    while stack:
+        item, into, at = stack.pop()
+        if isinstance(item, Mapping):
+            pairs = [(_interpolate_key(k, inputs), v) for k, v in item.items()]
+            into[at] = mapping = dict.fromkeys(k for k, _ in pairs)
+            stack.extend((v, mapping, k) for k, v in reversed(pairs))  # in order: a later duplicate key wins
+        elif isinstance(item, list):
+            into[at] = seq = [None] * len(item)
+            stack.extend((item[i], seq, i) for i in reversed(range(len(item))))
+        else:
+            into[at] = _interpolate_scalar(item, inputs)
+    return top[0]
+
+
+def _interpolate_scalar(value: Any, inputs: Mapping[str, Any]) -> Any:
     if isinstance(value, str):
         whole = INPUT.fullmatch(value.strip())
         if whole is not None and whole.group(1) in inputs:
@@ -174,14 +212,20 @@ def interpolate(value: Any, inputs: Mapping[str, Any]) -> Any:
             return value
         text = INPUT.sub(lambda m: _text(inputs.get(m.group(1), "*")), value)
         return Located(text, value.line) if isinstance(value, Located) else text
-    if isinstance(value, Mapping):
-        return {interpolate(k, inputs): interpolate(v, inputs) for k, v in value.items()}
-    if isinstance(value, list):
-        return [interpolate(v, inputs) for v in value]
     return value
+
+
+def _interpolate_key(key: Any, inputs: Mapping[str, Any]) -> Any:
+    """A mapping key interpolated: a key that is nothing but a list or mapping input becomes its text (a
+    key must stay hashable)."""
+    out = _interpolate_scalar(key, inputs)
+    return _text(out) if isinstance(out, list | Mapping) else out
 
 
 def _text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    try:
+        return str(value)
+    except RecursionError:  # a list or mapping nested too deep to write out: its text is not known
+        return "*"

@@ -39,17 +39,19 @@ def _fp(value: Any, fingerprint: Callable[[str], str]) -> str | None:
     return fingerprint(text)
 
 
-def _paths_from_sensitive_values(marks: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """``sensitive_values`` mirrors the values with ``true`` where a value is sensitive."""
+def _paths_from_sensitive_values(marks: Any) -> list[tuple[Any, ...]]:
+    """``sensitive_values`` mirrors the values with ``true`` where a value is sensitive. (An explicit
+    stack, not recursion, as :func:`_redact_keys`.)"""
     out: list[tuple[Any, ...]] = []
-    if marks is True:
-        out.append(prefix)
-    elif isinstance(marks, dict):
-        for k, v in marks.items():
-            out.extend(_paths_from_sensitive_values(v, (*prefix, k)))
-    elif isinstance(marks, list):
-        for i, v in enumerate(marks):
-            out.extend(_paths_from_sensitive_values(v, (*prefix, i)))
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(marks, ())]
+    while stack:
+        node, prefix = stack.pop()
+        if node is True:
+            out.append(prefix)
+        elif isinstance(node, dict):
+            stack.extend((v, (*prefix, k)) for k, v in node.items() if v is True or isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend((v, (*prefix, i)) for i, v in enumerate(node) if v is True or isinstance(v, dict | list))
     return out
 
 
@@ -109,14 +111,21 @@ def _targets(obj: Any, path: tuple[Any, ...]) -> list[tuple[Any, Any]]:
     return found
 
 
-def _redact_keys(rtype: str, obj: Any, fingerprint: Callable[[str], str]) -> Any:
-    if isinstance(obj, dict):
-        return {
-            k: (_fp(v, fingerprint) if is_secret_name(k) else _redact_keys(rtype, v, fingerprint))
-            for k, v in obj.items()
-        }
-    if isinstance(obj, list):
-        return [_redact_keys(rtype, v, fingerprint) for v in obj]
+def _redact_keys(obj: Any, fingerprint: Callable[[str], str]) -> Any:
+    """``obj`` (a fresh copy, changed in place) with the value of every secret-named key, at any depth,
+    fingerprinted. An explicit stack, not recursion: a state is attacker-influenced, and an attribute
+    nested as deep as the JSON reader accepts must not end the analysis with a RecursionError."""
+    stack: list[Any] = [obj]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if is_secret_name(k):
+                    node[k] = _fp(v, fingerprint)  # an existing key: the dict's size does not change
+                elif isinstance(v, dict | list):
+                    stack.append(v)
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, dict | list))
     return obj
 
 
@@ -131,7 +140,7 @@ def redact_attributes(
     targets = [t for path in paths if path for t in _targets(copy, tuple(path))]
     for container, key in targets:
         container[key] = _fp(container[key], fingerprint)
-    return _redact_keys(rtype, copy, fingerprint)
+    return _redact_keys(copy, fingerprint)
 
 
 def _redact_marks(sensitive: Any, fingerprint: Callable[[str], str]) -> Any:
