@@ -634,9 +634,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"regwarden: error: {_one_line(e)}", file=sys.stderr)
         return e.exit_code
     except Exception as e:  # the last line of defence: one line, never a traceback
-        show = getattr(e, "show", None)
-        if callable(show) and hasattr(e, "exit_code"):  # a usage error from (typer's vendored) click
-            show()
+        message = getattr(e, "format_message", None)
+        if callable(message) and hasattr(e, "exit_code"):  # a usage error from (typer's vendored) click
+            # one line, as every other bad input (click's own display is a usage block of four)
+            ctx = getattr(e, "ctx", None)
+            where = f"{ctx.command_path} -h" if ctx is not None else "regwarden -h"
+            text = for_terminal(" ".join(str(message()).split()), 400)
+            print(f"regwarden: error: {text} (see {for_terminal(where, 80)})", file=sys.stderr)
             return EXIT_BAD_INPUT
         if os.environ.get("REGWARDEN_DEBUG"):
             raise

@@ -252,3 +252,22 @@ def test_a_dask_address_that_is_no_address_is_bad_input(
     code, err = _run(["collect", "-c", str(cfg), "-b", str(tmp_path / "b"), "--executor", spec], monkeypatch)
     assert code == 2, err
     assert "not a scheduler address" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["analyse", "x", "--fail-on", "bogus"],
+        ["explain", "--action", "bogus", "x"],
+        ["analyse"],
+        ["no-such-command"],
+        ["analyse", "x", "--no-such-option"],
+    ],
+)
+def test_a_usage_error_is_one_line_naming_the_problem(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Click showed a usage block of four lines; bad input is one line everywhere else."""
+    code, err = _run(argv, monkeypatch)
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("regwarden: error: ")
+    assert " -h)" in err
