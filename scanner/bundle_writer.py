@@ -100,11 +100,11 @@ class BundleWriter:
         """Store a provider response as it came (one page-shaped document holding every item),
         credential values redacted."""
         text = json.dumps(redact_json(data), indent=2, ensure_ascii=False) + "\n"
-        self._path(rel).write_text(text, encoding="utf-8")
+        self._path(rel).write_bytes(_utf8(text))
 
     def put_text(self, rel: str, text: str) -> None:
         """Store a file as committed (for example a workflow YAML), credential values redacted."""
-        self._path(rel).write_text(redact_text(text), encoding="utf-8")
+        self._path(rel).write_bytes(_utf8(redact_text(text)))
 
     def put_file(self, rel: str, data: bytes) -> None:
         """Store a file given as bytes (a part-bundle's file): JSON as a document, anything else as text."""
@@ -170,3 +170,13 @@ class BundleWriter:
     def abort(self) -> None:
         """Discard everything written so far."""
         shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _utf8(text: str) -> bytes:
+    """``text`` as UTF-8. A lone UTF-16 surrogate (an answer's ``"\\ud800"`` escape without its pair, which
+    JSON decodes to a code point that is not a character) cannot be encoded: it is written as U+FFFD,
+    so the answer is kept, readable, rather than costing its scope (the reader refuses the escape)."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode("utf-8")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.bundle import BundleReader, Manifest
+from scanner.bundle import BundleReader, BundleWriter, Manifest
 from scanner.errors import BundleError
 
 
@@ -147,3 +147,14 @@ def test_files_are_read_whole_whatever_their_size(tmp_path: Path) -> None:
     (root / "github" / "gone.json").unlink()
     with pytest.raises(BundleError, match="file not found"):
         reader.read_bytes("github/gone.json")
+
+
+def test_an_answer_holding_a_lone_surrogate_is_written_readable(tmp_path: Path) -> None:
+    """A provider's JSON may carry ``"\\ud800"``; decoded, it cannot be written as UTF-8. Collection
+    writes U+FFFD in its place (it raised UnicodeEncodeError and cost the scope) and the file reads."""
+    writer = BundleWriter(tmp_path / "bundle")
+    writer.put_json("github/orgs/acme.json", {"description": "broken \ud800 emoji", "ok": "rocket \U0001f680"})
+    writer.put_text("github/notes.txt", "a\udfffb\n")
+    bundle = BundleReader(writer.commit("2026-12-07T00:00:00Z"))
+    assert bundle.json("github/orgs/acme.json") == {"description": "broken \ufffd emoji", "ok": "rocket \U0001f680"}
+    assert bundle.text("github/notes.txt") == "a\ufffdb\n"
