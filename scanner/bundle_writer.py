@@ -172,6 +172,15 @@ class BundleWriter:
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
+def fits_in_path(name: str, *, nested: bool = False) -> bool:
+    """Whether a name from a provider's answer can name a bundle file or folder as it is: not empty, no
+    ``.`` or ``..`` part, and no ``/`` unless ``nested`` (then every part is checked). A connector asks
+    before it uses the name, so that a hostile one is that call's gap rather than a path refused by
+    :meth:`BundleWriter.put_json` (a :class:`BundleError`, which would end the scope)."""
+    parts = name.split("/") if nested else [name]
+    return all(p not in ("", ".", "..") and "/" not in p for p in parts)
+
+
 def _utf8(text: str) -> bytes:
     """``text`` as UTF-8. A lone UTF-16 surrogate (an answer's ``"\\ud800"`` escape without its pair, which
     JSON decodes to a code point that is not a character) cannot be encoded: it is written as U+FFFD,

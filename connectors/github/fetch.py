@@ -24,10 +24,11 @@ from connectors.github.composite import local_key, remote_key
 from connectors.github.graphql import Folder, workflow_folders
 from connectors.github.load import ACTION_REFS, OIDC_SUB, ROOT, SBOM, WORKFLOWS_DIR
 from connectors.github.owners import CODEOWNERS_PATHS
-from connectors.github.plaintext import redact
+from connectors.github.plaintext import carries_credential, redact
 from connectors.github.raw import SECRET_NAME
 from connectors.github.settings import Settings as Settings  # re-exported: callers name fetch.Settings
 from scanner.bundle import BundleWriter
+from scanner.bundle_writer import fits_in_path
 from scanner.errors import ConfigError, ConnectorError
 
 log = logging.getLogger("regwarden")
@@ -57,13 +58,9 @@ def client(settings: Settings, accept: str = "application/vnd.github+json", **kw
     )
 
 
-def _commits_credential(text: str) -> bool:
-    return redact(text) != text
-
-
 def raw_client(settings: Settings, **kw: Any) -> RestClient:
     """The client for files as committed; a file holding credential material is never cached."""
-    return client(settings, accept="application/vnd.github.raw", carries_secret=_commits_credential, **kw)
+    return client(settings, accept="application/vnd.github.raw", carries_secret=carries_credential, **kw)
 
 
 def scopes(settings: Settings) -> list[str]:
@@ -91,11 +88,6 @@ def _is_repo(r: Any) -> bool:
 def _secret_name(name: str) -> bool:
     """GitHub's rule for secret names (the name goes into a URL and a bundle path unquoted)."""
     return re.fullmatch(SECRET_NAME, name) is not None
-
-
-def _segments(name: str) -> bool:
-    """Whether a name can be a bundle folder: no empty, ``.`` or ``..`` part (an environment name may hold ``/``)."""
-    return all(part not in ("", ".", "..") for part in name.split("/"))
 
 
 def version(repo: dict[str, Any]) -> str:
@@ -210,8 +202,9 @@ class Fetcher:
         self._save(
             f"{base}/actions/permissions/workflow", lambda: self.rc.get_json(f"{base}/actions/permissions/workflow")
         )
-        envs = self._save(
-            f"{base}/environments", lambda: self._wrapped(f"{base}/environments", "environments", _segments)
+        envs = self._save(  # an environment's name may hold "/": nested folders in the bundle
+            f"{base}/environments",
+            lambda: self._wrapped(f"{base}/environments", "environments", partial(fits_in_path, nested=True)),
         )
         for env in (envs or {}).get("environments", []):
             # The URL is percent-encoded; the bundle folder is the environment's plain name.

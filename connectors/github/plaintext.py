@@ -124,6 +124,12 @@ def redact(text: str) -> str:
     return _redact_detected(redact_text(text))
 
 
+def carries_credential(text: str) -> bool:
+    """Whether :func:`redact` would change ``text``: what the HTTP cache must not keep (a client's
+    ``carries_secret``)."""
+    return redact(text) != text
+
+
 def _redact_detected(text: str) -> str:
     by_line: dict[int, list[tuple[str, str]]] = {}
     for no, slug, token in _detect(text):

@@ -21,22 +21,18 @@ from urllib.parse import quote
 import httpx
 
 from connectors._http import NotFoundError, RestClient, link_next
-from connectors.github.plaintext import redact
+from connectors.github.plaintext import carries_credential
 from connectors.gitlab.collect_files import collect_pipeline
 from connectors.gitlab.load import CI_PATH, INSTANCE_VARIABLES, ROOT
 from connectors.gitlab.refs import ProjectFacts
 from connectors.gitlab.settings import Settings as Settings  # re-exported: callers name fetch.Settings
 from scanner.bundle import BundleWriter
+from scanner.bundle_writer import fits_in_path
 from scanner.collect_session import CollectSession
 from scanner.errors import ConfigError, ConnectorError
 from scanner.fingerprint import fingerprint
 
 PROVIDER = "gitlab"
-
-
-def _commits_credential(text: str) -> bool:
-    """Whether a body holds credential material the committed-file redaction finds (never cached)."""
-    return redact(text) != text
 
 
 def client(
@@ -58,7 +54,7 @@ def client(
         sleep=sleep,
         clock=clock,
         session=session,
-        carries_secret=_commits_credential,
+        carries_secret=carries_credential,
     )
 
 
@@ -83,8 +79,8 @@ _PROJECT_TEXT = ("web_url", "container_registry_image_prefix", "ci_config_path",
 
 
 def _path(value: Any) -> bool:
-    """A namespace path that can name a bundle folder: no empty, ``.`` or ``..`` part."""
-    return isinstance(value, str) and all(part not in ("", ".", "..") for part in value.split("/"))
+    """A namespace path that can name bundle folders as it is."""
+    return isinstance(value, str) and fits_in_path(value, nested=True)
 
 
 def _project_entry(p: Any) -> bool:

@@ -12,6 +12,7 @@ from connectors._http import NotFoundError, RestClient, bearer_client
 from connectors.jfrog.load import SETTINGS
 from connectors.jfrog.settings import Settings as Settings  # re-exported: callers name fetch.Settings
 from scanner.bundle import BundleWriter
+from scanner.bundle_writer import fits_in_path
 from scanner.collect_session import CollectSession
 from scanner.errors import ConfigError, ConnectorError
 
@@ -78,7 +79,7 @@ def _names(writer: BundleWriter, data: list[Any] | None, what: str, key: str) ->
     out: list[str] = []
     for i, d in enumerate(data or ()):
         value = d.get(key) if isinstance(d, dict) else None
-        if isinstance(value, str) and value not in ("", ".", "..") and "/" not in value:
+        if isinstance(value, str) and fits_in_path(value):
             out.append(value)
         else:
             writer.record(

@@ -3,17 +3,20 @@ collection against moto), so the hardening tests can break one file at a time.""
 
 from __future__ import annotations
 
+import io
 import shutil
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import boto3
+import pytest
 from moto import mock_aws
 
 from connectors.aws import fetch as aws_fetch
 from connectors.aws.settings import Settings as AwsSettings
 from scanner.bundle import BundleWriter
+from scanner.cli import main
 from tests.connectors.aws.estate import REGION, seed
 from tests.connectors.aws.test_fetch import _answer, _hook
 
@@ -95,3 +98,12 @@ def build(provider: str, dst: Path) -> Path:
     else:
         raise ValueError(provider)
     return dst
+
+
+def analyse_quietly(bundle: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    """``regwarden analyse BUNDLE -o OUT -f json`` in this process: its exit code and what it printed on stderr."""
+    err = io.StringIO()
+    monkeypatch.setattr("sys.stderr", err)
+    monkeypatch.setattr("sys.stdout", io.StringIO())
+    code = main(["analyse", str(bundle), "-o", str(out), "-f", "json", "--fail-on", "none"])
+    return code, err.getvalue()

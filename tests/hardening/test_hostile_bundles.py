@@ -6,7 +6,6 @@ UTF-8 is bad input (exit 2), never an internal error."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -15,23 +14,15 @@ from pathlib import Path
 import pytest
 
 from scanner.bundle import MAX_JSON_OBJECTS, MAX_YAML_BYTES, BundleReader
-from scanner.cli import main
 from tests.hardening import figures
 from tests.hardening.bundles import FIXTURES
+from tests.hardening.bundles import analyse_quietly as _analyse
 
 
 def _github(tmp: Path) -> Path:
     bundle = tmp / "bundle"
     shutil.copytree(FIXTURES / "github" / "bundle" / "github", bundle / "github")
     return bundle
-
-
-def _analyse(bundle: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
-    err = io.StringIO()
-    monkeypatch.setattr("sys.stderr", err)
-    monkeypatch.setattr("sys.stdout", io.StringIO())
-    code = main(["analyse", str(bundle), "-o", str(out), "-f", "json", "--fail-on", "none"])
-    return code, err.getvalue()
 
 
 def _workflows(bundle: Path) -> Path:

@@ -4,7 +4,6 @@ be a JSON object when the bundle is read; an IAM document may be URL-encoded, as
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 from collections.abc import Callable
@@ -16,7 +15,7 @@ import pytest
 
 from connectors.aws import SPEC, raw
 from scanner.bundle import BundleReader
-from scanner.cli import main
+from tests.hardening.bundles import analyse_quietly as _analyse
 
 BUNDLE = Path(__file__).resolve().parents[2] / "fixtures" / "aws" / "bundle"
 BASE = "aws/111122223333"
@@ -40,14 +39,6 @@ def _edit_json(bundle: Path, rel: str, change: Callable[[Any], None]) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     change(data)
     path.write_text(json.dumps(data), encoding="utf-8")
-
-
-def _analyse(bundle: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
-    err = io.StringIO()
-    monkeypatch.setattr("sys.stderr", err)
-    monkeypatch.setattr("sys.stdout", io.StringIO())
-    code = main(["analyse", str(bundle), "-o", str(out), "-f", "json", "--fail-on", "none"])
-    return code, err.getvalue()
 
 
 def _role(d: dict[str, Any]) -> dict[str, Any]:
