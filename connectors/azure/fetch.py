@@ -255,12 +255,6 @@ class Arm:
         return {"base_url": s.arm_endpoint.rstrip("/"), "credential": credential, "policies": policies}
 
 
-def _call_name(url: str) -> str:
-    # The API path without host or query (which holds only api-version and paging cursors here).
-    path = url.split("?", 1)[0]
-    return path.split("://", 1)[-1].split("/", 1)[-1]
-
-
 def _scrub(item: Any, within: str = "") -> Any:
     """Drop value-bearing fields from credential lists (they are null or absent in list answers)."""
     if isinstance(item, dict):
