@@ -67,7 +67,10 @@ def plan(sources: Mapping[str, BaseModel], specs: Mapping[str, ConnectorSpec[Any
         if collector is None:
             raise ConfigError(f"sources.{name}: {specs[name].title} has no live collector")
         try:
-            scopes = collector.scopes(sources[name])
+            if collector.counts_discovery:
+                scopes = collector.scopes(sources[name], tally=writer.session)
+            else:
+                scopes = collector.scopes(sources[name])
         except ConnectorError as e:
             _undiscovered(writer, name, str(e))
             continue

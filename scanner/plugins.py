@@ -40,8 +40,11 @@ class Collector(Generic[SettingsT]):
     """
 
     settings: type[SettingsT]
-    scopes: Callable[[SettingsT], list[str]]
+    scopes: Callable[..., list[str]]  # (settings) -> scopes; with ``tally=`` too when counts_discovery
     collect: Callable[[SettingsT, str, BundleWriter], None]
+    #: ``scopes`` takes ``tally=`` (the run's :class:`~scanner.collect_session.CollectSession`): the
+    #: requests it makes to discover scopes are counted and paced with the rest of the run's.
+    counts_discovery: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,16 +56,26 @@ class Deferred:
     module: str
     name: str
 
-    def __call__(self, *args: Any) -> Any:
-        return getattr(importlib.import_module(self.module), self.name)(*args)
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(self.module), self.name)(*args, **kwargs)
 
 
 def deferred_collector(
-    settings: type[SettingsT], module: str, scopes: str = "scopes", collect: str = "collect"
+    settings: type[SettingsT],
+    module: str,
+    scopes: str = "scopes",
+    collect: str = "collect",
+    *,
+    counts_discovery: bool = False,
 ) -> Collector[SettingsT]:
     """The collector whose ``scopes`` and ``collect`` are those functions of ``module``, imported on
     first use (see :class:`Deferred`)."""
-    return Collector(settings=settings, scopes=Deferred(module, scopes), collect=Deferred(module, collect))
+    return Collector(
+        settings=settings,
+        scopes=Deferred(module, scopes),
+        collect=Deferred(module, collect),
+        counts_discovery=counts_discovery,
+    )
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ SPEC: ConnectorSpec[AwsRaw] = ConnectorSpec(
     title="AWS",
     load=_load.load,
     transform=_transform.transform,
-    collector=deferred_collector(Settings, "connectors.aws.fetch"),
+    collector=deferred_collector(Settings, "connectors.aws.fetch", counts_discovery=True),
     files=Path(__file__).with_name("bundle_files.yaml"),
 )
 

@@ -23,6 +23,7 @@ from botocore.parsers import ResponseParserError
 from connectors.aws import load as L
 from connectors.aws.settings import Settings
 from scanner.bundle import BundleWriter
+from scanner.collect_session import CollectSession
 from scanner.errors import AuthError, ConnectorError
 from scanner.fingerprint import fingerprint
 
@@ -397,19 +398,37 @@ def _client(session: boto3.Session, settings: Settings, service: str) -> Any:
     return session.client(service, region_name=settings.home_region, endpoint_url=settings.endpoint_url, config=cfg)  # type: ignore[call-overload]
 
 
-def scopes(settings: Settings, session: boto3.Session | None = None) -> list[str]:
-    """The accounts to collect: the configured list, Organizations' active accounts, or the caller's own."""
+def scopes(
+    settings: Settings, session: boto3.Session | None = None, *, tally: CollectSession | None = None
+) -> list[str]:
+    """The accounts to collect: the configured list, Organizations' active accounts, or the caller's own.
+    Each request is counted in ``tally`` (the run's), as the accounts' own calls are."""
+    if settings.accounts:
+        return sorted(set(settings.accounts))
     session = session or base_session(settings)
+
+    def count(**amounts: float) -> None:
+        if tally is not None:
+            tally.count(PROVIDER, **amounts)
+
     try:
-        if settings.accounts:
-            return sorted(set(settings.accounts))
         if settings.organizations:
-            pages = _client(session, settings, "organizations").get_paginator("list_accounts").paginate()
-            return sorted(a["Id"] for p in pages for a in p["Accounts"] if a.get("Status", "ACTIVE") == "ACTIVE")
-        return [str(_client(session, settings, "sts").get_caller_identity()["Account"])]
+            found: list[str] = []
+            for page in _client(session, settings, "organizations").get_paginator("list_accounts").paginate():
+                count(fetched=1, retried=_retries(page))  # each page as it comes
+                found.extend(a["Id"] for a in page["Accounts"] if a.get("Status", "ACTIVE") == "ACTIVE")
+            return sorted(found)
+        answer = _client(session, settings, "sts").get_caller_identity()
+        count(fetched=1, retried=_retries(answer))
+        return [str(answer["Account"])]
     except ClientError as e:
+        count(fetched=1, retried=_retries(e.response), failed=1)
         raise AuthError(f"aws: discovering accounts failed: {_code(e)}") from e
-    except BotoCoreError as e:
+    except ResponseParserError as e:  # an answer came, but not in the service's shape
+        count(fetched=1, failed=1)
+        raise ConnectorError("aws: discovering accounts failed: ResponseParserError") from e
+    except BotoCoreError as e:  # no answer
+        count(failed=1)
         raise ConnectorError(f"aws: discovering accounts failed: {type(e).__name__}") from e
 
 

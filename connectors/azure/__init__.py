@@ -18,7 +18,7 @@ SPEC: ConnectorSpec[AzureRaw] = ConnectorSpec(
     title="Azure",
     load=load,
     transform=transform,
-    collector=deferred_collector(Settings, "connectors.azure.fetch", collect="collect_live"),
+    collector=deferred_collector(Settings, "connectors.azure.fetch", collect="collect_live", counts_discovery=True),
     files=Path(__file__).with_name("bundle_files.yaml"),
 )
 

@@ -415,19 +415,26 @@ def _visible_subscriptions(
     return sorted(subs), skipped
 
 
-def subscription_ids(settings: Settings, sleep: Callable[[float], None]) -> list[str]:
+def subscription_ids(
+    settings: Settings, sleep: Callable[[float], None], session: CollectSession | None = None
+) -> list[str]:
     """The configured subscriptions, or every enabled one the credential can see (sorted). A listed one
-    without a usable ``subscriptionId`` is skipped with a warning (the resource-graph scope records it)."""
-    subs, skipped = _visible_subscriptions(settings, sleep, None)
+    without a usable ``subscriptionId`` is skipped with a warning (the resource-graph scope records it).
+    Requests are counted in ``session`` (the run's) when given."""
+    subs, skipped = _visible_subscriptions(settings, sleep, session)
     if skipped:
         log.warning("azure GET /subscriptions: %d subscription(s) without a usable subscriptionId; skipped", skipped)
     return subs
 
 
-def scopes(settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> list[str]:
+def scopes(
+    settings: Settings, *, sleep: Callable[[float], None] | None = None, tally: CollectSession | None = None
+) -> list[str]:
     """``graph`` (when enabled), ``resource-graph`` (role assignments and definitions of every subscription,
-    when collected through Resource Graph) and ``subscriptions/<id>`` for each configured or visible one."""
-    subs = subscription_ids(settings, sleep)
+    when collected through Resource Graph) and ``subscriptions/<id>`` for each configured or visible one.
+    Listing the subscriptions is counted in ``tally`` (the run's) and waits through its sleeper."""
+    wait = sleep or (tally.sleep if tally is not None else time.sleep)
+    subs = subscription_ids(settings, wait, tally)
     rbac = [RESOURCE_GRAPH_SCOPE] if subs and settings.uses_resource_graph() else []
     return ([GRAPH_SCOPE] if settings.graph else []) + rbac + [f"subscriptions/{s}" for s in subs]
 

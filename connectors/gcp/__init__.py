@@ -21,7 +21,7 @@ SPEC: ConnectorSpec[GcpRaw] = ConnectorSpec(
     title="Google Cloud",
     load=load,
     transform=transform,
-    collector=deferred_collector(Settings, "connectors.gcp.fetch"),
+    collector=deferred_collector(Settings, "connectors.gcp.fetch", counts_discovery=True),
     files=Path(__file__).with_name("bundle_files.yaml"),
 )
 

@@ -27,6 +27,7 @@ from connectors.gcp import assets
 from connectors.gcp.clients import Clients
 from connectors.gcp.settings import Settings
 from scanner.bundle import BundleWriter
+from scanner.collect_session import CollectSession
 from scanner.errors import AuthError, ConnectorError
 from scanner.fingerprint import fingerprint
 
@@ -50,10 +51,14 @@ def _pb(msg: Any) -> dict[str, Any]:
 # --- scope discovery --------------------------------------------------------------------------------
 
 
-def scopes(settings: Settings, sleep: Callable[[float], None] = time.sleep) -> list[str]:
+def scopes(
+    settings: Settings, sleep: Callable[[float], None] | None = None, *, tally: CollectSession | None = None
+) -> list[str]:
     """The projects (and, with ``ancestors``, their folders and organization) to collect, after the
-    asset inventory searches when ``iam_source`` uses them (the longest tasks start first)."""
-    c = Clients.create(settings, sleep)
+    asset inventory searches when ``iam_source`` uses them (the longest tasks start first). The walk's
+    requests are counted in ``tally`` (the run's) and wait through its sleeper, as a scope's do."""
+    wait = sleep or (tally.sleep if tally is not None else time.sleep)
+    c = Clients.create(settings, wait, tally.count if tally is not None else None)
     found: dict[str, None] = {}
     roots = [f"organizations/{settings.organization}"] if settings.organization else []
     roots += [f"folders/{f}" for f in settings.folders]

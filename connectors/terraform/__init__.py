@@ -29,6 +29,7 @@ class Settings(BaseModel):
     azure_token_env: str | None = None
     max_wait: float = 60.0
     retry_backoff: float = 1.0  # seconds before the first retry of a failed GCS/Azure call (doubles)
+    max_attempts: int = Field(default=3, ge=1, le=20)  # attempts per S3 call, the first included
 
 
 #: Each configured state location is one scope; ``collect`` reads, redacts and writes the state(s) at

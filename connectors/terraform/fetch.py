@@ -17,7 +17,7 @@ import glob
 import json
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -101,9 +101,25 @@ def read_local(loc: Location) -> Iterator[tuple[str, Any]]:
 # -- S3 -----------------------------------------------------------------------------------------
 
 
-def read_s3(loc: Location, client: Any) -> Iterator[tuple[str, Any]]:
-    """Objects of an S3 backend bucket (``ListObjectsV2`` when the key has a wildcard)."""
+def read_s3(loc: Location, client: Any, count: Callable[..., None] | None = None) -> Iterator[tuple[str, Any]]:
+    """Objects of an S3 backend bucket (``ListObjectsV2`` when the key has a wildcard). ``count`` (the
+    run's tally, as ``count(fetched=…, retried=…, failed=…)``) gets every answer, listing pages one by
+    one, error answers included, and every call given up."""
     from botocore.exceptions import BotoCoreError, ClientError
+
+    def tally(answer: Any = None, *, failed: bool = False, answered: bool = True) -> None:
+        if count is None:
+            return
+        meta = answer.get("ResponseMetadata") if isinstance(answer, dict) else None
+        retried = meta.get("RetryAttempts", 0) if isinstance(meta, dict) else 0
+        count(fetched=int(answered), retried=retried if isinstance(retried, int) else 0, failed=int(failed))
+
+    def counted(e: Exception) -> Exception:
+        if isinstance(e, ClientError):
+            tally(e.response, failed=True)
+        else:  # no answer (or none botocore could read)
+            tally(failed=True, answered=False)
+        return e
 
     def failure(e: Exception, key: str) -> ConnectorError:
         if isinstance(e, ClientError):
@@ -118,17 +134,22 @@ def read_s3(loc: Location, client: Any) -> Iterator[tuple[str, Any]]:
         keys: set[str] = set()
         try:
             for page in client.get_paginator("list_objects_v2").paginate(Bucket=loc.container, Prefix=loc.prefix):
+                tally(page)
                 keys.update(o["Key"] for o in page.get("Contents", []) if fnmatchcase(o["Key"], loc.key))
         except (ClientError, BotoCoreError) as e:
-            raise failure(e, loc.key) from e
+            raise failure(counted(e), loc.key) from e
     else:
         keys = {loc.key}
     for key in sorted(keys):
         try:
-            body = client.get_object(Bucket=loc.container, Key=key)["Body"].read(MAX_STATE_BYTES + 1)
-            yield key, _decode(body, f"s3://{loc.container}/{key}")
+            answer = client.get_object(Bucket=loc.container, Key=key)
+            tally(answer)
+            body = answer["Body"].read(MAX_STATE_BYTES + 1)
         except (ClientError, BotoCoreError) as e:
-            yield key, failure(e, key)
+            yield key, failure(counted(e), key)
+            continue
+        try:
+            yield key, _decode(body, f"s3://{loc.container}/{key}")
         except ConnectorError as e:
             yield key, e
 

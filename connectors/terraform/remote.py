@@ -4,6 +4,7 @@ bundle never loads the HTTP client or a cloud SDK."""
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -81,9 +82,14 @@ def collect(settings: Settings, scope: str, writer: BundleWriter) -> None:
         docs = fetch.read_local(loc)
     elif loc.backend == "s3":
         import boto3
+        from botocore.config import Config
 
         session = boto3.Session(profile_name=settings.aws_profile, region_name=settings.aws_region)
-        docs = fetch.read_s3(loc, session.client("s3", endpoint_url=settings.s3_endpoint_url))
+        # One bounded retry policy, as the AWS connector's: botocore's standard mode, at most
+        # max_attempts attempts per call (its default for S3 was the legacy mode's 5).
+        cfg = Config(retries={"total_max_attempts": settings.max_attempts, "mode": "standard"})
+        client = session.client("s3", endpoint_url=settings.s3_endpoint_url, config=cfg)
+        docs = fetch.read_s3(loc, client, functools.partial(writer.session.count, PROVIDER))
     elif loc.backend == "gcs":
         docs = fetch.read_gcs(loc, _gcs_client(settings, writer.session))
     elif loc.backend == "azurerm":

@@ -5,6 +5,7 @@ The connectors here are small in-test ones (no network): the test is about the e
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from scanner.bundle import BundleReader, BundleWriter
 from scanner.collect import collect
+from scanner.collect_session import CollectSession
 from scanner.errors import ConfigError
 from scanner.model import Inventory
 from scanner.plugins import Collector, ConnectorSpec
@@ -68,3 +70,18 @@ def test_an_unexpected_answer_in_scope_discovery_is_that_sources_gap(tmp_path: P
 def test_a_wrong_configuration_in_scope_discovery_still_stops_the_run(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no account configured"):
         collect({"broken": Settings(fail_with="ConfigError"), "fine": Settings()}, SPECS, tmp_path / "b", workers=1)
+
+
+def test_a_collector_that_counts_discovery_gets_the_runs_tally(tmp_path: Path) -> None:
+    # Its discovery requests land in manifest.json's ``requests`` with the scopes'; a collector that does
+    # not say so is called with its settings alone, as a plugin's written before the flag was.
+    def counting_scopes(s: Settings, *, tally: CollectSession) -> list[str]:
+        tally.count("counting", fetched=2, retried=1)
+        return ["one"]
+
+    counting = replace(_collector("counting"), scopes=counting_scopes, counts_discovery=True)
+    specs = {"counting": replace(_spec("counting"), collector=counting), "fine": SPECS["fine"]}
+    report = collect({"counting": Settings(), "fine": Settings()}, specs, tmp_path / "bundle", workers=1)
+    assert report.failed == ()
+    requests = BundleReader(report.bundle).manifest.requests
+    assert (requests["counting"].fetched, requests["counting"].retried) == (2, 1)

@@ -6,6 +6,7 @@ them as real responses); operations are recorded through ``before-parameter-buil
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import types
@@ -27,6 +28,7 @@ from connectors.aws import fetch
 from connectors.aws.settings import Settings
 from scanner.analyse import analyse, load_bundle
 from scanner.bundle import BundleReader, BundleWriter
+from scanner.collect_session import CollectSession
 from scanner.errors import AuthError
 from scanner.model import NodeId
 from scanner.owners import resolve
@@ -346,6 +348,31 @@ def test_scopes(env: Env) -> None:
     found = fetch.scopes(Settings(organizations=True), session)
     assert account in found
     assert len(found) == 2
+
+
+def test_scope_discovery_is_counted_in_the_runs_tally(env: Env) -> None:
+    session, account, _, _ = env
+    tally = CollectSession()
+    assert fetch.scopes(Settings(), session, tally=tally) == [account]  # sts:GetCallerIdentity
+    assert (tally.counts()["aws"].fetched, tally.counts()["aws"].failed) == (1, 0)
+    org = session.client("organizations", region_name=REGION)
+    with contextlib.suppress(org.exceptions.AlreadyInOrganizationException):  # test_scopes made it
+        org.create_organization(FeatureSet="ALL")
+    listed = fetch.scopes(Settings(organizations=True), session, tally=tally)
+    assert account in listed  # one page: fewer accounts than a page holds
+    assert (tally.counts()["aws"].fetched, tally.counts()["aws"].failed) == (2, 0)
+
+    def deny(**_kw: Any) -> AWSResponse:
+        body = (
+            "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+            "<Message>not authorized</Message></Error></ErrorResponse>"
+        )
+        return _answer(403, body, "text/xml")
+
+    session.events.register_first("before-send.sts.GetCallerIdentity", _hook(deny))
+    with pytest.raises(AuthError, match="discovering accounts failed: AccessDenied"):
+        fetch.scopes(Settings(), session, tally=tally)
+    assert (tally.counts()["aws"].fetched, tally.counts()["aws"].failed) == (3, 1)  # an answer, and given up
 
 
 def test_detect_and_redact() -> None:

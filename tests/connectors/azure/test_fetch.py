@@ -14,6 +14,7 @@ from connectors.azure.fetch import Settings, collect, scopes
 from scanner.analyse import load_bundle
 from scanner.bundle import BundleReader, BundleWriter
 from scanner.collect import collect as run_collection
+from scanner.collect_session import CollectSession
 from scanner.errors import AuthError
 from tests.connectors.azure.fake import FakeAzure
 
@@ -145,6 +146,17 @@ def test_scope_discovery_lists_visible_subscriptions(fake: FakeAzure) -> None:
     # Discovered subscriptions may be many: role assignments come from Resource Graph unless told otherwise.
     assert scopes(settings(fake, [])) == ["graph", "resource-graph", f"subscriptions/{SUB}"]
     assert scopes(settings(fake, [], graph=False, rbac_source="per-subscription")) == [f"subscriptions/{SUB}"]
+
+
+def test_scope_discovery_is_counted_and_waits_through_the_runs_sleeper(fake: FakeAzure) -> None:
+    fake.fail("/subscriptions", 429, times=1, retry_after="3")
+    slept: list[float] = []
+    tally = CollectSession(sleep=slept.append)
+    assert scopes(settings(fake, []), tally=tally) == ["graph", "resource-graph", f"subscriptions/{SUB}"]
+    counts = tally.counts()["azure"]
+    assert (counts.fetched, counts.retried, counts.failed) == (fake.seen.count("/subscriptions"), 1, 0)
+    assert counts.fetched >= 2  # the 429 and the answer
+    assert slept == [3.0]
 
 
 def test_graph_refusal_fails_the_graph_scope(fake: FakeAzure, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from connectors.gcp import SPEC, fetch
 from connectors.gcp.settings import Settings
 from scanner.bundle import BundleReader, BundleWriter
 from scanner.collect import collect
+from scanner.collect_session import CollectSession
 from scanner.errors import ConnectorError
 from tests.connectors.gcp.fake import FIXTURE, FakeGcp
 
@@ -33,6 +34,18 @@ def _graph(reader: BundleReader) -> tuple[set[str], set[tuple[str, str, str, str
 def test_scopes_add_the_ancestors(settings: Settings, fake: FakeGcp) -> None:
     assert fetch.scopes(settings) == ["projects/acme-prod", "folders/555", "organizations/999"]
     assert fetch.scopes(settings.model_copy(update={"ancestors": False})) == ["projects/acme-prod"]
+
+
+def test_scope_discovery_is_counted_and_waits_through_the_runs_sleeper(settings: Settings, fake: FakeGcp) -> None:
+    fake.fail("/v3/folders", 429, headers={"Retry-After": "2"})
+    org = settings.model_copy(update={"projects": [], "organization": "999", "iam_source": "get-iam-policy"})
+    slept: list[float] = []
+    tally = CollectSession(sleep=slept.append)
+    fake.requests.clear()
+    assert "organizations/999" in fetch.scopes(org, tally=tally)
+    counts = tally.counts()["gcp"]
+    assert (counts.fetched, counts.retried, counts.failed) == (len(fake.requests), 1, 0)
+    assert slept == [2.0]  # the throttled walk waited what it was told, through the run's sleeper
 
 
 def test_scopes_walk_an_organization(settings: Settings, fake: FakeGcp) -> None:

@@ -4,6 +4,7 @@ several at once, with redaction before anything is written; a failed location is
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,18 @@ def test_s3_backend_with_workspaces(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             states=["s3://acme-tfstate/app/terraform.tfstate", "s3://acme-tfstate/env:/*/app/terraform.tfstate"],
             aws_region="eu-west-1",
         )
-        bundle = collect_to(tmp_path, settings)
+        writer = BundleWriter(tmp_path / "bundle")
+        for scope in scopes(settings):
+            collect(settings, scope, writer)
+        counts = writer.session.counts()["terraform"]  # every S3 request is in the run's tally
+        bundle = writer.commit("2026-11-28T00:00:00Z")
+        assert (counts.fetched, counts.failed) == (4, 0)  # one object, one listing page, the two it matched
+        settings = Settings(states=["s3://acme-tfstate/app/missing.tfstate"], aws_region="eu-west-1")
+        writer = BundleWriter(tmp_path / "b2")
+        with pytest.raises(ConnectorError, match="GetObject NoSuchKey"):
+            collect(settings, settings.states[0], writer)
+        assert (writer.session.counts()["terraform"].fetched, writer.session.counts()["terraform"].failed) == (1, 1)
+        writer.abort()
     names = sorted(p.relative_to(bundle).as_posix() for p in (bundle / "terraform").rglob("*") if p.is_file())
     assert names == [
         "terraform/s3/acme-tfstate/app/terraform.tfstate",
@@ -262,3 +274,27 @@ def test_one_unreadable_state_is_its_gap_and_the_others_are_read_and_counted(
     bundle = writer.commit("2026-11-28T00:00:00Z")
     names = sorted(p.name for p in (bundle / "terraform").rglob("*") if p.is_file())
     assert names == ["app.tfstate", "app.tfstateenv:qa"]
+
+
+def test_s3_retries_are_bounded_and_counted(httpserver: HTTPServer, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    # An S3 endpoint that always answers 503: botocore's standard mode tries max_attempts times in all
+    # (its default for S3 was the legacy mode's 5), and the run's tally has the answer, retries and give-up.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "FAKE-ACCESS-KEY-FOR-TESTS")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "FAKE-SECRET-FOR-TESTS")
+    monkeypatch.setattr("time.sleep", lambda _s: None)  # botocore's backoff, not ours
+    body = "<Error><Code>ServiceUnavailable</Code><Message>slow down</Message></Error>"
+    httpserver.expect_request(re.compile(".*")).respond_with_data(body, status=503, content_type="application/xml")
+    settings = Settings(
+        states=["s3://acme-tfstate/app/terraform.tfstate"],
+        aws_region="eu-west-1",
+        s3_endpoint_url=httpserver.url_for("/"),
+        max_attempts=2,
+    )
+    writer = BundleWriter(tmp_path / "b")
+    with pytest.raises(ConnectorError, match="GetObject ServiceUnavailable"):
+        collect(settings, settings.states[0], writer)
+    assert len(httpserver.log) == 2
+    counts = writer.session.counts()["terraform"]
+    assert (counts.fetched, counts.retried, counts.failed) == (1, 1, 1)
+    writer.abort()
