@@ -35,7 +35,7 @@ from scanner.knowledge.publish import (
     release_words,
     setup_hints,
 )
-from scanner.knowledge.registries import oidc_publishing, registries, registry_for_host
+from scanner.knowledge.registries import cloud_image_registry, oidc_publishing, registries, registry_for_host
 from scanner.model import AttrValue
 
 RouteKind = Literal["secret", "job_token", "oidc", "variable", "cloud", "step_output", "unknown"]
@@ -126,7 +126,7 @@ class _State:
     aliases: dict[str, tuple[str, list[Route]]] = field(default_factory=dict)
 
 
-def _truthy(value: str | None) -> bool:
+def truthy(value: str | None) -> bool:
     """An input that can be true: ``true``, or an expression (what it CAN do counts)."""
     if value is None:
         return False
@@ -178,11 +178,15 @@ def registry_id_for(value: str) -> str:
     return found.id if found is not None else f"other:{host}"
 
 
-def _looks_like_image(ref: str) -> bool:
+def looks_like_image(ref: str) -> bool:
     """An image reference after expansion (not a command substitution or a quoted script fragment)."""
     r = ref.strip().strip("'\"")
     ok = re.fullmatch(r"[A-Za-z0-9._\-/:@*]+", r) is not None
-    return ok and r not in ("*", "*:*") and not r.startswith("-")
+    name = r.split("@", 1)[0]
+    if ":" in name.rsplit("/", 1)[-1]:
+        name = name.rsplit(":", 1)[0]  # the tag
+    # a name known only at run time (``${image_ref}:latest``) says nothing of where it goes
+    return ok and name.strip("*/") != "" and not r.startswith("-")
 
 
 def _list(value: str) -> list[str]:
@@ -311,12 +315,12 @@ class _Job:
     ) -> None:
         """Pushes of ``images``; with no image named, one publish per registry the job logged in to."""
         env = {**step.env, **self.st.exported}
-        resolved = [r for i in images if i.strip() and _looks_like_image(r := self.refs.expand(i, env))]
+        resolved = [r for i in images if i.strip() and looks_like_image(r := self.refs.expand(i, env))]
         if not resolved:
             # Named some other way (computed by a script): the images the job's metadata step names,
             # else the registries it logged in to.
             resolved = [self.refs.expand(i, env) for names in self.st.images.values() for i in names]
-            resolved = [r for r in resolved if _looks_like_image(r)]
+            resolved = [r for r in resolved if looks_like_image(r)]
         if not resolved:
             logged: dict[str, list[Route]] = {lg.registry: lg.routes for lg in self.st.logins}
             for reg, login_routes in (logged or {"other:*": []}).items():
@@ -409,7 +413,7 @@ class _Job:
         if any(_literal_true(inputs.get(k)) for k in form.dry_run_inputs):
             return
         if form.push_inputs or form.outputs_inputs:
-            pushes = any(_truthy(inputs.get(k)) for k in form.push_inputs) or any(
+            pushes = any(truthy(inputs.get(k)) for k in form.push_inputs) or any(
                 re.search(r"type=registry|push=(?:true|\$\{\{)", inputs.get(k, "")) for k in form.outputs_inputs
             )
             if not pushes:
@@ -465,8 +469,12 @@ class _Job:
             if not reg:
                 continue
             routes = list(explicit)
-            if i > 0:  # the extra registry (GitHub Releases of semantic-release) uses the job token
-                routes = [r for r in explicit if r.kind == "job_token"] or [Route("job_token", "", "GITHUB_TOKEN")]
+            if i > 0:  # the extra registry (GitHub Releases of semantic-release) uses the GitHub token
+                routes = (
+                    [r for r in explicit if r.kind == "job_token"]
+                    or self.env_routes(env, ("GITHUB_TOKEN", "GH_TOKEN"))
+                    or [Route("job_token", "", "GITHUB_TOKEN")]
+                )
             if not routes and form.default_job_token:
                 routes = [Route("job_token", "", f"{form.uses} default token")]
             if not routes:
@@ -751,7 +759,14 @@ class _Job:
             and image_words().search(label) is not None
         )
         logged_in_push = bool(self.st.logins) and not reads and (pushes or named_push)
-        if not logged_in_push and not any(release_words().search(n) for n in names):
+        # signed in to a cloud (its registry's credential) without a registry login: what a push-like
+        # command pushes goes to that cloud's image registry (`make push-helm-chart` after
+        # configure-aws-credentials)
+        cloud_push = not logged_in_push and bool(self.st.clouds) and not reads and (pushes or named_push)
+        release_named = any(release_words().search(n) for n in names)
+        # a step its author named a release (`name: Build and Publish` over `./Build.ps1`)
+        label_says = bool(label) and publish_words().search(label) is not None and _runs_script(cmd)
+        if not (logged_in_push or cloud_push or release_named or label_says or _build_entry(cmd)):
             return
         before = len(self.out)
         self.probable(step, cmd.text, env, short, line)
@@ -762,6 +777,15 @@ class _Job:
                 why = f"{short} after logging in to {_label(lg.registry)}"
                 self.emit(step, lg.registry, None, lg.routes, "probable", why, "probable", line)
             return
+        if cloud_push:
+            for cloud, routes in sorted(self.st.clouds.items()):
+                image_registry = cloud_image_registry(cloud)
+                if image_registry is not None:
+                    why = f"{short} after signing in to {cloud.upper()} ({_label(image_registry)})"
+                    self.emit(step, image_registry, None, routes, "probable", why, "probable", line)
+            # a release script may upload to GitHub Releases as well: go on
+        elif not (release_named or label_says):
+            return  # a build script is a publish only with a registry's credential in hand (above)
         gh = [r for r in self.env_routes(env, ("GH_TOKEN", "GITHUB_TOKEN")) if self.token_can("github-releases", r)]
         no_github = any(re.fullmatch(r"--no-github(?:[.-]release)?", w) for w in cmd.words)
         if gh and not no_github and any(re.search(r"release", n) for n in names):
@@ -857,7 +881,7 @@ class _Job:
 #: Qualifiers that make a release-named script something else (notes, tests, preparation, reading).
 _NOT_A_RELEASE = re.compile(
     r"notes|changelog|tests?\b|tests?[_-]|prepare|draft|verify|check|(?:^|[_:-])pr(?:$|[_:-])|version|bump|comment"
-    r"|notify|list|download|view|info|lto|build|please|drafter|cleanup|delete|status|dry",
+    r"|notify|list|download|view|info|lto|build|please|drafter|cleanup|delete|status|dry|install",
     re.IGNORECASE,
 )
 _RUNNER_SUB = frozenset({"run", "exec", "x", "dlx", "run-script", "task"})
@@ -891,6 +915,37 @@ def script_names(cmd: Command) -> list[str]:
     plain = [re.sub(r"\$\{[^}]*\}|\$\{\{.*?\}\}|\$\w+", "", w) for w in out]
     stems = [re.sub(r"\.[A-Za-z0-9]+$", "", w.rstrip("/").rsplit("/", 1)[-1]) for w in plain]
     return [n for n in stems if n and not _NOT_A_RELEASE.search(n)]
+
+
+#: Commands that run a project's own tasks or scripts (what a step named "Publish" may hand its credential to).
+_TASK_RUNNERS = frozenset({"make", "just", "task", "rake", "gradle", "mvn", "ant", "dotnet", "cargo", "python",
+                           "python3", "node", "bun", "deno", "pwsh", "powershell", "bash", "sh", "nuke", "cake"})  # fmt: skip
+
+
+def _runs_script(cmd: Command) -> bool:
+    """The command runs a repository script or a task runner (``./Build.ps1``, ``make dist``, ``npm run x``),
+    not a shell built-in or a plain tool (``if [ -f … ]``, ``echo``, ``npm dist-tag``)."""
+    ws = [w for w in cmd.words if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", w)]
+    if not ws or ws[0] in _SHELL_WORDS:
+        return False
+    first = ws[0]
+    if "/" in first or "\\" in first or re.search(r"\.(?:sh|ps1|py|js|mjs|ts|cmd|bat|rb|pl)$", first):
+        return True
+    if first in ("npm", "pnpm", "yarn") and len(ws) > 1 and ws[1] in _RUNNER_SUB:
+        return True
+    return first in _TASK_RUNNERS or first.startswith("gradlew")
+
+
+def _build_entry(cmd: Command) -> bool:
+    """A repository's build entry point (``./build.ps1``, ``./Build.sh``, ``build.cmd``, NUKE, Cake): where
+    .NET and other projects keep their push, so a registry credential handed to it is a probable publish."""
+    ws = [w for w in cmd.words if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", w)]
+    while ws and ws[0] in ("pwsh", "powershell", "bash", "sh", "-File", "-f", "./", "dotnet"):
+        ws = ws[1:]
+    if not ws:
+        return False
+    first = ws[0].rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    return re.fullmatch(r"build(?:\.(?:ps1|sh|cmd|bat|cake|fsx))?|nuke|cake", first, re.IGNORECASE) is not None
 
 
 def _http_write(cmd: Command) -> bool:

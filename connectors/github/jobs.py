@@ -15,7 +15,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from connectors.ci.publish import Memo, Publish, Route, StepView, publish_attrs
+from connectors.ci.publish import (
+    Memo,
+    Publish,
+    Route,
+    StepView,
+    looks_like_image,
+    publish_attrs,
+    registry_id_for,
+    split_image,
+    truthy,
+)
 from connectors.github.actions import (
     CACHE_ACTIONS,
     FIRST_PARTY_OWNERS,
@@ -30,7 +40,7 @@ from connectors.github.publishing import PublishGraph
 from connectors.github.raw import WorkflowFile
 from connectors.github.refs import GitHubRefs
 from connectors.github.workflows import Job, Permissions, secret_refs
-from scanner.knowledge.publish import registry_from_secret_name, release_words
+from scanner.knowledge.publish import registry_from_secret_name, release_words, reusable_workflows
 from scanner.model import (
     Action,
     AttrValue,
@@ -350,13 +360,54 @@ class JobBuilder:
             scopes = {scope: self.writes(scope) for scope in ("contents", "packages")}
             for p in self.r.publish_memo.analyse(views, GitHubRefs(self.r.full), oidc=oidc, token_scopes=scopes):
                 found.setdefault((p.registry, p.image, p.routes, p.confidence, p.step), p)
-        return list(found.values()) + self._reusable_call()
+        return list(found.values()) + self._reusable_call(oidc)
 
-    def _reusable_call(self) -> list[Publish]:
-        """A call of another repository's reusable workflow that is handed registry credentials and is
-        named like a release: a probable publish (its jobs cannot be seen from here)."""
+    def _known_reusable(self, uses: str, oidc: bool) -> list[Publish] | None:
+        """A call of a reusable workflow of ``reusable_workflows`` (publish.yaml): what it publishes, with
+        the credential the call gives it; None for a workflow the table does not know."""
+        form = reusable_workflows().get(uses.split("@", 1)[0].strip().lower())
+        if form is None:
+            return None
+        inputs = self.job.with_
+        if form.push_inputs and not any(truthy(inputs.get(k)) for k in form.push_inputs):
+            return []
+        refs = GitHubRefs(self.r.full)
+        routes = [
+            r for key in form.credential_secrets for r in refs.routes(self.job.secrets_map.get(key, ""), {}, False)
+        ]
+        if not routes and form.job_token_scope and self.writes(form.job_token_scope) is not False:
+            routes = [Route("job_token", "", f"GITHUB_TOKEN ({form.job_token_scope}: write)")]
+        if not routes and form.oidc and oidc:
+            routes = [Route("oidc", "", "the job's OIDC token")]
+        targets: list[tuple[str, str | None]] = [(form.registry, None)] if form.registry else []
+        for key in form.image_inputs:
+            value = inputs.get(key, "").strip()
+            if not value:
+                continue
+            image = refs.expand(value, {})
+            if looks_like_image(image) and (parts := split_image(image))[0] != "*":
+                targets.append((registry_id_for(parts[0]), f"{parts[0]}/{parts[1]}"))
+            else:  # named at run time: the registry its credential is named for, if any
+                named = [registry_from_secret_name(r.name) for r in routes if r.kind == "secret"]
+                targets.append((next((n for n in named if n), "other:*"), None))
+        routes = routes or [Route("unknown", "", "no credential named in the call")]
+        reason = f"calls {uses}"
+        return [
+            Publish(reg, image, tuple(routes), "certain", "reusable workflow", reason, -1, self.job.line)
+            for reg, image in dict.fromkeys(targets)
+        ]
+
+    def _reusable_call(self, oidc: bool) -> list[Publish]:
+        """A call of another repository's reusable workflow: what ``reusable_workflows`` says it publishes;
+        else, when it is handed registry credentials and is named like a release, a probable publish (its
+        jobs cannot be seen from here)."""
         uses = self.job.uses
-        if uses is None or uses.startswith("./") or uses.startswith("$/") or not release_words().search(uses):
+        if uses is None or uses.startswith("./") or uses.startswith("$/"):
+            return []
+        known = self._known_reusable(uses, oidc)
+        if known is not None:
+            return known
+        if not release_words().search(uses):
             return []
         found: dict[str, list[Route]] = {}
         for key, value in self.job.secrets_map.items():

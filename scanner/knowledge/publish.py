@@ -73,6 +73,24 @@ class ActionForm(_Row):
         return self
 
 
+class ReusableWorkflow(_Row):
+    """Another repository's reusable workflow that publishes (``jobs.<id>.uses: owner/repo/.github/workflows/x.yml@ref``):
+    its jobs are not in the caller's repository, so what it does is written here."""
+
+    uses: str  # owner/repo/.github/workflows/file.yml (any ref, case-insensitive)
+    registry: str = ""
+    #: Inputs naming the image it writes to (the registry is the image's host).
+    image_inputs: tuple[str, ...] = ()
+    #: Keys of the call's ``secrets:`` that carry the registry credential.
+    credential_secrets: tuple[str, ...] = ()
+    #: It publishes only when one of these inputs is true or an expression (none: always).
+    push_inputs: tuple[str, ...] = ()
+    #: With no credential secret, it writes with the caller's GITHUB_TOKEN when the call grants this scope.
+    job_token_scope: str = ""
+    #: With no credential secret, it publishes with the job's OIDC token when the call grants ``id-token: write``.
+    oidc: bool = False
+
+
 class ImageSource(_Row):
     """An action whose inputs name the images a later push step pushes (``docker/metadata-action``)."""
 
@@ -245,6 +263,7 @@ class Catalogue(_Row):
     release_runners: tuple[RunnerHint, ...]
     setup_hints: tuple[SetupHint, ...]
     inert_commands: str
+    reusable_workflows: tuple[ReusableWorkflow, ...] = ()
 
     @model_validator(mode="after")
     def _registries_exist(self) -> Catalogue:
@@ -263,6 +282,7 @@ class Catalogue(_Row):
         named += [(r.pattern, r.registry) for r in self.release_runners]
         named += [(h.uses, h.registry) for h in self.setup_hints]
         named += [(a.uses, r) for a in self.actions for r in a.also_with_command]
+        named += [(w.uses, w.registry) for w in self.reusable_workflows if w.registry]
         for where, r in named:
             if r not in known:
                 raise ValueError(f"publish.yaml: {where!r} names unknown registry {r!r}")
@@ -313,6 +333,12 @@ def any_command() -> re.Pattern[str] | None:
 def action_forms() -> dict[str, ActionForm]:
     """Publishing actions by lower-case ``owner/repo[/path]``."""
     return {a.uses.lower(): a for a in catalogue().actions}
+
+
+@cache
+def reusable_workflows() -> dict[str, ReusableWorkflow]:
+    """Other repositories' publishing reusable workflows by lower-case ``owner/repo/path``."""
+    return {w.uses.lower(): w for w in catalogue().reusable_workflows}
 
 
 @cache

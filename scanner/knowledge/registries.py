@@ -7,6 +7,7 @@ per-registry fact that RB06 needs before it tells anyone to drop a stored token.
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache, lru_cache
 from typing import Literal
@@ -109,13 +110,36 @@ def registry(registry_id: str) -> Registry:
     return registries()[registry_id]
 
 
+#: What a ``*`` in a host (a part known only at run time: ``${AWS_ACCOUNT_ID}.dkr.ecr.${AWS_REGION}.amazonaws.com``,
+#: ``${ACR_NAME}.azurecr.io``) may stand for when the rest of the host is matched against the table: an
+#: account number, a region or location, a name.
+_HOST_PART_SAMPLES = ("000000000000", "us-east-1", "acme")
+
+
+@lru_cache(maxsize=4096)
 def registry_for_host(host: str) -> Registry | None:
-    """The registry a host belongs to, or None for a host no row names."""
+    """The registry a host belongs to, or None for a host no row names. A host with parts known only at
+    run time (``*``) belongs to a registry when some account number, region or name in their place makes a
+    host of that registry — the fixed part says which (``*.dkr.ecr.*.amazonaws.com`` is ECR)."""
     host = host.strip().lower().rstrip(".")
     for r in registries().values():
         if r.matches_host(host):
             return r
+    stars = host.count("*")
+    if not 0 < stars <= 3 or not host.replace("*", "").strip(".-"):
+        return None
+    for fill in itertools.product(_HOST_PART_SAMPLES, repeat=stars):
+        pieces = host.split("*")
+        sample = pieces[0] + "".join(f + rest for f, rest in zip(fill, pieces[1:], strict=True))
+        for r in registries().values():
+            if r.matches_host(sample):
+                return r
     return None
+
+
+def cloud_image_registry(cloud: str) -> str | None:
+    """The image registry of a cloud (``cloud`` of registries.yaml: ECR for ``aws``), first row wins."""
+    return next((r.id for r in registries().values() if r.cloud == cloud and r.kind == "image"), None)
 
 
 def registry_for_target(provider: str, subtype: str) -> Registry | None:

@@ -65,6 +65,7 @@ ACTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
                                     {"repository-url": "http://localhost:8080/legacy/", "password": "x"}),
     "js-devtools/npm-publish": ("npm", {"token": "${{ secrets.NPM }}"}, {"token": "${{ secrets.NPM }}", "dry-run": "true"}),
     "changesets/action": ("npm", {"publish": "pnpm changeset publish"}, {"version": "pnpm changeset version"}),
+    "changesets/action/publish": ("npm", {}, {}),
     "cycjimmy/semantic-release-action": ("github-releases", {}, {"dry_run": "true"}),
     "docker/build-push-action": ("dockerhub", {"push": "true", "tags": "acme/app:1"}, {"push": "false", "tags": "acme/app:1"}),
     "depot/build-push-action": ("dockerhub", {"push": "true", "tags": "acme/app:1"}, {"tags": "acme/app:1"}),
@@ -88,6 +89,8 @@ ACTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "rust-lang/crates-io-auth-action": ("", {}, {}),
     "katyo/publish-crates": ("crates", {"registry-token": "${{ secrets.C }}"}, {"dry-run": "true"}),
     "release-plz/action": ("crates", {"command": "release"}, {"command": "release-pr"}),
+    "marcoieni/release-plz-action": ("crates", {"command": "release"}, {"command": "release-pr"}),
+    "taiki-e/upload-rust-binary-action": ("github-releases", {"bin": "app"}, {"token": ""}),
     "rubygems/release-gem": ("rubygems", {}, {}),
     "rubygems/configure-rubygems-credentials": ("", {}, {}),
     "nuget/login": ("", {}, {}),
@@ -112,7 +115,18 @@ NEEDS_CREDENTIAL = {"softprops/action-gh-release", "ncipollo/release-action", "s
                     "googleapis/release-please-action", "google-github-actions/release-please-action",
                     "helm/chart-releaser-action", "rubygems/release-gem", "snapcore/action-publish",
                     "yyx990803/release-tag", "vedantmgoyal9/winget-releaser", "vedantmgoyal2009/winget-releaser",
-                    "cycjimmy/semantic-release-action"}  # fmt: skip
+                    "cycjimmy/semantic-release-action", "changesets/action/publish",
+                    "taiki-e/upload-rust-binary-action"}  # fmt: skip
+
+
+@pytest.mark.parametrize(("args", "publishes"), [("--debug", True), ("", True), ("release --clean", True),
+                                                  ("build --clean", False), ("release --snapshot", False)])  # fmt: skip
+def test_goreleaser_with_no_sub_command_releases(args: str, publishes: bool) -> None:
+    # `goreleaser` alone (flags only, or nothing) runs `goreleaser release`
+    inputs = {"args": args} if args else {}
+    env = {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
+    step = StepView(1, "step", 2, None, "goreleaser/goreleaser-action@v6", inputs, None, env)
+    assert ("github-releases" in {p.registry for p in _run([step], oidc=False)}) is publishes
 
 
 def test_every_action_row_has_an_example() -> None:

@@ -57,6 +57,24 @@ def test_unknown_host_is_none() -> None:
     assert registry_for_host("ghcr.io.evil.example") is None
 
 
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        # parts known only at run time (`${AWS_ACCOUNT_ID}.dkr.ecr.${AWS_REGION}.amazonaws.com`) are `*`
+        ("*.dkr.ecr.*.amazonaws.com", "ecr"),
+        ("*.azurecr.io", "acr"),
+        ("*-docker.pkg.dev", "gar"),
+        ("*.jfrog.io", "jfrog"),
+        ("*.example.com", None),
+        ("*", None),
+        ("*.*", None),
+    ],
+)
+def test_a_host_with_run_time_parts_resolves_by_its_fixed_part(host: str, expected: str | None) -> None:
+    found = registry_for_host(host)
+    assert (found.id if found is not None else None) == expected
+
+
 def test_oidc_publishing_is_a_per_registry_fact() -> None:
     assert oidc_publishing("pypi", "github")
     assert oidc_publishing("pypi", "gitlab")

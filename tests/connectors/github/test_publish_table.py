@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from connectors.ci.publish import StepView, analyse
 from connectors.github import SPEC
+from connectors.github.refs import GitHubRefs
 from scanner.bundle import BundleReader
 from scanner.model import Inventory, NodeId, NodeKind
 
@@ -78,3 +80,98 @@ def test_publish_rows(tmp_path: Path) -> None:
     }
     vias = {e.via for e in inv.edges() if e.dst == "pypi:token:github/o/r/REG_TOKEN"}
     assert vias == {"env.TWINE_PASSWORD", "env.UV_PUBLISH_TOKEN"}
+
+
+REUSABLE = """
+on: push
+permissions: {contents: read}
+jobs:
+  pub-dev:
+    permissions: {id-token: write}
+    uses: dart-lang/ecosystem/.github/workflows/publish.yaml@v1
+  pub-dev-no-oidc:
+    uses: dart-lang/ecosystem/.github/workflows/publish.yaml@v1
+  provenance-to-release:
+    permissions: {contents: write, id-token: write, actions: read}
+    uses: slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml@v2.1.0
+    with: {base64-subjects: "${{ needs.build.outputs.hashes }}", upload-assets: true}
+  provenance-kept:
+    permissions: {contents: write, id-token: write, actions: read}
+    uses: slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml@v2.1.0
+    with: {base64-subjects: "${{ needs.build.outputs.hashes }}"}
+  image-provenance:
+    permissions: {packages: write, id-token: write, actions: read}
+    uses: slsa-framework/slsa-github-generator/.github/workflows/generator_container_slsa3.yml@v2.1.0
+    with: {image: "ghcr.io/${{ github.repository }}", digest: "${{ needs.build.outputs.digest }}"}
+    secrets: {registry-password: "${{ secrets.GITHUB_TOKEN }}"}
+  unknown-workflow:
+    uses: acme/workflows/.github/workflows/lint.yml@main
+"""
+
+
+def test_reusable_workflow_rows(tmp_path: Path) -> None:
+    # Another repository's reusable workflow publishes what publish.yaml's reusable_workflows says, with the
+    # credential the call gives it; one the table does not know (and not named like a release) publishes nothing.
+    wf = tmp_path / REPO / "contents/.github/workflows/r.yml"
+    wf.parent.mkdir(parents=True)
+    wf.write_text(REUSABLE, encoding="utf-8")
+    inv = SPEC.inventory(BundleReader(tmp_path))
+
+    def routes(job: str) -> object:
+        return inv.node(NodeId(f"github:job:o/r/.github/workflows/r.yml#{job}")).attrs["publish_routes"]
+
+    assert routes("pub-dev") == ("pub-dev:oidc",)
+    assert routes("pub-dev-no-oidc") == ("pub-dev:unknown",)  # never dropped: the route is not known
+    assert routes("provenance-to-release") == ("github-releases:job_token",)
+    assert routes("provenance-kept") == ()  # upload-assets not set: nothing leaves the workflow
+    assert routes("image-provenance") == ("ghcr:job_token",)
+    assert routes("unknown-workflow") == ()
+
+
+def _publishes(*steps: StepView, oidc: bool = False) -> set[tuple[str, str, tuple[str, ...]]]:
+    found = analyse(list(steps), GitHubRefs("o/r"), oidc=oidc)
+    return {(p.registry, p.confidence, tuple(sorted(f"{r.kind}:{r.name}" for r in p.routes))) for p in found}
+
+
+AWS_LOGIN = StepView(0, "aws", 1, None, "aws-actions/configure-aws-credentials@v4",
+                     {"role-to-assume": "${{ secrets.ROLE_ARN }}", "aws-region": "us-east-1"}, None, {})  # fmt: skip
+
+
+def test_a_push_script_after_a_cloud_sign_in_probably_pushes_to_that_clouds_registry() -> None:
+    # aws/aws-node-termination-handler: configure-aws-credentials (OIDC), then `make push-helm-chart`
+    push = StepView(1, "Sync Helm Chart to ECR Public", 2, None, None, {}, "make push-helm-chart", {})
+    assert _publishes(AWS_LOGIN, push) == {("ecr", "probable", ("cloud:aws",))}
+    test = StepView(1, "test", 2, None, None, {}, "make e2e-test", {})
+    assert _publishes(AWS_LOGIN, test) == set()
+
+
+def test_a_registry_credential_handed_to_a_build_script_is_a_probable_publish() -> None:
+    # serilog, fluentassertions: `./Build.ps1` with NUGET_API_KEY (the push is in the script)
+    env = {"NUGET_API_KEY": "${{ secrets.NUGET_API_KEY }}"}
+    build = StepView(1, "Build", 2, None, None, {}, "./Build.ps1", env)
+    assert _publishes(build) == {("nuget", "probable", ("secret:NUGET_API_KEY",))}
+    assert _publishes(StepView(1, "Build", 2, None, None, {}, "./Build.ps1", {})) == set()
+
+
+def test_a_step_named_publish_counts_only_for_what_runs_a_script() -> None:
+    env = {"NPM_TOKEN": "${{ secrets.NPM_TOKEN }}"}
+    script = StepView(1, "Build and Publish", 2, None, None, {}, "./scripts/ci.sh", env)
+    assert _publishes(script) == {("npm", "probable", ("secret:NPM_TOKEN",))}
+    check = StepView(1, "Publish", 2, None, None, {}, 'if [ -f "pkg.tgz" ]; then echo ok; fi', env)
+    assert _publishes(check) == {("npm", "held", ("secret:NPM_TOKEN",))}  # held, not seen publishing
+
+
+def test_an_installer_named_after_a_release_publishes_nothing() -> None:
+    # cargo-binstall's install-from-binstall-release.sh, run with a GitHub token to read releases
+    env = {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
+    step = StepView(1, "install", 2, None, None, {}, "./install-from-binstall-release.sh", env)
+    assert _publishes(step) == set()
+
+
+def test_an_image_named_only_at_run_time_goes_where_the_job_logged_in() -> None:
+    # kaito: `image_ref="${REGISTRY}/${IMAGE_NAME}"` then `--tag "${image_ref}:nightly-latest"`
+    login = StepView(0, "login", 1, None, "docker/login-action@v3",
+                     {"registry": "ghcr.io", "password": "${{ secrets.GITHUB_TOKEN }}"}, None, {})  # fmt: skip
+    push = StepView(1, "push", 2, None, None, {},
+                    'docker buildx imagetools create --tag "${image_ref}:nightly-latest" "${image_ref}:v1"', {})  # fmt: skip
+    assert {p[0] for p in _publishes(login, push)} == {"ghcr"}
