@@ -7,8 +7,10 @@ registry, and the credential route) and outsider reachability against the labels
 same files, offline, and its unpinned-uses and template-injection findings are set beside regwarden's.
 The GitLab corpus (``bench/fidelity/gitlab``: real pipelines with their includes, hand-labelled in the same
 format) is scored the same way, in its own section (``gitlab`` in results.json).
-Writes ``bench/fidelity/results.json``, ``bench/fidelity/disagreements.json`` and
-``bench/fidelity/disagreements-gitlab.json``.
+The held-out set (``bench/fidelity/heldout``: GitHub and GitLab files labelled by readers who saw neither
+regwarden's code nor its output) is scored the same way, apart (``heldout`` in results.json).
+Writes ``bench/fidelity/results.json``, ``bench/fidelity/disagreements.json``,
+``bench/fidelity/disagreements-gitlab.json`` and ``bench/fidelity/disagreements-heldout.json``.
 """
 
 from __future__ import annotations
@@ -152,6 +154,13 @@ def main(argv: list[str] | None = None) -> int:
         gc, gviews, ginv = _run(gitlab)
         gl_report = measure.compare(gc, gviews)
         results["gitlab"] = _scores(gc, gl_report, ginv)
+    heldout: dict[str, list[dict[str, Any]]] = {}
+    for layout in corpus_mod.HELDOUT:
+        if layout.corpus.is_dir():
+            hc, hviews, hinv = _run(layout)
+            h_report = measure.compare(hc, hviews)
+            results.setdefault("heldout", {})[layout.ci] = _scores(hc, h_report, hinv)
+            heldout[layout.ci] = h_report.disagreements
     if not args.no_zizmor:
         exe = zizmor.available()
         if exe is None:
@@ -168,10 +177,15 @@ def main(argv: list[str] | None = None) -> int:
         (args.out / "disagreements-gitlab.json").write_text(
             json.dumps(gl_report.disagreements, indent=1) + "\n", encoding="utf-8"
         )
+    if heldout:
+        (args.out / "disagreements-heldout.json").write_text(json.dumps(heldout, indent=1) + "\n", encoding="utf-8")
     _print(results)
     if "gitlab" in results:
         print("\nGitLab")
         _print(results["gitlab"], outsider=False)
+    for ci, scores in results.get("heldout", {}).items():
+        print(f"\nHeld out ({'GitHub' if ci == 'github' else 'GitLab'}; bench/fidelity/heldout/README.md)")
+        _print(scores, outsider=ci == "github")
     return 0
 
 

@@ -43,6 +43,9 @@ class Layout:
 
 GITHUB = Layout("github", HERE / "github")
 GITLAB = Layout("gitlab", HERE / "gitlab")
+#: The held-out set (``heldout/README.md``): labelled by people who saw neither regwarden's code nor its
+#: output, scored apart from the corpus above, which regwarden's rules were written against.
+HELDOUT = (Layout("github", HERE / "heldout" / "github"), Layout("gitlab", HERE / "heldout" / "gitlab"))
 CORPUS = GITHUB.corpus
 LABELS = GITHUB.labels
 
