@@ -265,6 +265,10 @@ class _Job:
         for lg in reversed(self.st.logins):
             if lg.registry == registry and (lg.host is None or host is None or registry != "oci"):
                 return lg.routes
+        # a cloud's registry reached with the job's cloud sign-in (ko, crane and jib use its credential helper)
+        known = registries().get(registry)
+        if known is not None and known.cloud and known.cloud in self.st.clouds:
+            return list(self.st.clouds[known.cloud])
         return []
 
     def token_can(self, registry: str, route: Route) -> bool:
@@ -315,6 +319,8 @@ class _Job:
     ) -> None:
         """Pushes of ``images``; with no image named, one publish per registry the job logged in to."""
         env = {**step.env, **self.st.exported}
+        # a tag computed by a command (`ghcr.io/acme/app:$(yq .version Chart.yaml)`) leaves the image's name
+        images = [_COMPUTED_TAG.sub("", i) for i in images]
         resolved = [r for i in images if i.strip() and looks_like_image(r := self.refs.expand(i, env))]
         if not resolved:
             # Named some other way (computed by a script): the images the job's metadata step names,
@@ -509,6 +515,10 @@ class _Job:
     # -- scripts ----------------------------------------------------------------------------------
 
     def script(self, step: StepView, script: str, extra_env: Mapping[str, str] | None = None, via: str = "") -> None:
+        # `${{ env.NAME }}` is replaced by the runner before the shell starts: a command kept in a variable
+        # (`echo "Q=pnpm publish" >> $GITHUB_ENV`, then `run: ${{ env.Q }}`) is that command
+        script = _ENV_EXPR.sub(lambda m: self._env_text(m, step), script) if "env." in script else script
+        assigned: dict[str, str] = {}  # shell variables set earlier in this script (`export REPO=…`)
         for cmd in commands(script):
             inner = _inner_script(cmd)
             if inner is not None:
@@ -517,14 +527,18 @@ class _Job:
                 outer = {**(extra_env or {}), **_inline_env(_without(cmd, inner))}
                 self.script(step, inner, extra_env=outer, via="sh -c")
                 continue
-            env = {**step.env, **self.st.exported, **(extra_env or {}), **_inline_env(cmd)}
+            env = {**step.env, **self.st.exported, **(extra_env or {}), **assigned, **_inline_env(cmd)}
+            if _assignment(cmd) or (cmd.words[:1] == ("export",) and _assignment(_without_first(cmd))):
+                assigned.update(_inline_env(_without_first(cmd) if cmd.words[0] == "export" else cmd))
             line = step.line + 1 + cmd.line if step.line is not None and via == "" else step.line
             if self.login_command(cmd, env):
                 continue
             self.config_write(cmd, env)
             matched = False
             joined = any_command()
-            if joined is None or joined.search(cmd.text):
+            # `echo "Q=npm publish" >> $GITHUB_ENV` writes a command, it does not run it
+            prints = cmd.words[:1] in (("echo",), ("printf",))
+            if not prints and (joined is None or joined.search(cmd.text)):
                 for form, regex in command_forms():  # the first form in table order that matches
                     if regex.search(cmd.text):
                         self.publish_command(step, form, cmd, env, line)
@@ -533,6 +547,10 @@ class _Job:
             if not matched and not inert_commands().search(_strip_wrappers(cmd)) and not _assignment(cmd):
                 self.unrecognised(step, cmd, env, line)
             self.st.exported.update(self.refs.exports(cmd))
+
+    def _env_text(self, m: re.Match[str], step: StepView) -> str:
+        value = {**step.env, **self.st.exported}.get(m.group(1))
+        return value if value is not None and "${{" not in value else m.group(0)
 
     def login_command(self, cmd: Command, env: Mapping[str, str]) -> bool:
         for lc in catalogue().login_commands:
@@ -961,6 +979,14 @@ def _http_write(cmd: Command) -> bool:
 
 #: Flags of registry logins that take a value (the host is the first other argument).
 _LOGIN_FLAGS = ("-u", "--username", "--user", "-p", "--password", "--pass")
+
+
+def _without_first(cmd: Command) -> Command:
+    return Command(cmd.text, cmd.words[1:], cmd.stdin, cmd.line)
+
+
+_COMPUTED_TAG = re.compile(r":[^/:]*\$\(.*$", re.DOTALL)
+_ENV_EXPR = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 def _assignment(cmd: Command) -> bool:

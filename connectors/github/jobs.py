@@ -40,7 +40,7 @@ from connectors.github.publishing import PublishGraph
 from connectors.github.raw import WorkflowFile
 from connectors.github.refs import GitHubRefs
 from connectors.github.workflows import Job, Permissions, secret_refs
-from scanner.knowledge.publish import registry_from_secret_name, release_words, reusable_workflows
+from scanner.knowledge.publish import publish_words, registry_from_secret_name, release_words, reusable_workflows
 from scanner.model import (
     Action,
     AttrValue,
@@ -415,17 +415,20 @@ class JobBuilder:
                 reg = registry_from_secret_name(name) or registry_from_secret_name(key)
                 if reg:
                     found.setdefault(reg, []).append(Route("secret", name, f"secrets.{key}"))
+        why = {reg: f"calls {uses} with {', '.join(sorted({r.name for r in routes}))}" for reg, routes in found.items()}
+        if not found and self.job.secrets_inherit and publish_words().search(uses):
+            # a workflow named for publishing gets every secret of the repository: where to, an image it
+            # is given may say (one named to deploy is a deployment, not a publish)
+            inherit = Route("unknown", "", "secrets: inherit (every secret the repository has)")
+            refs = GitHubRefs(self.r.full)
+            for key, value in self.job.with_.items():
+                image = refs.expand(value, {}) if "image" in key.lower() else ""
+                if image and looks_like_image(image) and (host := split_image(image)[0]) != "*":
+                    found.setdefault(registry_id_for(host), []).append(inherit)
+            found = found or {"other:*": [inherit]}
+            why = {reg: f"calls {uses} with secrets: inherit" for reg in found}
         return [
-            Publish(
-                reg,
-                None,
-                tuple(routes),
-                "probable",
-                "reusable workflow",
-                f"calls {uses} with {', '.join(sorted({r.name for r in routes}))}",
-                -1,
-                self.job.line,
-            )
+            Publish(reg, None, tuple(routes), "probable", "reusable workflow", why[reg], -1, self.job.line)
             for reg, routes in sorted(found.items())
         ]
 

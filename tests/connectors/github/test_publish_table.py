@@ -175,3 +175,69 @@ def test_an_image_named_only_at_run_time_goes_where_the_job_logged_in() -> None:
     push = StepView(1, "push", 2, None, None, {},
                     'docker buildx imagetools create --tag "${image_ref}:nightly-latest" "${image_ref}:v1"', {})  # fmt: skip
     assert {p[0] for p in _publishes(login, push)} == {"ghcr"}
+
+
+def test_a_command_kept_in_an_env_variable_is_that_command() -> None:
+    # lerna-lite: `echo "Q=…" >> $GITHUB_ENV`, then `run: ${{ env.Q }}` (the runner substitutes it first)
+    setq = StepView(
+        0, "query", 1, None, None, {}, 'echo "PUBLISH_QUERY=npm publish --access public" >> $GITHUB_ENV', {}
+    )
+    run = StepView(
+        1, "publish", 2, None, None, {}, "${{ env.PUBLISH_QUERY }}", {"NODE_AUTH_TOKEN": "${{ secrets.NPM }}"}
+    )
+    assert _publishes(setq, run) == {("npm", "certain", ("secret:NPM",))}
+
+
+def test_a_variable_exported_earlier_in_the_script_names_the_image() -> None:
+    # ko-build/ko: `export KO_DOCKER_REPO=<account>.dkr.ecr.<region>.amazonaws.com/repo`, then `ko build`; the
+    # push uses the job's AWS sign-in (ko's credential helper), not a registry login
+    script = "export KO_DOCKER_REPO=123456789012.dkr.ecr.us-west-2.amazonaws.com/app\nko build --bare ./cmd"
+    step = StepView(1, "build", 2, None, None, {}, script, {})
+    assert _publishes(AWS_LOGIN, step) == {("ecr", "certain", ("cloud:aws",))}
+
+
+def test_local_and_kind_registries_publish_nothing() -> None:
+    for script in (
+        "KO_DOCKER_REPO=kind.local ko apply -f ./test",
+        "KO_DOCKER_REPO=registry.localhost:5000 ko build ./",
+    ):
+        assert _publishes(StepView(1, "e2e", 2, None, None, {}, script, {})) == set(), script
+
+
+def test_a_tag_computed_by_a_command_keeps_the_images_registry() -> None:
+    # sealed-secrets: `imgpkg push -b ghcr.io/<owner>/bundle:$(yq .version < Chart.yaml)` after a GHCR login
+    login = StepView(0, "login", 1, None, None, {}, 'echo "$T" | ko login ghcr.io -u bot --password-stdin',
+                     {"T": "${{ secrets.GHCR_PAT }}"})  # fmt: skip
+    push = StepView(
+        1, "push", 2, None, None, {}, "imgpkg push -b ghcr.io/acme/bundle:$(yq .version < Chart.yaml) -f b/", {}
+    )
+    assert _publishes(login, push) == {("ghcr", "certain", ("secret:GHCR_PAT",))}
+
+
+INHERIT = """
+on: push
+jobs:
+  image:
+    uses: acme/shared/.github/workflows/docker-publish-image.yml@main
+    secrets: inherit
+    with: {image-name: ghcr.io/acme/app}
+  deploy:
+    uses: acme/shared/.github/workflows/deploy.yml@main
+    secrets: inherit
+"""
+
+
+def test_a_publish_workflow_given_every_secret_is_a_probable_publish(tmp_path: Path) -> None:
+    # shlink: another repository's docker-publish-image.yml called with `secrets: inherit`; one named to
+    # deploy is a deployment
+    wf = tmp_path / REPO / "contents/.github/workflows/i.yml"
+    wf.parent.mkdir(parents=True)
+    wf.write_text(INHERIT, encoding="utf-8")
+    inv = SPEC.inventory(BundleReader(tmp_path))
+
+    def attrs(job: str) -> tuple[object, object]:
+        n = inv.node(NodeId(f"github:job:o/r/.github/workflows/i.yml#{job}"))
+        return n.attrs["publishes"], n.attrs["publishes_probable"]
+
+    assert attrs("image") == (("ghcr",), ("ghcr",))
+    assert attrs("deploy") == ((), ())
