@@ -958,8 +958,10 @@ def _build_entry(cmd: Command) -> bool:
     """A repository's build entry point (``./build.ps1``, ``./Build.sh``, ``build.cmd``, NUKE, Cake): where
     .NET and other projects keep their push, so a registry credential handed to it is a probable publish."""
     ws = [w for w in cmd.words if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", w)]
-    while ws and ws[0] in ("pwsh", "powershell", "bash", "sh", "-File", "-f", "./", "dotnet"):
+    while ws and ws[0] in ("pwsh", "powershell", "bash", "sh", "-File", "-f", "./"):
         ws = ws[1:]
+    if ws[:1] == ["dotnet"] and len(ws) > 1:
+        ws = ws[1:] if ws[1].lower() in ("nuke", "cake") else []  # `dotnet build` compiles; it is no entry point
     if not ws:
         return False
     first = ws[0].rsplit("/", 1)[-1].rsplit("\\", 1)[-1]

@@ -241,3 +241,11 @@ def test_a_publish_workflow_given_every_secret_is_a_probable_publish(tmp_path: P
 
     assert attrs("image") == (("ghcr",), ("ghcr",))
     assert attrs("deploy") == ((), ())
+
+
+def test_dotnet_build_is_not_a_build_entry_point() -> None:
+    env = {"NUGET_API_KEY": "${{ secrets.NUGET_API_KEY }}"}
+    assert {p[1] for p in _publishes(StepView(1, "compile", 2, None, None, {}, "dotnet build -c Release", env))} == {
+        "held"
+    }
+    assert {p[1] for p in _publishes(StepView(1, "ci", 2, None, None, {}, "dotnet nuke Push", env))} == {"probable"}
