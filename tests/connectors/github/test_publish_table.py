@@ -249,3 +249,22 @@ def test_dotnet_build_is_not_a_build_entry_point() -> None:
         "held"
     }
     assert {p[1] for p in _publishes(StepView(1, "ci", 2, None, None, {}, "dotnet nuke Push", env))} == {"probable"}
+
+
+def test_a_key_stored_by_nuget_setapikey_reaches_a_later_release_script() -> None:
+    # gsudo: `nuget setapikey ${{ secrets.NUGET_APIKEY }}`, then `./build/06-release-Nuget.ps1` (the push is inside)
+    store = StepView(0, "key", 1, None, None, {}, "nuget setapikey ${{ secrets.NUGET_APIKEY }}", {})
+    run = StepView(1, "push", 2, None, None, {}, "./build/06-release-Nuget.ps1", {})
+    assert _publishes(store, run) == {("nuget", "probable", ("secret:NUGET_APIKEY",))}
+    choco = StepView(0, "key", 1, None, None, {}, "choco apikey --key ${{ secrets.CHOCO }} --source https://push.chocolatey.org/", {})  # fmt: skip
+    assert _publishes(choco, StepView(1, "push", 2, None, None, {}, "./build/05-release-Chocolatey.ps1", {})) == {
+        ("chocolatey", "probable", ("secret:CHOCO",))
+    }
+
+
+def test_make_release_after_a_registry_login_may_also_make_the_github_release() -> None:
+    # stern: docker/login-action to GHCR, then `make release` (goreleaser) with GITHUB_TOKEN
+    login = StepView(0, "login", 1, None, "docker/login-action@v4",
+                     {"registry": "ghcr.io", "password": "${{ secrets.GITHUB_TOKEN }}"}, None, {})  # fmt: skip
+    release = StepView(1, "Release", 2, None, None, {}, "make release", {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"})
+    assert {(p[0], p[1]) for p in _publishes(login, release)} == {("ghcr", "probable"), ("github-releases", "probable")}

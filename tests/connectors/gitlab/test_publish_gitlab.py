@@ -216,3 +216,27 @@ def test_the_pipelines_own_value_of_a_predefined_name_wins(tmp_path: Path) -> No
         "gitlab-registry:job_token",
         "gitlab-registry:secret:CANONICAL_PASSWORD",
     )
+
+
+def test_a_release_script_that_names_its_registry_publishes_there(tmp_path: Path) -> None:
+    # DataDog/browser-sdk: `node ./scripts/deploy/publish-npm.ts` with a token it fetches itself; a
+    # script that names no registry stays an unknown one
+    ci = (
+        "publish-npm:\n  script: [node ./scripts/deploy/publish-npm.ts]\n"
+        "gh-release:\n  script: [node scripts/release/create-github-release.ts]\n"
+        "publish-other:\n  script: [node ./scripts/deploy/publish-bundles.ts]\n"
+    )
+    inv = pipeline(tmp_path, ci)
+    assert publishes(inv, "publish-npm") == ("npm",)
+    assert publishes(inv, "gh-release") == ("github-releases",)
+    assert publishes(inv, "publish-other") == ("other:*",)
+
+
+def test_an_image_scanner_after_a_registry_login_pushes_nothing(tmp_path: Path) -> None:
+    # psono-server: `trivy image $CONTAINER_TEST_IMAGE` after `docker login … $CI_REGISTRY` reads the image
+    ci = (
+        "scan:\n  script:\n"
+        "    - docker login -u $CI_REGISTRY_USER -p $CI_REGISTRY_PASSWORD $CI_REGISTRY\n"
+        "    - trivy image --severity HIGH,CRITICAL $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA\n"
+    )
+    assert publishes(pipeline(tmp_path, ci), "scan") == ()
