@@ -26,6 +26,7 @@ from scanner.knowledge.publish import (
     registry_from_runner,
     registry_from_secret_name,
 )
+from scanner.knowledge.registries import oidc_publishing, registries
 
 #: Words of a script or task that builds, pushes or releases container images.
 IMAGE = re.compile(r"docker|image|container|oci(?:$|[^a-z])|kaniko|buildah|podman", re.IGNORECASE)
@@ -97,9 +98,20 @@ def _own_registry(job: JobDef, text: str) -> bool:
 def _publish(job: JobDef, registry: str, reason: str, line: int | None) -> Publish:
     if registry == "gitlab-registry":
         route = Route("job_token", "CI_REGISTRY_PASSWORD", "every job holds the job token for its project's registry")
+    elif oidc_publishing(registry, "gitlab") and _token_for(job, registry):
+        # the job has an OIDC token meant for the registry (its audience names it: `npm:registry.npmjs.org`,
+        # `pypi`), and the registry takes one from GitLab (Trusted Publishing)
+        route = Route("oidc", registry, "the job's id_tokens (Trusted Publishing)")
     else:
         route = Route("unknown", "", "a CI/CD variable the pipeline does not name")
     return Publish(registry, None, (route,), "probable", "implicit credentials", reason, -1, line)
+
+
+def _token_for(job: JobDef, registry: str) -> bool:
+    """Whether one of the job's ``id_tokens`` has an audience naming ``registry`` (its id or one of its hosts)."""
+    known = registries().get(registry)
+    names = {registry, *(known.hosts if known is not None else ())}
+    return any(n in aud.lower() for _, auds in job.id_tokens for aud in auds for n in names)
 
 
 def script_publishes(

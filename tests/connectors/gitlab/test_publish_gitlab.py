@@ -240,3 +240,17 @@ def test_an_image_scanner_after_a_registry_login_pushes_nothing(tmp_path: Path) 
         "    - trivy image --severity HIGH,CRITICAL $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA\n"
     )
     assert publishes(pipeline(tmp_path, ci), "scan") == ()
+
+
+def test_a_release_script_with_an_id_token_for_its_registry_publishes_by_oidc(tmp_path: Path) -> None:
+    # gitlab-org/orbit: `./scripts/release/publish-npm.sh` with an id_token for npm (Trusted Publishing); an
+    # id_token meant for another service (DataDog's dd-octo-sts) says nothing of how npm is reached
+    ci = (
+        "npm-oidc:\n  id_tokens:\n    NPM_ID_TOKEN:\n      aud: npm:registry.npmjs.org\n"
+        "  script: [./scripts/release/publish-npm.sh]\n"
+        "npm-other:\n  id_tokens:\n    STS_TOKEN:\n      aud: dd-octo-sts\n"
+        "  script: [./scripts/release/publish-npm.sh]\n"
+    )
+    inv = pipeline(tmp_path, ci)
+    assert routes(inv, "npm-oidc") == ("npm:oidc",)
+    assert routes(inv, "npm-other") == ("npm:unknown",)
