@@ -183,6 +183,8 @@ OUT_OF_SCOPE = frozenset(
         "other:play.google.com",
         "other:appstoreconnect.apple.com",
         "other:manage.devcenter.microsoft.com",
+        "other:developer.amazon.com",
+        "other:firebaseappdistribution.googleapis.com",
         # download sites served from buckets (S3, R2): the held-out set's k6 and mitmproxy
         "other:dl.k6.io",
         "other:snapshots.mitmproxy.org",

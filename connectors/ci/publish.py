@@ -428,12 +428,14 @@ class _Job:
             command = inputs.get(form.command_input, form.default_command).strip().lower()
             if command not in form.publish_commands and "${{" not in command:
                 return
+        only_hinted = False
         if form.args_inputs:
             args = " ".join(inputs.get(k, "") for k in form.args_inputs)
             if form.args_publish and not re.search(form.args_publish, args):
                 return
             if form.args_dry_run and re.search(form.args_dry_run, args):
                 return
+            only_hinted = bool(form.args_only_hinted) and re.search(form.args_only_hinted, args) is not None
         if form.command_inputs:
             ran = False
             for key in form.command_inputs:
@@ -455,7 +457,11 @@ class _Job:
         if form.requires_credential and not explicit:
             return
         if form.hinted_env:
-            self.hinted(step, env, reason, step.line)
+            # a sub-command that publishes only where its environment holds credentials: not to the
+            # registries of the row's other sub-commands (JReleaser's `publish` deploys nothing to Maven Central)
+            self.hinted(step, env, reason, step.line, skip=(form.registry, *form.also) if only_hinted else ())
+        if only_hinted:
+            return
         if form.image_inputs:
             images: list[str] = []
             for key in form.image_inputs:
@@ -707,6 +713,9 @@ class _Job:
                         reg = cfg_registry
             if not routes and reg in ("crates", "rubygems", "nuget") and reg in self.st.configs:
                 routes = list(self.st.configs[reg][1])
+            if not routes:
+                # a login to that registry earlier in the job stored the credential (`choco apikey`, `cargo login`)
+                routes = list(self.login_routes(reg, None))
             if not routes and form.default_job_token:
                 routes = [Route("job_token", "", f"{form.name} default token")]
             if not routes:
@@ -740,8 +749,11 @@ class _Job:
                 found.setdefault(reg, []).append(r)
         return found
 
-    def hinted(self, step: StepView, env: Mapping[str, str], reason: str, line: int | None) -> None:
-        """A multi-registry release tool: a probable publish to each registry it holds a credential for."""
+    def hinted(
+        self, step: StepView, env: Mapping[str, str], reason: str, line: int | None, skip: Iterable[str] = ()
+    ) -> None:
+        """A multi-registry release tool: a probable publish to each registry it holds a credential for
+        (but those of ``skip``)."""
         held = self.credentials(env, "")
         for lg in self.st.logins:
             held.setdefault(lg.registry, list(lg.routes))
@@ -750,7 +762,7 @@ class _Job:
             env_names = self.st.config_env.get(config, ("NODE_AUTH_TOKEN",) if config == "npmrc" else ())
             held.setdefault(reg, self.env_routes(env, env_names) or self.fallback(reg, oidc_form=True))
         for reg, routes in sorted(held.items()):
-            if not any(p.registry == reg and p.step == step.index for p in self.out):
+            if reg not in skip and not any(p.registry == reg and p.step == step.index for p in self.out):
                 names = ", ".join(sorted({r.name or r.kind for r in routes}))
                 self.emit(step, reg, None, routes, "probable", f"{reason} holding {names}", "probable", line)
 

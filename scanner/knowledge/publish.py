@@ -54,6 +54,9 @@ class ActionForm(_Row):
     args_inputs: tuple[str, ...] = ()
     args_publish: str = ""
     args_dry_run: str = ""
+    #: A command line matching this publishes only to the registries its environment holds credentials
+    #: for (``hinted_env``), not to ``registry``/``also`` (JReleaser's ``publish``: packagers, not Maven Central).
+    args_only_hinted: str = ""
     #: A login action that mints a short-lived registry token from the job's OIDC token.
     login: str = ""
     oidc_login: bool = False
@@ -67,7 +70,7 @@ class ActionForm(_Row):
 
     @model_validator(mode="after")
     def _check(self) -> ActionForm:
-        for pattern in (self.args_publish, self.args_dry_run):
+        for pattern in (self.args_publish, self.args_dry_run, self.args_only_hinted):
             if pattern:
                 re.compile(pattern)
         return self

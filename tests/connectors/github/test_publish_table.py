@@ -268,3 +268,22 @@ def test_make_release_after_a_registry_login_may_also_make_the_github_release() 
                      {"registry": "ghcr.io", "password": "${{ secrets.GITHUB_TOKEN }}"}, None, {})  # fmt: skip
     release = StepView(1, "Release", 2, None, None, {}, "make release", {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"})
     assert {(p[0], p[1]) for p in _publishes(login, release)} == {("ghcr", "probable"), ("github-releases", "probable")}
+
+
+def test_a_push_command_uses_the_key_a_login_stored_earlier() -> None:
+    # jbang: `choco apikey -k ${{ secrets.CHOCO_API_KEY }} -source …`, then `choco push … -s …`
+    script = ("choco apikey -k ${{ secrets.CHOCO_API_KEY }} -source https://push.chocolatey.org/\n"
+              "choco push acme.1.0.nupkg -s https://push.chocolatey.org/")  # fmt: skip
+    found = _publishes(StepView(1, "push", 2, None, None, {}, script, {}))
+    assert ("chocolatey", "certain", ("secret:CHOCO_API_KEY",)) in found
+
+
+def test_jreleaser_publish_pushes_only_where_it_holds_credentials() -> None:
+    # jbang: `jreleaser publish` (packagers) after Docker Hub and Quay logins: those, not Maven Central
+    hub = StepView(
+        0, "hub", 1, None, "docker/login-action@v3", {"password": "${{ secrets.DOCKER_PASSWORD }}"}, None, {}
+    )
+    quay = StepView(1, "quay", 2, None, "docker/login-action@v3",
+                    {"registry": "quay.io", "password": "${{ secrets.QUAY_PASSWORD }}"}, None, {})  # fmt: skip
+    publish = StepView(2, "publish", 3, None, "jreleaser/release-action@v2", {"arguments": "publish"}, None, {})
+    assert {p[0] for p in _publishes(hub, quay, publish) if p[1] != "held"} == {"dockerhub", "quay"}
