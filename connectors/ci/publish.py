@@ -320,8 +320,11 @@ class _Job:
         """Pushes of ``images``; with no image named, one publish per registry the job logged in to."""
         env = {**step.env, **self.st.exported}
         # a tag computed by a command (`ghcr.io/acme/app:$(yq .version Chart.yaml)`) leaves the image's name
-        images = [_COMPUTED_TAG.sub("", i) for i in images]
-        resolved = [r for i in images if i.strip() and looks_like_image(r := self.refs.expand(i, env))]
+        # and quotes inside a word join its parts, as the shell does (`acme/app:v"$VERSION"`)
+        images = [_COMPUTED_TAG.sub("", i).replace('"', "").replace("'", "") for i in images]
+        resolved = [
+            r for i in images if i.strip() and looks_like_image(r := _COMPUTED_TAG.sub("", self.refs.expand(i, env)))
+        ]
         if not resolved:
             # Named some other way (computed by a script): the images the job's metadata step names,
             # else the registries it logged in to.
@@ -1001,7 +1004,7 @@ def _without_first(cmd: Command) -> Command:
     return Command(cmd.text, cmd.words[1:], cmd.stdin, cmd.line)
 
 
-_COMPUTED_TAG = re.compile(r":[^/:]*\$\(.*$", re.DOTALL)
+_COMPUTED_TAG = re.compile(r":[^/:]*(?:\$\(|`).*$", re.DOTALL)
 _ENV_EXPR = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 

@@ -254,3 +254,36 @@ def test_a_release_script_with_an_id_token_for_its_registry_publishes_by_oidc(tm
     inv = pipeline(tmp_path, ci)
     assert routes(inv, "npm-oidc") == ("npm:oidc",)
     assert routes(inv, "npm-other") == ("npm:unknown",)
+
+
+def test_quotes_inside_an_image_name_join_its_parts(tmp_path: Path) -> None:
+    # mayan-edms: `docker push registry-1.docker.io/mayanedms/mayanedms:v"$DOCKER_VERSION"`, the version read by
+    # `cat` in backquotes, is a Docker Hub push, not one to every registry the job logged in to
+    ci = (
+        "push:\n  script:\n"
+        "    - docker login -u $CI_REGISTRY_USER -p $CI_REGISTRY_PASSWORD $CI_REGISTRY\n"
+        "    - docker login -u mayan -p $DOCKER_HUB_PASSWORD\n"
+        "    - DOCKER_VERSION=`cat docker/rootfs/version`\n"
+        '    - docker push registry-1.docker.io/mayanedms/mayanedms:v"$DOCKER_VERSION"\n'
+    )
+    assert publishes(pipeline(tmp_path, ci), "push") == ("dockerhub",)
+
+
+def test_a_put_of_form_fields_is_an_api_call_not_an_upload(tmp_path: Path) -> None:
+    # appsemble: merging merge requests through the API (`--request PUT --data-urlencode …`)
+    ci = (
+        "merge:\n  script:\n    - |\n"
+        '      curl --request PUT --header "PRIVATE-TOKEN: $TOKEN" --url "$CI_API_V4_URL/projects/1/merge_requests/2/merge"'
+        ' --data-urlencode "auto_merge=true"\n'
+        "upload:\n  script:\n    - |\n"
+        '      curl --request PUT --header "PRIVATE-TOKEN: $TOKEN" --data-binary @app.tgz "https://acme.jfrog.io/artifactory/generic/app.tgz"\n'
+    )
+    inv = pipeline(tmp_path, ci)
+    assert publishes(inv, "merge") == ()
+    assert publishes(inv, "upload") == ("jfrog",)
+
+
+def test_a_gitlab_release_tool_makes_a_gitlab_release(tmp_path: Path) -> None:
+    # tozd/waf: `/gitlab-release` (tozd's tool) with a CI/CD variable token
+    ci = "sync_releases:\n  script: [/gitlab-release]\n"
+    assert publishes(pipeline(tmp_path, ci), "sync_releases") == ("gitlab-releases",)
