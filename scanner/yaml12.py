@@ -74,6 +74,12 @@ class AliasBoundedLoader(yaml.SafeLoader):
             self._aliases += 1
             if self._aliases > MAX_YAML_ALIASES:
                 raise yaml.YAMLError(f"more than {MAX_YAML_ALIASES} YAML aliases")
+        else:
+            # An anchor defined again names the new node from here on (YAML 1.2, 3.2.2.2: an alias refers
+            # to the most recent node with its anchor), as libyaml and GitLab read it; PyYAML refuses it.
+            anchor = getattr(self.peek_event(), "anchor", None)
+            if anchor is not None:
+                self.anchors.pop(anchor, None)
         return super().compose_node(parent, index)
 
 

@@ -21,3 +21,11 @@ def test_aliases_up_to_the_bound_are_read() -> None:
 def test_one_alias_more_is_refused() -> None:
     with pytest.raises(yaml.YAMLError, match=f"more than {MAX_YAML_ALIASES} YAML aliases"):
         load_documents(_aliased(MAX_YAML_ALIASES + 1))
+
+
+def test_an_anchor_defined_again_names_the_new_node() -> None:
+    # framasoft/mobilizon defines `&release-tag-rules` three times; GitLab (libyaml) reads it, as YAML 1.2 says:
+    # an alias refers to the most recent node with its anchor. PyYAML alone refused the file.
+    text = "a:\n  rules: &r [x]\nb:\n  rules: *r\nc:\n  rules: &r [y]\nd:\n  rules: *r\n"
+    (doc,) = load_documents(text)
+    assert (doc["b"]["rules"], doc["d"]["rules"]) == (["x"], ["y"])
