@@ -77,7 +77,7 @@ class AliasBoundedLoader(yaml.SafeLoader):
         else:
             # An anchor defined again names the new node from here on (YAML 1.2, 3.2.2.2: an alias refers
             # to the most recent node with its anchor), as libyaml and GitLab read it; PyYAML refuses it.
-            anchor = getattr(self.peek_event(), "anchor", None)
+            anchor = getattr(self.peek_event(), "anchor", None)  # type: ignore[no-untyped-call]
             if anchor is not None:
                 self.anchors.pop(anchor, None)
         return super().compose_node(parent, index)
