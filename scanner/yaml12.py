@@ -108,6 +108,22 @@ if getattr(yaml, "__with_libyaml__", False):
 ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s&]", re.MULTILINE)
 
 
+#: A tab after other characters on its line (not in the indentation).
+_INNER_TAB = re.compile(r"(?<=\S)[ \t]*\t[ \t]*")
+
+
+def tab_refused(error: yaml.YAMLError) -> bool:
+    """PyYAML's Python scanner refused a tab inside a plain scalar (``apk add<TAB>pkg``), which YAML allows and
+    libyaml (what GitLab and GitHub parse with) reads."""
+    return isinstance(error, yaml.scanner.ScannerError) and "'\\t'" in str(error.problem)
+
+
+def inner_tabs_as_spaces(text: str) -> str:
+    """``text`` with each tab that follows other characters on its line made a space: what PyYAML's Python
+    scanner reads of a file libyaml reads as is (a tab in a command is a separator either way)."""
+    return _INNER_TAB.sub(lambda m: m.group(0).replace("\t", " "), text)
+
+
 def load_yaml(text: str) -> Any:
     """Parse with libyaml when the text has no anchor, else (or on any error) with the Python loader."""
     return load_yaml_node(text)[0]
@@ -121,7 +137,12 @@ def load_yaml_node(text: str) -> tuple[Any, yaml.Node | None]:
             return _load_node(_CLoader, text)
         except Exception:  # noqa: BLE001, S110 - the Python loader below reports the same problem in its words
             pass
-    return _load_node(_Yaml12Loader, text)
+    try:
+        return _load_node(_Yaml12Loader, text)
+    except yaml.YAMLError as e:
+        if not tab_refused(e):
+            raise
+        return _load_node(_Yaml12Loader, inner_tabs_as_spaces(text))
 
 
 def _load_node(loader_class: type[Any], text: str) -> tuple[Any, yaml.Node | None]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from scanner.yaml12 import AliasBoundedLoader
+from scanner.yaml12 import AliasBoundedLoader, inner_tabs_as_spaces, tab_refused
 
 REFERENCE_TAG = "!reference"
 
@@ -97,7 +97,14 @@ def _has_anchor(text: str) -> bool:
 def load_documents(text: str) -> list[Any]:
     """Every YAML document of a GitLab CI file (one, or a ``spec:`` header and the configuration)."""
     loader: type[Any] = _CLoader if _CLoader is not None and not _has_anchor(text) else _Loader
-    return list(yaml.load_all(text, Loader=loader))
+    try:
+        return list(yaml.load_all(text, Loader=loader))
+    except yaml.YAMLError as e:
+        if loader is not _Loader or not tab_refused(e):
+            raise
+        # a tab inside a plain scalar: GitLab's libyaml reads it, PyYAML's Python scanner (used to bound
+        # aliases) does not; the tab is a separator in the command it is part of
+        return list(yaml.load_all(inner_tabs_as_spaces(text), Loader=loader))
 
 
 class CiFileError(ValueError):

@@ -29,3 +29,13 @@ def test_an_anchor_defined_again_names_the_new_node() -> None:
     text = "a:\n  rules: &r [x]\nb:\n  rules: *r\nc:\n  rules: &r [y]\nd:\n  rules: *r\n"
     (doc,) = load_documents(text)
     assert (doc["b"]["rules"], doc["d"]["rules"]) == (["x"], ["y"])
+
+
+def test_a_tab_inside_a_plain_scalar_is_read_as_gitlab_reads_it() -> None:
+    # Nheko-Reborn/nheko: `- apk add<TAB>…` in a file with anchors (read by PyYAML's Python scanner, which
+    # refuses the tab; GitLab's libyaml reads it). Indentation tabs stay an error.
+    text = ".base: &b {image: alpine}\njob:\n  <<: *b\n  script:\n    - apk add\t\tgit\n"
+    (doc,) = load_documents(text)
+    assert doc["job"]["script"] == ["apk add  git"]
+    with pytest.raises(yaml.YAMLError):
+        load_documents(".base: &b {image: alpine}\njob:\n\tscript: [x]\n")
