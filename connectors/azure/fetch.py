@@ -15,7 +15,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -367,6 +367,18 @@ def _gap(writer: BundleWriter, scope: str, what: str, detail: str) -> None:
 _OBJECT_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z-]*")
 
 
+def _resources(
+    writer: BundleWriter, scope: str, what: str, page: dict[str, Any] | None, kind: str, lost: str
+) -> Iterator[tuple[str, str, str]]:
+    """Id, resource group and name of each resource a list call answered; an item that lacks them is a
+    gap of that call (``lost`` says what is not collected for it), and the others go on."""
+    for i, item in enumerate(page["value"] if page else [], start=1):
+        try:
+            yield _resource(item, kind)
+        except ConnectorError as e:
+            _gap(writer, scope, what, f"azure GET {what}: item {i}: {e}; {lost}")
+
+
 def _resource(item: Any, kind: str) -> tuple[str, str, str]:
     """A listed ARM resource's id, resource group and name, or a one-line error saying what it lacks.
     Its children are asked for by resource group and name, and stored under its id."""
@@ -486,12 +498,9 @@ def collect_subscription(settings: Settings, sub: str, writer: BundleWriter, sle
     acr = ContainerRegistryManagementClient(subscription_id=sub, **arm.kwargs())
     what = f"{base}/{ACR}"
     regs = _record_list(writer, scope, subscription_list(sub, ACR), what, acr.registries.list)
-    for i, reg in enumerate(regs["value"] if regs else [], start=1):
-        try:
-            rid, rg, name = _resource(reg, "registry")
-        except ConnectorError as e:
-            _gap(writer, scope, what, f"azure GET {what}: item {i}: {e}; its scope maps and tokens are not collected")
-            continue
+    for rid, rg, name in _resources(
+        writer, scope, what, regs, "registry", "its scope maps and tokens are not collected"
+    ):
         for child, op in (("scopeMaps", acr.scope_maps.list), ("tokens", acr.tokens.list)):
             _record_list(
                 writer, scope, child_file(rid, child), f"{rid}/{child}", op, resource_group_name=rg, registry_name=name
@@ -502,12 +511,7 @@ def collect_subscription(settings: Settings, sub: str, writer: BundleWriter, sle
     mis = _record_list(
         writer, scope, subscription_list(sub, MSI), what, msi.user_assigned_identities.list_by_subscription
     )
-    for i, mi in enumerate(mis["value"] if mis else [], start=1):
-        try:
-            rid, rg, name = _resource(mi, "managed identity")
-        except ConnectorError as e:
-            _gap(writer, scope, what, f"azure GET {what}: item {i}: {e}; whom it trusts is not collected")
-            continue
+    for rid, rg, name in _resources(writer, scope, what, mis, "managed identity", "whom it trusts is not collected"):
         _record_list(
             writer,
             scope,

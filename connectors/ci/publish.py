@@ -10,7 +10,7 @@ A publish whose credential cannot be traced keeps route ``unknown``: it is never
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
@@ -753,7 +753,7 @@ class _Job:
         return found
 
     def hinted(
-        self, step: StepView, env: Mapping[str, str], reason: str, line: int | None, skip: Iterable[str] = ()
+        self, step: StepView, env: Mapping[str, str], reason: str, line: int | None, skip: Collection[str] = ()
     ) -> None:
         """A multi-registry release tool: a probable publish to each registry it holds a credential for
         (but those of ``skip``)."""
@@ -926,11 +926,16 @@ _SHELL_WORDS = frozenset({"for", "while", "until", "if", "then", "else", "elif",
 _READ_VERBS = frozenset({"list", "view", "download", "delete", "inspect", "verify", "status", "show", "get", "ls"})
 
 
+def _run_words(cmd: Command) -> list[str]:
+    """A command's words without its ``NAME=value`` assignments: what it runs, and with what."""
+    return [w for w in cmd.words if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", w)]
+
+
 def script_names(cmd: Command) -> list[str]:
     """The names of what a command runs: the script or target after its runner (``npm run ci-publish``
     → ``ci-publish``, ``./scripts/publish.mjs`` → ``publish``, ``make release`` → ``release``, ``tox -e
     X`` → ``X``), release-like ones only when no qualifier says otherwise (``release-notes``)."""
-    ws = [w for w in cmd.words if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", w)]
+    ws = _run_words(cmd)
     while ws and (ws[0] in ("sudo", "env", "time", "exec", "npx", "bunx", "uvx") or ws[:2] == ["bundle", "exec"]):
         ws = ws[2:] if ws[:2] == ["bundle", "exec"] else ws[1:]
     out: list[str] = []
@@ -960,7 +965,7 @@ _TASK_RUNNERS = frozenset({"make", "just", "task", "rake", "gradle", "mvn", "ant
 def _runs_script(cmd: Command) -> bool:
     """The command runs a repository script or a task runner (``./Build.ps1``, ``make dist``, ``npm run x``),
     not a shell built-in or a plain tool (``if [ -f … ]``, ``echo``, ``npm dist-tag``)."""
-    ws = [w for w in cmd.words if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", w)]
+    ws = _run_words(cmd)
     if not ws or ws[0] in _SHELL_WORDS:
         return False
     first = ws[0]
@@ -974,7 +979,7 @@ def _runs_script(cmd: Command) -> bool:
 def _build_entry(cmd: Command) -> bool:
     """A repository's build entry point (``./build.ps1``, ``./Build.sh``, ``build.cmd``, NUKE, Cake): where
     .NET and other projects keep their push, so a registry credential handed to it is a probable publish."""
-    ws = [w for w in cmd.words if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", w)]
+    ws = _run_words(cmd)
     while ws and ws[0] in ("pwsh", "powershell", "bash", "sh", "-File", "-f", "./"):
         ws = ws[1:]
     if ws[:1] == ["dotnet"] and len(ws) > 1:

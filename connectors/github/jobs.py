@@ -141,6 +141,15 @@ class RepoContext(Protocol):
     def uncollected(self, uses: str, reusable: bool) -> str | None: ...
 
 
+def _named_image(refs: GitHubRefs, value: str) -> tuple[str, str] | None:
+    """(host, path) of the image an input names, or None when its name is known only at run time."""
+    image = refs.expand(value, {})
+    if not looks_like_image(image):
+        return None
+    host, path = split_image(image)
+    return None if host == "*" else (host, path)
+
+
 def _has_expr(value: str) -> bool:
     return "${{" in value
 
@@ -384,9 +393,9 @@ class JobBuilder:
             value = inputs.get(key, "").strip()
             if not value:
                 continue
-            image = refs.expand(value, {})
-            if looks_like_image(image) and (parts := split_image(image))[0] != "*":
-                targets.append((registry_id_for(parts[0]), f"{parts[0]}/{parts[1]}"))
+            image = _named_image(refs, value)
+            if image is not None:
+                targets.append((registry_id_for(image[0]), f"{image[0]}/{image[1]}"))
             else:  # named at run time: the registry its credential is named for, if any
                 named = [registry_from_secret_name(r.name) for r in routes if r.kind == "secret"]
                 targets.append((next((n for n in named if n), "other:*"), None))
@@ -422,9 +431,9 @@ class JobBuilder:
             inherit = Route("unknown", "", "secrets: inherit (every secret the repository has)")
             refs = GitHubRefs(self.r.full)
             for key, value in self.job.with_.items():
-                image = refs.expand(value, {}) if "image" in key.lower() else ""
-                if image and looks_like_image(image) and (host := split_image(image)[0]) != "*":
-                    found.setdefault(registry_id_for(host), []).append(inherit)
+                image = _named_image(refs, value) if "image" in key.lower() else None
+                if image is not None:
+                    found.setdefault(registry_id_for(image[0]), []).append(inherit)
             found = found or {"other:*": [inherit]}
             why = {reg: f"calls {uses} with secrets: inherit" for reg in found}
         return [
