@@ -139,6 +139,30 @@ class AccountCollector:
             )
         return self._clients[key]
 
+    def items(
+        self, answer: dict[str, Any] | None, key: str, fields: tuple[str, ...], call: str, region: str
+    ) -> list[dict[str, Any]]:
+        """The entries of ``answer[key]`` that carry every one of ``fields`` as a non-empty string: what the
+        per-entry calls are made with. botocore's parser does not enforce an output's members (IAM's
+        ``UserDetail`` marks none required), so an entry without its name is possible on the wire; it
+        is counted as this listing's gap (``call``: "N entries without F") rather than ending the
+        collection with a ``KeyError``."""
+        found = (answer or {}).get(key)
+        if not isinstance(found, list):
+            return []
+        kept = [e for e in found if all(_named(e, f) for f in fields)]
+        if len(kept) < len(found):
+            missing = len(found) - len(kept)
+            what = " or ".join(fields)
+            self.w.record(
+                PROVIDER,
+                self.account,
+                f"{call} ({region})",
+                "failed",
+                f"{missing} {'entry' if missing == 1 else 'entries'} without {what}; not followed",
+            )
+        return kept
+
     def call(
         self, service: str, region: str, op: str, rel: str | None, label: str = "", **params: Any
     ) -> dict[str, Any] | None:
@@ -182,12 +206,12 @@ class AccountCollector:
         r = self.s.home_region
         auth = self.call("iam", r, "get_account_authorization_details", L.AUTH)
         self._credential_report()
-        for user in (auth or {}).get("UserDetailList", ()):
+        for user in self.items(auth, "UserDetailList", ("UserName",), "iam get-account-authorization-details", r):
             name = user["UserName"]
             keys = self.call(
                 "iam", r, "list_access_keys", f"{L.ACCESS_KEYS}/{L.name_part(name)}.json", name, UserName=name
             )
-            for k in (keys or {}).get("AccessKeyMetadata", ()):
+            for k in self.items(keys, "AccessKeyMetadata", ("AccessKeyId",), f"iam list-access-keys {name}", r):
                 kid = k["AccessKeyId"]
                 self.call(
                     "iam",
@@ -198,7 +222,7 @@ class AccountCollector:
                     AccessKeyId=kid,
                 )
         providers = self.call("iam", r, "list_open_id_connect_providers", L.OIDC_LIST)
-        for p in (providers or {}).get("OpenIDConnectProviderList", ()):
+        for p in self.items(providers, "OpenIDConnectProviderList", ("Arn",), "iam list-open-id-connect-providers", r):
             url = p["Arn"].split(":oidc-provider/", 1)[-1]
             self.call(
                 "iam",
@@ -270,7 +294,9 @@ class AccountCollector:
 
     def _ecr(self, r: str) -> None:
         repos = self.call("ecr", r, "describe_repositories", f"{r}/{L.ECR_REPOS}")
-        for repo in (repos or {}).get("repositories", ()):
+        for repo in self.items(
+            repos, "repositories", ("repositoryName", "repositoryArn"), "ecr describe-repositories", r
+        ):
             name = repo["repositoryName"]
             self.call(
                 "ecr",
@@ -295,7 +321,7 @@ class AccountCollector:
 
     def _codeartifact(self, r: str) -> None:
         domains = self.call("codeartifact", r, "list_domains", f"{r}/{L.CA_DOMAINS}")
-        for d in (domains or {}).get("domains", ()):
+        for d in self.items(domains, "domains", ("name",), "codeartifact list-domains", r):
             self.call(
                 "codeartifact",
                 r,
@@ -305,7 +331,7 @@ class AccountCollector:
                 domain=d["name"],
             )
         repos = self.call("codeartifact", r, "list_repositories", f"{r}/{L.CA_REPOS}")
-        for repo in (repos or {}).get("repositories", ()):
+        for repo in self.items(repos, "repositories", ("domainName", "name"), "codeartifact list-repositories", r):
             dom, name = repo["domainName"], repo["name"]
             path = f"{L.name_part(dom)}/{L.name_part(name)}.json"
             self.call(
@@ -329,7 +355,7 @@ class AccountCollector:
 
     def _secrets(self, r: str) -> None:
         found = self.call("secretsmanager", r, "list_secrets", f"{r}/{L.SECRETS}")
-        for s in (found or {}).get("SecretList", ()):
+        for s in self.items(found, "SecretList", ("Name", "ARN"), "secretsmanager list-secrets", r):
             self.call(
                 "secretsmanager",
                 r,
@@ -354,7 +380,7 @@ class AccountCollector:
 
     def _pipelines(self, r: str) -> None:
         found = self.call("codepipeline", r, "list_pipelines", f"{r}/codepipeline-list-pipelines.json")
-        for p in (found or {}).get("pipelines", ()):
+        for p in self.items(found, "pipelines", ("name",), "codepipeline list-pipelines", r):
             self.call(
                 "codepipeline",
                 r,
@@ -366,7 +392,7 @@ class AccountCollector:
 
     def _events(self, r: str) -> None:
         rules = self.call("events", r, "list_rules", f"{r}/{L.RULES}")
-        for rule in (rules or {}).get("Rules", ()):
+        for rule in self.items(rules, "Rules", ("Name",), "events list-rules", r):
             self.call(
                 "events",
                 r,
@@ -378,7 +404,7 @@ class AccountCollector:
 
     def _trails(self, r: str) -> None:
         trails = self.call("cloudtrail", r, "describe_trails", f"{r}/{L.TRAILS}", includeShadowTrails=True)
-        for t in (trails or {}).get("trailList", ()):
+        for t in self.items(trails, "trailList", ("Name", "TrailARN"), "cloudtrail describe-trails", r):
             self.call(
                 "cloudtrail",
                 r,
@@ -387,6 +413,11 @@ class AccountCollector:
                 t["Name"],
                 TrailName=t["TrailARN"],
             )
+
+
+def _named(entry: Any, field: str) -> bool:
+    """True when ``entry`` is an object carrying ``field`` as a non-empty string."""
+    return isinstance(entry, dict) and isinstance(entry.get(field), str) and bool(entry[field])
 
 
 def _code(e: ClientError) -> str:
@@ -416,10 +447,15 @@ def scopes(
             found: list[str] = []
             for page in _client(session, settings, "organizations").get_paginator("list_accounts").paginate():
                 count(fetched=1, retried=_retries(page))  # each page as it comes
-                found.extend(a["Id"] for a in page["Accounts"] if a.get("Status", "ACTIVE") == "ACTIVE")
+                accounts = page.get("Accounts") or ()
+                found.extend(a["Id"] for a in accounts if _named(a, "Id") and a.get("Status", "ACTIVE") == "ACTIVE")
+                if any(not _named(a, "Id") for a in accounts):  # the output's members are not enforced
+                    raise ConnectorError("aws: discovering accounts failed: an account without Id in the answer")
             return sorted(found)
         answer = _client(session, settings, "sts").get_caller_identity()
         count(fetched=1, retried=_retries(answer))
+        if not _named(answer, "Account"):
+            raise ConnectorError("aws: discovering accounts failed: sts get-caller-identity answered without Account")
         return [str(answer["Account"])]
     except ClientError as e:
         count(fetched=1, retried=_retries(e.response), failed=1)
@@ -438,7 +474,10 @@ def _regions(settings: Settings, ac: AccountCollector) -> list[str]:
     found = ac.call("ec2", settings.home_region, "describe_regions", None)
     if found is None:
         raise ConnectorError(f"aws {ac.account}: cannot list enabled regions (ec2 describe-regions failed)")
-    return sorted(r["RegionName"] for r in found.get("Regions", ()))
+    return sorted(
+        r["RegionName"]
+        for r in ac.items(found, "Regions", ("RegionName",), "ec2 describe-regions", settings.home_region)
+    )
 
 
 def _quiet_wire_logs() -> None:
@@ -470,7 +509,9 @@ def collect(
         try:
             answer = _client(session, settings, "sts").assume_role(**params)
             writer.session.count(PROVIDER, fetched=1, retried=_retries(answer))
-            c = answer["Credentials"]
+            c = answer.get("Credentials")
+            if not all(_named(c, k) for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")):
+                raise ConnectorError(f"aws {scope}: sts:AssumeRole into {arn} answered without credentials")
         except ClientError as e:
             writer.session.count(PROVIDER, fetched=1, retried=_retries(e.response), failed=1)
             raise AuthError(f"aws {scope}: sts:AssumeRole into {arn} refused: {_code(e)}") from e
