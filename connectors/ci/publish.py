@@ -433,12 +433,17 @@ class _Job:
                 return
         only_hinted = False
         if form.args_inputs:
-            args = " ".join(inputs.get(k, "") for k in form.args_inputs)
-            if form.args_publish and not re.search(form.args_publish, args):
+            # an expression choosing between command lines (fzf: `${{ push && 'release …' || 'release
+            # --snapshot …' }}`) publishes when one of them does: what the step can do counts
+            runs = [
+                a
+                for a in _alternatives(" ".join(inputs.get(k, "") for k in form.args_inputs))
+                if not (form.args_publish and not re.search(form.args_publish, a))
+                and not (form.args_dry_run and re.search(form.args_dry_run, a))
+            ]
+            if not runs:
                 return
-            if form.args_dry_run and re.search(form.args_dry_run, args):
-                return
-            only_hinted = bool(form.args_only_hinted) and re.search(form.args_only_hinted, args) is not None
+            only_hinted = bool(form.args_only_hinted) and all(re.search(form.args_only_hinted, a) for a in runs)
         if form.command_inputs:
             ran = False
             for key in form.command_inputs:
@@ -825,7 +830,11 @@ class _Job:
             self.emit(
                 step, "github-releases", None, gh, "probable", f"{short} holding a GitHub token", "probable", line
             )
-            return
+            if not self.oidc or self.st.clouds or registry_from_runner(_strip_wrappers(cmd)) is None:
+                return
+            # run by a language's own tool (`pnpm release`, not `./scripts/release.sh`) with an OIDC token
+            # no cloud sign-in uses: that language's registry by Trusted Publishing too (msw publishes to
+            # npm and makes the GitHub release; uv's release.sh, run beside a token broker, only bumps)
         if logged_in_push or cloud_push:
             return  # where it pushes is said above; no registry guessed from the language besides
         if self.oidc and any(publish_words().search(n) for n in names):
@@ -916,7 +925,7 @@ class _Job:
 #: Qualifiers that make a release-named script something else (notes, tests, preparation, reading).
 _NOT_A_RELEASE = re.compile(
     r"notes|changelog|tests?\b|tests?[_-]|prepare|draft|verify|check|(?:^|[_:-])pr(?:$|[_:-])|version|bump|comment"
-    r"|notify|list|download|view|info|lto|build|please|drafter|cleanup|delete|status|dry|install",
+    r"|notify|list|download|view|info|lto|build|please|drafter|cleanup|delete|status|dry|install|generate",
     re.IGNORECASE,
 )
 _RUNNER_SUB = frozenset({"run", "exec", "x", "dlx", "run-script", "task"})
@@ -924,6 +933,14 @@ _SHELL_WORDS = frozenset({"for", "while", "until", "if", "then", "else", "elif",
                           "local", "declare", "return", "[[", "function"})  # fmt: skip
 #: Sub-commands that only read: `gh release list`, `… download`.
 _READ_VERBS = frozenset({"list", "view", "download", "delete", "inspect", "verify", "status", "show", "get", "ls"})
+
+
+def _alternatives(value: str) -> list[str]:
+    """The values an input can take: those of the string literals of a value that is one GitHub
+    expression (``${{ cond && 'release' || 'release --snapshot' }}``), else the value itself."""
+    m = re.fullmatch(r"\s*\$\{\{(.*)\}\}\s*", value, re.DOTALL)
+    literals = re.findall(r"'((?:[^']|'')*)'", m.group(1)) if m else []
+    return [lit.replace("''", "'") for lit in literals] or [value]
 
 
 def _run_words(cmd: Command) -> list[str]:

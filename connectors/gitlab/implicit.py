@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 
 from connectors.ci.publish import Publish, Route, registry_id_for, split_image
-from connectors.ci.shell import Command, commands
+from connectors.ci.shell import Command, commands, shell_vars
 from connectors.gitlab.pipeline import JobDef
 from scanner.knowledge.publish import (
     catalogue,
@@ -32,6 +32,8 @@ from scanner.knowledge.registries import oidc_publishing, registries
 IMAGE = re.compile(r"docker|image|container|oci(?:$|[^a-z])|kaniko|buildah|podman", re.IGNORECASE)
 #: Words of a script or task that publishes.
 PUBLISH = re.compile(r"(?:^|[^a-z])(?:release|publish|push|upload)", re.IGNORECASE)
+#: Words of a script that deploys: a publish only when the script also names a registry.
+DEPLOY = re.compile(r"(?:^|[^a-z])deploy", re.IGNORECASE)
 #: …and of one that builds (an image script named `docker-build` usually pushes what it builds).
 IMAGE_ACTION = re.compile(r"(?:^|[^a-z])(?:build|release|publish|push|upload)", re.IGNORECASE)
 #: Uploads and releases that are not a registry's: coverage, documentation, caches, buckets, chat, notes;
@@ -39,7 +41,7 @@ IMAGE_ACTION = re.compile(r"(?:^|[^a-z])(?:build|release|publish|push|upload)", 
 NOT_REGISTRY = re.compile(
     r"coverage|codecov|docs?(?:$|[^a-z])|pages|report|sentry|sourcemap|artifact|cache|translation|s3|gcs|bucket"
     r"|mirror|sync|notif|slack|notes|changelog|package|prepare|check|verify|test|lint|dry|snapshot|draft|bump"
-    r"|version|tag(?:$|[^a-z])|download|pull(?:$|[^a-z])|fetch|licen[cs]e",
+    r"|version|tag(?:$|[^a-z])|download|pull(?:$|[^a-z])|fetch|licen[cs]e|generate",
     re.IGNORECASE,
 )
 _RUNNERS = frozenset({"make", "gmake", "rake", "mage", "just", "task", "invoke", "inv", "fab", "nox", "tox", "npm",
@@ -95,16 +97,29 @@ def _own_registry(job: JobDef, text: str) -> bool:
     return bool(_OWN_REGISTRY.search(text)) or any(_OWN_REGISTRY.search(v) for v in job.variables.values())
 
 
-def _publish(job: JobDef, registry: str, reason: str, line: int | None) -> Publish:
+#: A variable named like a credential (``OCI_REGISTRY_PASSWORD``, ``DEPLOY_TOKEN``), not a GitLab predefined one.
+_CREDENTIAL_VAR = re.compile(r"(?:PASSWORD|PASSWD|_PASS|TOKEN|SECRET|API_?KEY)(?:_FILE)?$")
+
+
+def _publish(job: JobDef, registry: str, reason: str, line: int | None, text: str = "") -> Publish:
     if registry == "gitlab-registry":
         route = Route("job_token", "CI_REGISTRY_PASSWORD", "every job holds the job token for its project's registry")
     elif oidc_publishing(registry, "gitlab") and _token_for(job, registry):
         # the job has an OIDC token meant for the registry (its audience names it: `npm:registry.npmjs.org`,
         # `pypi`), and the registry takes one from GitLab (Trusted Publishing)
         route = Route("oidc", registry, "the job's id_tokens (Trusted Publishing)")
+    elif len(named := _credentials_read(text)) == 1:
+        # the script the job runs is handed its credential unnamed, but the job reads exactly one
+        # credential-named variable (gnome-build-meta: `if [ -n "$OCI_REGISTRY_PASSWORD" ] …; publish-oci-quay.sh`)
+        route = Route("secret", named[0], "the one credential-named variable the job's script reads")
     else:
         route = Route("unknown", "", "a CI/CD variable the pipeline does not name")
     return Publish(registry, None, (route,), "probable", "implicit credentials", reason, -1, line)
+
+
+def _credentials_read(text: str) -> list[str]:
+    """The credential-named variables a job's script reads, GitLab's own (the job token) left out."""
+    return sorted({n for n in shell_vars(text) if _CREDENTIAL_VAR.search(n) and not n.startswith("CI_")})
 
 
 def _token_for(job: JobDef, registry: str) -> bool:
@@ -132,7 +147,7 @@ def script_publishes(
                     if reg not in seen:
                         seen.add(reg)
                         why = f"runs `{_short(cmd.text)}` ({name}) with credentials GitLab hands the job"
-                        out.append(_publish(job, reg, why, line))
+                        out.append(_publish(job, reg, why, line, text))
     return out
 
 
@@ -166,15 +181,16 @@ def _registries_for(
     if NOT_REGISTRY.search(name):
         return []
     own = _own_registry(job, text)
-    pushes = PUBLISH.search(name) is not None and unlisted
+    # a script that names its registry (`publish-npm.ts`, `create-github-release.ts`, `publish-oci-quay.sh`)
+    # says where it goes; one that deploys to a registry it names publishes there (`deploy-flatpak.sh`)
+    named = registry_from_secret_name(name)
+    pushes = (PUBLISH.search(name) is not None or (named is not None and DEPLOY.search(name) is not None)) and unlisted
     if IMAGE.search(name) and (pushes or (IMAGE_ACTION.search(name) and own)):
-        # pushed where its variables say, else to the project's registry (the job token pushes there whatever
-        # the script is called), else somewhere regwarden cannot tell
-        return named_images(job, expand, hosts) or ["gitlab-registry" if own else "other:*"]
+        # pushed where its variables say, else where its name says, else to the project's registry (the job
+        # token pushes there whatever the script is called), else somewhere regwarden cannot tell
+        return named_images(job, expand, hosts) or [named or ("gitlab-registry" if own else "other:*")]
     if not pushes:
         return []
-    # a script that names its registry (`publish-npm.ts`, `create-github-release.ts`) says where it goes
-    named = registry_from_secret_name(name)
     bare = re.sub(r"^(?:sudo\s+|env\s+|bundle\s+exec\s+)+", "", cmd.text.strip())
     if bare.split(" ", 1)[0] in _TASK_RUNNERS or not publish_words().search(name):
         return [named or "other:*"]

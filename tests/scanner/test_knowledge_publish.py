@@ -133,6 +133,65 @@ def test_goreleaser_with_no_sub_command_releases(args: str, publishes: bool) -> 
     assert ("github-releases" in {p.registry for p in _run([step], oidc=False)}) is publishes
 
 
+def test_goreleaser_args_chosen_by_an_expression_publish_when_one_choice_does() -> None:
+    # fzf: a tag push releases, a manual run makes a snapshot; the step can publish
+    env = {"GITHUB_TOKEN": "${{ secrets.RELEASE_PAT }}"}
+    either = "${{ github.event_name == 'push' && 'release --clean' || 'release --snapshot --clean --skip=publish' }}"
+    never = "${{ inputs.x && 'release --snapshot' || 'build --clean' }}"
+    for args, publishes in ((either, True), (never, False)):
+        step = StepView(1, "step", 2, None, "goreleaser/goreleaser-action@v6", {"args": args}, None, env)
+        assert ("github-releases" in {p.registry for p in _run([step], oidc=False)}) is publishes, args
+
+
+@pytest.mark.parametrize(("override", "publishes"), [("*.output=type=image,push-by-digest=true,push=true", True),
+                                                     ("*.push=true", True), ("*.output=type=registry", True),
+                                                     ("*.output=type=local,dest=./out", False),
+                                                     ("*.output=type=image,push=false", False)])  # fmt: skip
+def test_bake_set_overrides_that_push(override: str, publishes: bool) -> None:
+    # vaultwarden: no `push:` input; `set:` pushes by digest to where the job logged in
+    step = StepView(
+        1, "bake", 2, None, "docker/bake-action@v7", {"set": f"*.platform=linux/amd64\n{override}"}, None, {}
+    )
+    assert ("dockerhub" in {p.registry for p in _run([LOGIN, step])}) is publishes
+
+
+def test_a_deno_release_step_publishes_to_jsr_by_oidc() -> None:
+    # hono: `deno run -A jsr:@david/publish-on-tag` in a step named "Publish to JSR", id-token: write
+    steps = [
+        StepView(0, "setup", 1, None, "denoland/setup-deno@v2", {}, None, {}),
+        StepView(1, "Publish to JSR", 2, None, None, {}, "deno run -A jsr:@david/publish-on-tag@0.1.4", {}),
+    ]
+    found = {
+        (p.registry, p.confidence, tuple(r.kind for r in p.routes))
+        for p in analyse(steps, GitHubRefs("a/b"), oidc=True)
+    }
+    assert ("jsr", "probable", ("oidc",)) in found
+    assert not analyse(steps, GitHubRefs("a/b"), oidc=False)  # no OIDC token, no credential: nothing to publish with
+
+
+def test_a_release_script_holding_a_github_token_and_an_unused_oidc_token_publishes_both() -> None:
+    # msw: `pnpm release` with GITHUB_TOKEN and id-token: write (npm Trusted Publishing), no cloud sign-in
+    steps = [
+        StepView(0, "node", 1, None, "actions/setup-node@v4", {"node-version": "24"}, None, {}),
+        StepView(1, "Release", 2, None, None, {}, "pnpm release", {"GITHUB_TOKEN": "${{ secrets.GH_ADMIN_TOKEN }}"}),
+    ]
+    with_oidc = {p.registry for p in analyse(steps, GitHubRefs("a/b"), oidc=True)}
+    assert with_oidc == {"github-releases", "npm"}
+    assert {p.registry for p in analyse(steps, GitHubRefs("a/b"), oidc=False)} == {"github-releases"}
+    aws = StepView(
+        0,
+        "aws",
+        1,
+        None,
+        "aws-actions/configure-aws-credentials@v4",
+        {"role-to-assume": "arn:aws:iam::1:role/r"},
+        None,
+        {},
+    )
+    # the OIDC token is the cloud sign-in's: no npm guess beside the release
+    assert "npm" not in {p.registry for p in analyse([aws, *steps], GitHubRefs("a/b"), oidc=True)}
+
+
 def test_every_action_row_has_an_example() -> None:
     assert set(action_forms()) == set(ACTIONS)
 

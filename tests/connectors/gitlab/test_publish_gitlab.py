@@ -287,3 +287,42 @@ def test_a_gitlab_release_tool_makes_a_gitlab_release(tmp_path: Path) -> None:
     # tozd/waf: `/gitlab-release` (tozd's tool) with a CI/CD variable token
     ci = "sync_releases:\n  script: [/gitlab-release]\n"
     assert publishes(pipeline(tmp_path, ci), "sync_releases") == ("gitlab-releases",)
+
+
+def test_an_image_script_that_names_its_registry_pushes_there_with_the_one_credential_read(tmp_path: Path) -> None:
+    # GNOME/gnome-build-meta: `./.gitlab-ci/scripts/publish-oci-quay.sh` behind a check of $OCI_REGISTRY_PASSWORD;
+    # an image script naming no registry, in a job that does not name the project's registry, stays unknown
+    ci = (
+        "deploy-oci:\n  script:\n"
+        "    - |\n"
+        '      if [ -n "$OCI_REGISTRY_PASSWORD" ]; then\n'
+        "          ./.gitlab-ci/scripts/publish-oci-quay.sh\n"
+        "      fi\n"
+        "deploy-other:\n  script: [./.gitlab-ci/scripts/publish-oci.sh]\n"
+        "deploy-two:\n  script:\n"
+        '    - test -n "$A_TOKEN" && test -n "$B_PASSWORD" && ./.gitlab-ci/scripts/publish-oci-quay.sh\n'
+    )
+    inv = pipeline(tmp_path, ci)
+    assert routes(inv, "deploy-oci") == ("quay:secret:OCI_REGISTRY_PASSWORD",)
+    assert routes(inv, "deploy-other") == ("other:*:unknown",)
+    assert routes(inv, "deploy-two") == ("quay:unknown",)  # two credentials read: which one is not said
+
+
+def test_a_deploy_script_publishes_only_when_it_names_a_registry(tmp_path: Path) -> None:
+    # gnome-build-meta: `bash …/deploy-flatpak.sh` (flat-manager, Flathub) with `--token-file "${REPO_TOKEN_FILE}"`;
+    # a deploy script naming no registry deploys an application; a script generating release contents
+    # for GitLab Pages publishes nothing
+    ci = (
+        "deploy-flatpak:\n"
+        "  script:\n"
+        '    - bash "$CI_PROJECT_DIR/.gitlab-ci/scripts/deploy-flatpak.sh"\n'
+        "  after_script:\n"
+        '    - flat-manager-client --token-file "${REPO_TOKEN_FILE}" purge $(cat build.txt)\n'
+        "deploy-app:\n  script: [bash ./scripts/deploy-app.sh]\n"
+        "pages:\n  id_tokens:\n    T:\n      aud: pypi\n"
+        "  script: [python3 .gitlab-ci/scripts/generate_release_contents.py]\n"
+    )
+    inv = pipeline(tmp_path, ci)
+    assert routes(inv, "deploy-flatpak") == ("flathub:secret:REPO_TOKEN_FILE",)
+    assert publishes(inv, "deploy-app") == ()
+    assert publishes(inv, "pages") == ()
