@@ -25,6 +25,7 @@ from scanner.link import resolve_hints
 from scanner.model import CoverageGap, Inventory, NodeId
 from scanner.owners import OwnerRule, OwnershipSettings, resolve
 from scanner.plugins import ConnectorSpec
+from scanner.prefetch import Prefetch
 from scanner.reach import ReachIndex
 from scanner.result import ScanResult
 from scanner.rules import RULES, Rule, RuleContext
@@ -52,6 +53,8 @@ def parse_time(value: str, what: str) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
+#: A bundle with at least this many files has them asked of the disk ahead of its readers (scanner/prefetch.py).
+PREFETCH_MIN_FILES = 1_000
 #: A bundle with at least this many files is read on both cores: the heaviest provider folder here,
 #: the others shared between here and one worker process (started fresh, so small bundles are read
 #: here alone).
@@ -156,6 +159,7 @@ def load_bundle(
     *,
     parallel_min_files: int = PARALLEL_MIN_FILES,
     worker_cost: int = _WORKER,
+    prefetch_min_files: int = PREFETCH_MIN_FILES,
 ) -> LoadedBundle:
     """Read every provider folder of a bundle with its connector and merge the inventories (in
     provider order, whichever process read them: the result does not depend on the plan)."""
@@ -172,7 +176,7 @@ def load_bundle(
 
     reader = BundleReader(path, on_many_files=(parallel_min_files, start_worker))
     try:
-        return _load(reader, path, connectors, parallel_min_files, worker_cost, pools)
+        return _load(reader, path, connectors, parallel_min_files, worker_cost, pools, prefetch_min_files)
     finally:
         for pool in pools:  # a worker the plan did not use ends after its warm-up, unwaited for
             pool.shutdown(wait=False, cancel_futures=True)
@@ -185,6 +189,7 @@ def _load(
     parallel_min_files: int,
     worker_cost: int,
     pools: list[concurrent.futures.ProcessPoolExecutor],
+    prefetch_min_files: int = PREFETCH_MIN_FILES,
 ) -> LoadedBundle:
     manifest = reader.manifest
     providers = reader.providers()
@@ -199,6 +204,31 @@ def _load(
     parts: dict[str, Inventory] = {}
     files = list(reader.files(""))
     here, away = _plan(path, files, providers, parallel_min_files, worker_cost)
+    if len(files) >= prefetch_min_files:
+        # each process's files in its reading order, asked of the disk ahead of it (scanner/prefetch.py)
+        by_top: dict[str, list[str]] = {}
+        for rel in files:
+            by_top.setdefault(rel.split("/", 1)[0], []).append(rel)
+        streams = [[rel for p in group for rel in by_top.get(p, ())] for group in (away, here) if group]
+        prefetch = Prefetch(str(path), streams)
+        try:
+            return _read(reader, path, connectors, providers, here, away, files, pools, parts)
+        finally:
+            prefetch.stop()
+    return _read(reader, path, connectors, providers, here, away, files, pools, parts)
+
+
+def _read(
+    reader: BundleReader,
+    path: Path,
+    connectors: Mapping[str, ConnectorSpec[Any]],
+    providers: list[str],
+    here: list[str],
+    away: list[str],
+    files: list[str],
+    pools: list[concurrent.futures.ProcessPoolExecutor],
+    parts: dict[str, Inventory],
+) -> LoadedBundle:
     if away and _picklable([connectors[p] for p in away]):
         if not pools:
             pools.append(_reader_pool())
