@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -280,3 +282,31 @@ def test_the_joined_command_pattern_matches_exactly_where_some_row_matches() -> 
         assert bool(joined.search(text)) == want, text
         matched += want
     assert matched > 150  # both answers are exercised
+
+
+def test_no_command_pattern_blows_up_on_a_long_run_of_options() -> None:
+    # A pipeline is attacker-controllable text: a pattern whose options can be read two ways (`--?\S+`
+    # before `-\S+`) backtracks exponentially on a line of forty flags that ends without a publish
+    # (flat-manager-client's first pattern did). Each row is tried in a child process; one that does not
+    # finish within the generous limit is named (a hang check, not a timing).
+    script = (
+        "import sys\n"
+        "from scanner.knowledge.publish import catalogue\n"
+        "for row in catalogue().commands:\n"
+        "    head = row.example.split()[0]\n"
+        "    for tail in (' '.join(f'--o{i} --p{i}' for i in range(40)), ' '.join(f'--o{i} v{i}' for i in range(40)),\n"
+        "                 ' '.join(f'-o{i}' for i in range(40))):\n"
+        "        print(row.name, flush=True)\n"
+        "        row.regex.search(f'{head} {tail} zzz')\n"
+        "print('done', flush=True)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120, check=False
+        )
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+        pytest.fail(f"command pattern did not finish: {out.splitlines()[-1] if out else '?'}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.endswith("done\n")
