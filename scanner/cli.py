@@ -250,10 +250,12 @@ def _run_analysis(
     bundle: Path, out: Path, fmt: str, fail_on: FailOn, as_of: str | None, source: str, cfg: Config | None
 ) -> int:
     from scanner.drift import commands, pipeline
+    from scanner.heap import hold
 
     names = _formats(fmt)
     _check_out(out)
     result = _analysed(bundle, cfg, as_of, source)
+    hold(result)  # freed by the process's end when the installed command runs (scanner/heap.py)
     file = cfg.file if cfg else None
     result, pending = pipeline.before_reports(result, file)  # suppressions, drift from history (read only)
     written = write_reports(result, out, names)  # the reports first: history cannot cost them
@@ -349,7 +351,7 @@ def explain_cmd(
     findings about it. With --config, [[links]], [baseline] and [[suppress]] apply exactly as in analyse."""
     from scanner.demo_estate import BUNDLE
     from scanner.findings import Status
-    from scanner.heap import collector_paused
+    from scanner.heap import collector_paused, hold
     from scanner.suppress import apply
 
     _setup_logging(False)
@@ -360,6 +362,7 @@ def explain_cmd(
     cfg = _optional_config(config)
     with collector_paused():
         result = _analysed(path, cfg, as_of, str(path))
+    hold(result)  # freed by the process's end when the installed command runs (scanner/heap.py)
     inv = result.inventory
     nid = NodeId(node)
     if nid not in inv:
@@ -562,9 +565,11 @@ def schedule_cmd(
 ) -> int:
     """Run `scan` on a cron schedule in this process, until SIGTERM; runs never overlap."""
     from scanner.config import load_config
+    from scanner.heap import free_as_you_go
     from scanner.plugins import connectors
     from scanner.schedule import Scheduler, lock_path, parse_timezone
 
+    free_as_you_go()  # this process runs scan after scan: each one's memory is given back
     _setup_logging(verbose)
     cfg = load_config(config, connectors())
     expr = cron or cfg.file.schedule.cron
@@ -655,8 +660,9 @@ def main(argv: list[str] | None = None) -> int:
 def console() -> NoReturn:
     """The installed ``regwarden`` command: :func:`main`, then the process ends at once
     (:func:`scanner.heap.end_process`: no final collection, no freeing of the analysis object by object)."""
-    from scanner.heap import end_process
+    from scanner.heap import end_process, hold_until_exit
 
+    hold_until_exit()
     end_process(main())
 
 

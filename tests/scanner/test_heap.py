@@ -156,3 +156,37 @@ def test_reading_a_bundle_leaves_no_reference_cycles(bundle: Path) -> None:
         gc.garbage.clear()
         gc.enable()
     assert found == 0, kinds
+
+
+def test_the_installed_command_holds_its_analysis_until_the_end() -> None:
+    """Freeing a large analysis object by object when the command's function returns cost ~0.8 s on
+    the benchmark's large estate; the installed command (and only it) leaves that to the process's end,
+    and a scheduler running scan after scan in one process frees each one."""
+    import weakref
+
+    from scanner import heap
+
+    class Big:
+        pass
+
+    try:
+        obj = Big()
+        ref = weakref.ref(obj)
+        heap.hold(obj)  # not the installed command: nothing is held
+        del obj
+        assert ref() is None
+        heap.hold_until_exit()
+        obj = Big()
+        ref = weakref.ref(obj)
+        heap.hold(obj)
+        del obj
+        assert ref() is not None
+        heap.free_as_you_go()  # `regwarden schedule`
+        assert ref() is None
+        obj = Big()
+        ref = weakref.ref(obj)
+        heap.hold(obj)
+        del obj
+        assert ref() is None
+    finally:
+        heap.free_as_you_go()
