@@ -693,7 +693,14 @@ class _Job:
             urls = re.findall(r"https?://[^\s'\"]+", cmd.text) or re.findall(
                 r"https?://[^\s'\"]+", self.refs.expand(cmd.text, env)
             )
-            targets = [self.registry_id(self.refs.expand(urls[-1], env))] if urls else ["other:*"]
+            if urls:
+                targets = [self.registry_id(self.refs.expand(urls[-1], env))]
+            elif self.refs.ci == "gitlab" and any(r.kind == "job_token" for r in explicit):
+                # sent where a variable says (`"${PACKAGE_REGISTRY_URL}/"`, from another job's dotenv)
+                # with the job token, which only its own GitLab accepts: an upload there is a package
+                targets = ["gitlab-packages"]
+            else:
+                targets = ["other:*"]
         for key in form.registry_env:
             if env.get(key):
                 targets[0] = self.registry_id(self.refs.expand(env[key], env))
@@ -785,6 +792,11 @@ class _Job:
             for reg, routes in sorted(self.credentials({}, cmd.text).items()):
                 self.emit(step, reg, None, routes, "probable", f"{short} with its credential", "probable", line)
             return
+        ws = _run_words(cmd)
+        while ws and ws[0] in _SOURCE_WORDS:
+            ws = ws[1:]
+        if not ws or ws[0].lower() in _FILE_TOOLS:
+            return  # `cat`, `echo`, `sha256sum`, `Out-File`: whatever the step is named, these publish nothing
         names = script_names(cmd)
         # the step's name speaks for a command whose own name says nothing (`npm run build:sandbox`)
         label = step.label if step.label and step.label != step.uses else ""
@@ -802,8 +814,11 @@ class _Job:
         # configure-aws-credentials)
         cloud_push = not logged_in_push and bool(self.st.clouds) and not reads and (pushes or named_push)
         release_named = any(release_words().search(n) for n in names)
-        # a step its author named a release (`name: Build and Publish` over `./Build.ps1`)
-        label_says = bool(label) and publish_words().search(label) is not None and _runs_script(cmd)
+        # a step its author named a release (`name: Build and Publish` over `./Build.ps1`), or an upload
+        # (`name: Upload to Docker Hub` over `source ./.multi_arch_docker`): with a registry's credential
+        # in hand, below, or a GitHub token and GitHub named (`name: Upload to GitHub`)
+        label_says = bool(label) and release_words().search(label) is not None and _runs_script(cmd)
+        label_github = label_says and _GITHUB_NAMED.search(label) is not None
         if not (logged_in_push or cloud_push or release_named or label_says or _build_entry(cmd)):
             return
         before = len(self.out)
@@ -826,7 +841,7 @@ class _Job:
             return  # a build script is a publish only with a registry's credential in hand (above)
         gh = [r for r in self.env_routes(env, ("GH_TOKEN", "GITHUB_TOKEN")) if self.token_can("github-releases", r)]
         no_github = any(re.fullmatch(r"--no-github(?:[.-]release)?", w) for w in cmd.words)
-        if gh and not no_github and any(re.search(r"release", n) for n in names):
+        if gh and not no_github and (any(re.search(r"release", n) for n in names) or label_github):
             self.emit(
                 step, "github-releases", None, gh, "probable", f"{short} holding a GitHub token", "probable", line
             )
@@ -837,7 +852,7 @@ class _Job:
             # npm and makes the GitHub release; uv's release.sh, run beside a token broker, only bumps)
         if logged_in_push or cloud_push:
             return  # where it pushes is said above; no registry guessed from the language besides
-        if self.oidc and any(publish_words().search(n) for n in names):
+        if self.oidc and any(publish_words().search(n) for n in names):  # (a label alone guesses nothing)
             guess = registry_from_runner(_strip_wrappers(cmd)) or (self.st.setups[-1] if self.st.setups else None)
             if guess is not None and oidc_publishing(guess, self.refs.ci):
                 routes = [Route("oidc", guess, "the job's OIDC token (Trusted Publishing)")]
@@ -933,6 +948,20 @@ _SHELL_WORDS = frozenset({"for", "while", "until", "if", "then", "else", "elif",
                           "local", "declare", "return", "[[", "function"})  # fmt: skip
 #: Sub-commands that only read: `gh release list`, `… download`.
 _READ_VERBS = frozenset({"list", "view", "download", "delete", "inspect", "verify", "status", "show", "get", "ls"})
+#: A step name naming GitHub (its releases), not GitHub Pages or Packages.
+_GITHUB_NAMED = re.compile(r"\bgithub\b(?![\s_-]*(?:pages|packages|container|registry|ghcr))", re.IGNORECASE)
+#: Tools whose arguments are files or text, never a script or target they run: `cat dist/releasetag.txt`
+#: and `Out-File "$env:RELEASE_FILE.sha1sum"` name no release step.
+_FILE_TOOLS = frozenset({"cat", "echo", "printf", "ls", "cp", "mv", "rm", "mkdir", "touch", "chmod", "chown", "ln",
+                         "test", "[", "grep", "sed", "awk", "jq", "yq", "head", "tail", "tee", "cut", "sort", "wc",
+                         "find", "tar", "zip", "unzip", "gzip", "sha256sum", "sha512sum", "sha1sum", "shasum",
+                         "md5sum", "basename", "dirname", "realpath", "readlink", "diff", "cd", "pushd", "export",
+                         "out-file", "set-content", "get-content", "add-content", "write-output", "write-host",
+                         "copy-item", "move-item", "remove-item", "new-item", "get-filehash", "compress-archive"})  # fmt: skip
+#: Words that run what follows in this shell or a subshell: `( source ./.multi_arch_docker && … )`.
+_SOURCE_WORDS = frozenset({"(", "{", "source", "."})
+#: A variable reference in a word: shell `$X`, `${X}`, PowerShell `$env:X`, `${env:X}`, GitHub `${{ … }}`.
+_VAR_REF = re.compile(r"\$\{\{.*?\}\}|\$\{[^}]*\}|\$(?:env:)?\w+", re.IGNORECASE)
 
 
 def _alternatives(value: str) -> list[str]:
@@ -944,8 +973,19 @@ def _alternatives(value: str) -> list[str]:
 
 
 def _run_words(cmd: Command) -> list[str]:
-    """A command's words without its ``NAME=value`` assignments: what it runs, and with what."""
-    return [w for w in cmd.words if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", w)]
+    """A command's words without its ``NAME=value`` assignments: what it runs, and with what. A command
+    that only assigns a command's output (``TAG=$(cat dist/releasetag.txt)``, which the word splitter
+    cuts inside the parentheses) runs that command; a subshell's parenthesis (``(echo …``) is no word."""
+    ws = list(cmd.words)
+    if ws and _ASSIGNMENT.fullmatch(ws[0]) and "$(" in ws[0] and ws[0].count("(") > ws[0].count(")"):
+        ws = [ws[0].split("$(", 1)[1], *ws[1:]]
+        ws[-1] = ws[-1].removesuffix(")")
+    elif ws and ws[0].startswith("(") and len(ws[0]) > 1 and ws[0][1] not in "(":
+        ws[0] = ws[0][1:]
+    return [w for w in ws if w and not _ASSIGNMENT.fullmatch(w)]
+
+
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.DOTALL)
 
 
 def script_names(cmd: Command) -> list[str]:
@@ -953,10 +993,14 @@ def script_names(cmd: Command) -> list[str]:
     → ``ci-publish``, ``./scripts/publish.mjs`` → ``publish``, ``make release`` → ``release``, ``tox -e
     X`` → ``X``), release-like ones only when no qualifier says otherwise (``release-notes``)."""
     ws = _run_words(cmd)
-    while ws and (ws[0] in ("sudo", "env", "time", "exec", "npx", "bunx", "uvx") or ws[:2] == ["bundle", "exec"]):
+    while ws and (
+        ws[0] in ("sudo", "env", "time", "exec", "npx", "bunx", "uvx")
+        or ws[0] in _SOURCE_WORDS
+        or ws[:2] == ["bundle", "exec"]
+    ):
         ws = ws[2:] if ws[:2] == ["bundle", "exec"] else ws[1:]
     out: list[str] = []
-    if not ws or ws[0] in _SHELL_WORDS or any(w in _READ_VERBS for w in ws[1:]):
+    if not ws or ws[0] in _SHELL_WORDS or ws[0].lower() in _FILE_TOOLS or any(w in _READ_VERBS for w in ws[1:]):
         return out
     first = ws[0]
     if "/" in first or first.endswith((".sh", ".py", ".js", ".mjs", ".ts")):
@@ -969,7 +1013,7 @@ def script_names(cmd: Command) -> list[str]:
             out.append(rest[i + 1])
     positional = [w for w in rest if not w.startswith("-")]
     out += positional[:1]
-    plain = [re.sub(r"\$\{[^}]*\}|\$\{\{.*?\}\}|\$\w+", "", w) for w in out]
+    plain = [_VAR_REF.sub("", w) for w in out]
     stems = [re.sub(r"\.[A-Za-z0-9]+$", "", w.rstrip("/").rsplit("/", 1)[-1]) for w in plain]
     return [n for n in stems if n and not _NOT_A_RELEASE.search(n)]
 
@@ -983,6 +1027,8 @@ def _runs_script(cmd: Command) -> bool:
     """The command runs a repository script or a task runner (``./Build.ps1``, ``make dist``, ``npm run x``),
     not a shell built-in or a plain tool (``if [ -f … ]``, ``echo``, ``npm dist-tag``)."""
     ws = _run_words(cmd)
+    while ws and ws[0] in _SOURCE_WORDS:
+        ws = ws[1:]
     if not ws or ws[0] in _SHELL_WORDS:
         return False
     first = ws[0]
@@ -1139,7 +1185,15 @@ def _positional(form: CommandForm, ws: tuple[str, ...], text: str) -> list[str]:
     rest = ws[start + consumed :]
     out: list[str] = []
     skip = False
+    depth = 0  # inside a command or process substitution the word splitter cut (`--x=<(sed "…" f)`)
     for w in rest:
+        if depth:
+            depth = max(0, depth + w.count("(") - w.count(")"))
+            continue
+        if "$(" in w or "<(" in w or ">(" in w:
+            depth = max(0, w.count("(") - w.count(")"))
+            if depth or w.startswith("-"):
+                continue
         if skip:
             skip = False
             continue

@@ -108,6 +108,49 @@ def substitute(text: str, values: Mapping[str, str]) -> str:
     return EXPR.sub(one, text)
 
 
+_MATRIX_REF = re.compile(r"\bmatrix\s*(?:\.\s*([\w-]+(?:\.[\w-]+)*)|\[\s*['\"]([\w-]+)['\"]\s*\])")
+
+
+def matrix_keys(text: str | None) -> set[str]:
+    """The ``matrix.X`` keys the expressions of ``text`` read."""
+    if not text or "matrix" not in text:
+        return set()
+    return {a or b for expr in EXPR.findall(text) for a, b in _MATRIX_REF.findall(expr)}
+
+
+def _matrix_sub(text: str, values: Mapping[str, str]) -> str:
+    """``matrix.X`` replaced by one combination's value in every expression of ``text``: the whole
+    expression by the value itself, inside a larger one by a quoted literal (``secrets[matrix.pat]``
+    → ``secrets['NPM_TOKEN']``); a key the combination lacks is left as written."""
+    if "matrix" not in text:
+        return text
+
+    def one(m: re.Match[str]) -> str:
+        body = m.group(1)
+        whole = _MATRIX_REF.fullmatch(body.strip())
+        if whole:
+            key = whole.group(1) or whole.group(2)
+            return values[key] if key in values else m.group(0)
+
+        def inner(n: re.Match[str]) -> str:
+            key = n.group(1) or n.group(2)
+            return "'" + values[key].replace("'", "''") + "'" if key in values else n.group(0)
+
+        return "${{" + _MATRIX_REF.sub(inner, body) + "}}"
+
+    return EXPR.sub(one, text)
+
+
+def with_matrix(step: Step, values: Mapping[str, str]) -> Step:
+    """``step`` as one combination of its job's matrix runs it (``matrix.X`` in place)."""
+    return replace(
+        step,
+        run=_matrix_sub(step.run, values) if step.run else step.run,
+        with_={k: _matrix_sub(v, values) for k, v in step.with_.items()},
+        env={k: _matrix_sub(v, values) for k, v in step.env.items()},
+    )
+
+
 def with_inputs(step: Step, values: Mapping[str, str]) -> Step:
     """``step`` with a caller's values in place of ``inputs.X`` (composite actions, reusable workflows)."""
     return replace(

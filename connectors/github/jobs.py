@@ -34,12 +34,12 @@ from connectors.github.actions import (
     STATIC_CLOUD_SECRET,
     action_name,
 )
-from connectors.github.composite import Expander, local_key, with_inputs
+from connectors.github.composite import Expander, local_key, matrix_keys, with_inputs, with_matrix
 from connectors.github.outsiders import Control, JobFacts, outsider_events, starter_injections
 from connectors.github.publishing import PublishGraph
 from connectors.github.raw import WorkflowFile
 from connectors.github.refs import GitHubRefs
-from connectors.github.workflows import Job, Permissions, secret_refs
+from connectors.github.workflows import Job, Permissions, Step, secret_refs
 from scanner.knowledge.publish import publish_words, registry_from_secret_name, release_words, reusable_workflows
 from scanner.model import (
     Action,
@@ -350,6 +350,7 @@ class JobBuilder:
         variants = [self.plain_steps] if self.call is None or not self.call.variants else [
             tuple(with_inputs(s, v) for s in self.plain_steps) for v in self.call.variants
         ]  # fmt: skip
+        variants = [m for v in variants for m in self._matrix_variants(v)]
         found: dict[tuple[object, ...], Publish] = {}
         for steps in variants:
             views = [
@@ -441,11 +442,33 @@ class JobBuilder:
             for reg, routes in sorted(found.items())
         ]
 
+    def _matrix_variants(self, steps: tuple[Step, ...]) -> list[tuple[Step, ...]]:
+        """``steps`` once for each distinct combination of the ``strategy.matrix`` values they read
+        (``npx ${{ matrix.cmd }} publish --pat ${{ secrets[matrix.pat] }}``: vsce with one secret, ovsx
+        with another); ``steps`` alone when they read none or the matrix is not written out."""
+        if not self.job.matrix:
+            return [steps]
+        used: set[str] = set()
+        for s in steps:
+            used |= matrix_keys(s.run)
+            for v in (*s.with_.values(), *s.env.values()):
+                used |= matrix_keys(v)
+        if not used:
+            return [steps]
+        keys = sorted(used)
+        distinct = {tuple(c.get(k) for k in keys): c for c in reversed(self.job.matrix)}  # first one kept
+        return [tuple(with_matrix(s, c) for s in steps) for c in reversed(distinct.values())]
+
     def _read_secrets(self) -> None:
         names = set(self.job.secret_refs | self.wf.workflow.secret_refs)
         for s in self.steps:
             if s.via is not None:  # composite steps name secrets only through the caller's inputs
                 names |= set(secret_refs(s.run)) | set(secret_refs(dict(s.with_))) | set(secret_refs(dict(s.env)))
+        variants = self._matrix_variants(self.steps)
+        if len(variants) > 1 or variants[0] is not self.steps:  # `secrets[matrix.pat]`: each value's secret
+            for steps in variants:
+                for s in steps:
+                    names |= set(secret_refs(s.run)) | set(secret_refs(dict(s.with_))) | set(secret_refs(dict(s.env)))
         for name in sorted(names):
             visible = self.secret(name)
             if visible is not None:

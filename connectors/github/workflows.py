@@ -108,6 +108,8 @@ class Job:
     secrets_map: Mapping[str, str] = field(default_factory=dict)  # secrets passed to a reusable workflow
     needs: tuple[str, ...] = ()
     outputs: Mapping[str, str] = field(default_factory=dict)  # the job's outputs: name -> expression
+    #: The combinations of ``strategy.matrix`` written out in the file (:func:`matrix_combinations`).
+    matrix: tuple[Mapping[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,72 @@ class Workflow:
     inputs: Mapping[str, str] = field(default_factory=dict)
     #: Names of the workflows a ``workflow_run`` trigger follows.
     run_workflows: tuple[str, ...] = ()
+
+
+#: At most this many matrix combinations are kept for a job (a job's publish steps are read once per
+#: distinct combination of the matrix values they use).
+MAX_MATRIX = 16
+
+
+def _flat(value: object, prefix: str, out: dict[str, str]) -> None:
+    # A matrix value as the strings ``matrix.X`` expressions read: objects by dotted key, lists left out.
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            _flat(v, f"{prefix}.{k}", out)
+    elif isinstance(value, bool):
+        out[prefix] = "true" if value else "false"
+    elif isinstance(value, (str, int, float)):
+        out[prefix] = str(value)
+    elif value is None:
+        out[prefix] = ""
+
+
+def _same(a: object, b: object) -> bool:
+    # matrix values compare as GitHub compares them: `1` is not `true` (as it is in Python)
+    return type(a) is type(b) and a == b
+
+
+def matrix_combinations(strategy: object) -> tuple[Mapping[str, str], ...]:
+    """The jobs a ``strategy.matrix`` makes, as GitHub expands it, each as ``{key: value}`` (object
+    values by dotted key, ``os.name``): the product of the listed values, less ``exclude``, with each
+    ``include`` entry added to every combination whose listed values it does not change, or as a new
+    one. A matrix or key given by an expression (``${{ fromJSON(…) }}``) is known only at run time: such
+    a key is left out. At most :data:`MAX_MATRIX` combinations; none when there is no matrix."""
+    matrix = strategy.get("matrix") if isinstance(strategy, Mapping) else None
+    if not isinstance(matrix, Mapping):
+        return ()
+    keys = {str(k): v for k, v in matrix.items() if k not in ("include", "exclude") and isinstance(v, list)}
+    combos: list[dict[str, object]] = [{}]
+    for k, values in keys.items():
+        combos = [{**c, k: v} for c in combos for v in values][: MAX_MATRIX * 4]
+    if not keys:
+        combos = []
+    listed_excludes = matrix.get("exclude")
+    excludes = [e for e in listed_excludes if isinstance(e, Mapping)] if isinstance(listed_excludes, list) else []
+    combos = [c for c in combos if not any(all(_same(c.get(str(k)), v) for k, v in e.items()) for e in excludes)]
+    # an include entry extends the combinations of the listed values (never changing one of those, but
+    # what an earlier entry added), not the combinations earlier entries made
+    base = [dict(c) for c in combos]
+    made: list[dict[str, object]] = []
+    listed_includes = matrix.get("include")
+    for entry in listed_includes if isinstance(listed_includes, list) else []:
+        if not isinstance(entry, Mapping):
+            continue
+        added = False
+        for c, original in zip(combos, base, strict=True):
+            if all(str(k) not in original or _same(original[str(k)], v) for k, v in entry.items()):
+                c.update({str(k): v for k, v in entry.items()})
+                added = True
+        if not added:
+            made.append({str(k): v for k, v in entry.items()})
+    combos += made
+    out: list[Mapping[str, str]] = []
+    for c in combos[:MAX_MATRIX]:
+        flat: dict[str, str] = {}
+        for k, v in c.items():
+            _flat(v, k, flat)
+        out.append(flat)
+    return tuple(out)
 
 
 def secret_refs(value: object) -> Iterator[str]:
@@ -284,6 +352,7 @@ class _Parser:
             secrets_map=secrets_map,
             needs=tuple(_patterns(raw.get("needs"))),
             outputs=self.strings(raw.get("outputs"), f"{where}.outputs"),
+            matrix=matrix_combinations(raw.get("strategy")),
         )
 
     def inputs(self, on: object) -> dict[str, str]:

@@ -178,3 +178,37 @@ def test_one_parse_gives_the_document_and_the_lines_two_parses_gave() -> None:
         assert node_positions(node) == positions(text), name
         anchored += bool(ANCHOR.search(text))
     assert anchored  # the Python loader's path is taken too
+
+
+def test_matrix_combinations_follow_githubs_expansion() -> None:
+    """GitHub's documented example of ``include`` (docs: "Expanding or adding matrix configurations"):
+    an entry extends every combination whose listed values it keeps, else it is a combination of its own."""
+    from connectors.github.workflows import MAX_MATRIX, matrix_combinations
+
+    strategy = {
+        "matrix": {
+            "fruit": ["apple", "pear"],
+            "animal": ["cat", "dog"],
+            "include": [
+                {"color": "green"},
+                {"color": "pink", "animal": "cat"},
+                {"fruit": "apple", "shape": "circle"},
+                {"fruit": "banana"},
+                {"fruit": "banana", "animal": "cat"},
+            ],
+        }
+    }
+    assert matrix_combinations(strategy) == (
+        {"fruit": "apple", "animal": "cat", "color": "pink", "shape": "circle"},
+        {"fruit": "apple", "animal": "dog", "color": "green", "shape": "circle"},
+        {"fruit": "pear", "animal": "cat", "color": "pink"},
+        {"fruit": "pear", "animal": "dog", "color": "green"},
+        {"fruit": "banana"},
+        {"fruit": "banana", "animal": "cat"},
+    )
+    exclude = {"matrix": {"os": ["a", "b"], "v": [1, True], "exclude": [{"os": "a", "v": 1}]}}
+    assert matrix_combinations(exclude) == ({"os": "a", "v": "true"}, {"os": "b", "v": "1"}, {"os": "b", "v": "true"})
+    assert matrix_combinations({"matrix": {"t": [{"name": "x", "n": 2}]}}) == ({"t.name": "x", "t.n": "2"},)
+    assert matrix_combinations({"matrix": "${{ fromJSON(needs.a.outputs.m) }}"}) == ()
+    assert matrix_combinations(None) == ()
+    assert len(matrix_combinations({"matrix": {"a": list(range(10)), "b": list(range(10))}})) == MAX_MATRIX

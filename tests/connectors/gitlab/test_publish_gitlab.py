@@ -326,3 +326,23 @@ def test_a_deploy_script_publishes_only_when_it_names_a_registry(tmp_path: Path)
     assert routes(inv, "deploy-flatpak") == ("flathub:secret:REPO_TOKEN_FILE",)
     assert publishes(inv, "deploy-app") == ()
     assert publishes(inv, "pages") == ()
+
+
+def test_a_job_token_upload_to_a_url_from_a_variable_is_a_gitlab_package(tmp_path: Path) -> None:
+    # archlinux/archlinux-docker: the URL comes from another job's dotenv; the job token only opens GitLab
+    up = 'curl -sSf --header "JOB-TOKEN: ${CI_JOB_TOKEN}" --upload-file "output/rootfs.tar.zst" "${PACKAGE_REGISTRY_URL}/"'
+    inv = pipeline(tmp_path / "token", f"publish:\n  script:\n    - '{up}'\n")
+    assert routes(inv, "publish") == ("gitlab-packages:job_token",)
+    other = up.replace("JOB-TOKEN: ${CI_JOB_TOKEN}", "Authorization: Bearer ${UPLOAD_TOKEN}")
+    inv = pipeline(tmp_path / "other", f"publish:\n  script:\n    - '{other}'\n")
+    assert publishes(inv, "publish") == ("other:*",)
+
+
+def test_a_process_substitution_is_not_the_image_pushed(tmp_path: Path) -> None:
+    # archlinux/archlinux-docker: `--sign-by-sigstore=<(sed "…" file)` before the image
+    push = (
+        'podman push --sign-by-sigstore=<(sed "s/TEMPLATE/${SIGSTORE_ID_TOKEN}/" sigstore-param-file.yaml) '
+        '"$CI_REGISTRY_IMAGE:base-$CI_COMMIT_REF_SLUG"'
+    )
+    inv = pipeline(tmp_path, f"build:\n  script:\n    - podman login -u x -p y $CI_REGISTRY\n    - '{push}'\n")
+    assert publishes(inv, "build") == ("gitlab-registry",)
