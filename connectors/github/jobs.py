@@ -150,6 +150,12 @@ def _named_image(refs: GitHubRefs, value: str) -> tuple[str, str] | None:
     return None if host == "*" else (host, path)
 
 
+#: ``secrets[matrix.X]``: a matrix leg chooses the secret.
+_SECRET_INDEX = re.compile(r"\bsecrets\s*\[\s*matrix\s*\.[\w.-]+\s*\]")
+#: Step inputs and variables whose value can say where or with what a step publishes.
+_PUBLISH_SETTING = re.compile(r"image|tag|registr|repo|url|token|secret|password|key|user|publish|push", re.IGNORECASE)
+
+
 def _has_expr(value: str) -> bool:
     return "${{" in value
 
@@ -448,11 +454,20 @@ class JobBuilder:
         with another); ``steps`` alone when they read none or the matrix is not written out."""
         if not self.job.matrix:
             return [steps]
+        # Only values that can change where or with what a step publishes are expanded: a matrix key in a
+        # secret's index, in the first words of a command (the tool), or in an input or variable named for
+        # an image, a registry or a credential. A build matrix (`python-version: ${{ matrix.python }}`) is
+        # read once: expanding every key made reading the fidelity corpus ~45 % slower.
         used: set[str] = set()
         for s in steps:
-            used |= matrix_keys(s.run)
-            for v in (*s.with_.values(), *s.env.values()):
-                used |= matrix_keys(v)
+            for text in (s.run or "", *s.with_.values(), *s.env.values()):
+                for m in _SECRET_INDEX.finditer(text):
+                    used |= matrix_keys("${{ " + m.group(0) + " }}")
+            for line in (s.run or "").splitlines():
+                used |= matrix_keys(" ".join(line.split()[:2]))
+            for name, v in (*s.with_.items(), *s.env.items()):
+                if _PUBLISH_SETTING.search(name):
+                    used |= matrix_keys(v)
         if not used:
             return [steps]
         keys = sorted(used)
