@@ -10,7 +10,7 @@ when collected. Pure: no I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -141,25 +141,25 @@ def _matrix_sub(text: str, values: Mapping[str, str]) -> str:
     return EXPR.sub(one, text)
 
 
-def with_matrix(step: Step, values: Mapping[str, str]) -> Step:
-    """``step`` as one combination of its job's matrix runs it (``matrix.X`` in place)."""
+def _rewritten(step: Step, sub: Callable[[str], str], condition: bool) -> Step:
+    """``step`` with ``sub`` applied to its script, inputs and variables (and its ``if:`` when ``condition``)."""
     return replace(
         step,
-        run=_matrix_sub(step.run, values) if step.run else step.run,
-        with_={k: _matrix_sub(v, values) for k, v in step.with_.items()},
-        env={k: _matrix_sub(v, values) for k, v in step.env.items()},
+        run=sub(step.run) if step.run else step.run,
+        with_={k: sub(v) for k, v in step.with_.items()},
+        env={k: sub(v) for k, v in step.env.items()},
+        if_=sub(step.if_) if condition and step.if_ else step.if_,
     )
+
+
+def with_matrix(step: Step, values: Mapping[str, str]) -> Step:
+    """``step`` as one combination of its job's matrix runs it (``matrix.X`` in place)."""
+    return _rewritten(step, lambda text: _matrix_sub(text, values), condition=False)
 
 
 def with_inputs(step: Step, values: Mapping[str, str]) -> Step:
     """``step`` with a caller's values in place of ``inputs.X`` (composite actions, reusable workflows)."""
-    return replace(
-        step,
-        run=substitute(step.run, values) if step.run else step.run,
-        with_={k: substitute(v, values) for k, v in step.with_.items()},
-        env={k: substitute(v, values) for k, v in step.env.items()},
-        if_=substitute(step.if_, values) if step.if_ else step.if_,
-    )
+    return _rewritten(step, lambda text: substitute(text, values), condition=True)
 
 
 @dataclass
