@@ -124,6 +124,9 @@ class _State:
     step_inputs: dict[str, list[Route]] = field(default_factory=dict)
     #: repository names set up for later commands (``poetry config repositories.X``, a .pypirc section)
     aliases: dict[str, tuple[str, list[Route]]] = field(default_factory=dict)
+    #: files a credential was written to (``echo $T | base64 -d > store.login``) -> what they hold: a later
+    #: command that names the file holds it too (``snapcraft login --with store.login``)
+    cred_files: dict[str, list[Route]] = field(default_factory=dict)
 
 
 def truthy(value: str | None) -> bool:
@@ -241,6 +244,9 @@ class _Job:
                     found.append(Route("unknown", r.name, f"output of step {r.name}"))
                 continue
             found.append(Route(r.kind, r.name, detail if not r.detail else f"{detail} ({r.detail})"))
+        for path, held in self.st.cred_files.items():
+            if _names_file(text, path):
+                found += held
         return found
 
     def env_routes(self, env: Mapping[str, str], names: Iterable[str], prefixes: Iterable[str] = ()) -> list[Route]:
@@ -547,7 +553,8 @@ class _Job:
             line = step.line + 1 + cmd.line if step.line is not None and via == "" else step.line
             if self.login_command(cmd, env):
                 continue
-            self.config_write(cmd, env)
+            if not self.config_write(cmd, env):
+                self.file_write(cmd, env)
             matched = False
             joined = any_command()
             # `echo "Q=npm publish" >> $GITHUB_ENV` writes a command, it does not run it
@@ -630,12 +637,39 @@ class _Job:
         registry = self.registry_id(self.refs.expand(url, env)) if url else (old[0] if old else f"other:{name}")
         self.st.aliases[name] = (registry, routes or (old[1] if old else []))
 
-    def config_write(self, cmd: Command, env: Mapping[str, str], force: str | None = None) -> None:
+    def file_write(self, cmd: Command, env: Mapping[str, str]) -> None:
+        """A stored credential written to a file (``echo "$T" > f``, ``echo $T | base64 -d > f``, ``… | tee
+        f``): later commands that name the file hold it, and a registry's own config file (``~/.pypirc``)
+        holds that registry's credential."""
+        targets = _write_targets(cmd)
+        if not targets:
+            return
+        text = cmd.text if cmd.stdin is None else f"{cmd.stdin}\n{cmd.text}"
+        routes = [
+            r for r in self.routes(text, env, in_script=True, detail=f"written to {targets[0]}") if r.kind != "unknown"
+        ]
+        if not routes:
+            return
+        for path in targets:
+            self.st.cred_files[path] = routes
+            config = next((cw.config for cw in catalogue().config_writes if cw.names_file(path)), None)
+            if config is not None:
+                self.config_write(cmd, env, force=config, routes=routes)
+
+    def config_write(
+        self, cmd: Command, env: Mapping[str, str], force: str | None = None, routes: list[Route] | None = None
+    ) -> bool:
+        """A line that writes a registry credential into its config file (or ``force``: a config file the
+        command wrote ``routes`` into); True when one was recorded."""
         for cw in catalogue().config_writes:
             if (force is None and not cw.regex.search(cmd.text)) or (force is not None and cw.config != force):
                 continue
-            routes = self.routes(cmd.text, env, in_script=True, detail=f"written to {cw.config}")
-            if not routes:
+            held = (
+                routes
+                if routes is not None
+                else self.routes(cmd.text, env, in_script=True, detail=f"written to {cw.config}")
+            )
+            if not held:
                 continue
             registry = cw.default_registry
             # the host as the job sees it: `//${CI_SERVER_HOST}/api/v4/…` names the GitLab it runs on
@@ -648,15 +682,16 @@ class _Job:
                 registry = self.registry_id(host)
             elif cw.config == "pypirc" and re.search(r"test\.?pypi", cmd.text, re.IGNORECASE):
                 registry = "testpypi"
-            self.st.configs[cw.config] = (registry, routes)
+            self.st.configs[cw.config] = (registry, held)
             if cw.config == "pypirc":
                 for section in re.findall(r"\[([\w.-]+)\]", cmd.text):
                     if section not in ("distutils", "pypi", "testpypi"):
-                        self.st.aliases[section] = (registry, routes)
+                        self.st.aliases[section] = (registry, held)
             if cw.config == "docker":
                 # a Docker config with an `auths` entry is a login to that registry (kaniko, buildah read it)
-                self.st.logins.append(_Login(registry, host, routes, "docker config.json"))
-            return
+                self.st.logins.append(_Login(registry, host, held, "docker config.json"))
+            return True
+        return False
 
     def publish_command(
         self, step: StepView, form: CommandForm, cmd: Command, env: Mapping[str, str], line: int | None
@@ -1096,6 +1131,32 @@ def _inner_script(cmd: Command) -> str | None:
 def _without(cmd: Command, inner: str) -> Command:
     """``cmd`` with its ``sh -c`` script left out."""
     return replace(cmd, text=cmd.text.replace(inner, " "), words=tuple(w for w in cmd.words if w != inner))
+
+
+def _write_targets(cmd: Command) -> list[str]:
+    """The files a command writes its output to: ``> f``, ``>> f``, ``>f``, and ``tee [-a] f`` (not
+    ``/dev/…``, not a descriptor)."""
+    ws = cmd.words
+    found: list[str] = []
+    for i, w in enumerate(ws):
+        if w in (">", ">>", "1>", "1>>") and i + 1 < len(ws):
+            found.append(ws[i + 1])
+        elif w.startswith((">", "1>")) and not w.startswith((">&", "1>&")):
+            rest = w.lstrip("1").lstrip(">")
+            if rest:
+                found.append(rest)
+    if ws[:1] == ("tee",):
+        found += [w for w in ws[1:] if not w.startswith(("-", ">"))]
+    return [f.strip("'\"") for f in found if f.strip("'\"") and not f.strip("'\"").startswith(("/dev/", "&"))]
+
+
+def _names_file(text: str, path: str) -> bool:
+    """Whether ``text`` names the file a script wrote as ``path`` (the same words, or the same file name
+    under another folder spelling: ``~/x.key`` and ``$HOME/x.key``)."""
+    for p in {path, path.rsplit("/", 1)[-1]}:
+        if len(p) >= 4 and re.search(rf"(?:^|[\s'\"=/<(]){re.escape(p)}(?=$|[\s'\")|;&])", text):
+            return True
+    return False
 
 
 def _docker_config_host(text: str) -> str | None:

@@ -223,11 +223,21 @@ class ConfigWrite(_Row):
     config: Config
     marker: str
     default_registry: str
+    #: The config file's own paths (``.pypirc``, ``.gem/credentials``): a credential written whole into one
+    #: (``echo "$PYPIRC" > ~/.pypirc``) is that registry's, even with no marker in sight. Matched against the
+    #: end of the path written to, at a ``/`` or the path's start.
+    files: tuple[str, ...] = ()
 
     @property
     def regex(self) -> re.Pattern[str]:
         """The marker pattern."""
         return re.compile(self.marker, re.IGNORECASE | re.MULTILINE)
+
+    def names_file(self, path: str) -> bool:
+        """Whether ``path`` (as a script writes it: ``~/.pypirc``, ``$HOME/.cargo/credentials.toml``) is
+        this config's file."""
+        p = path.strip("'\"")
+        return any(p == f or p.endswith("/" + f) for f in self.files)
 
 
 class SecretHint(_Row):

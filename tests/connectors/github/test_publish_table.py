@@ -287,3 +287,18 @@ def test_jreleaser_publish_pushes_only_where_it_holds_credentials() -> None:
                     {"registry": "quay.io", "password": "${{ secrets.QUAY_PASSWORD }}"}, None, {})  # fmt: skip
     publish = StepView(2, "publish", 3, None, "jreleaser/release-action@v2", {"arguments": "publish"}, None, {})
     assert {p[0] for p in _publishes(hub, quay, publish) if p[1] != "held"} == {"dockerhub", "quay"}
+
+
+def test_a_credential_written_to_a_file_is_held_by_the_commands_that_name_the_file() -> None:
+    # a token decoded into a file, handed to the login by the file's name under another folder spelling
+    env = {"CREDS": "${{ secrets.SNAP_STORE_LOGIN }}"}
+    write = StepView(1, "creds", 2, None, None, {}, 'echo "$CREDS" | base64 -d > "$HOME/store.login"', env)
+    login = StepView(
+        2, "upload", 3, None, None, {}, "snapcraft login --with ~/store.login\nsnapcraft upload a.snap", {}
+    )
+    assert _publishes(write, login) == {("snapcraft", "certain", ("secret:SNAP_STORE_LOGIN",))}
+    # the same upload without the file: no credential named
+    assert _publishes(login) == {("snapcraft", "certain", ("unknown:",))}
+    # a file written from no credential carries none
+    plain = StepView(1, "creds", 2, None, None, {}, 'echo "hello" > "$HOME/store.login"', {})
+    assert _publishes(plain, login) == {("snapcraft", "certain", ("unknown:",))}

@@ -102,6 +102,26 @@ CASES: dict[str, tuple[str, str, str]] = {
         "\n    - twine check dist/*\n",
         "pypi:secret:CI_TWINE_PASSWORD",
     ),
+    # mayan-edms: a whole .pypirc kept in a variable, written to the file twine reads
+    "pypirc-file-from-a-variable": (
+        "\n    - echo \"$PYPIRC\" > ~/.pypirc\n    - twine upload --verbose dist/* -r pypi\n",
+        "\n    - echo \"$PYPIRC\" > ~/.pypirc\n    - twine check dist/*\n",
+        "pypi:secret:PYPIRC",
+    ),
+    # Remmina: store credentials decoded into a file, then `snapcraft login --with` that file
+    "snapcraft-login-file": (
+        """
+    - echo $SNAPCRAFT_LOGIN | base64 --decode --ignore-garbage > snapcraft.login
+    - snapcraft login --with snapcraft.login
+    - snapcraft upload remmina_amd64.snap --release edge
+""",
+        """
+    - echo $SNAPCRAFT_LOGIN | base64 --decode --ignore-garbage > snapcraft.login
+    - snapcraft login --with snapcraft.login
+    - snapcraft whoami
+""",
+        "snapcraft:secret:SNAPCRAFT_LOGIN",
+    ),
 }  # fmt: skip
 
 
