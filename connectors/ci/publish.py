@@ -127,6 +127,9 @@ class _State:
     #: files a credential was written to (``echo $T | base64 -d > store.login``) -> what they hold: a later
     #: command that names the file holds it too (``snapcraft login --with store.login``)
     cred_files: dict[str, list[Route]] = field(default_factory=dict)
+    #: files a value was written to (``echo "$CI_REGISTRY_IMAGE:$TAG" > image-tag.txt``, in this job or, for
+    #: GitLab, in another job of the pipeline): ``$(cat image-tag.txt)`` is that value
+    value_files: dict[str, str] = field(default_factory=dict)
 
 
 def truthy(value: str | None) -> bool:
@@ -540,6 +543,8 @@ class _Job:
         script = _ENV_EXPR.sub(lambda m: self._env_text(m, step), script) if "env." in script else script
         assigned: dict[str, str] = {}  # shell variables set earlier in this script (`export REPO=…`)
         for cmd in commands(script):
+            if self.st.value_files and ("cat " in cmd.text or "$(<" in cmd.text):
+                cmd = _with_files(cmd, self.st.value_files)
             inner = _inner_script(cmd)
             if inner is not None:
                 # `sh -c "SCRIPT"` (also `docker run -e X=… image sh -c "…"`): the script is what runs, with the
@@ -548,6 +553,9 @@ class _Job:
                 self.script(step, inner, extra_env=outer, via="sh -c")
                 continue
             env = {**step.env, **self.st.exported, **(extra_env or {}), **assigned, **_inline_env(cmd)}
+            for name in _passed_env(cmd):
+                # `docker run -e GITLAB_TOKEN image`: the container gets the job's own variable of that name
+                env.setdefault(name, f"${name}")
             if _assignment(cmd) or (cmd.words[:1] == ("export",) and _assignment(_without_first(cmd))):
                 assigned.update(_inline_env(_without_first(cmd) if cmd.words[0] == "export" else cmd))
             line = step.line + 1 + cmd.line if step.line is not None and via == "" else step.line
@@ -599,6 +607,9 @@ class _Job:
                     routes += self.st.clouds.get(cloud, [Route("cloud", cloud, f"{cloud} CLI credentials")])
                 else:
                     routes += self.routes(cmd.stdin, env, in_script=True, detail=f"{lc.name} --password-stdin")
+            elif lc.stdin and (source := _stdin_file(cmd.words)) is not None:
+                # `--password-stdin < "$DOCKER_PASSWORD_FILE"`: a file-type variable (or a file written earlier)
+                routes += self.routes(source, env, in_script=True, detail=f"{lc.name} --password-stdin < file")
             if lc.positional_credential:
                 args = _args_after(cmd.words, lc.credential_after, skip_values=("-Source", "-source", "--source", "-s"))
                 for a in args:
@@ -644,6 +655,8 @@ class _Job:
         targets = _write_targets(cmd)
         if not targets:
             return
+        for path, value in written_values([cmd]).items():
+            self.st.value_files[path] = value
         text = cmd.text if cmd.stdin is None else f"{cmd.stdin}\n{cmd.text}"
         routes = [
             r for r in self.routes(text, env, in_script=True, detail=f"written to {targets[0]}") if r.kind != "unknown"
@@ -782,7 +795,9 @@ class _Job:
         stored = ("secret", "variable")
         for key, value in env.items():
             for r in self.routes(value, env, in_script=False, detail=f"env.{key}"):
-                by_env = env_registry.get(key.upper()) or registry_from_secret_name(key)
+                by_env = (
+                    self._sibling_registry(key, env) or env_registry.get(key.upper()) or registry_from_secret_name(key)
+                )
                 by_name = registry_from_secret_name(r.name) if r.name and r.kind in stored else None
                 reg = by_name or by_env
                 if reg and (r.kind in stored or (by_env and r.kind in ("oidc", "job_token", "cloud"))):
@@ -798,6 +813,20 @@ class _Job:
             if reg:
                 found.setdefault(reg, []).append(r)
         return found
+
+    def _sibling_registry(self, key: str, env: Mapping[str, str]) -> str | None:
+        """The registry a credential variable's sibling names: ``DOCKER_REGISTRY: $CI_REGISTRY`` beside
+        ``DOCKER_PASSWORD`` (goreleaser's and most image tools' convention)."""
+        prefix = key.upper().rpartition("_")[0]
+        if not prefix or key.upper().endswith("_REGISTRY"):
+            return None
+        for name in (f"{prefix}_REGISTRY", f"{prefix}_REGISTRY_URL", f"{prefix}_HOST"):
+            value = next((v for k, v in env.items() if k.upper() == name), None)
+            if value:
+                host = self.refs.expand(value, env)
+                if "*" not in host:
+                    return self.registry_id(host)
+        return None
 
     def hinted(
         self, step: StepView, env: Mapping[str, str], reason: str, line: int | None, skip: Collection[str] = ()
@@ -1150,6 +1179,56 @@ def _write_targets(cmd: Command) -> list[str]:
     return [f.strip("'\"") for f in found if f.strip("'\"") and not f.strip("'\"").startswith(("/dev/", "&"))]
 
 
+def written_values(cmds: Iterable[Command]) -> dict[str, str]:
+    """Values ``echo``/``printf`` write to files (``echo "$REGISTRY/app:$TAG" > image-tag.txt``): file -> the
+    first value written to it."""
+    found: dict[str, str] = {}
+    for cmd in cmds:
+        if cmd.words[:1] not in (("echo",), ("printf",)) or cmd.stdin is not None:
+            continue
+        targets = _write_targets(cmd)
+        if not targets:
+            continue
+        args = [w for w in cmd.words[1:] if w not in _REDIRECTS and not w.startswith((">", "1>", "2>"))]
+        args = [w for w in args if w not in targets]
+        if cmd.words[0] == "echo":
+            args = [w for w in args if w not in ("-n", "-e", "-ne", "-en")]
+        elif args and "%" in args[0]:
+            args = args[1:]  # printf's format
+        if len(args) == 1:
+            for t in targets:
+                found.setdefault(t, args[0].strip("'\""))
+    return found
+
+
+def script_values(scripts: Iterable[str]) -> dict[str, str]:
+    """:func:`written_values` of whole scripts (a GitLab pipeline's jobs: one job writes ``image-tag.txt``,
+    an artifact, and the next reads it)."""
+    return written_values(cmd for script in scripts for cmd in commands(script))
+
+
+_READ_FILE = re.compile(r"\$\(\s*(?:cat\s+|<\s*)([^()\s;|&]+)\s*\)|`\s*cat\s+([^`\s;|&]+)\s*`")
+
+
+def _with_files(cmd: Command, files: Mapping[str, str]) -> Command:
+    """``cmd`` with ``$(cat FILE)`` replaced by what the job (or the pipeline) wrote to FILE."""
+
+    def value(m: re.Match[str]) -> str:
+        name = (m.group(1) or m.group(2) or "").strip("'\"")
+        for path, v in files.items():
+            if name == path or name.rsplit("/", 1)[-1] == path.rsplit("/", 1)[-1]:
+                return v
+        return m.group(0)
+
+    text = _READ_FILE.sub(value, cmd.text)
+    if text == cmd.text:
+        return cmd
+    parsed = commands(text)
+    if len(parsed) != 1:
+        return cmd
+    return replace(cmd, text=text, words=parsed[0].words)
+
+
 def _names_file(text: str, path: str) -> bool:
     """Whether ``text`` names the file a script wrote as ``path`` (the same words, or the same file name
     under another folder spelling: ``~/x.key`` and ``$HOME/x.key``)."""
@@ -1192,6 +1271,13 @@ _WRAPPERS = re.compile(
 )
 
 
+def _passed_env(cmd: Command) -> list[str]:
+    """Names a ``docker run -e NAME`` (no value) passes from the job's environment into the container."""
+    if cmd.words[:2] not in (("docker", "run"), ("podman", "run")):
+        return []
+    return [v for v in flag_values(cmd.words, ("-e", "--env")) if "=" not in v and re.fullmatch(r"[A-Za-z_]\w*", v)]
+
+
 def _strip_wrappers(cmd: Command) -> str:
     return _WRAPPERS.sub("", cmd.text.strip())
 
@@ -1202,7 +1288,8 @@ def _short(text: str, limit: int = 80) -> str:
 
 
 def _args_after(ws: tuple[str, ...], word: str, skip_values: tuple[str, ...] = ()) -> list[str]:
-    """Positional arguments after ``word`` (flags and the values of ``skip_values`` left out)."""
+    """Positional arguments after ``word`` (flags, the values of ``skip_values`` and redirections left out:
+    ``docker login --password-stdin < "$FILE"`` names no host)."""
     if word not in ws:
         return []
     rest = ws[ws.index(word) + 1 :]
@@ -1212,13 +1299,27 @@ def _args_after(ws: tuple[str, ...], word: str, skip_values: tuple[str, ...] = (
         if skip:
             skip = False
             continue
-        if w in skip_values:
+        if w in skip_values or w in _REDIRECTS:
             skip = True
             continue
-        if w.startswith("-"):
+        if w.startswith("-") or w.startswith(("<", ">", "2>", "1>", "&>")):
             continue
         out.append(w)
     return out
+
+
+#: Redirection operators written as words of their own (their target is the next word).
+_REDIRECTS = frozenset({"<", ">", ">>", "2>", "2>>", "1>", "1>>", "&>", "<<<"})
+
+
+def _stdin_file(ws: tuple[str, ...]) -> str | None:
+    """The file a command reads its input from (``< FILE``, ``<FILE``), if any."""
+    for i, w in enumerate(ws):
+        if w == "<" and i + 1 < len(ws):
+            return ws[i + 1]
+        if w.startswith("<") and not w.startswith(("<<", "<(")) and len(w) > 1:
+            return w[1:]
+    return None
 
 
 def _cloud_command(text: str) -> str | None:
@@ -1288,12 +1389,16 @@ def analyse(
     oidc: bool,
     token_scopes: Mapping[str, bool | None] | None = None,
     hosts: Mapping[str, str] | None = None,
+    files: Mapping[str, str] | None = None,
 ) -> list[Publish]:
     """Every publish of a job's steps, in step order, then the registry credentials it holds without a
     publish seen (confidence ``held``). ``oidc``: the job can get an OIDC token; ``token_scopes``: which
     scopes of the CI's job token can write (``contents``, ``packages``; None: unknown); ``hosts``: host →
-    registry id for hosts the registries table cannot know (a self-managed GitLab's own registries)."""
+    registry id for hosts the registries table cannot know (a self-managed GitLab's own registries);
+    ``files``: values other jobs wrote to files this job may read (:func:`script_values`)."""
     job = _Job(refs, oidc, token_scopes, hosts)
+    if files:
+        job.st.value_files.update(files)
     for step in steps:
         if step.id and step.inputs:
             given = [

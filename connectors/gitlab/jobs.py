@@ -103,10 +103,18 @@ class JobBuilder:
     """Builds one job's identity node and everything it reaches."""
 
     def __init__(
-        self, p: ProjectSide, job: JobDef, pipeline_path: str, workflow_rules: object, includes_missing: bool = False
+        self,
+        p: ProjectSide,
+        job: JobDef,
+        pipeline_path: str,
+        workflow_rules: object,
+        includes_missing: bool = False,
+        files: Mapping[str, str] | None = None,
     ) -> None:
         self.p = p
         self.includes_missing = includes_missing
+        #: values the pipeline's jobs write to files (an image name in image-tag.txt, passed as an artifact)
+        self.files = files or {}
         self.inv = p.inv
         self.job = job
         self.pipeline_path = pipeline_path
@@ -205,7 +213,7 @@ class JobBuilder:
         tokens = [n for n, _ in self.job.id_tokens]
         refs = GitLabRefs(self.p.facts, cicd, tokens, self.job.secrets, unlisted=not scope.all_listed)
         steps = self._steps(env)
-        found = analyse(steps, refs, oidc=bool(self.job.id_tokens), hosts=self.p.hosts)
+        found = analyse(steps, refs, oidc=bool(self.job.id_tokens), hosts=self.p.hosts, files=self.files)
         if not any(p.confidence != "held" for p in found):
             expand = partial(refs.expand, env=env)
             found += script_publishes(self.job, not self.p.variables.complete, expand, self.p.hosts)

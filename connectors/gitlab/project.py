@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from connectors.ci.graph import TargetHook
-from connectors.ci.publish import Publish, split_image
+from connectors.ci.publish import Publish, script_values, split_image
 from connectors.gitlab.includes import CiSource
 from connectors.gitlab.jobs import PROVIDER, JobBuilder
 from connectors.gitlab.pipeline import JobDef, Pipeline, resolve
@@ -219,8 +219,9 @@ class ProjectPipeline:
         built = _Built(path, pipeline)
         saved, self.contexts = self.contexts, contexts
         try:
+            files = script_values(s.text for job in pipeline.jobs for s in job.scripts)
             for job in pipeline.jobs:
-                jb = JobBuilder(self, job, path, pipeline.workflow_rules, bool(pipeline.missing))
+                jb = JobBuilder(self, job, path, pipeline.workflow_rules, bool(pipeline.missing), files)
                 jb.build()
                 built.jobs[job.name] = jb
         finally:

@@ -366,3 +366,52 @@ def test_a_process_substitution_is_not_the_image_pushed(tmp_path: Path) -> None:
     )
     inv = pipeline(tmp_path, f"build:\n  script:\n    - podman login -u x -p y $CI_REGISTRY\n    - '{push}'\n")
     assert publishes(inv, "build") == ("gitlab-registry",)
+
+
+def test_a_password_read_from_a_file_is_no_registry_host(tmp_path: Path) -> None:
+    # Linaro/tuxmake: `docker login --password-stdin < "${DOCKER_PASSWORD_FILE}"`, a file-type variable;
+    # the `<` is a redirection, not the host logged in to
+    login = 'docker login --username="${DOCKER_USERNAME}" --password-stdin < "${DOCKER_PASSWORD_FILE}"'
+    inv = pipeline(tmp_path, f"publish:\n  script:\n    - '{login}'\n    - docker push tuxmake/base:latest\n")
+    assert routes(inv, "publish") == ("dockerhub:secret:DOCKER_PASSWORD_FILE",)
+
+
+def test_a_containers_passed_through_variables_are_the_jobs(tmp_path: Path) -> None:
+    # hectorjsmith/fail2ban-prometheus-exporter: goreleaser's image run with `-e DOCKER_PASSWORD -e GITLAB_TOKEN`
+    # (the job's own values), DOCKER_REGISTRY beside DOCKER_PASSWORD naming the registry they open
+    ci = (
+        "release:\n"
+        "  variables:\n"
+        "    DOCKER_REGISTRY: $CI_REGISTRY\n    DOCKER_USERNAME: $CI_REGISTRY_USER\n"
+        "    DOCKER_PASSWORD: $CI_REGISTRY_PASSWORD\n"
+        "  script: |\n"
+        "    docker run --rm -v $PWD:/src -w /src -e DOCKER_USERNAME -e DOCKER_PASSWORD -e DOCKER_REGISTRY \\\n"
+        "      -e GITLAB_TOKEN goreleaser/goreleaser release --clean\n"
+    )
+    inv = pipeline(tmp_path / "yes", ci)
+    assert set(routes(inv, "release")) == {"gitlab-registry:job_token", "gitlab-releases:secret:GITLAB_TOKEN"}
+    # without the token passed in, goreleaser has no credential to release with
+    inv = pipeline(tmp_path / "no", ci.replace("-e GITLAB_TOKEN ", ""))
+    assert "gitlab-releases:secret:GITLAB_TOKEN" not in routes(inv, "release")
+
+
+def test_an_image_name_another_job_wrote_to_a_file_is_the_image_pushed(tmp_path: Path) -> None:
+    # ozgsec-web-frontend: a `tag` job writes "$CI_REGISTRY_IMAGE:$CI_COMMIT_TAG" to image-tag.txt (an artifact);
+    # kaniko then pushes `--destination $(cat image-tag.txt)`, and cosign signs it there
+    ci = (
+        'tag:\n  script:\n    - echo "$CI_REGISTRY_IMAGE:$CI_COMMIT_TAG" > image-tag.txt\n'
+        "  artifacts:\n    paths: [image-tag.txt]\n"
+        "build:\n  script:\n    - /kaniko/executor --context $CI_PROJECT_DIR --destination $(cat image-tag.txt)\n"
+        "sign:\n  script:\n"
+        '    - echo "$CI_JOB_TOKEN" | oras login $CI_REGISTRY -u $CI_REGISTRY_USER --password-stdin\n'
+        '    - cosign sign --yes --key $COSIGN_PRIVATE_KEY "$(cat image-tag.txt)@$(cat digest.txt)"\n'
+        'verify:\n  script:\n    - cosign verify --key cosign.pub "$(cat image-tag.txt)"\n'
+    )
+    inv = pipeline(tmp_path, ci)
+    assert publishes(inv, "tag") == ()
+    assert publishes(inv, "build") == ("gitlab-registry",)
+    assert routes(inv, "sign") == ("gitlab-registry:job_token",)
+    assert publishes(inv, "verify") == ()
+    # a file no job wrote names no image
+    inv = pipeline(tmp_path / "unwritten", ci.replace("> image-tag.txt", "> other.txt"))
+    assert publishes(inv, "build") == ("other:*",)
