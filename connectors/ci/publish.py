@@ -413,6 +413,12 @@ class _Job:
             if not routes:
                 routes = [Route("unknown", lg.cloud, f"{lg.uses}: credentials of the runner or an earlier step")]
             self.st.clouds[lg.cloud] = routes
+        if not routes and registry:
+            # docker/login-action to ECR (or GAR, ACR) with no password: it signs in with the cloud
+            # credentials an earlier step configured
+            known = registries().get(registry)
+            if known is not None and known.cloud and known.cloud in self.st.clouds:
+                routes = list(self.st.clouds[known.cloud])
         if step.id:
             self.st.step_routes[step.id] = routes
         if registry:
@@ -573,7 +579,10 @@ class _Job:
                         self.publish_command(step, form, cmd, env, line)
                         matched = True
                         break
-            if not matched and not inert_commands().search(_strip_wrappers(cmd)) and not _assignment(cmd):
+            # `npm run build:sandbox` is a build, unless a push flag reaches it (BUILD_FLAGS: '--push')
+            pushed = any(_PUSH_FLAG.search(v) for v in (cmd.text, *env.values()))
+            inert = inert_commands().search(_strip_wrappers(cmd)) is not None and not pushed
+            if not matched and not inert and not _assignment(cmd):
                 self.unrecognised(step, cmd, env, line)
             self.st.exported.update(self.refs.exports(cmd))
 
@@ -817,14 +826,17 @@ class _Job:
     def _sibling_registry(self, key: str, env: Mapping[str, str]) -> str | None:
         """The registry a credential variable's sibling names: ``DOCKER_REGISTRY: $CI_REGISTRY`` beside
         ``DOCKER_PASSWORD`` (goreleaser's and most image tools' convention)."""
-        prefix = key.upper().rpartition("_")[0]
-        if not prefix or key.upper().endswith("_REGISTRY"):
+        m = _CREDENTIAL_SUFFIX.search(key.upper())
+        if m is None or m.start() == 0:
             return None
-        for name in (f"{prefix}_REGISTRY", f"{prefix}_REGISTRY_URL", f"{prefix}_HOST"):
-            value = next((v for k, v in env.items() if k.upper() == name), None)
+        prefix = key.upper()[: m.start()]
+        names = {k.upper(): v for k, v in env.items()}
+        # NUGET_API_KEY: NUGET_URL (not *_HOST: DOCKER_HOST is the daemon, not a registry)
+        for suffix in _SIBLINGS:
+            value = names.get(prefix + suffix)
             if value:
                 host = self.refs.expand(value, env)
-                if "*" not in host:
+                if "*" not in host and host_of(host) not in ("", "*"):
                     return self.registry_id(host)
         return None
 
@@ -857,7 +869,7 @@ class _Job:
                 self.emit(step, reg, None, routes, "probable", f"{short} with its credential", "probable", line)
             return
         ws = _run_words(cmd)
-        while ws and ws[0] in _SOURCE_WORDS:
+        while ws and (ws[0] in _SOURCE_WORDS or ws[0] in _SHELL_KEYWORDS):
             ws = ws[1:]
         if not ws or ws[0].lower() in _FILE_TOOLS:
             return  # `cat`, `echo`, `sha256sum`, `Out-File`: whatever the step is named, these publish nothing
@@ -866,7 +878,7 @@ class _Job:
         label = step.label if step.label and step.label != step.uses else ""
         reads = any(w in _READ_VERBS for w in cmd.words[1:])
         pushes = bool(re.search(r"(?:^|[\s=_\"'.:-])push(?:$|[\s=_:\"'-])", cmd.text, re.IGNORECASE))
-        pushes = pushes and not cmd.text.startswith("git ")
+        pushes = (pushes and not cmd.text.startswith("git ")) or any(_PUSH_FLAG.search(v) for v in env.values())
         named_push = any(image_words().search(n) for n in names) or (
             not [n for n in names if not re.fullmatch(r"[\w.-]*:[\w.-]+|build|run", n)]
             and bool(label)
@@ -1021,7 +1033,14 @@ _FILE_TOOLS = frozenset({"cat", "echo", "printf", "ls", "cp", "mv", "rm", "mkdir
                          "find", "tar", "zip", "unzip", "gzip", "sha256sum", "sha512sum", "sha1sum", "shasum",
                          "md5sum", "basename", "dirname", "realpath", "readlink", "diff", "cd", "pushd", "export",
                          "out-file", "set-content", "get-content", "add-content", "write-output", "write-host",
-                         "copy-item", "move-item", "remove-item", "new-item", "get-filehash", "compress-archive"})  # fmt: skip
+                         "copy-item", "move-item", "remove-item", "new-item", "get-filehash", "compress-archive",
+                         # the shell's own: a test, a flag, a loop's end run nothing of their own
+                         "[[", "set", "true", "false", ":", "fi", "done", "esac", "exit", "return", "shift", "sleep",
+                         "wait", "break", "continue"})  # fmt: skip
+#: A `--push` flag (docker buildx's, a build script's), also when an environment variable hands it on.
+_PUSH_FLAG = re.compile(r"(?:^|\s)--push(?:=true)?(?=\s|$)")
+#: Keywords before the command a line runs (`if [ … ]`, `then make push`): what follows is the command.
+_SHELL_KEYWORDS = frozenset({"if", "then", "elif", "else", "do", "while", "until", "!"})
 #: Words that run what follows in this shell or a subshell: `( source ./.multi_arch_docker && … )`.
 _SOURCE_WORDS = frozenset({"(", "{", "source", "."})
 #: A variable reference in a word: shell `$X`, `${X}`, PowerShell `$env:X`, `${env:X}`, GitHub `${{ … }}`.
@@ -1195,9 +1214,10 @@ def written_values(cmds: Iterable[Command]) -> dict[str, str]:
             args = [w for w in args if w not in ("-n", "-e", "-ne", "-en")]
         elif args and "%" in args[0]:
             args = args[1:]  # printf's format
-        if len(args) == 1:
+        value = args[0].strip("'\"") if len(args) == 1 else ""
+        if value and not re.search(r"\s", value):  # one word (an image, a URL, a tag), not a text
             for t in targets:
-                found.setdefault(t, args[0].strip("'\""))
+                found.setdefault(t, value)
     return found
 
 
@@ -1266,7 +1286,7 @@ def _inline_env(cmd: Command) -> dict[str, str]:
 
 
 _WRAPPERS = re.compile(
-    r"^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?:(?:sudo|env|time|exec|npx|bunx|uvx|pnpm\s+(?:exec|dlx)|yarn\s+dlx|pipx\s+run"
+    r"^(?:[A-Za-z_][A-Za-z0-9_]*=(?:'[^']*'|\"[^\"]*\"|\S*)\s+)*(?:(?:sudo|env|time|exec|npx|bunx|uvx|pnpm\s+(?:exec|dlx)|yarn\s+dlx|pipx\s+run"
     r"|poetry\s+run|hatch\s+run|pdm\s+run|uv\s+run|bundle\s+exec)\s+)*"
 )
 
@@ -1307,6 +1327,11 @@ def _args_after(ws: tuple[str, ...], word: str, skip_values: tuple[str, ...] = (
         out.append(w)
     return out
 
+
+#: The end of a credential variable's name (DOCKER_PASSWORD, NUGET_API_KEY): the rest is its family's prefix.
+_CREDENTIAL_SUFFIX = re.compile(r"_(?:API_KEY|APIKEY|API_TOKEN|PASSWORD|PASS|TOKEN|KEY|SECRET|PAT|AUTH)$")
+#: Suffixes of a variable that names where its sibling credential goes (DOCKER_REGISTRY, NUGET_URL).
+_SIBLINGS = ("_REGISTRY", "_REGISTRY_URL", "_URL", "_SOURCE", "_FEED", "_SERVER")
 
 #: Redirection operators written as words of their own (their target is the next word).
 _REDIRECTS = frozenset({"<", ">", ">>", "2>", "2>>", "1>", "1>>", "&>", "<<<"})

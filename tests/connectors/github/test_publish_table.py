@@ -302,3 +302,71 @@ def test_a_credential_written_to_a_file_is_held_by_the_commands_that_name_the_fi
     # a file written from no credential carries none
     plain = StepView(1, "creds", 2, None, None, {}, 'echo "hello" > "$HOME/store.login"', {})
     assert _publishes(plain, login) == {("snapcraft", "certain", ("unknown:",))}
+
+
+def test_a_shell_condition_in_an_upload_step_pushes_nothing() -> None:
+    # supabase/auth: `if [ "$RELEASE_CANDIDATE" == "true" ]` and `GH_TOKEN='${{ github.token }}' gh pr comment …`
+    # in a step named "Upload release artifacts" after an AWS sign-in are no image pushes
+    script = (
+        'if [ "$RELEASE_CANDIDATE" == "true" ]\nthen\n'
+        '  GH_TOKEN=\'${{ github.token }}\' gh pr comment "$PR" -b "published"\nfi'
+    )
+    step = StepView(1, "Upload release artifacts", 2, None, None, {}, script, {})
+    assert _publishes(AWS_LOGIN, step) == set()
+    push = StepView(1, "Upload release artifacts", 2, None, None, {}, 'if [ -n "$X" ]; then make push; fi', {})
+    assert _publishes(AWS_LOGIN, push) == {("ecr", "probable", ("cloud:aws",))}
+
+
+def test_a_registry_login_with_no_password_after_a_cloud_sign_in_uses_the_cloud() -> None:
+    # supabase/auth: docker/login-action to an ECR host with no username or password signs in with AWS
+    login = StepView(1, "ecr", 2, None, "docker/login-action@v3",
+                     {"registry": "646182064048.dkr.ecr.us-east-1.amazonaws.com"}, None, {})  # fmt: skip
+    push = StepView(2, "push", 3, None, None, {}, "docker push 646182064048.dkr.ecr.us-east-1.amazonaws.com/auth:1", {})
+    assert _publishes(AWS_LOGIN, login, push) == {("ecr", "certain", ("cloud:aws",))}
+    assert _publishes(login, push) == {("ecr", "certain", ("unknown:",))}
+
+
+def test_a_feed_url_beside_a_key_names_where_the_key_publishes() -> None:
+    # jbogard/MediatR: NUGET_URL (a MyGet feed) beside NUGET_API_KEY, handed to ./Push.ps1
+    env = {"NUGET_URL": "https://www.myget.org/F/mediatr-ci/api/v3/index.json",
+           "NUGET_API_KEY": "${{ secrets.CI_FEED_KEY }}"}  # fmt: skip
+    step = StepView(1, "Push", 2, None, None, {}, "./Push.ps1", env)
+    assert _publishes(step) == {("myget", "probable", ("secret:CI_FEED_KEY",))}
+    env = {"NUGET_API_KEY": "${{ secrets.CI_FEED_KEY }}"}
+    assert _publishes(StepView(1, "Push", 2, None, None, {}, "./Push.ps1", env)) == {
+        ("nuget", "probable", ("secret:CI_FEED_KEY",))
+    }
+
+
+def test_binstar_is_anaconda_client() -> None:
+    # holoviz/param: the token interpolated into the command line
+    up = "binstar --token ${{ secrets.CONDA_UPLOAD_TOKEN }} upload --user pyviz --label=dev dist/*.conda"
+    assert _publishes(StepView(1, "up", 2, None, None, {}, up, {})) == {
+        ("anaconda", "certain", ("secret:CONDA_UPLOAD_TOKEN",))
+    }
+    assert _publishes(StepView(1, "v", 2, None, None, {}, "binstar --version", {})) == set()
+
+
+def test_only_a_one_word_value_written_to_a_file_stands_for_the_file() -> None:
+    # supabase/auth: `echo "## Checksums" > checksums.txt`, later `X=$(cat checksums.txt)` runs no `Checksums`
+    script = 'echo "## Checksums" > checksums.txt\nCONTENT=$(cat checksums.txt)'
+    step = StepView(1, "Upload release artifacts", 2, None, None, {}, script, {})
+    assert _publishes(AWS_LOGIN, step) == set()
+    script = 'echo "docker.io/acme/app:1" > tag.txt\ndocker push "$(cat tag.txt)"'
+    login = StepView(0, "login", 1, None, "docker/login-action@v3", {"password": "${{ secrets.HUB }}"}, None, {})
+    assert _publishes(login, StepView(1, "push", 2, None, None, {}, script, {})) == {
+        ("dockerhub", "certain", ("secret:HUB",))
+    }
+
+
+def test_a_build_handed_a_push_flag_by_its_environment_pushes() -> None:
+    # gemini-cli: `npm run build:sandbox -- --image …` with BUILD_SANDBOX_FLAGS '--platform … --push'
+    login = StepView(0, "login", 1, None, "docker/login-action@v3", {"password": "${{ secrets.HUB }}"}, None, {})
+    run = 'npm run build:sandbox -- --image "google/sandbox:1"'
+    env = {"BUILD_SANDBOX_FLAGS": "--platform linux/amd64 --push"}
+    assert _publishes(login, StepView(1, "publish", 2, None, None, {}, run, env)) == {
+        ("dockerhub", "probable", ("secret:HUB",))
+    }
+    assert _publishes(login, StepView(1, "publish", 2, None, None, {}, run, {})) == {
+        ("dockerhub", "held", ("secret:HUB",))
+    }
