@@ -53,12 +53,18 @@ for filename in os.popen("git diff --name-only").read().split():
     # is the result of `msgmerge --update`. It is expected that the
     # `msgid` fields change when `msgmerge` is run, so there is
     # nothing to check.
-    if "POT-Creation-Date" in os.popen(f"git diff --unified=0 {filename}").read():
-        print(f"Assuming {filename} was changed automatically, skipping msgid check")
+    if "POT-Creation-Date" in os.popen(
+            f"git diff --unified=0 {filename}").read():
+        print(
+            f"Assuming {filename} was changed automatically, skipping msgid check"
+        )
         continue
 
     changed_lines = {
-        i + 1 for i, line in enumerate(os.popen(f"git blame {filename}").readlines()) if line.startswith("00000000")
+        i + 1
+        for i, line in enumerate(
+            os.popen(f"git blame {filename}").readlines())
+        if line.startswith("00000000")
     }
 
     # Look for a changed line between `msgid` and `msgstr`.

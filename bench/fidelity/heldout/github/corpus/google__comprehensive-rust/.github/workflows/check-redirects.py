@@ -39,6 +39,7 @@ INVALID_FILE_EXTENSION_ERROR = f'Invalid file extension. Path must be a director
 
 
 class InvalidRedirectEntry:
+
     def __init__(self, line, error):
         self.line = line
         self.error = error
@@ -52,14 +53,18 @@ def md_to_html_redirect_source(md_file):
 
 
 def html_redirect_target_to_md(redirect_source, redirect_target):
-    redirect_source_directory = os.path.join("src", os.path.dirname(redirect_source))
+    redirect_source_directory = os.path.join("src",
+                                             os.path.dirname(redirect_source))
     redirect_target_md_file = redirect_target.replace(".html", ".md")
-    return os.path.normpath(os.path.join(redirect_source_directory, redirect_target_md_file))
+    return os.path.normpath(
+        os.path.join(redirect_source_directory, redirect_target_md_file))
 
 
 def main():
     if len(sys.argv) != 3:
-        print("Usage: check-redirects.py <root directory of the repository> <commit to compare (e.g. origin/main)>")
+        print(
+            "Usage: check-redirects.py <root directory of the repository> <commit to compare (e.g. origin/main)>"
+        )
         sys.exit(1)
 
     repo_root = sys.argv[1]
@@ -74,12 +79,17 @@ def main():
 
     # Get deleted .md files under src/
     try:
-        diff_output = subprocess.check_output(["git", "diff", commit, "--diff-filter=D", "--name-only"], text=True)
+        diff_output = subprocess.check_output(
+            ["git", "diff", commit, "--diff-filter=D", "--name-only"],
+            text=True)
     except subprocess.CalledProcessError as e:
         print(f"Error running git diff: {e}")
         sys.exit(1)
 
-    deleted_files = [f for f in diff_output.splitlines() if f.startswith("src/") and f.endswith(".md")]
+    deleted_files = [
+        f for f in diff_output.splitlines()
+        if f.startswith("src/") and f.endswith(".md")
+    ]
 
     # Read book.toml and extract redirects
     book_toml_path = "book.toml"
@@ -109,7 +119,8 @@ def main():
             # Entry looks like "old.html" = "new.html" or "old.html" = "/new"
             parts = line.split("=")
             if len(parts) != 2:
-                invalid_redirect_entries.append(InvalidRedirectEntry(line, 'Only one "=" expected'))
+                invalid_redirect_entries.append(
+                    InvalidRedirectEntry(line, 'Only one "=" expected'))
                 continue
 
             redirect_source = parts[0].strip().strip("\"'")
@@ -118,25 +129,24 @@ def main():
             _, redirect_source_extension = os.path.splitext(redirect_source)
             _, redirect_target_extension = os.path.splitext(redirect_target)
 
-            if (
-                redirect_source_extension not in ALLOWED_REDIRECT_EXTENSIONS
-                or redirect_target_extension not in ALLOWED_REDIRECT_EXTENSIONS
-            ):
+            if (redirect_source_extension not in ALLOWED_REDIRECT_EXTENSIONS
+                    or redirect_target_extension
+                    not in ALLOWED_REDIRECT_EXTENSIONS):
                 invalid_redirect_entries.append(
                     InvalidRedirectEntry(
                         line,
                         INVALID_FILE_EXTENSION_ERROR,
-                    )
-                )
+                    ))
                 continue
 
-            redirect_target_md = html_redirect_target_to_md(redirect_source, redirect_target)
+            redirect_target_md = html_redirect_target_to_md(
+                redirect_source, redirect_target)
             if not os.path.exists(redirect_target_md):
                 invalid_redirect_entries.append(
                     InvalidRedirectEntry(
-                        line, f"{redirect_source} -> {redirect_target}: could not find {redirect_target_md}"
-                    )
-                )
+                        line,
+                        f"{redirect_source} -> {redirect_target}: could not find {redirect_target_md}"
+                    ))
                 continue
 
             redirects[redirect_source] = redirect_target
@@ -159,7 +169,9 @@ def main():
         print()
 
     if missing_redirects:
-        print("The following deleted files are missing a redirect entry in book.toml:")
+        print(
+            "The following deleted files are missing a redirect entry in book.toml:"
+        )
         for f in missing_redirects:
             print(f)
 
