@@ -100,6 +100,10 @@ ACTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "rubygems/release-gem": ("rubygems", {}, {}),
     "rubygems/configure-rubygems-credentials": ("", {}, {}),
     "nuget/login": ("", {}, {}),
+    # jupyter_releaser: a draft release is nothing anyone installs; finalize-release publishes it
+    "jupyter-server/jupyter_releaser/.github/actions/prep-release": ("", {}, {}),
+    "jupyter-server/jupyter_releaser/.github/actions/populate-release": ("", {}, {}),
+    "jupyter-server/jupyter_releaser/.github/actions/finalize-release": ("github-releases", {"token": "${{ secrets.APP }}"}, {}),
     "pyo3/maturin-action": ("pypi", {"command": "upload"}, {"command": "build"}),
     "haaleo/publish-vscode-extension": ("open-vsx", {"pat": "${{ secrets.OVSX }}"}, {"pat": "x", "dryRun": "true"}),
     "lannonbr/vsce-action": ("vscode-marketplace", {"args": "publish -p $VSCE_TOKEN"}, {"args": "package"}),
@@ -116,7 +120,7 @@ ACTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
 }  # fmt: skip
 #: Rows no input turns into a non-publish: their twin is the same step with no credential anywhere,
 #: which still publishes (the catalogue never drops a publish) with route `unknown`.
-NEEDS_CREDENTIAL = {"softprops/action-gh-release", "ncipollo/release-action", "svenstaro/upload-release-action",
+NEEDS_CREDENTIAL = {"softprops/action-gh-release", "jupyter-server/jupyter_releaser/.github/actions/finalize-release", "ncipollo/release-action", "svenstaro/upload-release-action",
                     "actions/create-release", "actions/upload-release-asset", "marvinpinto/action-automatic-releases",
                     "googleapis/release-please-action", "google-github-actions/release-please-action",
                     "helm/chart-releaser-action", "rubygems/release-gem", "snapcore/action-publish",
