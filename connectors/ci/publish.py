@@ -580,9 +580,7 @@ class _Job:
                         matched = True
                         break
             # `npm run build:sandbox` is a build, unless a push flag reaches it (BUILD_FLAGS: '--push')
-            pushed = any(_PUSH_FLAG.search(v) for v in (cmd.text, *env.values()))
-            inert = inert_commands().search(_strip_wrappers(cmd)) is not None and not pushed
-            if not matched and not inert and not _assignment(cmd):
+            if not matched and not _assignment(cmd) and not (_inert(cmd) and not _push_flag(cmd, env)):
                 self.unrecognised(step, cmd, env, line)
             self.st.exported.update(self.refs.exports(cmd))
 
@@ -664,8 +662,8 @@ class _Job:
         targets = _write_targets(cmd)
         if not targets:
             return
-        for path, value in written_values([cmd]).items():
-            self.st.value_files[path] = value
+        if (value := _written_value(cmd, targets)) is not None:
+            self.st.value_files.update(dict.fromkeys(targets, value))
         text = cmd.text if cmd.stdin is None else f"{cmd.stdin}\n{cmd.text}"
         routes = [
             r for r in self.routes(text, env, in_script=True, detail=f"written to {targets[0]}") if r.kind != "unknown"
@@ -878,7 +876,7 @@ class _Job:
         label = step.label if step.label and step.label != step.uses else ""
         reads = any(w in _READ_VERBS for w in cmd.words[1:])
         pushes = bool(re.search(r"(?:^|[\s=_\"'.:-])push(?:$|[\s=_:\"'-])", cmd.text, re.IGNORECASE))
-        pushes = (pushes and not cmd.text.startswith("git ")) or any(_PUSH_FLAG.search(v) for v in env.values())
+        pushes = (pushes and not cmd.text.startswith("git ")) or _push_flag(cmd, env)
         named_push = any(image_words().search(n) for n in names) or (
             not [n for n in names if not re.fullmatch(r"[\w.-]*:[\w.-]+|build|run", n)]
             and bool(label)
@@ -1198,33 +1196,33 @@ def _write_targets(cmd: Command) -> list[str]:
     return [f.strip("'\"") for f in found if f.strip("'\"") and not f.strip("'\"").startswith(("/dev/", "&"))]
 
 
-def written_values(cmds: Iterable[Command]) -> dict[str, str]:
-    """Values ``echo``/``printf`` write to files (``echo "$REGISTRY/app:$TAG" > image-tag.txt``): file -> the
-    first value written to it."""
-    found: dict[str, str] = {}
-    for cmd in cmds:
-        if cmd.words[:1] not in (("echo",), ("printf",)) or cmd.stdin is not None:
-            continue
-        targets = _write_targets(cmd)
-        if not targets:
-            continue
-        args = [w for w in cmd.words[1:] if w not in _REDIRECTS and not w.startswith((">", "1>", "2>"))]
-        args = [w for w in args if w not in targets]
-        if cmd.words[0] == "echo":
-            args = [w for w in args if w not in ("-n", "-e", "-ne", "-en")]
-        elif args and "%" in args[0]:
-            args = args[1:]  # printf's format
-        value = args[0].strip("'\"") if len(args) == 1 else ""
-        if value and not re.search(r"\s", value):  # one word (an image, a URL, a tag), not a text
-            for t in targets:
-                found.setdefault(t, value)
-    return found
+def _written_value(cmd: Command, targets: list[str]) -> str | None:
+    """The one-word value ``echo``/``printf`` writes to ``targets`` (``echo "$REGISTRY/app:$TAG" >
+    image-tag.txt``: an image, a URL, a tag; not a text), if that is what ``cmd`` does."""
+    if cmd.words[:1] not in (("echo",), ("printf",)) or cmd.stdin is not None:
+        return None
+    args = [w for w in cmd.words[1:] if w not in _REDIRECTS and not w.startswith((">", "1>", "2>"))]
+    args = [w for w in args if w.strip("'\"") not in targets]
+    if cmd.words[0] == "echo":
+        args = [w for w in args if w not in ("-n", "-e", "-ne", "-en")]
+    elif args and "%" in args[0]:
+        args = args[1:]  # printf's format
+    value = args[0].strip("'\"") if len(args) == 1 else ""
+    return value if value and not re.search(r"\s", value) else None
 
 
 def script_values(scripts: Iterable[str]) -> dict[str, str]:
-    """:func:`written_values` of whole scripts (a GitLab pipeline's jobs: one job writes ``image-tag.txt``,
-    an artifact, and the next reads it)."""
-    return written_values(cmd for script in scripts for cmd in commands(script))
+    """Values the commands of ``scripts`` write to files, file -> the first value written to it (a GitLab
+    pipeline's jobs: one job writes ``image-tag.txt``, an artifact, and the next reads it)."""
+    found: dict[str, str] = {}
+    for script in scripts:
+        for cmd in commands(script):
+            targets = _write_targets(cmd)
+            value = _written_value(cmd, targets) if targets else None
+            if value is not None:
+                for t in targets:
+                    found.setdefault(t, value)
+    return found
 
 
 _READ_FILE = re.compile(r"\$\(\s*(?:cat\s+|<\s*)([^()\s;|&]+)\s*\)|`\s*cat\s+([^`\s;|&]+)\s*`")
@@ -1296,6 +1294,16 @@ def _passed_env(cmd: Command) -> list[str]:
     if cmd.words[:2] not in (("docker", "run"), ("podman", "run")):
         return []
     return [v for v in flag_values(cmd.words, ("-e", "--env")) if "=" not in v and re.fullmatch(r"[A-Za-z_]\w*", v)]
+
+
+def _inert(cmd: Command) -> bool:
+    """A command that runs nothing of a release (a scanner, a file tool, `npm run build`)."""
+    return inert_commands().search(_strip_wrappers(cmd)) is not None
+
+
+def _push_flag(cmd: Command, env: Mapping[str, str]) -> bool:
+    """Whether a `--push` flag reaches ``cmd``: on its line, or handed on by its environment."""
+    return any(_PUSH_FLAG.search(v) for v in (cmd.text, *env.values()))
 
 
 def _strip_wrappers(cmd: Command) -> str:
