@@ -191,6 +191,8 @@ OUT_OF_SCOPE = frozenset(
         "other:downloads.mitmproxy.org",
         # OpenMW's build downloads in an S3-compatible bucket (Ceph RGW), held-out round 7
         "other:rgw.ctrl-c.liu.se",
+        # Gajim's download area, uploaded to over FTP by its own release tool, held-out round 9
+        "other:gajim.org",
     }
 )
 

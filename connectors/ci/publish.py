@@ -436,6 +436,10 @@ class _Job:
             return
         if any(_literal_true(inputs.get(k)) for k in form.dry_run_inputs):
             return
+        if form.target_input and re.search(
+            form.reviewed_targets, inputs.get(form.target_input, "").strip() or form.target_default, re.IGNORECASE
+        ):
+            return  # a pull request the target's own maintainers review and merge (homebrew-core): no publish
         if form.push_inputs or form.outputs_inputs:
             pushes = any(truthy(inputs.get(k)) for k in form.push_inputs) or any(
                 re.search(r"type=registry|push=(?:true|\$\{\{)", inputs.get(k, "")) for k in form.outputs_inputs
@@ -821,6 +825,22 @@ class _Job:
                 found.setdefault(reg, []).append(r)
         return found
 
+    def _handed_registry_credential(self, cmd: Command, env: Mapping[str, str]) -> tuple[str, list[Route]] | None:
+        """The image registry whose password a command is given as an argument, with the credential: a
+        GitLab job's registry password (``$CI_REGISTRY_PASSWORD``: its project's registry), or a secret or
+        variable named for an image registry (``$QUAY_PASSWORD``)."""
+        args = [w for w in _run_words(cmd)[1:] if w.startswith("$") or "${" in w]
+        if not args:
+            return None
+        routes = self.routes(" ".join(args), env, True, "command line")
+        if self.refs.ci == "gitlab" and any(r.kind == "job_token" and r.name == "CI_REGISTRY_PASSWORD" for r in routes):
+            return "gitlab-registry", [r for r in routes if r.name == "CI_REGISTRY_PASSWORD"]
+        for r in routes:
+            reg = registry_from_secret_name(r.name) if r.kind in ("secret", "variable") and r.name else None
+            if reg is not None and registries().get(reg) is not None and registries()[reg].kind == "image":
+                return reg, [r]
+        return None
+
     def _sibling_registry(self, key: str, env: Mapping[str, str]) -> str | None:
         """The registry a credential variable's sibling names: ``DOCKER_REGISTRY: $CI_REGISTRY`` beside
         ``DOCKER_PASSWORD`` (goreleaser's and most image tools' convention)."""
@@ -863,7 +883,15 @@ class _Job:
         short = f"runs `{_short(cmd.text)}`"
         if _http_write(cmd):
             # An authenticated write to a registry's HTTP API (`curl -u … -X POST …/distribute`).
-            for reg, routes in sorted(self.credentials({}, cmd.text).items()):
+            found = self.credentials({}, cmd.text)
+            urls = re.findall(r"https?://[^\s'\"]+", cmd.text)
+            if not found and urls:
+                # a credential whose name says nothing, sent to a registry's own host (Gemfury's push URL)
+                reg = self.registry_id(self.refs.expand(urls[-1], env))
+                routes = [r for r in self.routes(cmd.text, env, True, "command line") if r.kind != "unknown"]
+                if reg and not reg.startswith("other:") and routes:
+                    found = {reg: routes}
+            for reg, routes in sorted(found.items()):
                 self.emit(step, reg, None, routes, "probable", f"{short} with its credential", "probable", line)
             return
         ws = _run_words(cmd)
@@ -871,6 +899,8 @@ class _Job:
             ws = ws[1:]
         if not ws or ws[0].lower() in _FILE_TOOLS:
             return  # `cat`, `echo`, `sha256sum`, `Out-File`: whatever the step is named, these publish nothing
+        if _only_build_tasks(ws):
+            return  # `./gradlew ktlintCheck build`, `mvn verify`: the tasks named say what runs, not the step's name
         names = script_names(cmd)
         # the step's name speaks for a command whose own name says nothing (`npm run build:sandbox`)
         label = step.label if step.label and step.label != step.uses else ""
@@ -893,6 +923,17 @@ class _Job:
         # in hand, below, or a GitHub token and GitHub named (`name: Upload to GitHub`)
         label_says = bool(label) and release_words().search(label) is not None and _runs_script(cmd)
         label_github = label_says and _GITHUB_NAMED.search(label) is not None
+        first = (ws[0].split() or [""])[0].replace("\\", "/")  # (a word cut inside `$( … )` holds spaces)
+        own_script = ("/" in first and "://" not in first) or first.lower().endswith(_SCRIPT_EXTENSIONS)
+        handed = self._handed_registry_credential(cmd, env) if own_script else None
+        if handed is not None:
+            # a repository script handed a registry's login on its command line (`ci/container.ps1
+            # $CI_REGISTRY $CI_REGISTRY_USER $CI_REGISTRY_PASSWORD …`) logs in there to push
+            reg, routes = handed
+            self.emit(
+                step, reg, None, routes, "probable", f"{short} given {_label(reg)}'s credential", "probable", line
+            )
+            return
         if not (logged_in_push or cloud_push or release_named or label_says or _build_entry(cmd)):
             return
         before = len(self.out)
@@ -914,8 +955,17 @@ class _Job:
         elif not (release_named or label_says):
             return  # a build script is a publish only with a registry's credential in hand (above)
         gh = [r for r in self.env_routes(env, ("GH_TOKEN", "GITHUB_TOKEN")) if self.token_can("github-releases", r)]
+        if self.refs.ci == "github":  # the job's token handed over on the command line (`create_release "$TOKEN" …`)
+            gh += [
+                r
+                for r in self.routes(cmd.text, env, in_script=True, detail="command line")
+                if r.kind == "job_token" and self.token_can("github-releases", r) and r not in gh
+            ]
         no_github = any(re.fullmatch(r"--no-github(?:[.-]release)?", w) for w in cmd.words)
-        if gh and not no_github and (any(re.search(r"release", n) for n in names) or label_github):
+        # a script, or a step its author named so (`name: Publish release` over `script/publish`), that makes
+        # a release while holding the job's GitHub token
+        label_release = label_says and _MAKES_RELEASE.search(label) is not None
+        if gh and not no_github and (any(re.search(r"release", n) for n in names) or label_github or label_release):
             self.emit(
                 step, "github-releases", None, gh, "probable", f"{short} holding a GitHub token", "probable", line
             )
@@ -924,6 +974,18 @@ class _Job:
             # run by a language's own tool (`pnpm release`, not `./scripts/release.sh`) with an OIDC token
             # no cloud sign-in uses: that language's registry by Trusted Publishing too (msw publishes to
             # npm and makes the GitHub release; uv's release.sh, run beside a token broker, only bumps)
+        if self.refs.ci == "gitlab" and any("release" in n for n in (names[1:] or names)):
+            # a release tool's `create-release` holding a GitLab API token (`release-helper create-release
+            # $CI_PROJECT_ID $PROJECT_TOKEN`): the project's GitLab release
+            gl = [
+                r
+                for r in self.routes(cmd.text, env, True, "command line")
+                if r.kind == "job_token" or (r.kind in ("secret", "variable") and _GITLAB_TOKEN.search(r.name))
+            ]
+            if gl:
+                why = f"{short} holding a GitLab token"
+                self.emit(step, "gitlab-releases", None, gl, "probable", why, "probable", line)
+                return
         if logged_in_push or cloud_push:
             return  # where it pushes is said above; no registry guessed from the language besides
         if self.oidc and any(publish_words().search(n) for n in names):  # (a label alone guesses nothing)
@@ -1069,6 +1131,19 @@ def _run_words(cmd: Command) -> list[str]:
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.DOTALL)
 
 
+#: A GitLab API token by its name (a project, group or personal access token kept as a CI/CD variable).
+_GITLAB_TOKEN = re.compile(
+    r"GITLAB|(?:^|_)GL_|PROJECT_(?:ACCESS_)?TOKEN|GROUP_(?:ACCESS_)?TOKEN|PRIVATE_TOKEN", re.IGNORECASE
+)
+#: A step name that says it makes the release (`Publish release`, `Create the release`), not one that only
+#: mentions one (`Ensure release binary is runnable`, `Trigger patch release`).
+_MAKES_RELEASE = re.compile(r"\b(?:publish|create|make|cut|perform)\w*\s+(?:(?:the|a|new)\s+)?release\b", re.IGNORECASE)
+#: A command named in parts (``upload_release_file``, ``release-helper``): a project's own function or tool.
+_COMPOUND = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)+")
+#: What a script file's name ends with (``./script/github-release.py``).
+_SCRIPT_EXTENSIONS = (".sh", ".bash", ".py", ".js", ".mjs", ".cjs", ".ts", ".rb", ".pl", ".ps1")
+
+
 def script_names(cmd: Command) -> list[str]:
     """The names of what a command runs: the script or target after its runner (``npm run ci-publish``
     → ``ci-publish``, ``./scripts/publish.mjs`` → ``publish``, ``make release`` → ``release``, ``tox -e
@@ -1086,6 +1161,8 @@ def script_names(cmd: Command) -> list[str]:
     first = ws[0]
     if "/" in first or first.endswith((".sh", ".py", ".js", ".mjs", ".ts")):
         out.append(first)
+    elif _COMPOUND.fullmatch(first) and release_words().search(first):
+        out.append(first)  # a function a sourced script defined, or a project's own tool (`create_release`)
     rest = ws[1:]
     if rest and rest[0] in _RUNNER_SUB:
         rest = rest[1:]
@@ -1093,7 +1170,9 @@ def script_names(cmd: Command) -> list[str]:
         if w in ("-e", "-s", "--session", "--env") and i + 1 < len(rest):
             out.append(rest[i + 1])
     positional = [w for w in rest if not w.startswith("-")]
-    out += positional[:1]
+    # a script file among them is what runs, past a flag's value (`uv run --only-group script ./x.py`)
+    files = [w for w in positional if w.endswith(_SCRIPT_EXTENSIONS) and not w.startswith(("*", "$"))]
+    out += files[:1] or positional[:1]
     plain = [_VAR_REF.sub("", w) for w in out]
     stems = [re.sub(r"\.[A-Za-z0-9]+$", "", w.rstrip("/").rsplit("/", 1)[-1]) for w in plain]
     return [n for n in stems if n and not _NOT_A_RELEASE.search(n)]
@@ -1120,6 +1199,25 @@ def _runs_script(cmd: Command) -> bool:
     return first in _TASK_RUNNERS or first.startswith("gradlew")
 
 
+#: Gradle and Maven tasks or goals that upload, sign or release: any other task named on the command line
+#: (`build`, `check`, `ktlintCheck`, `verify`, `install`) compiles, tests or packages on this machine.
+_UPLOAD_TASK = re.compile(r"publish|upload|release|deploy|close|promote|push|sign|bintray|jreleaser|nexus|sonatype|central",
+                          re.IGNORECASE)  # fmt: skip
+
+
+def _only_build_tasks(ws: Sequence[str]) -> bool:
+    """A Gradle or Maven run whose named tasks all stay on the machine (none uploads, signs or releases)."""
+    if not ws:
+        return False
+    tool = ws[0].rsplit("/", 1)[-1].lower()
+    if tool not in ("gradle", "gradlew", "gradlew.bat", "mvn", "mvnw", "mvnw.cmd"):
+        return False
+    tasks = [w for w in ws[1:] if not w.startswith("-") and not _VAR_REF.search(w)]
+    if len(tasks) != len([w for w in ws[1:] if not w.startswith("-")]):
+        return False  # a task given by a variable may be any task
+    return bool(tasks) and not any(_UPLOAD_TASK.search(t) for t in tasks)
+
+
 def _build_entry(cmd: Command) -> bool:
     """A repository's build entry point (``./build.ps1``, ``./Build.sh``, ``build.cmd``, NUKE, Cake): where
     .NET and other projects keep their push, so a registry credential handed to it is a probable publish."""
@@ -1136,13 +1234,19 @@ def _build_entry(cmd: Command) -> bool:
 
 def _http_write(cmd: Command) -> bool:
     """An authenticated upload or POST/PUT/PATCH with curl or wget."""
-    ws = cmd.words
+    ws = _run_words(cmd)
+    while ws and ws[0] in _SHELL_KEYWORDS:  # `for f in *.deb; do curl …; done`
+        ws = ws[1:]
     if not ws or ws[0] not in ("curl", "wget"):
         return False
-    method = any(w.upper() in ("POST", "PUT", "PATCH") for w in flag_values(ws, ("-X", "--request", "--method")))
+    method = any(w.upper() in ("POST", "PUT", "PATCH") for w in flag_values(tuple(ws), ("-X", "--request", "--method")))
     upload = any(w in ("-T", "--upload-file", "-F", "--form", "--post-file", "--data-binary") for w in ws)
-    auth = any(w in ("-u", "--user", "-H", "--header") for w in ws)
+    auth = any(w in ("-u", "--user", "-H", "--header") for w in ws) or any(_URL_CREDENTIAL.match(w) for w in ws)
     return auth and (method or upload)
+
+
+#: A URL that carries its credential (``https://$FURY_TOKEN@push.fury.io/acme/``, ``https://u:${PASS}@host``).
+_URL_CREDENTIAL = re.compile(r"[\"']?https?://[^/@\s]*\$[^/@\s]*@")
 
 
 #: Flags of registry logins that take a value (the host is the first other argument).

@@ -237,8 +237,23 @@ def _downloads_run_artifacts(step: Step) -> str | None:
         return "." if not re.search(r"RUNNER_TEMP|runner\.temp|/tmp/", script) else "temp"
     if not any(step.with_.get(k) for k in spec.run_inputs):
         return None
+    if spec.forks_input and _skips_forks(step, spec.forks_input, spec.forks_skipped_from, spec.run_picked_by):
+        return None  # it never takes a fork's run: outsiders cannot supply the artifact
     path = step.with_.get("path", "").strip().strip("'\"")
     return "." if path in ("", ".", "./", "${{ github.workspace }}") else path
+
+
+def _skips_forks(step: Step, forks_input: str, since: int, picked_by: tuple[str, ...]) -> bool:
+    """Whether a download action searching for the run skips forks' runs: a release that does so by
+    default (a ``vN`` tag; a commit SHA says nothing, so it does not count), ``forks_input`` not set to
+    anything that can be true, and no input that names the run outright."""
+    if any(step.with_.get(k) for k in picked_by):
+        return False
+    allow = step.with_.get(forks_input)
+    if allow is not None and allow.strip().lower() not in ("false", "no", "0", "off"):
+        return False
+    m = re.fullmatch(r"v?(\d+)(?:\.\d+)*", (step.uses or "").rsplit("@", 1)[-1].strip())
+    return m is not None and int(m.group(1)) >= since
 
 
 def _unzips_here(step: Step) -> bool:

@@ -36,6 +36,12 @@ class ArtifactDownload(_Row):
     uses: str
     run_inputs: tuple[str, ...] = ()
     script_pattern: str = ""
+    #: From release ``forks_skipped_from`` (major version) on, a search for the run (no input of
+    #: ``run_picked_by`` given) skips runs whose head is a fork unless ``forks_input`` is true: an
+    #: outsider's pull request never supplies the artifact.
+    forks_input: str = ""
+    forks_skipped_from: int = 0
+    run_picked_by: tuple[str, ...] = ()
 
 
 class _Table(_Row):

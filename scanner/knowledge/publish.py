@@ -67,10 +67,18 @@ class ActionForm(_Row):
     #: A multi-registry release tool: every credential its environment holds for a registry (by the
     #: secret's or the variable's name) is a probable publish there.
     hinted_env: bool = False
+    #: The input naming the repository the action writes to (``target_default`` when absent). Where it
+    #: matches ``reviewed_targets`` the action only opens a pull request that repository's maintainers
+    #: review and merge (Homebrew's homebrew-core): the job publishes nothing itself.
+    target_input: str = ""
+    target_default: str = ""
+    reviewed_targets: str = ""
 
     @model_validator(mode="after")
     def _check(self) -> ActionForm:
-        for pattern in (self.args_publish, self.args_dry_run, self.args_only_hinted):
+        if self.target_input and not self.reviewed_targets:
+            raise ValueError(f"{self.uses}: target_input needs reviewed_targets")
+        for pattern in (self.args_publish, self.args_dry_run, self.args_only_hinted, self.reviewed_targets):
             if pattern:
                 re.compile(pattern)
         return self

@@ -104,6 +104,12 @@ ACTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "jupyter-server/jupyter_releaser/.github/actions/prep-release": ("", {}, {}),
     "jupyter-server/jupyter_releaser/.github/actions/populate-release": ("", {}, {}),
     "jupyter-server/jupyter_releaser/.github/actions/finalize-release": ("github-releases", {"token": "${{ secrets.APP }}"}, {}),
+    # a tap of the project's own publishes; a pull request to homebrew-core (the default) does not
+    "mislav/bump-homebrew-formula-action": ("homebrew", {"formula-name": "app", "homebrew-tap": "acme/homebrew-tap"},
+                                            {"formula-name": "app"}),
+    "dawidd6/action-homebrew-bump-formula": ("homebrew", {"formula": "app", "tap": "acme/homebrew-tap"},
+                                             {"formula": "app", "tap": "Homebrew/core"}),
+    "justintime50/homebrew-releaser": ("homebrew", {"homebrew_owner": "acme"}, {}),
     "pyo3/maturin-action": ("pypi", {"command": "upload"}, {"command": "build"}),
     "haaleo/publish-vscode-extension": ("open-vsx", {"pat": "${{ secrets.OVSX }}"}, {"pat": "x", "dryRun": "true"}),
     "lannonbr/vsce-action": ("vscode-marketplace", {"args": "publish -p $VSCE_TOKEN"}, {"args": "package"}),
@@ -120,7 +126,7 @@ ACTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
 }  # fmt: skip
 #: Rows no input turns into a non-publish: their twin is the same step with no credential anywhere,
 #: which still publishes (the catalogue never drops a publish) with route `unknown`.
-NEEDS_CREDENTIAL = {"softprops/action-gh-release", "jupyter-server/jupyter_releaser/.github/actions/finalize-release", "ncipollo/release-action", "svenstaro/upload-release-action",
+NEEDS_CREDENTIAL = {"softprops/action-gh-release", "justintime50/homebrew-releaser", "jupyter-server/jupyter_releaser/.github/actions/finalize-release", "ncipollo/release-action", "svenstaro/upload-release-action",
                     "actions/create-release", "actions/upload-release-asset", "marvinpinto/action-automatic-releases",
                     "googleapis/release-please-action", "google-github-actions/release-please-action",
                     "helm/chart-releaser-action", "rubygems/release-gem", "snapcore/action-publish",

@@ -309,6 +309,37 @@ jobs:
     assert _job(_inventory(tmp_path / "twin", twin, files))["outsider_control"] == ()
 
 
+@pytest.mark.parametrize(
+    ("uses", "extra", "controlled"),
+    [
+        ("dawidd6/action-download-artifact@v6", "", False),  # v4 on: a search skips forks' runs
+        ("dawidd6/action-download-artifact@v6", ", allow_forks: true", True),
+        ("dawidd6/action-download-artifact@v6", ', run_id: "${{ github.event.workflow_run.id }}"', True),
+        ("dawidd6/action-download-artifact@v3", "", True),  # before v4 forks were allowed by default
+        ("dawidd6/action-download-artifact@0123456789abcdef0123456789abcdef01234567", "", True),  # unknown release
+    ],
+)
+def test_a_download_action_that_skips_forks_runs_brings_no_outsiders_files(
+    tmp_path: Path, uses: str, extra: str, controlled: bool
+) -> None:
+    # samuelcolvin/watchfiles: dawidd6/action-download-artifact@v6 searching by commit, then a script runs
+    upstream = "name: ci\non: pull_request\njobs:\n  b:\n    steps:\n      - run: make\n"
+    files = {f"github/repos/{REPO}/contents/.github/workflows/build.yml": upstream}
+    wf = f"""on:
+  workflow_run:
+    workflows: [ci]
+    types: [completed]
+jobs:
+  j:
+    steps:
+      - uses: {uses}
+        with: {{workflow: ci.yml, commit: "${{{{ github.event.workflow_run.head_sha }}}}"{extra}}}
+      - run: ./preview.sh docs
+"""
+    controls = _job(_inventory(tmp_path, wf, files))["outsider_control"]
+    assert bool(controls) is controlled, controls
+
+
 @pytest.mark.parametrize(("typ", "reported"), [("string", ("version",)), ("choice", ())])
 def test_free_text_dispatch_inputs_in_a_script(tmp_path: Path, typ: str, reported: tuple[str, ...]) -> None:
     options = "\n        options: [a, b]" if typ == "choice" else ""

@@ -370,3 +370,87 @@ def test_a_build_handed_a_push_flag_by_its_environment_pushes() -> None:
     assert _publishes(login, StepView(1, "publish", 2, None, None, {}, run, {})) == {
         ("dockerhub", "held", ("secret:HUB",))
     }
+
+
+TOKEN = {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
+
+
+def test_the_script_a_runner_runs_is_named_past_a_flags_value() -> None:
+    # streamlink: `uv run --frozen --only-group script ./script/github-release.py …` (not the group `script`)
+    run = "uv run --frozen --only-group script ./script/github-release.py dist/*.tar.gz"
+    assert _publishes(StepView(1, "Github release", 2, None, None, {}, run, TOKEN)) == {
+        ("github-releases", "probable", ("job_token:GITHUB_TOKEN",))
+    }
+    test = "uv run --frozen --only-group script ./script/run-tests.py"
+    assert _publishes(StepView(1, "Tests", 2, None, None, {}, test, TOKEN)) == set()
+
+
+def test_a_github_token_handed_to_a_release_function_on_its_command_line() -> None:
+    # tealdeer: `source ./scripts/upload-asset.sh` then `upload_release_file ${{ secrets.GITHUB_TOKEN }} …`
+    run = (
+        "source ./scripts/upload-asset.sh\n"
+        "upload_release_file ${{ secrets.GITHUB_TOKEN }} ${{ github.repository }} v1 out/app app"
+    )
+    assert _publishes(StepView(1, "Upload", 2, None, None, {}, run, {})) == {
+        ("github-releases", "probable", ("job_token:GITHUB_TOKEN",))
+    }
+    # the same function without the token, or a token-holding function not named for a release
+    assert (
+        _publishes(StepView(1, "Upload", 2, None, None, {}, run.replace("${{ secrets.GITHUB_TOKEN }} ", ""), {}))
+        == set()
+    )
+    other = "source ./scripts/lib.sh\nlist_assets ${{ secrets.GITHUB_TOKEN }} o/r"
+    assert _publishes(StepView(1, "List", 2, None, None, {}, other, {})) == set()
+
+
+def test_a_form_upload_to_a_registry_host_with_the_token_in_its_url() -> None:
+    # miniflux: Gemfury's push URL carries the token; inside a `for … do … done` loop
+    run = "for f in *.deb; do curl -F package=@$f https://$FURY_TOKEN@push.fury.io/miniflux/; done"
+    env = {"FURY_TOKEN": "${{ secrets.FURY_TOKEN }}"}
+    assert _publishes(StepView(1, "Upload", 2, None, None, {}, run, env)) == {
+        ("fury", "probable", ("secret:FURY_TOKEN",))
+    }
+    # a download of the same URL sends nothing
+    get = "curl -fsSL https://$FURY_TOKEN@push.fury.io/miniflux/list"
+    assert _publishes(StepView(1, "List", 2, None, None, {}, get, env)) == {("fury", "held", ("secret:FURY_TOKEN",))}
+
+
+def test_gradle_tasks_that_stay_on_the_machine_publish_nothing_whatever_the_step_is_named() -> None:
+    # pinterest/ktlint: `name: Build with release Kotlin version` over `./gradlew ktlintCheck build`, signing key held
+    env = {"ORG_GRADLE_PROJECT_signingInMemoryKey": "${{ secrets.ORG_GRADLE_PROJECT_SIGNINGKEY }}",
+           "ORG_GRADLE_PROJECT_mavenCentralPassword": "${{ secrets.CENTRAL_PORTAL_TOKEN }}"}  # fmt: skip
+    label = "Build with release Kotlin version"
+    build = _publishes(StepView(1, label, 2, None, None, {}, "./gradlew ktlintCheck build", env))
+    assert {c for _, c, _ in build} <= {"held"}
+    publish = _publishes(StepView(1, label, 2, None, None, {}, "./gradlew clean publishToMavenCentral", env))
+    assert ("maven-central", "certain") in {(r, c) for r, c, _ in publish}
+    # a task given by a variable may be any task
+    any_task = _publishes(StepView(1, label, 2, None, None, {}, "./gradlew $TASKS", env))
+    assert "maven-central" in {r for r, c, _ in any_task if c != "held"}
+
+
+def test_a_step_named_for_making_the_release_over_a_script_holding_the_github_token() -> None:
+    # ViewComponent: `name: Publish release` over `script/publish` with GH_TOKEN (gh release create inside)
+    env = {"GH_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
+    assert _publishes(StepView(1, "Publish release", 2, None, None, {}, "script/publish", env)) == {
+        ("github-releases", "probable", ("job_token:GITHUB_TOKEN",))
+    }
+    # cargo-binstall: a step that only mentions a release
+    step = StepView(1, "Ensure release binary is runnable", 2, None, None, {}, "just e2e-tests", env)
+    assert _publishes(step) == set()
+
+
+def test_homebrew_and_pub_dev_credentials_by_name() -> None:
+    from scanner.knowledge.publish import registry_from_secret_name
+
+    for name in ("HOMEBREW_TAP_GITHUB_TOKEN", "BREW_GITHUB_TOKEN", "HOMEBREW_TOKEN", "TAP_GITHUB_TOKEN"):
+        assert registry_from_secret_name(name) == "homebrew", name
+    for name in ("PUB_CREDENTIALS", "pub-credentials-json", "PUB_DEV_TOKEN"):
+        assert registry_from_secret_name(name) == "pub-dev", name
+    for name in ("GITHUB_TOKEN", "PUBLISH_TOKEN", "TAPE_TOKEN"):
+        assert registry_from_secret_name(name) not in ("homebrew", "pub-dev"), name
+    # cfug/dio: an issue-comment release action handed pub.dev's credentials.json
+    step = StepView(1, "release", 2, None, "cfug/dio_issue_release_action@v2",
+                    {"github-token": "${{ secrets.CFUG_PUBLISHER }}", "pub-credentials-json": "${{ secrets.CREDENTIAL_JSON }}"},
+                    None, {})  # fmt: skip
+    assert ("pub-dev", "probable", ("secret:CREDENTIAL_JSON",)) in _publishes(step)

@@ -415,3 +415,34 @@ def test_an_image_name_another_job_wrote_to_a_file_is_the_image_pushed(tmp_path:
     # a file no job wrote names no image
     inv = pipeline(tmp_path / "unwritten", ci.replace("> image-tag.txt", "> other.txt"))
     assert publishes(inv, "build") == ("other:*",)
+
+
+def test_a_release_tools_create_release_with_a_gitlab_token_is_a_gitlab_release(tmp_path: Path) -> None:
+    # gajim: `release-helper create-release $CI_PROJECT_ID $PROJECT_TOKEN …` (its own tool, not in the repository)
+    ci = (
+        "publish-release:\n  script:\n"
+        "    - release-helper finish-milestone $CI_PROJECT_ID $PROJECT_TOKEN --version=$V\n"
+        "    - release-helper create-release $CI_PROJECT_ID $PROJECT_TOKEN --version=$V --tag=$CI_COMMIT_TAG\n"
+        "milestone:\n  script:\n    - release-helper finish-milestone $CI_PROJECT_ID $PROJECT_TOKEN --version=$V\n"
+        "untokened:\n  script:\n    - release-helper create-release $CI_PROJECT_ID --version=$V\n"
+    )
+    inv = pipeline(tmp_path, ci)
+    assert routes(inv, "publish-release") == ("gitlab-releases:secret:PROJECT_TOKEN",)
+    assert publishes(inv, "milestone") == ()
+    assert publishes(inv, "untokened") == ()
+
+
+def test_a_script_handed_the_registry_login_pushes_to_that_registry(tmp_path: Path) -> None:
+    # gstreamer: `ci/docker/windows/container.ps1 $CI_REGISTRY $CI_REGISTRY_USER $CI_REGISTRY_PASSWORD …`
+    ci = (
+        "windows-image:\n  script:\n"
+        "    - ci/docker/windows/container.ps1 $CI_REGISTRY $CI_REGISTRY_USER $CI_REGISTRY_PASSWORD $IMAGE\n"
+        "windows-build:\n  script:\n    - ci/docker/windows/build.ps1 $IMAGE\n"
+        # archlinux-docker: a login call to Docker Hub's API (to edit a description) pushes nothing
+        "describe:\n  script:\n"
+        '    - TOKEN="$(curl -X POST https://hub.docker.com/v2/users/login -d "{\\"password\\": \\"${DOCKERHUB_PASSWORD}\\"}")"\n'
+    )
+    inv = pipeline(tmp_path, ci)
+    assert routes(inv, "windows-image") == ("gitlab-registry:job_token",)
+    assert publishes(inv, "windows-build") == ()
+    assert publishes(inv, "describe") == ()
