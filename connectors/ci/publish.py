@@ -923,8 +923,8 @@ class _Job:
         # in hand, below, or a GitHub token and GitHub named (`name: Upload to GitHub`)
         label_says = bool(label) and release_words().search(label) is not None and _runs_script(cmd)
         label_github = label_says and _GITHUB_NAMED.search(label) is not None
-        first = (ws[0].split() or [""])[0].replace("\\", "/")  # (a word cut inside `$( … )` holds spaces)
-        own_script = ("/" in first and "://" not in first) or first.lower().endswith(_SCRIPT_EXTENSIONS)
+        # (a word cut inside `$( … )` holds spaces: `curl -X POST https://…` is curl, no script)
+        own_script = _script_path((ws[0].split() or [""])[0])
         handed = self._handed_registry_credential(cmd, env) if own_script else None
         if handed is not None:
             # a repository script handed a registry's login on its command line (`ci/container.ps1
@@ -1140,8 +1140,13 @@ _GITLAB_TOKEN = re.compile(
 _MAKES_RELEASE = re.compile(r"\b(?:publish|create|make|cut|perform)\w*\s+(?:(?:the|a|new)\s+)?release\b", re.IGNORECASE)
 #: A command named in parts (``upload_release_file``, ``release-helper``): a project's own function or tool.
 _COMPOUND = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)+")
-#: What a script file's name ends with (``./script/github-release.py``).
-_SCRIPT_EXTENSIONS = (".sh", ".bash", ".py", ".js", ".mjs", ".cjs", ".ts", ".rb", ".pl", ".ps1")
+#: What a script file's name ends with (``./script/github-release.py``, ``Build.ps1``).
+_SCRIPT_EXTENSIONS = (".sh", ".bash", ".ps1", ".py", ".js", ".mjs", ".cjs", ".ts", ".cmd", ".bat", ".rb", ".pl")
+
+
+def _script_path(word: str) -> bool:
+    """A word that names a repository's script: a path (``ci/x.ps1``, ``.\\build.cmd``) or a script file."""
+    return (("/" in word or "\\" in word) and "://" not in word) or word.lower().endswith(_SCRIPT_EXTENSIONS)
 
 
 def script_names(cmd: Command) -> list[str]:
@@ -1171,7 +1176,7 @@ def script_names(cmd: Command) -> list[str]:
             out.append(rest[i + 1])
     positional = [w for w in rest if not w.startswith("-")]
     # a script file among them is what runs, past a flag's value (`uv run --only-group script ./x.py`)
-    files = [w for w in positional if w.endswith(_SCRIPT_EXTENSIONS) and not w.startswith(("*", "$"))]
+    files = [w for w in positional if w.lower().endswith(_SCRIPT_EXTENSIONS) and not w.startswith(("*", "$"))]
     out += files[:1] or positional[:1]
     plain = [_VAR_REF.sub("", w) for w in out]
     stems = [re.sub(r"\.[A-Za-z0-9]+$", "", w.rstrip("/").rsplit("/", 1)[-1]) for w in plain]
@@ -1192,7 +1197,7 @@ def _runs_script(cmd: Command) -> bool:
     if not ws or ws[0] in _SHELL_WORDS:
         return False
     first = ws[0]
-    if "/" in first or "\\" in first or re.search(r"\.(?:sh|ps1|py|js|mjs|ts|cmd|bat|rb|pl)$", first):
+    if _script_path(first):
         return True
     if first in ("npm", "pnpm", "yarn") and len(ws) > 1 and ws[1] in _RUNNER_SUB:
         return True
@@ -1212,8 +1217,8 @@ def _only_build_tasks(ws: Sequence[str]) -> bool:
     tool = ws[0].rsplit("/", 1)[-1].lower()
     if tool not in ("gradle", "gradlew", "gradlew.bat", "mvn", "mvnw", "mvnw.cmd"):
         return False
-    tasks = [w for w in ws[1:] if not w.startswith("-") and not _VAR_REF.search(w)]
-    if len(tasks) != len([w for w in ws[1:] if not w.startswith("-")]):
+    tasks = [w for w in ws[1:] if not w.startswith("-")]
+    if any(_VAR_REF.search(t) for t in tasks):
         return False  # a task given by a variable may be any task
     return bool(tasks) and not any(_UPLOAD_TASK.search(t) for t in tasks)
 
