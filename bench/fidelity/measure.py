@@ -182,6 +182,7 @@ OUT_OF_SCOPE = frozenset(
         "other:cli.github.com",
         "other:play.google.com",
         "other:appstoreconnect.apple.com",
+        "other:apps.apple.com",  # the App Store again, by its storefront's host (held-out round 10)
         "other:manage.devcenter.microsoft.com",
         "other:developer.amazon.com",
         "other:firebaseappdistribution.googleapis.com",
@@ -193,6 +194,8 @@ OUT_OF_SCOPE = frozenset(
         "other:rgw.ctrl-c.liu.se",
         # Gajim's download area, uploaded to over FTP by its own release tool, held-out round 9
         "other:gajim.org",
+        # SourceForge's file release area, uploaded to by rsync over SSH: PMD's download site, round 10
+        "other:sourceforge.net",
     }
 )
 

@@ -29,6 +29,7 @@ from scanner.knowledge.publish import (
     image_words,
     inert_commands,
     login_actions,
+    packaging_registry,
     publish_words,
     registry_from_runner,
     registry_from_secret_name,
@@ -109,6 +110,25 @@ class _Login:
     via: str
 
 
+@dataclass(frozen=True)
+class _Remote:
+    """A packaging repository (an AUR package, a Homebrew tap) the job cloned, checked out or added."""
+
+    registry: str
+    remote: str  # as written, any credential in it left out
+    name: str  # the remote's name in the clone (`origin`, `aur`); "" for a URL pushed to directly
+    routes: tuple[Route, ...]  # what the remote itself carries: a token in its URL, checkout's token
+
+
+@dataclass(frozen=True)
+class _GitPush:
+    step: StepView
+    line: int | None
+    text: str
+    remotes: tuple[_Remote, ...]
+    named: bool  # the push names the packaging repository itself
+
+
 @dataclass
 class _State:
     logins: list[_Login] = field(default_factory=list)
@@ -130,6 +150,11 @@ class _State:
     #: files a value was written to (``echo "$CI_REGISTRY_IMAGE:$TAG" > image-tag.txt``, in this job or, for
     #: GitLab, in another job of the pipeline): ``$(cat image-tag.txt)`` is that value
     value_files: dict[str, str] = field(default_factory=dict)
+    #: packaging repositories the job cloned, checked out or added as a remote, and its pushes to them
+    remotes: list[_Remote] = field(default_factory=list)
+    git_pushes: list[_GitPush] = field(default_factory=list)
+    #: stored values the job uses as something other than a credential (an OIDC connection's id)
+    not_credentials: set[str] = field(default_factory=set)
 
 
 def truthy(value: str | None) -> bool:
@@ -177,6 +202,8 @@ def registry_id_for(value: str) -> str:
     v = value.strip().strip("'\"").lower()
     if v in registries():
         return v
+    if v.startswith("file:"):
+        return "local"  # a directory on the runner (`-DaltDeploymentRepository=id::file://…/staging`)
     host = host_of(v)
     if not host or host == "*":
         return "other:*"
@@ -285,7 +312,12 @@ class _Job:
         to lack the write scope the registry needs (a read-only GITHUB_TOKEN makes no release)."""
         if route.kind != "job_token":
             return True
-        scope = {"github-releases": "contents", "ghcr": "packages", "github-packages": "packages"}.get(registry)
+        scope = {
+            "github-releases": "contents",
+            "helm-pages": "contents",
+            "ghcr": "packages",
+            "github-packages": "packages",
+        }.get(registry)
         return scope is None or self.token_scopes.get(scope) is not False
 
     # -- emitting ---------------------------------------------------------------------------------
@@ -364,6 +396,8 @@ class _Job:
         assert step.uses is not None
         path = step.uses.split("@", 1)[0].strip().lower()
         name = "/".join(path.split("/")[:2])
+        if name == "actions/checkout" and step.inputs.get("repository"):
+            self.checkout(step)
         for key in (path, name):
             if (hinted := setup_hints().get(key)) is not None:
                 self.st.setups.append(hinted)
@@ -404,6 +438,11 @@ class _Job:
             for key in lg.oidc_inputs:
                 if step.inputs.get(key):
                     routes.append(Route("oidc", registry, f"{lg.uses} {key} (OIDC)"))
+            for key in lg.oidc_env:
+                if env.get(key) and registry == lg.default_registry:
+                    routes.append(Route("oidc", registry, f"{lg.uses} env.{key} (OIDC connection)"))
+                    # what names the connection is no credential, whatever its name says
+                    self.st.not_credentials.update(r.name for r in self.routes(env[key], env, False, key))
         if lg.cloud is not None:
             for key in lg.oidc_inputs:
                 if step.inputs.get(key) and not routes:
@@ -499,16 +538,25 @@ class _Job:
                 images += re.findall(r"name=([^,\s]+)", inputs.get(key, ""))
             self.emit_images(step, images, list(explicit), form.uses, reason, None)
             return
-        targets = [form.registry, *form.also]
+        mains = [form.registry]
         for key in form.registry_inputs:
             value = inputs.get(key, "").strip()
             if value:
-                targets[0] = self.registry_id(self.refs.expand(value, env))
+                mains = [self.registry_id(self.refs.expand(value, env))]
+        for key in form.registry_env:
+            # a variable naming the repository, perhaps by an expression choosing one (git-cliff's
+            # `MATURIN_REPOSITORY: ${{ vars.USE_TESTPYPI == 'true' && 'testpypi' || 'pypi' }}`): each it can name
+            if value := env.get(key, "").strip():
+                mains = [self.registry_id(self.refs.expand(a, env)) for a in _alternatives(value) if a.strip()]
+        targets = [*mains, *form.also]
         for i, reg in enumerate(targets):
             if not reg:
                 continue
             routes = list(explicit)
-            if i > 0:  # the extra registry (GitHub Releases of semantic-release) uses the GitHub token
+            if len(mains) > 1:
+                # each registry with the credential named for it (the same expression chooses the token)
+                routes = [r for r in routes if registry_from_secret_name(r.name) in (None, reg)] or routes
+            if i >= len(mains):  # the extra registry (GitHub Releases of semantic-release) uses the GitHub token
                 routes = (
                     [r for r in explicit if r.kind == "job_token"]
                     or self.env_routes(env, ("GITHUB_TOKEN", "GH_TOKEN"))
@@ -569,6 +617,8 @@ class _Job:
             if _assignment(cmd) or (cmd.words[:1] == ("export",) and _assignment(_without_first(cmd))):
                 assigned.update(_inline_env(_without_first(cmd) if cmd.words[0] == "export" else cmd))
             line = step.line + 1 + cmd.line if step.line is not None and via == "" else step.line
+            if "git" in cmd.text or "gh " in cmd.text:
+                self.git_command(step, cmd, env, line)
             if self.login_command(cmd, env):
                 continue
             if not self.config_write(cmd, env):
@@ -921,7 +971,12 @@ class _Job:
         # a step its author named a release (`name: Build and Publish` over `./Build.ps1`), or an upload
         # (`name: Upload to Docker Hub` over `source ./.multi_arch_docker`): with a registry's credential
         # in hand, below, or a GitHub token and GitHub named (`name: Upload to GitHub`)
-        label_says = bool(label) and release_words().search(label) is not None and _runs_script(cmd)
+        label_says = (
+            bool(label)
+            and release_words().search(label) is not None
+            and _PAGE_ONLY.search(label) is None
+            and _runs_script(cmd)
+        )
         label_github = label_says and _GITHUB_NAMED.search(label) is not None
         # (a word cut inside `$( … )` holds spaces: `curl -X POST https://…` is curl, no script)
         own_script = _script_path((ws[0].split() or [""])[0])
@@ -995,6 +1050,112 @@ class _Job:
                 why = f"{short} (a {_label(guess)} release tool, with the job's OIDC token)"
                 self.emit(step, guess, None, routes, "probable", why, "probable", line)
 
+    # -- git repositories people install from ----------------------------------------------------
+
+    def checkout(self, step: StepView) -> None:
+        """``actions/checkout`` of another repository: a packaging repository (a Homebrew tap) checked out
+        with the token or SSH key it is given, which a later ``git push`` uses."""
+        env = {**step.env, **self.st.exported}
+        given = [
+            r
+            for k in ("token", "ssh-key")
+            for r in self.routes(step.inputs.get(k, ""), env, in_script=False, detail=f"actions/checkout with.{k}")
+            if r.kind not in ("unknown", "job_token")  # the job's own token cannot push to another repository
+        ]
+        self.remote("github.com/" + step.inputs["repository"].strip(), env, given, "origin")
+
+    def remote(self, word: str, env: Mapping[str, str], given: Sequence[Route], name: str) -> _Remote | None:
+        """Record ``word`` (a remote URL or ``github.com/owner/name``) when it is a packaging repository."""
+        expanded = self.refs.expand(word, env)
+        registry = packaging_registry(word) or packaging_registry(expanded)
+        if registry is None:
+            return None
+        # a credential written into the URL (`https://${TOKEN}@github.com/o/homebrew-tap.git`) is what pushes
+        carried = [
+            r for r in self.routes(word, env, in_script=True, detail="in the remote's URL") if r.kind != "unknown"
+        ]
+        found = _Remote(registry, _URL_USERINFO.sub("//", expanded), name, tuple(dict.fromkeys([*given, *carried])))
+        self.st.remotes.append(found)
+        return found
+
+    def git_command(self, step: StepView, cmd: Command, env: Mapping[str, str], line: int | None) -> None:
+        """``git clone``, ``git remote add``, ``gh repo clone`` of a packaging repository, and ``git push``."""
+        ws = list(cmd.words)
+        while ws and (_ASSIGNMENT.fullmatch(ws[0]) or ws[0] == "sudo"):
+            ws = ws[1:]
+        if ws[:3] == ["gh", "repo", "clone"] and len(ws) > 3:
+            self.remote(ws[3] if "://" in ws[3] or "@" in ws[3] else "github.com/" + ws[3], env, (), "origin")
+            return
+        if ws[:1] != ["git"]:
+            return
+        i = 1
+        while i < len(ws) and ws[i].startswith("-"):  # git's own options: `git -C dir push`
+            i += 2 if ws[i] in ("-C", "-c") else 1
+        sub, args = (ws[i], ws[i + 1 :]) if i < len(ws) else ("", [])
+        if sub == "clone":
+            origin = flag_values(tuple(args), ("-o", "--origin"))
+            for w in args:
+                self.remote(w, env, (), origin[0] if origin else "origin")
+        elif sub == "remote" and args[:1] in (["add"], ["set-url"]) and len(args) > 2:
+            named = [a for a in args[1:] if not a.startswith("-")]
+            if len(named) >= 2:
+                self.remote(named[1], env, (), named[0])
+        elif sub == "push":
+            self.git_push(step, cmd, args, env, line)
+
+    def git_push(self, step: StepView, cmd: Command, args: list[str], env: Mapping[str, str], line: int | None) -> None:
+        if has_flag(tuple(args), ("--dry-run", "-n")):
+            return
+        given = [a.split("=", 1)[1] for a in args if a.startswith("--repo=")]
+        positional = given + [a for a in args if not a.startswith("-")]
+        target = positional[0] if positional else ""
+        if any(_review_branch(ref) for ref in positional[1:]):
+            return  # a branch for a pull request (`git push origin update-flatpak`): reviewed before it ships
+        named = self.remote(target, env, (), "") if target else None
+        if named is not None:
+            self.st.git_pushes.append(_GitPush(step, line, cmd.text, (named,), True))
+            return
+        if _REMOTE_URL.search(target):
+            return  # pushed to another repository, named by its URL
+        # `git push` pushes to origin (the packaging repository a clone or checkout made); `git push aur`
+        # to the remote added under that name
+        remotes = tuple(r for r in self.st.remotes if r.name == (target or "origin"))
+        if remotes:
+            self.st.git_pushes.append(_GitPush(step, line, cmd.text, remotes, False))
+
+    def packaging_pushes(self, steps: Sequence[StepView]) -> None:
+        """Each push to a packaging repository, with the credential that reaches it: one in its URL or
+        given to the checkout, else a secret of the job named for that registry (``AUR_SSH_KEY``), else an
+        SSH key the job loads, for an SSH remote."""
+        if not self.st.git_pushes:
+            return
+        hinted: dict[str, list[Route]] = {}
+        ssh: list[Route] = []
+        for step in steps:
+            fields = [*step.env.items(), *step.inputs.items(), ("", step.script or "")]
+            for key, text in fields:
+                for r in self.refs.routes(text, step.env, in_script=not key):
+                    if r.kind not in ("secret", "variable"):
+                        continue
+                    reg = registry_from_secret_name(r.name)
+                    if reg is not None:
+                        hinted.setdefault(reg, []).append(Route(r.kind, r.name, "named for the registry"))
+                    elif _SSH_KEY.search(r.name) or _SSH_KEY.search(key):
+                        ssh.append(Route(r.kind, r.name, "an SSH key the job loads"))
+        for push in self.st.git_pushes:
+            for remote in {r.registry: r for r in push.remotes}.values():
+                ssh_remote = not re.match(r"https?://|github\.com/", remote.remote)
+                named = hinted.get(remote.registry, [])
+                # of the names that say the registry, those that also say a credential (FLATHUB_DEPLOY_KEY,
+                # not the DEPLOY_FLATPAK switch beside it)
+                named = [r for r in named if _CREDENTIAL_WORD.search(r.name)] or named
+                routes = list(remote.routes) or named or (ssh if ssh_remote else [])
+                why = f"runs `{_short(push.text)}` to {remote.remote} ({_label(remote.registry)})"
+                confidence: Confidence = "certain" if push.named else "probable"
+                form = "git push"
+                self.emit(push.step, remote.registry, None, routes, form, why, confidence, push.line)
+        self.out.sort(key=lambda p: p.step)
+
     # -- held -------------------------------------------------------------------------------------
 
     def held(self, steps: Sequence[StepView]) -> None:
@@ -1017,6 +1178,7 @@ class _Job:
                     reg = registry_from_secret_name(r.name) if r.kind in ("secret", "variable") else None
                     if (
                         reg
+                        and r.name not in self.st.not_credentials
                         and (reg, r.kind, r.name) not in used
                         and not any(p.registry == reg and p.confidence != "held" for p in self.out)
                     ):
@@ -1076,7 +1238,9 @@ class _Job:
 #: Qualifiers that make a release-named script something else (notes, tests, preparation, reading).
 _NOT_A_RELEASE = re.compile(
     r"notes|changelog|tests?\b|tests?[_-]|prepare|draft|verify|check|(?:^|[_:-])pr(?:$|[_:-])|version|bump|comment"
-    r"|notify|list|download|view|info|lto|build|please|drafter|cleanup|delete|status|dry|install|generate",
+    r"|notify|list|download|view|info|lto|build|please|drafter|cleanup|delete|status|dry|install|generate|readme"
+    # a documentation site (`sbt docs/docusaurusPublishGhpages`, `publish-docs`)
+    r"|pages|docusaurus|(?:^|[_:-])(?:docs?|site)(?:$|[_:-])",
     re.IGNORECASE,
 )
 _RUNNER_SUB = frozenset({"run", "exec", "x", "dlx", "run-script", "task"})
@@ -1107,11 +1271,40 @@ _SOURCE_WORDS = frozenset({"(", "{", "source", "."})
 _VAR_REF = re.compile(r"\$\{\{.*?\}\}|\$\{[^}]*\}|\$(?:env:)?\w+", re.IGNORECASE)
 
 
+#: The user and password part of a URL (`https://x-access-token:${T}@github.com/…`).
+_URL_USERINFO = re.compile(r"//[^/@\s]*@")
+#: A word that is a remote's URL rather than its name: `https://…`, `git@host:…`, `ssh://…`.
+_REMOTE_URL = re.compile(r"://|^[\w.-]+@[\w.-]+:|\.git$")
+#: A secret, or the input handing it over, that holds an SSH key (`AUR_SSH_PRIVATE`, `ssh-private-key`).
+_SSH_KEY = re.compile(r"SSH|DEPLOY_?KEY|PRIVATE_?KEY", re.IGNORECASE)
+#: A name that says it holds a credential.
+_CREDENTIAL_WORD = re.compile(r"KEY|TOKEN|PASS|SECRET|PRIVATE|AUTH|CRED|PAT\b", re.IGNORECASE)
+#: Where a push lands when it lands on the default branch (or makes a tag).
+_DEFAULT_BRANCHES = frozenset({"master", "main", "head", "trunk"})
+
+
+def _review_branch(refspec: str) -> bool:
+    """Whether a refspec pushes a literal branch other than the default one (``update-1.2``,
+    ``HEAD:bot/bump``): a branch for a pull request. Variables and tags say nothing."""
+    dest = refspec.lstrip("+").rsplit(":", 1)[-1].removeprefix("refs/heads/")
+    if not dest or "$" in dest or dest.startswith("refs/tags/") or re.fullmatch(r"v?\d[\w.+-]*", dest):
+        return False
+    return dest.lower() not in _DEFAULT_BRANCHES
+
+
+#: A comparison inside a GitHub expression (`vars.USE_TESTPYPI == 'true'`, `secrets.T != ''`): its operands
+#: are tested, never handed over.
+COMPARED = re.compile(
+    r"(?:'(?:[^']|'')*'|[\w.\[\]'\"-]+)\s*(?:==|!=)\s*(?:'(?:[^']|'')*'|[\w.\[\]\"-]+)|\b(?:contains|startsWith|endsWith)\([^()]*\)"
+)
+
+
 def _alternatives(value: str) -> list[str]:
     """The values an input can take: those of the string literals of a value that is one GitHub
-    expression (``${{ cond && 'release' || 'release --snapshot' }}``), else the value itself."""
+    expression (``${{ cond && 'release' || 'release --snapshot' }}``), else the value itself; literals
+    compared in a condition (``vars.X == 'true'``) are not among them."""
     m = re.fullmatch(r"\s*\$\{\{(.*)\}\}\s*", value, re.DOTALL)
-    literals = re.findall(r"'((?:[^']|'')*)'", m.group(1)) if m else []
+    literals = re.findall(r"'((?:[^']|'')*)'", COMPARED.sub(" ", m.group(1))) if m else []
     return [lit.replace("''", "'") for lit in literals] or [value]
 
 
@@ -1172,15 +1365,26 @@ def script_names(cmd: Command) -> list[str]:
     if rest and rest[0] in _RUNNER_SUB:
         rest = rest[1:]
     for i, w in enumerate(rest):
-        if w in ("-e", "-s", "--session", "--env") and i + 1 < len(rest):
+        if w in ("-e", "-s", "--session", "--env", *_TARGET_FLAGS) and i + 1 < len(rest):
             out.append(rest[i + 1])
+        elif w.startswith(tuple(f"{f}=" for f in _TARGET_FLAGS)):
+            out.append(w.split("=", 1)[1])  # Cake's and Nuke's task (`dotnet run/docker.dll --target=DockerPublish`)
     positional = [w for w in rest if not w.startswith("-")]
     # a script file among them is what runs, past a flag's value (`uv run --only-group script ./x.py`)
     files = [w for w in positional if w.lower().endswith(_SCRIPT_EXTENSIONS) and not w.startswith(("*", "$"))]
     out += files[:1] or positional[:1]
     plain = [_VAR_REF.sub("", w) for w in out]
     stems = [re.sub(r"\.[A-Za-z0-9]+$", "", w.rstrip("/").rsplit("/", 1)[-1]) for w in plain]
+    stems = [_CAMEL.sub("-", n) for n in stems]  # `DockerPublish` is docker-publish
     return [n for n in stems if n and not _NOT_A_RELEASE.search(n)]
+
+
+#: A step name that says what it publishes is a page about the package (`DockerHub Publish Readme`).
+_PAGE_ONLY = re.compile(r"readme|description", re.IGNORECASE)
+#: Flags that name the task a build tool runs (Cake's and Nuke's `--target`, Cake's bootstrapper `-Target`).
+_TARGET_FLAGS = ("--target", "-Target", "-target", "--task")
+#: Where a CamelCase name's words meet (`DockerPublish`, `PublishNuget`).
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 #: Commands that run a project's own tasks or scripts (what a step named "Publish" may hand its credential to).
@@ -1555,6 +1759,7 @@ def analyse(
             job.action(step)
         if step.script:
             job.script(step, step.script)
+    job.packaging_pushes(steps)
     job.held(steps)
     return job.out
 

@@ -136,7 +136,8 @@ class _Taint:
                 kinds |= {TEXT, CODE}
             for sid, output in _STEP_OUT.findall(expr):
                 carried = self.steps.get(sid, frozenset())
-                if output and _NO_TEXT_OUTPUT.search(output):
+                if output and _NO_TEXT_OUTPUT.search(output) and ARTIFACT not in carried:
+                    # (`pr_number` read from an artifact is whatever the artifact's maker wrote)
                     carried = carried - {TEXT}
                 kinds |= carried
             for jid in _NEEDS_OUT.findall(expr):
@@ -152,12 +153,15 @@ class _Taint:
         """The expressions of ``text`` that paste outsider text."""
         return [e.strip() for e in EXPR.findall(text) if TEXT in self.of("${{" + e + "}}")]
 
-    def learn(self, s: Step, after_checkout: bool = False) -> None:
+    def learn(self, s: Step, after_checkout: bool = False, artifact_here: bool = False) -> None:
         """Record what step ``s``'s outputs carry (``after_checkout``: the workspace holds outsiders'
-        files, so whatever a step reports from it is theirs to shape)."""
+        files, so whatever a step reports from it is theirs to shape; ``artifact_here``: the triggering
+        run's artifact was unpacked into it, likewise)."""
         if not s.id:
             return
         kinds: set[str] = {TEXT} if after_checkout else set()
+        if artifact_here:
+            kinds |= {TEXT, ARTIFACT}
         if s.uses and action_name(s.uses) in untrusted_output_actions() and self.context is not None:
             kinds |= {TEXT, CODE}
         for text in (*s.with_.values(), *s.env.values(), s.run or ""):
@@ -213,12 +217,20 @@ def _executes(step: Step) -> bool:
 
 
 _SHELL_PREFIX = re.compile(r"^(?:do|then|else|elif|!|\{|\()\s+")
-_SHELL_CONTROL = re.compile(r"^(?:for|while|until|if|case|select|done|fi|esac|\}|\)|;;)(?:\s|$)")
+_SHELL_CONTROL = re.compile(r"^(?:for|while|until|if|case|select|done|fi|esac|then|else|do|\}|\)|;;)(?:\s|$)")
+
+
+#: A shell assignment (`summary="$(cat report/summary.txt)"`): it runs only what its `$( … )` run.
+_ASSIGNS = re.compile(r"^(?:(?:export|local|declare|readonly)\s+)?[A-Za-z_]\w*=")
+_SUBSTITUTION = re.compile(r"\$\(([^()]*)\)|`([^`]*)`")
 
 
 def _runs_something(text: str) -> bool:
-    """A command that executes a program reading the workspace (not a loop header, not a reader)."""
+    """A command that executes a program reading the workspace (not a loop header, not a reader, not an
+    assignment whose command substitutions only read)."""
     body = _SHELL_PREFIX.sub("", text.strip())
+    if _ASSIGNS.match(body):
+        return any(_runs_something(a or b) for a, b in _SUBSTITUTION.findall(body))
     return bool(body) and not _SHELL_CONTROL.search(body) and not non_executing().search(body)
 
 
@@ -299,6 +311,7 @@ def judge(
     fetched: set[str] = set()
     tree_is_theirs = False  # an untrusted checkout happened: later steps read outsiders' files
     downloaded: str | None = None
+    artifact_here = False  # the triggering run's artifact was unpacked in an earlier step
     for s in steps_of(job):
         texts = [s.run or ""]
         if s.uses and action_name(s.uses) == "actions/github-script":
@@ -327,7 +340,11 @@ def judge(
             found.append(Control("artifact", "workflow_run", "artifacts of the triggering run", s.index, s.line))
             downloaded = None
         for expr in injected:
-            found.append(Control("injection", event, expr, s.index, s.line))
+            if ARTIFACT in taint.of("${{" + expr + "}}"):
+                # text an artifact carried (`pr_number=$(cat ./pr_number)` → an output) pasted into a script
+                found.append(Control("artifact", "workflow_run", f"artifact text pasted: {expr}", s.index, s.line))
+            else:
+                found.append(Control("injection", event, expr, s.index, s.line))
         checkout = _checks_out(s, taint, fetched)
         tree_is_theirs = tree_is_theirs or checkout is not None
         if checkout is not None:
@@ -337,7 +354,8 @@ def judge(
             downloaded = where
         elif "workflow_run" in events and downloaded is None and _unzips_here(s):
             downloaded = "."  # a zip in a workflow_run job is the triggering run's artifact
-        taint.learn(s, after_checkout=tree_is_theirs)
+        artifact_here = artifact_here or downloaded is not None
+        taint.learn(s, after_checkout=tree_is_theirs, artifact_here=artifact_here)
     out_taint: set[str] = set()
     for value in job.outputs.values():
         out_taint |= taint.of(value)

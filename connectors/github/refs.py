@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from connectors.ci.publish import Route
+from connectors.ci.publish import COMPARED, Route
 from connectors.ci.shell import Command, shell_vars
 
 EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
@@ -43,6 +43,7 @@ class GitHubRefs:
         if depth > _MAX_DEPTH:
             return out
         for expr in EXPR.findall(text):
+            expr = COMPARED.sub(" ", expr)  # `vars.USE_TESTPYPI == 'true'` hands over a boolean, not the value
             for dotted, indexed in _SECRET.findall(expr):
                 name = dotted or indexed
                 out.append(

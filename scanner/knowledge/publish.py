@@ -30,6 +30,8 @@ class ActionForm(_Row):
     registry: str = ""
     also: tuple[str, ...] = ()
     registry_inputs: tuple[str, ...] = ()
+    #: Environment variables naming the repository (a registry id, a host or URL) the action uploads to.
+    registry_env: tuple[str, ...] = ()
     image_inputs: tuple[str, ...] = ()
     #: Publishes only when one of these inputs is true (or an expression that can be); else never.
     push_inputs: tuple[str, ...] = ()
@@ -118,6 +120,9 @@ class LoginAction(_Row):
     default_registry: str = ""
     cloud: Cloud | None = None
     oidc_inputs: tuple[str, ...] = ()
+    #: Environment variables that, with no credential given, make the login to ``default_registry`` an
+    #: exchange of the job's OIDC token (docker/login-action's DOCKERHUB_OIDC_CONNECTIONID).
+    oidc_env: tuple[str, ...] = ()
     credential_inputs: tuple[str, ...] = ()
     writes_config: Config | None = None
     credential_env: tuple[str, ...] = ()
@@ -262,6 +267,25 @@ class RunnerHint(_Row):
     pattern: str
 
 
+class PackagingRepository(_Row):
+    """Git repositories people install from: a ``git push`` to one publishes to ``registry``."""
+
+    registry: str
+    #: Matches the remote as written (``ssh://aur@aur.archlinux.org/x.git``, ``git@github.com:o/homebrew-x``),
+    #: or ``github.com/owner/name`` for a GitHub repository named alone (``actions/checkout``'s ``repository``).
+    pattern: str
+    #: Repositories of the same shape changed only through pull requests their maintainers review
+    #: (homebrew-core): a push there goes to a fork and publishes nothing.
+    reviewed: str = ""
+
+    @model_validator(mode="after")
+    def _compiles(self) -> PackagingRepository:
+        for pattern in (self.pattern, self.reviewed):
+            if pattern:
+                re.compile(pattern)
+        return self
+
+
 class SetupHint(_Row):
     """The registry of the language a setup action installs."""
 
@@ -287,6 +311,7 @@ class Catalogue(_Row):
     setup_hints: tuple[SetupHint, ...]
     inert_commands: str
     reusable_workflows: tuple[ReusableWorkflow, ...] = ()
+    packaging_repositories: tuple[PackagingRepository, ...] = ()
 
     @model_validator(mode="after")
     def _registries_exist(self) -> Catalogue:
@@ -306,6 +331,7 @@ class Catalogue(_Row):
         named += [(h.uses, h.registry) for h in self.setup_hints]
         named += [(a.uses, r) for a in self.actions for r in a.also_with_command]
         named += [(w.uses, w.registry) for w in self.reusable_workflows if w.registry]
+        named += [(p.pattern, p.registry) for p in self.packaging_repositories]
         for where, r in named:
             if r not in known:
                 raise ValueError(f"publish.yaml: {where!r} names unknown registry {r!r}")
@@ -408,6 +434,8 @@ def _read_only() -> re.Pattern[str]:
 def registry_from_secret_name(name: str) -> str | None:
     """The registry a secret's name says it holds a publish credential for, or None (also for names
     that say they only read)."""
+    # a script or input named with dashes or dots says the same (`publish-crates-io.py`, `pub-credentials`)
+    name = name.replace("-", "_").replace(".", "_")
     if _read_only().search(name):
         return None
     for rx, registry in _hints():
@@ -444,6 +472,27 @@ def registry_from_runner(command: str) -> str | None:
     for rx, registry in _runners():
         if rx.search(command):
             return registry
+    return None
+
+
+@cache
+def _packaging() -> tuple[tuple[re.Pattern[str], re.Pattern[str] | None, str], ...]:
+    return tuple(
+        (
+            re.compile(p.pattern, re.IGNORECASE),
+            re.compile(p.reviewed, re.IGNORECASE) if p.reviewed else None,
+            p.registry,
+        )
+        for p in catalogue().packaging_repositories
+    )
+
+
+def packaging_registry(remote: str) -> str | None:
+    """The registry a git remote is a packaging repository of (``aur``, ``homebrew``...), or None: also
+    for a repository changed only by reviewed pull requests."""
+    for rx, reviewed, registry in _packaging():
+        if rx.search(remote):
+            return None if reviewed is not None and reviewed.search(remote) else registry
     return None
 
 

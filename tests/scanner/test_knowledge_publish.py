@@ -121,6 +121,15 @@ ACTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "yyx990803/release-tag": ("github-releases", {"tag_name": "v1"}, {}),
     "vedantmgoyal9/winget-releaser": ("winget", {"token": "${{ secrets.WINGET }}"}, {}),
     "vedantmgoyal2009/winget-releaser": ("winget", {"token": "${{ secrets.WINGET }}"}, {}),
+    # Komac submits only when told to; an `args` computed by an earlier step may tell it
+    "michidk/run-komac": ("winget", {"args": "update Acme.App --version 1.2 --urls $U --submit"},
+                          {"args": "update Acme.App --version 1.2 --urls $U --dry-run"}),
+    "nextcloud-releases/nextcloud-appstore-push-action": ("nextcloud-appstore",
+                                                          {"appstore_token": "${{ secrets.APPSTORE_TOKEN }}"}, {}),
+    "stefanprodan/helm-gh-pages": ("helm-pages", {"token": "${{ secrets.CHARTS_TOKEN }}"}, {}),
+    # mint a GitHub token from the job's OIDC token: they publish nothing by themselves
+    "octo-sts/action": ("", {}, {}),
+    "datadog/dd-octo-sts-action": ("", {}, {}),
     "samuelmeuli/action-electron-builder": ("github-releases", {"release": "true", "github_token": "${{ secrets.GITHUB_TOKEN }}"},
                                             {"github_token": "${{ secrets.GITHUB_TOKEN }}"}),
 }  # fmt: skip
@@ -132,7 +141,8 @@ NEEDS_CREDENTIAL = {"softprops/action-gh-release", "justintime50/homebrew-releas
                     "helm/chart-releaser-action", "rubygems/release-gem", "snapcore/action-publish",
                     "yyx990803/release-tag", "vedantmgoyal9/winget-releaser", "vedantmgoyal2009/winget-releaser",
                     "cycjimmy/semantic-release-action", "changesets/action/publish",
-                    "taiki-e/upload-rust-binary-action", "artis3n/ansible_galaxy_collection"}  # fmt: skip
+                    "taiki-e/upload-rust-binary-action", "artis3n/ansible_galaxy_collection",
+                    "nextcloud-releases/nextcloud-appstore-push-action", "stefanprodan/helm-gh-pages"}  # fmt: skip
 
 
 @pytest.mark.parametrize(("args", "publishes"), [("--debug", True), ("", True), ("release --clean", True),
@@ -241,7 +251,11 @@ def test_every_login_row_gives_a_later_push_its_credential() -> None:
             **dict.fromkeys(row.registry_inputs, "docker.io"),
         }
         step = StepView(0, "login", 1, None, f"{uses}@v1", inputs, None, {})
-        push = StepView(1, "push", 2, None, None, {}, "docker push acme/app:1", {})
+        # an image registry's login serves `docker push`; another's, that registry's own command (`eas update`)
+        text = "docker push acme/app:1"
+        if row.registry and registries()[row.registry].kind != "image":
+            text = next(c.example for c in catalogue().commands if c.registry == row.registry)
+        push = StepView(1, "push", 2, None, None, {}, text, {})
         routes = {r.name for p in _run([step, push]) for r in p.routes}
         assert "REG" in routes, uses
 

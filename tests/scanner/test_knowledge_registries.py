@@ -12,9 +12,9 @@ def test_every_row_validates_with_unique_ids_and_docs() -> None:
     assert len(table) >= 20
     for r in table.values():
         assert r.docs.startswith("https://"), r.id
-        # registries reached only through an action, a command or a pull request (winget), or the catch-all,
-        # have no host
-        assert r.hosts or r.host_patterns or r.id in ("oci", "winget", "gitlab-releases"), r.id
+        # registries reached only through an action, a command, a pull request (winget), a git repository
+        # (a Scoop bucket: publish.yaml's packaging_repositories), or the catch-all, have no host
+        assert r.hosts or r.host_patterns or r.id in ("oci", "winget", "gitlab-releases", "scoop"), r.id
 
 
 @pytest.mark.parametrize(

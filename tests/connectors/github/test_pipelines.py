@@ -441,3 +441,107 @@ def test_reading_or_writing_a_release_named_file_publishes_nothing(tmp_path: Pat
     # a release script in the same place is still a probable publish
     wf2 = wf.replace(f"run: '{run}'", "run: ./scripts/release.sh").replace("Create Release Hashes", "Release")
     assert _job(_inventory(tmp_path / "script", wf2))["publishes_probable"] != ()
+
+
+# -- held-out round 10 (bench/fidelity/heldout/README.md): classes found missing ------------------
+
+
+def _pull_request_workflow(name: str = "Build", file: str = "build.yml") -> dict[str, str]:
+    """The bundle file of a workflow outsiders' pull requests run, which a `workflow_run` job follows."""
+    upstream = f"name: {name}\non: pull_request\njobs:\n  b:\n    steps:\n      - run: make\n"
+    return {f"github/repos/{REPO}/contents/.github/workflows/{file}": upstream}
+
+
+ARTIFACT_NUMBER = """on:
+  workflow_run:
+    workflows: [Build]
+    types: [completed]
+jobs:
+  j:
+    steps:
+      - uses: actions/github-script@v7
+        with:
+          script: |
+            const d = await github.rest.actions.downloadArtifact({owner: 'o', repo: 'r', artifact_id: 1, archive_format: 'zip'});
+            require('fs').writeFileSync('pr_number.zip', Buffer.from(d.data));
+      - run: unzip pr_number.zip
+      - id: pr
+        run: |
+          build_id=$(curl -H "Authorization: Bearer ${{ secrets.GITHUB_TOKEN }}" "https://api.github.com/x" | jq ".id")
+          pr_number=$(cat ./pr_number)
+          echo "pr_number=$pr_number" >> $GITHUB_OUTPUT
+      - uses: actions/github-script@v7
+        with:
+          script: |
+            const pr = "${{ steps.pr.outputs.pr_number }}";
+"""
+
+
+def test_text_an_artifact_carries_pasted_into_a_script_is_artifact_control(tmp_path: Path) -> None:
+    # zeriontech/zerion-wallet-extension (reported by Adnan Khan): a PR number read from the untrusted run's
+    # artifact, pasted into github-script; an output named `…number` sanitises nothing an artifact wrote
+    files = _pull_request_workflow()
+    controls = _job(_inventory(tmp_path, ARTIFACT_NUMBER, files))["outsider_control"]
+    assert isinstance(controls, tuple)
+    assert len(controls) == 1, controls
+    assert "artifact" in str(controls[0])
+    assert "steps.pr.outputs.pr_number" in str(controls[0])
+    # handed over in the environment instead (cfug/dio): read as data, nothing pasted into code
+    twin = ARTIFACT_NUMBER.replace(
+        '        with:\n          script: |\n            const pr = "${{ steps.pr.outputs.pr_number }}";\n',
+        "        env: {PR: '${{ steps.pr.outputs.pr_number }}'}\n"
+        "        with:\n          script: |\n            const pr = process.env.PR;\n",
+    )
+    assert _job(_inventory(tmp_path / "twin", twin, files))["outsider_control"] == ()
+
+
+def test_reading_and_uploading_an_artifact_runs_nothing_of_it(tmp_path: Path) -> None:
+    # pmd/pmd: the PR's docs artifact unpacked, synced to S3, its summary read into a check run
+    files = _pull_request_workflow()
+    wf = """on:
+  workflow_run:
+    workflows: [Build]
+    types: [completed]
+jobs:
+  j:
+    steps:
+      - run: |
+          curl -L -H "Authorization: Bearer $GH_TOKEN" --output artifact.zip "$URL"
+          unzip -q artifact.zip
+      - run: |
+          if [ -e "report/index.html" ]; then
+            aws s3 sync report "s3://previews/pr-${PR}" --no-progress
+          else
+            echo "No report"
+          fi
+      - run: |
+          timestamp="$(date -uIs)"
+          summary="$(cat report/summary.txt)"
+          gh api /repos/o/r/check-runs -f "output[summary]=${summary}" -f "started_at=${timestamp}"
+"""
+    assert _job(_inventory(tmp_path, wf, files))["outsider_control"] == ()
+    # a command substituted into an assignment runs: `v=$(./report/version.sh)` executes the artifact
+    ran = wf.replace('timestamp="$(date -uIs)"', 'timestamp="$(./tool.sh)"')
+    assert _job(_inventory(tmp_path / "ran", ran, files))["outsider_control"] != ()
+
+
+def test_a_workflow_run_admitting_only_this_repositorys_branches_is_gated(tmp_path: Path) -> None:
+    # DataDog/dd-trace-rb lock-dependency-commit: head_repository must be this repository (no fork's run)
+    files = _pull_request_workflow("Lock", "lock.yml")
+    wf = """on:
+  workflow_run:
+    workflows: [Lock]
+    types: [completed]
+jobs:
+  j:
+    if: ${{ github.event.workflow_run.head_repository.full_name == github.event.workflow_run.repository.full_name }}
+    steps:
+      - uses: actions/checkout@v4
+        with: {ref: "${{ github.event.workflow_run.head_sha }}"}
+      - run: bundle exec rake lock
+"""
+    attrs = _job(_inventory(tmp_path, wf, files))
+    assert (attrs["outsider_control"], attrs["outsider_gated"]) == ((), True)
+    # a fork's run only: the opposite condition admits exactly the outsiders
+    forks = wf.replace("full_name == github.event", "full_name != github.event")
+    assert _job(_inventory(tmp_path / "forks", forks, files))["outsider_control"] != ()

@@ -454,3 +454,119 @@ def test_homebrew_and_pub_dev_credentials_by_name() -> None:
                     {"github-token": "${{ secrets.CFUG_PUBLISHER }}", "pub-credentials-json": "${{ secrets.CREDENTIAL_JSON }}"},
                     None, {})  # fmt: skip
     assert ("pub-dev", "probable", ("secret:CREDENTIAL_JSON",)) in _publishes(step)
+
+
+def _run(index: int, script: str, env: dict[str, str] | None = None, label: str = "run") -> StepView:
+    return StepView(index, label, index + 1, None, None, {}, script, env or {})
+
+
+def test_a_push_to_a_checked_out_homebrew_tap_publishes_with_the_checkout_token() -> None:
+    # spring-boot's update-homebrew-tap: actions/checkout of spring-io/homebrew-tap with a token, commit, push
+    tap = StepView(0, "Check out tap", 1, None, "actions/checkout@v4",
+                   {"repository": "acme/homebrew-tap", "token": "${{ secrets.BOT_REPO_TOKEN }}", "path": "tap"},
+                   None, {})  # fmt: skip
+    commit = "cd tap\ncp ../dist/app.rb Formula/app.rb\ngit commit -am 'app 1.2'\n"
+    assert _publishes(tap, _run(1, commit + "git push")) == {("homebrew", "probable", ("secret:BOT_REPO_TOKEN",))}
+    # no push: the token is only held (it is not named for Homebrew, so nothing is said of it)
+    assert _publishes(tap, _run(1, commit)) == set()
+    # a branch for a pull request, and a dry run, publish nothing
+    assert _publishes(tap, _run(1, commit + "git push origin bump-app-1.2")) == set()
+    assert _publishes(tap, _run(1, commit + "git push --dry-run")) == set()
+    # the push goes to another repository named by its URL
+    assert _publishes(tap, _run(1, commit + "git push https://github.com/acme/app.git HEAD:main")) == set()
+    # homebrew-core only takes reviewed pull requests: a push there is to a fork
+    core = StepView(0, "core", 1, None, "actions/checkout@v4", {"repository": "Homebrew/homebrew-core"}, None, {})
+    assert _publishes(core, _run(1, commit + "git push")) == set()
+
+
+def test_a_push_to_a_cloned_packaging_repository_uses_the_credential_in_its_url_or_named_for_it() -> None:
+    clone = "git clone https://x-access-token:${{ secrets.BOT_PAT }}@github.com/acme/scoop-bucket.git b\ncd b\n"
+    assert _publishes(_run(0, clone + "git push")) == {("scoop", "probable", ("secret:BOT_PAT",))}
+    # an AUR package: the remote added under its own name, the key in a secret named for the AUR
+    aur = (
+        'echo "$AUR_KEY" > ~/.ssh/aur\ngit remote add aur ssh://aur@aur.archlinux.org/app.git\ngit push aur HEAD:master'
+    )
+    env = {"AUR_KEY": "${{ secrets.AUR_SSH_PRIVATE_KEY }}"}
+    assert _publishes(_run(0, aur, env)) == {("aur", "probable", ("secret:AUR_SSH_PRIVATE_KEY",))}
+    # `git push` with no remote goes to origin, not to the AUR remote added beside it
+    assert _publishes(_run(0, aur.replace("git push aur HEAD:master", "git push"), env)) == {
+        ("aur", "held", ("secret:AUR_SSH_PRIVATE_KEY",))
+    }
+    # the push names the packaging repository itself: certain
+    direct = "git push ssh://aur@aur.archlinux.org/app.git master"
+    assert _publishes(_run(0, direct, env)) == {("aur", "certain", ("secret:AUR_SSH_PRIVATE_KEY",))}
+    # an SSH key the job loads under a name that says nothing of the AUR
+    keyed = {"KEY": "${{ secrets.DEPLOY_SSH_KEY }}"}
+    assert _publishes(_run(0, direct, keyed)) == {("aur", "certain", ("secret:DEPLOY_SSH_KEY",))}
+    # cloned only to read a package's PKGBUILD: no push, no publish
+    read = "git clone https://aur.archlinux.org/app.git\ncat app/PKGBUILD"
+    assert _publishes(_run(0, read)) == set()
+
+
+def test_docker_hub_by_oidc_then_a_build_tools_publish_target() -> None:
+    # GitTools/GitVersion: docker/login-action v4.6 with DOCKERHUB_OIDC_CONNECTIONID and no password, then
+    # Cake's `dotnet run/docker.dll --target=DockerPublish` (and `DockerManifest`) push the images
+    login = StepView(0, "Login to DockerHub", 1, None, "docker/login-action@v4",
+                     {"username": "gittools"}, None, {"DOCKERHUB_OIDC_CONNECTIONID": "${{ vars.DOCKERHUB_CONNECTION }}"})  # fmt: skip
+    push = _run(1, "dotnet run/docker.dll --target=DockerPublish --arch=amd64 --docker_registry dockerhub")
+    assert _publishes(login, push) == {("dockerhub", "probable", ("oidc:dockerhub",))}
+    manifest = _run(1, "dotnet run/docker.dll --target=DockerManifest --arch=amd64 --arch=arm64")
+    assert _publishes(login, manifest) == {("dockerhub", "probable", ("oidc:dockerhub",))}
+    # the connection id alone is no credential; a task that builds only pushes nothing
+    assert _publishes(login, _run(1, "dotnet run/docker.dll --target=DockerBuild --arch=amd64")) == set()
+    # a README sent to Docker Hub's API is a page, whatever the step is called
+    readme = StepView(1, "DockerHub Publish Readme", 2, None, None, {}, "dotnet run/docker.dll --target=DockerHubReadmePublish",
+                      {"DOCKER_PASSWORD": "${{ secrets.DOCKER_PASSWORD }}"})  # fmt: skip
+    assert {c for _, c, _ in _publishes(readme)} <= {"held"}
+
+
+def test_a_maven_deploy_to_a_directory_on_the_runner_publishes_nothing() -> None:
+    # pmd/pmd: `deploy:deploy -DaltDeploymentRepository="dogfood::file://$(pwd)/target/staging"`, then upload-artifact
+    local = './mvnw verify deploy:deploy -DaltDeploymentRepository="dogfood::file://$(pwd)/target/staging"'
+    assert _publishes(_run(0, local)) == set()
+    remote = "./mvnw deploy -DaltDeploymentRepository=acme::https://nexus.acme.example/repository/releases"
+    assert {r for r, c, _ in _publishes(_run(0, remote))} == {"other:nexus.acme.example"}
+
+
+def test_a_documentation_task_named_publish_publishes_nothing() -> None:
+    # scalameta/scalafmt: `sbt docs/docusaurusPublishGhpages` beside Sonatype credentials
+    env = {"SONATYPE_PASSWORD": "${{ secrets.SONATYPE_PASSWORD }}"}
+    step = StepView(0, "Publish website", 1, None, None, {}, "sbt docs/docusaurusPublishGhpages", env)
+    assert {c for _, c, _ in _publishes(step)} <= {"held"}
+    step = StepView(0, "Publish", 1, None, None, {}, "./scripts/publish-release.sh", env)
+    assert ("maven-central", "probable", ("secret:SONATYPE_PASSWORD",)) in _publishes(step)
+
+
+def test_a_registry_chosen_by_an_expression_is_each_registry_it_can_name() -> None:
+    # orhun/git-cliff: maturin-action with MATURIN_REPOSITORY and the token chosen by the same variable
+    env = {
+        "MATURIN_PYPI_TOKEN": "${{ vars.USE_TESTPYPI == 'true' && secrets.TESTPYPI_API_TOKEN || secrets.PYPI_API_TOKEN }}",
+        "MATURIN_REPOSITORY": "${{ vars.USE_TESTPYPI == 'true' && 'testpypi' || 'pypi' }}",
+    }
+    step = StepView(0, "publish", 1, None, "PyO3/maturin-action@v1", {"command": "upload", "args": "*.whl"}, None, env)
+    assert _publishes(step) == {
+        ("pypi", "certain", ("secret:PYPI_API_TOKEN",)),
+        ("testpypi", "certain", ("secret:TESTPYPI_API_TOKEN",)),
+    }
+
+
+def test_a_here_document_written_to_the_gem_credentials_reaches_gem_push() -> None:
+    # DataDog/dd-trace-rb: a token minted by Octo STS from the job's OIDC token, written to ~/.gem/credentials
+    sts = StepView(
+        0, "token", 1, "generate-token", "DataDog/dd-octo-sts-action@v1", {"policy": "self.build-gem"}, None, {}
+    )
+    write = _run(1, "mkdir -p ~/.gem\ncat > ~/.gem/credentials <<'CREDENTIALS'\n---\n"
+                    ":github: Bearer ${{ steps.generate-token.outputs.token }}\nCREDENTIALS\nchmod 0600 ~/.gem/credentials")  # fmt: skip
+    push = _run(2, "gem push --key github --host https://rubygems.pkg.github.com/DataDog pkg/app.gem")
+    assert _publishes(sts, write, push, oidc=True) == {("github-packages", "certain", ("oidc:github-releases",))}
+    # fed to a shell, a here-document is commands: the publish inside is seen
+    shell = _run(1, "bash <<EOF\nnpm publish\nEOF", {"NODE_AUTH_TOKEN": "${{ secrets.NPM_TOKEN }}"})
+    assert ("npm", "certain", ("secret:NPM_TOKEN",)) in _publishes(shell)
+
+
+def test_a_script_named_with_dashes_for_a_registry_names_it() -> None:
+    from scanner.knowledge.publish import registry_from_secret_name
+
+    assert registry_from_secret_name("publish-crates-io") == "crates"
+    assert registry_from_secret_name("upload.pypi") == "pypi"
+    assert registry_from_secret_name("publish-release") is None

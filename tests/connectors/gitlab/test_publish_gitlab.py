@@ -446,3 +446,47 @@ def test_a_script_handed_the_registry_login_pushes_to_that_registry(tmp_path: Pa
     assert routes(inv, "windows-image") == ("gitlab-registry:job_token",)
     assert publishes(inv, "windows-build") == ()
     assert publishes(inv, "describe") == ()
+
+
+def test_a_push_to_an_aur_or_flathub_repository_publishes_there_a_branch_for_review_does_not(tmp_path: Path) -> None:
+    # timvisee/ffsend: the AUR package cloned over SSH, committed and pushed with the key of $AUR_SSH_PRIVATE
+    # gajim: its Flathub repository cloned and pushed; veloren/airshipper: a branch pushed for a pull request
+    ci = (
+        "package-aur:\n  script:\n"
+        '    - echo "$AUR_SSH_PRIVATE" > /root/.ssh/id_rsa\n'
+        "    - git clone ssh://aur@aur.archlinux.org/app.git aur-app\n"
+        "    - cd aur-app\n    - git commit -am release\n    - git push\n"
+        "deploy-flatpak:\n  before_script:\n"
+        '    - .ci/prepare_git.sh github.com "${FLATHUB_DEPLOY_KEY}"\n'
+        "  script:\n"
+        "    - git clone git@github.com:flathub/org.acme.App.git\n"
+        "    - cd org.acme.App\n"
+        '    - git commit -m "$CI_COMMIT_TAG$DEPLOY_FLATPAK"\n'
+        "    - git push\n"
+        "flatpak-branch:\n  script:\n"
+        '    - git clone "https://${BOT_TOKEN}@github.com/flathub/org.acme.App.git"\n'
+        "    - cd org.acme.App\n"
+        '    - git push --set-upstream origin "bot/update_version"\n'
+        "aur-check:\n  script:\n"
+        "    - git clone https://aur.archlinux.org/app.git\n    - makepkg --printsrcinfo -p app/PKGBUILD\n"
+    )
+    inv = pipeline(tmp_path, ci)
+    assert routes(inv, "package-aur") == ("aur:secret:AUR_SSH_PRIVATE",)
+    # the key, not the switch named for Flathub beside it
+    assert routes(inv, "deploy-flatpak") == ("flathub:secret:FLATHUB_DEPLOY_KEY",)
+    assert publishes(inv, "flatpak-branch") == ()
+    assert publishes(inv, "aur-check") == ()
+
+
+def test_a_release_script_named_with_dashes_for_a_registry_publishes_there(tmp_path: Path) -> None:
+    # GNOME/glycin: `./build-aux/publish-crates-io.py` (cargo publish inside), its token a CI/CD variable
+    ci = (
+        "build-release-tarball:\n  script:\n    - ./build-aux/publish-crates-io.py\n"
+        "check-crates:\n  script:\n    - ./build-aux/check-crates-io.py\n"
+        'ota:\n  script:\n    - npx eas-cli update --branch production --message "$MESSAGE" --non-interactive\n'
+    )
+    inv = pipeline(tmp_path, ci)
+    assert publishes(inv, "build-release-tarball") == ("crates",)
+    assert publishes(inv, "check-crates") == ()
+    # Expo's over-the-air update (minds/mobile-native): its token a CI/CD variable the file does not name
+    assert routes(inv, "ota") == ("expo:unknown",)
