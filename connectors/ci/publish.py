@@ -29,6 +29,7 @@ from scanner.knowledge.publish import (
     image_words,
     inert_commands,
     login_actions,
+    oidc_consumers,
     packaging_registry,
     publish_words,
     registry_from_runner,
@@ -155,6 +156,8 @@ class _State:
     git_pushes: list[_GitPush] = field(default_factory=list)
     #: stored values the job uses as something other than a credential (an OIDC connection's id)
     not_credentials: set[str] = field(default_factory=set)
+    #: a step uses the job's OIDC token for something other than publishing (a build attestation)
+    oidc_explained: bool = False
 
 
 def truthy(value: str | None) -> bool:
@@ -398,6 +401,8 @@ class _Job:
         name = "/".join(path.split("/")[:2])
         if name == "actions/checkout" and step.inputs.get("repository"):
             self.checkout(step)
+        if path in oidc_consumers() or name in oidc_consumers():
+            self.st.oidc_explained = True
         for key in (path, name):
             if (hinted := setup_hints().get(key)) is not None:
                 self.st.setups.append(hinted)
@@ -1024,7 +1029,12 @@ class _Job:
             self.emit(
                 step, "github-releases", None, gh, "probable", f"{short} holding a GitHub token", "probable", line
             )
-            if not self.oidc or self.st.clouds or registry_from_runner(_strip_wrappers(cmd)) is None:
+            if (
+                not self.oidc
+                or self.st.clouds
+                or self.st.oidc_explained
+                or registry_from_runner(_strip_wrappers(cmd)) is None
+            ):
                 return
             # run by a language's own tool (`pnpm release`, not `./scripts/release.sh`) with an OIDC token
             # no cloud sign-in uses: that language's registry by Trusted Publishing too (msw publishes to
@@ -1043,7 +1053,8 @@ class _Job:
                 return
         if logged_in_push or cloud_push:
             return  # where it pushes is said above; no registry guessed from the language besides
-        if self.oidc and any(publish_words().search(n) for n in names):  # (a label alone guesses nothing)
+        # (a label alone guesses nothing; nor does an OIDC token an attestation of the job explains)
+        if self.oidc and not self.st.oidc_explained and any(publish_words().search(n) for n in names):
             guess = registry_from_runner(_strip_wrappers(cmd)) or (self.st.setups[-1] if self.st.setups else None)
             if guess is not None and oidc_publishing(guess, self.refs.ci):
                 routes = [Route("oidc", guess, "the job's OIDC token (Trusted Publishing)")]

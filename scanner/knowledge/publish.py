@@ -312,6 +312,7 @@ class Catalogue(_Row):
     inert_commands: str
     reusable_workflows: tuple[ReusableWorkflow, ...] = ()
     packaging_repositories: tuple[PackagingRepository, ...] = ()
+    oidc_consumers: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _registries_exist(self) -> Catalogue:
@@ -494,6 +495,12 @@ def packaging_registry(remote: str) -> str | None:
         if rx.search(remote):
             return None if reviewed is not None and reviewed.search(remote) else registry
     return None
+
+
+@cache
+def oidc_consumers() -> frozenset[str]:
+    """Actions (lower-case ``owner/repo[/path]``) that use the job's OIDC token without publishing."""
+    return frozenset(a.lower() for a in catalogue().oidc_consumers)
 
 
 @cache

@@ -570,3 +570,13 @@ def test_a_script_named_with_dashes_for_a_registry_names_it() -> None:
     assert registry_from_secret_name("publish-crates-io") == "crates"
     assert registry_from_secret_name("upload.pypi") == "pypi"
     assert registry_from_secret_name("publish-release") is None
+
+
+def test_an_oidc_token_an_attestation_explains_is_no_trusted_publishing_guess() -> None:
+    # GitTools/GitVersion: `dotnet run/release.dll --target=PublishRelease` beside actions/attest-build-provenance
+    env = {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
+    release = StepView(1, "Release", 2, None, None, {}, "pnpm release", env)
+    guessed = _publishes(release, oidc=True)
+    assert ("npm", "probable", ("oidc:npm",)) in guessed
+    attest = StepView(0, "attest", 1, None, "actions/attest-build-provenance@v2", {"subject-path": "dist/*"}, None, {})
+    assert {r for r, _, _ in _publishes(attest, release, oidc=True)} == {"github-releases"}
