@@ -234,6 +234,26 @@ def _runs_something(text: str) -> bool:
     return bool(body) and not _SHELL_CONTROL.search(body) and not non_executing().search(body)
 
 
+#: Commands that print or test values and read no file (`echo "old=${{ inputs.old-image }}" >> "$GITHUB_OUTPUT"`).
+_PRINTS_VALUES = re.compile(r"^(?:echo|printf|test|\[\[?|true|false|exit|:)(?:\s|$)")
+
+
+def _reports_only_values(step: Step) -> bool:
+    """A script made only of prints, tests and assignments of the values it is given, with no command
+    substitution and no file read: what it reports is its expressions' values, not the workspace's."""
+    if step.uses is not None or not step.run:
+        return False
+    for cmd in commands(step.run):
+        body = _SHELL_PREFIX.sub("", cmd.text.strip())
+        if not body or _SHELL_CONTROL.search(body):
+            continue
+        if "$(" in body or "`" in body or re.search(r"(?:^|[^<>])<(?![<(])", body):
+            return False
+        if not (_ASSIGNS.match(body) or _PRINTS_VALUES.match(body)) or re.search(r"\s-[efdrs]\s", body):
+            return False
+    return True
+
+
 def _downloads_run_artifacts(step: Step) -> str | None:
     """Where a step unpacks the triggering run's artifacts (``.`` for the workspace), or None."""
     if step.uses is None:
@@ -355,7 +375,8 @@ def judge(
         elif "workflow_run" in events and downloaded is None and _unzips_here(s):
             downloaded = "."  # a zip in a workflow_run job is the triggering run's artifact
         artifact_here = artifact_here or downloaded is not None
-        taint.learn(s, after_checkout=tree_is_theirs, artifact_here=artifact_here)
+        # a step that only echoes values it is given reports nothing it read from outsiders' files
+        taint.learn(s, after_checkout=tree_is_theirs and not _reports_only_values(s), artifact_here=artifact_here)
     out_taint: set[str] = set()
     for value in job.outputs.values():
         out_taint |= taint.of(value)

@@ -545,3 +545,33 @@ jobs:
     # a fork's run only: the opposite condition admits exactly the outsiders
     forks = wf.replace("full_name == github.event", "full_name != github.event")
     assert _job(_inventory(tmp_path / "forks", forks, files))["outsider_control"] != ()
+
+
+def test_after_an_untrusted_checkout_a_step_that_only_echoes_its_values_reports_nothing_of_theirs(
+    tmp_path: Path,
+) -> None:
+    # stakater/Reloader /loadtest: after the pull request's head is checked out, `steps.cluster` echoes a fixed
+    # cluster name; pasted later it is no injection (the checkout itself is reported)
+    wf = """on: issue_comment
+jobs:
+  j:
+    steps:
+      - uses: actions/checkout@v4
+        with: {ref: "refs/pull/${{ github.event.issue.number }}/head"}
+      - id: cluster
+        run: |
+          if [ -n "${{ inputs.cluster }}" ]; then
+            echo "name=${{ inputs.cluster }}" >> $GITHUB_OUTPUT
+          else
+            echo "name=reloader-loadtest" >> $GITHUB_OUTPUT
+          fi
+      - run: kind delete cluster --name ${{ steps.cluster.outputs.name }}
+"""
+    controls = _job(_inventory(tmp_path, wf))["outsider_control"]
+    assert isinstance(controls, tuple)
+    assert [c for c in controls if "injects" in str(c)] == [], controls
+    # a value read from the checked-out files is theirs to choose
+    read = wf.replace('echo "name=reloader-loadtest"', 'echo "name=$(cat .cluster-name)"')
+    controls = _job(_inventory(tmp_path / "read", read))["outsider_control"]
+    assert isinstance(controls, tuple)
+    assert [c for c in controls if "injects steps.cluster.outputs.name" in str(c)], controls
