@@ -359,10 +359,18 @@ class _Job:
         )
 
     def emit_images(
-        self, step: StepView, images: list[str], explicit: list[Route], form: str, reason: str, line: int | None
+        self,
+        step: StepView,
+        images: list[str],
+        explicit: list[Route],
+        form: str,
+        reason: str,
+        line: int | None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
-        """Pushes of ``images``; with no image named, one publish per registry the job logged in to."""
-        env = {**step.env, **self.st.exported}
+        """Pushes of ``images``; with no image named, one publish per registry the job logged in to. ``env``:
+        what the command sees (with the variables its script assigned before it), else the step's."""
+        env = env if env is not None else {**step.env, **self.st.exported}
         # a tag computed by a command (`ghcr.io/acme/app:$(yq .version Chart.yaml)`) leaves the image's name
         # and quotes inside a word join its parts, as the shell does (`acme/app:v"$VERSION"`)
         images = [_COMPUTED_TAG.sub("", i).replace('"', "").replace("'", "") for i in images]
@@ -800,7 +808,7 @@ class _Job:
             images += [env[k] for k in form.images_env if env.get(k)]
             if form.images == "none":
                 images = []
-            self.emit_images(step, images, list(explicit), form.name, reason, line)
+            self.emit_images(step, images, list(explicit), form.name, reason, line, env)
             return
         targets = [form.in_ci.get(self.refs.ci, form.registry), *form.also]
         if form.registry_from_url:
@@ -952,8 +960,10 @@ class _Job:
         ws = _run_words(cmd)
         while ws and (ws[0] in _SOURCE_WORDS or ws[0] in _SHELL_KEYWORDS):
             ws = ws[1:]
-        if not ws or ws[0].lower() in _FILE_TOOLS:
-            return  # `cat`, `echo`, `sha256sum`, `Out-File`: whatever the step is named, these publish nothing
+        if not ws or ws[0].lower() in _FILE_TOOLS or ws[0] in _SHELL_WORDS or ws[0] in ("}", ")"):
+            # `cat`, `echo`, `sha256sum`, `Out-File`, a loop's header, a function's closing brace: whatever the
+            # step is named, these publish nothing
+            return
         if _only_build_tasks(ws):
             return  # `./gradlew ktlintCheck build`, `mvn verify`: the tasks named say what runs, not the step's name
         names = script_names(cmd)
@@ -966,6 +976,7 @@ class _Job:
             not [n for n in names if not re.fullmatch(r"[\w.-]*:[\w.-]+|build|run", n)]
             and bool(label)
             and image_words().search(label) is not None
+            and _READ_LABEL.search(label) is None  # `Pre-pull testcontainer images`
         )
         logged_in_push = bool(self.st.logins) and not reads and (pushes or named_push)
         # signed in to a cloud (its registry's credential) without a registry login: what a push-like
@@ -1358,10 +1369,14 @@ def script_names(cmd: Command) -> list[str]:
     → ``ci-publish``, ``./scripts/publish.mjs`` → ``publish``, ``make release`` → ``release``, ``tox -e
     X`` → ``X``), release-like ones only when no qualifier says otherwise (``release-notes``)."""
     ws = _run_words(cmd)
-    while ws and (
-        ws[0] in ("sudo", "env", "time", "exec", "npx", "bunx", "uvx")
-        or ws[0] in _SOURCE_WORDS
-        or ws[:2] == ["bundle", "exec"]
+    while (
+        ws
+        and (
+            ws[0] in ("sudo", "env", "time", "exec", "npx", "bunx", "uvx")
+            or ws[0] in _SOURCE_WORDS
+            or ws[0] in _SHELL_KEYWORDS  # `if make releaseCocoaPods; then`
+            or ws[:2] == ["bundle", "exec"]
+        )
     ):
         ws = ws[2:] if ws[:2] == ["bundle", "exec"] else ws[1:]
     out: list[str] = []
@@ -1390,6 +1405,8 @@ def script_names(cmd: Command) -> list[str]:
     return [n for n in stems if n and not _NOT_A_RELEASE.search(n)]
 
 
+#: A step name that says it fetches or checks images rather than pushing them.
+_READ_LABEL = re.compile(r"pull|fetch|download|scan|inspect|verify|cache|test", re.IGNORECASE)
 #: A step name that says what it publishes is a page about the package (`DockerHub Publish Readme`).
 _PAGE_ONLY = re.compile(r"readme|description", re.IGNORECASE)
 #: Flags that name the task a build tool runs (Cake's and Nuke's `--target`, Cake's bootstrapper `-Target`).

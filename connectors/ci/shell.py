@@ -203,6 +203,17 @@ def commands(script: str) -> list[Command]:
     return out
 
 
+#: A pattern substitution with a literal replacement (`${tag/${GHCR_REPO}/docker.io/acme/app}`).
+_PATTERN_SUB = re.compile(r"\$\{[A-Za-z_]\w*//?(?:\$\{\w+\}|[^/{}])*/([^{}$]*)\}")
+
+
+def replaced_patterns(text: str) -> str:
+    """``text`` with each pattern substitution of a literal replacement read as that replacement followed by
+    what is left of the value (``${tag/${GHCR_REPO}/docker.io/acme/app}`` → ``docker.io/acme/app*``): where an
+    image is copied to, the replacement names it."""
+    return _PATTERN_SUB.sub(lambda m: m.group(1) + "*", text) if "${" in text else text
+
+
 def shell_vars(text: str) -> list[str]:
     """Names of the environment variables a piece of shell text expands."""
     return [a or b or c for a, b, c in _SHELL_VAR.findall(text)]

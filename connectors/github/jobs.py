@@ -108,6 +108,8 @@ class CallContext:
     #: Each caller's ``with:`` on its own: what one call publishes is judged with that call's inputs
     #: (a dry-run caller does not make the real release a dry run).
     variants: tuple[Mapping[str, str], ...] = ()
+    #: The workflows of the repository that call it (what their jobs' outputs carry reaches its inputs).
+    callers: tuple[str, ...] = ()
 
 
 class RepoContext(Protocol):

@@ -23,6 +23,7 @@ from connectors.github.composite import local_key
 from connectors.github.refs import EXPR
 from connectors.github.workflows import Step
 from scanner.knowledge.ci_events import (
+    agent_actions,
     artifact_downloads,
     gate,
     github_event,
@@ -90,6 +91,39 @@ def outsider_events(triggers: Iterable[str], upstream_outsider: bool | None) -> 
 def gated(condition: str | None) -> bool:
     """Whether an ``if:`` admits only maintainers (author association, a fixed actor, a label...)."""
     return bool(condition) and gate().search(condition or "") is not None
+
+
+_EVENT_IS = re.compile(r"github\.event_name\s*==\s*['\"]([\w-]+)['\"]")
+
+
+def runs_only_on_other_events(condition: str | None, events: tuple[str, ...]) -> bool:
+    """Whether an ``if:`` lets the step or job run only on events other than ``events``: each of its
+    top-level alternatives (`||` outside parentheses) requires ``github.event_name == 'X'`` for such an X
+    (Kong's `github.event_name == 'push' && (startsWith(github.ref, …) || …)`)."""
+    if not condition or "event_name" not in condition:
+        return False
+    text = condition.strip()
+    if text.startswith("${{") and text.endswith("}}"):
+        text = text[3:-2]
+    alternatives, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif depth == 0 and text.startswith("||", i):
+            alternatives.append(text[start:i])
+            start = i + 2
+    alternatives.append(text[start:])
+    # (a negation anywhere in an alternative may turn its test around: not read)
+    return all(
+        "!" not in alt.replace("!=", "") and (named := _EVENT_IS.findall(alt)) and all(e not in events for e in named)
+        for alt in alternatives
+    )
 
 
 def checks_runtime_gate(step: Step) -> bool:
@@ -321,6 +355,8 @@ def judge(
         return Verdict()
     if gated(job.job_if) or any(n in gate_jobs for n in job.needs):
         return Verdict(gated=True)
+    if runs_only_on_other_events(job.job_if, events):
+        return Verdict()  # it does not run on the events outsiders cause
     if any(n in gated_jobs for n in job.needs) and not re.search(r"always\(\)|!\s*cancelled\(\)", job.job_if or ""):
         return Verdict(gated=True)  # it runs only after a job that admits only maintainers
     taint = _Taint(events, jobs, job.env)
@@ -336,10 +372,14 @@ def judge(
         texts = [s.run or ""]
         if s.uses and action_name(s.uses) == "actions/github-script":
             texts.append(s.with_.get("script", ""))
+        agent = agent_actions().get(action_name(s.uses)) if s.uses else None
+        agent_checks = agent is not None and bool(agent.admits_input) and not s.with_.get(agent.admits_input)
+        if agent is not None and not agent_checks:
+            texts += [s.with_.get(k, "") for k in agent.prompt_inputs]  # what the agent is told to do
         injected = [expr for text in texts for expr in taint.injected(text)]
-        if not found and not injected and checks_runtime_gate(s):
+        if not found and not injected and (checks_runtime_gate(s) or agent_checks):
             return Verdict(gated=True)  # the job checks the starter's permission before it acts
-        if gated(s.if_):
+        if gated(s.if_) or runs_only_on_other_events(s.if_, events):
             taint.learn(s)
             continue
         if checked_out is not None and _executes(s):
@@ -375,8 +415,11 @@ def judge(
         elif "workflow_run" in events and downloaded is None and _unzips_here(s):
             downloaded = "."  # a zip in a workflow_run job is the triggering run's artifact
         artifact_here = artifact_here or downloaded is not None
-        # a step that only echoes values it is given reports nothing it read from outsiders' files
-        taint.learn(s, after_checkout=tree_is_theirs and not _reports_only_values(s), artifact_here=artifact_here)
+        # a step that only echoes values it is given reports nothing it read from outsiders' files; a remote
+        # action's outputs are what it computes (a test report's conclusion), not the files it read
+        reads_files = not _reports_only_values(s)
+        script_reads = reads_files and (s.uses is None or action_name(s.uses) == "actions/github-script")
+        taint.learn(s, after_checkout=tree_is_theirs and reads_files, artifact_here=artifact_here and script_reads)
     out_taint: set[str] = set()
     for value in job.outputs.values():
         out_taint |= taint.of(value)
@@ -388,9 +431,15 @@ def steps_of(job: JobFacts) -> Sequence[Step]:
     return job.steps
 
 
-def judge_workflow(jobs: Sequence[JobFacts], events_of: Mapping[str, tuple[str, ...]]) -> dict[str, Verdict]:
-    """Judge every job of a workflow, jobs after those they need (their outputs carry taint along)."""
-    judging = _Judging({j.id: j for j in jobs}, events_of)
+def judge_workflow(
+    jobs: Sequence[JobFacts],
+    events_of: Mapping[str, tuple[str, ...]],
+    outside: Mapping[str, frozenset[str]] | None = None,
+) -> dict[str, Verdict]:
+    """Judge every job of a workflow, jobs after those they need (their outputs carry taint along).
+    ``outside``: what the jobs of the workflows calling this one output, by job id (their `needs.X.outputs`
+    reach this workflow through its inputs)."""
+    judging = _Judging({j.id: j for j in jobs}, events_of, outside or {})
     for j in jobs:
         judging.visit(j)
     return judging.done
@@ -400,8 +449,13 @@ class _Judging:
     """:func:`judge_workflow`'s walk (a class, not a recursive closure: a closure that calls itself is a
     reference cycle, kept with all it holds until a collector pass; see scanner/heap.py)."""
 
-    def __init__(self, by_id: dict[str, JobFacts], events_of: Mapping[str, tuple[str, ...]]) -> None:
-        self.by_id, self.events_of = by_id, events_of
+    def __init__(
+        self,
+        by_id: dict[str, JobFacts],
+        events_of: Mapping[str, tuple[str, ...]],
+        outside: Mapping[str, frozenset[str]],
+    ) -> None:
+        self.by_id, self.events_of, self.outside = by_id, events_of, outside
         self.done: dict[str, Verdict] = {}
         self.gate_jobs: set[str] = set()
 
@@ -412,7 +466,7 @@ class _Judging:
         for n in j.needs:
             if n in self.by_id and n not in stack:
                 self.visit(self.by_id[n], (*stack, j.id))
-        carried = {n: done[n].output_taint for n in j.needs if n in done}
+        carried = {**self.outside, **{n: done[n].output_taint for n in j.needs if n in done}}
         gated_needs = frozenset(n for n in j.needs if n in done and done[n].gated)
         verdict = judge(j, self.events_of.get(j.id, ()), carried, frozenset(self.gate_jobs), gated_needs)
         done[j.id] = verdict

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 
 from connectors.ci.publish import COMPARED, Route
-from connectors.ci.shell import Command, shell_vars
+from connectors.ci.shell import Command, replaced_patterns, shell_vars
 
 EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 _SECRET = re.compile(r"\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
@@ -97,10 +97,10 @@ class GitHubRefs:
                 return self._expand(value, env, depth + 1)
             # `cond && 'docker.io/acme/app' || ''`: the value is one of its literals; the last
             # non-empty one is the usual fallback and names the registry as well as any.
-            literals = [lit for lit in re.findall(r"'((?:[^']|'')*)'", e) if lit.strip()]
+            literals = [lit for lit in re.findall(r"'((?:[^']|'')*)'", COMPARED.sub(" ", e)) if lit.strip()]
             return literals[-1] if literals else "*"
 
-        out = EXPR.sub(expr, text)
+        out = replaced_patterns(EXPR.sub(expr, text))
 
         def var(m: re.Match[str]) -> str:
             name = m.group(1) or m.group(2) or m.group(3)

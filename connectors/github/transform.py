@@ -6,7 +6,7 @@ a repository's jobs can see; each workflow job is then built by :mod:`connectors
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from connectors.ci.publish import Memo
@@ -14,7 +14,7 @@ from connectors.github import identities, usage
 from connectors.github.composite import Expander, local_key, remote_key
 from connectors.github.incidents import cache_edges, token_edges
 from connectors.github.jobs import PROVIDER, CallContext, JobBuilder, SecretScope, VisibleSecret
-from connectors.github.outsiders import judge_workflow
+from connectors.github.outsiders import Verdict, judge_workflow
 from connectors.github.owners import RepoOwners, add_owners
 from connectors.github.raw import Environment, GitHubRaw, Loaded, OrgRaw, OrgSecret, RepoRaw, Secret, WorkflowFile
 from connectors.github.sbom import consumes
@@ -231,6 +231,9 @@ class _Repo:
         self.missing_remote: dict[str, str] = {}  # bundle file -> its call
         self._inferred_gap = False
         self._calls: dict[str, CallContext] | None = None
+        #: each workflow's verdicts once judged (a caller's are judged first for the workflows it calls)
+        self._verdicts: dict[str, dict[str, Verdict]] = {}
+        self._judging: set[str] = set()
 
     # -- nodes ----------------------------------------------------------------------------------
 
@@ -454,6 +457,7 @@ class _Repo:
                         secrets=secrets,
                         inherit=old.inherit or job.secrets_inherit,
                         variants=variants,
+                        callers=tuple(sorted({*old.callers, wf.path})),
                     )
                     if new != old:
                         ctx[callee] = new
@@ -639,12 +643,32 @@ class _Repo:
             )
         )
         builders = [JobBuilder(self, wf, job) for job in w.jobs]
-        verdicts = judge_workflow([jb.facts() for jb in builders], {jb.job.id: jb.events for jb in builders})
+        verdicts = self._judge(wf, builders)
         for jb in builders:
             v = verdicts[jb.job.id]
             jb.controls, jb.gated = v.controls, v.gated
             jb.build()
             self.jobs.append(jb)
+
+    def _judge(self, wf: WorkflowFile, builders: Sequence[JobBuilder] | None = None) -> dict[str, Verdict]:
+        """The outsider verdicts of ``wf``'s jobs. A reusable workflow is judged with what its callers' jobs
+        output (graphql-js: an `issue_comment` job's `pullRequestJSON`, read from the API, passed as an
+        input and checked out): those callers are judged first."""
+        if wf.path in self._verdicts:
+            return self._verdicts[wf.path]
+        self._judging.add(wf.path)
+        outside: dict[str, frozenset[str]] = {}
+        call = self.call_context(wf.path) if "workflow_call" in wf.workflow.triggers else None
+        for path in call.callers if call is not None else ():
+            caller = next((c for c in self.repo.workflows if c.path == path), None)
+            if caller is not None and path not in self._judging:
+                outside.update({jid: v.output_taint for jid, v in self._judge(caller).items()})
+        if builders is None:
+            builders = [JobBuilder(self, wf, job) for job in wf.workflow.jobs]
+        verdicts = judge_workflow([jb.facts() for jb in builders], {jb.job.id: jb.events for jb in builders}, outside)
+        self._judging.discard(wf.path)
+        self._verdicts[wf.path] = verdicts
+        return verdicts
 
 
 def _runs(r: RepoRaw) -> dict[str, AttrValue]:

@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from connectors.ci.publish import Route
-from connectors.ci.shell import Command, shell_vars
+from connectors.ci.shell import Command, replaced_patterns, shell_vars
 from connectors.gitlab.predefined import is_predefined
 
 #: Predefined variables that hold the job's own token.
@@ -150,7 +150,7 @@ class GitLabRefs:
             known = self.facts.predefined(name)
             return known if known is not None else "*"
 
-        return _EXPAND.sub(var, text)
+        return _EXPAND.sub(var, replaced_patterns(text))
 
     def exports(self, command: Command) -> Mapping[str, str]:
         """A shell assignment (``TOKEN=$(…)``, ``export X=…``): the rest of the job's script sees it. An

@@ -44,6 +44,16 @@ class ArtifactDownload(_Row):
     run_picked_by: tuple[str, ...] = ()
 
 
+class AgentAction(_Row):
+    """An AI agent action: what it is told to do, and who may start it."""
+
+    uses: str
+    prompt_inputs: tuple[str, ...]
+    #: Set, the action admits actors without write access (who it names, or `*`); unset, it checks that the
+    #: actor can write and stops otherwise.
+    admits_input: str = ""
+
+
 class _Table(_Row):
     github_events: dict[str, Event]
     untrusted_contexts: tuple[UntrustedContext, ...]
@@ -58,6 +68,7 @@ class _Table(_Row):
     non_executing_actions: str
     non_executing: str
     artifact_downloads: tuple[ArtifactDownload, ...]
+    agent_actions: tuple[AgentAction, ...] = ()
 
 
 @cache
@@ -140,3 +151,9 @@ def non_executing() -> re.Pattern[str]:
 def artifact_downloads() -> dict[str, ArtifactDownload]:
     """Artifact-downloading actions by lower-case ``owner/repo``."""
     return {a.uses.lower(): a for a in table().artifact_downloads}
+
+
+@cache
+def agent_actions() -> dict[str, AgentAction]:
+    """AI agent actions by lower-case ``owner/repo``."""
+    return {a.uses.lower(): a for a in table().agent_actions}

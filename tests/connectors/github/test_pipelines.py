@@ -575,3 +575,142 @@ jobs:
     controls = _job(_inventory(tmp_path / "read", read))["outsider_control"]
     assert isinstance(controls, tuple)
     assert [c for c in controls if "injects steps.cluster.outputs.name" in str(c)], controls
+
+
+# -- held-out round 11 (bench/fidelity/heldout/README.md): reported outsider flaws and look-alikes ---------
+
+
+def test_a_step_that_runs_only_on_another_event_runs_nothing_for_outsiders(tmp_path: Path) -> None:
+    # Kong/kubernetes-ingress-controller checks.yaml#up-to-date: the head checkout runs only on push
+    wf = """on: [push, pull_request_target]
+jobs:
+  j:
+    steps:
+      - uses: actions/checkout@v4
+        if: github.event_name == 'push' &&
+          (startsWith(github.ref, 'refs/heads/main') || startsWith(github.ref, 'refs/heads/release/'))
+        with: {ref: "${{ github.event.pull_request.head.sha }}"}
+      - run: make check
+"""
+    assert _job(_inventory(tmp_path, wf))["outsider_control"] == ()
+    either = wf.replace("github.event_name == 'push' &&", "github.event_name == 'push' ||")
+    assert _job(_inventory(tmp_path / "either", either))["outsider_control"] != ()
+
+
+def test_uploading_coverage_from_a_checked_out_head_runs_nothing_of_it(tmp_path: Path) -> None:
+    # Kong _test_reports.yaml: the pull request's head checked out, reports sent to Codecov; a workflow started
+    wf = """on: pull_request_target
+jobs:
+  j:
+    steps:
+      - uses: actions/checkout@v4
+        with: {ref: "${{ github.event.pull_request.head.sha }}"}
+      - uses: codecov/codecov-action@v5
+        with: {token: "${{ secrets.CODECOV_TOKEN }}"}
+      - run: gh workflow run e2e.yaml --ref "$BRANCH"
+"""
+    assert _job(_inventory(tmp_path, wf))["outsider_control"] == ()
+    built = wf.replace("gh workflow run e2e.yaml", "make test &&  gh workflow run e2e.yaml")
+    assert _job(_inventory(tmp_path / "built", built))["outsider_control"] != ()
+
+
+def test_a_forks_repository_name_is_no_text_a_shell_runs(tmp_path: Path) -> None:
+    # elementary-data/elementary check-fork-status: names are letters, digits, `.`, `-`, `_` only
+    run = 'echo "fork=${{ github.event.pull_request.head.repo.full_name != github.repository }}"'
+    wf = f"on: pull_request_target\njobs:\n  j:\n    steps:\n      - run: echo ${{{{ github.event.pull_request.head.repo.full_name }}}}\n      - run: {run}\n"
+    assert _job(_inventory(tmp_path, wf))["outsider_control"] == ()
+    branch = wf.replace("head.repo.full_name }}", "head.ref }}")
+    assert _job(_inventory(tmp_path / "branch", branch))["outsider_control"] != ()
+
+
+AGENT = """on:
+  issues:
+    types: [opened]
+jobs:
+  j:
+    steps:
+      - uses: anthropics/claude-code-action@v1
+        with:
+          github_token: ${{ secrets.GITHUB_TOKEN }}
+          allowed_non_write_users: "*"
+          claude_args: --allowedTools "Bash,Read"
+          prompt: |
+            Triage issue #${{ github.event.issue.number }}: ${{ github.event.issue.title }}
+      - run: make report
+"""
+
+
+def test_outsider_text_in_an_agents_prompt_is_an_injection(tmp_path: Path) -> None:
+    # cline/cline "Clinejection" (Feb 2026): an issue title pasted into claude-code-action's prompt, any user
+    controls = _job(_inventory(tmp_path, AGENT))["outsider_control"]
+    assert isinstance(controls, tuple)
+    assert [c for c in controls if "github.event.issue.title" in str(c)], controls
+    # without allowed_non_write_users the action stops for anyone who cannot write: a gate
+    gated = AGENT.replace('          allowed_non_write_users: "*"\n', "")
+    attrs = _job(_inventory(tmp_path / "gated", gated))
+    assert (attrs["outsider_control"], attrs["outsider_gated"]) == ((), True)
+
+
+def test_a_reusable_workflow_checks_out_what_its_callers_job_read_from_the_api(tmp_path: Path) -> None:
+    # graphql/graphql-js: any commenter's `@github-actions run-benchmark` → a job outputs the PR read from the
+    # API → a reusable workflow checks out its merge commit and runs the benchmark
+    caller = """on: issue_comment
+jobs:
+  accept:
+    outputs:
+      pr: ${{ steps.parse.outputs.pr }}
+    steps:
+      - id: parse
+        uses: actions/github-script@v7
+        with:
+          script: |
+            const { data } = await github.request(context.payload.issue.pull_request.url);
+            core.setOutput('pr', JSON.stringify(data));
+  bench:
+    needs: [accept]
+    uses: ./.github/workflows/bench.yml
+    with:
+      pr: ${{ needs.accept.outputs.pr }}
+"""
+    callee = """on:
+  workflow_call:
+    inputs:
+      pr: {required: true, type: string}
+jobs:
+  j:
+    steps:
+      - uses: actions/checkout@v4
+        with: {ref: "${{ fromJSON(inputs.pr).merge_commit_sha }}"}
+      - run: npm run benchmark
+"""
+    files = {f"github/repos/{REPO}/contents/.github/workflows/bench.yml": callee}
+    inv = _inventory(tmp_path, caller, files)
+    node = inv.node(NodeId(f"github:job:{REPO}/.github/workflows/bench.yml#j"))
+    assert node is not None
+    assert node.attrs["outsider_control"] != ()
+    # the same caller passing a fixed ref: the maintainers' code
+    fixed = caller.replace("pr: ${{ needs.accept.outputs.pr }}", 'pr: \'{"merge_commit_sha": "main"}\'')
+    inv = _inventory(tmp_path / "fixed", fixed, files)
+    node = inv.node(NodeId(f"github:job:{REPO}/.github/workflows/bench.yml#j"))
+    assert node is not None
+    assert node.attrs["outsider_control"] == ()
+
+
+def test_a_remote_actions_outputs_after_an_artifact_are_what_it_computed(tmp_path: Path) -> None:
+    # EnricoMi/publish-unit-test-result-action: the PR run's test XML parsed by the action; its conclusion
+    # pasted into a script is the action's, not the artifact's text
+    wf = """on:
+  workflow_run:
+    workflows: [Build]
+    types: [completed]
+jobs:
+  j:
+    steps:
+      - uses: dawidd6/action-download-artifact@v6
+        with: {run_id: "${{ github.event.workflow_run.id }}", path: artifacts}
+      - id: results
+        uses: EnricoMi/publish-unit-test-result-action/composite@v2
+        with: {files: "artifacts/**/*.xml"}
+      - run: echo "${{ fromJSON(steps.results.outputs.json).conclusion }}"
+"""
+    assert _job(_inventory(tmp_path, wf, _pull_request_workflow()))["outsider_control"] == ()

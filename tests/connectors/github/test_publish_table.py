@@ -580,3 +580,48 @@ def test_an_oidc_token_an_attestation_explains_is_no_trusted_publishing_guess() 
     assert ("npm", "probable", ("oidc:npm",)) in guessed
     attest = StepView(0, "attest", 1, None, "actions/attest-build-provenance@v2", {"subject-path": "dist/*"}, None, {})
     assert {r for r, _, _ in _publishes(attest, release, oidc=True)} == {"github-releases"}
+
+
+def test_a_pull_retry_loop_after_a_login_pushes_nothing() -> None:
+    # triggerdotdev/trigger.dev: `pull() { for attempt in 1 2 3; do docker pull "$1" … done }` under a step named
+    # "Pre-pull testcontainer images", after a Docker Hub login
+    login = StepView(0, "login", 1, None, "docker/login-action@v3",
+                     {"username": "${{ secrets.DOCKERHUB_USERNAME }}", "password": "${{ secrets.DOCKERHUB_TOKEN }}"}, None, {})  # fmt: skip
+    script = 'pull() {\n  for attempt in 1 2 3; do\n    docker pull "$1" && return 0\n    sleep 10\n  done\n  return 1\n}\npull postgres:14'
+    pull = StepView(1, "🐳 Pre-pull testcontainer images", 2, None, None, {}, script, {})
+    assert {c for _, c, _ in _publishes(login, pull)} <= {"held"}
+    push = StepView(1, "Push images", 2, None, None, {}, "./scripts/images.sh", {})
+    assert ("dockerhub", "probable") in {(r, c) for r, c, _ in _publishes(login, push)}
+
+
+def test_an_image_named_by_a_variable_the_script_assigned_is_that_image() -> None:
+    # paperless-ngx merge-and-push: `dockerhub_tag="${tag/${GHCR_REPO}/docker.io/paperlessngx/paperless-ngx}"`,
+    # then `skopeo copy --all "docker://${tag}" "docker://${dockerhub_tag}"`, after logins to three registries
+    logins = [
+        StepView(i, "login", i + 1, None, "docker/login-action@v3", {"registry": host, "password": f"${{{{ secrets.{name} }}}}"}, None, {})
+        for i, (host, name) in enumerate((("ghcr.io", "GITHUB_TOKEN"), ("docker.io", "DOCKERHUB_TOKEN"), ("quay.io", "QUAY_TOKEN")))
+    ]  # fmt: skip
+    script = (
+        "for tag in ${TAGS}; do\n"
+        '  dockerhub_tag="${tag/${GHCR_REPO}/docker.io/paperlessngx/paperless-ngx}"\n'
+        '  skopeo copy --all "docker://${tag}" "docker://${dockerhub_tag}"\ndone'
+    )
+    env = {"TAGS": "${{ steps.meta.outputs.tags }}", "GHCR_REPO": "ghcr.io/paperless-ngx/paperless-ngx"}
+    copy = StepView(3, "Copy to Docker Hub", 4, None, None, {}, script, env)
+    assert {(r, c) for r, c, _ in _publishes(*logins, copy) if c != "held"} == {("dockerhub", "certain")}
+
+
+def test_a_release_target_after_a_shell_keyword_is_still_named() -> None:
+    # PostHog/posthog-ios: `if make releaseCocoaPods; then exit 0; fi` holding COCOAPODS_TRUNK_TOKEN
+    env = {"COCOAPODS_TRUNK_TOKEN": "${{ secrets.COCOAPODS_TRUNK_TOKEN }}"}
+    step = StepView(0, "Publish to CocoaPods", 1, None, None, {}, "if make releaseCocoaPods; then\n  exit 0\nfi", env)
+    assert ("cocoapods", "probable", ("secret:COCOAPODS_TRUNK_TOKEN",)) in _publishes(step)
+
+
+def test_editing_a_releases_notes_publishes_nothing_publishing_its_draft_does() -> None:
+    # triggerdotdev/trigger.dev update-release: `gh release edit "${TAG}" --notes-file …`
+    env = {"GH_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
+    notes = StepView(0, "notes", 1, None, None, {}, 'gh release edit "${TAG}" --notes-file /tmp/notes.md', env)
+    assert _publishes(notes) == set()
+    publish = StepView(0, "publish", 1, None, None, {}, 'gh release edit "${TAG}" --draft=false', env)
+    assert _publishes(publish) == {("github-releases", "certain", ("job_token:GITHUB_TOKEN",))}
