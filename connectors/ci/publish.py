@@ -811,6 +811,7 @@ class _Job:
             self.emit_images(step, images, list(explicit), form.name, reason, line, env)
             return
         targets = [form.in_ci.get(self.refs.ci, form.registry), *form.also]
+        targets += [reg for rx, reg in form.also_when.items() if re.search(rx, cmd.text) and reg not in targets]
         if form.registry_from_url:
             urls = re.findall(r"https?://[^\s'\"]+", cmd.text) or re.findall(
                 r"https?://[^\s'\"]+", self.refs.expand(cmd.text, env)

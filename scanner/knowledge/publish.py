@@ -146,6 +146,9 @@ class CommandForm(_Row):
     not_example: str = ""
     registry: str = ""
     also: tuple[str, ...] = ()
+    #: Registries it also publishes to when its command line matches the pattern (a Gradle build running
+    #: the github-release plugin's `githubRelease` task beside `publishPlugins`), with the GitHub token.
+    also_when: dict[str, str] = {}
     registry_flags: tuple[str, ...] = ()
     credential_flags: tuple[str, ...] = ()
     credential_env: tuple[str, ...] = ()
@@ -323,7 +326,7 @@ class Catalogue(_Row):
         for lg in self.logins:
             named += [(lg.uses, r) for r in (lg.registry, lg.default_registry) if r]
         for c in self.commands:
-            named += [(c.name, r) for r in (c.registry, *c.also, *c.in_ci.values()) if r]
+            named += [(c.name, r) for r in (c.registry, *c.also, *c.in_ci.values(), *c.also_when.values()) if r]
         for lc in self.login_commands:
             named += [(lc.name, r) for r in (lc.registry, lc.default_registry) if r]
         named += [(w.config, w.default_registry) for w in self.config_writes]

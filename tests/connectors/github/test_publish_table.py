@@ -625,3 +625,12 @@ def test_editing_a_releases_notes_publishes_nothing_publishing_its_draft_does() 
     assert _publishes(notes) == set()
     publish = StepView(0, "publish", 1, None, None, {}, 'gh release edit "${TAG}" --draft=false', env)
     assert _publishes(publish) == {("github-releases", "certain", ("job_token:GITHUB_TOKEN",))}
+
+
+def test_a_gradle_release_task_beside_the_plugin_portal_publish_makes_the_github_release() -> None:
+    # JLLeitschuh/ktlint-gradle: `./plugin/gradlew … candidate publishPlugins githubRelease`
+    env = {"GRADLE_PUBLISH_SECRET": "${{ secrets.GRADLE_PUBLISH_SECRET }}", "GITHUB_KEY": "${{ secrets.GITHUB_TOKEN }}"}
+    both = _run(0, "./plugin/gradlew -p ./plugin -Preleasing candidate publishPlugins githubRelease", env)
+    assert {r for r, _, _ in _publishes(both)} == {"gradle-plugin-portal", "github-releases"}
+    portal = _run(0, "./plugin/gradlew -p ./plugin -Preleasing candidate publishPlugins", env)
+    assert {r for r, _, _ in _publishes(portal)} == {"gradle-plugin-portal"}
