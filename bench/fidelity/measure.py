@@ -196,6 +196,8 @@ OUT_OF_SCOPE = frozenset(
         "other:gajim.org",
         # SourceForge's file release area, uploaded to by rsync over SSH: PMD's download site, round 10
         "other:sourceforge.net",
+        # CMake's download area (cmake.org/files), uploaded to by rsync over SSH, round 12
+        "other:cmake.org",
     }
 )
 

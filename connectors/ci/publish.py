@@ -1336,6 +1336,8 @@ def _run_words(cmd: Command) -> list[str]:
     that only assigns a command's output (``TAG=$(cat dist/releasetag.txt)``, which the word splitter
     cuts inside the parentheses) runs that command; a subshell's parenthesis (``(echo …``) is no word."""
     ws = list(cmd.words)
+    if ws and _ASSIGNMENT.fullmatch(ws[0]) and "$((" in ws[0]:
+        return []  # `days=$(( (now - then) / 86400 ))` is arithmetic: it runs nothing
     if ws and _ASSIGNMENT.fullmatch(ws[0]) and "$(" in ws[0] and ws[0].count("(") > ws[0].count(")"):
         ws = [ws[0].split("$(", 1)[1], *ws[1:]]
         ws[-1] = ws[-1].removesuffix(")")

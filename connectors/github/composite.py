@@ -199,4 +199,7 @@ class Expander:
                 continue
             values = {**action.inputs, **{k: v for k, v in s.with_.items()}}
             inner = tuple(with_inputs(x, values) for x in action.steps)
+            if s.env:
+                # the calling step's environment is the composite's steps' environment too (their own wins)
+                inner = tuple(replace(x, env={**s.env, **x.env}) for x in inner)
             self._into(out, inner, depth + 1, here.line, s.uses)

@@ -24,6 +24,7 @@ from connectors.github.refs import EXPR
 from connectors.github.workflows import Step
 from scanner.knowledge.ci_events import (
     agent_actions,
+    agent_commands,
     artifact_downloads,
     gate,
     github_event,
@@ -88,20 +89,8 @@ def outsider_events(triggers: Iterable[str], upstream_outsider: bool | None) -> 
     return tuple(sorted(out))
 
 
-def gated(condition: str | None) -> bool:
-    """Whether an ``if:`` admits only maintainers (author association, a fixed actor, a label...)."""
-    return bool(condition) and gate().search(condition or "") is not None
-
-
-_EVENT_IS = re.compile(r"github\.event_name\s*==\s*['\"]([\w-]+)['\"]")
-
-
-def runs_only_on_other_events(condition: str | None, events: tuple[str, ...]) -> bool:
-    """Whether an ``if:`` lets the step or job run only on events other than ``events``: each of its
-    top-level alternatives (`||` outside parentheses) requires ``github.event_name == 'X'`` for such an X
-    (Kong's `github.event_name == 'push' && (startsWith(github.ref, …) || …)`)."""
-    if not condition or "event_name" not in condition:
-        return False
+def _alternatives(condition: str) -> list[str]:
+    """The top-level alternatives of an ``if:`` (split at `||` outside parentheses and quotes)."""
     text = condition.strip()
     if text.startswith("${{") and text.endswith("}}"):
         text = text[3:-2]
@@ -119,11 +108,35 @@ def runs_only_on_other_events(condition: str | None, events: tuple[str, ...]) ->
             alternatives.append(text[start:i])
             start = i + 2
     alternatives.append(text[start:])
-    # (a negation anywhere in an alternative may turn its test around: not read)
-    return all(
-        "!" not in alt.replace("!=", "") and (named := _EVENT_IS.findall(alt)) and all(e not in events for e in named)
-        for alt in alternatives
-    )
+    return alternatives
+
+
+_EVENT_IS = re.compile(r"github\.event_name\s*==\s*['\"]([\w-]+)['\"]")
+
+
+def _other_events_only(alternative: str, events: tuple[str, ...]) -> bool:
+    """An alternative that requires ``github.event_name == 'X'`` for events X outsiders cannot cause (a
+    negation anywhere in it may turn its test around: not read)."""
+    named = _EVENT_IS.findall(alternative)
+    return bool(named) and "!" not in alternative.replace("!=", "") and all(e not in events for e in named)
+
+
+def gated(condition: str | None, events: tuple[str, ...] = ()) -> bool:
+    """Whether an ``if:`` admits only maintainers (author association, a fixed actor, a label...): every
+    top-level alternative holds a gate or runs only on events outsiders cannot cause. gemini-cli's
+    `github.event_name == 'issues' || (… author_association …)` admits anyone who opens an issue."""
+    if not condition or gate().search(condition) is None:
+        return False
+    return all(gate().search(a) is not None or _other_events_only(a, events) for a in _alternatives(condition))
+
+
+def runs_only_on_other_events(condition: str | None, events: tuple[str, ...]) -> bool:
+    """Whether an ``if:`` lets the step or job run only on events other than ``events``: each of its
+    top-level alternatives requires ``github.event_name == 'X'`` for such an X (Kong's
+    `github.event_name == 'push' && (startsWith(github.ref, …) || …)`)."""
+    if not condition or "event_name" not in condition:
+        return False
+    return all(_other_events_only(a, events) for a in _alternatives(condition))
 
 
 def checks_runtime_gate(step: Step) -> bool:
@@ -251,6 +264,8 @@ def _executes(step: Step) -> bool:
 
 
 _SHELL_PREFIX = re.compile(r"^(?:do|then|else|elif|!|\{|\()\s+")
+#: Keywords before the command a line runs (`if ! gemini --yolo --prompt "${PROMPT}"; then`).
+_KEYWORDS_BEFORE = re.compile(r"^(?:(?:if|then|else|elif|do|while|until|!|\{|\()\s+)+")
 _SHELL_CONTROL = re.compile(r"^(?:for|while|until|if|case|select|done|fi|esac|then|else|do|\}|\)|;;)(?:\s|$)")
 
 
@@ -286,6 +301,56 @@ def _reports_only_values(step: Step) -> bool:
         if not (_ASSIGNS.match(body) or _PRINTS_VALUES.match(body)) or re.search(r"\s-[efdrs]\s", body):
             return False
     return True
+
+
+def _reaches(step: Step, path: str | None) -> bool:
+    """Whether a step that executes something runs it where an untrusted checkout put its files: anywhere
+    when they are the workspace (``path`` None); else when it works in that folder (`working-directory`,
+    `cd`, `-C`, `--prefix`, an input naming it) or runs a file of it. A base script handed the folder as
+    data (`python .github/check.py $(pwd)/pr_checkout`) does not run it."""
+    if path is None:
+        return True
+    folder = re.escape(path.rstrip("/"))
+    where = (step.working_directory or "").strip()
+    if "${{" in where or re.match(rf"(?:\./)?{folder}(?:/|$)", where):
+        return True  # (a folder named by an expression may be theirs)
+    if step.uses is not None:
+        return any(re.search(rf"(?:^|[\s/'\"=])(?:\./)?{folder}(?:/|$|[\s'\"])", v) for v in step.with_.values())
+    in_folder = (
+        rf"(?:cd|pushd|-C|--prefix|--cwd|--dir|--directory)[\s=]+[\"']?(?:\./|\$\(pwd\)/|\$PWD/|\${{PWD}}/)?{folder}\b"
+    )
+    runs_file = rf"(?:^|[\s;&|(])(?:bash|sh|source|\.|python\d*|node|ruby|perl)?\s*[\"']?(?:\./)?{folder}/\S+"
+    for cmd in commands(step.run or ""):
+        text = _SHELL_PREFIX.sub("", cmd.text.strip())
+        if re.search(in_folder, text) or re.match(runs_file, text):
+            return True
+    return False
+
+
+#: A write to the files that set later steps' environment or path.
+_ENV_FILE = re.compile(r"(?:>>?|\btee\b[^|;&]*)\s*[\"']?\$\{?(GITHUB_ENV|GITHUB_PATH)\b")
+
+
+def _env_file_from_files(step: Step) -> str | None:
+    """The environment file (``GITHUB_ENV``, ``GITHUB_PATH``) a script writes a value it read from a file
+    into (a command substitution, `cat`, `<`, or a variable it set from one), or None."""
+    if step.uses is not None or not step.run:
+        return None
+    from_files: set[str] = set()
+    for cmd in commands(step.run):
+        text = cmd.text
+        m = re.match(r"(?:(?:export|local|declare|readonly)\s+)?([A-Za-z_]\w*)=(.*)", text.strip(), re.DOTALL)
+        if m is not None and ("$(" in m.group(2) or "`" in m.group(2)):
+            from_files.add(m.group(1))
+        if cmd.words[:1] == ("read",) or (cmd.words[:2] == ("read", "-r")):
+            from_files.update(w for w in cmd.words[1:] if re.fullmatch(r"[A-Za-z_]\w*", w))
+        env_file = _ENV_FILE.search(text)
+        if env_file is None:
+            continue
+        reads = "$(" in text or "`" in text or re.search(r"\bcat\b|(?:^|\s)<\s*\S", text) is not None
+        if reads or any(re.search(rf"\$\{{?{re.escape(v)}\b", text) for v in from_files):
+            return env_file.group(1)
+    return None
 
 
 def _downloads_run_artifacts(step: Step) -> str | None:
@@ -353,7 +418,7 @@ def judge(
     injected (needing one of them keeps outsiders out)."""
     if not events:
         return Verdict()
-    if gated(job.job_if) or any(n in gate_jobs for n in job.needs):
+    if gated(job.job_if, events) or any(n in gate_jobs for n in job.needs):
         return Verdict(gated=True)
     if runs_only_on_other_events(job.job_if, events):
         return Verdict()  # it does not run on the events outsiders cause
@@ -368,6 +433,7 @@ def judge(
     tree_is_theirs = False  # an untrusted checkout happened: later steps read outsiders' files
     downloaded: str | None = None
     artifact_here = False  # the triggering run's artifact was unpacked in an earlier step
+    checkout_path: str | None = None  # where the untrusted checkout put the files, when not the workspace
     for s in steps_of(job):
         texts = [s.run or ""]
         if s.uses and action_name(s.uses) == "actions/github-script":
@@ -376,13 +442,17 @@ def judge(
         agent_checks = agent is not None and bool(agent.admits_input) and not s.with_.get(agent.admits_input)
         if agent is not None and not agent_checks:
             texts += [s.with_.get(k, "") for k in agent.prompt_inputs]  # what the agent is told to do
+        if (agent is not None and not agent_checks) or (
+            s.run and any(agent_commands().search(_KEYWORDS_BEFORE.sub("", c.text.strip())) for c in commands(s.run))
+        ):
+            texts += list(s.env.values())  # an agent reads its environment too: quoting does not protect it
         injected = [expr for text in texts for expr in taint.injected(text)]
         if not found and not injected and (checks_runtime_gate(s) or agent_checks):
             return Verdict(gated=True)  # the job checks the starter's permission before it acts
-        if gated(s.if_) or runs_only_on_other_events(s.if_, events):
+        if gated(s.if_, events) or runs_only_on_other_events(s.if_, events):
             taint.learn(s)
             continue
-        if checked_out is not None and _executes(s):
+        if checked_out is not None and _executes(s) and _reaches(s, checkout_path):
             what, from_artifact = checked_out
             found.append(Control("pr-head-checkout", "/".join(head_events), what, s.index, s.line))
             if from_artifact:
@@ -399,6 +469,11 @@ def judge(
         if downloaded is not None and _runs_artifact(s, downloaded):
             found.append(Control("artifact", "workflow_run", "artifacts of the triggering run", s.index, s.line))
             downloaded = None
+        elif artifact_here and (written := _env_file_from_files(s)) is not None:
+            # `echo "PR_NUMBER=$(cat docs-preview/.pr_number)" >> $GITHUB_ENV`: the artifact's text, newlines and
+            # all, sets any variable for the later steps (NODE_OPTIONS, LD_PRELOAD: GHSL-2024-177)
+            found.append(Control("artifact", "workflow_run", f"artifact text written to {written}", s.index, s.line))
+            artifact_here = False  # one edge per artifact
         for expr in injected:
             if ARTIFACT in taint.of("${{" + expr + "}}"):
                 # text an artifact carried (`pr_number=$(cat ./pr_number)` → an output) pasted into a script
@@ -408,6 +483,9 @@ def judge(
         checkout = _checks_out(s, taint, fetched)
         tree_is_theirs = tree_is_theirs or checkout is not None
         if checkout is not None:
+            # actions/checkout's `path:` puts their files in a folder of their own (arrow-adbc's `pr_checkout`)
+            path = s.with_.get("path", "").strip().strip("./") if s.uses else ""
+            checkout_path = path if path and "${{" not in path else None
             value = " ".join(s.with_.get(k, "") for k in ("ref", "repository")) + (s.run or "")
             checked_out = (checkout, ARTIFACT in taint.of(value))
         if "workflow_run" in events and (where := _downloads_run_artifacts(s)) is not None:

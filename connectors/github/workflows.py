@@ -80,6 +80,7 @@ class Step:
     line: int | None = None
     #: Set on steps expanded from a composite action: the ``uses:`` of the step that ran it.
     via: str | None = None
+    working_directory: str | None = None
 
     @property
     def label(self) -> str:
@@ -299,6 +300,7 @@ class _Parser:
             env=self.strings(raw.get("env"), f"{where}.env"),
             if_=self.opt_str(raw.get("if"), f"{where}.if"),
             line=line,
+            working_directory=self.opt_str(raw.get("working-directory"), f"{where}.working-directory"),
         )
 
     def flat_steps(self, value: object, where: str) -> list[tuple[str, object]]:

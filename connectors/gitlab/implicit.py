@@ -41,7 +41,9 @@ IMAGE_ACTION = re.compile(r"(?:^|[^a-z])(?:build|release|publish|push|upload)", 
 NOT_REGISTRY = re.compile(
     r"coverage|codecov|docs?(?:$|[^a-z])|pages|report|sentry|sourcemap|artifact|cache|translation|s3|gcs|bucket"
     r"|mirror|sync|notif|slack|notes|changelog|package|prepare|check|verify|test|lint|dry|snapshot|draft|bump"
-    r"|version|tag(?:$|[^a-z])|download|pull(?:$|[^a-z])|fetch|licen[cs]e|generate",
+    r"|version|tag(?:$|[^a-z])|download|pull(?:$|[^a-z])|fetch|licen[cs]e|generate"
+    # a release's description, references to it, a preview posted as a comment (LIGO's release scripts)
+    r"|metadata|references?|comment|preview",
     re.IGNORECASE,
 )
 _RUNNERS = frozenset({"make", "gmake", "rake", "mage", "just", "task", "invoke", "inv", "fab", "nox", "tox", "npm",

@@ -69,6 +69,7 @@ class _Table(_Row):
     non_executing: str
     artifact_downloads: tuple[ArtifactDownload, ...]
     agent_actions: tuple[AgentAction, ...] = ()
+    agent_commands: str = "(?!)"
 
 
 @cache
@@ -157,3 +158,9 @@ def artifact_downloads() -> dict[str, ArtifactDownload]:
 def agent_actions() -> dict[str, AgentAction]:
     """AI agent actions by lower-case ``owner/repo``."""
     return {a.uses.lower(): a for a in table().agent_actions}
+
+
+@cache
+def agent_commands() -> re.Pattern[str]:
+    """Commands that run an AI agent on what they are given."""
+    return re.compile(table().agent_commands)

@@ -127,6 +127,7 @@ ACTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "nextcloud-releases/nextcloud-appstore-push-action": ("nextcloud-appstore",
                                                           {"appstore_token": "${{ secrets.APPSTORE_TOKEN }}"}, {}),
     "stefanprodan/helm-gh-pages": ("helm-pages", {"token": "${{ secrets.CHARTS_TOKEN }}"}, {}),
+    "actions/publish-immutable-action": ("ghcr", {"github-token": "${{ secrets.GITHUB_TOKEN }}"}, {}),
     # mint a GitHub token from the job's OIDC token: they publish nothing by themselves
     "octo-sts/action": ("", {}, {}),
     "datadog/dd-octo-sts-action": ("", {}, {}),
@@ -142,7 +143,8 @@ NEEDS_CREDENTIAL = {"softprops/action-gh-release", "justintime50/homebrew-releas
                     "yyx990803/release-tag", "vedantmgoyal9/winget-releaser", "vedantmgoyal2009/winget-releaser",
                     "cycjimmy/semantic-release-action", "changesets/action/publish",
                     "taiki-e/upload-rust-binary-action", "artis3n/ansible_galaxy_collection",
-                    "nextcloud-releases/nextcloud-appstore-push-action", "stefanprodan/helm-gh-pages"}  # fmt: skip
+                    "nextcloud-releases/nextcloud-appstore-push-action", "stefanprodan/helm-gh-pages",
+                    "actions/publish-immutable-action"}  # fmt: skip
 
 
 @pytest.mark.parametrize(("args", "publishes"), [("--debug", True), ("", True), ("release --clean", True),

@@ -714,3 +714,121 @@ jobs:
       - run: echo "${{ fromJSON(steps.results.outputs.json).conclusion }}"
 """
     assert _job(_inventory(tmp_path, wf, _pull_request_workflow()))["outsider_control"] == ()
+
+
+# -- held-out round 12 (bench/fidelity/heldout/README.md) ----------------------------------------------
+
+
+def test_artifact_text_written_to_github_env_is_artifact_control(tmp_path: Path) -> None:
+    # litestar-org/litestar docs-preview (GHSL-2024-177): `echo "PR_NUMBER=$(cat docs-preview/.pr_number)" >> $GITHUB_ENV`
+    wf = """on:
+  workflow_run:
+    workflows: [Build]
+    types: [completed]
+jobs:
+  j:
+    steps:
+      - uses: dawidd6/action-download-artifact@v6
+        with: {run_id: "${{ github.event.workflow_run.id }}", path: docs-preview, name: docs-preview}
+      - run: echo "PR_NUMBER=$(cat docs-preview/.pr_number)" >> $GITHUB_ENV
+      - uses: JamesIves/github-pages-deploy-action@v4
+        with: {folder: docs-preview/html, target-folder: "${{ env.PR_NUMBER }}"}
+"""
+    controls = _job(_inventory(tmp_path, wf, _pull_request_workflow()))["outsider_control"]
+    assert isinstance(controls, tuple)
+    assert [c for c in controls if "GITHUB_ENV" in str(c)], controls
+    # a fixed value written there is no one's text
+    fixed = wf.replace('"PR_NUMBER=$(cat docs-preview/.pr_number)"', '"DEPLOY=1"')
+    assert _job(_inventory(tmp_path / "fixed", fixed, _pull_request_workflow()))["outsider_control"] == ()
+
+
+def test_a_gate_in_one_alternative_does_not_gate_the_others(tmp_path: Path) -> None:
+    # google-github-actions/run-gemini-cli triage: `github.event_name == 'issues' || (… author_association …)`,
+    # the issue handed to the agent in its environment
+    wf = """on:
+  issues: {types: [opened]}
+  issue_comment: {types: [created]}
+jobs:
+  j:
+    if: |-
+      github.event_name == 'issues' ||
+      (github.event_name == 'issue_comment' && contains(fromJSON('["OWNER", "MEMBER"]'), github.event.comment.author_association))
+    steps:
+      - uses: google-github-actions/run-gemini-cli@v0
+        env: {ISSUE_TITLE: "${{ github.event.issue.title }}"}
+        with: {prompt: "Triage the issue whose title is in ${ISSUE_TITLE}."}
+"""
+    controls = _job(_inventory(tmp_path, wf))["outsider_control"]
+    assert isinstance(controls, tuple)
+    assert [c for c in controls if "github.event.issue.title" in str(c)], controls
+    # gated in every alternative: maintainers only
+    gated = wf.replace("github.event_name == 'issues' ||\n", "")
+    assert _job(_inventory(tmp_path / "gated", gated))["outsider_gated"] is True
+    # the same text in the environment of a plain script is safe: quoting protects a shell, not an agent
+    script = wf.replace("uses: google-github-actions/run-gemini-cli@v0", 'run: echo "$ISSUE_TITLE"').replace(
+        '        with: {prompt: "Triage the issue whose title is in ${ISSUE_TITLE}."}\n', ""
+    )
+    assert _job(_inventory(tmp_path / "script", script))["outsider_control"] == ()
+
+
+def test_a_pull_request_checked_out_into_a_folder_runs_only_where_a_step_works_in_it(tmp_path: Path) -> None:
+    # apache/arrow-adbc dev_pr (after its fix): the PR into `pr_checkout`, read by the base's own script
+    wf = """on: pull_request_target
+jobs:
+  j:
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/checkout@v4
+        with: {path: pr_checkout, ref: "${{ github.event.pull_request.merge_commit_sha }}"}
+      - run: python .github/workflows/dev_pr/title_check.py $(pwd)/pr_checkout
+"""
+    assert _job(_inventory(tmp_path, wf))["outsider_control"] == ()
+    inside = wf.replace("      - run: python", "      - working-directory: pr_checkout\n        run: python")
+    assert _job(_inventory(tmp_path / "inside", inside))["outsider_control"] != ()
+    built = wf.replace("python .github/workflows/dev_pr/title_check.py $(pwd)/pr_checkout", "cd pr_checkout && npm ci")
+    assert _job(_inventory(tmp_path / "built", built))["outsider_control"] != ()
+
+
+def test_a_head_named_as_one_repository_is_a_gate(tmp_path: Path) -> None:
+    # rrweb-io/rrweb style-check#prettier: `github.event.pull_request.head.repo.full_name == 'rrweb-io/rrweb'`
+    wf = """on: pull_request_target
+jobs:
+  j:
+    if: github.event_name == 'push' || github.event.pull_request.head.repo.full_name == 'acme/app'
+    steps:
+      - uses: actions/checkout@v4
+        with: {ref: "${{ github.head_ref }}"}
+      - run: yarn format
+"""
+    attrs = _job(_inventory(tmp_path, wf))
+    assert (attrs["outsider_control"], attrs["outsider_gated"]) == ((), True)
+
+
+def test_a_composite_action_running_an_agent_reads_the_calling_steps_environment(tmp_path: Path) -> None:
+    # run-gemini-cli's own workflows: `uses: ./` with ISSUE_TITLE in `env:`; the action runs
+    # `gemini --yolo --prompt "${PROMPT}"`, and composite steps see the calling step's environment
+    action = """runs:
+  using: composite
+  steps:
+    - shell: bash
+      env: {PROMPT: "${{ inputs.prompt }}"}
+      run: |
+        if ! gemini --yolo --prompt "${PROMPT}" > out.txt; then exit 1; fi
+"""
+    wf = """on:
+  issues: {types: [opened]}
+jobs:
+  j:
+    steps:
+      - uses: ./.github/actions/agent
+        env: {ISSUE_TITLE: "${{ github.event.issue.title }}"}
+        with: {prompt: "The issue's title is in ISSUE_TITLE."}
+"""
+    files = {f"github/repos/{REPO}/contents/.github/actions/agent/action.yml": action}
+    controls = _job(_inventory(tmp_path, wf, files))["outsider_control"]
+    assert isinstance(controls, tuple)
+    assert [c for c in controls if "github.event.issue.title" in str(c)], controls
+    # the same action running a plain tool: the title stays data in its environment
+    tool = action.replace('gemini --yolo --prompt "${PROMPT}"', 'grep -c bug <<< "${ISSUE_TITLE}"')
+    files = {f"github/repos/{REPO}/contents/.github/actions/agent/action.yml": tool}
+    assert _job(_inventory(tmp_path / "tool", wf, files))["outsider_control"] == ()

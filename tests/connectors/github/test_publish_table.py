@@ -634,3 +634,12 @@ def test_a_gradle_release_task_beside_the_plugin_portal_publish_makes_the_github
     assert {r for r, _, _ in _publishes(both)} == {"gradle-plugin-portal", "github-releases"}
     portal = _run(0, "./plugin/gradlew -p ./plugin -Preleasing candidate publishPlugins", env)
     assert {r for r, _, _ in _publishes(portal)} == {"gradle-plugin-portal"}
+
+
+def test_an_arithmetic_assignment_runs_no_command() -> None:
+    # orhun/git-cliff's fixtures action: `days_since_last_release=$(( (now - previous_release) / 86400 ))`
+    env = {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
+    arith = _run(
+        0, "days_since_last_release=$(( (current_release_timestamp - previous_release_timestamp) / 86400 ))", env
+    )
+    assert _publishes(arith) == set()

@@ -490,3 +490,16 @@ def test_a_release_script_named_with_dashes_for_a_registry_publishes_there(tmp_p
     assert publishes(inv, "check-crates") == ()
     # Expo's over-the-air update (minds/mobile-native): its token a CI/CD variable the file does not name
     assert routes(inv, "ota") == ("expo:unknown",)
+
+
+def test_release_metadata_references_and_preview_comments_are_no_publish(tmp_path: Path) -> None:
+    # ligolang/ligo: `./.ci/scripts/release_metadata/edit_release_metadata.sh …`, `publish_preview_as_MR_comment.sh`
+    ci = (
+        "metadata:\n  script:\n    - ./.ci/scripts/release_metadata/edit_release_metadata.sh V $CI_COMMIT_TAG\n"
+        "preview:\n  script:\n    - ./.ci/scripts/publish_preview_as_MR_comment.sh $CI_PROJECT_ID $CI_MERGE_REQUEST_IID\n"
+        "release:\n  script:\n    - ./.ci/scripts/publish_release.sh $CI_COMMIT_TAG\n"
+    )
+    inv = pipeline(tmp_path, ci)
+    assert publishes(inv, "metadata") == ()
+    assert publishes(inv, "preview") == ()
+    assert publishes(inv, "release") != ()
