@@ -1,8 +1,8 @@
 """A CI step's shell script → the commands it runs. Pure: no I/O.
 
 Not a shell: enough of one to find the commands a publish catalogue describes. Line continuations are
-joined, so are lines inside a quote or a ``$( … )`` that spans them and a here-document written to a file
-(``cat > f <<EOF``), comments dropped, and a line is split
+joined, so are lines inside a quote or a ``$( … )`` that spans them, a here-document written to a file
+(``cat > f <<EOF``) is that command's ``stdin``, comments dropped, and a line is split
 at ``;``, ``&&``, ``||``, ``|`` and ``&`` outside quotes and command substitutions;
 a command piped into another is kept as that command's ``stdin``. CI expressions (``${{ … }}``) are
 opaque words whatever spaces or operators they hold.
@@ -138,7 +138,8 @@ def _open_after(text: str) -> bool:
 #: A quote left open joins at most this many following lines (an apostrophe in prose must not swallow a script).
 _MAX_JOINED = 60
 #: A here-document (`<<EOF`, `<<-'EOF'`) and the commands that only write one to a file (`cat > f <<EOF`,
-#: `tee f <<EOF`); a here-document fed to a shell (`bash <<EOF`, `ssh host <<EOF`) is commands and stays so.
+#: `tee f <<EOF`); a here-document fed to a shell (`bash <<EOF`, `ssh host <<EOF`, `cat <<EOF | sh`) is commands
+#: and stays so.
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_]\w*)\1")
 _WRITES_FILE = re.compile(r"(?:sudo\s+)?(?:cat|tee)\b")
 
@@ -179,9 +180,9 @@ def commands(script: str) -> list[Command]:
             break
         body = ""
         m = _HEREDOC.search(current)
-        if m is not None and _WRITES_FILE.match(current.strip()):
+        if m is not None and _WRITES_FILE.match(current.strip()) and "|" not in current[m.end() :]:
             # `cat > ~/.gem/credentials <<'EOF'` … `EOF`: the lines up to the delimiter are the file's
-            # content (data, not commands), kept as the text of the command that writes them
+            # content (data, not commands), the standard input of the command that writes them
             j = i + 1
             while j < len(lines) and lines[j].strip() != m.group(2):
                 j += 1
@@ -193,9 +194,9 @@ def commands(script: str) -> list[Command]:
             if text:
                 restored = _restore(text, saved)
                 ws = tuple(_restore(w, saved) for w in words(text))
-                if body and "<<" in text:
-                    restored += _restore(body, saved)
-                out.append(Command(text=restored, words=ws, stdin=piped, line=start))
+                # the here-document is what the command reads: its standard input, as a pipe's would be
+                given = _restore(body.lstrip("\n"), saved) if body and "<<" in text else piped
+                out.append(Command(text=restored, words=ws, stdin=given, line=start))
                 piped = restored if op == "|" else None
             else:
                 piped = None

@@ -643,3 +643,11 @@ def test_an_arithmetic_assignment_runs_no_command() -> None:
         0, "days_since_last_release=$(( (current_release_timestamp - previous_release_timestamp) / 86400 ))", env
     )
     assert _publishes(arith) == set()
+
+
+def test_a_here_document_piped_to_a_shell_is_commands() -> None:
+    env = {"NODE_AUTH_TOKEN": "${{ secrets.NPM_TOKEN }}"}
+    piped = _run(0, "cat <<EOF | sh\nnpm publish\nEOF", env)
+    assert ("npm", "certain", ("secret:NPM_TOKEN",)) in _publishes(piped)
+    written = _run(0, "cat > notes.md <<EOF\nnpm publish\nEOF", env)
+    assert "npm" not in {r for r, c, _ in _publishes(written) if c != "held"}
