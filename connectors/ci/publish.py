@@ -310,6 +310,17 @@ class _Job:
             return list(self.st.clouds[known.cloud])
         return []
 
+    def github_token(self, env: Mapping[str, str]) -> list[Route]:
+        """The GitHub token a release beside a registry publish is made with: one in the environment, also under
+        a tool's own name (`JRELEASER_GITHUB_TOKEN`), else the job's own."""
+        found = [
+            r
+            for k, v in env.items()
+            if _GITHUB_TOKEN_ENV.fullmatch(k)
+            for r in self.routes(v, env, in_script=False, detail=f"env.{k}")
+        ]
+        return found or [Route("job_token", "", "GITHUB_TOKEN")]
+
     def token_can(self, registry: str, route: Route) -> bool:
         """Whether a job-token route can publish to ``registry``: False only when the job's token is known
         to lack the write scope the registry needs (a read-only GITHUB_TOKEN makes no release)."""
@@ -506,9 +517,10 @@ class _Job:
         if form.args_inputs:
             # an expression choosing between command lines (fzf: `${{ push && 'release …' || 'release
             # --snapshot …' }}`) publishes when one of them does: what the step can do counts
+            given = " ".join(inputs.get(k, "") for k in form.args_inputs).strip() or form.args_default
             runs = [
                 a
-                for a in _alternatives(" ".join(inputs.get(k, "") for k in form.args_inputs))
+                for a in _alternatives(given)
                 if not (form.args_publish and not re.search(form.args_publish, a))
                 and not (form.args_dry_run and re.search(form.args_dry_run, a))
             ]
@@ -570,11 +582,7 @@ class _Job:
                 # each registry with the credential named for it (the same expression chooses the token)
                 routes = [r for r in routes if registry_from_secret_name(r.name) in (None, reg)] or routes
             if i >= len(mains):  # the extra registry (GitHub Releases of semantic-release) uses the GitHub token
-                routes = (
-                    [r for r in explicit if r.kind == "job_token"]
-                    or self.env_routes(env, ("GITHUB_TOKEN", "GH_TOKEN"))
-                    or [Route("job_token", "", "GITHUB_TOKEN")]
-                )
+                routes = [r for r in explicit if r.kind == "job_token"] or self.github_token(env)
             if not routes and form.default_job_token:
                 routes = [Route("job_token", "", f"{form.uses} default token")]
             if not routes:
@@ -812,6 +820,13 @@ class _Job:
             return
         targets = [form.in_ci.get(self.refs.ci, form.registry), *form.also]
         targets += [reg for rx, reg in form.also_when.items() if re.search(rx, cmd.text) and reg not in targets]
+        if self.refs.ci == "gitlab" and targets[0] in _PUBLIC_PACKAGE_REGISTRIES and not form.registry_from_url:
+            handed = [r for r in self.routes(cmd.text, env, True, f"{form.name} command line") if r.kind == "job_token"]
+            if handed:
+                # the job token handed to a build on its command line (`./gradlew publishAllPublicationsToGitLab…
+                # -PjobToken=$CI_JOB_TOKEN`, islandoftex/arara) authenticates only to its own GitLab: its packages
+                targets[0] = "gitlab-packages"
+                explicit = explicit or handed
         if form.registry_from_url:
             urls = re.findall(r"https?://[^\s'\"]+", cmd.text) or re.findall(
                 r"https?://[^\s'\"]+", self.refs.expand(cmd.text, env)
@@ -840,7 +855,7 @@ class _Job:
                 continue
             routes = list(explicit)
             if i > 0:
-                routes = [r for r in explicit if r.kind == "job_token"] or [Route("job_token", "", "GITHUB_TOKEN")]
+                routes = [r for r in explicit if r.kind == "job_token"] or self.github_token(env)
             if not routes and form.config is not None:
                 if form.config in self.st.config_env:
                     routes = self.env_routes(env, self.st.config_env[form.config])
@@ -1408,6 +1423,11 @@ def script_names(cmd: Command) -> list[str]:
     return [n for n in stems if n and not _NOT_A_RELEASE.search(n)]
 
 
+#: Public package registries whose commands, given GitLab's job token instead, publish to the project's own
+#: package registry (the job token authenticates nowhere else).
+_PUBLIC_PACKAGE_REGISTRIES = frozenset({"maven-central", "npm", "pypi", "rubygems", "nuget", "crates"})
+#: An environment variable holding a GitHub token (`GITHUB_TOKEN`, `JRELEASER_GITHUB_TOKEN`, `GH_TOKEN`).
+_GITHUB_TOKEN_ENV = re.compile(r"(?:\w+_)?(?:GITHUB|GH)_TOKEN")
 #: A step name that says it fetches or checks images rather than pushing them.
 _READ_LABEL = re.compile(r"pull|fetch|download|scan|inspect|verify|cache|test", re.IGNORECASE)
 #: A step name that says what it publishes is a page about the package (`DockerHub Publish Readme`).

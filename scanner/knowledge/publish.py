@@ -54,6 +54,8 @@ class ActionForm(_Row):
     default_command: str = ""
     #: Inputs holding a command line: publishes when it matches ``args_publish`` and not ``args_dry_run``.
     args_inputs: tuple[str, ...] = ()
+    #: The command line when no `args_inputs` is given (the action's own default).
+    args_default: str = ""
     args_publish: str = ""
     args_dry_run: str = ""
     #: A command line matching this publishes only to the registries its environment holds credentials

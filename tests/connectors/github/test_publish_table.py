@@ -651,3 +651,17 @@ def test_a_here_document_piped_to_a_shell_is_commands() -> None:
     assert ("npm", "certain", ("secret:NPM_TOKEN",)) in _publishes(piped)
     written = _run(0, "cat > notes.md <<EOF\nnpm publish\nEOF", env)
     assert "npm" not in {r for r, c, _ in _publishes(written) if c != "held"}
+
+
+def test_jreleasers_default_command_publishes_each_registry_with_its_own_token() -> None:
+    # jqno/equalsverifier: jreleaser/release-action with no `arguments` (its default is full-release)
+    env = {
+        "JRELEASER_GITHUB_TOKEN": "${{ secrets.JRELEASER_GITHUB_TOKEN }}",
+        "JRELEASER_MAVENCENTRAL_SONATYPE_TOKEN": "${{ secrets.JRELEASER_MAVENCENTRAL_SONATYPE_TOKEN }}",
+    }
+    step = StepView(0, "Run JReleaser", 1, None, "jreleaser/release-action@v2", {"version": "1.22.0"}, None, env)
+    certain = {(r, routes) for r, c, routes in _publishes(step) if c == "certain"}
+    assert certain == {
+        ("maven-central", ("secret:JRELEASER_MAVENCENTRAL_SONATYPE_TOKEN",)),
+        ("github-releases", ("secret:JRELEASER_GITHUB_TOKEN",)),
+    }

@@ -503,3 +503,14 @@ def test_release_metadata_references_and_preview_comments_are_no_publish(tmp_pat
     assert publishes(inv, "metadata") == ()
     assert publishes(inv, "preview") == ()
     assert publishes(inv, "release") != ()
+
+
+def test_a_build_handed_the_job_token_publishes_to_the_projects_package_registry(tmp_path: Path) -> None:
+    # islandoftex/arara: `./gradlew publishAllPublicationsToGitLabRepository -PjobToken=$CI_JOB_TOKEN`
+    ci = (
+        "publish:gitlab:\n  script:\n    - ./gradlew publishAllPublicationsToGitLabRepository -PjobToken=$CI_JOB_TOKEN\n"
+        "publish:central:\n  script:\n    - ./gradlew publishToSonatype -PsonatypePassword=$SONATYPE_PASSWORD\n"
+    )
+    inv = pipeline(tmp_path, ci)
+    assert routes(inv, "publish:gitlab") == ("gitlab-packages:job_token",)
+    assert publishes(inv, "publish:central") == ("maven-central",)
