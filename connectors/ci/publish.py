@@ -1281,6 +1281,8 @@ _NOT_A_RELEASE = re.compile(
     r"|pages|docusaurus|(?:^|[_:-])(?:docs?|site)(?:$|[_:-])",
     re.IGNORECASE,
 )
+#: A name that says it publishes after something else (`build-and-publish`, `test_and_release`).
+_AND_PUBLISH = re.compile(r"(?:^|[_:-])and[_:-](?:publish|release|deploy|upload|push)", re.IGNORECASE)
 _RUNNER_SUB = frozenset({"run", "exec", "x", "dlx", "run-script", "task"})
 _SHELL_WORDS = frozenset({"for", "while", "until", "if", "then", "else", "elif", "case", "do", "done", "fi", "read",
                           "local", "declare", "return", "[[", "function"})  # fmt: skip
@@ -1420,7 +1422,8 @@ def script_names(cmd: Command) -> list[str]:
     plain = [_VAR_REF.sub("", w) for w in out]
     stems = [re.sub(r"\.[A-Za-z0-9]+$", "", w.rstrip("/").rsplit("/", 1)[-1]) for w in plain]
     stems = [_CAMEL.sub("-", n) for n in stems]  # `DockerPublish` is docker-publish
-    return [n for n in stems if n and not _NOT_A_RELEASE.search(n)]
+    # (`build-and-publish` publishes: a qualifier before "and publish" says what else it does)
+    return [n for n in stems if n and (not _NOT_A_RELEASE.search(n) or _AND_PUBLISH.search(n))]
 
 
 #: Public package registries whose commands, given GitLab's job token instead, publish to the project's own

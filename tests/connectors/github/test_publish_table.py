@@ -665,3 +665,12 @@ def test_jreleasers_default_command_publishes_each_registry_with_its_own_token()
         ("maven-central", ("secret:JRELEASER_MAVENCENTRAL_SONATYPE_TOKEN",)),
         ("github-releases", ("secret:JRELEASER_GITHUB_TOKEN",)),
     }
+
+
+def test_a_build_and_publish_script_publishes_hex_docs_do_not() -> None:
+    # hediet/vscode-drawio: `yarn run-script build-and-publish` with VSCE_PAT; elixir-tesla: `mix hex.publish docs`
+    env = {"VSCE_PAT": "${{ secrets.MARKETPLACE_TOKEN }}"}
+    step = _run(0, "yarn run-script build-and-publish", env)
+    assert ("vscode-marketplace", "probable", ("secret:MARKETPLACE_TOKEN",)) in _publishes(step)
+    docs = _run(0, "mix hex.publish docs --yes", {"HEX_API_KEY": "${{ secrets.HEX_API_KEY }}"})
+    assert {c for _, c, _ in _publishes(docs)} <= {"held"}

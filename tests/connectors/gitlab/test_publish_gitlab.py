@@ -514,3 +514,14 @@ def test_a_build_handed_the_job_token_publishes_to_the_projects_package_registry
     inv = pipeline(tmp_path, ci)
     assert routes(inv, "publish:gitlab") == ("gitlab-packages:job_token",)
     assert publishes(inv, "publish:central") == ("maven-central",)
+
+
+def test_twine_with_a_pypi_id_token_publishes_by_trusted_publishing(tmp_path: Path) -> None:
+    # cobib/cobib: `id_tokens: {PYPI_ID_TOKEN: {aud: pypi}}` then `twine upload dist/*` (Twine 6.1+)
+    ci = (
+        "publish-pypi:\n  id_tokens:\n    PYPI_ID_TOKEN:\n      aud: pypi\n  script:\n    - twine upload dist/*\n"
+        "publish-plain:\n  script:\n    - twine upload dist/*\n"
+    )
+    inv = pipeline(tmp_path, ci)
+    assert routes(inv, "publish-pypi") == ("pypi:oidc",)
+    assert routes(inv, "publish-plain") == ("pypi:unknown",)
