@@ -10,7 +10,7 @@ A publish whose credential cannot be traced keeps route ``unknown``: it is never
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
@@ -1169,17 +1169,12 @@ class _Job:
             return
         hinted: dict[str, list[Route]] = {}
         ssh: list[Route] = []
-        for step in steps:
-            fields = [*step.env.items(), *step.inputs.items(), ("", step.script or "")]
-            for key, text in fields:
-                for r in self.refs.routes(text, step.env, in_script=not key):
-                    if r.kind not in ("secret", "variable"):
-                        continue
-                    reg = registry_from_secret_name(r.name)
-                    if reg is not None:
-                        hinted.setdefault(reg, []).append(Route(r.kind, r.name, "named for the registry"))
-                    elif _SSH_KEY.search(r.name) or _SSH_KEY.search(key):
-                        ssh.append(Route(r.kind, r.name, "an SSH key the job loads"))
+        for _, key, r in self._stored_refs(steps):
+            reg = registry_from_secret_name(r.name)
+            if reg is not None:
+                hinted.setdefault(reg, []).append(Route(r.kind, r.name, "named for the registry"))
+            elif _SSH_KEY.search(r.name) or _SSH_KEY.search(key):
+                ssh.append(Route(r.kind, r.name, "an SSH key the job loads"))
         for push in self.st.git_pushes:
             for remote in {r.registry: r for r in push.remotes}.values():
                 ssh_remote = not re.match(r"https?://|github\.com/", remote.remote)
@@ -1208,26 +1203,27 @@ class _Job:
             if stored and last is not None:
                 self._hold(last, lg.registry, stored, lg.via, f"logs in to {_label(lg.registry)} with it")
                 used |= {(lg.registry, r.kind, r.name) for r in stored}
+        for step, _, r in self._stored_refs(steps):
+            reg = registry_from_secret_name(r.name)
+            if (
+                reg
+                and r.name not in self.st.not_credentials
+                and (reg, r.kind, r.name) not in used
+                and not any(p.registry == reg and p.confidence != "held" for p in self.out)
+            ):
+                self._hold(
+                    step, reg, [Route(r.kind, r.name, "named for the registry")], "secret name", f"reads {r.name}"
+                )
+                used.add((reg, r.kind, r.name))
+
+    def _stored_refs(self, steps: Sequence[StepView]) -> Iterator[tuple[StepView, str, Route]]:
+        """Every stored secret or variable the steps name, in their environment, inputs or script: (step,
+        the env or input name it is given under, "" in the script, route)."""
         for step in steps:
-            env = {**step.env}
-            texts = [*step.env.values(), *step.inputs.values(), step.script or ""]
-            for text in texts:
-                for r in self.refs.routes(text, env, in_script=bool(step.script) and text == step.script):
-                    reg = registry_from_secret_name(r.name) if r.kind in ("secret", "variable") else None
-                    if (
-                        reg
-                        and r.name not in self.st.not_credentials
-                        and (reg, r.kind, r.name) not in used
-                        and not any(p.registry == reg and p.confidence != "held" for p in self.out)
-                    ):
-                        self._hold(
-                            step,
-                            reg,
-                            [Route(r.kind, r.name, "named for the registry")],
-                            "secret name",
-                            f"reads {r.name}",
-                        )
-                        used.add((reg, r.kind, r.name))
+            for key, text in (*step.env.items(), *step.inputs.items(), ("", step.script or "")):
+                for r in self.refs.routes(text, step.env, in_script=not key):
+                    if r.kind in ("secret", "variable"):
+                        yield step, key, r
 
     def _hold(self, step: StepView, registry: str, routes: list[Route], form: str, reason: str) -> None:
         self.out.append(
