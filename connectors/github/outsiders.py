@@ -263,7 +263,6 @@ def _executes(step: Step) -> bool:
     return not non_executing_actions().search(name)
 
 
-_SHELL_PREFIX = re.compile(r"^(?:do|then|else|elif|!|\{|\()\s+")
 #: Keywords before the command a line runs (`if ! gemini --yolo --prompt "${PROMPT}"; then`).
 _KEYWORDS_BEFORE = re.compile(r"^(?:(?:if|then|else|elif|do|while|until|!|\{|\()\s+)+")
 _SHELL_CONTROL = re.compile(r"^(?:for|while|until|if|case|select|done|fi|esac|then|else|do|\}|\)|;;)(?:\s|$)")
@@ -276,11 +275,14 @@ _SUBSTITUTION = re.compile(r"\$\(([^()]*)\)|`([^`]*)`")
 
 def _runs_something(text: str) -> bool:
     """A command that executes a program reading the workspace (not a loop header, not a reader, not an
-    assignment whose command substitutions only read)."""
-    body = _SHELL_PREFIX.sub("", text.strip())
-    if _ASSIGNS.match(body):
+    assignment or test whose command substitutions only read). The condition of an ``if``, ``while`` or
+    ``until`` is a command too (`if ./build.sh; then`)."""
+    body = _KEYWORDS_BEFORE.sub("", text.strip())
+    if not body or _SHELL_CONTROL.search(body):
+        return False
+    if _ASSIGNS.match(body) or non_executing().search(body):
         return any(_runs_something(a or b) for a, b in _SUBSTITUTION.findall(body))
-    return bool(body) and not _SHELL_CONTROL.search(body) and not non_executing().search(body)
+    return True
 
 
 #: Commands that print or test values and read no file (`echo "old=${{ inputs.old-image }}" >> "$GITHUB_OUTPUT"`).
@@ -293,7 +295,7 @@ def _reports_only_values(step: Step) -> bool:
     if step.uses is not None or not step.run:
         return False
     for cmd in commands(step.run):
-        body = _SHELL_PREFIX.sub("", cmd.text.strip())
+        body = _KEYWORDS_BEFORE.sub("", cmd.text.strip())
         if not body or _SHELL_CONTROL.search(body):
             continue
         if "$(" in body or "`" in body or re.search(r"(?:^|[^<>])<(?![<(])", body):
@@ -321,7 +323,7 @@ def _reaches(step: Step, path: str | None) -> bool:
     )
     runs_file = rf"(?:^|[\s;&|(])(?:bash|sh|source|\.|python\d*|node|ruby|perl)?\s*[\"']?(?:\./)?{folder}/\S+"
     for cmd in commands(step.run or ""):
-        text = _SHELL_PREFIX.sub("", cmd.text.strip())
+        text = _KEYWORDS_BEFORE.sub("", cmd.text.strip())
         if re.search(in_folder, text) or re.match(runs_file, text):
             return True
     return False

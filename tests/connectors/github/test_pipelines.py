@@ -614,6 +614,32 @@ jobs:
     assert _job(_inventory(tmp_path / "built", built))["outsider_control"] != ()
 
 
+def test_a_script_run_as_a_condition_after_checking_out_the_head_runs_it(tmp_path: Path) -> None:
+    # `if ./build.sh; then`: the condition of an if, while or until is a command like any other
+    wf = """on: pull_request_target
+jobs:
+  j:
+    steps:
+      - uses: actions/checkout@v4
+        with: {ref: "${{ github.event.pull_request.head.sha }}"}
+      - run: |
+          if ./build.sh; then
+            echo built
+          fi
+"""
+    assert _job(_inventory(tmp_path, wf))["outsider_control"] != ()
+    # tests, reads and loops over the files run none of them, nor does a no-op
+    tests = wf.replace(
+        "if ./build.sh; then",
+        'while read -r f; do echo "$f"; done < files.txt\n          [ -f VERSION ] && cat VERSION\n'
+        '          if [[ "$(cat VERSION)" == 1.* ]] && command -v jq; then :',
+    )
+    assert _job(_inventory(tmp_path / "tests", tests))["outsider_control"] == ()
+    # a script run inside a test's substitution runs all the same
+    sub = wf.replace("if ./build.sh; then", 'if [ "$(./version.sh)" = 1 ]; then')
+    assert _job(_inventory(tmp_path / "sub", sub))["outsider_control"] != ()
+
+
 def test_a_forks_repository_name_is_no_text_a_shell_runs(tmp_path: Path) -> None:
     # elementary-data/elementary check-fork-status: names are letters, digits, `.`, `-`, `_` only
     run = 'echo "fork=${{ github.event.pull_request.head.repo.full_name != github.repository }}"'
