@@ -439,6 +439,10 @@ class _Job:
 
     def login_action(self, step: StepView, lg: LoginAction) -> None:
         env = {**step.env, **self.st.exported}
+        if any(env.get(k) for k in lg.skipped_if_env):
+            return
+        for name, value in lg.exports.items():
+            self.st.exported[name] = self.refs.expand(value, env)
         registry = lg.registry or lg.default_registry
         host: str | None = None
         for key in lg.registry_inputs:
@@ -458,6 +462,8 @@ class _Job:
             if key in step.inputs:
                 routes += self.routes(step.inputs[key], env, in_script=False, detail=f"{lg.uses} with.{key}")
         routes += self.env_routes(env, lg.credential_env, lg.env_prefixes)
+        if not routes and lg.default_job_token:
+            routes = [Route("job_token", "", f"{lg.uses} default token (github.token)")]
         if lg.cloud is None and not routes:
             for key in lg.oidc_inputs:
                 if step.inputs.get(key):
@@ -621,6 +627,7 @@ class _Job:
         # (`echo "Q=pnpm publish" >> $GITHUB_ENV`, then `run: ${{ env.Q }}`) is that command
         script = _ENV_EXPR.sub(lambda m: self._env_text(m, step), script) if "env." in script else script
         assigned: dict[str, str] = {}  # shell variables set earlier in this script (`export REPO=…`)
+        exported_here: set[str] = set()
         for cmd in commands(script):
             if self.st.value_files and ("cat " in cmd.text or "$(<" in cmd.text):
                 cmd = _with_files(cmd, self.st.value_files)
@@ -657,7 +664,19 @@ class _Job:
             # `npm run build:sandbox` is a build, unless a push flag reaches it (BUILD_FLAGS: '--push')
             if not matched and not _assignment(cmd) and not (_inert(cmd) and not _push_flag(cmd, env)):
                 self.unrecognised(step, cmd, env, line)
-            self.st.exported.update(self.refs.exports(cmd))
+            for name, value in self.refs.exports(cmd).items():
+                self._export(name, value, env, exported_here)
+
+    def _export(self, name: str, value: str, env: Mapping[str, str], here: set[str]) -> None:
+        """``echo "NAME=$VALUE" >> $GITHUB_ENV``: later steps see the value this step gave it (its
+        `${VAR}` references resolved in this step's environment, which later steps do not have). A name
+        the same script exports twice (`if …; then echo "T=$A" >> …; else echo "T=$B" >> …; fi`) may
+        hold either value: both are kept."""
+        resolved = _SHELL_VAR.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), value)
+        if name in here and self.st.exported.get(name) not in (None, resolved):
+            resolved = f"{self.st.exported[name]} {resolved}"
+        here.add(name)
+        self.st.exported[name] = resolved
 
     def _env_text(self, m: re.Match[str], step: StepView) -> str:
         value = {**step.env, **self.st.exported}.get(m.group(1))
@@ -915,7 +934,9 @@ class _Job:
         if self.refs.ci == "gitlab" and any(r.kind == "job_token" and r.name == "CI_REGISTRY_PASSWORD" for r in routes):
             return "gitlab-registry", [r for r in routes if r.name == "CI_REGISTRY_PASSWORD"]
         for r in routes:
-            reg = registry_from_secret_name(r.name) if r.kind in ("secret", "variable") and r.name else None
+            # named for the registry and for a credential (`$QUAY_PASSWORD`; not a switch, `$PUSH_TO_DOCKER_HUB`)
+            named = r.kind in ("secret", "variable") and r.name and _CREDENTIAL_SUFFIX.search(r.name.upper())
+            reg = registry_from_secret_name(r.name) if named else None
             if reg is not None and registries().get(reg) is not None and registries()[reg].kind == "image":
                 return reg, [r]
         return None
@@ -994,6 +1015,9 @@ class _Job:
             and image_words().search(label) is not None
             and _READ_LABEL.search(label) is None  # `Pre-pull testcontainer images`
         )
+        # a repository script named for building an image (`./scripts/build-latest-image.sh`), which after a
+        # registry login is how the image gets there (TeX Live's images: `docker buildx build --push` inside)
+        named_push = named_push or _builds_image(ws[0])
         logged_in_push = bool(self.st.logins) and not reads and (pushes or named_push)
         # signed in to a cloud (its registry's credential) without a registry login: what a push-like
         # command pushes goes to that cloud's image registry (`make push-helm-chart` after
@@ -1422,6 +1446,26 @@ def script_names(cmd: Command) -> list[str]:
     return [n for n in stems if n and (not _NOT_A_RELEASE.search(n) or _AND_PUBLISH.search(n))]
 
 
+def _builds_image(first: str) -> bool:
+    """A repository script named for building an image: "build" with an image word as the last word after
+    it (`scripts/build-base-image.sh`, `build_docker.sh`) or, with nothing after it, before it
+    (`docker-build.sh`); not what is built in a container (`docker-build-package`), not a test image."""
+    if not _script_path(first):
+        return False
+    stem = _CAMEL.sub("-", re.sub(r"\.[A-Za-z0-9]+$", "", first.rstrip("/").rsplit("/", 1)[-1]))
+    words = [w for w in re.split(r"[-_.\s]+", stem.lower()) if w]
+    if "build" not in words or _NOT_PUSHED.intersection(words):
+        return False
+    i = words.index("build")
+    after = words[i + 1 :]
+    return _IMAGE_WORD.fullmatch(after[-1]) is not None if after else any(_IMAGE_WORD.fullmatch(w) for w in words[:i])
+
+
+_IMAGE_WORD = re.compile(r"images?|docker|container|oci", re.IGNORECASE)
+#: Words of an image-build script whose image stays where it was built.
+_NOT_PUSHED = frozenset({"test", "tests", "testing", "e2e", "pr", "check", "verify", "lint", "cache", "dry", "local"})
+
+
 #: Public package registries whose commands, given GitLab's job token instead, publish to the project's own
 #: package registry (the job token authenticates nowhere else).
 _PUBLIC_PACKAGE_REGISTRIES = frozenset({"maven-central", "npm", "pypi", "rubygems", "nuget", "crates"})
@@ -1518,11 +1562,17 @@ def _without_first(cmd: Command) -> Command:
 
 _COMPUTED_TAG = re.compile(r":[^/:]*(?:\$\(|`).*$", re.DOTALL)
 _ENV_EXPR = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+#: A shell variable reference, `$NAME` or `${NAME}` (not an expression, `${{ … }}`).
+_SHELL_VAR = re.compile(r"\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)")
 
 
 def _assignment(cmd: Command) -> bool:
-    """A command that only sets shell variables (``IMG="$REG/app:1"``): it runs nothing."""
-    return bool(cmd.words) and all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", w, re.DOTALL) for w in cmd.words)
+    """A command that only sets shell variables (``IMG="$REG/app:1"``, ``assets+=( "$DIR/a.tgz" )``): it runs
+    nothing."""
+    ws = cmd.words
+    if ws and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\+?=\(.*", ws[0], re.DOTALL):
+        return ws[-1].endswith(")")  # an array
+    return bool(ws) and all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\+?=.*", w, re.DOTALL) for w in ws)
 
 
 _SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ash", "/bin/sh", "/bin/bash", "/usr/bin/env"})

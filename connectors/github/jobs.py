@@ -110,6 +110,8 @@ class CallContext:
     variants: tuple[Mapping[str, str], ...] = ()
     #: The workflows of the repository that call it (what their jobs' outputs carry reaches its inputs).
     callers: tuple[str, ...] = ()
+    #: A push to a caller's pull request runs it again (a caller's :attr:`Workflow.runs_on_new_commits`).
+    new_commits: bool = False
 
 
 class RepoContext(Protocol):
@@ -190,7 +192,9 @@ class JobBuilder:
     def facts(self) -> JobFacts:
         """The job as the outsider analysis of its workflow needs it."""
         j = self.job
-        return JobFacts(j.id, self.steps, j.if_, j.needs, j.outputs, {**self.wf.workflow.env, **j.env})
+        new_commits = self.wf.workflow.runs_on_new_commits or (self.call is not None and self.call.new_commits)
+        env = {**self.wf.workflow.env, **j.env}
+        return JobFacts(j.id, self.steps, j.if_, j.needs, j.outputs, env, new_commits)
 
     # -- facts other modules read -----------------------------------------------------------------
 

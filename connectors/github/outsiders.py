@@ -121,13 +121,15 @@ def _other_events_only(alternative: str, events: tuple[str, ...]) -> bool:
     return bool(named) and "!" not in alternative.replace("!=", "") and all(e not in events for e in named)
 
 
-def gated(condition: str | None, events: tuple[str, ...] = ()) -> bool:
+def gated(condition: str | None, events: tuple[str, ...] = (), new_commits: bool = False) -> bool:
     """Whether an ``if:`` admits only maintainers (author association, a fixed actor, a label...): every
     top-level alternative holds a gate or runs only on events outsiders cannot cause. gemini-cli's
-    `github.event_name == 'issues' || (… author_association …)` admits anyone who opens an issue."""
-    if not condition or gate().search(condition) is None:
+    `github.event_name == 'issues' || (… author_association …)` admits anyone who opens an issue.
+    ``new_commits``: the author's pushes run it again, so a label on the pull request is no gate."""
+    rx = gate(lasting=new_commits)
+    if not condition or rx.search(condition) is None:
         return False
-    return all(gate().search(a) is not None or _other_events_only(a, events) for a in _alternatives(condition))
+    return all(rx.search(a) is not None or _other_events_only(a, events) for a in _alternatives(condition))
 
 
 def runs_only_on_other_events(condition: str | None, events: tuple[str, ...]) -> bool:
@@ -155,6 +157,8 @@ class JobFacts:
     needs: tuple[str, ...]
     outputs: Mapping[str, str]
     env: Mapping[str, str]
+    #: A push to the pull request runs it again (see :attr:`Workflow.runs_on_new_commits`).
+    new_commits: bool = False
 
 
 @dataclass
@@ -420,7 +424,7 @@ def judge(
     injected (needing one of them keeps outsiders out)."""
     if not events:
         return Verdict()
-    if gated(job.job_if, events) or any(n in gate_jobs for n in job.needs):
+    if gated(job.job_if, events, job.new_commits) or any(n in gate_jobs for n in job.needs):
         return Verdict(gated=True)
     if runs_only_on_other_events(job.job_if, events):
         return Verdict()  # it does not run on the events outsiders cause
@@ -451,7 +455,7 @@ def judge(
         injected = [expr for text in texts for expr in taint.injected(text)]
         if not found and not injected and (checks_runtime_gate(s) or agent_checks):
             return Verdict(gated=True)  # the job checks the starter's permission before it acts
-        if gated(s.if_, events) or runs_only_on_other_events(s.if_, events):
+        if gated(s.if_, events, job.new_commits) or runs_only_on_other_events(s.if_, events):
             taint.learn(s)
             continue
         if checked_out is not None and _executes(s) and _reaches(s, checkout_path):

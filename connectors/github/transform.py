@@ -458,6 +458,9 @@ class _Repo:
                         inherit=old.inherit or job.secrets_inherit,
                         variants=variants,
                         callers=tuple(sorted({*old.callers, wf.path})),
+                        new_commits=old.new_commits
+                        or wf.workflow.runs_on_new_commits
+                        or bool(caller and caller.new_commits),
                     )
                     if new != old:
                         ctx[callee] = new

@@ -131,6 +131,9 @@ class Workflow:
     inputs: Mapping[str, str] = field(default_factory=dict)
     #: Names of the workflows a ``workflow_run`` trigger follows.
     run_workflows: tuple[str, ...] = ()
+    #: Whether a push to a pull request runs the workflow again (`pull_request_target` with no ``types:``,
+    #: whose defaults include it, or with ``synchronize``): a label checked then may predate the commits.
+    runs_on_new_commits: bool = False
 
 
 #: At most this many matrix combinations are kept for a job (a job's publish steps are read once per
@@ -404,7 +407,21 @@ def parse_workflow(
         refs=trigger_refs(on),
         inputs=p.inputs(on),
         run_workflows=tuple(run_workflows),
+        runs_on_new_commits=_runs_on_new_commits(on),
     )
+
+
+def _runs_on_new_commits(on: object) -> bool:
+    """`pull_request_target` with no ``types:`` (opened, synchronize, reopened) or with ``synchronize``."""
+    if on == "pull_request_target" or (isinstance(on, list) and "pull_request_target" in on):
+        return True
+    if not isinstance(on, Mapping) or "pull_request_target" not in on:
+        return False
+    spec = on["pull_request_target"]
+    types = spec.get("types") if isinstance(spec, Mapping) else None
+    if types is None:
+        return True
+    return "synchronize" in (types if isinstance(types, list) else [types])
 
 
 def _flat_nodes(seq: yaml.Node) -> list[yaml.Node]:

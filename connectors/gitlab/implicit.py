@@ -36,6 +36,12 @@ PUBLISH = re.compile(r"(?:^|[^a-z])(?:release|publish|push|upload)", re.IGNORECA
 DEPLOY = re.compile(r"(?:^|[^a-z])deploy", re.IGNORECASE)
 #: …and of one that builds (an image script named `docker-build` usually pushes what it builds).
 IMAGE_ACTION = re.compile(r"(?:^|[^a-z])(?:build|release|publish|push|upload)", re.IGNORECASE)
+#: A template named for building an image (`.build-docker`, `.docker_build`, `.kaniko-build`): the two words
+#: side by side. Apart, the image is what the build runs in (`.image-linux-build`: Proton Bridge's runner image).
+_IMAGE_BUILD = re.compile(
+    r"(?:docker|image|container|oci|kaniko|buildah|podman)[-_:.]?build|build[-_:.]?(?:docker|image|container|oci|kaniko|buildah|podman)",
+    re.IGNORECASE,
+)
 #: Uploads and releases that are not a registry's: coverage, documentation, caches, buckets, chat, notes;
 #: and a release's package being built (`release:package`).
 NOT_REGISTRY = re.compile(
@@ -204,7 +210,7 @@ def template_publishes(job: JobDef, bases: Iterable[str]) -> list[Publish]:
     for base in bases:
         if NOT_REGISTRY.search(base):
             continue
-        if IMAGE.search(base) and IMAGE_ACTION.search(base):
+        if IMAGE.search(base) and (PUBLISH.search(base) or _IMAGE_BUILD.search(base)):
             why = f"extends {base}, a template of an include that was not collected (image builds push to the project's registry)"
             return [_publish(job, "gitlab-registry", why, job.line)]
         if PUBLISH.search(base):

@@ -62,6 +62,7 @@ class _Table(_Row):
     untrusted_step_code: str
     typed_input_types: tuple[str, ...]
     gates: tuple[str, ...]
+    gates_until_pushed: tuple[str, ...] = ()
     runtime_gates: str
     untrusted_refs: str
     untrusted_fetch: str
@@ -76,7 +77,13 @@ class _Table(_Row):
 def table() -> _Table:
     """The validated table."""
     t = _Table.model_validate(read_table("ci_events.yaml"))
-    patterns = (*(c.pattern for c in t.untrusted_contexts), *t.gates, t.runtime_gates, t.untrusted_refs)
+    patterns = (
+        *(c.pattern for c in t.untrusted_contexts),
+        *t.gates,
+        *t.gates_until_pushed,
+        t.runtime_gates,
+        t.untrusted_refs,
+    )
     for rx in (*patterns, t.untrusted_fetch, t.untrusted_step_text, t.untrusted_step_code, t.non_executing_actions):
         re.compile(rx)
     return t
@@ -119,9 +126,11 @@ def non_executing_actions() -> re.Pattern[str]:
 
 
 @cache
-def gate() -> re.Pattern[str]:
-    """Matches a condition that keeps outsiders out."""
-    return re.compile("|".join(f"(?:{p})" for p in table().gates))
+def gate(lasting: bool = False) -> re.Pattern[str]:
+    """Matches a condition that keeps outsiders out; ``lasting``: only those that still hold after the
+    pull request's author pushes new commits (not a label a maintainer put on it, which stays)."""
+    t = table()
+    return re.compile("|".join(f"(?:{p})" for p in (t.gates if lasting else (*t.gates, *t.gates_until_pushed))))
 
 
 @cache

@@ -132,6 +132,13 @@ class LoginAction(_Row):
     #: Inputs that name the environment variables holding the credential (setup-java's server-password).
     env_name_inputs: tuple[str, ...] = ()
     default_env_names: tuple[str, ...] = ()
+    #: With no credential given, the action logs in with the job's own token (GITHUB_TOKEN).
+    default_job_token: bool = False
+    #: Variables the action sets for the job's later steps (through GITHUB_ENV), an expression in the value
+    #: expanded: setup-ko's ``KO_DOCKER_REPO``, where a later ``ko build`` pushes.
+    exports: dict[str, str] = {}
+    #: The action neither logs in nor sets ``exports`` when one of these variables is already set.
+    skipped_if_env: tuple[str, ...] = ()
 
 
 ImagesFrom = Literal["first_arg", "last_arg", "flag", "first_arg_or_flag", "none"]
@@ -309,6 +316,7 @@ class Catalogue(_Row):
     config_writes: tuple[ConfigWrite, ...]
     secret_hints: tuple[SecretHint, ...]
     read_only_names: str
+    setting_names: str = ""
     release_words: str
     publish_words: str
     image_words: str
@@ -437,9 +445,18 @@ def _read_only() -> re.Pattern[str]:
     return re.compile(catalogue().read_only_names, re.IGNORECASE)
 
 
+@cache
+def _settings() -> re.Pattern[str] | None:
+    pattern = catalogue().setting_names
+    return re.compile(pattern) if pattern else None
+
+
 def registry_from_secret_name(name: str) -> str | None:
     """The registry a secret's name says it holds a publish credential for, or None (also for names
-    that say they only read)."""
+    that say they only read, and for variables named as settings: `PUSH_TO_DOCKER_HUB`, `DOCKER_HUB_USER`)."""
+    settings = _settings()
+    if settings is not None and settings.search(name):
+        return None
     # a script or input named with dashes or dots says the same (`publish-crates-io.py`, `pub-credentials`)
     name = name.replace("-", "_").replace(".", "_")
     if _read_only().search(name):

@@ -21,6 +21,7 @@ from scanner.knowledge.publish import (
     catalogue,
     command_forms,
     login_actions,
+    registry_from_secret_name,
 )
 from scanner.knowledge.registries import registries
 from scanner.yaml12 import load_yaml
@@ -336,3 +337,12 @@ def test_no_command_pattern_blows_up_on_a_long_run_of_options() -> None:
         pytest.fail(f"command pattern did not finish: {out.splitlines()[-1] if out else '?'}")
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.endswith("done\n")
+
+
+def test_a_variable_named_as_a_setting_holds_no_credential() -> None:
+    # islandoftex/images/texlive: `PUSH_TO_DOCKER_HUB` is a switch, `DOCKER_HUB_USER` a name
+    assert registry_from_secret_name("DOCKER_HUB_PASSWORD") == "dockerhub"
+    assert registry_from_secret_name("PUSH_TO_DOCKER_HUB") is None
+    assert registry_from_secret_name("DOCKER_HUB_USER") is None
+    assert registry_from_secret_name("DOCKER_HUB_IMAGE") is None
+    assert registry_from_secret_name("push_to_dockerhub") == "dockerhub"  # a script's name still says where

@@ -640,6 +640,35 @@ jobs:
     assert _job(_inventory(tmp_path / "sub", sub))["outsider_control"] != ()
 
 
+def test_a_label_on_the_pull_request_is_no_gate_when_new_commits_run_the_job(tmp_path: Path) -> None:
+    # DataDog/terraform-provider-datadog test_integration.yml, Netflix/metaflow s3_tests: the label stays on
+    # the pull request, and a `synchronize` run checks it again with the author's new head
+    wf = """on:
+  pull_request_target:
+    types: [labeled, synchronize]
+jobs:
+  j:
+    if: contains(github.event.pull_request.labels.*.name, 'ci/integrations')
+    steps:
+      - uses: actions/checkout@v4
+        with: {ref: "${{ github.event.pull_request.head.sha }}"}
+      - run: make testacc
+"""
+    assert _job(_inventory(tmp_path, wf))["outsider_control"] != ()
+    default_types = wf.replace("\n    types: [labeled, synchronize]", "")
+    assert _job(_inventory(tmp_path / "default", default_types))["outsider_control"] != ()
+    # run only when labelled: the label holds for the head it was put on
+    labelled = wf.replace("[labeled, synchronize]", "[labeled]")
+    attrs = _job(_inventory(tmp_path / "labelled", labelled))
+    assert (attrs["outsider_control"], attrs["outsider_gated"]) == ((), True)
+    # the labeled event's own label is a gate whatever the types
+    own = wf.replace(
+        "contains(github.event.pull_request.labels.*.name, 'ci/integrations')",
+        "github.event.label.name == 'ci/integrations'",
+    )
+    assert _job(_inventory(tmp_path / "own", own))["outsider_gated"] is True
+
+
 def test_a_forks_repository_name_is_no_text_a_shell_runs(tmp_path: Path) -> None:
     # elementary-data/elementary check-fork-status: names are letters, digits, `.`, `-`, `_` only
     run = 'echo "fork=${{ github.event.pull_request.head.repo.full_name != github.repository }}"'

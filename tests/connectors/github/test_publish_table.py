@@ -674,3 +674,48 @@ def test_a_build_and_publish_script_publishes_hex_docs_do_not() -> None:
     assert ("vscode-marketplace", "probable", ("secret:MARKETPLACE_TOKEN",)) in _publishes(step)
     docs = _run(0, "mix hex.publish docs --yes", {"HEX_API_KEY": "${{ secrets.HEX_API_KEY }}"})
     assert {c for _, c, _ in _publishes(docs)} <= {"held"}
+
+
+def test_setup_ko_logs_in_to_ghcr_with_the_job_token_and_names_the_repository() -> None:
+    # ko-build/setup-ko action.yml: `ko login ghcr.io` with github.token, KO_DOCKER_REPO for later steps
+    setup = StepView(0, "install ko", 1, None, "ko-build/setup-ko@v0.10", {}, None, {})
+    build = StepView(1, "build", 2, None, None, {}, "ko build ./cmd/app", {})
+    assert _publishes(setup, build) == {("ghcr", "certain", ("job_token:",))}
+    # a repository set beforehand: no login to ghcr, and ko pushes there
+    hub = {"KO_DOCKER_REPO": "docker.io/acme"}
+    setup_hub = StepView(0, "install ko", 1, None, "ko-build/setup-ko@v0.10", {}, None, hub)
+    build_hub = StepView(1, "build", 2, None, None, {}, "ko build ./cmd/app", hub)
+    assert {reg for reg, _, _ in _publishes(setup_hub, build_hub)} == {"dockerhub"}
+
+
+def test_a_token_chosen_into_github_env_keeps_the_values_it_was_chosen_from() -> None:
+    # grafana/helm-charts update-helm-repo.yaml: AUTHTOKEN set from one of three tokens, then GH_TOKEN
+    choose = StepView(
+        0,
+        "Set the correct token",
+        1,
+        None,
+        None,
+        {},
+        """if [[ -n "${APP}" ]]; then
+  echo "AUTHTOKEN=${APP_TOKEN}" >> $GITHUB_ENV
+else
+  echo "AUTHTOKEN=${REPO_TOKEN}" >> $GITHUB_ENV
+fi""",
+        {"APP_TOKEN": "${{ secrets.APP_TOKEN }}", "REPO_TOKEN": "${{ secrets.HELM_REPO_TOKEN }}"},
+    )
+    release = StepView(
+        1,
+        "release",
+        2,
+        None,
+        None,
+        {},
+        """assets=( "dist/app.tgz" )
+assets+=( "dist/app.tgz.prov" )
+gh release create v1 "${assets[@]}" """,
+        {"GH_TOKEN": "${{ env.AUTHTOKEN }}"},
+    )
+    assert _publishes(choose, release) == {
+        ("github-releases", "certain", ("secret:APP_TOKEN", "secret:HELM_REPO_TOKEN")),
+    }

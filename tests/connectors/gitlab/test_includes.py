@@ -90,6 +90,15 @@ def test_project_include_not_collected_is_a_gap(tmp_path: Path) -> None:
     assert job(inv, "release")["publishes_probable"] == ("other:*",)
 
 
+def test_a_template_not_collected_counts_as_an_image_build_only_when_named_for_one(tmp_path: Path) -> None:
+    # Proton Bridge: `.image-linux-build` is the image the build runs in, not an image it builds
+    ci = "include:\n  - project: acme/ci-templates\n    file: /images.yml\nbuild:\n  extends: .image-linux-build\n"
+    assert publishes(pipeline(tmp_path / "runner", ci), "build") == ()
+    for name in (".build-docker", ".docker_build", ".image-push"):
+        named = ci.replace(".image-linux-build", name)
+        assert publishes(pipeline(tmp_path / name, named), "build") == ("gitlab-registry",), name
+
+
 def test_template_include(tmp_path: Path) -> None:
     ci = "include:\n  - template: Acme/Npm.gitlab-ci.yml\n"
     tpl = "gitlab/templates/gitlab_ci_ymls/Acme/Npm.gitlab-ci.yml"

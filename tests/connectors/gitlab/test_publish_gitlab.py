@@ -525,3 +525,30 @@ def test_twine_with_a_pypi_id_token_publishes_by_trusted_publishing(tmp_path: Pa
     inv = pipeline(tmp_path, ci)
     assert routes(inv, "publish-pypi") == ("pypi:oidc",)
     assert routes(inv, "publish-plain") == ("pypi:unknown",)
+
+
+def test_an_image_build_script_after_registry_logins_pushes_where_the_job_logged_in(tmp_path: Path) -> None:
+    # islandoftex/images/texlive: logins in before_script, behind switches that are no credentials
+    ci = """build:
+  image: docker:latest
+  before_script:
+    - if [ ! -z "$PUSH_TO_GITLAB" ]; then docker login -u gitlab-ci-token -p $CI_JOB_TOKEN registry.gitlab.com; fi
+    - if [ ! -z "$PUSH_TO_DOCKER_HUB" ]; then docker login -u $DOCKER_HUB_USER -p $DOCKER_HUB_PASSWORD; fi
+  script:
+    - ./scripts/build-latest-image.sh "$RELEASE_IMAGE" "$DOCKER_HUB_IMAGE" "$PUSH_TO_GITLAB" "$PUSH_TO_DOCKER_HUB"
+"""
+    inv = pipeline(tmp_path / "image", ci)
+    assert sorted(routes(inv, "build")) == ["dockerhub:secret:DOCKER_HUB_PASSWORD", "gitlab-registry:job_token"]
+    # Mender: logged in to pull the builder image; what is built in a container is a package
+    package = ci.replace("./scripts/build-latest-image.sh", "./docker-build-package")
+    assert publishes(pipeline(tmp_path / "package", package), "build") == ()
+    tests = ci.replace("build-latest-image", "build-test-image")
+    assert publishes(pipeline(tmp_path / "tests", tests), "build") == ()
+
+
+def test_a_python_script_of_the_project_named_for_a_release_goes_to_an_unknown_destination(tmp_path: Path) -> None:
+    # GROMACS archive:full-release: make-release-build.py rsyncs tarballs to its FTP site, not to PyPI
+    script = _ci("\n    - python admin/make-release-build.py --server\n")
+    assert publishes(pipeline(tmp_path / "script", script), "publish") == ("other:*",)
+    tox = _ci("\n    - tox -e release\n")
+    assert publishes(pipeline(tmp_path / "tox", tox), "publish") == ("pypi",)
