@@ -505,6 +505,8 @@ class _Job:
             return
         if any(_literal_true(inputs.get(k)) for k in form.dry_run_inputs):
             return
+        if any((inputs.get(k) or "").strip().lower() in ("false", "no", "0", "off") for k in form.off_inputs):
+            return
         if form.target_input and re.search(
             form.reviewed_targets, inputs.get(form.target_input, "").strip() or form.target_default, re.IGNORECASE
         ):
@@ -638,6 +640,16 @@ class _Job:
                 outer = {**(extra_env or {}), **_inline_env(_without(cmd, inner))}
                 self.script(step, inner, extra_env=outer, via="sh -c")
                 continue
+            tool = _container_tool(cmd)
+            if tool is not None:
+                # `docker run … ghcr.io/canonical/snapcraft:8_core24 upload sp.snap`: the image's tool, named like
+                # the image (or by `--entrypoint`), runs with the arguments after the image
+                outer = {**(extra_env or {}), **_inline_env(cmd)}
+                seen = {**step.env, **self.st.exported, **outer}
+                # `-e GITLAB_TOKEN`: the container gets the job's own variable of that name
+                outer.update({n: f"${n}" for n in _passed_env(cmd) if n not in seen})
+                self.script(step, tool, extra_env=outer, via="docker run")
+                continue
             env = {**step.env, **self.st.exported, **(extra_env or {}), **assigned, **_inline_env(cmd)}
             for name in _passed_env(cmd):
                 # `docker run -e GITLAB_TOKEN image`: the container gets the job's own variable of that name
@@ -720,11 +732,25 @@ class _Job:
                 if lc.registry == "acr":
                     names = flag_values(cmd.words, ("--name", "-n"))
                     host = f"{names[0].lower()}.azurecr.io" if names else None
+            last = self.st.logins[-1] if self.st.logins else None
+            if cmd.stdin and last is not None and last.host is None and last.registry == registry:
+                self.st.logins.pop()  # `aws ecr get-login-password | docker login … HOST`: one login, to HOST
             if registry == "crates":
                 self.st.configs["cargo"] = ("crates", routes)
-            else:
+            elif not (host and self._mirror_host(host, env)):
+                # (a login to the host a mirror variable names pulls through it: Mender's ECR pull-through cache)
                 self.st.logins.append(_Login(registry, host, routes, lc.name))
             return True
+        return False
+
+    def _mirror_host(self, host: str, env: Mapping[str, str]) -> bool:
+        """Whether a variable named for a mirror, cache or proxy of images names ``host`` (``MIRROR_REGISTRY:
+        017659451055.dkr.ecr.eu-central-1.amazonaws.com/dockerhub``): the job pulls from there."""
+        for key, value in env.items():
+            if _MIRROR_VAR.search(key):
+                expanded = self.refs.expand(value, env).strip().strip("'\"")
+                if expanded and host_of(expanded) == host:
+                    return True
         return False
 
     def alias(self, lc: LoginCommand, cmd: Command, env: Mapping[str, str]) -> None:
@@ -813,7 +839,12 @@ class _Job:
         ws = cmd.words
         if form.dry_run_flags and has_flag(ws, form.dry_run_flags):
             return
-        if form.requires_flag_or_value and not any(any(v in w for v in form.requires_flag_or_value) for w in ws):
+        if form.requires_flag_or_value and not any(
+            any(v in w for v in form.requires_flag_or_value)
+            # or handed over in a variable (`docker build ${DOCKER_BUILDARGS}` with `DOCKER_BUILDARGS: --push`)
+            or ("$" in w and any(v in self.refs.expand(w, env) for v in form.requires_flag_or_value))
+            for w in ws
+        ):
             return
         explicit: list[Route] = []
         for value in flag_values(ws, form.credential_flags):
@@ -839,7 +870,14 @@ class _Job:
             return
         targets = [form.in_ci.get(self.refs.ci, form.registry), *form.also]
         targets += [reg for rx, reg in form.also_when.items() if re.search(rx, cmd.text) and reg not in targets]
-        if self.refs.ci == "gitlab" and targets[0] in _PUBLIC_PACKAGE_REGISTRIES and not form.registry_from_url:
+        if form.target_pattern and (repos := re.findall(form.target_pattern, cmd.text)):
+            # the repositories the command names (`publishAllPublicationsToGitlabRepository`)
+            kept = [r for r in dict.fromkeys(_target_registry(form, name) for name in repos) if r]
+            if not kept:
+                return  # local directories only (`publishAllPublicationsToBuildDirRepository`)
+            targets = [*kept, *(t for t in targets[1:] if t not in kept)]
+        own_packages = targets[0] in _PUBLIC_PACKAGE_REGISTRIES or targets[0] == "gitlab-packages"
+        if self.refs.ci == "gitlab" and own_packages and not form.registry_from_url:
             handed = [r for r in self.routes(cmd.text, env, True, f"{form.name} command line") if r.kind == "job_token"]
             if handed:
                 # the job token handed to a build on its command line (`./gradlew publishAllPublicationsToGitLab…
@@ -1052,7 +1090,12 @@ class _Job:
         if len(self.out) > before:
             return
         if logged_in_push:
-            for lg in {lg.registry: lg for lg in self.st.logins}.values():
+            logins = list(self.st.logins)
+            if any(lg.host for lg in logins):
+                # a Docker config written from a variable, naming no registry (GitLab's DOCKER_AUTH_CONFIG, which
+                # runners use to pull), says nothing of where a push goes beside logins that name theirs
+                logins = [lg for lg in logins if lg.host or lg.via != "docker config.json"]
+            for lg in {lg.registry: lg for lg in logins}.values():
                 why = f"{short} after logging in to {_label(lg.registry)}"
                 self.emit(step, lg.registry, None, lg.routes, "probable", why, "probable", line)
             # `make release` holding a GitHub token may make the release too (goreleaser): go on
@@ -1305,7 +1348,8 @@ _NOT_A_RELEASE = re.compile(
 _AND_PUBLISH = re.compile(r"(?:^|[_:-])and[_:-](?:publish|release|deploy|upload|push)", re.IGNORECASE)
 _RUNNER_SUB = frozenset({"run", "exec", "x", "dlx", "run-script", "task"})
 _SHELL_WORDS = frozenset({"for", "while", "until", "if", "then", "else", "elif", "case", "do", "done", "fi", "read",
-                          "local", "declare", "return", "[[", "function"})  # fmt: skip
+                          "local", "declare", "return", "[[", "function", "unset", "command", "type", "hash", "shift",
+                          "trap", "wait", "readonly", "exit", "break", "continue", "true", "false", ":"})  # fmt: skip
 #: Sub-commands that only read: `gh release list`, `… download`.
 _READ_VERBS = frozenset({"list", "view", "download", "delete", "inspect", "verify", "status", "show", "get", "ls"})
 #: A step name naming GitHub (its releases), not GitHub Pages or Packages.
@@ -1435,6 +1479,14 @@ def script_names(cmd: Command) -> list[str]:
             out.append(rest[i + 1])
         elif w.startswith(tuple(f"{f}=" for f in _TARGET_FLAGS)):
             out.append(w.split("=", 1)[1])  # Cake's and Nuke's task (`dotnet run/docker.dll --target=DockerPublish`)
+    if first in _MAKES:
+        # make's targets: past its flags' values (`make -C backend -j 4 docker-publish`) and assignments
+        out += _make_targets(rest)
+        rest = []
+    elif first == "nix" and ws[1:2] in (["run"], ("run",)):
+        # a flake's app (`nix run --option warn-dirty false .#push-images -- ghcr.io/acme/app`)
+        out += [w.split("#", 1)[1] for w in rest if "#" in w and not w.startswith("#")][:1]
+        rest = []
     positional = [w for w in rest if not w.startswith("-")]
     # a script file among them is what runs, past a flag's value (`uv run --only-group script ./x.py`)
     files = [w for w in positional if w.lower().endswith(_SCRIPT_EXTENSIONS) and not w.startswith(("*", "$"))]
@@ -1464,6 +1516,39 @@ def _builds_image(first: str) -> bool:
 _IMAGE_WORD = re.compile(r"images?|docker|container|oci", re.IGNORECASE)
 #: Words of an image-build script whose image stays where it was built.
 _NOT_PUSHED = frozenset({"test", "tests", "testing", "e2e", "pr", "check", "verify", "lint", "cache", "dry", "local"})
+
+
+#: A variable naming a mirror, cache or proxy of images (where a job pulls from).
+_MIRROR_VAR = re.compile(r"MIRROR|CACHE|PROXY", re.IGNORECASE)
+
+
+def _target_registry(form: CommandForm, name: str) -> str:
+    """The registry of a repository a command names (see ``CommandForm.target_registries``)."""
+    for pattern, registry in form.target_registries.items():
+        if re.search(pattern, name, re.IGNORECASE):
+            return registry
+    return "other:*"
+
+
+_MAKES = frozenset({"make", "gmake", "$(MAKE)", "${MAKE}", "$MAKE"})
+#: make's options that take a value as the next word (`-C dir`, `-f file`, `-j 4`).
+_MAKE_VALUE_FLAGS = frozenset({"-C", "--directory", "-f", "--file", "--makefile", "-I", "--include-dir", "-o",
+                               "--old-file", "-W", "--what-if", "-l", "--load-average"})  # fmt: skip
+
+
+def _make_targets(args: list[str]) -> list[str]:
+    """The targets of a make command line (``args``: after ``make``)."""
+    out: list[str] = []
+    skip = False
+    for i, w in enumerate(args):
+        if skip:
+            skip = False
+            continue
+        if w in _MAKE_VALUE_FLAGS or (w in ("-j", "--jobs") and i + 1 < len(args) and args[i + 1].isdigit()):
+            skip = True
+        elif not w.startswith("-") and "=" not in w:
+            out.append(w)
+    return out
 
 
 #: Public package registries whose commands, given GitLab's job token instead, publish to the project's own
@@ -1702,6 +1787,39 @@ _WRAPPERS = re.compile(
 )
 
 
+#: `docker run` options that take a value as the next word.
+_RUN_VALUE_FLAGS = frozenset({"-e", "--env", "-v", "--volume", "-w", "--workdir", "--name", "-u", "--user", "--network",
+                              "--net", "--platform", "--mount", "-p", "--publish", "--env-file", "-l", "--label",
+                              "--add-host", "--cpus", "-m", "--memory", "--pull", "--restart", "--shm-size", "--ulimit",
+                              "--cap-add", "--cap-drop", "--device", "--dns", "--hostname", "-h", "--ipc", "--pid",
+                              "--security-opt", "--tmpfs", "--volumes-from", "--cidfile", "--log-driver", "--log-opt",
+                              "--gpus", "--runtime", "--group-add"})  # fmt: skip
+
+
+def _container_tool(cmd: Command) -> str | None:
+    """The command a ``docker run`` (or ``podman run``) runs in its container when the image is a tool named
+    like the image (``ghcr.io/canonical/snapcraft:8_core24 upload sp.snap`` → ``snapcraft upload sp.snap``) or
+    the entrypoint is given; None when no arguments follow the image or the image is named by a variable."""
+    ws = cmd.words
+    if ws[:2] not in (("docker", "run"), ("podman", "run")):
+        return None
+    i, entry = 2, None
+    while i < len(ws) and ws[i].startswith("-"):
+        w = ws[i]
+        if w == "--entrypoint" and i + 1 < len(ws):
+            entry, i = ws[i + 1], i + 2
+        elif w.startswith("--entrypoint="):
+            entry, i = w.split("=", 1)[1], i + 1
+        else:
+            i += 2 if w in _RUN_VALUE_FLAGS else 1
+    if i + 1 >= len(ws) or "$" in ws[i]:
+        return None
+    name = entry or ws[i].split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
+    if not re.fullmatch(r"[A-Za-z0-9][\w.-]*", name) or name in _SHELLS:
+        return None
+    return " ".join((name, *ws[i + 1 :]))
+
+
 def _passed_env(cmd: Command) -> list[str]:
     """Names a ``docker run -e NAME`` (no value) passes from the job's environment into the container."""
     if cmd.words[:2] not in (("docker", "run"), ("podman", "run")):
@@ -1715,8 +1833,15 @@ def _inert(cmd: Command) -> bool:
 
 
 def _push_flag(cmd: Command, env: Mapping[str, str]) -> bool:
-    """Whether a `--push` flag reaches ``cmd``: on its line, or handed on by its environment."""
-    return any(_PUSH_FLAG.search(v) for v in (cmd.text, *env.values()))
+    """Whether a `--push` flag reaches ``cmd``: on its line, or handed on by its environment to a command that
+    names the variable or runs a script or task that can read it (`npm run build:sandbox` with `BUILD_FLAGS:
+    --push`, `make docker` with `DOCKER_BUILDARGS: --push`); `apk add` or `docker context create` read none."""
+    if _PUSH_FLAG.search(cmd.text):
+        return True
+    carried = [k for k, v in env.items() if _PUSH_FLAG.search(v)]
+    if not carried:
+        return False
+    return _runs_script(cmd) or any(re.search(rf"\$\{{?{re.escape(k)}\b", cmd.text) for k in carried)
 
 
 def _strip_wrappers(cmd: Command) -> str:

@@ -40,7 +40,13 @@ from connectors.github.publishing import PublishGraph
 from connectors.github.raw import WorkflowFile
 from connectors.github.refs import GitHubRefs
 from connectors.github.workflows import Job, Permissions, Step, secret_refs
-from scanner.knowledge.publish import publish_words, registry_from_secret_name, release_words, reusable_workflows
+from scanner.knowledge.publish import (
+    publish_words,
+    registry_from_secret_name,
+    release_words,
+    reusable_workflows,
+    script_actions,
+)
 from scanner.model import (
     Action,
     AttrValue,
@@ -162,6 +168,16 @@ _PUBLISH_SETTING = re.compile(r"image|tag|registr|repo|url|token|secret|password
 
 def _has_expr(value: str) -> bool:
     return "${{" in value
+
+
+def _script_input(step: Step) -> str | None:
+    """The script an action of ``script_actions`` (publish.yaml) is given to run, if it is one."""
+    if step.uses is None or step.run:
+        return None
+    keys = script_actions().get(action_name(step.uses))
+    if not keys:
+        return None
+    return "\n".join(step.with_[k] for k in keys if step.with_.get(k)) or None
 
 
 class JobBuilder:
@@ -371,13 +387,17 @@ class JobBuilder:
                     label=s.label,
                     line=s.line,
                     id=s.id,
-                    # a local composite action's steps follow it, expanded: they are what it runs
-                    uses=None if s.uses and self.r.expander.find(s.uses) is not None and local_key(s.uses) else s.uses,
+                    # a local composite action's steps follow it, expanded: they are what it runs; an action
+                    # that runs a script given as an input (`nick-fields/retry`'s `command`) runs that script
+                    uses=None
+                    if script is not None or (s.uses and self.r.expander.find(s.uses) is not None and local_key(s.uses))
+                    else s.uses,
                     inputs=s.with_,
-                    script=s.run,
+                    script=s.run if script is None else script,
                     env={**w.env, **self.job.env, **s.env},
                 )
                 for s in steps
+                for script in (_script_input(s),)
             ]
             scopes = {scope: self.writes(scope) for scope in ("contents", "packages")}
             for p in self.r.publish_memo.analyse(views, GitHubRefs(self.r.full), oidc=oidc, token_scopes=scopes):

@@ -45,6 +45,8 @@ class ActionForm(_Row):
     #: With no credential, the action publishes with the job's OIDC token (Trusted Publishing).
     oidc: bool = False
     dry_run_inputs: tuple[str, ...] = ()
+    #: Inputs that publish by default and turn it off when literally false (buf-action's ``push``).
+    off_inputs: tuple[str, ...] = ()
     #: Inputs whose value the action runs as a command (``changesets/action``'s ``publish``).
     command_inputs: tuple[str, ...] = ()
     command_prefix: str = ""
@@ -158,6 +160,12 @@ class CommandForm(_Row):
     #: Registries it also publishes to when its command line matches the pattern (a Gradle build running
     #: the github-release plugin's `githubRelease` task beside `publishPlugins`), with the GitHub token.
     also_when: dict[str, str] = {}
+    #: A pattern whose group names the repository the command publishes to (Gradle's
+    #: `publishAllPublicationsTo<Name>Repository`), and that name's registry by pattern (case-insensitive,
+    #: first match; ``""``: a local directory, no publish; no match: a repository of the project's own,
+    #: ``other:*``). Where the command names repositories, they replace ``registry``.
+    target_pattern: str = ""
+    target_registries: dict[str, str] = {}
     registry_flags: tuple[str, ...] = ()
     credential_flags: tuple[str, ...] = ()
     credential_env: tuple[str, ...] = ()
@@ -305,6 +313,14 @@ class SetupHint(_Row):
     registry: str
 
 
+class ScriptAction(_Row):
+    """An action that runs a shell script given as one of its inputs (a retry wrapper, a container or
+    emulator runner): what the script runs is what the step runs."""
+
+    uses: str
+    inputs: tuple[str, ...]
+
+
 class Catalogue(_Row):
     """The whole publish catalogue."""
 
@@ -326,6 +342,7 @@ class Catalogue(_Row):
     reusable_workflows: tuple[ReusableWorkflow, ...] = ()
     packaging_repositories: tuple[PackagingRepository, ...] = ()
     oidc_consumers: tuple[str, ...] = ()
+    script_actions: tuple[ScriptAction, ...] = ()
 
     @model_validator(mode="after")
     def _registries_exist(self) -> Catalogue:
@@ -336,7 +353,11 @@ class Catalogue(_Row):
         for lg in self.logins:
             named += [(lg.uses, r) for r in (lg.registry, lg.default_registry) if r]
         for c in self.commands:
-            named += [(c.name, r) for r in (c.registry, *c.also, *c.in_ci.values(), *c.also_when.values()) if r]
+            named += [
+                (c.name, r)
+                for r in (c.registry, *c.also, *c.in_ci.values(), *c.also_when.values(), *c.target_registries.values())
+                if r and r != "other:*"
+            ]
         for lc in self.login_commands:
             named += [(lc.name, r) for r in (lc.registry, lc.default_registry) if r]
         named += [(w.config, w.default_registry) for w in self.config_writes]
@@ -396,6 +417,12 @@ def any_command() -> re.Pattern[str] | None:
 def action_forms() -> dict[str, ActionForm]:
     """Publishing actions by lower-case ``owner/repo[/path]``."""
     return {a.uses.lower(): a for a in catalogue().actions}
+
+
+@cache
+def script_actions() -> dict[str, tuple[str, ...]]:
+    """Actions that run a script given as an input, by lower-case ``owner/repo``: the inputs holding it."""
+    return {a.uses.lower(): a.inputs for a in catalogue().script_actions}
 
 
 @cache

@@ -127,6 +127,9 @@ ACTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
                           {"args": "update Acme.App --version 1.2 --urls $U --dry-run"}),
     "nextcloud-releases/nextcloud-appstore-push-action": ("nextcloud-appstore",
                                                           {"appstore_token": "${{ secrets.APPSTORE_TOKEN }}"}, {}),
+    "bufbuild/buf-action": ("buf", {"token": "${{ secrets.BUF_TOKEN }}"}, {"token": "${{ secrets.BUF_TOKEN }}", "push": "false"}),
+    "cachix/cachix-action": ("cachix", {"name": "acme", "authToken": "${{ secrets.CACHIX_AUTH_TOKEN }}"},
+                             {"name": "acme", "authToken": "${{ secrets.CACHIX_AUTH_TOKEN }}", "skipPush": "true"}),
     "stefanprodan/helm-gh-pages": ("helm-pages", {"token": "${{ secrets.CHARTS_TOKEN }}"}, {}),
     "actions/publish-immutable-action": ("ghcr", {"github-token": "${{ secrets.GITHUB_TOKEN }}"}, {}),
     # mint a GitHub token from the job's OIDC token: they publish nothing by themselves
@@ -134,6 +137,8 @@ ACTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "datadog/dd-octo-sts-action": ("", {}, {}),
     "samuelmeuli/action-electron-builder": ("github-releases", {"release": "true", "github_token": "${{ secrets.GITHUB_TOKEN }}"},
                                             {"github_token": "${{ secrets.GITHUB_TOKEN }}"}),
+    "johannesjo/action-electron-builder": ("github-releases", {"release": "true", "github_token": "${{ secrets.GITHUB_TOKEN }}"},
+                                           {"github_token": "${{ secrets.GITHUB_TOKEN }}", "release": "false"}),
 }  # fmt: skip
 #: Rows no input turns into a non-publish: their twin is the same step with no credential anywhere,
 #: which still publishes (the catalogue never drops a publish) with route `unknown`.

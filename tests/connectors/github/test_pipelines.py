@@ -669,6 +669,28 @@ jobs:
     assert _job(_inventory(tmp_path / "own", own))["outsider_gated"] is True
 
 
+def test_a_retry_wrappers_command_is_the_steps_script(tmp_path: Path) -> None:
+    # super-productivity: nick-fields/retry's `command` runs snapcraft in its container image
+    wf = """on: release
+jobs:
+  snap:
+    runs-on: ubuntu-latest
+    env:
+      SNAPCRAFT_STORE_CREDENTIALS: ${{ secrets.SNAPCRAFT_STORE_CREDENTIALS }}
+    steps:
+      - uses: nick-fields/retry@v3
+        with:
+          max_attempts: 5
+          command: |
+            docker run --rm -v "$PWD:/project" -e SNAPCRAFT_STORE_CREDENTIALS ghcr.io/canonical/snapcraft:8_core24 upload sp.snap --release edge
+"""
+    inv = _inventory(tmp_path / "retry", wf)
+    assert _job(inv, "snap")["publish_routes"] == ("snapcraft:secret:SNAPCRAFT_STORE_CREDENTIALS",)
+    # the image's tool with another sub-command publishes nothing
+    twin = wf.replace("upload sp.snap --release edge", "pack")
+    assert _job(_inventory(tmp_path / "pack", twin), "snap")["publish_routes"] == ()
+
+
 def test_a_forks_repository_name_is_no_text_a_shell_runs(tmp_path: Path) -> None:
     # elementary-data/elementary check-fork-status: names are letters, digits, `.`, `-`, `_` only
     run = 'echo "fork=${{ github.event.pull_request.head.repo.full_name != github.repository }}"'

@@ -719,3 +719,15 @@ gh release create v1 "${assets[@]}" """,
     assert _publishes(choose, release) == {
         ("github-releases", "certain", ("secret:APP_TOKEN", "secret:HELM_REPO_TOKEN")),
     }
+
+
+def test_a_flakes_push_app_after_registry_logins_probably_pushes_there() -> None:
+    # crossplane: `nix run .#push-images -- ghcr.io/crossplane/crossplane` after docker/login-action to ghcr
+    login = StepView(0, "login", 1, None, "docker/login-action@v4",
+                     {"registry": "ghcr.io", "password": "${{ secrets.GITHUB_TOKEN }}"}, None, {})  # fmt: skip
+    push = StepView(
+        1, "push", 2, None, None, {}, "nix run --option warn-dirty false .#push-images -- ghcr.io/acme/app", {}
+    )
+    assert _publishes(login, push) == {("ghcr", "probable", ("job_token:GITHUB_TOKEN",))}
+    check = StepView(1, "check", 2, None, None, {}, "nix run .#check-diff", {})
+    assert _publishes(login, check) == set()

@@ -552,3 +552,53 @@ def test_a_python_script_of_the_project_named_for_a_release_goes_to_an_unknown_d
     assert publishes(pipeline(tmp_path / "script", script), "publish") == ("other:*",)
     tox = _ci("\n    - tox -e release\n")
     assert publishes(pipeline(tmp_path / "tox", tox), "publish") == ("pypi",)
+
+
+def test_a_login_to_a_mirror_pulls_and_shell_builtins_push_nothing(tmp_path: Path) -> None:
+    # Mender's server images: logins to its registry and to an ECR pull-through cache (named by
+    # MIRROR_REGISTRY), `--push` handed to the Makefile in DOCKER_BUILDARGS; `unset`, `apk add`, `docker context`
+    # push nothing whatever the environment holds
+    ci = """variables:
+  MIRROR_REGISTRY: "017659451055.dkr.ecr.eu-central-1.amazonaws.com/dockerhub"
+  ECR_REGISTRY: "017659451055.dkr.ecr.eu-central-1.amazonaws.com"
+build:
+  variables:
+    DOCKER_BUILDARGS: "--push"
+  before_script:
+    - docker login --username $CI_REGISTRY_USER --password $CI_REGISTRY_PASSWORD $CI_REGISTRY
+    - aws ecr get-login-password --region eu-central-1 | docker login --username AWS --password-stdin "${ECR_REGISTRY}"
+    - unset DOCKER_AUTH_CONFIG
+    - apk add make
+  script:
+    - make -C backend -j 4 docker MIRROR_REGISTRY="${MIRROR_REGISTRY}"
+"""
+    inv = pipeline(tmp_path / "build", ci)
+    assert routes(inv, "build") == ("gitlab-registry:job_token",)
+    # without the switch handed on, the Makefile's `docker` target only builds
+    plain = ci.replace('    DOCKER_BUILDARGS: "--push"\n', '    DOCKER_BUILDARGS: "--load"\n')
+    assert publishes(pipeline(tmp_path / "plain", plain), "build") == ()
+
+
+def test_a_push_flag_handed_over_in_a_variable_reaches_the_command_that_names_it(tmp_path: Path) -> None:
+    ci = _ci("\n    - docker build ${DOCKER_BUILDARGS} -t ${CI_REGISTRY_IMAGE}:tester .\n").replace(
+        "  image: python:3.12\n", '  image: docker:27\n  variables:\n    DOCKER_BUILDARGS: "--push"\n'
+    )
+    assert publishes(pipeline(tmp_path / "push", ci), "publish") == ("gitlab-registry",)
+    load = ci.replace('DOCKER_BUILDARGS: "--push"', 'DOCKER_BUILDARGS: "--load"')
+    assert publishes(pipeline(tmp_path / "load", load), "publish") == ()
+
+
+def test_gradle_publish_tasks_name_their_repository(tmp_path: Path) -> None:
+    # JOSM/gradle-josm-plugin: GitLab's package registry, a Sonatype staging repository, a local directory
+    gitlab = pipeline(tmp_path / "gitlab", _ci("\n    - ./gradlew publishAllPublicationsToGitlabRepository\n"))
+    assert publishes(gitlab, "publish") == ("gitlab-packages",)
+    staging = pipeline(
+        tmp_path / "oss", _ci("\n    - ./gradlew publishAllPublicationsToOssSonatypeStagingRepository\n")
+    )
+    assert publishes(staging, "publish") == ("maven-central",)
+    local = pipeline(
+        tmp_path / "local", _ci("\n    - ./gradlew publishAllPublicationsToBuildDirRepository dokkaHtml\n")
+    )
+    assert publishes(local, "publish") == ()
+    own = pipeline(tmp_path / "own", _ci("\n    - ./gradlew publishMavenPublicationToAcmeReleasesRepository\n"))
+    assert publishes(own, "publish") == ("other:*",)
