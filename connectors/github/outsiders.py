@@ -47,7 +47,7 @@ _NO_TEXT_OUTPUT = re.compile(
     r"any_modified|any_deleted|result_code|exit_code|should[-_]\w+|is[-_]\w+)$",
     re.IGNORECASE,
 )
-_NEEDS_OUT = re.compile(r"\bneeds\s*\.\s*([\w-]+)\s*\.\s*outputs\b")
+_NEEDS_OUT = re.compile(r"\bneeds\s*\.\s*([\w-]+)\s*\.\s*outputs\b(?:\s*\.\s*([\w-]+))?")
 _ENV_REF = re.compile(r"\benv\s*\.\s*([A-Za-z_]\w*)")
 _GIT_CHECKOUT = re.compile(r"^git\s+(?:checkout|switch|merge|pull|reset\s+--hard|rebase)\b|^gh\s+pr\s+checkout\b")
 
@@ -191,8 +191,11 @@ class _Taint:
                     # (`pr_number` read from an artifact is whatever the artifact's maker wrote)
                     carried = carried - {TEXT}
                 kinds |= carried
-            for jid in _NEEDS_OUT.findall(expr):
-                kinds |= self.jobs.get(jid, frozenset())
+            for jid, output in _NEEDS_OUT.findall(expr):
+                carried = self.jobs.get(jid, frozenset())
+                if output and _NO_TEXT_OUTPUT.search(output) and ARTIFACT not in carried:
+                    carried = carried - {TEXT}  # (KEDA's `needs.triage.outputs.pr_num`, `…commit_sha`)
+                kinds |= carried
             for name in _ENV_REF.findall(expr):
                 if depth < 3 and name in self.env:
                     kinds |= self.of(self.env[name], depth + 1)

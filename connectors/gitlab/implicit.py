@@ -29,7 +29,9 @@ from scanner.knowledge.publish import (
 from scanner.knowledge.registries import oidc_publishing, registries
 
 #: Words of a script or task that builds, pushes or releases container images.
-IMAGE = re.compile(r"docker|image|container|oci(?:$|[^a-z])|kaniko|buildah|podman", re.IGNORECASE)
+IMAGE = re.compile(r"docker|image|container|oci(?:$|[^a-z])|kaniko|buildah|buildkit|podman", re.IGNORECASE)
+#: A template named after a tool that builds and pushes images (`.kaniko`, `.buildkit`: Eclipse's runner templates).
+_IMAGE_TOOL = re.compile(r"(?:^|[^a-z])(?:kaniko|buildkit|buildah)(?:$|[^a-z])", re.IGNORECASE)
 #: Words of a script or task that publishes.
 PUBLISH = re.compile(r"(?:^|[^a-z])(?:release|publish|push|upload)", re.IGNORECASE)
 #: Words of a script that deploys: a publish only when the script also names a registry.
@@ -105,6 +107,8 @@ def _own_registry(job: JobDef, text: str) -> bool:
     return bool(_OWN_REGISTRY.search(text)) or any(_OWN_REGISTRY.search(v) for v in job.variables.values())
 
 
+#: GitLab's registry variables a job can point elsewhere.
+_REGISTRY_VARIABLES = frozenset({"CI_REGISTRY", "CI_REGISTRY_IMAGE", "CI_REGISTRY_PASSWORD"})
 #: A variable named like a credential (``OCI_REGISTRY_PASSWORD``, ``DEPLOY_TOKEN``), not a GitLab predefined one.
 _CREDENTIAL_VAR = re.compile(r"(?:PASSWORD|PASSWD|_PASS|TOKEN|SECRET|API_?KEY)(?:_FILE)?$")
 
@@ -210,7 +214,13 @@ def template_publishes(job: JobDef, bases: Iterable[str]) -> list[Publish]:
     for base in bases:
         if NOT_REGISTRY.search(base):
             continue
-        if IMAGE.search(base) and (PUBLISH.search(base) or _IMAGE_BUILD.search(base)):
+        if IMAGE.search(base) and (PUBLISH.search(base) or _IMAGE_BUILD.search(base) or _IMAGE_TOOL.search(base)):
+            moved = {k: v for k, v in job.own_variables.items() if k in _REGISTRY_VARIABLES}
+            if moved:
+                # the job points GitLab's registry variables elsewhere (Eclipse's jobs: `CI_REGISTRY: ${HARBOR_HOST}`,
+                # `CI_REGISTRY_PASSWORD: ${HARBOR_PASSWORD}`): the template pushes there, with that credential
+                why = f"extends {base}, a template of an include that was not collected, with CI_REGISTRY set to {moved.get('CI_REGISTRY') or moved.get('CI_REGISTRY_IMAGE')}"
+                return [_publish(job, "other:*", why, job.line, "\n".join(moved.values()))]
             why = f"extends {base}, a template of an include that was not collected (image builds push to the project's registry)"
             return [_publish(job, "gitlab-registry", why, job.line)]
         if PUBLISH.search(base):

@@ -691,6 +691,48 @@ jobs:
     assert _job(_inventory(tmp_path / "pack", twin), "snap")["publish_routes"] == ()
 
 
+def test_a_workflow_run_started_by_a_push_is_gated_and_ids_carry_no_text(tmp_path: Path) -> None:
+    # conda's track-base-branch: only pushes (people who can write) start the runs it follows
+    upstream = "name: Tests\non: [push, pull_request]\njobs:\n  t:\n    steps:\n      - run: make\n"
+    files = {f"github/repos/{REPO}/contents/.github/workflows/tests.yml": upstream}
+    wf = """on:
+  workflow_run:
+    workflows: [Tests]
+    types: [completed]
+jobs:
+  j:
+    if: github.event.workflow_run.event == 'push'
+    steps:
+      - uses: actions/download-artifact@v4
+        with: {run-id: "${{ github.event.workflow_run.id }}", github-token: "${{ github.token }}"}
+      - run: bencher run --file results.json
+"""
+    assert _job(_inventory(tmp_path / "push", wf, files))["outsider_gated"] is True
+    pulls = wf.replace("== 'push'", "== 'pull_request'")
+    assert _job(_inventory(tmp_path / "pulls", pulls, files))["outsider_control"] != ()
+
+
+def test_a_needed_jobs_number_and_sha_outputs_are_no_text(tmp_path: Path) -> None:
+    # KEDA pr-e2e: `needs.triage.outputs.pr_num` / `commit_sha`, read from the API by the triage job
+    wf = """on: issue_comment
+jobs:
+  triage:
+    outputs:
+      pr_num: ${{ steps.pr.outputs.number }}
+      title: ${{ github.event.issue.title }}
+    steps:
+      - id: pr
+        run: echo "number=${{ github.event.issue.number }}" >> "$GITHUB_OUTPUT"
+  j:
+    needs: triage
+    steps:
+      - run: echo "PR ${{ needs.triage.outputs.pr_num }}"
+"""
+    assert _job(_inventory(tmp_path / "num", wf), "j")["outsider_control"] == ()
+    title = wf.replace("needs.triage.outputs.pr_num", "needs.triage.outputs.title")
+    assert _job(_inventory(tmp_path / "title", title), "j")["outsider_control"] != ()
+
+
 def test_a_forks_repository_name_is_no_text_a_shell_runs(tmp_path: Path) -> None:
     # elementary-data/elementary check-fork-status: names are letters, digits, `.`, `-`, `_` only
     run = 'echo "fork=${{ github.event.pull_request.head.repo.full_name != github.repository }}"'

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scanner.model import EdgeKind, NodeId
-from tests.connectors.gitlab.estate import gaps, job, pipeline, publishes
+from tests.connectors.gitlab.estate import gaps, job, pipeline, publishes, routes
 
 PUBLISH = "release:\n  script: [npm publish]\n"
 CHECK = "release:\n  script: [npm pack]\n"
@@ -97,6 +97,19 @@ def test_a_template_not_collected_counts_as_an_image_build_only_when_named_for_o
     for name in (".build-docker", ".docker_build", ".image-push"):
         named = ci.replace(".image-linux-build", name)
         assert publishes(pipeline(tmp_path / name, named), "build") == ("gitlab-registry",), name
+
+
+def test_an_image_builder_template_pushes_where_the_job_points_the_registry_variables(tmp_path: Path) -> None:
+    # eclipse/xfsc: `.buildkit` from an uncollected project include, CI_REGISTRY* pointed at a Harbor
+    ci = (
+        "include:\n  - project: eclipsefdn/ci-templates\n    file: /jobs/buildkit.gitlab-ci.yml\n"
+        "keycloak:\n  extends: .buildkit\n  variables:\n    CI_REGISTRY: ${HARBOR_HOST}\n"
+        "    CI_REGISTRY_PASSWORD: ${HARBOR_PASSWORD}\n"
+    )
+    inv = pipeline(tmp_path / "harbor", ci)
+    assert routes(inv, "keycloak") == ("other:*:secret:HARBOR_PASSWORD",)
+    own = ci.split("  variables:")[0] + "\n"
+    assert routes(pipeline(tmp_path / "own", own), "keycloak") == ("gitlab-registry:job_token",)
 
 
 def test_template_include(tmp_path: Path) -> None:
