@@ -48,10 +48,13 @@ _IMAGE_BUILD = re.compile(
 #: and a release's package being built (`release:package`).
 NOT_REGISTRY = re.compile(
     r"coverage|codecov|docs?(?:$|[^a-z])|pages|report|sentry|sourcemap|artifact|cache|translation|s3|gcs|bucket"
-    r"|mirror|sync|notif|slack|notes|changelog|package|prepare|check|verify|test|lint|dry|snapshot|draft|bump"
+    r"|mirror|sync|notif|slack|notes|changelog|(?<!publish[-_:.])(?<!upload[-_:.])(?<!push[-_:.])package"
+    r"|prepare|check|verify|test|lint|dry|snapshot|draft|bump"
     r"|version|tag(?:$|[^a-z])|download|pull(?:$|[^a-z])|fetch|licen[cs]e|generate"
     # a release's description, references to it, a preview posted as a comment (LIGO's release scripts)
-    r"|metadata|references?|comment|preview",
+    r"|metadata|references?|comment|preview"
+    # benchmark results pushed to a branch (Eigen's push_perf_data.sh)
+    r"|perf(?:$|[^a-z])|bench|(?:^|[^a-z])data(?:$|[^a-z])",
     re.IGNORECASE,
 )
 _RUNNERS = frozenset({"make", "gmake", "rake", "mage", "just", "task", "invoke", "inv", "fab", "nox", "tox", "npm",
@@ -134,6 +137,13 @@ def _credentials_read(text: str) -> list[str]:
     return sorted({n for n in shell_vars(text) if _CREDENTIAL_VAR.search(n) and not n.startswith("CI_")})
 
 
+def _oidc_registry(job: JobDef) -> str | None:
+    """The one registry the job's ``id_tokens`` are meant for, among those that take GitLab's OIDC tokens
+    (passbolt's `NPM_ID_TOKEN: {aud: "npm:registry.npmjs.org"}` beside `publish.sh`): where its publish script goes."""
+    found = {r for r in registries() if oidc_publishing(r, "gitlab") and _token_for(job, r)}
+    return found.pop() if len(found) == 1 else None
+
+
 def _token_for(job: JobDef, registry: str) -> bool:
     """Whether one of the job's ``id_tokens`` has an audience naming ``registry`` (its id or one of its hosts)."""
     known = registries().get(registry)
@@ -195,7 +205,7 @@ def _registries_for(
     own = _own_registry(job, text)
     # a script that names its registry (`publish-npm.ts`, `create-github-release.ts`, `publish-oci-quay.sh`)
     # says where it goes; one that deploys to a registry it names publishes there (`deploy-flatpak.sh`)
-    named = registry_from_secret_name(name)
+    named = registry_from_secret_name(name) or _oidc_registry(job)
     pushes = (PUBLISH.search(name) is not None or (named is not None and DEPLOY.search(name) is not None)) and unlisted
     if IMAGE.search(name) and (pushes or (IMAGE_ACTION.search(name) and own)):
         # pushed where its variables say, else where its name says, else to the project's registry (the job

@@ -128,6 +128,10 @@ ACTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "nextcloud-releases/nextcloud-appstore-push-action": ("nextcloud-appstore",
                                                           {"appstore_token": "${{ secrets.APPSTORE_TOKEN }}"}, {}),
     "bufbuild/buf-action": ("buf", {"token": "${{ secrets.BUF_TOKEN }}"}, {"token": "${{ secrets.BUF_TOKEN }}", "push": "false"}),
+    "ansible/ansible-publish-action": ("ansible-galaxy", {"api_key": "${{ secrets.GALAXY }}"}, {}),
+    "juliaregistries/tagbot": ("github-releases", {"token": "${{ secrets.GITHUB_TOKEN }}"}, {"token": ""}),
+    "nvim-neorocks/luarocks-tag-release": ("luarocks", {}, {}),
+    "wdzeng/edge-addon": ("edge-addons", {"api-key": "${{ secrets.EDGE_API_KEY }}"}, {}),
     "cachix/cachix-action": ("cachix", {"name": "acme", "authToken": "${{ secrets.CACHIX_AUTH_TOKEN }}"},
                              {"name": "acme", "authToken": "${{ secrets.CACHIX_AUTH_TOKEN }}", "skipPush": "true"}),
     "stefanprodan/helm-gh-pages": ("helm-pages", {"token": "${{ secrets.CHARTS_TOKEN }}"}, {}),
@@ -150,7 +154,8 @@ NEEDS_CREDENTIAL = {"softprops/action-gh-release", "justintime50/homebrew-releas
                     "cycjimmy/semantic-release-action", "changesets/action/publish",
                     "taiki-e/upload-rust-binary-action", "artis3n/ansible_galaxy_collection",
                     "nextcloud-releases/nextcloud-appstore-push-action", "stefanprodan/helm-gh-pages",
-                    "actions/publish-immutable-action"}  # fmt: skip
+                    "actions/publish-immutable-action", "ansible/ansible-publish-action",
+                    "nvim-neorocks/luarocks-tag-release", "wdzeng/edge-addon"}  # fmt: skip
 
 
 @pytest.mark.parametrize(("args", "publishes"), [("--debug", True), ("", True), ("release --clean", True),

@@ -733,6 +733,27 @@ jobs:
     assert _job(_inventory(tmp_path / "title", title), "j")["outsider_control"] != ()
 
 
+def test_a_merged_pull_request_is_gated(tmp_path: Path) -> None:
+    # PostgREST backport.yaml: the head of a merged pull request is what a maintainer merged
+    wf = """on:
+  pull_request_target:
+    types: [closed, labeled]
+jobs:
+  j:
+    if: github.event.pull_request.merged && startsWith(github.event.label.name, 'backport')
+    steps:
+      - uses: actions/checkout@v4
+        with: {ref: "${{ github.event.pull_request.head.sha }}"}
+      - run: make backport
+"""
+    assert _job(_inventory(tmp_path / "merged", wf))["outsider_gated"] is True
+    open_pr = wf.replace(
+        "if: github.event.pull_request.merged && startsWith(github.event.label.name, 'backport')",
+        "if: \"!github.event.pull_request.merged && startsWith(github.event.label.name, 'backport')\"",
+    )
+    assert _job(_inventory(tmp_path / "open", open_pr))["outsider_control"] != ()
+
+
 def test_a_forks_repository_name_is_no_text_a_shell_runs(tmp_path: Path) -> None:
     # elementary-data/elementary check-fork-status: names are letters, digits, `.`, `-`, `_` only
     run = 'echo "fork=${{ github.event.pull_request.head.repo.full_name != github.repository }}"'

@@ -731,3 +731,17 @@ def test_a_flakes_push_app_after_registry_logins_probably_pushes_there() -> None
     assert _publishes(login, push) == {("ghcr", "probable", ("job_token:GITHUB_TOKEN",))}
     check = StepView(1, "check", 2, None, None, {}, "nix run .#check-diff", {})
     assert _publishes(login, check) == set()
+
+
+def test_a_release_script_holding_a_browser_stores_credential_probably_publishes_there() -> None:
+    # violentmonkey: `node scripts/amo-upload.mjs` with AMO_KEY/AMO_SECRET; Edge with EDGE_API_KEY
+    amo = StepView(1, "Publish to AMO", 2, None, None, {}, "if ! node scripts/amo-upload.mjs; then exit 1; fi",
+                   {"AMO_SECRET": "${{ secrets.AMO_SECRET }}"})  # fmt: skip
+    assert _publishes(amo) == {("firefox-amo", "probable", ("secret:AMO_SECRET",))}
+    edge = StepView(1, "Publish to Edge", 2, None, None, {}, "node scripts/publish.mjs dist.zip",
+                    {"EDGE_API_KEY": "${{ secrets.EDGE_API_KEY }}"})  # fmt: skip
+    assert _publishes(edge) == {("edge-addons", "probable", ("secret:EDGE_API_KEY",))}
+    # a variable that only names the add-on is no credential
+    ident = StepView(1, "Publish to Edge", 2, None, None, {}, "node scripts/publish.mjs dist.zip",
+                     {"EDGE_PRODUCT_ID": "${{ secrets.EDGE_PRODUCT_ID }}"})  # fmt: skip
+    assert _publishes(ident) == set()

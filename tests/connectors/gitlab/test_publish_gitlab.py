@@ -602,3 +602,27 @@ def test_gradle_publish_tasks_name_their_repository(tmp_path: Path) -> None:
     assert publishes(local, "publish") == ()
     own = pipeline(tmp_path / "own", _ci("\n    - ./gradlew publishMavenPublicationToAcmeReleasesRepository\n"))
     assert publishes(own, "publish") == ("other:*",)
+
+
+def test_a_publish_script_beside_an_id_token_for_a_registry_publishes_there_by_oidc(tmp_path: Path) -> None:
+    # passbolt_styleguide: `NPM_ID_TOKEN: {aud: "npm:registry.npmjs.org"}`, then `bash …/publish.sh`
+    ci = """publish:
+  id_tokens:
+    NPM_ID_TOKEN:
+      aud: "npm:registry.npmjs.org"
+  script:
+    - bash .gitlab-ci/scripts/bin/publish.sh
+"""
+    assert routes(pipeline(tmp_path / "npm", ci), "publish") == ("npm:oidc",)
+    sigstore = ci.replace('"npm:registry.npmjs.org"', "sigstore")
+    assert publishes(pipeline(tmp_path / "sigstore", sigstore), "publish") == ("other:*",)
+
+
+def test_scripts_publishing_packages_publish_and_benchmark_data_pushes_do_not(tmp_path: Path) -> None:
+    # IronFox: `scripts/ci-publish-packages.sh`; Eigen: `. ci/scripts/push_perf_data.sh` (a branch of its own)
+    packages = pipeline(tmp_path / "packages", _ci("\n    - bash scripts/ci-publish-packages.sh\n"))
+    assert publishes(packages, "publish") == ("other:*",)
+    building = pipeline(tmp_path / "building", _ci("\n    - bash scripts/release-package.sh\n"))
+    assert publishes(building, "publish") == ()
+    perf = pipeline(tmp_path / "perf", _ci("\n    - . ci/scripts/push_perf_data.sh\n"))
+    assert publishes(perf, "publish") == ()
