@@ -648,8 +648,11 @@ class _Job:
                 seen = {**step.env, **self.st.exported, **outer}
                 # `-e GITLAB_TOKEN`: the container gets the job's own variable of that name
                 outer.update({n: f"${n}" for n in _passed_env(cmd) if n not in seen})
+                before = len(self.out)
                 self.script(step, tool, extra_env=outer, via="docker run")
-                continue
+                if len(self.out) > before:
+                    continue
+                # (nothing recognised that way, `quay.io/skopeo/stable copy …`: the command as written is judged)
             env = {**step.env, **self.st.exported, **(extra_env or {}), **assigned, **_inline_env(cmd)}
             for name in _passed_env(cmd):
                 # `docker run -e GITLAB_TOKEN image`: the container gets the job's own variable of that name

@@ -54,7 +54,7 @@ NOT_REGISTRY = re.compile(
     # a release's description, references to it, a preview posted as a comment (LIGO's release scripts)
     r"|metadata|references?|comment|preview"
     # benchmark results pushed to a branch (Eigen's push_perf_data.sh)
-    r"|perf(?:$|[^a-z])|bench|(?:^|[^a-z])data(?:$|[^a-z])",
+    r"|(?:^|[^a-z])(?:perf|bench(?:mark)?s?|data)(?:$|[^a-z])",
     re.IGNORECASE,
 )
 _RUNNERS = frozenset({"make", "gmake", "rake", "mage", "just", "task", "invoke", "inv", "fab", "nox", "tox", "npm",
@@ -229,8 +229,12 @@ def template_publishes(job: JobDef, bases: Iterable[str]) -> list[Publish]:
             if moved:
                 # the job points GitLab's registry variables elsewhere (Eclipse's jobs: `CI_REGISTRY: ${HARBOR_HOST}`,
                 # `CI_REGISTRY_PASSWORD: ${HARBOR_PASSWORD}`): the template pushes there, with that credential
-                why = f"extends {base}, a template of an include that was not collected, with CI_REGISTRY set to {moved.get('CI_REGISTRY') or moved.get('CI_REGISTRY_IMAGE')}"
-                return [_publish(job, "other:*", why, job.line, "\n".join(moved.values()))]
+                where = moved.get("CI_REGISTRY") or moved.get("CI_REGISTRY_IMAGE") or ""
+                why = (
+                    f"extends {base}, a template of an include that was not collected, with CI_REGISTRY set to {where}"
+                )
+                registry = registry_id_for(where) if where and "$" not in where else "other:*"
+                return [_publish(job, registry, why, job.line, "\n".join(moved.values()))]
             why = f"extends {base}, a template of an include that was not collected (image builds push to the project's registry)"
             return [_publish(job, "gitlab-registry", why, job.line)]
         if PUBLISH.search(base):
