@@ -691,7 +691,7 @@ jobs:
     assert _job(_inventory(tmp_path / "pack", twin), "snap")["publish_routes"] == ()
 
 
-def test_a_workflow_run_started_by_a_push_is_gated_and_ids_carry_no_text(tmp_path: Path) -> None:
+def test_a_workflow_run_started_by_a_push_is_gated(tmp_path: Path) -> None:
     # conda's track-base-branch: only pushes (people who can write) start the runs it follows
     upstream = "name: Tests\non: [push, pull_request]\njobs:\n  t:\n    steps:\n      - run: make\n"
     files = {f"github/repos/{REPO}/contents/.github/workflows/tests.yml": upstream}
