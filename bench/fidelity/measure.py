@@ -198,6 +198,14 @@ OUT_OF_SCOPE = frozenset(
         "other:sourceforge.net",
         # CMake's download area (cmake.org/files), uploaded to by rsync over SSH, round 12
         "other:cmake.org",
+        # download areas uploaded to by scp or rsync: gmsh.info (round 18), an internal download server named only
+        # in CI/CD variables (openocd-esp32, round 18), GROMACS's FTP site (round 15), Gajim's FTP host (round 9),
+        # IronFox's S3-hosted release files (round 17)
+        "other:gmsh.info",
+        "other:internal-http-upload-server",
+        "other:ftp.gromacs.org",
+        "other:ftp.gajim.org",
+        "other:releases.ironfoxoss.org",
     }
 )
 
