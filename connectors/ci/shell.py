@@ -208,11 +208,21 @@ def commands(script: str) -> list[Command]:
 _PATTERN_SUB = re.compile(r"\$\{[A-Za-z_]\w*//?(?:\$\{\w+\}|[^/{}])*/([^{}$]*)\}")
 
 
+#: The same made by `sed` on a variable's value (`$(echo "$source" | sed -e 's,ghcr.io/acme/app,docker.io/acme/app,')`).
+_SED_SUB = re.compile(
+    r"""\$\(\s*echo\s+(?:-n\s+)?"?\$\{?\w+\}?"?\s*\|\s*sed\s+(?:-[eE]\s+)?['"]?s([,|/#:@])(?:(?!\1).)*\1((?:(?!\1)[^'"$])*)\1[a-zA-Z]*['"]?\s*\)"""
+)
+
+
 def replaced_patterns(text: str) -> str:
     """``text`` with each pattern substitution of a literal replacement read as that replacement followed by
-    what is left of the value (``${tag/${GHCR_REPO}/docker.io/acme/app}`` → ``docker.io/acme/app*``): where an
-    image is copied to, the replacement names it."""
-    return _PATTERN_SUB.sub(lambda m: m.group(1) + "*", text) if "${" in text else text
+    what is left of the value (``${tag/${GHCR_REPO}/docker.io/acme/app}`` → ``docker.io/acme/app*``), also one made
+    by `echo "$X" | sed 's,A,B,'`: where an image is copied to, the replacement names it."""
+    if "${" in text:
+        text = _PATTERN_SUB.sub(lambda m: m.group(1) + "*", text)
+    if "sed" in text:
+        text = _SED_SUB.sub(lambda m: m.group(2) + "*", text)
+    return text
 
 
 def shell_vars(text: str) -> list[str]:

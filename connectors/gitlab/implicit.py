@@ -207,16 +207,32 @@ def _registries_for(
     # says where it goes; one that deploys to a registry it names publishes there (`deploy-flatpak.sh`)
     named = registry_from_secret_name(name) or _oidc_registry(job)
     pushes = (PUBLISH.search(name) is not None or (named is not None and DEPLOY.search(name) is not None)) and unlisted
-    if IMAGE.search(name) and (pushes or (IMAGE_ACTION.search(name) and own)):
-        # pushed where its variables say, else where its name says, else to the project's registry (the job
+    moved = _moved_registry(job)
+    if IMAGE.search(name) and (pushes or (IMAGE_ACTION.search(name) and (own or moved is not None))):
+        # pushed where its variables say, else where its name says, else where the pipeline points GitLab's
+        # registry variables (GNOME's `CI_REGISTRY_IMAGE: quay.io/…`), else to the project's registry (the job
         # token pushes there whatever the script is called), else somewhere regwarden cannot tell
-        return named_images(job, expand, hosts) or [named or ("gitlab-registry" if own else "other:*")]
+        found = named_images(job, expand, hosts) or [named or moved or ("gitlab-registry" if own else "other:*")]
+        return found
     if not pushes:
         return []
     bare = re.sub(r"^(?:sudo\s+|env\s+|bundle\s+exec\s+)+", "", cmd.text.strip())
     if bare.split(" ", 1)[0] in _TASK_RUNNERS or not publish_words().search(name):
         return [named or "other:*"]
     return [named or registry_from_runner(bare) or "other:*"]
+
+
+def _moved_registry(job: JobDef) -> str | None:
+    """The registry the pipeline or the job points GitLab's ``CI_REGISTRY_IMAGE`` (or ``CI_REGISTRY``) at, when
+    it names one by a literal host (`CI_REGISTRY_IMAGE: quay.io/gnome_infrastructure/…`): the images its
+    scripts push by that variable go there."""
+    for key in ("CI_REGISTRY_IMAGE", "CI_REGISTRY"):
+        value = job.variables.get(key, "").strip().strip("'\"")
+        if value and "$" not in value:
+            reg = registry_id_for(value)
+            if reg != "other:*":
+                return reg
+    return None
 
 
 def template_publishes(job: JobDef, bases: Iterable[str]) -> list[Publish]:

@@ -71,6 +71,7 @@ ACTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "changesets/action/publish": ("npm", {}, {}),
     "cycjimmy/semantic-release-action": ("github-releases", {}, {"dry_run": "true"}),
     "docker/build-push-action": ("dockerhub", {"push": "true", "tags": "acme/app:1"}, {"push": "false", "tags": "acme/app:1"}),
+    "useblacksmith/build-push-action": ("dockerhub", {"push": "true", "tags": "acme/app:1"}, {"tags": "acme/app:1"}),
     "depot/build-push-action": ("dockerhub", {"push": "true", "tags": "acme/app:1"}, {"tags": "acme/app:1"}),
     "depot/bake-action": ("dockerhub", {"push": "true", "set": "*.tags=acme/app:1"}, {"set": "*.tags=acme/app:1"}),
     "docker/bake-action": ("dockerhub", {"push": "true", "set": "*.tags=acme/app:1"}, {"set": "*.tags=acme/app:1"}),

@@ -106,6 +106,13 @@ jobs:
     secrets: {registry-password: "${{ secrets.GITHUB_TOKEN }}"}
   unknown-workflow:
     uses: acme/workflows/.github/workflows/lint.yml@main
+  docker-builder:
+    permissions: {packages: write}
+    uses: docker/github-builder/.github/workflows/build.yml@v1
+    with: {output: image, push: true, meta-images: ghcr.io/o/r}
+  docker-builder-no-push:
+    uses: docker/github-builder/.github/workflows/build.yml@v1
+    with: {output: image, meta-images: ghcr.io/o/r}
 """
 
 
@@ -126,6 +133,9 @@ def test_reusable_workflow_rows(tmp_path: Path) -> None:
     assert routes("provenance-kept") == ()  # upload-assets not set: nothing leaves the workflow
     assert routes("image-provenance") == ("ghcr:job_token",)
     assert routes("unknown-workflow") == ()
+    # docker/github-builder (svix): pushes `meta-images` when `push` is true, to GHCR with the caller's token
+    assert routes("docker-builder") == ("ghcr:job_token",)
+    assert routes("docker-builder-no-push") == ()
 
 
 def _publishes(*steps: StepView, oidc: bool = False) -> set[tuple[str, str, tuple[str, ...]]]:
@@ -745,3 +755,37 @@ def test_a_release_script_holding_a_browser_stores_credential_probably_publishes
     ident = StepView(1, "Publish to Edge", 2, None, None, {}, "node scripts/publish.mjs dist.zip",
                      {"EDGE_PRODUCT_ID": "${{ secrets.EDGE_PRODUCT_ID }}"})  # fmt: skip
     assert _publishes(ident) == set()
+
+
+def test_an_image_copied_to_a_name_sed_makes_goes_where_the_replacement_says() -> None:
+    # svix: `dest="$(echo "$source" | sed -e 's,ghcr.io/svix/x-staging,docker.io/svix/x,')"; regctl image copy …`
+    login = StepView(
+        0, "hub", 1, None, "docker/login-action@v4", {"password": "${{ secrets.DOCKERHUB_TOKEN }}"}, None, {}
+    )
+    copy = StepView(
+        1,
+        "copy",
+        2,
+        None,
+        None,
+        {},
+        """for source in ghcr.io/svix/x-staging:1; do
+  dest="$(echo "$source" | sed -e 's,ghcr.io/svix/x-staging,docker.io/svix/x,')"
+  regctl image copy "$source" "$dest"
+done""",
+        {},
+    )
+    ghcr = StepView(0, "ghcr", 1, None, "docker/login-action@v4",
+                    {"registry": "ghcr.io", "password": "${{ secrets.GITHUB_TOKEN }}"}, None, {})  # fmt: skip
+    assert _publishes(ghcr, login, copy) == {("dockerhub", "certain", ("secret:DOCKERHUB_TOKEN",))}
+
+
+def test_an_authenticated_call_to_packagists_update_api_publishes_there() -> None:
+    # svix php-release: the update hook that makes Packagist read the new version
+    run = 'curl -X POST "https://packagist.org/api/update-package?username=acme&apiToken=$PACKAGIST_API_KEY" -H "content-type: application/json"'
+    hook = StepView(
+        1, "Update Packagist", 2, None, None, {}, run, {"PACKAGIST_API_KEY": "${{ secrets.PACKAGIST_API_KEY }}"}
+    )
+    assert _publishes(hook) == {("packagist", "probable", ("secret:PACKAGIST_API_KEY",))}
+    read = StepView(1, "Read Packagist", 2, None, None, {}, "curl -s https://packagist.org/packages/acme/app.json", {})
+    assert _publishes(read) == set()

@@ -626,3 +626,15 @@ def test_scripts_publishing_packages_publish_and_benchmark_data_pushes_do_not(tm
     assert publishes(building, "publish") == ()
     perf = pipeline(tmp_path / "perf", _ci("\n    - . ci/scripts/push_perf_data.sh\n"))
     assert publishes(perf, "publish") == ()
+
+
+def test_an_image_build_script_pushes_where_the_pipeline_points_its_registry_image(tmp_path: Path) -> None:
+    # GNOME/gnome-runtime-images: `CI_REGISTRY_IMAGE: quay.io/gnome_infrastructure/…`, `bash ./scripts/build-image.sh`
+    ci = (
+        "variables:\n  CI_REGISTRY_IMAGE: quay.io/gnome_infrastructure/gnome-runtime-images\n"
+        "base:\n  image: quay.io/buildah/stable:latest\n  script:\n    - bash ./scripts/build-image.sh\n"
+    )
+    assert publishes(pipeline(tmp_path / "quay", ci), "base") == ("quay",)
+    plain = ci.split("base:")[0].replace("quay.io/gnome_infrastructure/gnome-runtime-images", "${CI_REGISTRY}/x")
+    plain += "base:\n  image: quay.io/buildah/stable:latest\n  script:\n    - bash ./scripts/build-image.sh\n"
+    assert publishes(pipeline(tmp_path / "own", plain), "base") == ("gitlab-registry",)
