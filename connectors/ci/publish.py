@@ -528,7 +528,7 @@ class _Job:
             given = " ".join(inputs.get(k, "") for k in form.args_inputs).strip() or form.args_default
             runs = [
                 a
-                for a in _alternatives(given)
+                for a in _input_values(given)
                 if not (form.args_publish and not re.search(form.args_publish, a))
                 and not (form.args_dry_run and re.search(form.args_dry_run, a))
             ]
@@ -580,7 +580,7 @@ class _Job:
             # a variable naming the repository, perhaps by an expression choosing one (git-cliff's
             # `MATURIN_REPOSITORY: ${{ vars.USE_TESTPYPI == 'true' && 'testpypi' || 'pypi' }}`): each it can name
             if value := env.get(key, "").strip():
-                mains = [self.registry_id(self.refs.expand(a, env)) for a in _alternatives(value) if a.strip()]
+                mains = [self.registry_id(self.refs.expand(a, env)) for a in _input_values(value) if a.strip()]
         targets = [*mains, *form.also]
         for i, reg in enumerate(targets):
             if not reg:
@@ -1406,7 +1406,7 @@ COMPARED = re.compile(
 )
 
 
-def _alternatives(value: str) -> list[str]:
+def _input_values(value: str) -> list[str]:
     """The values an input can take: those of the string literals of a value that is one GitHub
     expression (``${{ cond && 'release' || 'release --snapshot' }}``), else the value itself; literals
     compared in a condition (``vars.X == 'true'``) are not among them."""

@@ -89,7 +89,7 @@ def outsider_events(triggers: Iterable[str], upstream_outsider: bool | None) -> 
     return tuple(sorted(out))
 
 
-def _alternatives(condition: str) -> list[str]:
+def _or_alternatives(condition: str) -> list[str]:
     """The top-level alternatives of an ``if:`` (split at `||` outside parentheses and quotes)."""
     text = condition.strip()
     if text.startswith("${{") and text.endswith("}}"):
@@ -129,7 +129,7 @@ def gated(condition: str | None, events: tuple[str, ...] = (), new_commits: bool
     rx = gate(lasting=new_commits)
     if not condition or rx.search(condition) is None:
         return False
-    return all(rx.search(a) is not None or _other_events_only(a, events) for a in _alternatives(condition))
+    return all(rx.search(a) is not None or _other_events_only(a, events) for a in _or_alternatives(condition))
 
 
 def runs_only_on_other_events(condition: str | None, events: tuple[str, ...]) -> bool:
@@ -138,7 +138,7 @@ def runs_only_on_other_events(condition: str | None, events: tuple[str, ...]) ->
     `github.event_name == 'push' && (startsWith(github.ref, …) || …)`)."""
     if not condition or "event_name" not in condition:
         return False
-    return all(_other_events_only(a, events) for a in _alternatives(condition))
+    return all(_other_events_only(a, events) for a in _or_alternatives(condition))
 
 
 def checks_runtime_gate(step: Step) -> bool:
