@@ -206,6 +206,12 @@ OUT_OF_SCOPE = frozenset(
         "other:ftp.gromacs.org",
         "other:ftp.gajim.org",
         "other:releases.ironfoxoss.org",
+        # Armagetron Advanced's own download server and SourceForge's file-release host (rsync), and the game
+        # stores it uploads to (Steam, itch.io): download sites and app stores, round 19
+        "other:builder.armagetronad.org",
+        "other:frs.sourceforge.net",
+        "other:steampowered.com",
+        "other:itch.io",
     }
 )
 
