@@ -445,12 +445,15 @@ class _Job:
             self.st.exported[name] = self.refs.expand(value, env)
         registry = lg.registry or lg.default_registry
         host: str | None = None
+        unnamed = False  # a registry input given, whose value is not known before the run
         for key in lg.registry_inputs:
             value = step.inputs.get(key, "").strip()
             expanded = self.refs.expand(value, env) if value else ""
             if expanded and host_of(expanded) not in ("", "*"):
                 host = host_of(expanded)
                 registry = self.registry_id(host)
+            elif value:
+                unnamed = True
         if lg.writes_config is not None:
             if registry:
                 self.st.config_registry[lg.writes_config] = registry
@@ -462,6 +465,11 @@ class _Job:
             if key in step.inputs:
                 routes += self.routes(step.inputs[key], env, in_script=False, detail=f"{lg.uses} with.{key}")
         routes += self.env_routes(env, lg.credential_env, lg.env_prefixes)
+        if unnamed and host is None and lg.default_registry:
+            # `registry: ${{ vars.REGISTRY }}`: not the default (Docker Hub); the registry the credential's name
+            # says (`QUAY_TOKEN`, rhdh-operator), else one regwarden cannot tell
+            named = {n for r in routes if r.kind in ("secret", "variable") and (n := registry_from_secret_name(r.name))}
+            registry = named.pop() if len(named) == 1 else "other:*"
         if not routes and lg.default_job_token:
             routes = [Route("job_token", "", f"{lg.uses} default token (github.token)")]
         if lg.cloud is None and not routes:

@@ -789,3 +789,17 @@ def test_an_authenticated_call_to_packagists_update_api_publishes_there() -> Non
     assert _publishes(hook) == {("packagist", "probable", ("secret:PACKAGIST_API_KEY",))}
     read = StepView(1, "Read Packagist", 2, None, None, {}, "curl -s https://packagist.org/packages/acme/app.json", {})
     assert _publishes(read) == set()
+
+
+def test_a_login_to_a_registry_named_at_run_time_is_not_docker_hub() -> None:
+    # rhdh-operator: `registry: ${{ env.REGISTRY }}` (a repository variable) with `password: ${{ secrets.QUAY_TOKEN }}`
+    env = {"REGISTRY": "${{ vars.REGISTRY }}"}
+    login = StepView(0, "login", 1, None, "docker/login-action@v3",
+                     {"registry": "${{ env.REGISTRY }}", "password": "${{ secrets.QUAY_TOKEN }}"}, None, env)  # fmt: skip
+    push = StepView(
+        1, "push", 2, None, None, {}, "sudo apt-get -y install podman\npodman push ${REGISTRY}/acme/app:1", env
+    )
+    assert _publishes(login, push) == {("quay", "certain", ("secret:QUAY_TOKEN",))}
+    plain = StepView(0, "login", 1, None, "docker/login-action@v3",
+                     {"registry": "${{ env.REGISTRY }}", "password": "${{ secrets.REGISTRY_PASSWORD }}"}, None, env)  # fmt: skip
+    assert {reg for reg, _, _ in _publishes(plain, push)} == {"other:*"}
