@@ -29,6 +29,7 @@ class Composite:
     using: str  # composite, node20, docker...
     inputs: Mapping[str, str] = field(default_factory=dict)  # name -> default
     steps: tuple[Step, ...] = ()
+    name: str = ""  # its `name:` (a vendored copy of a published action keeps the original's)
 
 
 def parse_action(file: str, data: object) -> Composite:
@@ -45,7 +46,8 @@ def parse_action(file: str, data: object) -> Composite:
     if using == "composite":
         flat = p.flat_steps(runs.get("steps") or [], "runs.steps")
         steps = tuple(p.step(i, st, at) for i, (at, st) in enumerate(flat))
-    return Composite(file=file, using=using, inputs=inputs, steps=steps)
+    title = doc.get("name")
+    return Composite(file=file, using=using, inputs=inputs, steps=steps, name=title if isinstance(title, str) else "")
 
 
 #: A job looks up each of its ``uses:`` values several times, and a bundle has few distinct ones: the

@@ -46,6 +46,7 @@ from scanner.knowledge.publish import (
     release_words,
     reusable_workflows,
     script_actions,
+    vendored_actions,
 )
 from scanner.model import (
     Action,
@@ -390,8 +391,8 @@ class JobBuilder:
                     # a local composite action's steps follow it, expanded: they are what it runs; an action
                     # that runs a script given as an input (`nick-fields/retry`'s `command`) runs that script
                     uses=None
-                    if script is not None or (s.uses and self.r.expander.find(s.uses) is not None and local_key(s.uses))
-                    else s.uses,
+                    if script is not None or (s.uses and self._expanded_locally(s.uses))
+                    else self._vendored(s.uses),
                     inputs=s.with_,
                     script=s.run if script is None else script,
                     env={**w.env, **self.job.env, **s.env},
@@ -403,6 +404,22 @@ class JobBuilder:
             for p in self.r.publish_memo.analyse(views, GitHubRefs(self.r.full), oidc=oidc, token_scopes=scopes):
                 found.setdefault((p.registry, p.image, p.routes, p.confidence, p.step), p)
         return list(found.values()) + self._reusable_call(oidc)
+
+    def _expanded_locally(self, uses: str) -> bool:
+        """A local composite action: its steps follow it, expanded."""
+        found = self.r.expander.find(uses) if local_key(uses) else None
+        return found is not None and found.using == "composite"
+
+    def _vendored(self, uses: str | None) -> str | None:
+        """``uses``, or for a local JavaScript or Docker action that is a copy of a catalogued action (its
+        `name:`), that action's reference."""
+        if uses is None or not local_key(uses):
+            return uses
+        found = self.r.expander.find(uses)
+        if found is None or found.using == "composite":
+            return uses
+        original = vendored_actions().get(found.name.strip().lower())
+        return f"{original}@vendored" if original else uses
 
     def _known_reusable(self, uses: str, oidc: bool) -> list[Publish] | None:
         """A call of a reusable workflow of ``reusable_workflows`` (publish.yaml): what it publishes, with

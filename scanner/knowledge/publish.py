@@ -27,6 +27,9 @@ class ActionForm(_Row):
     """A GitHub action that publishes (``uses: owner/repo``)."""
 
     uses: str
+    #: The `name:` its action.yml declares: a copy of it kept in the repository (a local JavaScript or Docker
+    #: action with that name, `uses: ./actions/desktop-deploy`) is read as this action.
+    action_names: tuple[str, ...] = ()
     registry: str = ""
     also: tuple[str, ...] = ()
     registry_inputs: tuple[str, ...] = ()
@@ -417,6 +420,12 @@ def any_command() -> re.Pattern[str] | None:
 def action_forms() -> dict[str, ActionForm]:
     """Publishing actions by lower-case ``owner/repo[/path]``."""
     return {a.uses.lower(): a for a in catalogue().actions}
+
+
+@cache
+def vendored_actions() -> dict[str, str]:
+    """Catalogued actions by the `name:` their action.yml declares (lower case): ``uses`` of each."""
+    return {n.lower(): a.uses for a in catalogue().actions for n in a.action_names}
 
 
 @cache

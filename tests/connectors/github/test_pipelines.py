@@ -161,6 +161,22 @@ def test_local_composite_actions_are_expanded_in_both_forms(tmp_path: Path) -> N
         assert attrs["publishes"] == ("npm",), form
 
 
+def test_a_vendored_copy_of_a_catalogued_action_is_read_as_that_action(tmp_path: Path) -> None:
+    # OpenMarch: ./actions/desktop-deploy is samuelmeuli/action-electron-builder copied in (node12, same name)
+    action = "name: Electron Builder Action\ninputs:\n  github_token: {required: true}\nruns:\n  using: node12\n  main: index.js\n"
+    files = {f"github/repos/{REPO}/contents/actions/desktop-deploy/action.yml": action}
+    wf = """on: push
+jobs:
+  j:
+    steps:
+      - uses: ./actions/desktop-deploy
+        with: {github_token: "${{ secrets.github_token }}", release: "${{ startsWith(github.ref, 'refs/tags/v') }}"}
+"""
+    assert _job(_inventory(tmp_path / "vendored", wf, files))["publish_routes"] == ("github-releases:job_token",)
+    other = {k: v.replace("Electron Builder Action", "Desktop packaging") for k, v in files.items()}
+    assert _job(_inventory(tmp_path / "other", wf, other))["publishes"] == ()
+
+
 def test_uncollected_local_action_is_a_gap(tmp_path: Path) -> None:
     inv = _inventory(tmp_path, "on: push\njobs:\n  j:\n    steps:\n      - uses: ./.github/actions/missing\n")
     missing = f"github/repos/{REPO}/contents/.github/actions/missing/action.yml"
