@@ -14,7 +14,7 @@ from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
-from connectors.ci.shell import Command, commands, flag_values, has_flag
+from connectors.ci.shell import Command, commands, flag_values, has_flag, with_values
 from scanner.knowledge.publish import (
     ActionForm,
     CommandForm,
@@ -695,7 +695,7 @@ class _Job:
         `${VAR}` references resolved in this step's environment, which later steps do not have). A name
         the same script exports twice (`if …; then echo "T=$A" >> …; else echo "T=$B" >> …; fi`) may
         hold either value: both are kept."""
-        resolved = _SHELL_VAR.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), value)
+        resolved = with_values(value, env)
         if name in here and self.st.exported.get(name) not in (None, resolved):
             resolved = f"{self.st.exported[name]} {resolved}"
         here.add(name)
@@ -1494,7 +1494,7 @@ def script_names(cmd: Command) -> list[str]:
         # make's targets: past its flags' values (`make -C backend -j 4 docker-publish`) and assignments
         out += _make_targets(rest)
         rest = []
-    elif first == "nix" and ws[1:2] in (["run"], ("run",)):
+    elif first == "nix" and ws[1:2] == ["run"]:
         # a flake's app (`nix run --option warn-dirty false .#push-images -- ghcr.io/acme/app`)
         out += [w.split("#", 1)[1] for w in rest if "#" in w and not w.startswith("#")][:1]
         rest = []
@@ -1658,8 +1658,6 @@ def _without_first(cmd: Command) -> Command:
 
 _COMPUTED_TAG = re.compile(r":[^/:]*(?:\$\(|`).*$", re.DOTALL)
 _ENV_EXPR = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-#: A shell variable reference, `$NAME` or `${NAME}` (not an expression, `${{ … }}`).
-_SHELL_VAR = re.compile(r"\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)")
 
 
 def _assignment(cmd: Command) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 _GH_EXPR = re.compile(r"\$\{\{.*?\}\}", re.DOTALL)
@@ -228,6 +228,12 @@ def replaced_patterns(text: str) -> str:
 def shell_vars(text: str) -> list[str]:
     """Names of the environment variables a piece of shell text expands."""
     return [a or b or c for a, b, c in _SHELL_VAR.findall(text)]
+
+
+def with_values(text: str, values: Mapping[str, str]) -> str:
+    """``text`` with each variable it expands (the forms :func:`shell_vars` reads) replaced by its value in
+    ``values``; a variable ``values`` does not hold is left as written."""
+    return _SHELL_VAR.sub(lambda m: values.get(m.group(1) or m.group(2) or m.group(3), m.group(0)), text)
 
 
 def flag_values(ws: tuple[str, ...], flags: tuple[str, ...]) -> list[str]:

@@ -207,7 +207,7 @@ def _registries_for(
     # says where it goes; one that deploys to a registry it names publishes there (`deploy-flatpak.sh`)
     named = registry_from_secret_name(name) or _oidc_registry(job)
     pushes = (PUBLISH.search(name) is not None or (named is not None and DEPLOY.search(name) is not None)) and unlisted
-    moved = _moved_registry(job)
+    moved = _moved_registry(job.variables)
     if IMAGE.search(name) and (pushes or (IMAGE_ACTION.search(name) and (own or moved is not None))):
         # pushed where its variables say, else where its name says, else where the pipeline points GitLab's
         # registry variables (GNOME's `CI_REGISTRY_IMAGE: quay.io/…`), else to the project's registry (the job
@@ -222,12 +222,12 @@ def _registries_for(
     return [named or registry_from_runner(bare) or "other:*"]
 
 
-def _moved_registry(job: JobDef) -> str | None:
-    """The registry the pipeline or the job points GitLab's ``CI_REGISTRY_IMAGE`` (or ``CI_REGISTRY``) at, when
-    it names one by a literal host (`CI_REGISTRY_IMAGE: quay.io/gnome_infrastructure/…`): the images its
-    scripts push by that variable go there."""
-    for key in ("CI_REGISTRY_IMAGE", "CI_REGISTRY"):
-        value = job.variables.get(key, "").strip().strip("'\"")
+def _moved_registry(variables: Mapping[str, str]) -> str | None:
+    """The registry ``variables`` point GitLab's ``CI_REGISTRY`` (or ``CI_REGISTRY_IMAGE``) at, when they name one
+    by a literal host (GNOME's `CI_REGISTRY_IMAGE: quay.io/gnome_infrastructure/…`): the images a job's scripts or
+    templates push by those variables go there."""
+    for key in ("CI_REGISTRY", "CI_REGISTRY_IMAGE"):
+        value = variables.get(key, "").strip().strip("'\"")
         if value and "$" not in value:
             reg = registry_id_for(value)
             if reg != "other:*":
@@ -249,7 +249,7 @@ def template_publishes(job: JobDef, bases: Iterable[str]) -> list[Publish]:
                 why = (
                     f"extends {base}, a template of an include that was not collected, with CI_REGISTRY set to {where}"
                 )
-                registry = registry_id_for(where) if where and "$" not in where else "other:*"
+                registry = _moved_registry(job.own_variables) or "other:*"
                 return [_publish(job, registry, why, job.line, "\n".join(moved.values()))]
             why = f"extends {base}, a template of an include that was not collected (image builds push to the project's registry)"
             return [_publish(job, "gitlab-registry", why, job.line)]
