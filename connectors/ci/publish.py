@@ -295,6 +295,10 @@ class _Job:
     def fallback(self, registry: str, oidc_form: bool) -> list[Route]:
         if oidc_form and self.oidc and oidc_publishing(registry, self.refs.ci):
             return [Route("oidc", registry, "the job's OIDC token (Trusted Publishing)")]
+        if registry == "gitlab-packages" and self.refs.ci == "gitlab":
+            # a build publishing to its own GitLab's package registry with no credential in the pipeline reads it in
+            # its build file, where GitLab's documented set-up is the job token (`Job-Token: CI_JOB_TOKEN`)
+            return [Route("job_token", "CI_JOB_TOKEN", "presumed: GitLab's documented credential for its packages")]
         return [Route("unknown", "", "no credential named in the job")]
 
     def login_routes(self, registry: str, host: str | None) -> list[Route]:
@@ -385,6 +389,9 @@ class _Job:
         # a tag computed by a command (`ghcr.io/acme/app:$(yq .version Chart.yaml)`) leaves the image's name
         # and quotes inside a word join its parts, as the shell does (`acme/app:v"$VERSION"`)
         images = [_COMPUTED_TAG.sub("", i).replace('"', "").replace("'", "") for i in images]
+        # a user name first (`${{ secrets.DOCKERHUB_USERNAME }}/sqlfluff:latest`) is a namespace, not a host: the
+        # registry is the default one, not any the job logged in to
+        images = [_USER_FIRST.sub("user/", i) for i in images]
         resolved = [
             r for i in images if i.strip() and looks_like_image(r := _COMPUTED_TAG.sub("", self.refs.expand(i, env)))
         ]
@@ -417,6 +424,10 @@ class _Job:
     def action(self, step: StepView) -> None:
         assert step.uses is not None
         path = step.uses.split("@", 1)[0].strip().lower()
+        if path.startswith("docker://"):
+            # an action run from its image (`docker://antonyurchenko/git-release:latest`): judged by the image's name
+            parts = re.sub(r":[\w.-]+$", "", path.removeprefix("docker://")).split("/")
+            path = "/".join(parts[1:] if len(parts) > 2 and re.search(r"[.:]|^localhost$", parts[0]) else parts)
         name = "/".join(path.split("/")[:2])
         if name == "actions/checkout" and step.inputs.get("repository"):
             self.checkout(step)
@@ -569,6 +580,10 @@ class _Job:
             self.hinted(step, env, reason, step.line, skip=(form.registry, *form.also) if only_hinted else ())
         if only_hinted:
             return
+        for key, reg in form.also_with_inputs.items():
+            if truthy(inputs.get(key)):
+                token = [r for r in explicit if r.kind == "job_token"] or self.github_token(env)
+                self.emit(step, reg, None, token, form.uses, f"{reason} with {key}")
         if form.image_inputs:
             images: list[str] = []
             for key in form.image_inputs:
@@ -922,8 +937,12 @@ class _Job:
             if not reg:
                 continue
             routes = list(explicit)
-            if i > 0:
+            if i > 0 and reg == "github-releases":
                 routes = [r for r in explicit if r.kind == "job_token"] or self.github_token(env)
+            elif i > 0:
+                # another registry the same command publishes to (a Maven Central task beside `publishPlugins`):
+                # the credential the environment holds for it, not the first registry's
+                routes = self.credentials(env, "").get(reg, [])
             if not routes and form.config is not None:
                 if form.config in self.st.config_env:
                     routes = self.env_routes(env, self.st.config_env[form.config])
@@ -1015,6 +1034,9 @@ class _Job:
         held = self.credentials(env, "")
         for lg in self.st.logins:
             held.setdefault(lg.registry, list(lg.routes))
+        if "cargo" in self.st.configs:
+            # `cargo login TOKEN` stored a crates.io token for later `cargo publish` (covector's publish commands)
+            held.setdefault("crates", list(self.st.configs["cargo"][1]))
         for config, reg in self.st.config_registry.items():
             # a registry config the job wrote (setup-node's registry-url): its token, else OIDC
             env_names = self.st.config_env.get(config, ("NODE_AUTH_TOKEN",) if config == "npmrc" else ())
@@ -1063,10 +1085,14 @@ class _Job:
             and bool(label)
             and image_words().search(label) is not None
             and _READ_LABEL.search(label) is None  # `Pre-pull testcontainer images`
+            and _PAGE_ONLY.search(label) is None
         )
         # a repository script named for building an image (`./scripts/build-latest-image.sh`), which after a
         # registry login is how the image gets there (TeX Live's images: `docker buildx build --push` inside)
         named_push = named_push or _builds_image(ws[0])
+        # `make snapshot` with a registry login or a cloud sign-in pushes a snapshot build (karpenter's
+        # hack/release/snapshot.sh to its snapshot ECR); without one it is a test's snapshots
+        named_push = named_push or any(re.fullmatch(r"snapshots?", n, re.IGNORECASE) for n in names)
         logged_in_push = bool(self.st.logins) and not reads and (pushes or named_push)
         # signed in to a cloud (its registry's credential) without a registry login: what a push-like
         # command pushes goes to that cloud's image registry (`make push-helm-chart` after
@@ -1144,7 +1170,12 @@ class _Job:
             # run by a language's own tool (`pnpm release`, not `./scripts/release.sh`) with an OIDC token
             # no cloud sign-in uses: that language's registry by Trusted Publishing too (msw publishes to
             # npm and makes the GitHub release; uv's release.sh, run beside a token broker, only bumps)
-        if self.refs.ci == "gitlab" and any("release" in n for n in (names[1:] or names)):
+        sub = [w for w in _run_words(cmd)[1:2] if not w.startswith(("-", "$"))]  # a tool's sub-command
+        if (
+            self.refs.ci == "gitlab"
+            and not any(_NOT_A_RELEASE.search(w) for w in sub)  # `release-helper finish-milestone …`
+            and any("release" in n for n in (names[1:] or names))
+        ):
             # a release tool's `create-release` holding a GitLab API token (`release-helper create-release
             # $CI_PROJECT_ID $PROJECT_TOKEN`): the project's GitLab release
             gl = [
@@ -1351,6 +1382,8 @@ class _Job:
 _NOT_A_RELEASE = re.compile(
     r"notes|changelog|tests?\b|tests?[_-]|prepare|draft|verify|check|(?:^|[_:-])pr(?:$|[_:-])|version|bump|comment"
     r"|notify|list|download|view|info|lto|build|please|drafter|cleanup|delete|status|dry|install|generate|readme"
+    # docker-pushrm pushes a README to the image's page, no image; a release's milestone and issues are tracking
+    r"|pushrm|milestone|issues"
     # a documentation site (`sbt docs/docusaurusPublishGhpages`, `publish-docs`)
     r"|pages|docusaurus|(?:^|[_:-])(?:docs?|site)(?:$|[_:-])",
     re.IGNORECASE,
@@ -1529,6 +1562,12 @@ _IMAGE_WORD = re.compile(r"images?|docker|container|oci", re.IGNORECASE)
 _NOT_PUSHED = frozenset({"test", "tests", "testing", "e2e", "pr", "check", "verify", "lint", "cache", "dry", "local"})
 
 
+#: An image reference starting with a variable or secret named for a user or an organisation (its namespace).
+_USER_FIRST = re.compile(
+    r"^(?:\$\{\{\s*(?:secrets|vars|env)\.|\$\{?)[A-Za-z0-9_]*(?:USER(?:NAME)?|NAMESPACE|ORG(?:ANI[SZ]ATION)?|OWNER)"
+    r"(?:\s*\}\}|\})?/",
+    re.IGNORECASE,
+)
 #: A variable naming a mirror, cache or proxy of images (where a job pulls from).
 _MIRROR_VAR = re.compile(r"MIRROR|CACHE|PROXY", re.IGNORECASE)
 
@@ -1569,8 +1608,9 @@ _PUBLIC_PACKAGE_REGISTRIES = frozenset({"maven-central", "npm", "pypi", "rubygem
 _GITHUB_TOKEN_ENV = re.compile(r"(?:\w+_)?(?:GITHUB|GH)_TOKEN")
 #: A step name that says it fetches or checks images rather than pushing them.
 _READ_LABEL = re.compile(r"pull|fetch|download|scan|inspect|verify|cache|test", re.IGNORECASE)
-#: A step name that says what it publishes is a page about the package (`DockerHub Publish Readme`).
-_PAGE_ONLY = re.compile(r"readme|description", re.IGNORECASE)
+#: A step name that says what it publishes is a page about the package (`DockerHub Publish Readme`), a web site or
+#: its documentation, or files in a bucket (checkstyle's `Publish site to AWS S3`).
+_PAGE_ONLY = re.compile(r"readme|description|\b(?:web)?site\b|\bdocs?\b|documentation|\bs3\b|bucket", re.IGNORECASE)
 #: Flags that name the task a build tool runs (Cake's and Nuke's `--target`, Cake's bootstrapper `-Target`).
 _TARGET_FLAGS = ("--target", "-Target", "-target", "--task")
 #: Where a CamelCase name's words meet (`DockerPublish`, `PublishNuget`).

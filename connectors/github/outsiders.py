@@ -132,6 +132,17 @@ def gated(condition: str | None, events: tuple[str, ...] = (), new_commits: bool
     return all(rx.search(a) is not None or _other_events_only(a, events) for a in _or_alternatives(condition))
 
 
+def never_runs(condition: str | None) -> bool:
+    """Whether an ``if:`` is the literal ``false`` (``if: false``, ``if: ${{ false }}``): a switched-off job
+    or step runs on no event (vscode-icons' disabled Code Climate job)."""
+    if not condition:
+        return False
+    text = condition.strip()
+    if text.startswith("${{") and text.endswith("}}"):
+        text = text[3:-2].strip()
+    return text.lower() == "false"
+
+
 def runs_only_on_other_events(condition: str | None, events: tuple[str, ...]) -> bool:
     """Whether an ``if:`` lets the step or job run only on events other than ``events``: each of its
     top-level alternatives requires ``github.event_name == 'X'`` for such an X (Kong's
@@ -168,6 +179,8 @@ class Verdict:
     controls: list[Control] = field(default_factory=list)
     gated: bool = False
     output_taint: frozenset[str] = frozenset()  # what its outputs carry (TEXT, CODE, ARTIFACT)
+    #: Names of the artifacts it (or a job it needs) uploaded after checking out outsiders' code ("*": any name).
+    untrusted_artifacts: frozenset[str] = frozenset()
 
 
 class _Taint:
@@ -415,21 +428,56 @@ def _runs_artifact(step: Step, where: str) -> bool:
     return re.search(rf"(?:bash|sh|source|\.|python\d*|node|chmod\s+\+x|eval)\s+[\"']?{folder}/", run) is not None
 
 
+def _uploaded_artifact(step: Step) -> str | None:
+    """The name of the artifact ``actions/upload-artifact`` uploads ("*" when its name is computed)."""
+    if step.uses is None or action_name(step.uses) != "actions/upload-artifact":
+        return None
+    name = step.with_.get("name", "").strip() or "artifact"
+    return "*" if "${{" in name else name
+
+
+def _unpacks_elsewhere(step: Step) -> str | None:
+    """The folder a script unpacks an archive into when it is not the workspace (``tar -xf a.tar -C dir``,
+    ``unzip a.zip -d dir``), or None."""
+    for c in commands(step.run or ""):
+        ws = list(c.words)
+        flag = "-C" if ws[:1] == ["tar"] else "-d" if ws[:1] == ["unzip"] else None
+        if flag is not None and flag in ws[:-1]:
+            dest = ws[ws.index(flag) + 1].strip("'\"").rstrip("/")
+            if dest not in ("", ".", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}"):
+                return dest
+    return None
+
+
+def _downloads_untrusted(step: Step, names: frozenset[str]) -> str | None:
+    """Where ``actions/download-artifact`` unpacks one of ``names`` (artifacts an earlier job of the run made from
+    outsiders' code), or None."""
+    if not names or step.uses is None or action_name(step.uses) != "actions/download-artifact":
+        return None
+    name = step.with_.get("name", "").strip()
+    if name and "${{" not in name and "*" not in names and name not in names:
+        return None
+    path = step.with_.get("path", "").strip().strip("'\"")
+    return "." if path in ("", ".", "./", "${{ github.workspace }}") else path
+
+
 def judge(
     job: JobFacts,
     events: tuple[str, ...],
     jobs: Mapping[str, frozenset[str]],
     gate_jobs: frozenset[str],
     gated_jobs: frozenset[str] = frozenset(),
+    artifacts: frozenset[str] = frozenset(),
 ) -> Verdict:
     """The ways an outsider controls ``job`` on ``events``. ``jobs``: what each earlier job's outputs
     carry; ``gate_jobs``: jobs of the workflow that check the starter's permission and cannot be
-    injected (needing one of them keeps outsiders out)."""
+    injected (needing one of them keeps outsiders out); ``artifacts``: names of the artifacts jobs it needs
+    uploaded from outsiders' code."""
     if not events:
         return Verdict()
     if gated(job.job_if, events, job.new_commits) or any(n in gate_jobs for n in job.needs):
         return Verdict(gated=True)
-    if runs_only_on_other_events(job.job_if, events):
+    if runs_only_on_other_events(job.job_if, events) or never_runs(job.job_if):
         return Verdict()  # it does not run on the events outsiders cause
     if any(n in gated_jobs for n in job.needs) and not re.search(r"always\(\)|!\s*cancelled\(\)", job.job_if or ""):
         return Verdict(gated=True)  # it runs only after a job that admits only maintainers
@@ -443,6 +491,8 @@ def judge(
     downloaded: str | None = None
     artifact_here = False  # the triggering run's artifact was unpacked in an earlier step
     checkout_path: str | None = None  # where the untrusted checkout put the files, when not the workspace
+    uploaded: set[str] = set()  # artifacts this job made after an untrusted checkout
+    in_run: str | None = None  # where an artifact of an earlier job's untrusted checkout was unpacked
     for s in steps_of(job):
         texts = [s.run or ""]
         if s.uses and action_name(s.uses) == "actions/github-script":
@@ -458,7 +508,7 @@ def judge(
         injected = [expr for text in texts for expr in taint.injected(text)]
         if not found and not injected and (checks_runtime_gate(s) or agent_checks):
             return Verdict(gated=True)  # the job checks the starter's permission before it acts
-        if gated(s.if_, events, job.new_commits) or runs_only_on_other_events(s.if_, events):
+        if gated(s.if_, events, job.new_commits) or runs_only_on_other_events(s.if_, events) or never_runs(s.if_):
             taint.learn(s)
             continue
         if checked_out is not None and _executes(s) and _reaches(s, checkout_path):
@@ -475,6 +525,13 @@ def judge(
                     )
                 )
             checked_out = None  # one edge per checkout
+        if in_run == "." and (dest := _unpacks_elsewhere(s)) is not None:
+            in_run = dest  # an archive unpacked into a folder of its own (`tar -xvf report.tar -C .ci-temp/reports`)
+        elif in_run is not None and _runs_artifact(s, in_run):
+            # checkstyle's regression report: one job checks out the pull request and uploads the workspace, the
+            # jobs after it download it and run its `.ci` scripts
+            found.append(Control("artifact", event, "an artifact an earlier job made from their code", s.index, s.line))
+            in_run = None
         if downloaded is not None and _runs_artifact(s, downloaded):
             found.append(Control("artifact", "workflow_run", "artifacts of the triggering run", s.index, s.line))
             downloaded = None
@@ -489,6 +546,10 @@ def judge(
                 found.append(Control("artifact", "workflow_run", f"artifact text pasted: {expr}", s.index, s.line))
             else:
                 found.append(Control("injection", event, expr, s.index, s.line))
+        if tree_is_theirs and (name := _uploaded_artifact(s)) is not None:
+            uploaded.add(name)
+        if in_run is None and (where := _downloads_untrusted(s, artifacts)) is not None:
+            in_run = where
         checkout = _checks_out(s, taint, fetched)
         tree_is_theirs = tree_is_theirs or checkout is not None
         if checkout is not None:
@@ -510,7 +571,9 @@ def judge(
     out_taint: set[str] = set()
     for value in job.outputs.values():
         out_taint |= taint.of(value)
-    return Verdict(controls=found, output_taint=frozenset(out_taint))
+    return Verdict(
+        controls=found, output_taint=frozenset(out_taint), untrusted_artifacts=frozenset(uploaded) | artifacts
+    )
 
 
 def steps_of(job: JobFacts) -> Sequence[Step]:
@@ -555,7 +618,8 @@ class _Judging:
                 self.visit(self.by_id[n], (*stack, j.id))
         carried = {**self.outside, **{n: done[n].output_taint for n in j.needs if n in done}}
         gated_needs = frozenset(n for n in j.needs if n in done and done[n].gated)
-        verdict = judge(j, self.events_of.get(j.id, ()), carried, frozenset(self.gate_jobs), gated_needs)
+        made = frozenset(a for n in j.needs if n in done for a in done[n].untrusted_artifacts)
+        verdict = judge(j, self.events_of.get(j.id, ()), carried, frozenset(self.gate_jobs), gated_needs, made)
         done[j.id] = verdict
         if not verdict.controls and any(checks_runtime_gate(s) for s in j.steps):
             self.gate_jobs.add(j.id)

@@ -20,7 +20,9 @@ from connectors.ci.publish import Publish, Route, registry_id_for, split_image
 from connectors.ci.shell import Command, commands, shell_vars
 from connectors.gitlab.pipeline import JobDef
 from scanner.knowledge.publish import (
+    GitLabTemplate,
     catalogue,
+    gitlab_template,
     inert_commands,
     publish_words,
     registry_from_runner,
@@ -49,10 +51,11 @@ _IMAGE_BUILD = re.compile(
 NOT_REGISTRY = re.compile(
     r"coverage|codecov|docs?(?:$|[^a-z])|pages|report|sentry|sourcemap|artifact|cache|translation|s3|gcs|bucket"
     r"|mirror|sync|notif|slack|notes|changelog|(?<!publish[-_:.])(?<!upload[-_:.])(?<!push[-_:.])package"
-    r"|prepare|check|verify|test|lint|dry|snapshot|draft|bump"
-    r"|version|tag(?:$|[^a-z])|download|pull(?:$|[^a-z])|fetch|licen[cs]e|generate"
+    r"|prepare|check|verif(?:y|ication)|validat|test|lint|dry|snapshot|draft|bump|branch"
+    # (but "pull or build" builds when the pull finds nothing: igt-gpu-tools' pull-or-rebuild.sh)
+    r"|version|tag(?:$|[^a-z])|download|pull(?![-_]or[-_])(?:$|[^a-z])|fetch|licen[cs]e|generate"
     # a release's description, references to it, a preview posted as a comment (LIGO's release scripts)
-    r"|metadata|references?|comment|preview"
+    r"|metadata|references?|comment|preview|readme|pushrm"
     # benchmark results pushed to a branch (Eigen's push_perf_data.sh)
     r"|(?:^|[^a-z])(?:perf|bench(?:mark)?s?|data)(?:$|[^a-z])",
     re.IGNORECASE,
@@ -208,7 +211,11 @@ def _registries_for(
     named = registry_from_secret_name(name) or _oidc_registry(job)
     pushes = (PUBLISH.search(name) is not None or (named is not None and DEPLOY.search(name) is not None)) and unlisted
     moved = _moved_registry(job.variables)
-    if IMAGE.search(name) and (pushes or (IMAGE_ACTION.search(name) and (own or moved is not None))):
+    # a repository script handed a Dockerfile builds that image, whatever it is called
+    # (igt-gpu-tools: `.gitlab-ci/pull-or-rebuild.sh base Dockerfile.build-debian build-debian`)
+    builds = IMAGE_ACTION.search(name) is not None or _hands_dockerfile(cmd)
+    image_work = IMAGE.search(name) is not None or _hands_dockerfile(cmd)
+    if image_work and (pushes or (builds and (own or moved is not None))):
         # pushed where its variables say, else where its name says, else where the pipeline points GitLab's
         # registry variables (GNOME's `CI_REGISTRY_IMAGE: quay.io/…`), else to the project's registry (the job
         # token pushes there whatever the script is called), else somewhere regwarden cannot tell
@@ -219,7 +226,39 @@ def _registries_for(
     bare = re.sub(r"^(?:sudo\s+|env\s+|bundle\s+exec\s+)+", "", cmd.text.strip())
     if bare.split(" ", 1)[0] in _TASK_RUNNERS or not publish_words().search(name):
         return [named or "other:*"]
-    return [named or registry_from_runner(bare) or "other:*"]
+    return [named or _forge_release(name) or registry_from_runner(bare) or "other:*"]
+
+
+def _forge_release(name: str) -> str | None:
+    """The releases of the forge a release task names (gradle-josm-plugin's `releaseToGitlab`, a `release-github`
+    script): its release, not the package registry of the tool that runs it."""
+    if not re.search(r"release", name, re.IGNORECASE):
+        return None
+    if re.search(r"git[-_]?lab", name, re.IGNORECASE):
+        return "gitlab-releases"
+    if re.search(r"git[-_]?hub", name, re.IGNORECASE):
+        return "github-releases"
+    return None
+
+
+#: A Dockerfile by its usual names (`Dockerfile`, `Dockerfile.build-debian`, `ci/app.Dockerfile`, `Containerfile`).
+_DOCKERFILE = re.compile(
+    r"(?:.*/)?(?:(?:Docker|Container)file(?:[.-][\w.-]+)?|[\w.-]+\.(?:docker|container)file)", re.I
+)
+#: Words of a Dockerfile's name whose image stays in the job (a test image).
+_LOCAL_IMAGE = re.compile(r"(?:^|[^a-z])(?:test|tests|testing|e2e|lint|check|dev)(?:$|[^a-z])", re.IGNORECASE)
+
+
+def _hands_dockerfile(cmd: Command) -> bool:
+    """Whether a repository script (a path, or a file with a script's extension) is handed a Dockerfile that is not
+    a test image's."""
+    ws = list(cmd.words)
+    while ws and ws[0] in _SHELLS | {"sudo", "env", "time", "exec"} and len(ws) > 1:
+        ws = ws[1:]
+    if not ws or not ("/" in ws[0] or ws[0].endswith((".sh", ".py", ".rb", ".ps1"))):
+        return False
+    files = [w.strip("'\"") for w in ws[1:] if _DOCKERFILE.fullmatch(w.strip("'\""))]
+    return bool(files) and not any(_LOCAL_IMAGE.search(f.rsplit("/", 1)[-1]) for f in files)
 
 
 def _moved_registry(variables: Mapping[str, str]) -> str | None:
@@ -236,8 +275,12 @@ def _moved_registry(variables: Mapping[str, str]) -> str | None:
 
 
 def template_publishes(job: JobDef, bases: Iterable[str]) -> list[Publish]:
-    """A job built from templates that were not collected, named for image builds or releases."""
+    """A job built from templates that were not collected: a catalogued template (publish.yaml
+    ``gitlab_templates``) publishes where its row says; others count when named for image builds or releases."""
     for base in bases:
+        known = gitlab_template(base)
+        if known is not None:
+            return [_known_template(job, base, known)]
         if NOT_REGISTRY.search(base):
             continue
         if IMAGE.search(base) and (PUBLISH.search(base) or _IMAGE_BUILD.search(base) or _IMAGE_TOOL.search(base)):
@@ -258,6 +301,16 @@ def template_publishes(job: JobDef, bases: Iterable[str]) -> list[Publish]:
                 _publish(job, "other:*", f"extends {base}, a template of an include that was not collected", job.line)
             ]
     return []
+
+
+def _known_template(job: JobDef, base: str, known: GitLabTemplate) -> Publish:
+    why = f"extends {base}, {known.include}'s template (publish.yaml gitlab_templates)"
+    if known.job_token:
+        route = Route("job_token", "CI_JOB_TOKEN", f"{base} signs in with the job's token")
+    else:
+        # the CI/CD variable the template reads (GNOME's REPO_TOKEN_FILE), whether or not the job names it
+        route = Route("secret", known.credential_variables[0], f"{base} reads it")
+    return Publish(known.registry, None, (route,), "probable", "catalogued template", why, -1, job.line)
 
 
 def _short(text: str, limit: int = 80) -> str:

@@ -10,7 +10,7 @@ import re
 from functools import cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scanner.knowledge import read_table
 from scanner.knowledge.registries import registries
@@ -71,6 +71,8 @@ class ActionForm(_Row):
     oidc_login: bool = False
     #: Registries the action also publishes to when it is given a command (changesets' releases).
     also_with_command: tuple[str, ...] = ()
+    #: Registries the action also publishes to when an input is true (covector's ``createRelease``).
+    also_with_inputs: dict[str, str] = Field(default_factory=dict)
     #: No credential, no publish (goreleaser makes no GitHub Release without a token).
     requires_credential: bool = False
     #: A multi-registry release tool: every credential its environment holds for a registry (by the
@@ -324,6 +326,26 @@ class ScriptAction(_Row):
     inputs: tuple[str, ...]
 
 
+class GitLabTemplate(_Row):
+    """A hidden job of another project's GitLab CI include that publishes (``extends: .publish_nightly``): the
+    template is not in the extending project's files, so what it does is written here."""
+
+    template: str  # the template's name, a regular expression matched in full
+    include: str  # the project and file it comes from, for the reader
+    registry: str
+    #: CI/CD variables of the extending project that hold the credential the template uses.
+    credential_variables: tuple[str, ...] = ()
+    #: It signs in with the job's own token (GitLab's registry and packages).
+    job_token: bool = False
+
+    @model_validator(mode="after")
+    def _compiles(self) -> GitLabTemplate:
+        re.compile(self.template)
+        if not self.credential_variables and not self.job_token:
+            raise ValueError(f"gitlab_templates: {self.template!r} names no credential")
+        return self
+
+
 class Catalogue(_Row):
     """The whole publish catalogue."""
 
@@ -346,6 +368,7 @@ class Catalogue(_Row):
     packaging_repositories: tuple[PackagingRepository, ...] = ()
     oidc_consumers: tuple[str, ...] = ()
     script_actions: tuple[ScriptAction, ...] = ()
+    gitlab_templates: tuple[GitLabTemplate, ...] = ()
 
     @model_validator(mode="after")
     def _registries_exist(self) -> Catalogue:
@@ -368,8 +391,10 @@ class Catalogue(_Row):
         named += [(r.pattern, r.registry) for r in self.release_runners]
         named += [(h.uses, h.registry) for h in self.setup_hints]
         named += [(a.uses, r) for a in self.actions for r in a.also_with_command]
+        named += [(a.uses, r) for a in self.actions for r in a.also_with_inputs.values()]
         named += [(w.uses, w.registry) for w in self.reusable_workflows if w.registry]
         named += [(p.pattern, p.registry) for p in self.packaging_repositories]
+        named += [(t.template, t.registry) for t in self.gitlab_templates]
         for where, r in named:
             if r not in known:
                 raise ValueError(f"publish.yaml: {where!r} names unknown registry {r!r}")
@@ -432,6 +457,11 @@ def vendored_actions() -> dict[str, str]:
 def script_actions() -> dict[str, tuple[str, ...]]:
     """Actions that run a script given as an input, by lower-case ``owner/repo``: the inputs holding it."""
     return {a.uses.lower(): a.inputs for a in catalogue().script_actions}
+
+
+def gitlab_template(name: str) -> GitLabTemplate | None:
+    """The catalogued template a GitLab job's ``extends:`` names, if any."""
+    return next((t for t in catalogue().gitlab_templates if re.fullmatch(t.template, name)), None)
 
 
 @cache

@@ -70,6 +70,8 @@ ACTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "changesets/action": ("npm", {"publish": "pnpm changeset publish"}, {"version": "pnpm changeset version"}),
     "changesets/action/publish": ("npm", {}, {}),
     "cycjimmy/semantic-release-action": ("github-releases", {}, {"dry_run": "true"}),
+    "jbolda/covector/packages/action": ("github-releases", {"command": "publish", "createRelease": "true"},
+                                        {"command": "status", "createRelease": "true"}),
     "docker/build-push-action": ("dockerhub", {"push": "true", "tags": "acme/app:1"}, {"push": "false", "tags": "acme/app:1"}),
     "useblacksmith/build-push-action": ("dockerhub", {"push": "true", "tags": "acme/app:1"}, {"tags": "acme/app:1"}),
     "depot/build-push-action": ("dockerhub", {"push": "true", "tags": "acme/app:1"}, {"tags": "acme/app:1"}),

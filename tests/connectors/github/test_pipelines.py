@@ -988,3 +988,60 @@ jobs:
     tool = action.replace('gemini --yolo --prompt "${PROMPT}"', 'grep -c bug <<< "${ISSUE_TITLE}"')
     files = {f"github/repos/{REPO}/contents/.github/actions/agent/action.yml": tool}
     assert _job(_inventory(tmp_path / "tool", wf, files))["outsider_control"] == ()
+
+
+# -- held-out round 20 ---------------------------------------------------------------------------------------
+
+
+def test_a_switched_off_job_or_step_runs_nothing_for_outsiders(tmp_path: Path) -> None:
+    # vscode-icons coverage.yml#code-climate: `if: false` on a workflow_run job that checks out the run's head
+    wf = """on:
+  workflow_run: {workflows: [Tests], types: [completed]}
+jobs:
+  j:
+    if: false
+    steps:
+      - uses: actions/checkout@v4
+        with: {ref: "${{ github.event.workflow_run.head_sha }}"}
+      - run: npm ci && npm test
+"""
+    assert _job(_inventory(tmp_path, wf))["outsider_control"] == ()
+    step_off = wf.replace("    if: false\n", "").replace(
+        "      - run: npm ci", "      - if: ${{ false }}\n        run: npm ci"
+    )
+    assert _job(_inventory(tmp_path / "step", step_off))["outsider_control"] == ()
+    on = wf.replace("    if: false\n", "")
+    assert _job(_inventory(tmp_path / "on", on))["outsider_control"] != ()
+
+
+def test_an_artifact_an_earlier_job_made_from_their_code_runs_in_the_jobs_that_unpack_it(tmp_path: Path) -> None:
+    # checkstyle regression-report: `checkout_and_cache` checks out the pull request and uploads the workspace;
+    # the jobs that need it download it, `tar -xvf workspace.tar` and run `./.ci/…` scripts
+    wf = """on: issue_comment
+jobs:
+  checkout:
+    steps:
+      - uses: actions/checkout@v4
+        with: {ref: "refs/pull/${{ github.event.issue.number }}/head"}
+      - run: tar -cf "$RUNNER_TEMP/workspace.tar" .
+      - uses: actions/upload-artifact@v4
+        with: {name: "ws-${{ github.run_id }}", path: "${{ runner.temp }}/workspace.tar"}
+  j:
+    needs: [checkout]
+    steps:
+      - uses: actions/download-artifact@v4
+        with: {name: "ws-${{ github.run_id }}", path: .}
+      - run: tar -xvf workspace.tar
+      - run: ./.ci/parse.sh
+"""
+    controls = _job(_inventory(tmp_path, wf))["outsider_control"]
+    assert isinstance(controls, tuple)
+    assert [c for c in controls if "artifact" in str(c)], controls
+    # unpacked into a folder of its own and only copied from there: nothing of theirs runs
+    apart = wf.replace("tar -xvf workspace.tar", "tar -xvf workspace.tar -C .ci-temp/reports").replace(
+        "./.ci/parse.sh", "aws s3 cp .ci-temp/reports s3://bucket --recursive"
+    )
+    assert _job(_inventory(tmp_path / "apart", apart))["outsider_control"] == ()
+    # the same artifact made from the base branch's code is theirs in nothing
+    base = wf.replace('        with: {ref: "refs/pull/${{ github.event.issue.number }}/head"}\n', "")
+    assert _job(_inventory(tmp_path / "base", base))["outsider_control"] == ()

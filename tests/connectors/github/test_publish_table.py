@@ -646,6 +646,21 @@ def test_a_gradle_release_task_beside_the_plugin_portal_publish_makes_the_github
     assert {r for r, _, _ in _publishes(portal)} == {"gradle-plugin-portal"}
 
 
+def test_a_maven_central_task_beside_the_plugin_portal_publish_publishes_there_with_its_own_credential() -> None:
+    # GradleUp/shadow: `./gradlew publishToMavenCentral publishPlugins` with both pairs of credentials
+    env = {
+        "GRADLE_PUBLISH_SECRET": "${{ secrets.GRADLE_SECRET }}",
+        "ORG_GRADLE_PROJECT_mavenCentralPassword": "${{ secrets.CENTRAL_PORTAL_PASSWORD }}",
+    }
+    both = _publishes(_run(0, "./gradlew publishToMavenCentral publishPlugins", env))
+    assert {(r, c) for r, c, _ in both} == {("gradle-plugin-portal", "certain"), ("maven-central", "certain")}
+    assert ("maven-central", "certain", ("secret:CENTRAL_PORTAL_PASSWORD",)) in both
+    assert {r for r, _, _ in _publishes(_run(0, "./gradlew :plugin:publish publishPlugins", env))} == {
+        "gradle-plugin-portal",
+        "maven-central",
+    }
+
+
 def test_an_arithmetic_assignment_runs_no_command() -> None:
     # orhun/git-cliff's fixtures action: `days_since_last_release=$(( (now - previous_release) / 86400 ))`
     env = {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
@@ -803,3 +818,63 @@ def test_a_login_to_a_registry_named_at_run_time_is_not_docker_hub() -> None:
     plain = StepView(0, "login", 1, None, "docker/login-action@v3",
                      {"registry": "${{ env.REGISTRY }}", "password": "${{ secrets.REGISTRY_PASSWORD }}"}, None, env)  # fmt: skip
     assert {reg for reg, _, _ in _publishes(plain, push)} == {"other:*"}
+
+
+# -- held-out round 20 ---------------------------------------------------------------------------------------
+
+
+def test_an_action_run_from_its_image_is_judged_by_the_images_name() -> None:
+    # shlink-web-client: `uses: docker://antonyurchenko/git-release:latest` with GITHUB_TOKEN in env
+    env = {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
+    step = StepView(
+        0, "Publish release with assets", 1, None, "docker://antonyurchenko/git-release:latest", {}, None, env
+    )
+    assert ("github-releases", "probable", ("job_token:GITHUB_TOKEN",)) in _publishes(step)
+    hosted = StepView(0, "x", 1, None, "docker://ghcr.io/acme/git-release:1", {}, None, env)
+    assert {r for r, _, _ in _publishes(hosted)} == {"github-releases"}
+    lint = StepView(0, "Lint", 1, None, "docker://ghcr.io/acme/linter:1", {}, None, env)
+    assert _publishes(lint) == set()
+
+
+def test_an_image_named_under_a_user_name_is_on_the_default_registry_not_any_logged_in_one() -> None:
+    # sqlfluff: logins to Docker Hub, dhi.io (to pull base images) and ghcr; tags `${{ secrets.DOCKERHUB_USERNAME }}/…`
+    logins = [
+        StepView(i, "login", i + 1, None, "docker/login-action@v3", {"registry": host, "password": pw}, None, {})
+        for i, (host, pw) in enumerate(
+            (("", "${{ secrets.DOCKERHUB_TOKEN }}"), ("dhi.io", "${{ secrets.DOCKERHUB_TOKEN }}"))
+        )
+    ]
+    push = StepView(2, "push", 3, None, "docker/build-push-action@v6",
+                    {"push": "true", "tags": "${{ secrets.DOCKERHUB_USERNAME }}/sqlfluff:latest"}, None, {})  # fmt: skip
+    assert {r for r, c, _ in _publishes(*logins, push) if c != "held"} == {"dockerhub"}
+
+
+def test_covector_publishes_with_the_credentials_its_job_holds_and_releases_when_asked() -> None:
+    # tauri-apps/wry: `cargo login ${{ secrets.ORG_CRATES_IO_TOKEN }}`, then covector `version-or-publish`
+    login = _run(0, "cargo login ${{ secrets.ORG_CRATES_IO_TOKEN }}")
+    inputs = {"token": "${{ secrets.GITHUB_TOKEN }}", "command": "version-or-publish", "createRelease": "true"}
+    step = StepView(1, "covector", 2, None, "jbolda/covector/packages/action@covector-v0", inputs, None, {})
+    found = _publishes(login, step)
+    assert {r for r, _, _ in found} == {"crates", "github-releases"}
+    assert ("crates", "probable", ("secret:ORG_CRATES_IO_TOKEN",)) in found
+    status = StepView(
+        1, "covector", 2, None, "jbolda/covector/packages/action@covector-v0", {"command": "status"}, None, {}
+    )
+    assert {c for _, c, _ in _publishes(login, status)} == {"held"}
+
+
+def test_make_snapshot_after_a_cloud_sign_in_pushes_a_snapshot_build() -> None:
+    # karpenter: configure-aws-credentials, then `make snapshot` (hack/release/snapshot.sh pushes to ECR)
+    assert {r for r, _, _ in _publishes(AWS_LOGIN, _run(1, "make snapshot"))} == {"ecr"}
+    assert _publishes(_run(1, "make snapshot")) == set()
+
+
+def test_a_site_sent_to_a_bucket_and_a_releases_milestones_publish_nothing() -> None:
+    # checkstyle: `name: Publish site to AWS S3` over `./.ci/site.sh publish-site` after configure-aws-credentials;
+    # `./.ci/release-close-create-milestone.sh` and `release-create-issues-in-other-repos.sh` holding a GitHub token
+    site = _run(1, "./.ci/site.sh publish-site", label="Publish site to AWS S3")
+    assert _publishes(AWS_LOGIN, site) == set()
+    env = {"GITHUB_TOKEN": "${{ secrets.PAT }}"}
+    for script in ("./.ci/release-close-create-milestone.sh", "./.ci/release-create-issues-in-other-repos.sh 1.0"):
+        assert _publishes(_run(0, script, env)) == set(), script
+    assert _publishes(_run(0, "./.ci/release.sh 1.0", env)) != set()

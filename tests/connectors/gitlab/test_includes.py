@@ -153,3 +153,21 @@ def test_include_path_with_an_unknown_variable_is_a_gap(tmp_path: Path) -> None:
     assert any(w == "include /ci/$FLAVOUR.yml in .gitlab-ci.yml" for w, _ in gaps(inv))
     known = pipeline(tmp_path / "b", "include:\n  - local: /ci/$CI_PROJECT_NAME.yml\n", {"ci/app.yml": PUBLISH})
     assert publishes(known, "release") == ("npm",)
+
+
+def test_a_catalogued_template_of_another_project_publishes_where_its_row_says(tmp_path: Path) -> None:
+    # GNOME/epiphany: `extends: .publish_nightly` from GNOME/citemplates (flat-manager push to GNOME's nightly
+    # repository with the REPO_TOKEN_FILE variable); fontconfig: freedesktop's `.fdo.qemu-build@freebsd`
+    ci = (
+        "include:\n  - project: GNOME/citemplates\n    file: flatpak/flatpak_ci_initiative.yml\n"
+        "nightly:\n  extends: .publish_nightly\n"
+    )
+    assert routes(pipeline(tmp_path / "gnome", ci), "nightly") == ("gnome-nightly:secret:REPO_TOKEN_FILE",)
+    fdo = (
+        "include:\n  - project: freedesktop/ci-templates\n    file: /templates/freebsd.yml\n"
+        "freebsd:14.4@container-prep:\n  extends: .fdo.qemu-build@freebsd\n"
+    )
+    assert routes(pipeline(tmp_path / "fdo", fdo), "freebsd:14.4@container-prep") == ("gitlab-registry:job_token",)
+    # a template of the same includes the table does not name, and not named for publishing, publishes nothing
+    other = ci.replace(".publish_nightly", ".flatpak@x86_64")
+    assert publishes(pipeline(tmp_path / "other", other), "nightly") == ()

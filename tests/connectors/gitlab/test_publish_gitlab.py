@@ -638,3 +638,78 @@ def test_an_image_build_script_pushes_where_the_pipeline_points_its_registry_ima
     plain = ci.split("base:")[0].replace("quay.io/gnome_infrastructure/gnome-runtime-images", "${CI_REGISTRY}/x")
     plain += "base:\n  image: quay.io/buildah/stable:latest\n  script:\n    - bash ./scripts/build-image.sh\n"
     assert publishes(pipeline(tmp_path / "own", plain), "base") == ("gitlab-registry",)
+
+
+# -- held-out round 20 ---------------------------------------------------------------------------------------
+
+
+def test_a_script_handed_a_dockerfile_builds_and_pushes_that_image(tmp_path: Path) -> None:
+    # drm/igt-gpu-tools: `.gitlab-ci/pull-or-rebuild.sh base Dockerfile.build-debian build-debian` beside
+    # `BUILD_CONTAINERS_IMAGE: $CI_REGISTRY/$CI_PROJECT_PATH/build-buildah:latest`
+    ci = (
+        "variables:\n  BUILD_IMAGE: $CI_REGISTRY/$CI_PROJECT_PATH/build-buildah:latest\n"
+        "containers:\n  script:\n    - .gitlab-ci/pull-or-rebuild.sh base Dockerfile.build-debian build-debian\n"
+    )
+    assert routes(pipeline(tmp_path / "yes", ci), "containers") == ("gitlab-registry:job_token",)
+    # a test image stays in the job; a script that only pulls pushes nothing
+    test_image = ci.replace("Dockerfile.build-debian", "Dockerfile.test")
+    assert publishes(pipeline(tmp_path / "test", test_image), "containers") == ()
+    pulls = ci.replace("pull-or-rebuild.sh base Dockerfile.build-debian build-debian", "pull-image.sh build-debian")
+    assert publishes(pipeline(tmp_path / "pull", pulls), "containers") == ()
+
+
+def test_a_registry_login_on_the_push_command_line_is_its_credential(tmp_path: Path) -> None:
+    # igt-gpu-tools: `buildah push --creds $CI_REGISTRY_USER:$CI_REGISTRY_PASSWORD $IMAGE docker://$IMAGE`
+    ci = _ci(
+        "\n    - buildah push --creds $CI_REGISTRY_USER:$CI_REGISTRY_PASSWORD $CI_REGISTRY_IMAGE/b:1"
+        " docker://$CI_REGISTRY_IMAGE/b:1\n"
+    )
+    assert routes(pipeline(tmp_path / "buildah", ci), "publish") == ("gitlab-registry:job_token",)
+
+
+def test_podman_pushes_to_its_last_argument(tmp_path: Path) -> None:
+    # CPAchecker: `podman push $CI_REGISTRY_IMAGE$IMAGE docker.io/sosylab/cpachecker$IMAGE` after both logins
+    ci = _ci(
+        "\n    - podman login -u $CI_REGISTRY_USER -p $CI_REGISTRY_PASSWORD $CI_REGISTRY"
+        "\n    - podman login -u $DOCKER_HUB_USER -p $DOCKER_HUB_TOKEN docker.io"
+        "\n    - podman push $CI_REGISTRY_IMAGE:1 docker.io/sosylab/cpachecker:1"
+        "\n    - podman push $CI_REGISTRY_IMAGE:1\n"
+    )
+    assert set(publishes(pipeline(tmp_path, ci), "publish")) == {"dockerhub", "gitlab-registry"}
+
+
+def test_a_file_posted_with_a_users_password_is_an_upload(tmp_path: Path) -> None:
+    # rdiffweb: Nexus's APT upload, `curl -u "$NEXUS_USR:$NEXUS_PWD" --data-binary "@$FILE" "$APT_URL"`
+    ci = _ci(
+        '\n    - curl --fail -u "$NEXUS_USR:$NEXUS_PWD" --data-binary "@$FILE" "https://nexus.acme.example/repo/"\n'
+    )
+    assert "other:nexus.acme.example:secret:NEXUS_PWD" in routes(pipeline(tmp_path / "deb", ci), "publish")
+    api = ci.replace('"@$FILE"', '"@payload.json"')
+    assert publishes(pipeline(tmp_path / "api", api), "publish") == ()
+
+
+def test_release_management_scripts_and_readme_pushes_publish_nothing(tmp_path: Path) -> None:
+    # dataeval: `create_release_branch.py`, `validate_release_label.py`, `push_verification.py`; rdiffweb's
+    # `/docker-pushrm` (a README to Docker Hub)
+    for script in (
+        ".gitlab/scripts/create_release_branch.py",
+        ".gitlab/scripts/validate_release_label.py",
+        ".gitlab/scripts/push_verification.py",
+        "/docker-pushrm",
+    ):
+        inv = pipeline(tmp_path / script.rsplit("/", 1)[-1], _ci(f"\n    - {script}\n"))
+        assert publishes(inv, "publish") == (), script
+
+
+def test_a_release_task_naming_gitlab_makes_a_gitlab_release(tmp_path: Path) -> None:
+    # JOSM MapWithAI: gradle-josm-plugin's `./gradlew releaseToGitlab`
+    inv = pipeline(tmp_path / "gl", _ci("\n    - ./gradlew releaseToGitlab\n"))
+    assert publishes(inv, "publish") == ("gitlab-releases",)
+    inv = pipeline(tmp_path / "mvn", _ci("\n    - ./gradlew releaseToCentral\n"))
+    assert publishes(inv, "publish") == ("maven-central",)
+
+
+def test_a_build_publishing_to_its_gitlabs_packages_presumes_the_job_token(tmp_path: Path) -> None:
+    # MapWithAI, gradle-josm-plugin: `./gradlew publishAllPublicationsToGitlabRepository`, credentials in build.gradle
+    inv = pipeline(tmp_path, _ci("\n    - ./gradlew publishAllPublicationsToGitlabRepository\n"))
+    assert routes(inv, "publish") == ("gitlab-packages:job_token",)
