@@ -82,6 +82,8 @@ class StepView:
     inputs: Mapping[str, str]
     script: str | None
     env: Mapping[str, str]  # everything the step's environment holds, as written
+    #: It runs only when its condition holds (GitHub's step `if:`): what it exports may not replace what came before.
+    conditional: bool = False
 
 
 class Refs(Protocol):
@@ -100,6 +102,10 @@ class Refs(Protocol):
 
     def exports(self, command: Command) -> Mapping[str, str]:
         """Environment variables a command sets for later steps (``>> $GITHUB_ENV``)."""
+        ...
+
+    def block_exports(self, script: str) -> Mapping[str, str]:
+        """Multi-line values a script sets for later steps (``NAME<<EOF`` … ``EOF`` into ``$GITHUB_ENV``)."""
         ...
 
 
@@ -392,8 +398,13 @@ class _Job:
         # a user name first (`${{ secrets.DOCKERHUB_USERNAME }}/sqlfluff:latest`) is a namespace, not a host: the
         # registry is the default one, not any the job logged in to
         images = [_USER_FIRST.sub("user/", i) for i in images]
+        # (a variable may hold several, one per line or each value it can take: `TAGS<<EOF` in GITHUB_ENV)
         resolved = [
-            r for i in images if i.strip() and looks_like_image(r := _COMPUTED_TAG.sub("", self.refs.expand(i, env)))
+            r
+            for i in images
+            if i.strip()
+            for line in _COMPUTED_TAG.sub("", self.refs.expand(i, env)).splitlines()
+            if looks_like_image(r := line.strip())
         ]
         if not resolved:
             # Named some other way (computed by a script): the images the job's metadata step names,
@@ -692,7 +703,11 @@ class _Job:
             matched = False
             joined = any_command()
             # `echo "Q=npm publish" >> $GITHUB_ENV` writes a command, it does not run it
-            prints = cmd.words[:1] in (("echo",), ("printf",))
+            # (also after a shell keyword: `then echo "Skipping docker push …"`)
+            words = list(cmd.words)
+            while words and words[0] in _SHELL_KEYWORDS:
+                words = words[1:]
+            prints = words[:1] in (["echo"], ["printf"])
             if not prints and (joined is None or joined.search(cmd.text)):
                 for form, regex in command_forms():  # the first form in table order that matches
                     if regex.search(cmd.text):
@@ -703,16 +718,23 @@ class _Job:
             if not matched and not _assignment(cmd) and not (_inert(cmd) and not _push_flag(cmd, env)):
                 self.unrecognised(step, cmd, env, line)
             for name, value in self.refs.exports(cmd).items():
-                self._export(name, value, env, exported_here)
+                self._export(name, value, env, exported_here, step.conditional)
+        if via == "":
+            # `{ echo "TAGS<<EOF"; echo "$TAGS"; echo EOF; } >> "$GITHUB_ENV"`: the lines between, in this step's
+            # environment (the shell variables the script set included)
+            env = {**step.env, **self.st.exported, **(extra_env or {}), **assigned}
+            for name, value in self.refs.block_exports(script).items():
+                self._export(name, value, env, exported_here, step.conditional)
 
-    def _export(self, name: str, value: str, env: Mapping[str, str], here: set[str]) -> None:
+    def _export(self, name: str, value: str, env: Mapping[str, str], here: set[str], conditional: bool) -> None:
         """``echo "NAME=$VALUE" >> $GITHUB_ENV``: later steps see the value this step gave it (its
         `${VAR}` references resolved in this step's environment, which later steps do not have). A name
-        the same script exports twice (`if …; then echo "T=$A" >> …; else echo "T=$B" >> …; fi`) may
-        hold either value: both are kept."""
+        the same script exports twice (`if …; then echo "T=$A" >> …; else echo "T=$B" >> …; fi`), or a step
+        that runs only on a condition exports again (box: release tags, then `if: github.event_name !=
+        'release'` ghcr's), may hold either value: both are kept."""
         resolved = with_values(value, env)
-        if name in here and self.st.exported.get(name) not in (None, resolved):
-            resolved = f"{self.st.exported[name]} {resolved}"
+        if (name in here or conditional) and self.st.exported.get(name) not in (None, resolved):
+            resolved = f"{self.st.exported[name]}\n{resolved}"  # (one per line, as a multi-line value's)
         here.add(name)
         self.st.exported[name] = resolved
 

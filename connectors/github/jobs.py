@@ -396,6 +396,7 @@ class JobBuilder:
                     inputs=s.with_,
                     script=s.run if script is None else script,
                     env={**w.env, **self.job.env, **s.env},
+                    conditional=bool(s.if_),
                 )
                 for s in steps
                 for script in (_script_input(s),)

@@ -23,6 +23,26 @@ _STEP_OUT = re.compile(r"\bsteps\s*\.\s*([A-Za-z_][A-Za-z0-9_-]*)\s*\.\s*outputs
 _JOB_TOKEN = re.compile(r"\bgithub\s*\.\s*token\b")
 _EXPORT = re.compile(r"""^\s*echo\s+["']?([A-Za-z_][A-Za-z0-9_]*)=(.*?)["']?\s*>>\s*["']?\$\{?GITHUB_ENV\}?["']?\s*$""")
 _MAX_DEPTH = 4
+#: `{ echo "NAME<<EOF"` … `echo EOF` `} >> "$GITHUB_ENV"` (also `echo 'NAME<<EOF'`, `printf`, any delimiter, one
+#: held in a variable: box's random `$EOF`).
+_GROUPED_BLOCK = re.compile(
+    r"""\{\s*\n?\s*(?:echo|printf)\s+["']?(?P<name>[A-Za-z_][A-Za-z0-9_]*)<<(?P<delim>\$?\{?[A-Za-z_][A-Za-z0-9_]*\}?)["']?\s*\n"""
+    r"""(?P<body>.*?)\n\s*(?:echo|printf)\s+["']?(?P=delim)["']?\s*\n?\s*\}\s*>>?\s*["']?\$\{?GITHUB_ENV\b""",
+    re.DOTALL,
+)
+#: `echo "NAME<<EOF" >> $GITHUB_ENV`, the first line of a block written line by line.
+_LINE_BLOCK_START = re.compile(
+    r"""^\s*(?:echo|printf)\s+["']?(?P<name>[A-Za-z_][A-Za-z0-9_]*)<<(?P<delim>\$?\{?[A-Za-z_][A-Za-z0-9_]*\}?)["']?\s*>>?\s*["']?\$\{?GITHUB_ENV\b"""
+)
+_TO_ENV = re.compile(r"""\s*>>?\s*["']?\$\{?GITHUB_ENV\}?["']?\s*$""")
+
+
+def _echoed(line: str) -> str:
+    """What ``echo``/``printf`` prints of one script line: its argument without options and outer quotes."""
+    text = re.sub(r"^\s*(?:echo|printf)(?:\s+-[neE]+)*\s*", "", line.strip())
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
+    return text
 
 
 class GitHubRefs:
@@ -114,6 +134,32 @@ class GitHubRefs:
         return re.sub(
             r"\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$([A-Za-z_][A-Za-z0-9_]*)|%([A-Za-z_][A-Za-z0-9_]*)%", var, out
         )
+
+    def block_exports(self, script: str) -> Mapping[str, str]:
+        """``NAME<<DELIMITER`` … ``DELIMITER`` written to ``$GITHUB_ENV`` (GitHub's multi-line syntax), by a group
+        (``{ echo "TAGS<<EOF"; echo "$TAGS"; echo EOF; } >> "$GITHUB_ENV"``) or line by line (each ``echo … >>
+        $GITHUB_ENV``): NAME holds the lines between, joined by newlines."""
+        if "<<" not in script or "GITHUB_ENV" not in script:
+            return {}
+        out: dict[str, str] = {}
+        for m in _GROUPED_BLOCK.finditer(script):
+            out[m.group("name")] = "\n".join(_echoed(line) for line in m.group("body").splitlines() if line.strip())
+        lines = script.splitlines()
+        i = 0
+        while i < len(lines):
+            start = _LINE_BLOCK_START.match(lines[i])
+            i += 1
+            if start is None:
+                continue
+            body: list[str] = []
+            while i < len(lines) and _TO_ENV.search(lines[i]):
+                text = _echoed(_TO_ENV.sub("", lines[i]))
+                i += 1
+                if text == start.group("delim"):
+                    out[start.group("name")] = "\n".join(body)
+                    break
+                body.append(text)
+        return out
 
     def exports(self, command: Command) -> Mapping[str, str]:
         """``echo "NAME=value" >> $GITHUB_ENV``: NAME is in the environment of every later step."""

@@ -152,6 +152,10 @@ class GitLabRefs:
 
         return _EXPAND.sub(var, replaced_patterns(text))
 
+    def block_exports(self, script: str) -> Mapping[str, str]:
+        """Nothing: a GitLab job's variables reach later jobs only through a dotenv report."""
+        return {}
+
     def exports(self, command: Command) -> Mapping[str, str]:
         """A shell assignment (``TOKEN=$(…)``, ``export X=…``): the rest of the job's script sees it. An
         assignment before a command (``X=1 make``) is that command's own environment, not exported."""

@@ -878,3 +878,34 @@ def test_a_site_sent_to_a_bucket_and_a_releases_milestones_publish_nothing() -> 
     for script in ("./.ci/release-close-create-milestone.sh", "./.ci/release-create-issues-in-other-repos.sh 1.0"):
         assert _publishes(_run(0, script, env)) == set(), script
     assert _publishes(_run(0, "./.ci/release.sh 1.0", env)) != set()
+
+
+def test_a_multi_line_value_written_to_github_env_names_the_images_of_later_steps() -> None:
+    # vaultwarden, uv: `{ echo "TAGS<<EOF"; echo "$TAGS"; echo EOF; } >> "$GITHUB_ENV"`; box: line by line with a
+    # random delimiter (`echo "DOCKER_TAGS<<$EOF" >> $GITHUB_ENV` … `echo "$EOF" >> $GITHUB_ENV`)
+    grouped = _run(
+        0,
+        '{\n  echo "TAGS<<EOF"\n  echo "ghcr.io/acme/app:1"\n  echo "quay.io/acme/app:1"\n  echo EOF\n} >> "$GITHUB_ENV"',
+    )
+    lines = _run(
+        0,
+        'EOF=$(dd if=/dev/urandom bs=15 count=1 status=none | base64)\necho "TAGS<<$EOF" >> $GITHUB_ENV\n'
+        'echo "ghcr.io/acme/app:1" >> $GITHUB_ENV\necho "quay.io/acme/app:1" >> $GITHUB_ENV\necho "$EOF" >> $GITHUB_ENV',
+    )
+    push = StepView(
+        1, "push", 2, None, "docker/build-push-action@v6", {"push": "true", "tags": "${{ env.TAGS }}"}, None, {}
+    )
+    for first in (grouped, lines):
+        assert {r for r, c, _ in _publishes(first, push) if c != "held"} == {"ghcr", "quay"}
+
+
+def test_a_value_a_conditional_step_exports_again_keeps_the_earlier_one() -> None:
+    # box: release tags for Docker Hub, then `if: github.event_name != 'release'` sets ghcr's
+    release = _run(0, 'echo "TAGS=docker.io/acme/app:1" >> $GITHUB_ENV')
+    other = StepView(1, "run", 2, None, None, {}, 'echo "TAGS=ghcr.io/acme/app" >> $GITHUB_ENV', {}, conditional=True)
+    push = StepView(
+        2, "push", 3, None, "docker/build-push-action@v6", {"push": "true", "tags": "${{ env.TAGS }}"}, None, {}
+    )
+    assert {r for r, c, _ in _publishes(release, other, push) if c != "held"} == {"dockerhub", "ghcr"}
+    always = StepView(1, "run", 2, None, None, {}, 'echo "TAGS=ghcr.io/acme/app" >> $GITHUB_ENV', {})
+    assert {r for r, c, _ in _publishes(release, always, push) if c != "held"} == {"ghcr"}
