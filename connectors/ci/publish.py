@@ -14,7 +14,7 @@ from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
-from connectors.ci.shell import Command, commands, flag_values, has_flag, with_values
+from connectors.ci.shell import Command, commands, flag_values, functions, has_flag, with_arguments, with_values
 from scanner.knowledge.publish import (
     ActionForm,
     CommandForm,
@@ -139,6 +139,9 @@ class _GitPush:
 @dataclass
 class _State:
     logins: list[_Login] = field(default_factory=list)
+    #: Shell functions the job's scripts defined (GitLab's before_script and script share one shell), by name.
+    functions: dict[str, str] = field(default_factory=dict)
+    calling: set[str] = field(default_factory=set)  # the functions being expanded (a recursive one stops)
     clouds: dict[str, list[Route]] = field(default_factory=dict)
     configs: dict[str, tuple[str, list[Route]]] = field(default_factory=dict)  # config -> (registry, routes)
     config_registry: dict[str, str] = field(default_factory=dict)  # npmrc -> registry from setup-node
@@ -314,7 +317,12 @@ class _Job:
         for lg in reversed(self.st.logins):
             if lg.registry == registry and (lg.host is None or host is None or registry != "oci"):
                 return lg.routes
-        # a cloud's registry reached with the job's cloud sign-in (ko, crane and jib use its credential helper)
+        # a host regwarden does not know after the job's one login, to its GitLab's registry with the job token
+        # (`podman login $CI_REGISTRY` then `podman push registry.archlinux.org/…`): a self-managed instance's registry
+        if registry.startswith("other:") and self.refs.ci == "gitlab" and len(self.st.logins) == 1:
+            only = self.st.logins[0]
+            if only.registry == "gitlab-registry" and any(r.kind == "job_token" for r in only.routes):
+                return only.routes
         known = registries().get(registry)
         if known is not None and known.cloud and known.cloud in self.st.clouds:
             return list(self.st.clouds[known.cloud])
@@ -507,7 +515,9 @@ class _Job:
             for key in lg.oidc_inputs:
                 if step.inputs.get(key) and not routes:
                     routes.append(Route("cloud", lg.cloud, f"{lg.uses} {key}: {step.inputs[key]} (OIDC)"))
-            if not routes and lg.registry:
+            if not routes:
+                # signed in already (`google-github-actions/auth` with a key, then `setup-gcloud` with none): the
+                # cloud's credential stays the earlier step's
                 routes = list(self.st.clouds.get(lg.cloud, ()))
             if not routes:
                 routes = [Route("unknown", lg.cloud, f"{lg.uses}: credentials of the runner or an earlier step")]
@@ -638,6 +648,18 @@ class _Job:
         env = {**step.env, **self.st.exported}
         before = len(self.out)
         self.probable(step, " ".join(step.inputs.values()), env, f"uses {path}", step.line, inputs=step.inputs)
+        named = registry_from_secret_name(name.upper().replace("-", "_")) if len(self.out) == before else None
+        if named is not None:
+            # an action named for publishing to a registry (`cucumber/action-publish-rubygem`) after the job set up
+            # that registry's credential (`rubygems/configure-rubygems-credentials`, a login), or with the job's OIDC
+            # token where the registry takes one
+            held = [r for cfg, rs in self.st.configs.values() if cfg == named for r in rs] + [
+                r for lg in self.st.logins if lg.registry == named for r in lg.routes
+            ]
+            if not held and self.oidc and oidc_publishing(named, self.refs.ci):
+                held = [Route("oidc", named, "the job's OIDC token (Trusted Publishing)")]
+            if held:
+                self.emit(step, named, None, held, "probable", f"uses {path}, named for {_label(named)}", "probable")
         if len(self.out) == before and self.st.logins and image_words().search(name):
             for lg in {lg.registry: lg for lg in self.st.logins}.values():
                 why = f"uses {path} after logging in to {_label(lg.registry)}"
@@ -664,7 +686,19 @@ class _Job:
         script = _ENV_EXPR.sub(lambda m: self._env_text(m, step), script) if "env." in script else script
         assigned: dict[str, str] = {}  # shell variables set earlier in this script (`export REPO=…`)
         exported_here: set[str] = set()
+        # a function's body runs where it is called (the OpenID suite's before_script defines `upload()`, which pushes
+        # to GCR, for the one job that calls it), not where it is defined
+        script, defined = functions(script)
+        self.st.functions.update(defined)
         for cmd in commands(script):
+            called = next((w for w in cmd.words[:2] if w not in _SHELL_KEYWORDS), "")
+            if called in self.st.functions and called not in self.st.calling:
+                self.st.calling.add(called)
+                outer = {**(extra_env or {}), **assigned, **_inline_env(cmd)}
+                body = with_arguments(self.st.functions[called], cmd.words[cmd.words.index(called) + 1 :])
+                self.script(step, body, extra_env=outer, via=f"function {called}")
+                self.st.calling.discard(called)
+                continue
             if self.st.value_files and ("cat " in cmd.text or "$(<" in cmd.text):
                 cmd = _with_files(cmd, self.st.value_files)
             inner = _inner_script(cmd)
@@ -1119,7 +1153,18 @@ class _Job:
         # signed in to a cloud (its registry's credential) without a registry login: what a push-like
         # command pushes goes to that cloud's image registry (`make push-helm-chart` after
         # configure-aws-credentials)
-        cloud_push = not logged_in_push and bool(self.st.clouds) and not reads and (pushes or named_push)
+        # configure-aws-credentials); a package tool's release script (`npm run release upload macos`) or a script
+        # named for a package format (`./scripts/publish-deb`) uploads to the cloud's storage, not its image registry
+        packages = registry_from_runner(_strip_wrappers(cmd)) is not None or any(
+            _PACKAGE_FILES.search(n) for n in names
+        )
+        cloud_push = (
+            not logged_in_push
+            and bool(self.st.clouds)
+            and not reads
+            and (pushes or named_push)
+            and (not packages or any(_CLOUD_IMAGE.search(n) for n in [*names, label]))
+        )
         release_named = any(release_words().search(n) for n in names)
         # a step its author named a release (`name: Build and Publish` over `./Build.ps1`), or an upload
         # (`name: Upload to Docker Hub` over `source ./.multi_arch_docker`): with a registry's credential
@@ -1148,6 +1193,16 @@ class _Job:
         self.probable(step, cmd.text, env, short, line)
         if len(self.out) > before:
             return
+        if release_named:
+            # a release script told which registry (`publish.raku --target=aur`) after the step stored that registry's
+            # credential where the script finds it (`echo "${{ secrets.AUR_SSH_KEY }}" > ~/.ssh/aur`)
+            stored = self.credentials({}, step.script or "")
+            for reg in dict.fromkeys(r for n in names if (r := registry_from_secret_name(n.upper())) in stored):
+                why = f"{short}, for {_label(reg)}, after the step stored its credential"
+                once = list({(r.kind, r.name): r for r in stored[reg]}.values())
+                self.emit(step, reg, None, once, "probable", why, "probable", line)
+            if len(self.out) > before:
+                return
         if logged_in_push:
             logins = list(self.st.logins)
             if any(lg.host for lg in logins):
@@ -1212,7 +1267,15 @@ class _Job:
         if logged_in_push or cloud_push:
             return  # where it pushes is said above; no registry guessed from the language besides
         # (a label alone guesses nothing; nor does an OIDC token an attestation of the job explains)
-        if self.oidc and not self.st.oidc_explained and any(publish_words().search(n) for n in names):
+        # (nor a release tool given a sub-command that is not a release: `npm run release install macos`)
+        told = [w for w in _run_words(cmd)[1:] if not w.startswith(("-", "$"))]
+        given = told[told.index(names[0]) + 1 :][:1] if names and names[0] in told else []
+        if (
+            self.oidc
+            and not self.st.oidc_explained
+            and any(publish_words().search(n) for n in names)
+            and not any(_NOT_A_RELEASE.search(w) or w in ("get", "upload") for w in given)
+        ):
             guess = registry_from_runner(_strip_wrappers(cmd)) or (self.st.setups[-1] if self.st.setups else None)
             if guess is not None and oidc_publishing(guess, self.refs.ci):
                 routes = [Route("oidc", guess, "the job's OIDC token (Trusted Publishing)")]
@@ -1405,7 +1468,7 @@ _NOT_A_RELEASE = re.compile(
     r"notes|changelog|tests?\b|tests?[_-]|prepare|draft|verify|check|(?:^|[_:-])pr(?:$|[_:-])|version|bump|comment"
     r"|notify|list|download|view|info|lto|build|please|drafter|cleanup|delete|status|dry|install|generate|readme"
     # docker-pushrm pushes a README to the image's page, no image; a release's milestone and issues are tracking
-    r"|pushrm|milestone|issues"
+    r"|pushrm|milestone|issues|detect"
     # a documentation site (`sbt docs/docusaurusPublishGhpages`, `publish-docs`)
     r"|pages|docusaurus|(?:^|[_:-])(?:docs?|site)(?:$|[_:-])",
     re.IGNORECASE,
@@ -1475,6 +1538,14 @@ def _input_values(value: str) -> list[str]:
     compared in a condition (``vars.X == 'true'``) are not among them."""
     m = re.fullmatch(r"\s*\$\{\{(.*)\}\}\s*", value, re.DOTALL)
     literals = re.findall(r"'((?:[^']|'')*)'", COMPARED.sub(" ", m.group(1))) if m else []
+    if not m:
+        # an expression inside a longer value (Pomerium's `release ${{ … && '--snapshot' || '' }} --clean`): the value
+        # with each of its literals in its place
+        for inner in re.finditer(r"\$\{\{(.*?)\}\}", value, re.DOTALL):
+            found = re.findall(r"'((?:[^']|'')*)'", COMPARED.sub(" ", inner.group(1)))
+            if found:
+                head, tail = value[: inner.start()], value[inner.end() :]
+                return [head + lit.replace("''", "'") + tail for lit in found]
     return [lit.replace("''", "'") for lit in literals] or [value]
 
 
@@ -1588,6 +1659,13 @@ _NOT_PUSHED = frozenset({"test", "tests", "testing", "e2e", "pr", "check", "veri
 _USER_FIRST = re.compile(
     r"^(?:\$\{\{\s*(?:secrets|vars|env)\.|\$\{?)[A-Za-z0-9_]*(?:USER(?:NAME)?|NAMESPACE|ORG(?:ANI[SZ]ATION)?|OWNER)"
     r"(?:\s*\}\}|\})?/",
+    re.IGNORECASE,
+)
+#: Words of a script's name (or its step's) that say it works on images, for a push to a cloud's image registry.
+_CLOUD_IMAGE = re.compile(r"image|docker|container|(?:^|[^a-z])oci|helm|chart|manifest", re.IGNORECASE)
+#: Words of a script's name that say it ships package files (to a bucket or a package repository), not images.
+_PACKAGE_FILES = re.compile(
+    r"(?:^|[^a-z])(?:deb|rpm|apk|wasm|tarballs?|zip|msi|dmg|installers?|bin|binar(?:y|ies)|s3|bucket|cdn)(?:$|[^a-z])",
     re.IGNORECASE,
 )
 #: A variable naming a mirror, cache or proxy of images (where a job pulls from).
@@ -1735,11 +1813,14 @@ _SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ash", "/bin/sh", "/bin/bash",
 
 
 def _inner_script(cmd: Command) -> str | None:
-    """The script of ``sh -c "…"`` / ``bash -c "…"`` (also at the end of ``docker run … image``)."""
+    """The script of ``sh -c "…"`` / ``bash -c "…"`` (also at the end of ``docker run … image``), or of ``su USER -c
+    "…"`` (lefthook's AUR jobs run their publish script as another user)."""
     ws = cmd.words
     for i, w in enumerate(ws[:-2]):
         if w in _SHELLS and ws[i + 1] in ("-c", "-ec", "-ce", "-lc", "-xc", "-ex"):
             return ws[i + 2]
+    if ws[:1] == ("su",) and "-c" in ws[1:-1]:
+        return ws[ws.index("-c") + 1]
     return None
 
 

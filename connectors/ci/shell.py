@@ -204,6 +204,77 @@ def commands(script: str) -> list[Command]:
     return out
 
 
+#: The first line of a shell function's definition: `name() {`, `function name {`, `function name() {` (the brace
+#: may follow on the next line, or the whole body on this one: `name() { cmd; }`).
+_FUNCTION_START = re.compile(
+    r"^\s*(?:function\s+([A-Za-z_][\w-]*)\s*(?:\(\s*\))?|([A-Za-z_][\w-]*)\s*\(\s*\))\s*(\{.*)?$"
+)
+
+
+def functions(script: str) -> tuple[str, dict[str, str]]:
+    """A script's shell function definitions, taken out: the script with each definition's lines blanked (a
+    function's body runs only where it is called, not where it is defined), and each function's body by name.
+    Braces are counted on lines that open a block at their end (`{`) or close one at their start (`}`), so a
+    `${VAR}` in the body does not end it."""
+    if "(" not in script and "function" not in script:
+        return script, {}
+    lines = script.split("\n")
+    found: dict[str, str] = {}
+    i = 0
+    while i < len(lines):
+        m = _FUNCTION_START.match(lines[i])
+        if m is None:
+            i += 1
+            continue
+        name = m.group(1) or m.group(2)
+        rest = (m.group(3) or "").strip()
+        start = i
+        if rest.startswith("{") and rest.endswith("}") and len(rest) > 1:
+            body = [rest[1:-1]]  # `name() { cmd; }`
+        else:
+            if not rest:
+                if i + 1 >= len(lines) or lines[i + 1].strip() != "{":
+                    i += 1
+                    continue  # `name()` alone is a call of something else, not a definition
+                i += 1
+            depth, body = 1, []
+            while i + 1 < len(lines) and depth > 0:
+                i += 1
+                text = lines[i].strip()
+                if text.startswith("}"):
+                    depth -= 1
+                    if depth == 0:
+                        break
+                if text.endswith("{") and not text.endswith("${"):
+                    depth += 1
+                body.append(lines[i])
+            if depth > 0:
+                i = start + 1
+                continue  # no closing brace: not a definition regwarden can read
+        found[name] = "\n".join(body)
+        for k in range(start, i + 1):
+            lines[k] = ""
+        i += 1
+    return "\n".join(lines), found
+
+
+_POSITIONAL = re.compile(r"\$\{?([1-9])\}?|\$\{?[@*]\}?")
+
+
+def with_arguments(body: str, args: tuple[str, ...]) -> str:
+    """A function's body as a call with ``args`` runs it: ``$1``…``$9``, ``$@`` and ``$*`` replaced by them
+    (quotes of the arguments dropped; the body's own quotes stay)."""
+    plain = [a[1:-1] if len(a) >= 2 and a[0] == a[-1] and a[0] in "'\"" else a for a in args]
+
+    def arg(m: re.Match[str]) -> str:
+        if m.group(1) is None:
+            return " ".join(plain)
+        n = int(m.group(1))
+        return plain[n - 1] if n <= len(plain) else ""
+
+    return _POSITIONAL.sub(arg, body)
+
+
 #: A pattern substitution with a literal replacement (`${tag/${GHCR_REPO}/docker.io/acme/app}`).
 _PATTERN_SUB = re.compile(r"\$\{[A-Za-z_]\w*//?(?:\$\{\w+\}|[^/{}])*/([^{}$]*)\}")
 

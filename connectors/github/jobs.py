@@ -35,7 +35,7 @@ from connectors.github.actions import (
     action_name,
 )
 from connectors.github.composite import Expander, local_key, matrix_keys, with_inputs, with_matrix
-from connectors.github.outsiders import Control, JobFacts, outsider_events, starter_injections
+from connectors.github.outsiders import Control, JobFacts, never_runs, outsider_events, starter_injections
 from connectors.github.publishing import PublishGraph
 from connectors.github.raw import WorkflowFile
 from connectors.github.refs import GitHubRefs
@@ -376,8 +376,11 @@ class JobBuilder:
 
     def _publishes(self, oidc: bool) -> list[Publish]:
         w = self.wf.workflow
-        variants = [self.plain_steps] if self.call is None or not self.call.variants else [
-            tuple(with_inputs(s, v) for s in self.plain_steps) for v in self.call.variants
+        if never_runs(self.job.if_):
+            return []  # switched off (`if: ${{ false }}`): it publishes nothing until someone edits the workflow
+        running = tuple(s for s in self.plain_steps if not never_runs(s.if_))
+        variants = [running] if self.call is None or not self.call.variants else [
+            tuple(with_inputs(s, v) for s in running) for v in self.call.variants
         ]  # fmt: skip
         variants = [m for v in variants for m in self._matrix_variants(v)]
         found: dict[tuple[object, ...], Publish] = {}

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 
 from connectors.ci.publish import Publish, Route, registry_id_for, split_image
-from connectors.ci.shell import Command, commands, shell_vars
+from connectors.ci.shell import Command, commands, functions, shell_vars, with_arguments
 from connectors.gitlab.pipeline import JobDef
 from scanner.knowledge.publish import (
     GitLabTemplate,
@@ -162,8 +163,15 @@ def script_publishes(
     out: list[Publish] = []
     seen: set[str] = set()
     text = "\n".join(s.text for s in job.scripts)
+    # a function's body runs where the job calls it, not where a before_script defines it
+    defined: dict[str, str] = {}
+    bodies = []
     for s in job.scripts:
-        for cmd in commands(s.text):
+        stripped, found = functions(s.text)
+        defined.update(found)
+        bodies.append(stripped)
+    for s, body in zip(job.scripts, bodies, strict=True):
+        for cmd in _calls_expanded(commands(body), defined):
             if _catalogued(cmd) or inert_commands().search(cmd.text.strip()):
                 continue
             line = s.line + cmd.line if s.line is not None else job.line
@@ -173,6 +181,19 @@ def script_publishes(
                         seen.add(reg)
                         why = f"runs `{_short(cmd.text)}` ({name}) with credentials GitLab hands the job"
                         out.append(_publish(job, reg, why, line, text))
+    return out
+
+
+def _calls_expanded(cmds: list[Command], defined: Mapping[str, str], depth: int = 0) -> list[Command]:
+    """``cmds`` with each call of a function the job defined replaced by its body's commands."""
+    out: list[Command] = []
+    for cmd in cmds:
+        body = defined.get(cmd.words[0]) if cmd.words and depth < 3 else None
+        if body is None:
+            out.append(cmd)
+        else:
+            called = commands(with_arguments(body, cmd.words[1:]))
+            out += [replace(c, line=cmd.line) for c in _calls_expanded(called, defined, depth + 1)]
     return out
 
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from connectors.ci.publish import Route
+from connectors.ci.publish import Route, registry_id_for
 from connectors.ci.shell import Command, replaced_patterns, shell_vars
 from connectors.gitlab.predefined import is_predefined
 
@@ -73,6 +73,16 @@ class ProjectFacts:
         return values.get(name)
 
 
+def _registry_moved_from_gitlab(env: Mapping[str, str]) -> str | None:
+    """The host the job's own variables point ``CI_REGISTRY`` at when it is a registry regwarden knows that is not
+    GitLab's (``docker.io``, ``quay.io``), else None."""
+    value = env.get("CI_REGISTRY", "").strip().strip("'\"")
+    if not value or "$" in value:
+        return None
+    reg = registry_id_for(value)
+    return value if reg not in ("other:*", "gitlab-registry") and not reg.startswith("other:") else None
+
+
 class GitLabRefs:
     """Credential references of one job: which names are CI/CD variables, which are its OIDC tokens."""
 
@@ -124,6 +134,10 @@ class GitLabRefs:
                 out += self._routes(value, env, depth + 1)
                 if name in JOB_TOKEN_VARS:
                     out.append(Route("job_token", name))
+            elif name == "CI_REGISTRY_PASSWORD" and (elsewhere := _registry_moved_from_gitlab(env)) is not None:
+                # the job points CI_REGISTRY at another registry (Xfce's `CI_REGISTRY: "docker.io"`), where the job
+                # token signs in to nothing: the password is a CI/CD variable of that name, set by the project
+                out.append(Route("secret", name, f"a CI/CD variable: CI_REGISTRY is {elsewhere}"))
             elif name in JOB_TOKEN_VARS:
                 out.append(Route("job_token", name))
             elif name in self.id_tokens:

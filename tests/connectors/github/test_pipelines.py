@@ -1045,3 +1045,19 @@ jobs:
     # the same artifact made from the base branch's code is theirs in nothing
     base = wf.replace('        with: {ref: "refs/pull/${{ github.event.issue.number }}/head"}\n', "")
     assert _job(_inventory(tmp_path / "base", base))["outsider_control"] == ()
+
+
+def test_a_switched_off_job_publishes_nothing(tmp_path: Path) -> None:
+    # electric-sql: `npm-publish` with `if: ${{ false }}` ("re-enable by removing this")
+    wf = """on: push
+jobs:
+  j:
+    if: ${{ false }}
+    runs-on: x
+    permissions: {id-token: write}
+    steps:
+      - run: npm publish --provenance
+"""
+    assert _job(_inventory(tmp_path, wf))["publishes"] == ()
+    on = wf.replace("    if: ${{ false }}\n", "")
+    assert _job(_inventory(tmp_path / "on", on))["publishes"] == ("npm",)

@@ -909,3 +909,81 @@ def test_a_value_a_conditional_step_exports_again_keeps_the_earlier_one() -> Non
     assert {r for r, c, _ in _publishes(release, other, push) if c != "held"} == {"dockerhub", "ghcr"}
     always = StepView(1, "run", 2, None, None, {}, 'echo "TAGS=ghcr.io/acme/app" >> $GITHUB_ENV', {})
     assert {r for r, c, _ in _publishes(release, always, push) if c != "held"} == {"ghcr"}
+
+
+# -- held-out round 21 ---------------------------------------------------------------------------------------
+
+
+def test_a_functions_body_runs_where_it_is_called_with_its_arguments() -> None:
+    # the OpenID conformance suite defines `upload()` (a GCR push) in a before_script every job runs; one job calls it
+    defined = 'upload() {\n  docker push "$1"\n}\nfunction lint {\n  echo lint\n}\n'
+    assert _publishes(_run(0, defined + "lint")) == set()
+    called = _publishes(_run(0, defined + "upload ghcr.io/acme/app:1"))
+    assert {r for r, c, _ in called if c != "held"} == {"ghcr"}
+
+
+def test_a_package_release_script_after_a_cloud_sign_in_is_no_image_push() -> None:
+    # autify-cli: `npm run release upload macos` (to S3); falco: `./scripts/publish-deb`; beside `make release` (ECR)
+    assert _publishes(AWS_LOGIN, _run(1, "npm run release upload macos")) == set()
+    assert _publishes(AWS_LOGIN, _run(1, "./scripts/publish-deb -f /tmp/falco.deb")) == set()
+    assert {r for r, _, _ in _publishes(AWS_LOGIN, _run(1, "make release"))} == {"ecr"}
+    assert {r for r, _, _ in _publishes(AWS_LOGIN, _run(1, "npm run push-image"))} == {"ecr"}
+
+
+def test_a_release_tool_given_a_sub_command_that_is_no_release_is_no_trusted_publish() -> None:
+    # autify-cli: `npm run release install macos` with an OIDC token; `npm run release publish` publishes to npm
+    install = _publishes(_run(0, "npm run release install macos"), oidc=True)
+    assert install == set()
+    assert {r for r, _, _ in _publishes(_run(0, "npm run release publish"), oidc=True)} == {"npm"}
+
+
+def test_an_action_named_for_a_registry_publishes_with_the_credential_set_up_for_it() -> None:
+    # cucumber/messages: rubygems/configure-rubygems-credentials, then cucumber/action-publish-rubygem
+    creds = StepView(0, "creds", 1, None, "rubygems/configure-rubygems-credentials@v2", {}, None, {})
+    publish = StepView(
+        1, "publish", 2, None, "cucumber/action-publish-rubygem@v2", {"working-directory": "ruby"}, None, {}
+    )
+    assert {r for r, _, _ in _publishes(creds, publish, oidc=True)} == {"rubygems"}
+    assert _publishes(publish) == set()
+
+
+def test_make_manifest_after_a_registry_login_pushes_the_manifest() -> None:
+    # microsoft/retina: `az acr login -n $ACR`, `make manifest COMPONENT=retina IMAGE_REGISTRY=$ACR`
+    azure = StepView(0, "az", 1, None, "azure/login@v2", {"client-id": "${{ secrets.AZURE_CLIENT_ID }}"}, None, {})
+    step = _run(
+        1, "az acr login -n ${{ vars.ACR_NAME }}\nmake manifest COMPONENT=retina IMAGE_REGISTRY=${{ vars.ACR_NAME }}"
+    )
+    assert {r for r, _, _ in _publishes(azure, step)} == {"acr"}
+    assert _publishes(azure, _run(1, "az acr login -n x\nmake .manifests.done")) == set()
+
+
+def test_a_cloud_tool_set_up_after_a_sign_in_keeps_its_credential() -> None:
+    # pomerium: google-github-actions/auth with a key, setup-gcloud with none, `gcloud auth configure-docker`, a push
+    auth = StepView(
+        0, "auth", 1, None, "google-github-actions/auth@v2", {"credentials_json": "${{ secrets.GCP_SA }}"}, None, {}
+    )
+    setup = StepView(1, "sdk", 2, None, "google-github-actions/setup-gcloud@v2", {}, None, {})
+    push = _run(2, "gcloud auth configure-docker\ndocker push gcr.io/acme/app:1")
+    assert ("gar", "certain", ("secret:GCP_SA",)) in _publishes(auth, setup, push)
+
+
+def test_a_release_script_told_its_registry_after_the_step_stored_that_credential() -> None:
+    # lefthook's AUR jobs: `su runner -c '… echo "${{ secrets.AUR_SSH_KEY }}" > ~/.ssh/aur … raku publish.raku --target=aur'`
+    script = (
+        'su runner -c \'\n  mkdir -p ~/.ssh\n  echo "${{ secrets.AUR_SSH_KEY }}" > ~/.ssh/aur\n'
+        "  raku packaging/scripts/publish.raku --target=aur\n'"
+    )
+    assert ("aur", "probable", ("secret:AUR_SSH_KEY",)) in _publishes(_run(0, script))
+    told_nothing = script.replace(" --target=aur", "")
+    assert "aur" not in {r for r, c, _ in _publishes(_run(0, told_nothing)) if c != "held"}
+
+
+def test_an_expression_inside_an_argument_line_is_each_of_its_values() -> None:
+    # pomerium: goreleaser `args: release ${{ … dry_run == 'true' && '--snapshot' || '' }} --clean`
+    args = "release ${{ github.event.inputs.dry_run == 'true' && '--snapshot' || '' }} --clean"
+    step = StepView(0, "gr", 1, None, "goreleaser/goreleaser-action@v6", {"args": args},
+                    None, {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"})  # fmt: skip
+    assert {r for r, _, _ in _publishes(step)} == {"github-releases"}
+    dry = StepView(0, "gr", 1, None, "goreleaser/goreleaser-action@v6", {"args": "release --snapshot --clean"},
+                   None, {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"})  # fmt: skip
+    assert _publishes(dry) == set()

@@ -196,8 +196,14 @@ def test_self_managed_registry_from_the_project_record(tmp_path: Path) -> None:
     script += "    - docker push registry.example.com/acme/app:1\n"
     inv = pipeline(tmp_path / "a", _ci(script), {"gitlab/groups/acme/projects.json": meta})
     assert routes(inv, "publish") == ("gitlab-registry:job_token",)
-    # without the project record the host is just some registry (and the login is to registry.gitlab.com)
-    assert publishes(pipeline(tmp_path / "b", _ci(script)), "publish") == ("other:registry.example.com",)
+    # without the project record, the job's one login (to its GitLab's registry, with the job token) still says which
+    # registry the unknown host is: the job token signs in nowhere else (round 21, Arch's registry.archlinux.org)
+    assert routes(pipeline(tmp_path / "b", _ci(script)), "publish") == ("gitlab-registry:job_token",)
+    # with a second login, the host is just some registry
+    other = script.replace(
+        "    - docker push", '    - docker login -u u -p "$HUB_TOKEN" hub.example.com\n    - docker push'
+    )
+    assert publishes(pipeline(tmp_path / "c", _ci(other)), "publish") == ("other:registry.example.com",)
 
 
 def test_docker_run_shell_script_sees_the_containers_environment(tmp_path: Path) -> None:
@@ -713,3 +719,47 @@ def test_a_build_publishing_to_its_gitlabs_packages_presumes_the_job_token(tmp_p
     # MapWithAI, gradle-josm-plugin: `./gradlew publishAllPublicationsToGitlabRepository`, credentials in build.gradle
     inv = pipeline(tmp_path, _ci("\n    - ./gradlew publishAllPublicationsToGitlabRepository\n"))
     assert routes(inv, "publish") == ("gitlab-packages:job_token",)
+
+
+# -- held-out round 21 ---------------------------------------------------------------------------------------
+
+
+def test_a_before_script_function_publishes_only_in_the_job_that_calls_it(tmp_path: Path) -> None:
+    # openid/conformance-suite: `.auto_devops` defines `upload()` (a GCR push) and `mirror()` (skopeo to $3)
+    ci = (
+        "before_script:\n  - |\n    function upload() {\n      docker push gcr.io/acme/app:1\n    }\n"
+        '    mirror() {\n      skopeo copy docker://$1 --dest-creds "$CI_REGISTRY_USER:$CI_REGISTRY_PASSWORD" docker://$2\n    }\n'
+        "test:\n  script:\n    - mvn test\n"
+        "push:\n  script:\n    - upload\n"
+        'copy:\n  script:\n    - mirror docker.io/moby/buildkit "$CI_REGISTRY_IMAGE/buildkit:1"\n'
+    )
+    inv = pipeline(tmp_path, ci)
+    assert publishes(inv, "test") == ()
+    assert publishes(inv, "push") == ("gar",)
+    assert routes(inv, "copy") == ("gitlab-registry:job_token",)
+
+
+def test_a_push_to_an_unknown_host_after_the_one_login_to_the_instances_registry(tmp_path: Path) -> None:
+    # archlinux/buildbtw: `podman login $CI_REGISTRY` with the job token, `podman push registry.archlinux.org/…`
+    ci = _ci(
+        '\n    - echo "$CI_JOB_TOKEN" | podman login $CI_REGISTRY -u $CI_REGISTRY_USER --password-stdin'
+        "\n    - podman push registry.acme.example/acme/app:1\n"
+    )
+    assert routes(pipeline(tmp_path / "one", ci), "publish") == ("gitlab-registry:job_token",)
+    two = ci.replace(
+        "    - podman push", "    - podman login -u u -p $HARBOR_PASSWORD harbor.acme.example\n    - podman push"
+    )
+    assert "gitlab-registry" not in publishes(pipeline(tmp_path / "two", two), "publish")
+
+
+def test_the_registry_password_of_a_job_pointing_ci_registry_elsewhere_is_a_project_variable(tmp_path: Path) -> None:
+    # xfce4-dev-tools: `CI_REGISTRY: "docker.io"`, `docker login -u $CI_REGISTRY_USER -p $CI_REGISTRY_PASSWORD $CI_REGISTRY`
+    ci = (
+        'build:\n  variables:\n    CI_REGISTRY: "docker.io"\n    IMAGE: index.docker.io/xfce/xfce-build:1\n'
+        "  script:\n    - docker login -u $CI_REGISTRY_USER -p $CI_REGISTRY_PASSWORD $CI_REGISTRY\n    - docker push $IMAGE\n"
+    )
+    assert routes(pipeline(tmp_path / "hub", ci), "build") == ("dockerhub:secret:CI_REGISTRY_PASSWORD",)
+    own = ci.replace('    CI_REGISTRY: "docker.io"\n', "").replace(
+        "index.docker.io/xfce/xfce-build:1", "$CI_REGISTRY_IMAGE:1"
+    )
+    assert routes(pipeline(tmp_path / "own", own), "build") == ("gitlab-registry:job_token",)
