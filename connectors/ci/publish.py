@@ -14,7 +14,16 @@ from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
-from connectors.ci.shell import Command, commands, flag_values, functions, has_flag, with_arguments, with_values
+from connectors.ci.shell import (
+    Command,
+    commands,
+    flag_values,
+    functions,
+    has_flag,
+    shell_vars,
+    with_arguments,
+    with_values,
+)
 from scanner.knowledge.publish import (
     ActionForm,
     CommandForm,
@@ -35,6 +44,7 @@ from scanner.knowledge.publish import (
     registry_from_runner,
     registry_from_secret_name,
     release_words,
+    secret_stores,
     setup_hints,
 )
 from scanner.knowledge.registries import cloud_image_registry, oidc_publishing, registries, registry_for_host
@@ -139,6 +149,8 @@ class _GitPush:
 @dataclass
 class _State:
     logins: list[_Login] = field(default_factory=list)
+    #: Steps that fetch secrets from a secrets manager (publish.yaml ``secret_stores``), by id: the action.
+    secret_stores: dict[str, str] = field(default_factory=dict)
     #: Shell functions the job's scripts defined (GitLab's before_script and script share one shell), by name.
     functions: dict[str, str] = field(default_factory=dict)
     calling: set[str] = field(default_factory=set)  # the functions being expanded (a recursive one stops)
@@ -280,6 +292,11 @@ class _Job:
         for r in self.refs.routes(text, env, in_script):
             if r.kind == "step_output":
                 carried = self.st.step_routes.get(r.name) or self.st.step_inputs.get(r.name)
+                if r.name in self.st.secret_stores and r.detail:
+                    # an output of a secrets manager's step (`steps.esc-secrets.outputs.NPM_TOKEN`, Pulumi ESC): the
+                    # secret it fetched, by its name
+                    found.append(Route("secret", r.detail, f"{detail} (from {self.st.secret_stores[r.name]})"))
+                    continue
                 if carried:
                     found += carried
                 else:
@@ -311,12 +328,18 @@ class _Job:
         return [Route("unknown", "", "no credential named in the job")]
 
     def login_routes(self, registry: str, host: str | None) -> list[Route]:
-        for lg in reversed(self.st.logins):
-            if host is not None and lg.host is not None and lg.host == host:
-                return lg.routes
+        # every login to the host: either may be the one in force (`docker login HOST || docker login -u … HOST`)
+        to_host = [r for lg in self.st.logins if host is not None and lg.host == host for r in lg.routes]
+        if to_host:
+            return list({(r.kind, r.name): r for r in to_host}.values())
         for lg in reversed(self.st.logins):
             if lg.registry == registry and (lg.host is None or host is None or registry != "oci"):
                 return lg.routes
+        # a Docker config written whole from a variable holds logins to any host (`cp "$REGISTRY_AUTH_FILE"
+        # ~/.docker/config.json` before pushes to Docker Hub and Quay, StackGres)
+        written = [r for lg in self.st.logins if lg.via == "docker config.json" and lg.host is None for r in lg.routes]
+        if written and host is not None:
+            return list({(r.kind, r.name): r for r in written}.values())
         # a host regwarden does not know after the job's one login, to its GitLab's registry with the job token
         # (`podman login $CI_REGISTRY` then `podman push registry.archlinux.org/…`): a self-managed instance's registry
         if registry.startswith("other:") and self.refs.ci == "gitlab" and len(self.st.logins) == 1:
@@ -406,12 +429,14 @@ class _Job:
         # a user name first (`${{ secrets.DOCKERHUB_USERNAME }}/sqlfluff:latest`) is a namespace, not a host: the
         # registry is the default one, not any the job logged in to
         images = [_USER_FIRST.sub("user/", i) for i in images]
-        # (a variable may hold several, one per line or each value it can take: `TAGS<<EOF` in GITHUB_ENV)
+        # (a variable may hold several, one per line or each value it can take: `TAGS<<EOF` in GITHUB_ENV; a loop's
+        # variable, `for R in docker.io quay.io`, inside a longer name: each value in its place)
         resolved = [
             r
             for i in images
             if i.strip()
-            for line in _COMPUTED_TAG.sub("", self.refs.expand(i, env)).splitlines()
+            for each in _each_value(i, env)
+            for line in _COMPUTED_TAG.sub("", self.refs.expand(i, each)).splitlines()
             if looks_like_image(r := line.strip())
         ]
         if not resolved:
@@ -452,6 +477,8 @@ class _Job:
             self.checkout(step)
         if path in oidc_consumers() or name in oidc_consumers():
             self.st.oidc_explained = True
+        if step.id and (path in secret_stores() or name in secret_stores()):
+            self.st.secret_stores[step.id] = name
         for key in (path, name):
             if (hinted := setup_hints().get(key)) is not None:
                 self.st.setups.append(hinted)
@@ -727,6 +754,12 @@ class _Job:
                 env.setdefault(name, f"${name}")
             if _assignment(cmd) or (cmd.words[:1] == ("export",) and _assignment(_without_first(cmd))):
                 assigned.update(_inline_env(_without_first(cmd) if cmd.words[0] == "export" else cmd))
+            if cmd.words[:1] == ("for",) and len(cmd.words) > 3 and cmd.words[2] == "in":
+                # `for REGISTRY in $TARGET_REGISTRIES`: the loop's variable takes each word, one value per line
+                items = [w for w in cmd.words[3:] if w not in (";", "do")]
+                values = [v for w in items for v in self.refs.expand(w, env).split() if v and v != "*"]
+                if values:
+                    assigned[cmd.words[1]] = "\n".join(dict.fromkeys(values))
             line = step.line + 1 + cmd.line if step.line is not None and via == "" else step.line
             if "git" in cmd.text or "gh " in cmd.text:
                 self.git_command(step, cmd, env, line)
@@ -814,6 +847,12 @@ class _Job:
                 if lc.registry == "acr":
                     names = flag_values(cmd.words, ("--name", "-n"))
                     host = f"{names[0].lower()}.azurecr.io" if names else None
+            if not routes and host is not None and not lc.cloud:
+                # `echo | docker login "$CI_REGISTRY"`: no password given, the Docker config the job wrote from a
+                # variable (`cat "$DOCKER_AUTH_CONFIG" > ~/.docker/config.json`, StackGres) signs it in
+                routes = [
+                    r for lg in self.st.logins if lg.via == "docker config.json" and lg.host is None for r in lg.routes
+                ]
             last = self.st.logins[-1] if self.st.logins else None
             if cmd.stdin and last is not None and last.host is None and last.registry == registry:
                 self.st.logins.pop()  # `aws ecr get-login-password | docker login … HOST`: one login, to HOST
@@ -1124,7 +1163,12 @@ class _Job:
         ws = _run_words(cmd)
         while ws and (ws[0] in _SOURCE_WORDS or ws[0] in _SHELL_KEYWORDS):
             ws = ws[1:]
-        if not ws or ws[0].lower() in _FILE_TOOLS or ws[0] in _SHELL_WORDS or ws[0] in ("}", ")"):
+        # (`wget URL` downloads; only `--post-file`, `--body-file` or `--method` send anything)
+        fetches = ws[:1] == ["wget"] and not any(w.startswith(("--post-file", "--body-file", "--method")) for w in ws)
+        # a container tool's local work (`docker tag`, `docker manifest create`): the push, if any, is its own command
+        local = " ".join(ws[1:2]) in _LOCAL_CONTAINER_WORK or " ".join(ws[1:3]) in _LOCAL_CONTAINER_WORK
+        fetches = fetches or (ws[:1] in (["docker"], ["podman"]) and local)
+        if not ws or ws[0].lower() in _FILE_TOOLS or ws[0] in _SHELL_WORDS or ws[0] in ("}", ")") or fetches:
             # `cat`, `echo`, `sha256sum`, `Out-File`, a loop's header, a function's closing brace: whatever the
             # step is named, these publish nothing
             return
@@ -1134,7 +1178,9 @@ class _Job:
         # the step's name speaks for a command whose own name says nothing (`npm run build:sandbox`)
         label = step.label if step.label and step.label != step.uses else ""
         reads = any(w in _READ_VERBS for w in cmd.words[1:])
-        pushes = bool(re.search(r"(?:^|[\s=_\"'.:-])push(?:$|[\s=_:\"'-])", cmd.text, re.IGNORECASE))
+        # (a variable's name says nothing: `docker tag "$SRC" "$IMAGE_PUSH_NAME"` pushes nothing)
+        said = _VAR_REF.sub(" ", cmd.text)
+        pushes = bool(re.search(r"(?:^|[\s=_\"'.:-])push(?:$|[\s=_:\"'-])", said, re.IGNORECASE))
         pushes = (pushes and not cmd.text.startswith("git ")) or _push_flag(cmd, env)
         named_push = any(image_words().search(n) for n in names) or (
             not [n for n in names if not re.fullmatch(r"[\w.-]*:[\w.-]+|build|run", n)]
@@ -1142,6 +1188,7 @@ class _Job:
             and image_words().search(label) is not None
             and _READ_LABEL.search(label) is None  # `Pre-pull testcontainer images`
             and _PAGE_ONLY.search(label) is None
+            and _LABEL_NOT_RELEASE.search(label) is None
         )
         # a repository script named for building an image (`./scripts/build-latest-image.sh`), which after a
         # registry login is how the image gets there (TeX Live's images: `docker buildx build --push` inside)
@@ -1173,6 +1220,7 @@ class _Job:
             bool(label)
             and release_words().search(label) is not None
             and _PAGE_ONLY.search(label) is None
+            and _LABEL_NOT_RELEASE.search(label) is None
             and _runs_script(cmd)
         )
         label_github = label_says and _GITHUB_NAMED.search(label) is not None
@@ -1468,7 +1516,7 @@ _NOT_A_RELEASE = re.compile(
     r"notes|changelog|tests?\b|tests?[_-]|prepare|draft|verify|check|(?:^|[_:-])pr(?:$|[_:-])|version|bump|comment"
     r"|notify|list|download|view|info|lto|build|please|drafter|cleanup|delete|status|dry|install|generate|readme"
     # docker-pushrm pushes a README to the image's page, no image; a release's milestone and issues are tracking
-    r"|pushrm|milestone|issues|detect"
+    r"|pushrm|milestone|issues|detect|validat"
     # a documentation site (`sbt docs/docusaurusPublishGhpages`, `publish-docs`)
     r"|pages|docusaurus|(?:^|[_:-])(?:docs?|site)(?:$|[_:-])",
     re.IGNORECASE,
@@ -1476,6 +1524,11 @@ _NOT_A_RELEASE = re.compile(
 #: A name that says it publishes after something else (`build-and-publish`, `test_and_release`).
 _AND_PUBLISH = re.compile(r"(?:^|[_:-])and[_:-](?:publish|release|deploy|upload|push)", re.IGNORECASE)
 _RUNNER_SUB = frozenset({"run", "exec", "x", "dlx", "run-script", "task"})
+#: Container sub-commands that work on the machine only (`docker tag`, `docker manifest create`).
+_LOCAL_CONTAINER_WORK = frozenset({"tag", "pull", "images", "rmi", "inspect", "load", "save", "manifest create",
+                                   "manifest rm", "manifest inspect", "manifest annotate", "image tag", "image pull"})  # fmt: skip
+#: pixi's options that take a value (its environment, its manifest).
+_PIXI_VALUE_FLAGS = frozenset({"-e", "--environment", "--manifest-path"})
 _SHELL_WORDS = frozenset({"for", "while", "until", "if", "then", "else", "elif", "case", "do", "done", "fi", "read",
                           "local", "declare", "return", "[[", "function", "unset", "command", "type", "hash", "shift",
                           "trap", "wait", "readonly", "exit", "break", "continue", "true", "false", ":"})  # fmt: skip
@@ -1611,6 +1664,13 @@ def script_names(cmd: Command) -> list[str]:
     rest = ws[1:]
     if rest and rest[0] in _RUNNER_SUB:
         rest = rest[1:]
+    if first == "pixi":
+        # pixi's `-e` names the environment the task runs in, not the task (`pixi run -e build publish-conda …`)
+        rest = [
+            w
+            for i, w in enumerate(rest)
+            if w not in _PIXI_VALUE_FLAGS and (i == 0 or rest[i - 1] not in _PIXI_VALUE_FLAGS)
+        ]
     for i, w in enumerate(rest):
         if w in ("-e", "-s", "--session", "--env", *_TARGET_FLAGS) and i + 1 < len(rest):
             out.append(rest[i + 1])
@@ -1653,6 +1713,23 @@ def _builds_image(first: str) -> bool:
 _IMAGE_WORD = re.compile(r"images?|docker|container|oci", re.IGNORECASE)
 #: Words of an image-build script whose image stays where it was built.
 _NOT_PUSHED = frozenset({"test", "tests", "testing", "e2e", "pr", "check", "verify", "lint", "cache", "dry", "local"})
+
+
+def _each_value(text: str, env: Mapping[str, str], depth: int = 0) -> list[Mapping[str, str]]:
+    """``env`` once per value of the first variable ``text`` names (directly or through another variable's value)
+    that holds several, one per line (a loop's variable); else ``env`` alone."""
+    if depth > 3:
+        return [env]
+    for name in shell_vars(text):
+        value = env.get(name)
+        if value is None:
+            continue
+        if "\n" in value and "$" not in value:
+            return [{**env, name: line} for line in value.splitlines() if line.strip()]
+        found = _each_value(value, env, depth + 1)
+        if len(found) > 1:
+            return found
+    return [env]
 
 
 #: An image reference starting with a variable or secret named for a user or an organisation (its namespace).
@@ -1708,6 +1785,9 @@ _PUBLIC_PACKAGE_REGISTRIES = frozenset({"maven-central", "npm", "pypi", "rubygem
 _GITHUB_TOKEN_ENV = re.compile(r"(?:\w+_)?(?:GITHUB|GH)_TOKEN")
 #: A step name that says it fetches or checks images rather than pushing them.
 _READ_LABEL = re.compile(r"pull|fetch|download|scan|inspect|verify|cache|test", re.IGNORECASE)
+#: A step name that says it checks or prepares a release rather than making it (feast's `Validate Helm chart prior to
+#: publishing`, `Build & version operator-specific release files`).
+_LABEL_NOT_RELEASE = re.compile(r"validat|verif|\bcheck|\blint|prior to|(?:&|\band)\s+version\b", re.IGNORECASE)
 #: A step name that says what it publishes is a page about the package (`DockerHub Publish Readme`), a web site or
 #: its documentation, or files in a bucket (checkstyle's `Publish site to AWS S3`).
 _PAGE_ONLY = re.compile(r"readme|description|\b(?:web)?site\b|\bdocs?\b|documentation|\bs3\b|bucket", re.IGNORECASE)

@@ -16,10 +16,11 @@ from connectors.ci.publish import COMPARED, Route
 from connectors.ci.shell import Command, replaced_patterns, shell_vars
 
 EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
-_SECRET = re.compile(r"\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
-_VAR = re.compile(r"\bvars\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
-_ENV = re.compile(r"\benv\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
-_STEP_OUT = re.compile(r"\bsteps\s*\.\s*([A-Za-z_][A-Za-z0-9_-]*)\s*\.\s*outputs\b")
+# (a context is a whole word: `steps.esc-secrets.outputs.NPM_TOKEN` is a step's output, not `secrets.outputs`)
+_SECRET = re.compile(r"(?<![\w.-])secrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
+_VAR = re.compile(r"(?<![\w.-])vars\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
+_ENV = re.compile(r"(?<![\w.-])env\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
+_STEP_OUT = re.compile(r"\bsteps\s*\.\s*([A-Za-z_][A-Za-z0-9_-]*)\s*\.\s*outputs\b(?:\s*\.\s*([\w-]+))?")
 _JOB_TOKEN = re.compile(r"\bgithub\s*\.\s*token\b")
 _EXPORT = re.compile(r"""^\s*echo\s+["']?([A-Za-z_][A-Za-z0-9_]*)=(.*?)["']?\s*>>\s*["']?\$\{?GITHUB_ENV\}?["']?\s*$""")
 _MAX_DEPTH = 4
@@ -77,8 +78,8 @@ class GitHubRefs:
                 value = env.get(dotted or indexed)
                 if value is not None:
                     out += self._routes(value, env, False, depth + 1)
-            for step in _STEP_OUT.findall(expr):
-                out.append(Route("step_output", step))
+            for step, output in _STEP_OUT.findall(expr):
+                out.append(Route("step_output", step, output))
         if in_script:
             for name in shell_vars(EXPR.sub(" ", text)):
                 value = env.get(name)

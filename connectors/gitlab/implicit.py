@@ -90,6 +90,8 @@ def names(cmd: Command) -> list[str]:
         out.append(re.sub(r"\.[A-Za-z0-9]+$", "", first.rstrip("/").rsplit("/", 1)[-1]))
     if first in _RUNNERS or first.endswith("/gradlew"):
         rest = ws[1:]
+        if first == "just":
+            rest = [w for w in rest if not w.startswith("-")][:1]  # the recipe; the words after it are its arguments
         for i, w in enumerate(rest):
             if w in _RUN_SUB:
                 continue
@@ -252,13 +254,15 @@ def _registries_for(
 
 def _forge_release(name: str) -> str | None:
     """The releases of the forge a release task names (gradle-josm-plugin's `releaseToGitlab`, a `release-github`
-    script): its release, not the package registry of the tool that runs it."""
+    script): its release, not the package registry of the tool that runs it; a script that creates a release
+    (`tools/create-release.sh`, SANE; not `make-release-build.py`, GROMACS's upload to its FTP site) makes one on the
+    GitLab it runs on."""
     if not re.search(r"release", name, re.IGNORECASE):
         return None
-    if re.search(r"git[-_]?lab", name, re.IGNORECASE):
-        return "gitlab-releases"
     if re.search(r"git[-_]?hub", name, re.IGNORECASE):
         return "github-releases"
+    if re.search(r"git[-_]?lab|create[-_]?release", name, re.IGNORECASE):
+        return "gitlab-releases"
     return None
 
 

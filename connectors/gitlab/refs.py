@@ -21,6 +21,8 @@ from connectors.ci.shell import Command, replaced_patterns, shell_vars
 from connectors.gitlab.predefined import is_predefined
 
 #: Predefined variables that hold the job's own token.
+#: Variables every shell has: never a CI/CD variable holding a credential.
+_SHELL_ENV = frozenset({"HOME", "PWD", "OLDPWD", "USER", "PATH", "SHELL", "TMPDIR", "HOSTNAME", "LANG", "IFS"})
 JOB_TOKEN_VARS = frozenset({"CI_JOB_TOKEN", "CI_REGISTRY_PASSWORD", "CI_DEPENDENCY_PROXY_PASSWORD"})
 #: GitLab's special ``gitlab-deploy-token`` (a deploy token: static, stored by the project).
 DEPLOY_TOKEN_VARS = frozenset({"CI_DEPLOY_PASSWORD"})
@@ -114,6 +116,8 @@ class GitLabRefs:
             return False
         if name in env and env[name] != f"${name}":
             return False  # defined by the pipeline itself
+        if name in _SHELL_ENV:
+            return False  # the shell's own (`$HOME/.docker/config.json`)
         return not (is_predefined(name) or self.facts.predefined(name) is not None)
 
     def routes(self, text: str, env: Mapping[str, str], in_script: bool) -> list[Route]:

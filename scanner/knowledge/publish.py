@@ -367,6 +367,7 @@ class Catalogue(_Row):
     reusable_workflows: tuple[ReusableWorkflow, ...] = ()
     packaging_repositories: tuple[PackagingRepository, ...] = ()
     oidc_consumers: tuple[str, ...] = ()
+    secret_stores: tuple[str, ...] = ()
     script_actions: tuple[ScriptAction, ...] = ()
     gitlab_templates: tuple[GitLabTemplate, ...] = ()
 
@@ -589,6 +590,12 @@ def packaging_registry(remote: str) -> str | None:
 def oidc_consumers() -> frozenset[str]:
     """Actions (lower-case ``owner/repo[/path]``) that use the job's OIDC token without publishing."""
     return frozenset(a.lower() for a in catalogue().oidc_consumers)
+
+
+@cache
+def secret_stores() -> frozenset[str]:
+    """Actions whose outputs are secrets fetched from a secrets manager (lower-case ``owner/repo[/path]``)."""
+    return frozenset(a.lower() for a in catalogue().secret_stores)
 
 
 @cache

@@ -1061,3 +1061,31 @@ jobs:
     assert _job(_inventory(tmp_path, wf))["publishes"] == ()
     on = wf.replace("    if: ${{ false }}\n", "")
     assert _job(_inventory(tmp_path / "on", on))["publishes"] == ("npm",)
+
+
+def test_a_commenter_looked_up_in_an_allow_list_is_a_gate(tmp_path: Path) -> None:
+    # tdesign-vue-next: a `check` job reads `.pr-comment-ci-whitelist` and compares the commenter's login; the
+    # jobs that need it check out the pull request and run `pnpm install`
+    wf = """on: issue_comment
+jobs:
+  check:
+    outputs: {next: "${{ steps.a.outputs.next }}"}
+    steps:
+      - uses: actions/github-script@v7
+        id: a
+        with:
+          script: |
+            const user = context.payload.comment.user.login
+            const whitelist = require('fs').readFileSync('.github/.whitelist', 'utf8')
+            if (whitelist.split('\\n').includes(user)) core.setOutput('next', 'go')
+  j:
+    needs: check
+    if: needs.check.outputs.next == 'go'
+    steps:
+      - run: gh pr checkout ${{ github.event.issue.number }}
+      - run: pnpm install
+"""
+    assert _job(_inventory(tmp_path, wf))["outsider_control"] == ()
+    anyone = wf.replace("const whitelist = require('fs').readFileSync('.github/.whitelist', 'utf8')", "const list = []")
+    anyone = anyone.replace("whitelist.split('\\n').includes(user)", "list.length === 0")
+    assert _job(_inventory(tmp_path / "anyone", anyone))["outsider_control"] != ()

@@ -987,3 +987,57 @@ def test_an_expression_inside_an_argument_line_is_each_of_its_values() -> None:
     dry = StepView(0, "gr", 1, None, "goreleaser/goreleaser-action@v6", {"args": "release --snapshot --clean"},
                    None, {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"})  # fmt: skip
     assert _publishes(dry) == set()
+
+
+# -- held-out round 22 ---------------------------------------------------------------------------------------
+
+
+def test_a_secrets_managers_outputs_are_the_secrets_it_fetched() -> None:
+    # pulumi-command: `steps.esc-secrets.outputs.NPM_TOKEN` after pulumi/esc-action (not `secrets.outputs`)
+    esc = StepView(0, "esc", 1, "esc-secrets", "pulumi/esc-action@v1", {}, None, {})
+    env = {"NODE_AUTH_TOKEN": "${{ steps.esc-secrets.outputs.NPM_TOKEN }}"}
+    assert ("npm", "certain", ("secret:NPM_TOKEN",)) in _publishes(esc, _run(1, "npm publish", env))
+    other = StepView(0, "x", 1, "esc-secrets", "acme/compute@v1", {}, None, {})
+    assert ("npm", "certain", ("secret:NPM_TOKEN",)) not in _publishes(other, _run(1, "npm publish", env))
+
+
+def test_pixis_environment_is_not_its_task() -> None:
+    # hvPlot: `pixi run -e build publish-conda --token ${{ secrets.CONDA_UPLOAD_TOKEN }} upload …`
+    step = _run(
+        0, "pixi run -e build publish-conda --token ${{ secrets.CONDA_UPLOAD_TOKEN }} upload --user pyviz f.conda"
+    )
+    assert ("anaconda", "probable", ("secret:CONDA_UPLOAD_TOKEN",)) in _publishes(step)
+
+
+def test_a_write_token_for_hugging_face_held_by_an_upload_script() -> None:
+    # datadex: `make upload` with HUGGINGFACE_TOKEN; a bare HF_TOKEN says nothing of publishing
+    env = {"HUGGINGFACE_TOKEN": "${{ secrets.HUGGINGFACE_TOKEN }}"}
+    assert {r for r, c, _ in _publishes(_run(0, "make upload", env)) if c != "held"} == {"huggingface"}
+    assert _publishes(_run(0, "make upload", {"HF_TOKEN": "${{ secrets.HF_TOKEN }}"})) == set()
+
+
+def test_downloads_and_local_container_work_push_nothing_after_a_sign_in() -> None:
+    # feast: `wget https://apache.jfrog.io/…/$(lsb_release …).deb` after configure-aws-credentials; StackGres:
+    # `docker tag "$SRC" "$IMAGE_PUSH_NAME"` (a variable's name is no push)
+    assert _publishes(AWS_LOGIN, _run(1, "wget https://apache.jfrog.io/arrow/$(lsb_release --id --short).deb")) == set()
+    assert _publishes(AWS_LOGIN, _run(1, 'docker tag "$SRC" "$IMAGE_PUSH_NAME"')) == set()
+    assert _publishes(AWS_LOGIN, _run(1, 'docker manifest create "$IMAGE_PUSH_NAME" a b')) == set()
+
+
+def test_a_step_named_for_checking_a_release_makes_none() -> None:
+    # feast: `name: Validate Helm chart prior to publishing` over `./infra/scripts/helm/validate-….sh`
+    env = {"NPM_TOKEN": "${{ secrets.NPM_TOKEN }}"}
+    check = _run(0, "./infra/scripts/helm/check.sh", env, label="Validate Helm chart prior to publishing")
+    assert {c for _, c, _ in _publishes(check)} == {"held"}
+    real = _run(0, "./infra/scripts/npm/run.sh", env, label="Publish to npm")
+    assert {r for r, _, _ in _publishes(real)} == {"npm"}
+
+
+def test_a_loops_variable_names_an_image_once_per_value() -> None:
+    # StackGres: `for IMAGE_PUSH_REGISTRY in $TARGET_REGISTRIES` with `TARGET_REGISTRIES: "docker.io quay.io"`
+    script = (
+        'for R in $TARGET_REGISTRIES\ndo\n  export IMAGE_PUSH_NAME="$R/acme/app:1"\n'
+        '  docker push "$IMAGE_PUSH_NAME"\ndone'
+    )
+    step = _run(0, script, {"TARGET_REGISTRIES": "docker.io quay.io"})
+    assert {r for r, c, _ in _publishes(step) if c != "held"} == {"dockerhub", "quay"}

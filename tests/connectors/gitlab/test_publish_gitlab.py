@@ -763,3 +763,43 @@ def test_the_registry_password_of_a_job_pointing_ci_registry_elsewhere_is_a_proj
         "index.docker.io/xfce/xfce-build:1", "$CI_REGISTRY_IMAGE:1"
     )
     assert routes(pipeline(tmp_path / "own", own), "build") == ("gitlab-registry:job_token",)
+
+
+# -- held-out round 22 ---------------------------------------------------------------------------------------
+
+
+def test_a_docker_config_written_from_a_variable_signs_in_where_no_password_is_given(tmp_path: Path) -> None:
+    # StackGres: `cat "$DOCKER_AUTH_CONFIG" > ~/.docker/config.json`, `echo | docker login "$CI_REGISTRY" || docker
+    # login -u "$CI_REGISTRY_USER" -p "$CI_REGISTRY_PASSWORD" "$CI_REGISTRY"`, then pushes; later the config is
+    # replaced by `cp "$REGISTRY_AUTH_FILE" ~/.docker/config.json` before pushes to Quay
+    ci = _ci(
+        '\n    - mkdir -p $HOME/.docker\n    - cat "$DOCKER_AUTH_CONFIG" > "$HOME/.docker/config.json"'
+        '\n    - echo | docker login "$CI_REGISTRY" || docker login -u "$CI_REGISTRY_USER" -p "$CI_REGISTRY_PASSWORD" "$CI_REGISTRY"'
+        "\n    - docker push $CI_REGISTRY_IMAGE/app:1\n"
+    )
+    assert set(routes(pipeline(tmp_path / "own", ci), "publish")) == {
+        "gitlab-registry:job_token",
+        "gitlab-registry:secret:DOCKER_AUTH_CONFIG",
+    }
+    quay = _ci('\n    - cp "$REGISTRY_AUTH_FILE" ~/.docker/config.json\n    - docker push quay.io/acme/app:1\n')
+    assert routes(pipeline(tmp_path / "quay", quay), "publish") == ("quay:secret:REGISTRY_AUTH_FILE",)
+
+
+def test_a_just_recipes_arguments_are_not_recipes_and_a_create_release_script_is_a_gitlab_release(
+    tmp_path: Path,
+) -> None:
+    # signstar: `just install-alpm-package-set publish`; SANE: `./tools/create-release.sh`
+    assert (
+        publishes(pipeline(tmp_path / "just", _ci("\n    - just install-alpm-package-set publish\n")), "publish") == ()
+    )
+    inv = pipeline(tmp_path / "rel", _ci("\n    - ./tools/create-release.sh\n"))
+    assert publishes(inv, "publish") == ("gitlab-releases",)
+
+
+def test_werf_exports_the_images_to_its_tags(tmp_path: Path) -> None:
+    # Polemarch: `werf cr login -u $U -p $P index.docker.io`, `werf export --repo=… --tag=index.docker.io/…`
+    ci = _ci(
+        "\n    - werf cr login -u $POLEMARCH_DOCKER_USER -p $POLEMARCH_DOCKER_PASSWORD index.docker.io"
+        "\n    - werf export --repo=$WERF_REPO/storage --tag=index.docker.io/acme/app:1\n"
+    )
+    assert routes(pipeline(tmp_path, ci), "publish") == ("dockerhub:secret:POLEMARCH_DOCKER_PASSWORD",)
