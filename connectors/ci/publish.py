@@ -1163,12 +1163,13 @@ class _Job:
         ws = _run_words(cmd)
         while ws and (ws[0] in _SOURCE_WORDS or ws[0] in _SHELL_KEYWORDS):
             ws = ws[1:]
-        # (`wget URL` downloads; only `--post-file`, `--body-file` or `--method` send anything)
-        fetches = ws[:1] == ["wget"] and not any(w.startswith(("--post-file", "--body-file", "--method")) for w in ws)
-        # a container tool's local work (`docker tag`, `docker manifest create`): the push, if any, is its own command
-        local = " ".join(ws[1:2]) in _LOCAL_CONTAINER_WORK or " ".join(ws[1:3]) in _LOCAL_CONTAINER_WORK
-        fetches = fetches or (ws[:1] in (["docker"], ["podman"]) and local)
-        if not ws or ws[0].lower() in _FILE_TOOLS or ws[0] in _SHELL_WORDS or ws[0] in ("}", ")") or fetches:
+        # (`wget URL` downloads; only `--post-file`, `--body-file` or `--method` send anything; a container tool's
+        # local work, `docker tag`, `docker manifest create`, leaves any push to a command of its own)
+        downloads = ws[:1] == ["wget"] and not any(w.startswith(("--post-file", "--body-file", "--method")) for w in ws)
+        local = ws[:1] in (["docker"], ["podman"]) and (
+            " ".join(ws[1:2]) in _LOCAL_CONTAINER_WORK or " ".join(ws[1:3]) in _LOCAL_CONTAINER_WORK
+        )
+        if not ws or ws[0].lower() in _FILE_TOOLS or ws[0] in _SHELL_WORDS or ws[0] in ("}", ")") or downloads or local:
             # `cat`, `echo`, `sha256sum`, `Out-File`, a loop's header, a function's closing brace: whatever the
             # step is named, these publish nothing
             return
