@@ -278,6 +278,10 @@ class _Job:
         bare = value.strip().strip("'\"")
         if bare in self.st.aliases:
             return self.st.aliases[bare][0]
+        if _GITLAB_PACKAGES_API.search(bare):
+            # a GitLab instance's package API, whatever its host (`https://gitlab.mpcdf.mpg.de/api/v4/projects/2187/
+            # packages/pypi`, NOMAD's twine upload): that GitLab's package registry
+            return "gitlab-packages"
         url = re.search(r"[a-z][a-z0-9+.-]*://\S+", bare, re.IGNORECASE)
         if url is not None and url.start() > 0:
             value = url.group(0)
@@ -599,6 +603,10 @@ class _Job:
                 if not (form.args_publish and not re.search(form.args_publish, a))
                 and not (form.args_dry_run and re.search(form.args_dry_run, a))
             ]
+            if not runs and re.fullmatch(r"\s*\$\{\{[^'\"]*\}\}\s*", given):
+                # the whole command line from an expression with no literal (`${{ needs.args.outputs.RELEASE_ARGS }}`,
+                # mariadb-operator): it may be any of the tool's commands, a publishing one included
+                runs = [given]
             if not runs:
                 return
             only_hinted = bool(form.args_only_hinted) and all(re.search(form.args_only_hinted, a) for a in runs)
@@ -1539,7 +1547,7 @@ _READ_VERBS = frozenset({"list", "view", "download", "delete", "inspect", "verif
 _GITHUB_NAMED = re.compile(r"\bgithub\b(?![\s_-]*(?:pages|packages|container|registry|ghcr))", re.IGNORECASE)
 #: Tools whose arguments are files or text, never a script or target they run: `cat dist/releasetag.txt`
 #: and `Out-File "$env:RELEASE_FILE.sha1sum"` name no release step.
-_FILE_TOOLS = frozenset({"cat", "echo", "printf", "ls", "cp", "mv", "rm", "mkdir", "touch", "chmod", "chown", "ln",
+_FILE_TOOLS = frozenset({"cat", "echo", "printf", "ls", "cp", "mv", "rm", "rimraf", "mkdir", "touch", "chmod", "chown", "ln",
                          "test", "[", "grep", "sed", "awk", "jq", "yq", "head", "tail", "tee", "cut", "sort", "wc",
                          "find", "tar", "zip", "unzip", "gzip", "sha256sum", "sha512sum", "sha1sum", "shasum",
                          "md5sum", "basename", "dirname", "realpath", "readlink", "diff", "cd", "pushd", "export",
@@ -1621,6 +1629,8 @@ def _run_words(cmd: Command) -> list[str]:
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.DOTALL)
 
 
+#: The path of a GitLab instance's package API (`/api/v4/projects/<id>/packages/<format>`).
+_GITLAB_PACKAGES_API = re.compile(r"/api/v4/projects/[^/\s]+/packages/")
 #: A GitLab API token by its name (a project, group or personal access token kept as a CI/CD variable).
 _GITLAB_TOKEN = re.compile(
     r"GITLAB|(?:^|_)GL_|PROJECT_(?:ACCESS_)?TOKEN|GROUP_(?:ACCESS_)?TOKEN|PRIVATE_TOKEN", re.IGNORECASE

@@ -219,6 +219,16 @@ class JobBuilder:
             found += script_publishes(self.job, not self.p.variables.complete, expand, self.p.hosts)
         if not any(p.confidence != "held" for p in found) and self.job.unknown_bases and self.includes_missing:
             found += template_publishes(self.job, self.job.unknown_bases)
+        elif (
+            not any(p.confidence != "held" for p in found)
+            and self.includes_missing
+            and "script" not in self.job.body
+            and self.job.trigger is None
+        ):
+            # a job with no `script:` of its own beside an include regwarden could not read: the include defines it
+            # and this file only changes it (pesummary's `docker_push` overriding its before_script), so its name is
+            # read as a template's would be
+            found += template_publishes(self.job, (self.job.name,))
         # the job token signs in to GitLab's own registries only: a host it pushes to is the instance's registry
         found = [
             replace(p, registry="gitlab-registry")

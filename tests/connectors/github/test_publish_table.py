@@ -1041,3 +1041,29 @@ def test_a_loops_variable_names_an_image_once_per_value() -> None:
     )
     step = _run(0, script, {"TARGET_REGISTRIES": "docker.io quay.io"})
     assert {r for r, c, _ in _publishes(step) if c != "held"} == {"dockerhub", "quay"}
+
+
+# -- held-out round 23 ---------------------------------------------------------------------------------------
+
+
+def test_a_command_line_that_is_one_opaque_expression_may_publish() -> None:
+    # mariadb-operator: goreleaser `args: ${{ needs.args.outputs.RELEASE_ARGS }}`
+    env = {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
+    opaque = StepView(0, "gr", 1, None, "goreleaser/goreleaser-action@v6",
+                      {"args": "${{ needs.args.outputs.RELEASE_ARGS }}"}, None, env)  # fmt: skip
+    assert {r for r, _, _ in _publishes(opaque)} == {"github-releases"}
+    snapshot = StepView(0, "gr", 1, None, "goreleaser/goreleaser-action@v6",
+                        {"args": "${{ inputs.dry && 'release --snapshot' || 'build' }}"}, None, env)  # fmt: skip
+    assert _publishes(snapshot) == set()
+
+
+def test_a_package_script_for_electron_handed_the_publish_flag_runs_electron_builder() -> None:
+    # Beekeeper Studio: `yarn run electron:build --publish always` with GH_TOKEN; `npx rimraf …` deletes files
+    env = {"GH_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
+    found = _publishes(_run(0, "yarn run electron:build --publish always", env))
+    assert ("github-releases", "certain", ("job_token:GITHUB_TOKEN",)) in found
+    assert _publishes(_run(0, "yarn run electron:build --publish never", env)) == set()
+    gcp = StepView(
+        0, "auth", 1, None, "google-github-actions/auth@v2", {"credentials_json": "${{ secrets.SA }}"}, None, {}
+    )
+    assert _publishes(gcp, _run(1, 'npx rimraf "dist/!(*.exe|*.deb)"')) == set()

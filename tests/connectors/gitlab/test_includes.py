@@ -171,3 +171,17 @@ def test_a_catalogued_template_of_another_project_publishes_where_its_row_says(t
     # a template of the same includes the table does not name, and not named for publishing, publishes nothing
     other = ci.replace(".publish_nightly", ".flatpak@x86_64")
     assert publishes(pipeline(tmp_path / "other", other), "nightly") == ()
+
+
+def test_a_job_an_uncollected_include_defines_is_read_by_its_name(tmp_path: Path) -> None:
+    # pesummary: `docker_push` overrides only its before_script; the component that defines it was not collected
+    ci = (
+        "include:\n  - project: computing/gitlab-ci-templates\n    file: docker.yml\n"
+        "docker_push:\n  before_script:\n    - export TAG=1\n"
+        "docs:\n  before_script:\n    - export X=1\n"
+    )
+    inv = pipeline(tmp_path, ci)
+    assert publishes(inv, "docker_push") == ("gitlab-registry",)
+    assert publishes(inv, "docs") == ()
+    own = ci.replace("    - export TAG=1\n", "    - export TAG=1\n  script:\n    - make test\n")
+    assert publishes(pipeline(tmp_path / "own", own), "docker_push") == ()

@@ -803,3 +803,15 @@ def test_werf_exports_the_images_to_its_tags(tmp_path: Path) -> None:
         "\n    - werf export --repo=$WERF_REPO/storage --tag=index.docker.io/acme/app:1\n"
     )
     assert routes(pipeline(tmp_path, ci), "publish") == ("dockerhub:secret:POLEMARCH_DOCKER_PASSWORD",)
+
+
+# -- held-out round 23 ---------------------------------------------------------------------------------------
+
+
+def test_an_upload_to_any_gitlabs_package_api_is_to_its_package_registry(tmp_path: Path) -> None:
+    # NOMAD: `twine upload -u gitlab-ci-token -p ${CI_JOB_TOKEN} --repository-url https://gitlab.mpcdf.mpg.de/api/v4/…`
+    ci = _ci(
+        "\n    - twine upload -u gitlab-ci-token -p ${CI_JOB_TOKEN}"
+        " --repository-url https://gitlab.example.org/api/v4/projects/2187/packages/pypi dist/*\n"
+    )
+    assert routes(pipeline(tmp_path, ci), "publish") == ("gitlab-packages:job_token",)
