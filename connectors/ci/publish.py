@@ -1249,6 +1249,10 @@ class _Job:
         before = len(self.out)
         self.probable(step, cmd.text, env, short, line)
         if len(self.out) > before:
+            # a language's own release tool beside the credentials it holds may also publish to that language's
+            # registry by Trusted Publishing (electric-sql's `pnpm ci:publish`: npm by OIDC, Hex by its key)
+            held = {p.registry for p in self.out[before:]}
+            self._oidc_guess(step, cmd, names, short, line, skip=held)
             return
         if release_named:
             # a release script told which registry (`publish.raku --target=aur`) after the step stored that registry's
@@ -1324,17 +1328,24 @@ class _Job:
         if logged_in_push or cloud_push:
             return  # where it pushes is said above; no registry guessed from the language besides
         # (a label alone guesses nothing; nor does an OIDC token an attestation of the job explains)
-        # (nor a release tool given a sub-command that is not a release: `npm run release install macos`)
+        self._oidc_guess(step, cmd, names, short, line, skip=set())
+
+    def _oidc_guess(
+        self, step: StepView, cmd: Command, names: list[str], short: str, line: int | None, skip: set[str]
+    ) -> None:
+        """A release-named command run by a language's own tool in a job with an OIDC token nothing else explains:
+        a probable publish to that language's registry by Trusted Publishing (not to one of ``skip``)."""
         told = [w for w in _run_words(cmd)[1:] if not w.startswith(("-", "$"))]
         given = told[told.index(names[0]) + 1 :][:1] if names and names[0] in told else []
         if (
             self.oidc
             and not self.st.oidc_explained
             and any(publish_words().search(n) for n in names)
+            # (nor a release tool given a sub-command that is not a release: `npm run release install macos`)
             and not any(_NOT_A_RELEASE.search(w) or w in ("get", "upload") for w in given)
         ):
             guess = registry_from_runner(_strip_wrappers(cmd)) or (self.st.setups[-1] if self.st.setups else None)
-            if guess is not None and oidc_publishing(guess, self.refs.ci):
+            if guess is not None and guess not in skip and oidc_publishing(guess, self.refs.ci):
                 routes = [Route("oidc", guess, "the job's OIDC token (Trusted Publishing)")]
                 why = f"{short} (a {_label(guess)} release tool, with the job's OIDC token)"
                 self.emit(step, guess, None, routes, "probable", why, "probable", line)

@@ -1067,3 +1067,11 @@ def test_a_package_script_for_electron_handed_the_publish_flag_runs_electron_bui
         0, "auth", 1, None, "google-github-actions/auth@v2", {"credentials_json": "${{ secrets.SA }}"}, None, {}
     )
     assert _publishes(gcp, _run(1, 'npx rimraf "dist/!(*.exe|*.deb)"')) == set()
+
+
+def test_a_language_release_tool_holding_another_registrys_key_may_also_publish_by_trusted_publishing() -> None:
+    # electric-sql: `pnpm ci:publish` with HEX_API_KEY in a job with `id-token: write` (npm by OIDC, Hex by its key)
+    env = {"HEX_API_KEY": "${{ secrets.HEX_API_KEY }}"}
+    both = {r for r, c, _ in _publishes(_run(0, "pnpm ci:publish", env), oidc=True) if c != "held"}
+    assert both == {"hex", "npm"}
+    assert {r for r, c, _ in _publishes(_run(0, "pnpm ci:publish", env)) if c != "held"} == {"hex"}
