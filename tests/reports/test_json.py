@@ -319,9 +319,13 @@ def test_the_shared_document_is_freed_with_its_result(tmp_path: Path) -> None:
     def reports_alive() -> int:
         return sum(1 for o in gc.get_objects() if type(o) is report_json.Report)
 
-    # Earlier tests of the same worker may have left garbage holding a Report: collect it first, and keep the
-    # collector from running in between, so the counts see only this result's document (and the claim below, freed by
-    # reference counting alone, is what is tested).
+    # Earlier tests of the same worker may have left garbage holding a Report (collected first), or a result still
+    # alive whose document is the module's last one (`_LAST`, with its head in `_DATA`): this result's render would
+    # replace it and free it, and the counts below would see one document where there are two. Start from none, and
+    # keep the collector from running in between, so the counts see only this result's document (and the claim
+    # below, freed by reference counting alone, is what is tested).
+    report_json._LAST = None
+    report_json._DATA = None
     gc.collect()
     with collector_paused():
         result = estate.build()
