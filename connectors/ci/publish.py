@@ -331,19 +331,23 @@ class _Job:
             return [Route("job_token", "CI_JOB_TOKEN", "presumed: GitLab's documented credential for its packages")]
         return [Route("unknown", "", "no credential named in the job")]
 
+    def _written_config_routes(self) -> list[Route]:
+        """The credentials of Docker configs the job wrote whole from a variable (no host of their own)."""
+        return [r for lg in self.st.logins if lg.via == "docker config.json" and lg.host is None for r in lg.routes]
+
     def login_routes(self, registry: str, host: str | None) -> list[Route]:
         # every login to the host: either may be the one in force (`docker login HOST || docker login -u … HOST`)
         to_host = [r for lg in self.st.logins if host is not None and lg.host == host for r in lg.routes]
         if to_host:
-            return list({(r.kind, r.name): r for r in to_host}.values())
+            return _once(to_host)
         for lg in reversed(self.st.logins):
             if lg.registry == registry and (lg.host is None or host is None or registry != "oci"):
                 return lg.routes
         # a Docker config written whole from a variable holds logins to any host (`cp "$REGISTRY_AUTH_FILE"
         # ~/.docker/config.json` before pushes to Docker Hub and Quay, StackGres)
-        written = [r for lg in self.st.logins if lg.via == "docker config.json" and lg.host is None for r in lg.routes]
+        written = self._written_config_routes()
         if written and host is not None:
-            return list({(r.kind, r.name): r for r in written}.values())
+            return _once(written)
         # a host regwarden does not know after the job's one login, to its GitLab's registry with the job token
         # (`podman login $CI_REGISTRY` then `podman push registry.archlinux.org/…`): a self-managed instance's registry
         if registry.startswith("other:") and self.refs.ci == "gitlab" and len(self.st.logins) == 1:
@@ -858,9 +862,7 @@ class _Job:
             if not routes and host is not None and not lc.cloud:
                 # `echo | docker login "$CI_REGISTRY"`: no password given, the Docker config the job wrote from a
                 # variable (`cat "$DOCKER_AUTH_CONFIG" > ~/.docker/config.json`, StackGres) signs it in
-                routes = [
-                    r for lg in self.st.logins if lg.via == "docker config.json" and lg.host is None for r in lg.routes
-                ]
+                routes = self._written_config_routes()
             last = self.st.logins[-1] if self.st.logins else None
             if cmd.stdin and last is not None and last.host is None and last.registry == registry:
                 self.st.logins.pop()  # `aws ecr get-login-password | docker login … HOST`: one login, to HOST
@@ -1260,8 +1262,7 @@ class _Job:
             stored = self.credentials({}, step.script or "")
             for reg in dict.fromkeys(r for n in names if (r := registry_from_secret_name(n.upper())) in stored):
                 why = f"{short}, for {_label(reg)}, after the step stored its credential"
-                once = list({(r.kind, r.name): r for r in stored[reg]}.values())
-                self.emit(step, reg, None, once, "probable", why, "probable", line)
+                self.emit(step, reg, None, _once(stored[reg]), "probable", why, "probable", line)
             if len(self.out) > before:
                 return
         if logged_in_push:
@@ -1735,6 +1736,11 @@ def _builds_image(first: str) -> bool:
 _IMAGE_WORD = re.compile(r"images?|docker|container|oci", re.IGNORECASE)
 #: Words of an image-build script whose image stays where it was built.
 _NOT_PUSHED = frozenset({"test", "tests", "testing", "e2e", "pr", "check", "verify", "lint", "cache", "dry", "local"})
+
+
+def _once(routes: Iterable[Route]) -> list[Route]:
+    """``routes`` with one per credential (kind and name): in first-seen order, the last seen kept."""
+    return list({(r.kind, r.name): r for r in routes}.values())
 
 
 def _each_value(text: str, env: Mapping[str, str], depth: int = 0) -> list[Mapping[str, str]]:
