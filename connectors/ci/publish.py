@@ -487,6 +487,11 @@ class _Job:
             self.st.oidc_explained = True
         if step.id and (path in secret_stores() or name in secret_stores()):
             self.st.secret_stores[step.id] = name
+        if name == "actions/github-script" and (required := _required_script(step.inputs.get("script", ""))):
+            # a github-script step that loads a repository script runs it (zwave-js' `Publish PR build to npm`:
+            # `require(`${process.env.GITHUB_WORKSPACE}/.github/bot-scripts/index.cjs`)` with NPM_TOKEN): judged as
+            # that script run by node, its step's name and credentials with it
+            self.script(step, f"node {required}", via="github-script")
         for key in (path, name):
             if (hinted := setup_hints().get(key)) is not None:
                 self.st.setups.append(hinted)
@@ -1538,6 +1543,8 @@ _NOT_A_RELEASE = re.compile(
     r"|notify|list|download|view|info|lto|build|please|drafter|cleanup|delete|status|dry|install|generate|readme"
     # docker-pushrm pushes a README to the image's page, no image; a release's milestone and issues are tracking
     r"|pushrm|milestone|issues|detect|validat"
+    # a script that fetches releases or images reads them (moto's `scripts/emr_get_releases.py` after an AWS sign-in)
+    r"|(?:^|[_:-])(?:get|fetch|pull)(?:$|[_:-])"
     # a documentation site (`sbt docs/docusaurusPublishGhpages`, `publish-docs`)
     r"|pages|docusaurus|(?:^|[_:-])(?:docs?|site)(?:$|[_:-])",
     re.IGNORECASE,
@@ -1659,6 +1666,20 @@ _SCRIPT_EXTENSIONS = (".sh", ".bash", ".ps1", ".py", ".js", ".mjs", ".cjs", ".ts
 def _script_path(word: str) -> bool:
     """A word that names a repository's script: a path (``ci/x.ps1``, ``.\\build.cmd``) or a script file."""
     return (("/" in word or "\\" in word) and "://" not in word) or word.lower().endswith(_SCRIPT_EXTENSIONS)
+
+
+#: A workspace file a github-script loads (`require('./scripts/x.js')`, `require(`${process.env.GITHUB_WORKSPACE}/x.cjs`)`,
+#: `await import('${{ github.workspace }}/x.mjs')`), not a package (`require('fs')`).
+_REQUIRED = re.compile(
+    r"""\b(?:require|import)\(\s*[`'"](?:\$\{\s*process\.env\.GITHUB_WORKSPACE\s*\}/|\$\{\{\s*github\.workspace\s*\}\}/|\./|\.\./)"""
+    r"""([^`'"$]+)[`'"]"""
+)
+
+
+def _required_script(script: str) -> str | None:
+    """The first workspace file a github-script's script loads, or None."""
+    m = _REQUIRED.search(script)
+    return m.group(1) if m else None
 
 
 def script_names(cmd: Command) -> list[str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from connectors.ci.shell import commands
 from connectors.github.actions import action_name
@@ -468,15 +468,16 @@ def judge(
     gate_jobs: frozenset[str],
     gated_jobs: frozenset[str] = frozenset(),
     artifacts: frozenset[str] = frozenset(),
+    past_gates: bool = False,
 ) -> Verdict:
     """The ways an outsider controls ``job`` on ``events``. ``jobs``: what each earlier job's outputs
     carry; ``gate_jobs``: jobs of the workflow that check the starter's permission and cannot be
     injected (needing one of them keeps outsiders out); ``artifacts``: names of the artifacts jobs it needs
-    uploaded from outsiders' code."""
+    uploaded from outsiders' code. ``past_gates``: judge as if no gate stood in the way (see below)."""
     if not events:
         return Verdict()
-    if gated(job.job_if, events, job.new_commits) or any(n in gate_jobs for n in job.needs):
-        return Verdict(gated=True)
+    if not past_gates and (gated(job.job_if, events, job.new_commits) or any(n in gate_jobs for n in job.needs)):
+        return _checked_out_after_the_gate(job, events, jobs, artifacts)
     if runs_only_on_other_events(job.job_if, events) or never_runs(job.job_if):
         return Verdict()  # it does not run on the events outsiders cause
     if any(n in gated_jobs for n in job.needs) and not re.search(r"always\(\)|!\s*cancelled\(\)", job.job_if or ""):
@@ -506,9 +507,11 @@ def judge(
         ):
             texts += list(s.env.values())  # an agent reads its environment too: quoting does not protect it
         injected = [expr for text in texts for expr in taint.injected(text)]
-        if not found and not injected and (checks_runtime_gate(s) or agent_checks):
-            return Verdict(gated=True)  # the job checks the starter's permission before it acts
-        if gated(s.if_, events, job.new_commits) or runs_only_on_other_events(s.if_, events) or never_runs(s.if_):
+        if not found and not injected and (checks_runtime_gate(s) or agent_checks) and not past_gates:
+            # the job checks the starter's permission before it acts
+            return _checked_out_after_the_gate(job, events, jobs, artifacts)
+        stepped_over = gated(s.if_, events, job.new_commits) and not past_gates
+        if stepped_over or runs_only_on_other_events(s.if_, events) or never_runs(s.if_):
             taint.learn(s)
             continue
         if checked_out is not None and _executes(s) and _reaches(s, checkout_path):
@@ -574,6 +577,37 @@ def judge(
     return Verdict(
         controls=found, output_taint=frozenset(out_taint), untrusted_artifacts=frozenset(uploaded) | artifacts
     )
+
+
+#: Events whose gate admits a maintainer's command, not the code it acts on: a comment on a pull request starts
+#: the job, which then checks out the pull request as it is when the job runs.
+_COMMAND_EVENTS = frozenset({"issue_comment"})
+
+
+def _checked_out_after_the_gate(
+    job: JobFacts, events: tuple[str, ...], jobs: Mapping[str, frozenset[str]], artifacts: frozenset[str]
+) -> Verdict:
+    """A gated job's verdict. On a comment (``/deploy``, ``@bot pack this``) the gate admits the commenter, but the
+    pull request's code the job checks out is whatever its author pushed by then, after the maintainer read it
+    (a time-of-check to time-of-use race: zwave-js' `publish-pr`, admitted for one maintainer, builds and publishes
+    `refs/pull/N/merge` with NPM_TOKEN). Such a checkout stays the outsiders' (pr-head-checkout); the rest of
+    the job is gated."""
+    if not events or not set(events) <= _COMMAND_EVENTS or _ORIGIN_GATE.search(job.job_if or ""):
+        return Verdict(gated=True)  # (a gate on where the code comes from, not who asked, binds it)
+    past = judge(job, events, jobs, frozenset(), frozenset(), artifacts, past_gates=True)
+    kept = [
+        replace(c, detail=f"{c.detail}, checked out when the job runs, after a maintainer's comment started it")
+        for c in past.controls
+        if c.via == "pr-head-checkout" and _PULL_REQUEST_REF.search(c.detail)
+    ]
+    return Verdict(controls=kept, gated=not kept)
+
+
+#: A gate on the pull request's origin (its head is a branch of this repository, not a fork's).
+_ORIGIN_GATE = re.compile(r"head\.repo\.(?:full_name|fork)|head_repository")
+#: A checkout that names the pull request itself (`refs/pull/N/merge`, `gh pr checkout N`, `pull/N/head`), whose
+#: code is whatever its author pushed last, not a value a step computed (a branch name looked up in this repository).
+_PULL_REQUEST_REF = re.compile(r"refs/pull/|gh pr checkout|\bpull/[^\s/]+/(?:head|merge)")
 
 
 def steps_of(job: JobFacts) -> Sequence[Step]:

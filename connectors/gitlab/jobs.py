@@ -21,7 +21,7 @@ from connectors.ci.publish import Publish, Route, StepView, analyse, publish_att
 from connectors.gitlab.implicit import script_publishes, template_publishes
 from connectors.gitlab.pipeline import JobDef
 from connectors.gitlab.refs import JOB_TOKEN_VARS, GitLabRefs, ProjectFacts
-from connectors.gitlab.rules import RunContext, Tri, job_runs
+from connectors.gitlab.rules import RunContext, Tri, job_runs, never_added
 from connectors.gitlab.variables import CiVariable, VariableScope, Visible
 from scanner.knowledge.publish import catalogue, registry_from_secret_name
 from scanner.model import (
@@ -263,7 +263,8 @@ class JobBuilder:
     def build(self) -> None:
         """Add the job node, what it reads, runs, publishes and deploys."""
         job = self.job
-        publishes = self._analyse()
+        # a job its rules keep out of every pipeline runs nothing
+        publishes = [] if never_added(job.body) else self._analyse()
         self.publishes = publishes
         running = [r for r in self.runs if r.runs is not False]
         refs = self._refs(running)

@@ -199,6 +199,13 @@ def _condition(expr: str, ctx: RunContext) -> Tri:
         return None
 
 
+def never_added(body: Mapping[str, Any]) -> bool:
+    """Whether a job's ``rules:`` keep it out of every pipeline: each rule says ``when: never``, and a job no rule
+    matches is not added either (rodauth-oauth's release job, whose one rule is `if: $CI_COMMIT_TAG, when: never`)."""
+    rules = [r for r in flatten(body.get("rules")) if r is not None] if isinstance(body.get("rules"), list) else []
+    return bool(rules) and all(isinstance(r, Mapping) and str(r.get("when", "on_success")) == "never" for r in rules)
+
+
 def rules_decide(rules: object, ctx: RunContext, no_match: bool = False) -> Tri:
     """Whether ``rules:`` let the job (or pipeline) run: the first rule that matches decides; no match
     means ``no_match`` (False for a job, ``workflow:rules`` too)."""

@@ -109,6 +109,37 @@ def test_unrecognised_release_script_holding_a_registry_credential_is_a_probable
     assert twin["holds_credentials"] == (registry,)
 
 
+@pytest.mark.parametrize(
+    ("name", "script", "published"),
+    [
+        # zwave-js: `name: Publish PR build to npm`, NPM_TOKEN in env, the script loads a repository script
+        ("Publish PR build to npm", "require(`${process.env.GITHUB_WORKSPACE}/.github/bot-scripts/index.cjs`)", True),
+        ("Publish PR build to npm", "const s = require('./scripts/release.js'); await s()", True),
+        # named for a comment, or loading only a package: nothing published
+        ("Post the result", "require(`${process.env.GITHUB_WORKSPACE}/.github/bot-scripts/index.cjs`)", False),
+        ("Publish PR build to npm", "const fs = require('fs')", False),
+    ],
+)
+def test_a_github_script_step_that_loads_a_repository_script_runs_it(
+    tmp_path: Path, name: str, script: str, published: bool
+) -> None:
+    wf = f"""on: push
+jobs:
+  j:
+    steps:
+      - name: {name}
+        uses: actions/github-script@v7
+        env:
+          NPM_TOKEN: ${{{{ secrets.NPM_TOKEN }}}}
+        with:
+          script: |
+            {script}
+"""
+    attrs = _job(_inventory(tmp_path, wf))
+    assert attrs["publishes_probable"] == (("npm",) if published else ())
+    assert attrs["holds_credentials"] == (() if published else ("npm",))
+
+
 # -- images: the pushed repository is named, so Docker Hub's connector links to it ------------------
 
 
@@ -275,6 +306,44 @@ jobs:
 """
     attrs = _job(_inventory(tmp_path, wf))
     assert (attrs["outsider_control"], attrs["outsider_gated"]) == ((), True)
+
+
+def test_a_comment_gate_does_not_bind_the_pull_request_checked_out_after_it(tmp_path: Path) -> None:
+    # zwave-js `publish-pr`: one maintainer's "@zwave-js-bot pack this" starts the job, which checks out
+    # `refs/pull/N/merge` and builds and publishes it: whatever the author pushed after the maintainer read it runs
+    # (time of check to time of use; CodeQL's actions/untrusted-checkout-toctou). The comment's text stays gated.
+    wf = """on: issue_comment
+jobs:
+  j:
+    if: github.event.comment.user.login == 'AlCalzone'
+    steps:
+      - uses: actions/checkout@v4
+        with: {ref: "refs/pull/${{ github.event.issue.number }}/merge"}
+      - run: yarn build && echo "${{ github.event.comment.body }}"
+"""
+    attrs = _job(_inventory(tmp_path, wf))
+    (control,) = attrs["outsider_control"]
+    assert "refs/pull/" in str(control)
+    assert "after a maintainer's comment started it" in str(control)
+    assert attrs["outsider_gated"] is False
+    # a gate on where the code comes from (its head is a branch of this repository) binds it
+    origin = wf.replace(
+        "if: github.event.comment.user.login == 'AlCalzone'",
+        "if: github.event.comment.user.login == 'AlCalzone' && "
+        "github.event.pull_request.head.repo.full_name == github.repository",
+    )
+    attrs = _job(_inventory(tmp_path / "origin", origin))
+    assert (attrs["outsider_control"], attrs["outsider_gated"]) == ((), True)
+    # a branch a step looked up, checked out from this repository, is no pull request's head
+    named = wf.replace('"refs/pull/${{ github.event.issue.number }}/merge"', '"${{ steps.pr.outputs.branch }}"')
+    named = named.replace("    steps:\n", "    steps:\n      - id: pr\n        run: gh pr view --json headRefName\n")
+    attrs = _job(_inventory(tmp_path / "named", named))
+    assert (attrs["outsider_control"], attrs["outsider_gated"]) == ((), True)
+    # on pull_request_target the same gate admits the author's own pull request only by a maintainer's say: gated
+    target = wf.replace("on: issue_comment", "on: pull_request_target").replace(
+        "github.event.comment.user.login", "github.actor"
+    )
+    assert _job(_inventory(tmp_path / "target", target))["outsider_gated"] is True
 
 
 def test_checkout_of_the_pull_request_head_then_running_it(tmp_path: Path) -> None:

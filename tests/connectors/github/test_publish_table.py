@@ -930,6 +930,15 @@ def test_a_package_release_script_after_a_cloud_sign_in_is_no_image_push() -> No
     assert {r for r, _, _ in _publishes(AWS_LOGIN, _run(1, "npm run push-image"))} == {"ecr"}
 
 
+def test_a_script_that_fetches_releases_after_a_cloud_sign_in_is_no_image_push() -> None:
+    # getmoto/moto: configure-aws-credentials, then `python scripts/emr_get_releases.py` (reads EMR's releases
+    # through boto3 and opens a pull request with them); `fetch-images.sh`, `pull_release.sh` alike
+    for script in ("python scripts/emr_get_releases.py", "./fetch-images.sh", "./ci/pull_release.sh"):
+        assert _publishes(AWS_LOGIN, _run(1, script)) == set(), script
+    assert {r for r, _, _ in _publishes(AWS_LOGIN, _run(1, "python scripts/release_images.py"))} == {"ecr"}
+    assert {r for r, _, _ in _publishes(AWS_LOGIN, _run(1, "./pull-and-push-images.sh"))} == {"ecr"}
+
+
 def test_a_release_tool_given_a_sub_command_that_is_no_release_is_no_trusted_publish() -> None:
     # autify-cli: `npm run release install macos` with an OIDC token; `npm run release publish` publishes to npm
     install = _publishes(_run(0, "npm run release install macos"), oidc=True)

@@ -244,6 +244,21 @@ def test_the_pipelines_own_value_of_a_predefined_name_wins(tmp_path: Path) -> No
     )
 
 
+def test_a_job_its_rules_keep_out_of_every_pipeline_publishes_nothing(tmp_path: Path) -> None:
+    # os85/rodauth-oauth and os85/httpx: the release job's one rule is `if: $CI_COMMIT_TAG, when: never`; with no
+    # rule left to match, GitLab adds the job to no pipeline ("no rules match, so the job is not added",
+    # docs.gitlab.com/ci/jobs/job_rules; gitlab-org/gitlab#218791). A catch-all rule after it lets it run.
+    job = (
+        "release:\n  image: registry.gitlab.com/gitlab-org/release-cli:latest\n"
+        "  rules:\n    - if: $CI_COMMIT_TAG\n      when: never\n{extra}"
+        "  script: [release-cli create --tag-name $CI_COMMIT_TAG]\n"
+    )
+    assert publishes(pipeline(tmp_path, job.format(extra="")), "release") == ()
+    assert publishes(pipeline(tmp_path / "b", job.format(extra="    - when: on_success\n")), "release") == (
+        "gitlab-releases",
+    )
+
+
 def test_a_release_script_that_names_its_registry_publishes_there(tmp_path: Path) -> None:
     # DataDog/browser-sdk: `node ./scripts/deploy/publish-npm.ts` with a token it fetches itself; a
     # script that names no registry stays an unknown one
