@@ -30,6 +30,8 @@ from scanner.knowledge.ci_events import (
     github_event,
     non_executing,
     non_executing_actions,
+    origin_gate,
+    pull_request_ref,
     runtime_gate,
     table,
     untrusted_context,
@@ -579,11 +581,6 @@ def judge(
     )
 
 
-#: Events whose gate admits a maintainer's command, not the code it acts on: a comment on a pull request starts
-#: the job, which then checks out the pull request as it is when the job runs.
-_COMMAND_EVENTS = frozenset({"issue_comment"})
-
-
 def _checked_out_after_the_gate(
     job: JobFacts, events: tuple[str, ...], jobs: Mapping[str, frozenset[str]], artifacts: frozenset[str]
 ) -> Verdict:
@@ -592,22 +589,16 @@ def _checked_out_after_the_gate(
     (a time-of-check to time-of-use race: zwave-js' `publish-pr`, admitted for one maintainer, builds and publishes
     `refs/pull/N/merge` with NPM_TOKEN). Such a checkout stays the outsiders' (pr-head-checkout); the rest of
     the job is gated."""
-    if not events or not set(events) <= _COMMAND_EVENTS or _ORIGIN_GATE.search(job.job_if or ""):
+    commands_only = all((row := github_event(e)) is not None and row.command for e in events)
+    if not events or not commands_only or origin_gate().search(job.job_if or ""):
         return Verdict(gated=True)  # (a gate on where the code comes from, not who asked, binds it)
     past = judge(job, events, jobs, frozenset(), frozenset(), artifacts, past_gates=True)
     kept = [
         replace(c, detail=f"{c.detail}, checked out when the job runs, after a maintainer's comment started it")
         for c in past.controls
-        if c.via == "pr-head-checkout" and _PULL_REQUEST_REF.search(c.detail)
+        if c.via == "pr-head-checkout" and pull_request_ref().search(c.detail)
     ]
     return Verdict(controls=kept, gated=not kept)
-
-
-#: A gate on the pull request's origin (its head is a branch of this repository, not a fork's).
-_ORIGIN_GATE = re.compile(r"head\.repo\.(?:full_name|fork)|head_repository")
-#: A checkout that names the pull request itself (`refs/pull/N/merge`, `gh pr checkout N`, `pull/N/head`), whose
-#: code is whatever its author pushed last, not a value a step computed (a branch name looked up in this repository).
-_PULL_REQUEST_REF = re.compile(r"refs/pull/|gh pr checkout|\bpull/[^\s/]+/(?:head|merge)")
 
 
 def steps_of(job: JobFacts) -> Sequence[Step]:

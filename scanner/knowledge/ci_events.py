@@ -21,6 +21,8 @@ class Event(_Row):
     outsider: bool | Literal["depends"]
     privileged: bool
     head_code: bool = False
+    #: A maintainer's command starts it (a comment), not the code it then checks out: gates admit the commander.
+    command: bool = False
 
 
 class UntrustedContext(_Row):
@@ -63,6 +65,8 @@ class _Table(_Row):
     typed_input_types: tuple[str, ...]
     gates: tuple[str, ...]
     gates_until_pushed: tuple[str, ...] = ()
+    origin_gates: str = "(?!)"
+    pull_request_refs: str = "(?!)"
     runtime_gates: str
     untrusted_refs: str
     untrusted_fetch: str
@@ -83,6 +87,8 @@ def table() -> _Table:
         *t.gates_until_pushed,
         t.runtime_gates,
         t.untrusted_refs,
+        t.origin_gates,
+        t.pull_request_refs,
     )
     for rx in (*patterns, t.untrusted_fetch, t.untrusted_step_text, t.untrusted_step_code, t.non_executing_actions):
         re.compile(rx)
@@ -99,6 +105,18 @@ def untrusted_context(events: tuple[str, ...]) -> re.Pattern[str] | None:
     """Matches an expression an outsider controls on any of ``events`` (None: no such expression)."""
     rows = [c.pattern for c in table().untrusted_contexts if set(c.events) & set(events)]
     return re.compile("|".join(f"(?:{p})" for p in rows)) if rows else None
+
+
+@cache
+def origin_gate() -> re.Pattern[str]:
+    """Matches a condition on where a pull request's code comes from (its head is this repository's branch)."""
+    return re.compile(table().origin_gates)
+
+
+@cache
+def pull_request_ref() -> re.Pattern[str]:
+    """Matches a checkout that names the pull request itself (its code as its author last pushed it)."""
+    return re.compile(table().pull_request_refs)
 
 
 @cache
