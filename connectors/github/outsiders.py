@@ -482,8 +482,13 @@ def judge(
         return _checked_out_after_the_gate(job, events, jobs, artifacts)
     if runs_only_on_other_events(job.job_if, events) or never_runs(job.job_if):
         return Verdict()  # it does not run on the events outsiders cause
-    if any(n in gated_jobs for n in job.needs) and not re.search(r"always\(\)|!\s*cancelled\(\)", job.job_if or ""):
-        return Verdict(gated=True)  # it runs only after a job that admits only maintainers
+    if (
+        not past_gates
+        and any(n in gated_jobs for n in job.needs)
+        and not re.search(r"always\(\)|!\s*cancelled\(\)", job.job_if or "")
+    ):
+        # it runs only after a job that admits only maintainers
+        return _checked_out_after_the_gate(job, events, jobs, artifacts)
     taint = _Taint(events, jobs, job.env)
     event = "/".join(events)
     head_events = [e for e in events if (row := github_event(e)) is not None and row.head_code] or list(events)

@@ -347,6 +347,11 @@ jobs:
     named = named.replace("    steps:\n", "    steps:\n      - id: pr\n        run: gh pr view --json headRefName\n")
     attrs = _job(_inventory(tmp_path / "named", named))
     assert (attrs["outsider_control"], attrs["outsider_gated"]) == ((), True)
+    # the gate in a job it needs admits the same command, and binds the code no better
+    needs = wf.replace("  j:\n    if: github.event.comment.user.login == 'AlCalzone'\n",
+                       "  ok:\n    if: github.event.comment.user.login == 'AlCalzone'\n    steps:\n      - run: 'true'\n"
+                       "  j:\n    needs: ok\n")  # fmt: skip
+    assert "after a maintainer's comment started it" in _controls(_job(_inventory(tmp_path / "needs", needs)))[0]
     # on pull_request_target the same gate admits the author's own pull request only by a maintainer's say: gated
     target = wf.replace("on: issue_comment", "on: pull_request_target").replace(
         "github.event.comment.user.login", "github.actor"
