@@ -10,8 +10,10 @@ A publish whose credential cannot be traced keeps route ``unknown``: it is never
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Literal, Protocol
 
 from connectors.ci.shell import (
@@ -645,6 +647,11 @@ class _Job:
             self.hinted(step, env, reason, step.line, skip=(form.registry, *form.also) if only_hinted else ())
         if only_hinted:
             return
+        held = {p.registry for p in self.out if p.step == step.index}
+        for reg in form.oidc_registries if self.oidc else ():
+            if reg not in held and oidc_publishing(reg, self.refs.ci):
+                oidc = [Route("oidc", reg, "the job's OIDC token (Trusted Publishing)")]
+                self.emit(step, reg, None, oidc, form.uses, f"{reason} (Trusted Publishing)")
         for key, reg in form.also_with_inputs.items():
             if truthy(inputs.get(key)):
                 token = [r for r in explicit if r.kind == "job_token"] or self.github_token(env)
@@ -796,6 +803,15 @@ class _Job:
                 for form, regex in command_forms():  # the first form in table order that matches
                     if regex.search(cmd.text):
                         self.publish_command(step, form, cmd, env, line)
+                        matched = True
+                        break
+            if not matched and words[:1] == ["curl"] and "$" in cmd.text:
+                # an API call to a URL the script put in a variable (Framadate's `"${PROJECT_API_URL}/releases/…"`,
+                # `PROJECT_API_URL=https://framagit.org/api/v4/projects/${CI_PROJECT_ID}`): judged with it in place
+                spelled = commands(" ".join(_spelled_word(w, self.refs.expand(w, env)) for w in cmd.words))
+                for form, regex in command_forms() if len(spelled) == 1 else ():
+                    if regex.search(spelled[0].text):
+                        self.publish_command(step, form, replace(spelled[0], line=cmd.line), env, line)
                         matched = True
                         break
             # `npm run build:sandbox` is a build, unless a push flag reaches it (BUILD_FLAGS: '--push')
@@ -1241,6 +1257,12 @@ class _Job:
         )
         label_github = label_says and _GITHUB_NAMED.search(label) is not None
         # (a word cut inside `$( … )` holds spaces: `curl -X POST https://…` is curl, no script)
+        for form, words in _script_word_forms():
+            # a script named for a tool's publishing verb, with that tool's credential in the step (`npm run web-sign`)
+            wrapped = self.env_routes(env, form.credential_env)
+            if wrapped and any(words.search(n) for n in names):
+                why = f"{short} with {_label(form.registry)}'s credential ({form.name})"
+                self.emit(step, form.registry, None, wrapped, "probable", why, "probable", line)
         own_script = _script_path((ws[0].split() or [""])[0])
         handed = self._handed_registry_credential(cmd, env) if own_script else None
         if handed is not None:
@@ -1255,13 +1277,17 @@ class _Job:
             return
         before = len(self.out)
         self.probable(step, cmd.text, env, short, line)
-        if len(self.out) > before:
+        held_here = len(self.out) > before
+        if held_here:
             # a language's own release tool beside the credentials it holds may also publish to that language's
             # registry by Trusted Publishing (electric-sql's `pnpm ci:publish`: npm by OIDC, Hex by its key)
             held = {p.registry for p in self.out[before:]}
             self._oidc_guess(step, cmd, names, short, line, skip=held)
-            return
-        if release_named:
+            if not (logged_in_push or release_named):
+                return
+            # and to the registries the job logged in to (dive's `make ci-release`: goreleaser with a Homebrew tap's
+            # token in hand, after logins to Docker Hub and GHCR)
+        if release_named and not held_here:
             # a release script told which registry (`publish.raku --target=aur`) after the step stored that registry's
             # credential where the script finds it (`echo "${{ secrets.AUR_SSH_KEY }}" > ~/.ssh/aur`)
             stored = self.credentials({}, step.script or "")
@@ -1276,7 +1302,10 @@ class _Job:
                 # a Docker config written from a variable, naming no registry (GitLab's DOCKER_AUTH_CONFIG, which
                 # runners use to pull), says nothing of where a push goes beside logins that name theirs
                 logins = [lg for lg in logins if lg.host or lg.via != "docker config.json"]
+            emitted = {p.registry for p in self.out[before:]}
             for lg in {lg.registry: lg for lg in logins}.values():
+                if lg.registry in emitted:
+                    continue
                 why = f"{short} after logging in to {_label(lg.registry)}"
                 self.emit(step, lg.registry, None, lg.routes, "probable", why, "probable", line)
             # `make release` holding a GitHub token may make the release too (goreleaser): go on
@@ -1674,6 +1703,20 @@ _REQUIRED = re.compile(
     r"""\b(?:require|import)\(\s*[`'"](?:\$\{\s*process\.env\.GITHUB_WORKSPACE\s*\}/|\$\{\{\s*github\.workspace\s*\}\}/|\./|\.\./)"""
     r"""([^`'"$]+)[`'"]"""
 )
+
+
+@cache
+def _script_word_forms() -> tuple[tuple[CommandForm, re.Pattern[str]], ...]:
+    """Command rows a project's script can wrap, with the words of such a script's name."""
+    return tuple((f, re.compile(f.script_words, re.IGNORECASE)) for f, _ in command_forms() if f.script_words)
+
+
+def _spelled_word(word: str, expanded: str) -> str:
+    """A command's word with its variables in place, quoted as one word; as written when the value holds
+    shell syntax (a value set from a command substitution: `artifactUrl=$(curl … | jq .url)`)."""
+    if re.search(r"[$`|;&<>()]", expanded.replace("${", "").replace("*", "")) or not expanded:
+        return shlex.quote(word)
+    return shlex.quote(expanded)
 
 
 def _required_script(script: str) -> str | None:

@@ -51,6 +51,10 @@ _NO_TEXT_OUTPUT = re.compile(
 )
 _NEEDS_OUT = re.compile(r"\bneeds\s*\.\s*([\w-]+)\s*\.\s*outputs\b(?:\s*\.\s*([\w-]+))?")
 _ENV_REF = re.compile(r"\benv\s*\.\s*([A-Za-z_]\w*)")
+#: A variable a script line exports by name (`echo "PR=$n" >> "$GITHUB_ENV"`, `printf 'X=%s\n' … >> $GITHUB_ENV`).
+#: A variable a github-script exports by name (`core.exportVariable('PR_NUMBER', claimed)`).
+_SCRIPT_EXPORT = re.compile(r"""core\.exportVariable\(\s*[`'"]([A-Za-z_]\w*)[`'"]""")
+_VISIBLE_EXPORT = re.compile(r"""\b([A-Za-z_]\w*)=[^\n]*?>>\s*["']?\$\{?GITHUB_ENV""")
 _GIT_CHECKOUT = re.compile(r"^git\s+(?:checkout|switch|merge|pull|reset\s+--hard|rebase)\b|^gh\s+pr\s+checkout\b")
 
 
@@ -193,6 +197,19 @@ class _Taint:
         self.jobs = jobs
         self.env = env
         self.steps: dict[str, frozenset[str]] = {}
+        #: Variables the workflow names itself: set in an `env:` block or exported by a visible line
+        #: (`echo "X=…" >> $GITHUB_ENV`); filled in by :meth:`declare`.
+        self.declared: set[str] = set(env)
+        #: A script ran after the triggering run's artifact was unpacked: a variable the workflow does not
+        #: name (`${{ env.PR_NUMBER }}`) was exported by such a script, from what it read there.
+        self.hidden_env = False
+
+    def declare(self, steps: Sequence[Step]) -> None:
+        """Note the variables the job's steps name themselves (see :attr:`declared`)."""
+        for s in steps:
+            self.declared.update(s.env)
+            self.declared.update(_VISIBLE_EXPORT.findall(s.run or ""))
+            self.declared.update(_SCRIPT_EXPORT.findall(s.with_.get("script", "") if s.uses else ""))
 
     def of(self, text: str, depth: int = 0) -> frozenset[str]:
         """What the expressions in ``text`` carry."""
@@ -214,6 +231,10 @@ class _Taint:
             for name in _ENV_REF.findall(expr):
                 if depth < 3 and name in self.env:
                     kinds |= self.of(self.env[name], depth + 1)
+                elif self.hidden_env and name not in self.declared and not name.startswith(("GITHUB_", "RUNNER_")):
+                    # yew's size comment: `python3 ci/make_example_size_cmt.py` reads the pull request's artifact
+                    # and exports PR_NUMBER, pasted as `issue_number: ${{ env.PR_NUMBER }}` into a script
+                    kinds |= {TEXT, ARTIFACT}
             if untrusted_refs().search(expr):
                 kinds.add(CODE)
         return frozenset(kinds)
@@ -226,6 +247,8 @@ class _Taint:
         """Record what step ``s``'s outputs carry (``after_checkout``: the workspace holds outsiders'
         files, so whatever a step reports from it is theirs to shape; ``artifact_here``: the triggering
         run's artifact was unpacked into it, likewise)."""
+        if artifact_here and s.run and _executes(s):
+            self.hidden_env = True
         if not s.id:
             return
         kinds: set[str] = {TEXT} if after_checkout else set()
@@ -490,6 +513,7 @@ def judge(
         # it runs only after a job that admits only maintainers
         return _checked_out_after_the_gate(job, events, jobs, artifacts)
     taint = _Taint(events, jobs, job.env)
+    taint.declare(steps_of(job))
     event = "/".join(events)
     head_events = [e for e in events if (row := github_event(e)) is not None and row.head_code] or list(events)
     found: list[Control] = []

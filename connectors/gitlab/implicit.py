@@ -26,6 +26,7 @@ from scanner.knowledge.publish import (
     gitlab_template,
     inert_commands,
     publish_words,
+    registry_from_installed_tool,
     registry_from_runner,
     registry_from_secret_name,
 )
@@ -57,6 +58,8 @@ NOT_REGISTRY = re.compile(
     r"|version|tag(?:$|[^a-z])|download|pull(?![-_]or[-_])(?:$|[^a-z])|fetch|licen[cs]e|generate"
     # a release's description, references to it, a preview posted as a comment (LIGO's release scripts)
     r"|metadata|references?|comment|preview|readme|pushrm"
+    # the project's git refs pushed to its mirror on another forge (esp-ppq's push_to_github.sh)
+    r"|push[-_]?to[-_]?(?:github|gitlab|codeberg|bitbucket)"
     # benchmark results pushed to a branch (Eigen's push_perf_data.sh)
     r"|(?:^|[^a-z])(?:perf|bench(?:mark)?s?|data)(?:$|[^a-z])",
     re.IGNORECASE,
@@ -80,13 +83,15 @@ def names(cmd: Command) -> list[str]:
         ws = ws[1:]
     if ws[:2] == ["bundle", "exec"]:
         ws = ws[2:]
+    interpreted = False
     if ws and ws[0] in _SHELLS and len(ws) > 1 and not ws[1].startswith("-"):
         ws = ws[1:]
+        interpreted = True  # what an interpreter runs is a script, extension or not (`python3 gitlab-release`)
     if not ws:
         return []
     out: list[str] = []
     first = ws[0]
-    if "/" in first or first.endswith((".sh", ".py", ".rb", ".js", ".mjs", ".ts", ".ps1")):
+    if interpreted or "/" in first or first.endswith((".sh", ".py", ".rb", ".js", ".mjs", ".ts", ".ps1")):
         out.append(re.sub(r"\.[A-Za-z0-9]+$", "", first.rstrip("/").rsplit("/", 1)[-1]))
     if first in _RUNNERS or first.endswith("/gradlew"):
         rest = ws[1:]
@@ -247,9 +252,11 @@ def _registries_for(
     if not pushes:
         return []
     bare = re.sub(r"^(?:sudo\s+|env\s+|bundle\s+exec\s+)+", "", cmd.text.strip())
+    # the publish tool the job installed before it (`pip3 install twine`, then `make upload`) is what it uploads with
+    installed = registry_from_installed_tool(text)
     if bare.split(" ", 1)[0] in _TASK_RUNNERS or not publish_words().search(name):
-        return [named or "other:*"]
-    return [named or _forge_release(name) or registry_from_runner(bare) or "other:*"]
+        return [named or installed or "other:*"]
+    return [named or _forge_release(name) or registry_from_runner(bare) or installed or "other:*"]
 
 
 def _forge_release(name: str) -> str | None:

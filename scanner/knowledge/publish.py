@@ -78,6 +78,9 @@ class ActionForm(_Row):
     #: A multi-registry release tool: every credential its environment holds for a registry (by the
     #: secret's or the variable's name) is a probable publish there.
     hinted_env: bool = False
+    #: Registries the action publishes to by Trusted Publishing when the job has an OIDC token and the step
+    #: holds no credential for them (jupyter_releaser's finalize-release: PyPI).
+    oidc_registries: tuple[str, ...] = ()
     #: The input naming the repository the action writes to (``target_default`` when absent). Where it
     #: matches ``reviewed_targets`` the action only opens a pull request that repository's maintainers
     #: review and merge (Homebrew's homebrew-core): the job publishes nothing itself.
@@ -198,6 +201,9 @@ class CommandForm(_Row):
     registry_env: tuple[str, ...] = ()
     #: The credential can be anywhere on the command line (a header, ``-u``, a ``?job_token=`` query).
     credential_anywhere: bool = False
+    #: A project's script whose name matches this (``npm run web-sign``), run while the step holds one of
+    #: ``credential_env``, runs this command: a probable publish with that credential.
+    script_words: str = ""
     hinted_env: bool = False
     #: The command uses the cloud CLI's credentials (from the job's cloud login).
     cloud: Cloud | None = None
@@ -362,6 +368,8 @@ class Catalogue(_Row):
     publish_words: str
     image_words: str
     release_runners: tuple[RunnerHint, ...]
+    #: A publish tool a job installs: a release target or script run after it (`make upload`) uses it.
+    installed_tools: tuple[RunnerHint, ...] = ()
     setup_hints: tuple[SetupHint, ...]
     inert_commands: str
     reusable_workflows: tuple[ReusableWorkflow, ...] = ()
@@ -389,7 +397,7 @@ class Catalogue(_Row):
             named += [(lc.name, r) for r in (lc.registry, lc.default_registry) if r]
         named += [(w.config, w.default_registry) for w in self.config_writes]
         named += [(h.pattern, h.registry) for h in self.secret_hints]
-        named += [(r.pattern, r.registry) for r in self.release_runners]
+        named += [(r.pattern, r.registry) for r in (*self.release_runners, *self.installed_tools)]
         named += [(h.uses, h.registry) for h in self.setup_hints]
         named += [(a.uses, r) for a in self.actions for r in a.also_with_command]
         named += [(a.uses, r) for a in self.actions for r in a.also_with_inputs.values()]
@@ -608,3 +616,16 @@ def setup_hints() -> dict[str, str]:
 def inert_commands() -> re.Pattern[str]:
     """Commands that never publish."""
     return re.compile(catalogue().inert_commands, re.IGNORECASE)
+
+
+@cache
+def _installed() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(h.pattern), h.registry) for h in catalogue().installed_tools)
+
+
+def registry_from_installed_tool(script: str) -> str | None:
+    """The registry of the publish tool a job's script installs (``pip3 install requests twine``: PyPI), or None."""
+    for rx, registry in _installed():
+        if rx.search(script):
+            return registry
+    return None

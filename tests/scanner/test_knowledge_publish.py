@@ -134,6 +134,8 @@ ACTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "ansible/ansible-publish-action": ("ansible-galaxy", {"api_key": "${{ secrets.GALAXY }}"}, {}),
     "juliaregistries/tagbot": ("github-releases", {"token": "${{ secrets.GITHUB_TOKEN }}"}, {"token": ""}),
     "nvim-neorocks/luarocks-tag-release": ("luarocks", {}, {}),
+    # fourmolu: `hackageToken: ${{ secrets[…] }}`; a candidate upload (no `publish: true`) uses the same token
+    "haskell-actions/hackage-publish": ("hackage", {"hackageToken": "${{ secrets.HACKAGE_TOKEN }}"}, {}),
     "wdzeng/edge-addon": ("edge-addons", {"api-key": "${{ secrets.EDGE_API_KEY }}"}, {}),
     "cachix/cachix-action": ("cachix", {"name": "acme", "authToken": "${{ secrets.CACHIX_AUTH_TOKEN }}"},
                              {"name": "acme", "authToken": "${{ secrets.CACHIX_AUTH_TOKEN }}", "skipPush": "true"}),
@@ -158,7 +160,7 @@ NEEDS_CREDENTIAL = {"softprops/action-gh-release", "justintime50/homebrew-releas
                     "taiki-e/upload-rust-binary-action", "artis3n/ansible_galaxy_collection",
                     "nextcloud-releases/nextcloud-appstore-push-action", "stefanprodan/helm-gh-pages",
                     "actions/publish-immutable-action", "ansible/ansible-publish-action",
-                    "nvim-neorocks/luarocks-tag-release", "wdzeng/edge-addon"}  # fmt: skip
+                    "nvim-neorocks/luarocks-tag-release", "wdzeng/edge-addon", "haskell-actions/hackage-publish"}  # fmt: skip
 
 
 @pytest.mark.parametrize(("args", "publishes"), [("--debug", True), ("", True), ("release --clean", True),

@@ -593,6 +593,42 @@ def test_text_an_artifact_carries_pasted_into_a_script_is_artifact_control(tmp_p
     assert _job(_inventory(tmp_path / "twin", twin, files))["outsider_control"] == ()
 
 
+SIZE_COMMENT = """on:
+  workflow_run:
+    workflows: [Build]
+    types: [completed]
+jobs:
+  j:
+    steps:
+      - uses: actions/checkout@v6
+      - uses: actions/download-artifact@v8
+        with: {run-id: "${{ github.event.workflow_run.id }}", name: size-info, path: size-info/}
+      - run: python3 ci/make_size_comment.py
+      - uses: actions/github-script@v8
+        with:
+          script: |
+            await github.rest.issues.createComment({...context.repo, issue_number: ${{ env.PR_NUMBER }}, body: 'x'})
+"""
+
+
+def test_a_variable_a_script_exported_from_the_artifact_is_theirs(tmp_path: Path) -> None:
+    # yewstack/yew's size comment: the base branch's `ci/make_example_size_cmt.py` reads the pull request's artifact
+    # and exports PR_NUMBER to GITHUB_ENV, pasted into github-script's source as `${{ env.PR_NUMBER }}`
+    files = _pull_request_workflow()
+    (control,) = _controls(_job(_inventory(tmp_path, SIZE_COMMENT, files)))
+    assert "artifact text pasted: env.PR_NUMBER" in control
+    # exported where the workflow shows it, after a check (karpenter's website preview): the workflow's own value
+    shown = SIZE_COMMENT.replace(
+        "      - run: python3 ci/make_size_comment.py\n",
+        "      - uses: actions/github-script@v8\n        with:\n          script: |\n"
+        "            if (/^[0-9]+$/.test(n)) core.exportVariable('PR_NUMBER', n)\n",
+    )
+    assert _controls(_job(_inventory(tmp_path / "shown", shown, files))) == ()
+    # no script ran after the artifact landed: nothing exported it from there
+    quiet = SIZE_COMMENT.replace("      - run: python3 ci/make_size_comment.py\n", "")
+    assert _controls(_job(_inventory(tmp_path / "quiet", quiet, files))) == ()
+
+
 def test_reading_and_uploading_an_artifact_runs_nothing_of_it(tmp_path: Path) -> None:
     # pmd/pmd: the PR's docs artifact unpacked, synced to S3, its summary read into a check run
     files = _pull_request_workflow()

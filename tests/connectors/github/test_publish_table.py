@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from connectors.ci.publish import StepView, analyse
@@ -278,6 +279,33 @@ def test_make_release_after_a_registry_login_may_also_make_the_github_release() 
                      {"registry": "ghcr.io", "password": "${{ secrets.GITHUB_TOKEN }}"}, None, {})  # fmt: skip
     release = StepView(1, "Release", 2, None, None, {}, "make release", {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"})
     assert {(p[0], p[1]) for p in _publishes(login, release)} == {("ghcr", "probable"), ("github-releases", "probable")}
+
+
+def test_a_release_script_holding_a_taps_token_also_pushes_where_the_job_logged_in() -> None:
+    # wagoodman/dive: logins to Docker Hub and GHCR, then `make ci-release` (goreleaser) with TAP_GITHUB_TOKEN and
+    # GITHUB_TOKEN: the tap, the images and the release
+    hub = StepView(0, "hub", 1, None, "docker/login-action@v3",
+                   {"username": "${{ secrets.DOCKER_USERNAME }}", "password": "${{ secrets.DOCKER_PASSWORD }}"}, None, {})  # fmt: skip
+    ghcr = StepView(1, "ghcr", 2, None, "docker/login-action@v3",
+                    {"registry": "ghcr.io", "password": "${{ secrets.GITHUB_TOKEN }}"}, None, {})  # fmt: skip
+    env = {"TAP_GITHUB_TOKEN": "${{ secrets.TAP_GITHUB_TOKEN }}", "GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
+    release = StepView(2, "Release", 3, None, None, {}, "make ci-release", env)
+    found = {p[0] for p in _publishes(hub, ghcr, release) if p[1] == "probable"}
+    assert found == {"homebrew", "dockerhub", "ghcr", "github-releases"}
+    # without the logins: the tap and the release only
+    assert {p[0] for p in _publishes(release) if p[1] == "probable"} == {"homebrew", "github-releases"}
+
+
+def test_a_package_script_named_for_a_tools_publishing_verb_runs_it_with_its_credential() -> None:
+    # ajayyy/SponsorBlock: `npm run web-sign` (web-ext sign, to AMO) with WEB_EXT_API_KEY and WEB_EXT_API_SECRET
+    env = {
+        "WEB_EXT_API_KEY": "${{ secrets.WEB_EXT_API_KEY }}",
+        "WEB_EXT_API_SECRET": "${{ secrets.WEB_EXT_API_SECRET }}",
+    }
+    found = _publishes(_run(0, "npm run web-sign", env))
+    assert {(r, c) for r, c, _ in found} == {("firefox-amo", "probable")}
+    assert not {r for r, c, _ in _publishes(_run(0, "npm run web-sign")) if c != "held"}  # no credential: a build
+    assert not {r for r, c, _ in _publishes(_run(0, "npm run web-build", env)) if c != "held"}  # another script
 
 
 def test_a_push_command_uses_the_key_a_login_stored_earlier() -> None:
@@ -928,6 +956,20 @@ def test_a_package_release_script_after_a_cloud_sign_in_is_no_image_push() -> No
     assert _publishes(AWS_LOGIN, _run(1, "./scripts/publish-deb -f /tmp/falco.deb")) == set()
     assert {r for r, _, _ in _publishes(AWS_LOGIN, _run(1, "make release"))} == {"ecr"}
     assert {r for r, _, _ in _publishes(AWS_LOGIN, _run(1, "npm run push-image"))} == {"ecr"}
+
+
+def test_jupyter_releaser_publishes_to_pypi_by_trusted_publishing_with_the_jobs_oidc_token() -> None:
+    # voila-dashboards/voila: finalize-release with NPM_TOKEN in env and `id-token: write`, no PYPI_TOKEN
+    finalize = StepView(0, "Finalize Release", 1, None, "jupyter-server/jupyter_releaser/.github/actions/finalize-release@v2",
+                        {"token": "${{ steps.app-token.outputs.token }}"}, None, {"NPM_TOKEN": "${{ secrets.NPM_TOKEN }}"})  # fmt: skip
+    found = {(r, routes) for r, _, routes in _publishes(finalize, oidc=True)}
+    assert ("pypi", ("oidc:pypi",)) in found
+    assert ("npm", ("secret:NPM_TOKEN",)) in found
+    assert "pypi" not in {r for r, _, _ in _publishes(finalize)}  # no OIDC token: no Trusted Publishing
+    with_token = replace(finalize, env={"PYPI_TOKEN": "${{ secrets.PYPI_TOKEN }}"})
+    assert {(r, rs) for r, _, rs in _publishes(with_token, oidc=True) if r == "pypi"} == {
+        ("pypi", ("secret:PYPI_TOKEN",))
+    }
 
 
 def test_a_script_that_fetches_releases_after_a_cloud_sign_in_is_no_image_push() -> None:

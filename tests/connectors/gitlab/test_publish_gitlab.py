@@ -244,6 +244,46 @@ def test_the_pipelines_own_value_of_a_predefined_name_wins(tmp_path: Path) -> No
     )
 
 
+def test_a_release_target_after_installing_a_publish_tool_uploads_with_it(tmp_path: Path) -> None:
+    # mattbas/python-lottie: `pip3 install requests twine`, a downloaded `gitlab-release` script run by python3 (no
+    # extension), then `make upload` (its Makefile runs `twine upload`)
+    job = (
+        "build_tags:\n  only: [tags]\n  script:\n"
+        "    - curl https://raw.githubusercontent.com/inetprocess/gitlab-release/master/gitlab-release >gitlab-release\n"
+        "{install}"
+        '    - python3 gitlab-release -m "notes" dist/*\n'
+        "    - make upload VERSION=1.0\n"
+    )
+    found = publishes(pipeline(tmp_path, job.format(install="    - pip3 install requests twine\n")), "build_tags")
+    assert set(found) == {"gitlab-releases", "pypi"}
+    assert set(publishes(pipeline(tmp_path / "b", job.format(install="")), "build_tags")) == {
+        "gitlab-releases",
+        "other:*",
+    }
+
+
+def test_an_api_call_to_a_url_the_script_put_in_a_variable_is_judged_with_it_in_place(tmp_path: Path) -> None:
+    # framasoft/framadate: the release's asset link POSTed to "${PROJECT_API_URL}/releases/…" with a Private-Token
+    # header; a variable set from a command substitution (the upload's URL) stays as written
+    job = (
+        "pages:\n  script:\n"
+        '    - export PROJECT_API_URL="https://framagit.org/api/v4/projects/${CI_PROJECT_ID}"\n'
+        "    - 'export HEADER=\"Private-Token: ${GITLAB_API_TOKEN}\"'\n"
+        '    - export url=$(curl -s --request POST --header "${HEADER}" --form "file=@a.zip" '
+        '"${PROJECT_API_URL}/uploads" | jq .url)\n'
+        '    - curl -s --request POST --header "${HEADER}" --data url="${url}" '
+        '"${PROJECT_API_URL}/{what}/${CI_COMMIT_TAG}/assets/links"\n'
+    )
+    assert publishes(pipeline(tmp_path, job.replace("{what}", "releases")), "pages") == ("gitlab-releases",)
+    assert publishes(pipeline(tmp_path / "b", job.replace("{what}", "repository/tags")), "pages") == ()
+
+
+def test_a_push_of_git_refs_to_a_mirror_on_another_forge_publishes_nothing(tmp_path: Path) -> None:
+    # espressif/esp-ppq: `source ${CI_PROJECT_DIR}/.gitlab/tool/push_to_github.sh` (git push to its GitHub mirror)
+    job = "push_to_github:\n  script:\n    - source ${CI_PROJECT_DIR}/.gitlab/tool/push_to_github.sh\n"
+    assert publishes(pipeline(tmp_path, job), "push_to_github") == ()
+
+
 def test_a_job_its_rules_keep_out_of_every_pipeline_publishes_nothing(tmp_path: Path) -> None:
     # os85/rodauth-oauth and os85/httpx: the release job's one rule is `if: $CI_COMMIT_TAG, when: never`; with no
     # rule left to match, GitLab adds the job to no pipeline ("no rules match, so the job is not added",
