@@ -395,9 +395,18 @@ def _env_file_from_files(step: Step) -> str | None:
         if env_file is None:
             continue
         reads = "$(" in text or "`" in text or re.search(r"\bcat\b|(?:^|\s)<\s*\S", text) is not None
-        if reads or any(re.search(rf"\$\{{?{re.escape(v)}\b", text) for v in from_files):
+        used = [v for v in from_files if re.search(rf"\$\{{?{re.escape(v)}\b", text)]
+        # a value checked to be digits only first (yew's `[[ "$pr_number" =~ ^[0-9]+$ ]] || exit 1`) sets nothing else
+        if reads or any(not _digits_checked(v, step.run) for v in used):
             return env_file.group(1)
     return None
+
+
+def _digits_checked(name: str, script: str) -> bool:
+    """Whether ``script`` tests ``$name`` against a digits-only pattern (`[[ "$n" =~ ^[0-9]+$ ]]`)."""
+    var = rf"""["']?\$\{{?{re.escape(name)}\}}?["']?"""
+    digits = r"""["']?\^(?:\[0-9\]|\[\[:digit:\]\]|\\d)\+\$["']?"""
+    return re.search(rf"\[\[\s*{var}\s*=~\s*{digits}\s*\]\]", script) is not None
 
 
 def _downloads_run_artifacts(step: Step) -> str | None:

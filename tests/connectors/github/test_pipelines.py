@@ -611,6 +611,32 @@ jobs:
 """
 
 
+def test_artifact_text_checked_to_be_digits_sets_no_variable_of_theirs(tmp_path: Path) -> None:
+    # yewstack/yew's docs previews: the pull request number read from the artifact, tested against ^[0-9]+$ (exit
+    # otherwise), then written to GITHUB_ENV; unchecked, its newlines would set any variable (GHSL-2024-177)
+    files = _pull_request_workflow()
+    wf = """on:
+  workflow_run:
+    workflows: [Build]
+    types: [completed]
+jobs:
+  j:
+    steps:
+      - uses: actions/download-artifact@v8
+        with: {run-id: "${{ github.event.workflow_run.id }}", name: pr-info, path: artifacts}
+      - run: |
+          pr_number=$(cat "artifacts/.PR_INFO")
+          if ! [[ "$pr_number" =~ ^[0-9]+$ ]]; then
+            exit 1
+          fi
+          echo "PR_NUMBER=$pr_number" >> $GITHUB_ENV
+"""
+    assert _controls(_job(_inventory(tmp_path, wf, files))) == ()
+    unchecked = wf.replace('if ! [[ "$pr_number" =~ ^[0-9]+$ ]]; then', 'if [ -z "$pr_number" ]; then')
+    (control,) = _controls(_job(_inventory(tmp_path / "unchecked", unchecked, files)))
+    assert "artifact text written to GITHUB_ENV" in control
+
+
 def test_a_variable_a_script_exported_from_the_artifact_is_theirs(tmp_path: Path) -> None:
     # yewstack/yew's size comment: the base branch's `ci/make_example_size_cmt.py` reads the pull request's artifact
     # and exports PR_NUMBER to GITHUB_ENV, pasted into github-script's source as `${{ env.PR_NUMBER }}`
