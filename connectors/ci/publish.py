@@ -43,6 +43,7 @@ from scanner.knowledge.publish import (
     oidc_consumers,
     packaging_registry,
     publish_words,
+    push_switch,
     registry_from_runner,
     registry_from_secret_name,
     release_words,
@@ -852,6 +853,11 @@ class _Job:
             if lc.alias_pattern:
                 self.alias(lc, cmd, env)
                 return True
+            if lc.cloud is not None and not (lc.registry or lc.default_registry):
+                # a cloud CLI's own sign-in (`az login --identity`): the cloud's credential, for its registry
+                # among others (Azure's Karpenter provider: `az login --identity`, then `hack/release/release.sh`)
+                self.st.clouds.setdefault(lc.cloud, [Route("cloud", lc.cloud, lc.name)])
+                return True
             registry = lc.registry or lc.default_registry
             host: str | None = None
             if lc.host_arg:
@@ -1192,8 +1198,10 @@ class _Job:
                 self.emit(step, reg, None, routes, "probable", f"{short} with its credential", "probable", line)
             return
         ws = _run_words(cmd)
-        while ws and (ws[0] in _SOURCE_WORDS or ws[0] in _SHELL_KEYWORDS):
+        while ws and (ws[0] in _SOURCE_WORDS or ws[0] in _SHELL_KEYWORDS or ws[0] == "sudo"):
             ws = ws[1:]
+            while ws and ws[0].startswith("-") and ws[0] in ("-E", "-H", "-n", "--preserve-env"):
+                ws = ws[1:]  # `sudo -E chown …`: what sudo runs
         # (`wget URL` downloads; only `--post-file`, `--body-file` or `--method` send anything; a container tool's
         # local work, `docker tag`, `docker manifest create`, leaves any push to a command of its own)
         downloads = ws[:1] == ["wget"] and not any(w.startswith(("--post-file", "--body-file", "--method")) for w in ws)
@@ -1606,6 +1614,7 @@ _FILE_TOOLS = frozenset({"cat", "echo", "printf", "ls", "cp", "mv", "rm", "rimra
                          "wait", "break", "continue"})  # fmt: skip
 #: A `--push` flag (docker buildx's, a build script's), also when an environment variable hands it on.
 _PUSH_FLAG = re.compile(r"(?:^|\s)--push(?:=true)?(?=\s|$)")
+_TRUE = frozenset({"true", "yes", "1", "on"})
 #: Keywords before the command a line runs (`if [ … ]`, `then make push`): what follows is the command.
 _SHELL_KEYWORDS = frozenset({"if", "then", "elif", "else", "do", "while", "until", "!"})
 #: Words that run what follows in this shell or a subshell: `( source ./.multi_arch_docker && … )`.
@@ -1898,7 +1907,7 @@ def _runs_script(cmd: Command) -> bool:
     """The command runs a repository script or a task runner (``./Build.ps1``, ``make dist``, ``npm run x``),
     not a shell built-in or a plain tool (``if [ -f … ]``, ``echo``, ``npm dist-tag``)."""
     ws = _run_words(cmd)
-    while ws and ws[0] in _SOURCE_WORDS:
+    while ws and (ws[0] in _SOURCE_WORDS or ws[0] in _SHELL_KEYWORDS):  # (`then make build-…`, `else ./x.sh`)
         ws = ws[1:]
     if not ws or ws[0] in _SHELL_WORDS:
         return False
@@ -2161,6 +2170,14 @@ def _push_flag(cmd: Command, env: Mapping[str, str]) -> bool:
     names the variable or runs a script or task that can read it (`npm run build:sandbox` with `BUILD_FLAGS:
     --push`, `make docker` with `DOCKER_BUILDARGS: --push`); `apk add` or `docker context create` read none."""
     if _PUSH_FLAG.search(cmd.text):
+        return True
+    # a push switch turned on, on the command line (`make -f docker/Makefile PUSH=yes`) or in the environment a
+    # script or task reads (`PUSH_ON_BUILD: "true"`, then `make build-ubuntu22.04`)
+    on_line = {w.split("=", 1)[0]: w.split("=", 1)[1] for w in cmd.words if "=" in w}
+    switched = [
+        k for k, v in {**env, **on_line}.items() if push_switch().search(k) and v.strip("'\" ").lower() in _TRUE
+    ]
+    if switched and (_runs_script(cmd) or any(k in on_line for k in switched)):
         return True
     carried = [k for k, v in env.items() if _PUSH_FLAG.search(v)]
     if not carried:

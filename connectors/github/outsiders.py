@@ -52,6 +52,8 @@ _NO_TEXT_OUTPUT = re.compile(
 _NEEDS_OUT = re.compile(r"\bneeds\s*\.\s*([\w-]+)\s*\.\s*outputs\b(?:\s*\.\s*([\w-]+))?")
 _ENV_REF = re.compile(r"\benv\s*\.\s*([A-Za-z_]\w*)")
 #: A variable a script line exports by name (`echo "PR=$n" >> "$GITHUB_ENV"`, `printf 'X=%s\n' … >> $GITHUB_ENV`).
+#: Inputs that hand an action a file to read (its outputs then repeat what the file says).
+_FILE_INPUTS = frozenset({"path", "file", "filename", "file-path", "file_path", "json-file", "json_file", "input-file"})
 #: A variable a github-script exports by name (`core.exportVariable('PR_NUMBER', claimed)`).
 _SCRIPT_EXPORT = re.compile(r"""core\.exportVariable\(\s*[`'"]([A-Za-z_]\w*)[`'"]""")
 _VISIBLE_EXPORT = re.compile(r"""\b([A-Za-z_]\w*)=[^\n]*?>>\s*["']?\$\{?GITHUB_ENV""")
@@ -609,7 +611,12 @@ def judge(
         # a step that only echoes values it is given reports nothing it read from outsiders' files; a remote
         # action's outputs are what it computes (a test report's conclusion), not the files it read
         reads_files = not _reports_only_values(s)
-        script_reads = reads_files and (s.uses is None or action_name(s.uses) == "actions/github-script")
+        # (an action handed a file the artifact put there, `json-to-output` with `path: output.json`, outputs its text)
+        script_reads = reads_files and (
+            s.uses is None
+            or action_name(s.uses) == "actions/github-script"
+            or any(k.lower() in _FILE_INPUTS for k in s.with_)
+        )
         taint.learn(s, after_checkout=tree_is_theirs and reads_files, artifact_here=artifact_here and script_reads)
     out_taint: set[str] = set()
     for value in job.outputs.values():

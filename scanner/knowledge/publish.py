@@ -367,6 +367,8 @@ class Catalogue(_Row):
     release_words: str
     publish_words: str
     image_words: str
+    #: Variables that switch a build script's push on (``PUSH_ON_BUILD: "true"``, ``make … PUSH=yes``).
+    push_switches: str = "(?!)"
     release_runners: tuple[RunnerHint, ...]
     #: A publish tool a job installs: a release target or script run after it (`make upload`) uses it.
     installed_tools: tuple[RunnerHint, ...] = ()
@@ -629,3 +631,9 @@ def registry_from_installed_tool(script: str) -> str | None:
         if rx.search(script):
             return registry
     return None
+
+
+@cache
+def push_switch() -> re.Pattern[str]:
+    """Matches a variable name that switches a build's push on (``PUSH_ON_BUILD``, ``PUSH``, ``DOCKER_PUSH``)."""
+    return re.compile(catalogue().push_switches)

@@ -637,6 +637,44 @@ jobs:
     assert "artifact text written to GITHUB_ENV" in control
 
 
+def test_an_action_handed_a_file_of_the_artifact_outputs_its_text(tmp_path: Path) -> None:
+    # gradio's website build: the `changes` job unpacks the pull request run's artifact and reads it with
+    # gradio-app/github/actions/json-to-output (`path: output.json`); the build job checks out the repository and
+    # branch those outputs name, and builds them
+    files = _pull_request_workflow()
+    wf = """on:
+  workflow_run:
+    workflows: [Build]
+    types: [completed]
+jobs:
+  changes:
+    outputs:
+      source_repo: ${{ steps.json.outputs.source_repo }}
+      source_branch: ${{ steps.json.outputs.source_branch }}
+    steps:
+      - uses: actions/download-artifact@v4
+        with: {name: changes, run-id: "${{ github.event.workflow_run.id }}"}
+      - uses: gradio-app/github/actions/json-to-output@main
+        id: json
+        with: {path: output.json}
+  j:
+    needs: changes
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          ref: ${{ needs.changes.outputs.source_branch }}
+          repository: ${{ needs.changes.outputs.source_repo }}
+      - run: pnpm install && pnpm build
+"""
+    assert any(
+        "pr-head-checkout" in c or "runs the pull request" in c
+        for c in _controls(_job(_inventory(tmp_path, wf, files)))
+    )
+    # the same action given no file (its outputs are what it computes): nothing of theirs
+    quiet = wf.replace("        with: {path: output.json}\n", "        with: {value: '{}'}\n")
+    assert _controls(_job(_inventory(tmp_path / "quiet", quiet, files))) == ()
+
+
 def test_a_variable_a_script_exported_from_the_artifact_is_theirs(tmp_path: Path) -> None:
     # yewstack/yew's size comment: the base branch's `ci/make_example_size_cmt.py` reads the pull request's artifact
     # and exports PR_NUMBER to GITHUB_ENV, pasted into github-script's source as `${{ env.PR_NUMBER }}`

@@ -972,6 +972,16 @@ def test_jupyter_releaser_publishes_to_pypi_by_trusted_publishing_with_the_jobs_
     }
 
 
+def test_a_cloud_clis_own_sign_in_holds_the_clouds_credential() -> None:
+    # Azure/karpenter-provider-azure: `az login --identity`, then `./hack/release/release.sh` (images and charts to ACR)
+    found = _publishes(_run(0, "az login --identity\n./hack/release/release.sh"))
+    assert {(r, routes) for r, _, routes in found} == {("acr", ("cloud:azure",))}
+    assert _publishes(_run(0, "./hack/release/release.sh")) == set()
+    # what sudo runs is the command (`sudo chown …` in a step named "Build, publish, and install"): no push
+    step = _run(1, 'sudo chown "$(id -u):$(id -g)" "$GOCACHE"', label="Build, publish, configure, and install")
+    assert _publishes(_run(0, "az login --identity"), step) == set()
+
+
 def test_a_script_that_fetches_releases_after_a_cloud_sign_in_is_no_image_push() -> None:
     # getmoto/moto: configure-aws-credentials, then `python scripts/emr_get_releases.py` (reads EMR's releases
     # through boto3 and opens a pull request with them); `fetch-images.sh`, `pull_release.sh` alike

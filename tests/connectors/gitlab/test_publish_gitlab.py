@@ -278,6 +278,28 @@ def test_an_api_call_to_a_url_the_script_put_in_a_variable_is_judged_with_it_in_
     assert publishes(pipeline(tmp_path / "b", job.replace("{what}", "repository/tags")), "pages") == ()
 
 
+def test_a_build_with_its_push_switch_on_after_a_login_pushes(tmp_path: Path) -> None:
+    # NVIDIA's driver images: `PUSH_ON_BUILD: "true"`, `docker login … $CI_REGISTRY`, then a build target or script
+    # chosen in an if/else (`then ./scripts/precompiled.sh build; else make build-…; fi`)
+    job = (
+        'img:\n  variables:\n    IMAGE_NAME: ${CI_REGISTRY_IMAGE}\n    PUSH_ON_BUILD: "{on}"\n'
+        '  before_script:\n    - docker login -u "${CI_REGISTRY_USER}" -p "${CI_REGISTRY_PASSWORD}" "${CI_REGISTRY}"\n'
+        '  script:\n    - if [[ "${PRECOMPILED}" == "true" ]]; then ./scripts/precompiled.sh build; '
+        "else make build-${DIST}-${DRIVER_VERSION}; fi\n"
+    )
+    assert publishes(pipeline(tmp_path, job.replace("{on}", "true")), "img") == ("gitlab-registry",)
+    assert publishes(pipeline(tmp_path / "off", job.replace("{on}", "false")), "img") == ()
+    # on the command line (cado-nfs: `make -f docker/Makefile PUSH=yes`)
+    line = (
+        "containers:\n  script:\n    - echo $CI_JOB_TOKEN | docker login -u gitlab-ci-token --password-stdin "
+        "$CI_REGISTRY\n    - make -f docker/Makefile {push}\n"
+    )
+    assert publishes(pipeline(tmp_path / "yes", line.replace("{push}", "PUSH=yes")), "containers") == (
+        "gitlab-registry",
+    )
+    assert publishes(pipeline(tmp_path / "no", line.replace("{push}", "")), "containers") == ()
+
+
 def test_a_push_of_git_refs_to_a_mirror_on_another_forge_publishes_nothing(tmp_path: Path) -> None:
     # espressif/esp-ppq: `source ${CI_PROJECT_DIR}/.gitlab/tool/push_to_github.sh` (git push to its GitHub mirror)
     job = "push_to_github:\n  script:\n    - source ${CI_PROJECT_DIR}/.gitlab/tool/push_to_github.sh\n"
