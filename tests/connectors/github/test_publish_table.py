@@ -972,6 +972,19 @@ def test_jupyter_releaser_publishes_to_pypi_by_trusted_publishing_with_the_jobs_
     }
 
 
+def test_a_copy_into_a_hugging_face_bucket_publishes_there() -> None:
+    # gradio-app/gradio: the pull request's wheel to `hf://buckets/gradio/pypi-previews/<sha>/`, which its comment tells
+    # people to pip install; a copy out of a bucket is a download
+    env = {"HF_TOKEN": "${{ secrets.PYPI_PREVIEWS_TOKEN }}"}
+    up = "hf buckets cp ${{ steps.w.outputs.name }} hf://buckets/gradio/pypi-previews/${{ needs.changes.outputs.sha }}/"
+    # (the secret's name says PyPI: held, not published there)
+    assert {(r, routes) for r, c, routes in _publishes(_run(0, up, env)) if c != "held"} == {
+        ("huggingface", ("secret:PYPI_PREVIEWS_TOKEN",))
+    }
+    down = "hf buckets cp hf://buckets/gradio/pypi-previews/abc/gradio.whl ./dist/"
+    assert not {r for r, c, _ in _publishes(_run(0, down, env)) if c != "held"}
+
+
 def test_a_cloud_clis_own_sign_in_holds_the_clouds_credential() -> None:
     # Azure/karpenter-provider-azure: `az login --identity`, then `./hack/release/release.sh` (images and charts to ACR)
     found = _publishes(_run(0, "az login --identity\n./hack/release/release.sh"))
