@@ -1200,7 +1200,7 @@ class _Job:
         ws = _run_words(cmd)
         while ws and (ws[0] in _SOURCE_WORDS or ws[0] in _SHELL_KEYWORDS or ws[0] == "sudo"):
             ws = ws[1:]
-            while ws and ws[0].startswith("-") and ws[0] in ("-E", "-H", "-n", "--preserve-env"):
+            while ws and ws[0] in ("-E", "-H", "-n", "--preserve-env"):
                 ws = ws[1:]  # `sudo -E chown …`: what sudo runs
         # (`wget URL` downloads; only `--post-file`, `--body-file` or `--method` send anything; a container tool's
         # local work, `docker tag`, `docker manifest create`, leaves any push to a command of its own)

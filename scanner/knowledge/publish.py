@@ -563,16 +563,18 @@ def image_words() -> re.Pattern[str]:
 
 
 @cache
-def _runners() -> tuple[tuple[re.Pattern[str], str], ...]:
-    return tuple((re.compile(h.pattern), h.registry) for h in catalogue().release_runners)
+def _tool_hints(table: Literal["release_runners", "installed_tools"]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    rows: tuple[RunnerHint, ...] = getattr(catalogue(), table)
+    return tuple((re.compile(h.pattern), h.registry) for h in rows)
+
+
+def _first_registry(table: Literal["release_runners", "installed_tools"], text: str) -> str | None:
+    return next((registry for rx, registry in _tool_hints(table) if rx.search(text)), None)
 
 
 def registry_from_runner(command: str) -> str | None:
     """The registry a release-like command publishes to, from the tool that runs it."""
-    for rx, registry in _runners():
-        if rx.search(command):
-            return registry
-    return None
+    return _first_registry("release_runners", command)
 
 
 @cache
@@ -620,17 +622,9 @@ def inert_commands() -> re.Pattern[str]:
     return re.compile(catalogue().inert_commands, re.IGNORECASE)
 
 
-@cache
-def _installed() -> tuple[tuple[re.Pattern[str], str], ...]:
-    return tuple((re.compile(h.pattern), h.registry) for h in catalogue().installed_tools)
-
-
 def registry_from_installed_tool(script: str) -> str | None:
     """The registry of the publish tool a job's script installs (``pip3 install requests twine``: PyPI), or None."""
-    for rx, registry in _installed():
-        if rx.search(script):
-            return registry
-    return None
+    return _first_registry("installed_tools", script)
 
 
 @cache
