@@ -52,6 +52,8 @@ _NO_TEXT_OUTPUT = re.compile(
 _NEEDS_OUT = re.compile(r"\bneeds\s*\.\s*([\w-]+)\s*\.\s*outputs\b(?:\s*\.\s*([\w-]+))?")
 _ENV_REF = re.compile(r"\benv\s*\.\s*([A-Za-z_]\w*)")
 #: A variable a script line exports by name (`echo "PR=$n" >> "$GITHUB_ENV"`, `printf 'X=%s\n' … >> $GITHUB_ENV`).
+#: Where a download puts each artifact in a folder named for it: ``<path>/`` + this + the names' pattern.
+_NAMED_BY = "\x00named-by:"
 #: Inputs that hand an action a file to read (its outputs then repeat what the file says).
 _FILE_INPUTS = frozenset({"path", "file", "filename", "file-path", "file_path", "json-file", "json_file", "input-file"})
 #: A variable a github-script exports by name (`core.exportVariable('PR_NUMBER', claimed)`).
@@ -429,6 +431,14 @@ def _downloads_run_artifacts(step: Step) -> str | None:
     if spec.forks_input and _skips_forks(step, spec.forks_input, spec.forks_skipped_from, spec.run_picked_by):
         return None  # it never takes a fork's run: outsiders cannot supply the artifact
     path = step.with_.get("path", "").strip().strip("'\"")
+    literal = (step.with_.get(spec.pattern_input) or "").strip().lower() if spec.pattern_input else ""
+    merged = (step.with_.get(spec.merge_input) or "").strip().lower() if spec.merge_input else ""
+    if literal == "true" and merged in ("", "false"):  # (an expression for either: it may land in `path`)
+        pattern = step.with_.get(spec.name_input, "").strip()
+        if pattern and "${{" not in pattern:
+            # each matching artifact in a folder named for it (`coverage-html/`), the pattern saying what names
+            base = "" if path in ("", ".", "./", "${{ github.workspace }}") else path.rstrip("/") + "/"
+            return f"{base}{_NAMED_BY}{pattern}"
     return "." if path in ("", ".", "./", "${{ github.workspace }}") else path
 
 
@@ -460,6 +470,15 @@ def _runs_artifact(step: Step, where: str) -> bool:
         )
         return _executes(step) and not remote
     run = step.run or ""
+    if _NAMED_BY in where:
+        # folders named by a pattern: a command running a file from a folder whose name it matches
+        base, pattern = where.split(_NAMED_BY, 1)
+        runs = rf"(?:bash|sh|source|\.|python\d*|node|chmod\s+\+x|eval)\s+[\"']?(?:\./)?{re.escape(base)}([^/\s\"']+)/"
+        try:
+            named = re.compile(pattern)
+        except re.error:
+            return _executes(step)  # a pattern Python cannot read: any step that runs something may run theirs
+        return any(named.search(m.group(1)) for m in re.finditer(runs, run))
     folder = re.escape(where.rstrip("/"))
     return re.search(rf"(?:bash|sh|source|\.|python\d*|node|chmod\s+\+x|eval)\s+[\"']?{folder}/", run) is not None
 

@@ -44,6 +44,11 @@ class ArtifactDownload(_Row):
     forks_input: str = ""
     forks_skipped_from: int = 0
     run_picked_by: tuple[str, ...] = ()
+    #: With ``pattern_input`` true (and ``merge_input`` not), the artifacts whose names match the pattern in
+    #: ``name_input`` each land in a folder named for the artifact under ``path``, not in ``path`` itself.
+    name_input: str = ""
+    pattern_input: str = ""
+    merge_input: str = ""
 
 
 class AgentAction(_Row):

@@ -438,6 +438,39 @@ jobs:
     assert bool(controls) is controlled, controls
 
 
+@pytest.mark.parametrize(
+    ("extra", "run", "controlled"),
+    [
+        # pydantic/genai-prices: `name: "(diff-)?coverage-html.*"`, `name_is_regexp: true`: each matching artifact in a
+        # folder named for it (dawidd6's main.js at 0015e1bd, line 291); `uvx smokeshow upload coverage-html` runs
+        # nothing from there
+        (', name: "(diff-)?coverage-html.*", name_is_regexp: true', "uvx smokeshow upload coverage-html", False),
+        # a script run from such a folder is theirs
+        (', name: "(diff-)?coverage-html.*", name_is_regexp: true', "bash coverage-html/post.sh", True),
+        # merged into `path` (merge_multiple), or no name at all (folders the maker names: `.github`): the workspace
+        (', name: "coverage-html.*", name_is_regexp: true, merge_multiple: true', "uvx smokeshow upload x", True),
+        ("", "uvx smokeshow upload coverage-html", True),
+    ],
+)
+def test_artifacts_unpacked_into_folders_named_by_a_pattern(
+    tmp_path: Path, extra: str, run: str, controlled: bool
+) -> None:
+    upstream = "name: CI\non: pull_request\njobs:\n  b:\n    steps:\n      - run: make\n"
+    files = {f"github/repos/{REPO}/contents/.github/workflows/build.yml": upstream}
+    wf = f"""on:
+  workflow_run:
+    workflows: [CI]
+    types: [completed]
+jobs:
+  j:
+    steps:
+      - uses: dawidd6/action-download-artifact@v21
+        with: {{workflow: build.yml, commit: "${{{{ github.event.workflow_run.head_sha }}}}", allow_forks: true{extra}}}
+      - run: {run}
+"""
+    assert bool(_controls(_job(_inventory(tmp_path, wf, files)))) is controlled
+
+
 @pytest.mark.parametrize(("typ", "reported"), [("string", ("version",)), ("choice", ())])
 def test_free_text_dispatch_inputs_in_a_script(tmp_path: Path, typ: str, reported: tuple[str, ...]) -> None:
     options = "\n        options: [a, b]" if typ == "choice" else ""
