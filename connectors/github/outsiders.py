@@ -51,13 +51,23 @@ _NO_TEXT_OUTPUT = re.compile(
 )
 _NEEDS_OUT = re.compile(r"\bneeds\s*\.\s*([\w-]+)\s*\.\s*outputs\b(?:\s*\.\s*([\w-]+))?")
 _ENV_REF = re.compile(r"\benv\s*\.\s*([A-Za-z_]\w*)")
-#: A variable a script line exports by name (`echo "PR=$n" >> "$GITHUB_ENV"`, `printf 'X=%s\n' … >> $GITHUB_ENV`).
-#: Where a download puts each artifact in a folder named for it: ``<path>/`` + this + the names' pattern.
-_NAMED_BY = "\x00named-by:"
+
+
+@dataclass(frozen=True)
+class _NamedFolders:
+    """Where a download puts each artifact: a folder named for it under ``base``, whose name ``pattern`` matches."""
+
+    base: str
+    pattern: str
+
+
+#: A command that runs a file (the folder it is in follows): `bash x/run.sh`, `python x/y.py`, `chmod +x x/tool`.
+_RUNS_FILE = r"(?:bash|sh|source|\.|python\d*|node|chmod\s+\+x|eval)\s+[\"']?"
 #: Inputs that hand an action a file to read (its outputs then repeat what the file says).
 _FILE_INPUTS = frozenset({"path", "file", "filename", "file-path", "file_path", "json-file", "json_file", "input-file"})
 #: A variable a github-script exports by name (`core.exportVariable('PR_NUMBER', claimed)`).
 _SCRIPT_EXPORT = re.compile(r"""core\.exportVariable\(\s*[`'"]([A-Za-z_]\w*)[`'"]""")
+#: A variable a script line exports by name (`echo "PR=$n" >> "$GITHUB_ENV"`, `printf 'X=%s\n' … >> $GITHUB_ENV`).
 _VISIBLE_EXPORT = re.compile(r"""\b([A-Za-z_]\w*)=[^\n]*?>>\s*["']?\$\{?GITHUB_ENV""")
 _GIT_CHECKOUT = re.compile(r"^git\s+(?:checkout|switch|merge|pull|reset\s+--hard|rebase)\b|^gh\s+pr\s+checkout\b")
 
@@ -413,7 +423,7 @@ def _digits_checked(name: str, script: str) -> bool:
     return re.search(rf"\[\[\s*{var}\s*=~\s*{digits}\s*\]\]", script) is not None
 
 
-def _downloads_run_artifacts(step: Step) -> str | None:
+def _downloads_run_artifacts(step: Step) -> str | _NamedFolders | None:
     """Where a step unpacks the triggering run's artifacts (``.`` for the workspace), or None."""
     if step.uses is None:
         return None
@@ -431,15 +441,15 @@ def _downloads_run_artifacts(step: Step) -> str | None:
     if spec.forks_input and _skips_forks(step, spec.forks_input, spec.forks_skipped_from, spec.run_picked_by):
         return None  # it never takes a fork's run: outsiders cannot supply the artifact
     path = step.with_.get("path", "").strip().strip("'\"")
+    workspace = path in ("", ".", "./", "${{ github.workspace }}")
     literal = (step.with_.get(spec.pattern_input) or "").strip().lower() if spec.pattern_input else ""
     merged = (step.with_.get(spec.merge_input) or "").strip().lower() if spec.merge_input else ""
-    if literal == "true" and merged in ("", "false"):  # (an expression for either: it may land in `path`)
-        pattern = step.with_.get(spec.name_input, "").strip()
-        if pattern and "${{" not in pattern:
-            # each matching artifact in a folder named for it (`coverage-html/`), the pattern saying what names
-            base = "" if path in ("", ".", "./", "${{ github.workspace }}") else path.rstrip("/") + "/"
-            return f"{base}{_NAMED_BY}{pattern}"
-    return "." if path in ("", ".", "./", "${{ github.workspace }}") else path
+    pattern = step.with_.get(spec.name_input, "").strip() if spec.name_input else ""
+    if literal == "true" and merged in ("", "false") and pattern and "${{" not in pattern:
+        # each matching artifact in a folder named for it (`coverage-html/`), the pattern saying what names
+        # (an expression for either switch: it may land in `path` itself)
+        return _NamedFolders("" if workspace else path.rstrip("/") + "/", pattern)
+    return "." if workspace else path
 
 
 def _skips_forks(step: Step, forks_input: str, since: int, picked_by: tuple[str, ...]) -> bool:
@@ -460,7 +470,7 @@ def _unzips_here(step: Step) -> bool:
     return any(c.words[:1] == ("unzip",) and "-d" not in c.words for c in commands(step.run or ""))
 
 
-def _runs_artifact(step: Step, where: str) -> bool:
+def _runs_artifact(step: Step, where: str | _NamedFolders) -> bool:
     """Whether a step executes what an artifact put at ``where``: anything that executes in the workspace
     when it was unpacked there, else a command that runs a file from that folder."""
     if where == ".":
@@ -470,17 +480,15 @@ def _runs_artifact(step: Step, where: str) -> bool:
         )
         return _executes(step) and not remote
     run = step.run or ""
-    if _NAMED_BY in where:
+    if isinstance(where, _NamedFolders):
         # folders named by a pattern: a command running a file from a folder whose name it matches
-        base, pattern = where.split(_NAMED_BY, 1)
-        runs = rf"(?:bash|sh|source|\.|python\d*|node|chmod\s+\+x|eval)\s+[\"']?(?:\./)?{re.escape(base)}([^/\s\"']+)/"
         try:
-            named = re.compile(pattern)
+            named = re.compile(where.pattern)
         except re.error:
             return _executes(step)  # a pattern Python cannot read: any step that runs something may run theirs
+        runs = rf"{_RUNS_FILE}(?:\./)?{re.escape(where.base)}([^/\s\"']+)/"
         return any(named.search(m.group(1)) for m in re.finditer(runs, run))
-    folder = re.escape(where.rstrip("/"))
-    return re.search(rf"(?:bash|sh|source|\.|python\d*|node|chmod\s+\+x|eval)\s+[\"']?{folder}/", run) is not None
+    return re.search(rf"{_RUNS_FILE}{re.escape(where.rstrip('/'))}/", run) is not None
 
 
 def _uploaded_artifact(step: Step) -> str | None:
@@ -550,7 +558,7 @@ def judge(
     checked_out: tuple[str, bool] | None = None  # what, and whether it came from an artifact
     fetched: set[str] = set()
     tree_is_theirs = False  # an untrusted checkout happened: later steps read outsiders' files
-    downloaded: str | None = None
+    downloaded: str | _NamedFolders | None = None
     artifact_here = False  # the triggering run's artifact was unpacked in an earlier step
     checkout_path: str | None = None  # where the untrusted checkout put the files, when not the workspace
     uploaded: set[str] = set()  # artifacts this job made after an untrusted checkout
@@ -622,8 +630,8 @@ def judge(
             checkout_path = path if path and "${{" not in path else None
             value = " ".join(s.with_.get(k, "") for k in ("ref", "repository")) + (s.run or "")
             checked_out = (checkout, ARTIFACT in taint.of(value))
-        if "workflow_run" in events and (where := _downloads_run_artifacts(s)) is not None:
-            downloaded = where
+        if "workflow_run" in events and (landed := _downloads_run_artifacts(s)) is not None:
+            downloaded = landed
         elif "workflow_run" in events and downloaded is None and _unzips_here(s):
             downloaded = "."  # a zip in a workflow_run job is the triggering run's artifact
         artifact_here = artifact_here or downloaded is not None
