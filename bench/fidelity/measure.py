@@ -212,6 +212,8 @@ OUT_OF_SCOPE = frozenset(
         "other:frs.sourceforge.net",
         "other:steampowered.com",
         "other:itch.io",
+        # cerbero's prebuilt-dependency tarballs, uploaded by scp to GStreamer's artifact server (round 27)
+        "other:artifacts.gstreamer-foundation.net",
     }
 )
 

@@ -34,6 +34,7 @@ from scanner.knowledge.publish import (
     action_forms,
     any_command,
     catalogue,
+    cloud_secret_reads,
     command_forms,
     credential_env_registries,
     image_sources,
@@ -1091,7 +1092,7 @@ class _Job:
             if not routes and form.default_job_token:
                 routes = [Route("job_token", "", f"{form.name} default token")]
             if not routes:
-                routes = self.fallback(reg, form.oidc)
+                routes = _cloud_secret_routes(reg, env) or self.fallback(reg, form.oidc)
             self.emit(step, reg, None, routes, form.name, reason, line=line)
 
     def credentials(
@@ -1809,6 +1810,19 @@ def _builds_image(first: str) -> bool:
 _IMAGE_WORD = re.compile(r"images?|docker|container|oci", re.IGNORECASE)
 #: Words of an image-build script whose image stays where it was built.
 _NOT_PUSHED = frozenset({"test", "tests", "testing", "e2e", "pr", "check", "verify", "lint", "cache", "dry", "local"})
+
+
+def _cloud_secret_routes(registry: str, env: Mapping[str, str]) -> list[Route]:
+    """The cloud a credential for ``registry`` was read from: a variable named for the registry whose value a cloud
+    secret store gave (`SONATYPE_PASS=$(aws ssm get-parameter …)`: the job's AWS identity reads it)."""
+    found: list[Route] = []
+    for key, value in env.items():
+        if registry_from_secret_name(key) != registry:
+            continue
+        for rx, cloud in cloud_secret_reads():
+            if rx.search(value):
+                found.append(Route("cloud", cloud, f"{key} read from the {cloud} secret store"))
+    return _once(found)
 
 
 def _once(routes: Iterable[Route]) -> list[Route]:

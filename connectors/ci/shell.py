@@ -99,11 +99,22 @@ def _segments(line: str) -> Iterator[tuple[str, str]]:
     out: list[str] = []
     scan = _Scan()
     i = 0
+    in_test = False  # inside `[[ … ]]`, where `&&` and `||` join conditions (`[[ -z "$N" || ! "$N" =~ ^[0-9]+$ ]]`)
     while i < len(line):
         c = line[i]
         if scan.top:
             if c == "#" and (not out or out[-1][-1:].isspace()):
                 break  # a comment runs to the end of the line
+            before, after = line[i - 1 : i] if i else " ", line[i + 2 : i + 3] or " "
+            if line[i : i + 2] in ("[[", "]]") and before.isspace() and after.isspace():
+                in_test = line[i] == "["
+                out.append(line[i : i + 2])
+                i += 2
+                continue
+            if in_test and line[i : i + 2] in ("&&", "||"):
+                out.append(line[i : i + 2])
+                i += 2
+                continue
             if c == "&" and (line[i + 1 : i + 2] == ">" or (out and out[-1].endswith(">"))):
                 out.append(c)  # a redirection (&>, 2>&1), not a separator
                 i += 1

@@ -467,6 +467,11 @@ class JobBuilder:
         uses = self.job.uses
         if uses is None or uses.startswith("./") or uses.startswith("$/"):
             return []
+        own = uses.split("@", 1)[0]
+        if own.lower().startswith(f"{self.r.full.lower()}/") and self.r.call_context(own[len(self.r.full) + 1 :]):
+            # this repository's own workflow called by its full name (amplify-ui's `aws-amplify/amplify-ui/.github/
+            # workflows/reusable-tagged-publish.yml@main`): its jobs are judged where they are, as for `./`
+            return []
         known = self._known_reusable(uses, oidc)
         if known is not None:
             return known

@@ -31,8 +31,11 @@ from scanner.knowledge.ci_events import (
     non_executing,
     non_executing_actions,
     origin_gate,
+    pull_request_checkouts,
+    pull_request_lookup,
     pull_request_ref,
     runtime_gate,
+    runtime_gate_action,
     table,
     untrusted_context,
     untrusted_output_actions,
@@ -174,6 +177,8 @@ def runs_only_on_other_events(condition: str | None, events: tuple[str, ...]) ->
 
 def checks_runtime_gate(step: Step) -> bool:
     """A step that checks the starter's permission (and stops the run, or says no, for others)."""
+    if step.uses and (row := runtime_gate_action(action_name(step.uses))) is not None:
+        return bool(step.with_.get(row.input, "").strip())
     text = (step.run or "") + " " + step.with_.get("script", "")
     return runtime_gate().search(text) is not None
 
@@ -201,6 +206,9 @@ class Verdict:
     output_taint: frozenset[str] = frozenset()  # what its outputs carry (TEXT, CODE, ARTIFACT)
     #: Names of the artifacts it (or a job it needs) uploaded after checking out outsiders' code ("*": any name).
     untrusted_artifacts: frozenset[str] = frozenset()
+    #: Gated only by a check of the starter's permission (a step or a job it needs): that binds who started the run,
+    #: not what the triggering run's artifact says.
+    starter_checked: bool = False
 
 
 class _Taint:
@@ -217,6 +225,10 @@ class _Taint:
         #: A script ran after the triggering run's artifact was unpacked: a variable the workflow does not
         #: name (`${{ env.PR_NUMBER }}`) was exported by such a script, from what it read there.
         self.hidden_env = False
+        #: Single outputs of steps that looked up the comment's pull request (`pull_request_lookups`), by
+        #: (step id, output): what each carries; and those naming its head commit.
+        self.outputs: dict[tuple[str, str], frozenset[str]] = {}
+        self.head_commits: set[tuple[str, str]] = set()
 
     def declare(self, steps: Sequence[Step]) -> None:
         """Note the variables the job's steps name themselves (see :attr:`declared`)."""
@@ -232,6 +244,7 @@ class _Taint:
             if self.context is not None and self.context.search(expr):
                 kinds |= {TEXT, CODE}
             for sid, output in _STEP_OUT.findall(expr):
+                kinds |= self.outputs.get((sid, output), frozenset()) if output else self._all_outputs(sid)
                 carried = self.steps.get(sid, frozenset())
                 if output and _NO_TEXT_OUTPUT.search(output) and ARTIFACT not in carried:
                     # (`pr_number` read from an artifact is whatever the artifact's maker wrote)
@@ -253,6 +266,14 @@ class _Taint:
                 kinds.add(CODE)
         return frozenset(kinds)
 
+    def _all_outputs(self, sid: str) -> frozenset[str]:
+        """What a step's outputs carry together (`toJSON(steps.x.outputs)`)."""
+        return frozenset().union(*(k for (step, _), k in self.outputs.items() if step == sid))
+
+    def names_head_commit(self, text: str) -> bool:
+        """Whether ``text`` pastes an output that names the pull request's head commit as looked up by a step."""
+        return any((sid, out) in self.head_commits for e in EXPR.findall(text) for sid, out in _STEP_OUT.findall(e))
+
     def injected(self, text: str) -> list[str]:
         """The expressions of ``text`` that paste outsider text."""
         return [e.strip() for e in EXPR.findall(text) if TEXT in self.of("${{" + e + "}}")]
@@ -270,6 +291,12 @@ class _Taint:
             kinds |= {TEXT, ARTIFACT}
         if s.uses and action_name(s.uses) in untrusted_output_actions() and self.context is not None:
             kinds |= {TEXT, CODE}
+        if s.uses and self.context is not None and (row := pull_request_lookup(_uses_path(s.uses))) is not None:
+            # xt0rted/pull-request-comment-branch: `head_sha` is the author's commit, `head_ref` their branch's
+            # name, `base_ref` this repository's branch
+            self.outputs.update({(s.id, o): frozenset({CODE}) for o in row.code})
+            self.outputs.update({(s.id, o): frozenset({TEXT, CODE}) for o in row.text})
+            self.head_commits.update((s.id, o) for o in row.code)
         for text in (*s.with_.values(), *s.env.values(), s.run or ""):
             kinds |= self.of(text)
         script = (s.run or "") + " " + (s.with_.get("script", "") if s.uses else "")
@@ -283,10 +310,32 @@ class _Taint:
             self.steps[s.id] = frozenset(kinds)
 
 
+def _uses_path(uses: str) -> str:
+    """A ``uses:`` reference without its version, lower case (`r-lib/actions/pr-fetch`)."""
+    return uses.split("@", 1)[0].strip().lower()
+
+
+#: How a checkout of a ref the triggering run's artifact named is described (kept past a check of the starter).
+_ARTIFACT_REF = "a ref named by the triggering run's artifact"
+#: How :func:`_checks_out` names a checkout of the pull request's head as its author last pushed it, where no ref in
+#: the step says so (an action that checks it out itself, a head commit a step looked up).
+_THE_HEAD = "the pull request's head"
+
+
+def names_the_pull_request(detail: str) -> bool:
+    """Whether a checkout's detail names the pull request itself: its code as its author last pushed it, when the
+    job runs (`refs/pull/N/merge`, `gh pr checkout`, r-lib's pr-fetch, a head commit looked up by a step)."""
+    return detail.startswith(_THE_HEAD) or pull_request_ref().search(detail) is not None
+
+
 def _checks_out(step: Step, taint: _Taint, fetched: set[str]) -> str | None:
     """What an untrusted checkout in this step names, or None (a fetch is data until checked out).
     ``fetched``: local branches made from a pull request by earlier fetches (updated here)."""
+    if step.uses and _uses_path(step.uses) in pull_request_checkouts():
+        return f"{_THE_HEAD}, fetched by {_uses_path(step.uses)}"
     if step.uses and action_name(step.uses) == "actions/checkout":
+        if taint.names_head_commit(ref := step.with_.get("ref", "")):
+            return f"{_THE_HEAD} commit, looked up when the job runs: actions/checkout ref: {ref.strip()}"
         for key in ("ref", "repository"):
             value = step.with_.get(key, "")
             if CODE in taint.of(value) or TEXT in taint.of(value):
@@ -512,6 +561,22 @@ def _unpacks_elsewhere(step: Step) -> str | None:
     return None
 
 
+def _names_folder(step: Step, folder: str) -> bool:
+    """Whether a step may read what landed in ``folder``: anything may in the workspace (or the runner's temporary
+    folder, where a script put it); in a folder of its own, a step that names it or runs a program that may open it
+    (yew's `python3 ci/make_example_size_cmt.py`), not one whose commands are all in view and never name it
+    (rollup's `gh api` lookup of the pull request's number beside `repl-artefacts/`)."""
+    if folder in (".", "temp"):
+        return True
+    name = folder.rstrip("/").removeprefix("./")
+    texts = (step.run or "", step.working_directory or "", *step.with_.values(), *step.env.values())
+    if any(name in t for t in texts) or "${{" in (step.working_directory or ""):
+        return True
+    if step.run:
+        return any(_runs_something(c.text) for c in commands(step.run))
+    return step.uses is not None and _executes(step)
+
+
 def _downloads_untrusted(step: Step, names: frozenset[str]) -> str | None:
     """Where ``actions/download-artifact`` unpacks one of ``names`` (artifacts an earlier job of the run made from
     outsiders' code), or None."""
@@ -532,15 +597,18 @@ def judge(
     gated_jobs: frozenset[str] = frozenset(),
     artifacts: frozenset[str] = frozenset(),
     past_gates: bool = False,
+    starter_jobs: frozenset[str] = frozenset(),
 ) -> Verdict:
     """The ways an outsider controls ``job`` on ``events``. ``jobs``: what each earlier job's outputs
     carry; ``gate_jobs``: jobs of the workflow that check the starter's permission and cannot be
     injected (needing one of them keeps outsiders out); ``artifacts``: names of the artifacts jobs it needs
-    uploaded from outsiders' code. ``past_gates``: judge as if no gate stood in the way (see below)."""
+    uploaded from outsiders' code. ``past_gates``: judge as if no gate stood in the way (see below);
+    ``starter_jobs``: gated jobs gated only by a check of the starter's permission."""
     if not events:
         return Verdict()
     if not past_gates and (gated(job.job_if, events, job.new_commits) or any(n in gate_jobs for n in job.needs)):
-        return _checked_out_after_the_gate(job, events, jobs, artifacts)
+        starter = not gated(job.job_if, events, job.new_commits)
+        return _checked_out_after_the_gate(job, events, jobs, artifacts, starter)
     if runs_only_on_other_events(job.job_if, events) or never_runs(job.job_if):
         return Verdict()  # it does not run on the events outsiders cause
     if (
@@ -549,7 +617,8 @@ def judge(
         and not re.search(r"always\(\)|!\s*cancelled\(\)", job.job_if or "")
     ):
         # it runs only after a job that admits only maintainers
-        return _checked_out_after_the_gate(job, events, jobs, artifacts)
+        gates = [n for n in job.needs if n in gated_jobs]
+        return _checked_out_after_the_gate(job, events, jobs, artifacts, all(n in starter_jobs for n in gates))
     taint = _Taint(events, jobs, job.env)
     taint.declare(steps_of(job))
     event = "/".join(events)
@@ -563,6 +632,7 @@ def judge(
     checkout_path: str | None = None  # where the untrusted checkout put the files, when not the workspace
     uploaded: set[str] = set()  # artifacts this job made after an untrusted checkout
     in_run: str | None = None  # where an artifact of an earlier job's untrusted checkout was unpacked
+    artifact_folder = "."  # where the triggering run's artifact was unpacked (the workspace, a folder, "temp")
     for s in steps_of(job):
         texts = [s.run or ""]
         if s.uses and action_name(s.uses) == "actions/github-script":
@@ -578,7 +648,7 @@ def judge(
         injected = [expr for text in texts for expr in taint.injected(text)]
         if not found and not injected and (checks_runtime_gate(s) or agent_checks) and not past_gates:
             # the job checks the starter's permission before it acts
-            return _checked_out_after_the_gate(job, events, jobs, artifacts)
+            return _checked_out_after_the_gate(job, events, jobs, artifacts, starter_only=True)
         stepped_over = gated(s.if_, events, job.new_commits) and not past_gates
         if stepped_over or runs_only_on_other_events(s.if_, events) or never_runs(s.if_):
             taint.learn(s)
@@ -591,7 +661,7 @@ def judge(
                     Control(
                         "artifact",
                         "workflow_run",
-                        f"a ref named by the triggering run's artifact: {what}",
+                        f"{_ARTIFACT_REF}: {what}",
                         s.index,
                         s.line,
                     )
@@ -632,17 +702,22 @@ def judge(
             checked_out = (checkout, ARTIFACT in taint.of(value))
         if "workflow_run" in events and (landed := _downloads_run_artifacts(s)) is not None:
             downloaded = landed
+            artifact_folder = landed if isinstance(landed, str) else (landed.base.rstrip("/") or ".")
         elif "workflow_run" in events and downloaded is None and _unzips_here(s):
-            downloaded = "."  # a zip in a workflow_run job is the triggering run's artifact
+            downloaded = artifact_folder = "."  # a zip in a workflow_run job is the triggering run's artifact
         artifact_here = artifact_here or downloaded is not None
         # a step that only echoes values it is given reports nothing it read from outsiders' files; a remote
         # action's outputs are what it computes (a test report's conclusion), not the files it read
         reads_files = not _reports_only_values(s)
         # (an action handed a file the artifact put there, `json-to-output` with `path: output.json`, outputs its text)
-        script_reads = reads_files and (
-            s.uses is None
-            or action_name(s.uses) == "actions/github-script"
-            or any(k.lower() in _FILE_INPUTS for k in s.with_)
+        script_reads = (
+            reads_files
+            and (
+                s.uses is None
+                or action_name(s.uses) == "actions/github-script"
+                or any(k.lower() in _FILE_INPUTS for k in s.with_)
+            )
+            and _names_folder(s, artifact_folder)
         )
         taint.learn(s, after_checkout=tree_is_theirs and reads_files, artifact_here=artifact_here and script_reads)
     out_taint: set[str] = set()
@@ -654,23 +729,35 @@ def judge(
 
 
 def _checked_out_after_the_gate(
-    job: JobFacts, events: tuple[str, ...], jobs: Mapping[str, frozenset[str]], artifacts: frozenset[str]
+    job: JobFacts,
+    events: tuple[str, ...],
+    jobs: Mapping[str, frozenset[str]],
+    artifacts: frozenset[str],
+    starter_only: bool = False,
 ) -> Verdict:
     """A gated job's verdict. On a comment (``/deploy``, ``@bot pack this``) the gate admits the commenter, but the
     pull request's code the job checks out is whatever its author pushed by then, after the maintainer read it
     (a time-of-check to time-of-use race: zwave-js' `publish-pr`, admitted for one maintainer, builds and publishes
     `refs/pull/N/merge` with NPM_TOKEN). Such a checkout stays the outsiders' (pr-head-checkout); the rest of
-    the job is gated."""
+    the job is gated. Likewise, on a `workflow_run` gated only by a check of the starter's permission (a maintainer's
+    approving review started the run), a commit the triggering run's artifact names is the artifact maker's choice,
+    not the maintainer's (amplify-ui's fork tests check out `commit_id` from the review run's artifact)."""
     commands_only = all((row := github_event(e)) is not None and row.command for e in events)
-    if not events or not commands_only or origin_gate().search(job.job_if or ""):
+    artifact_named = starter_only and "workflow_run" in events
+    if not events or not (commands_only or artifact_named) or origin_gate().search(job.job_if or ""):
         return Verdict(gated=True)  # (a gate on where the code comes from, not who asked, binds it)
     past = judge(job, events, jobs, frozenset(), frozenset(), artifacts, past_gates=True)
+    named = {c.step for c in past.controls if c.via == "artifact" and c.detail.startswith(_ARTIFACT_REF)}
     kept = [
         replace(c, detail=f"{c.detail}, checked out when the job runs, after a maintainer's comment started it")
         for c in past.controls
-        if c.via == "pr-head-checkout" and pull_request_ref().search(c.detail)
+        if commands_only and c.via == "pr-head-checkout" and names_the_pull_request(c.detail)
     ]
-    return Verdict(controls=kept, gated=not kept)
+    kept += [
+        c for c in past.controls if artifact_named and c.step in named and c.via in ("pr-head-checkout", "artifact")
+    ]
+    carried = past.output_taint if artifact_named else frozenset()
+    return Verdict(controls=kept, gated=not kept, output_taint=carried, starter_checked=starter_only)
 
 
 def steps_of(job: JobFacts) -> Sequence[Step]:
@@ -715,8 +802,17 @@ class _Judging:
                 self.visit(self.by_id[n], (*stack, j.id))
         carried = {**self.outside, **{n: done[n].output_taint for n in j.needs if n in done}}
         gated_needs = frozenset(n for n in j.needs if n in done and done[n].gated)
+        starters = frozenset(n for n in gated_needs if done[n].starter_checked or n in self.gate_jobs)
         made = frozenset(a for n in j.needs if n in done for a in done[n].untrusted_artifacts)
-        verdict = judge(j, self.events_of.get(j.id, ()), carried, frozenset(self.gate_jobs), gated_needs, made)
+        verdict = judge(
+            j,
+            self.events_of.get(j.id, ()),
+            carried,
+            frozenset(self.gate_jobs),
+            gated_needs,
+            made,
+            starter_jobs=starters,
+        )
         done[j.id] = verdict
         if not verdict.controls and any(checks_runtime_gate(s) for s in j.steps):
             self.gate_jobs.add(j.id)

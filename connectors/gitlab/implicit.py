@@ -29,6 +29,7 @@ from scanner.knowledge.publish import (
     registry_from_installed_tool,
     registry_from_runner,
     registry_from_secret_name,
+    release_switch,
 )
 from scanner.knowledge.registries import oidc_publishing, registries
 
@@ -177,17 +178,29 @@ def script_publishes(
         stripped, found = functions(s.text)
         defined.update(found)
         bodies.append(stripped)
+    ran: tuple[str, str, int | None] | None = None  # the first script of the repository the job runs
     for s, body in zip(job.scripts, bodies, strict=True):
         for cmd in _calls_expanded(commands(body), defined):
             if _catalogued(cmd) or inert_commands().search(cmd.text.strip()):
                 continue
             line = s.line + cmd.line if s.line is not None else job.line
+            if ran is None and _runs_repository_script(cmd) and (script := names(cmd)):
+                ran = (cmd.text, script[0], line)
             for name in names(cmd):
                 for reg in _registries_for(job, cmd, name, text, credentials_unlisted, expand, hosts):
                     if reg not in seen:
                         seen.add(reg)
                         why = f"runs `{_short(cmd.text)}` ({name}) with credentials GitLab hands the job"
                         out.append(_publish(job, reg, why, line, text))
+    for key, value in job.own_variables.items():
+        # `RELEASE_TO_AUR: 1` beside `ci/update-aur.sh`: the switch turns the script's release to that registry on
+        switch = release_switch().match(key)
+        on = value.strip("'\" ").lower() in ("true", "yes", "1", "on")
+        target = registry_from_secret_name(switch.group("target")) if switch is not None and on else None
+        if target is not None and ran is not None and credentials_unlisted and target not in seen:
+            seen.add(target)
+            why = f"runs `{_short(ran[0])}` ({ran[1]}) with {key}: {value.strip()} and credentials GitLab hands the job"
+            out.append(_publish(job, target, why, ran[2], text))
     return out
 
 
@@ -255,7 +268,7 @@ def _registries_for(
     # the publish tool the job installed before it (`pip3 install twine`, then `make upload`) is what it uploads with
     installed = registry_from_installed_tool(text)
     if bare.split(" ", 1)[0] in _TASK_RUNNERS or not publish_words().search(name):
-        return [named or installed or "other:*"]
+        return [named or _forge_release(name) or installed or "other:*"]
     return [named or _forge_release(name) or registry_from_runner(bare) or installed or "other:*"]
 
 
@@ -264,10 +277,10 @@ def _forge_release(name: str) -> str | None:
     script): its release, not the package registry of the tool that runs it; a script that creates a release
     (`tools/create-release.sh`, SANE; not `make-release-build.py`, GROMACS's upload to its FTP site) makes one on the
     GitLab it runs on."""
+    if re.search(r"git[-_]?hub", name, re.IGNORECASE) and re.search(r"release|upload", name, re.IGNORECASE):
+        return "github-releases"  # (an upload to GitHub is a release's assets: OpenTodoList's `ci/github-upload.py`)
     if not re.search(r"release", name, re.IGNORECASE):
         return None
-    if re.search(r"git[-_]?hub", name, re.IGNORECASE):
-        return "github-releases"
     if re.search(r"git[-_]?lab|create[-_]?release", name, re.IGNORECASE):
         return "gitlab-releases"
     return None
@@ -281,14 +294,22 @@ _DOCKERFILE = re.compile(
 _LOCAL_IMAGE = re.compile(r"(?:^|[^a-z])(?:test|tests|testing|e2e|lint|check|dev)(?:$|[^a-z])", re.IGNORECASE)
 
 
-def _hands_dockerfile(cmd: Command) -> bool:
-    """Whether a repository script (a path, or a file with a script's extension) is handed a Dockerfile that is not
-    a test image's."""
+def _runs_repository_script(cmd: Command) -> bool:
+    """Whether a command runs a file of the repository (a path, or a file with a script's extension)."""
     ws = list(cmd.words)
     while ws and ws[0] in _SHELLS | {"sudo", "env", "time", "exec"} and len(ws) > 1:
         ws = ws[1:]
-    if not ws or not ("/" in ws[0] or ws[0].endswith((".sh", ".py", ".rb", ".ps1"))):
+    return bool(ws) and ("/" in ws[0] or ws[0].endswith((".sh", ".py", ".rb", ".ps1", ".pl")))
+
+
+def _hands_dockerfile(cmd: Command) -> bool:
+    """Whether a repository script (a path, or a file with a script's extension) is handed a Dockerfile that is not
+    a test image's."""
+    if not _runs_repository_script(cmd):
         return False
+    ws = list(cmd.words)
+    while ws and ws[0] in _SHELLS | {"sudo", "env", "time", "exec"} and len(ws) > 1:
+        ws = ws[1:]
     files = [w.strip("'\"") for w in ws[1:] if _DOCKERFILE.fullmatch(w.strip("'\""))]
     return bool(files) and not any(_LOCAL_IMAGE.search(f.rsplit("/", 1)[-1]) for f in files)
 

@@ -61,6 +61,23 @@ class AgentAction(_Row):
     admits_input: str = ""
 
 
+class PullRequestLookup(_Row):
+    """An action that looks up the pull request a comment belongs to: which outputs name its head."""
+
+    uses: str
+    #: Outputs naming the head commit (the author's code as last pushed, from any fork).
+    code: tuple[str, ...] = ()
+    #: Outputs naming the head branch (text the author chose).
+    text: tuple[str, ...] = ()
+
+
+class RuntimeGateAction(_Row):
+    """An action that fails the job unless its starter holds the permission named in ``input``."""
+
+    uses: str
+    input: str
+
+
 class _Table(_Row):
     github_events: dict[str, Event]
     untrusted_contexts: tuple[UntrustedContext, ...]
@@ -72,7 +89,10 @@ class _Table(_Row):
     gates_until_pushed: tuple[str, ...] = ()
     origin_gates: str = "(?!)"
     pull_request_refs: str = "(?!)"
+    pull_request_checkouts: tuple[str, ...] = ()
+    pull_request_lookups: tuple[PullRequestLookup, ...] = ()
     runtime_gates: str
+    runtime_gate_actions: tuple[RuntimeGateAction, ...] = ()
     untrusted_refs: str
     untrusted_fetch: str
     non_executing_actions: str
@@ -122,6 +142,24 @@ def origin_gate() -> re.Pattern[str]:
 def pull_request_ref() -> re.Pattern[str]:
     """Matches a checkout that names the pull request itself (its code as its author last pushed it)."""
     return re.compile(table().pull_request_refs)
+
+
+@cache
+def runtime_gate_action(name: str) -> RuntimeGateAction | None:
+    """The row of an action (lower-case ``owner/repo``) that stops the job for starters without a permission."""
+    return next((r for r in table().runtime_gate_actions if r.uses.lower() == name), None)
+
+
+@cache
+def pull_request_checkouts() -> frozenset[str]:
+    """Actions (lower-case ``uses:`` path, no version) that check the pull request's head out themselves."""
+    return frozenset(a.lower() for a in table().pull_request_checkouts)
+
+
+@cache
+def pull_request_lookup(uses_path: str) -> PullRequestLookup | None:
+    """The row of an action (lower-case ``uses:`` path, no version) that looks up a comment's pull request."""
+    return next((r for r in table().pull_request_lookups if r.uses.lower() == uses_path), None)
 
 
 @cache

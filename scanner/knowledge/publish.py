@@ -223,6 +223,13 @@ class CommandForm(_Row):
         return _word_regex(self.pattern)
 
 
+class CloudSecretRead(_Row):
+    """A command that reads a secret from ``cloud``'s secret store with the job's cloud identity."""
+
+    cloud: str
+    pattern: str
+
+
 class LoginCommand(_Row):
     """A shell command that logs in to a registry (or writes its config)."""
 
@@ -369,6 +376,7 @@ class Catalogue(_Row):
     image_words: str
     #: Variables that switch a build script's push on (``PUSH_ON_BUILD: "true"``, ``make … PUSH=yes``).
     push_switches: str = "(?!)"
+    release_switches: str = "(?!)"
     release_runners: tuple[RunnerHint, ...]
     #: A publish tool a job installs: a release target or script run after it (`make upload`) uses it.
     installed_tools: tuple[RunnerHint, ...] = ()
@@ -378,6 +386,7 @@ class Catalogue(_Row):
     packaging_repositories: tuple[PackagingRepository, ...] = ()
     oidc_consumers: tuple[str, ...] = ()
     secret_stores: tuple[str, ...] = ()
+    cloud_secret_reads: tuple[CloudSecretRead, ...] = ()
     script_actions: tuple[ScriptAction, ...] = ()
     gitlab_templates: tuple[GitLabTemplate, ...] = ()
 
@@ -599,6 +608,12 @@ def packaging_registry(remote: str) -> str | None:
 
 
 @cache
+def cloud_secret_reads() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """(command pattern, cloud) of the commands that read a cloud secret store."""
+    return tuple((re.compile(r.pattern), r.cloud) for r in catalogue().cloud_secret_reads)
+
+
+@cache
 def oidc_consumers() -> frozenset[str]:
     """Actions (lower-case ``owner/repo[/path]``) that use the job's OIDC token without publishing."""
     return frozenset(a.lower() for a in catalogue().oidc_consumers)
@@ -625,6 +640,12 @@ def inert_commands() -> re.Pattern[str]:
 def registry_from_installed_tool(script: str) -> str | None:
     """The registry of the publish tool a job's script installs (``pip3 install requests twine``: PyPI), or None."""
     return _first_registry("installed_tools", script)
+
+
+@cache
+def release_switch() -> re.Pattern[str]:
+    """Matches a variable name that switches a release to one registry on (``RELEASE_TO_AUR``); group ``target``."""
+    return re.compile(catalogue().release_switches)
 
 
 @cache

@@ -69,6 +69,7 @@ ACTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "js-devtools/npm-publish": ("npm", {"token": "${{ secrets.NPM }}"}, {"token": "${{ secrets.NPM }}", "dry-run": "true"}),
     "changesets/action": ("npm", {"publish": "pnpm changeset publish"}, {"version": "pnpm changeset version"}),
     "changesets/action/publish": ("npm", {}, {}),
+    "danielroe/uppt/publish": ("npm", {}, {}),
     "cycjimmy/semantic-release-action": ("github-releases", {}, {"dry_run": "true"}),
     "jbolda/covector/packages/action": ("github-releases", {"command": "publish", "createRelease": "true"},
                                         {"command": "status", "createRelease": "true"}),
@@ -160,7 +161,8 @@ NEEDS_CREDENTIAL = {"softprops/action-gh-release", "justintime50/homebrew-releas
                     "taiki-e/upload-rust-binary-action", "artis3n/ansible_galaxy_collection",
                     "nextcloud-releases/nextcloud-appstore-push-action", "stefanprodan/helm-gh-pages",
                     "actions/publish-immutable-action", "ansible/ansible-publish-action",
-                    "nvim-neorocks/luarocks-tag-release", "wdzeng/edge-addon", "haskell-actions/hackage-publish"}  # fmt: skip
+                    "nvim-neorocks/luarocks-tag-release", "wdzeng/edge-addon", "haskell-actions/hackage-publish",
+                    "danielroe/uppt/publish"}  # fmt: skip
 
 
 @pytest.mark.parametrize(("args", "publishes"), [("--debug", True), ("", True), ("release --clean", True),
@@ -361,3 +363,19 @@ def test_a_variable_named_as_a_setting_holds_no_credential() -> None:
     assert registry_from_secret_name("DOCKER_HUB_USER") is None
     assert registry_from_secret_name("DOCKER_HUB_IMAGE") is None
     assert registry_from_secret_name("push_to_dockerhub") == "dockerhub"  # a script's name still says where
+
+
+@pytest.mark.parametrize(
+    ("script", "texts"),
+    [
+        # inside `[[ … ]]`, `||` and `&&` join conditions: one test, not two commands (rollup's PR number check)
+        (
+            'if [[ -z "$N" || ! "$N" =~ ^[0-9]+$ ]]; then exit 1; fi',
+            ['if [[ -z "$N" || ! "$N" =~ ^[0-9]+$ ]]', "then exit 1", "fi"],
+        ),
+        ("[[ -f x ]] && ./run.sh || echo no", ["[[ -f x ]]", "./run.sh", "echo no"]),
+        ("x=[[ && make", ["x=[[", "make"]),
+    ],
+)
+def test_conditions_inside_a_double_bracket_test_are_one_command(script: str, texts: list[str]) -> None:
+    assert [c.text for c in commands(script)] == texts

@@ -359,6 +359,61 @@ jobs:
     assert _job(_inventory(tmp_path / "target", target))["outsider_gated"] is True
 
 
+def test_actions_that_check_out_or_look_up_a_comments_pull_request(tmp_path: Path) -> None:
+    # r-lib/actions' pr-commands.yaml example, copied by R packages (bioRad): a maintainer's `/document` starts the
+    # job, pr-fetch checks out the pull request's head branch from the author's fork, roxygen2 runs its code
+    wf = """on: issue_comment
+jobs:
+  j:
+    if: ${{ github.event.issue.pull_request && github.event.comment.author_association == 'MEMBER' }}
+    steps:
+      - uses: actions/checkout@v4
+      - uses: r-lib/actions/pr-fetch@v2
+        with: {repo-token: "${{ secrets.GITHUB_TOKEN }}"}
+      - run: roxygen2::roxygenise()
+        shell: Rscript {0}
+"""
+    controls = _controls(_job(_inventory(tmp_path, wf)))
+    assert len(controls) == 1
+    assert "r-lib/actions/pr-fetch" in controls[0]
+    assert "after a maintainer's comment started it" in controls[0]
+    # the fetch alone runs nothing
+    quiet = wf.replace("      - run: roxygen2::roxygenise()\n        shell: Rscript {0}\n", "")
+    assert _job(_inventory(tmp_path / "quiet", quiet))["outsider_control"] == ()
+    # xt0rted/pull-request-comment-branch looks the pull request up: its head commit, checked out, is the author's
+    # code as last pushed; its base branch is this repository's
+    lookup = """on: issue_comment
+jobs:
+  j:
+    steps:
+      - uses: xt0rted/pull-request-comment-branch@v3
+        id: pr
+      - uses: actions/checkout@v4
+        with: {ref: "${{ steps.pr.outputs.head_sha }}"}
+      - run: make format
+"""
+    controls = _controls(_job(_inventory(tmp_path / "lookup", lookup)))
+    assert len(controls) == 1
+    assert "looked up when the job runs" in controls[0]
+    base = lookup.replace("head_sha", "base_ref")
+    assert _job(_inventory(tmp_path / "base", base))["outsider_control"] == ()
+    # behind a comment gate the looked-up commit is still whatever the author pushed by then
+    gated = lookup.replace("  j:\n", "  j:\n    if: github.event.comment.author_association == 'OWNER'\n")
+    controls = _controls(_job(_inventory(tmp_path / "gated", gated)))
+    assert len(controls) == 1
+    assert "after a maintainer's comment started it" in controls[0]
+    # its head branch, checked out from this repository, is no fork's code: gated like any looked-up branch
+    branch = gated.replace("head_sha", "head_ref")
+    attrs = _job(_inventory(tmp_path / "branch", branch))
+    assert (attrs["outsider_control"], attrs["outsider_gated"]) == ((), True)
+    # its branch name pasted into a script is the author's text
+    pasted = lookup.replace("      - run: make format\n", '      - run: echo "${{ steps.pr.outputs.head_ref }}"\n')
+    pasted = pasted.replace('        with: {ref: "${{ steps.pr.outputs.head_sha }}"}\n', "")
+    assert _controls(_job(_inventory(tmp_path / "pasted", pasted))) == (
+        "issue_comment: injects steps.pr.outputs.head_ref",
+    )
+
+
 def test_checkout_of_the_pull_request_head_then_running_it(tmp_path: Path) -> None:
     wf = """on: pull_request_target
 jobs:
@@ -405,6 +460,119 @@ jobs:
         "npm ci", "cat ${{ runner.temp }}/a/pr.txt"
     )
     assert _job(_inventory(tmp_path / "twin", twin, files))["outsider_control"] == ()
+
+
+def test_a_permission_check_binds_the_starter_not_the_commit_an_artifact_names(tmp_path: Path) -> None:
+    # amplify-ui's fork tests: a maintainer's approving review starts "Receive Fork Review" on the fork's pull request,
+    # whose artifact names the commit to test; a job checks the starter's permission, the next reads the commit from
+    # the artifact, and the jobs after it check that commit out and build it. The check admits the maintainer, but the
+    # artifact (made by the fork's own run) may name any commit.
+    upstream = "name: Receive Fork Review\non: pull_request_review\njobs:\n  r:\n    steps:\n      - run: echo\n"
+    files = {f"github/repos/{REPO}/contents/.github/workflows/review.yml": upstream}
+    wf = """on:
+  workflow_run:
+    workflows: [Receive Fork Review]
+    types: [completed]
+jobs:
+  check:
+    steps:
+      - uses: actions/github-script@v7
+        with:
+          script: |
+            const { data: { permission } } = await github.rest.repos.getCollaboratorPermissionLevel({owner, repo, username})
+            if (permission !== 'write') core.setFailed('no')
+  setup:
+    needs: check
+    outputs:
+      commit_id: ${{ steps.read.outputs.result }}
+    steps:
+      - uses: actions/download-artifact@v4
+        with: {run-id: "${{ github.event.workflow_run.id }}", github-token: "${{ github.token }}"}
+      - id: read
+        uses: actions/github-script@v7
+        with:
+          result-encoding: string
+          script: return require('fs').readFileSync('./commit_id', 'utf-8')
+  test:
+    needs: setup
+    steps:
+      - uses: actions/checkout@v4
+        with: {ref: "${{ needs.setup.outputs.commit_id }}"}
+      - run: yarn install && yarn test
+"""
+    inv = _inventory(tmp_path, wf, files)
+    test = _job(inv, "test")
+    assert "a ref named by the triggering run's artifact" in str(test["outsider_control"])
+    # a gate on the triggering run's actor (dependabot's pull requests) binds what its artifact says: gated
+    actor = wf.replace("  test:\n    needs: setup\n", "  test:\n    needs: setup\n"
+                       "    if: github.actor == 'dependabot[bot]'\n")  # fmt: skip
+    assert _job(_inventory(tmp_path / "actor", actor, files), "test")["outsider_control"] == ()
+    # the base branch checked out after the same check runs nothing of theirs
+    base = wf.replace('with: {ref: "${{ needs.setup.outputs.commit_id }}"}', "with: {ref: main}")
+    assert _job(_inventory(tmp_path / "base", base, files), "test")["outsider_control"] == ()
+
+
+def test_an_artifact_in_a_folder_of_its_own_is_read_only_by_steps_that_may_open_it(tmp_path: Path) -> None:
+    # rollup's REPL upload: the artifact lands in `repl-artefacts/`; a step whose commands are all in view looks the
+    # pull request's number up through the API and never opens the folder, so its output is not the artifact's text
+    upstream = "name: Build\non: pull_request\njobs:\n  b:\n    steps:\n      - run: make\n"
+    files = {f"github/repos/{REPO}/contents/.github/workflows/build.yml": upstream}
+    wf = """on:
+  workflow_run:
+    workflows: [Build]
+    types: [completed]
+jobs:
+  j:
+    steps:
+      - uses: actions/download-artifact@v4
+        with: {run-id: "${{ github.event.workflow_run.id }}", github-token: "${{ github.token }}", path: repl-artefacts}
+      - id: pr
+        run: |
+          PR=$(gh api "/repos/${{ github.repository }}/pulls" --jq ".[0].number")
+          if [[ -z "$PR" || ! "$PR" =~ ^[0-9]+$ ]]; then exit 1; fi
+          echo "number=$PR" >> "$GITHUB_OUTPUT"
+      - uses: actions/github-script@v7
+        with:
+          script: |
+            github.rest.issues.createComment({issue_number: ${{ steps.pr.outputs.number }}, body: 'x'})
+"""
+    assert _job(_inventory(tmp_path, wf, files))["outsider_control"] == ()
+    # a program of the repository may open the folder (yew's `python3 ci/make_example_size_cmt.py`)
+    opened = wf.replace('PR=$(gh api "/repos/${{ github.repository }}/pulls" --jq ".[0].number")',
+                        "PR=$(python3 ci/read_pr.py)")  # fmt: skip
+    assert "artifact text pasted" in str(_job(_inventory(tmp_path / "opened", opened, files))["outsider_control"])
+    # and a step that names it reads it
+    named = wf.replace('PR=$(gh api "/repos/${{ github.repository }}/pulls" --jq ".[0].number")',
+                       "PR=$(cat repl-artefacts/pr.txt)")  # fmt: skip
+    assert "artifact text pasted" in str(_job(_inventory(tmp_path / "named", named, files))["outsider_control"])
+
+
+def test_an_action_that_fails_for_starters_without_a_permission_gates_the_job(tmp_path: Path) -> None:
+    # Nextcloud's `/compile` command: skjnldsv/check-actor-permission with `require: write` stops the job for
+    # commenters who cannot write; the job after it checks out the branch the comment's pull request names
+    wf = """on: issue_comment
+jobs:
+  init:
+    outputs:
+      head_ref: ${{ steps.branch.outputs.head_ref }}
+    steps:
+      - uses: skjnldsv/check-actor-permission@v2
+        with: {require: write}
+      - uses: xt0rted/pull-request-comment-branch@v3
+        id: branch
+  process:
+    needs: init
+    steps:
+      - uses: actions/checkout@v4
+        with: {ref: "${{ needs.init.outputs.head_ref }}"}
+      - run: npm ci && npm run build && git push origin ${{ needs.init.outputs.head_ref }}
+"""
+    inv = _inventory(tmp_path, wf)
+    assert (_job(inv, "process")["outsider_control"], _job(inv, "process")["outsider_gated"]) == ((), True)
+    # without `require` it only reports the level: the job is the commenter's, branch name and all
+    loose = wf.replace("        with: {require: write}\n", "")
+    controls = _controls(_job(_inventory(tmp_path / "loose", loose), "process"))
+    assert "issue_comment: injects needs.init.outputs.head_ref" in controls
 
 
 @pytest.mark.parametrize(

@@ -254,6 +254,47 @@ def test_a_publish_workflow_given_every_secret_is_a_probable_publish(tmp_path: P
     assert attrs("deploy") == ((), ())
 
 
+def test_this_repositorys_own_workflow_called_by_its_full_name_is_judged_where_it_is(tmp_path: Path) -> None:
+    # amplify-ui, matrix-js-sdk: `uses: aws-amplify/amplify-ui/.github/workflows/reusable-tagged-publish.yml@main`
+    # names a workflow of the same repository, whose jobs publish (or not) themselves; the caller is no probable publish
+    calls = INHERIT.replace("acme/shared/", "o/r/")
+    publish = "on: workflow_call\njobs:\n  p:\n    steps:\n      - run: npm publish\n"
+    flows = tmp_path / REPO / "contents/.github/workflows"
+    flows.mkdir(parents=True)
+    (flows / "i.yml").write_text(calls, encoding="utf-8")
+    (flows / "docker-publish-image.yml").write_text(publish, encoding="utf-8")
+    inv = SPEC.inventory(BundleReader(tmp_path))
+
+    def publishes(path: str) -> object:
+        return inv.node(NodeId(f"github:job:o/r/.github/workflows/{path}")).attrs["publishes"]
+
+    assert publishes("i.yml#image") == ()
+    assert publishes("docker-publish-image.yml#p") == ("npm",)
+    # another repository's workflow of the same name is still read from the call
+    other = tmp_path / "other"
+    (other / REPO / "contents/.github/workflows").mkdir(parents=True)
+    (other / REPO / "contents/.github/workflows/i.yml").write_text(INHERIT, encoding="utf-8")
+    node = SPEC.inventory(BundleReader(other)).node(NodeId("github:job:o/r/.github/workflows/i.yml#image"))
+    assert node.attrs["publishes"] == ("ghcr",)
+
+
+def test_changesets_v2_publish_script_and_uppt_publish_by_trusted_publishing() -> None:
+    # SvelteKit: changesets/action v2 renamed `publish` to `publish-script` (#681); nuxt/cli: danielroe/uppt/publish
+    changesets = StepView(0, "release", 1, None, "changesets/action@v2.0.0-next.4",
+                          {"publish-script": "pnpm changeset:release"}, None, {})  # fmt: skip
+    assert {p[0] for p in _publishes(changesets, oidc=True)} == {"npm", "github-releases"}
+    uppt = StepView(0, "publish", 1, None, "danielroe/uppt/publish@7bcfb53", {"files": "${{ needs.pack.outputs.files }}"},
+                    None, {})  # fmt: skip
+    assert _publishes(uppt, oidc=True) == {("npm", "certain", ("oidc:npm",))}
+
+
+def test_cargo_release_without_publishing_publishes_nothing() -> None:
+    # bevy's post-release bump: `cargo release … --no-publish --execute --no-tag --no-push`
+    bump = _run(0, 'cargo release "${next_version}" --workspace --no-publish --execute --no-tag --no-push')
+    assert _publishes(bump) == set()
+    assert {p[0] for p in _publishes(_run(0, "cargo release 1.2.0 --workspace --execute"))} == {"crates"}
+
+
 def test_dotnet_build_is_not_a_build_entry_point() -> None:
     env = {"NUGET_API_KEY": "${{ secrets.NUGET_API_KEY }}"}
     assert {p[1] for p in _publishes(StepView(1, "compile", 2, None, None, {}, "dotnet build -c Release", env))} == {

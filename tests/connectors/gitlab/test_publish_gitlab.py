@@ -892,3 +892,39 @@ def test_an_upload_to_any_gitlabs_package_api_is_to_its_package_registry(tmp_pat
         " --repository-url https://gitlab.example.org/api/v4/projects/2187/packages/pypi dist/*\n"
     )
     assert routes(pipeline(tmp_path, ci), "publish") == ("gitlab-packages:job_token",)
+
+
+def test_a_release_switch_naming_a_registry_turns_the_jobs_script_into_a_release_there(tmp_path: Path) -> None:
+    # OpenTodoList's `aur_release`: `RELEASE_TO_AUR: 1` beside `ci/update-aur.sh` (the script pushes the PKGBUILD to the
+    # AUR when the switch is on); switched off, or with no script of the repository, nothing is released
+    job = "aur_release:\n  variables:\n    RELEASE_TO_AUR: {value}\n  script:\n    - {script}\n"
+    on = pipeline(tmp_path / "on", job.format(value="1", script="ci/update-aur.sh"))
+    assert publishes(on, "aur_release") == ("aur",)
+    off = pipeline(tmp_path / "off", job.format(value="0", script="ci/update-aur.sh"))
+    assert publishes(off, "aur_release") == ()
+    inline = pipeline(tmp_path / "inline", job.format(value="1", script="echo done"))
+    assert publishes(inline, "aur_release") == ()
+
+
+def test_an_upload_script_named_for_github_makes_a_github_release(tmp_path: Path) -> None:
+    # OpenTodoList's `github` job: `./ci/github-upload.py … $GITHUB_ACCESS_TOKEN ./uploads/*`
+    job = "github:\n  script:\n    - ./ci/github-upload.py o r $CI_COMMIT_REF_NAME $GITHUB_ACCESS_TOKEN ./uploads/*\n"
+    assert routes(pipeline(tmp_path, job), "github") == ("github-releases:secret:GITHUB_ACCESS_TOKEN",)
+
+
+def test_a_registry_credential_read_from_a_cloud_secret_store_is_reached_through_the_cloud(tmp_path: Path) -> None:
+    # DataDog's java-dogstatsd-client: the Sonatype password from AWS SSM Parameter Store, with the runner's AWS role
+    job = (
+        "release:\n  script:\n"
+        "    - export SONATYPE_PASS=$(aws ssm get-parameter --region us-east-1 --name ci.x.sonatype_password"
+        ' --with-decryption --query "Parameter.Value" --out text)\n'
+        "    - mvn --settings ./settings.xml clean deploy\n"
+    )
+    assert routes(pipeline(tmp_path / "aws", job), "release") == ("maven-central:cloud:aws",)
+    gcp = job.replace(
+        "aws ssm get-parameter --region us-east-1 --name", "gcloud secrets versions access latest --secret"
+    )
+    assert routes(pipeline(tmp_path / "gcp", gcp), "release") == ("maven-central:cloud:gcp",)
+    # a value of the pipeline's own, not a secret store's: no route but the unknown one
+    plain = job.replace("$(aws ssm get-parameter", "$(cat /secrets/pass").replace("--region us-east-1 ", "")
+    assert routes(pipeline(tmp_path / "plain", plain), "release") == ("maven-central:unknown",)
