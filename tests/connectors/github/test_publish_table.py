@@ -1190,3 +1190,12 @@ def test_a_language_release_tool_holding_another_registrys_key_may_also_publish_
     both = {r for r, c, _ in _publishes(_run(0, "pnpm ci:publish", env), oidc=True) if c != "held"}
     assert both == {"hex", "npm"}
     assert {r for r, c, _ in _publishes(_run(0, "pnpm ci:publish", env)) if c != "held"} == {"hex"}
+
+
+def test_jreleasers_maven_plugin_goals_release_like_its_command() -> None:
+    # mapstruct: `./mvnw … -Pjreleaser jreleaser:release` with JRELEASER_GITHUB_TOKEN and the Central token
+    env = {"JRELEASER_GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}",
+           "JRELEASER_MAVENCENTRAL_SONATYPE_TOKEN": "${{ secrets.SONATYPE_CENTRAL_TOKEN }}"}  # fmt: skip
+    goal = _run(0, "./mvnw -ntp -B --file pom.xml -pl :mapstruct-parent -Pjreleaser jreleaser:release", env)
+    assert {p[0] for p in _publishes(goal)} == {"maven-central", "github-releases"}
+    assert {p[1] for p in _publishes(_run(0, "./mvnw -Pjreleaser jreleaser:config", env))} <= {"held"}
