@@ -349,6 +349,8 @@ def _checks_out(step: Step, taint: _Taint, fetched: set[str]) -> str | None:
         if _GIT_CHECKOUT.search(cmd.text) and " -- " not in cmd.text and "--" not in cmd.words[-1:]:
             if any(w in fetched for w in cmd.words[2:]):
                 return f"`{cmd.text[:80]}`"
+            if taint.names_head_commit(cmd.text):
+                return f"{_THE_HEAD} commit, looked up when the job runs: `{cmd.text[:80]}`"
             if cmd.text.startswith("gh pr checkout") or CODE in taint.of(cmd.text) or untrusted_refs().search(cmd.text):
                 return f"`{cmd.text[:80]}`"
             if re.search(r"FETCH_HEAD|pull/|PR_BRANCH|pr_branch|HEAD_REF|head_ref", cmd.text):

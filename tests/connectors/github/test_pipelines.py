@@ -402,6 +402,10 @@ jobs:
     controls = _controls(_job(_inventory(tmp_path / "gated", gated)))
     assert len(controls) == 1
     assert "after a maintainer's comment started it" in controls[0]
+    # the same commit checked out by git
+    by_git = gated.replace('      - uses: actions/checkout@v4\n        with: {ref: "${{ steps.pr.outputs.head_sha }}"}\n',
+                           '      - run: git checkout ${{ steps.pr.outputs.head_sha }}\n')  # fmt: skip
+    assert "after a maintainer's comment started it" in _controls(_job(_inventory(tmp_path / "git", by_git)))[0]
     # its head branch, checked out from this repository, is no fork's code: gated like any looked-up branch
     branch = gated.replace("head_sha", "head_ref")
     attrs = _job(_inventory(tmp_path / "branch", branch))
