@@ -323,7 +323,12 @@ class _Job:
         for key, value in env.items():
             k = key.upper()
             if k in wanted or (pre and k.startswith(pre)):
-                found += self.routes(value, env, in_script=False, detail=f"env.{key}")
+                got = self.routes(value, env, in_script=False, detail=f"env.{key}")
+                if not got and PLACEHOLDER.fullmatch(value.strip().strip("'\"")):
+                    # a stand-in (`TWINE_PASSWORD: xxx`) for the value the CI's own variable of that name gives
+                    # (GitLab's project variables take precedence over the pipeline's)
+                    got = self.routes(f"${key}", env, in_script=False, detail=f"env.{key}")
+                found += got
         return found
 
     def fallback(self, registry: str, oidc_form: bool) -> list[Route]:
@@ -696,9 +701,11 @@ class _Job:
 
     def unknown_action(self, step: StepView, path: str) -> None:
         owner, _, name = path.partition("/")
+        env = {**step.env, **self.st.exported}
+        if owner not in ("actions", "github") and self._registry_action(step, path, name, env):
+            return
         if owner in ("actions", "github") or not release_words().search(name) or _NOT_A_RELEASE.search(name):
             return  # GitHub's own actions publish to no registry unless the catalogue says so
-        env = {**step.env, **self.st.exported}
         before = len(self.out)
         self.probable(step, " ".join(step.inputs.values()), env, f"uses {path}", step.line, inputs=step.inputs)
         named = registry_from_secret_name(name.upper().replace("-", "_")) if len(self.out) == before else None
@@ -730,6 +737,26 @@ class _Job:
             if token:
                 reason = f"uses {path} with a GitHub token"
                 self.emit(step, "github-releases", None, token, "probable", reason, "probable")
+
+    def _registry_action(self, step: StepView, path: str, name: str, env: Mapping[str, str]) -> bool:
+        """An action the catalogue does not know, handed a registry's host and a credential for it, whose name or
+        step says it publishes (peak-scale's `make-ko-publish` and `helm-oci-chart` with `registry: ghcr.io` and
+        `registry-password`): a probable publish there with that credential."""
+        hosts = [v for k, v in step.inputs.items() if _REGISTRY_INPUT.fullmatch(k) and v.strip()]
+        if not hosts or not (release_words().search(name) or release_words().search(step.label)):
+            return False
+        creds = [
+            r
+            for k, v in step.inputs.items()
+            if _CREDENTIAL_INPUT.search(k)
+            for r in self.routes(v, env, in_script=False, detail=f"with.{k}")
+        ]
+        if not creds:
+            return False
+        reg = self.registry_id(self.refs.expand(hosts[0], env))
+        why = f"uses {path} with a registry ({hosts[0].strip()}) and its credential"
+        self.emit(step, reg, None, creds, "probable", why, "probable")
+        return True
 
     # -- scripts ----------------------------------------------------------------------------------
 
@@ -821,6 +848,10 @@ class _Job:
                 self.unrecognised(step, cmd, env, line)
             for name, value in self.refs.exports(cmd).items():
                 self._export(name, value, env, exported_here, step.conditional)
+            if step.id and (out := _STEP_OUTPUT.match(cmd.text)) is not None:
+                # a value the step outputs, for the expressions of later steps (`${{ steps.image-name.outputs.value }}`)
+                key = f"steps.{step.id}.outputs.{out.group(1)}"
+                self._export(key, out.group(2), env, exported_here, step.conditional)
         if via == "":
             # `{ echo "TAGS<<EOF"; echo "$TAGS"; echo EOF; } >> "$GITHUB_ENV"`: the lines between, in this step's
             # environment (the shell variables the script set included)
@@ -1022,6 +1053,8 @@ class _Job:
             self.hinted(step, env, reason, line)
         if form.images is not None or form.images_env:
             images = _images(form, ws, cmd.text)
+            if images and all(_LOCAL_TRANSPORT.match(i) for i in images):
+                return  # a copy to a local store (`skopeo copy … docker-daemon:app:1`, `oci:dir`): no push
             images += [env[k] for k in form.images_env if env.get(k)]
             if form.images == "none":
                 images = []
@@ -1253,7 +1286,11 @@ class _Job:
             and (pushes or named_push)
             and (not packages or any(_CLOUD_IMAGE.search(n) for n in [*names, label]))
         )
-        release_named = any(release_words().search(n) for n in names)
+        # (a release tool told to do something else: `release-plz release-pr` opens the release pull request)
+        told = [w for w in _run_words(cmd)[1:2] if not w.startswith(("-", "$"))]
+        release_named = any(release_words().search(n) for n in names) and not any(
+            _NOT_A_RELEASE.search(w) and not _AND_PUBLISH.search(w) for w in told
+        )
         # a step its author named a release (`name: Build and Publish` over `./Build.ps1`), or an upload
         # (`name: Upload to Docker Hub` over `source ./.multi_arch_docker`): with a registry's credential
         # in hand, below, or a GitHub token and GitHub named (`name: Upload to GitHub`)
@@ -2234,6 +2271,22 @@ _CREDENTIAL_SUFFIX = re.compile(r"_(?:API_KEY|APIKEY|API_TOKEN|PASSWORD|PASS|TOK
 #: Suffixes of a variable that names where its sibling credential goes (DOCKER_REGISTRY, NUGET_URL).
 _SIBLINGS = ("_REGISTRY", "_REGISTRY_URL", "_URL", "_SOURCE", "_FEED", "_SERVER")
 
+#: Image transports of skopeo and its kin that name a local store, not a registry.
+_LOCAL_TRANSPORT = re.compile(
+    r"(?:docker-daemon|oci|oci-archive|docker-archive|dir|containers-storage|ostree|sif):(?!//)"
+)
+#: `echo "name=value" >> "$GITHUB_OUTPUT"`: a step's output.
+_STEP_OUTPUT = re.compile(r"""^echo\s+["']?([A-Za-z_][\w-]*)=(.*?)["']?\s*>>\s*["']?\$\{?GITHUB_OUTPUT\}?["']?\s*$""")
+#: A value written in a pipeline as a stand-in for a credential kept elsewhere (`TWINE_PASSWORD: xxx`).
+PLACEHOLDER = re.compile(
+    r"(?i)|x{2,}|\*{2,}|changeme|change[-_]me|placeholder|dummy|replace[-_]?me|to[-_]?be[-_]?set|set[-_]?me|<[^>]*>"
+)
+#: Inputs of an unknown action that name the registry it works with, and that hand it the registry's credential.
+_REGISTRY_INPUT = re.compile(
+    r"(?:docker[-_]|container[-_]|oci[-_]|image[-_])?registry(?:[-_](?:url|host|server))?", re.I
+)
+_CREDENTIAL_INPUT = re.compile(r"password|(?:^|[-_])(?:token|pat|secret)$", re.I)
+
 #: Redirection operators written as words of their own (their target is the next word).
 _REDIRECTS = frozenset({"<", ">", ">>", "2>", "2>>", "1>", "1>>", "&>", "<<<"})
 
@@ -2285,10 +2338,10 @@ def _positional(form: CommandForm, ws: tuple[str, ...], text: str) -> list[str]:
         if skip:
             skip = False
             continue
-        if w in _FLAG_WITH_VALUE or w in form.image_flags or w in form.credential_flags:
-            skip = True
+        if w in _FLAG_WITH_VALUE or w in form.image_flags or w in form.credential_flags or w in _REDIRECTS:
+            skip = True  # (a redirection's target is a file: `helm push c.tgz oci://ghcr.io/o/charts 2> .digest`)
             continue
-        if w.startswith("-"):
+        if w.startswith("-") or w.startswith(("<", ">", "2>", "1>", "&>")):
             continue
         out.append(w)
     return out

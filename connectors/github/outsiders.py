@@ -640,12 +640,13 @@ def judge(
         if s.uses and action_name(s.uses) == "actions/github-script":
             texts.append(s.with_.get("script", ""))
         agent = agent_actions().get(action_name(s.uses)) if s.uses else None
-        agent_checks = agent is not None and bool(agent.admits_input) and not s.with_.get(agent.admits_input)
+        agent_checks = agent is not None and not agent.admits(s.with_)
         if agent is not None and not agent_checks:
             texts += [s.with_.get(k, "") for k in agent.prompt_inputs]  # what the agent is told to do
-        if (agent is not None and not agent_checks) or (
-            s.run and any(agent_commands().search(_KEYWORDS_BEFORE.sub("", c.text.strip())) for c in commands(s.run))
-        ):
+        agent_runs = bool(s.run) and any(
+            agent_commands().search(_KEYWORDS_BEFORE.sub("", c.text.strip())) for c in commands(s.run or "")
+        )
+        if (agent is not None and not agent_checks) or agent_runs:
             texts += list(s.env.values())  # an agent reads its environment too: quoting does not protect it
         injected = [expr for text in texts for expr in taint.injected(text)]
         if not found and not injected and (checks_runtime_gate(s) or agent_checks) and not past_gates:

@@ -116,6 +116,11 @@ class GitHubRefs:
             env_m = _ENV.fullmatch(e)
             if env_m and (value := env.get(env_m.group(1) or env_m.group(2))) is not None:
                 return self._expand(value, env, depth + 1)
+            # a step's output its script wrote (`echo "value=ghcr.io/${{ github.repository }}" >> "$GITHUB_OUTPUT"`),
+            # kept by the analysis under `steps.<id>.outputs.<name>`
+            out_m = _STEP_OUT.fullmatch(e)
+            if out_m and (value := env.get(f"steps.{out_m.group(1)}.outputs.{out_m.group(2)}")) is not None:
+                return self._expand(value, env, depth + 1)
             # `cond && 'docker.io/acme/app' || ''`: the value is one of its literals; the last
             # non-empty one is the usual fallback and names the registry as well as any.
             literals = [lit for lit in re.findall(r"'((?:[^']|'')*)'", COMPARED.sub(" ", e)) if lit.strip()]

@@ -139,9 +139,18 @@ def _publish(job: JobDef, registry: str, reason: str, line: int | None, text: st
         # the script the job runs is handed its credential unnamed, but the job reads exactly one
         # credential-named variable (gnome-build-meta: `if [ -n "$OCI_REGISTRY_PASSWORD" ] …; publish-oci-quay.sh`)
         route = Route("secret", named[0], "the one credential-named variable the job's script reads")
+    elif not named and len(named := _credentials_read(_rule_conditions(job))) == 1:
+        # …or that its rules require to be set (regex2json's `if: '$GITLAB_API_TOKEN && …'` before `/gitlab-release`)
+        route = Route("secret", named[0], "the one credential-named variable the job's rules require")
     else:
         route = Route("unknown", "", "a CI/CD variable the pipeline does not name")
     return Publish(registry, None, (route,), "probable", "implicit credentials", reason, -1, line)
+
+
+def _rule_conditions(job: JobDef) -> str:
+    """The ``if:`` conditions of the job's rules, one per line."""
+    rules = job.body.get("rules")
+    return "\n".join(str(r.get("if", "")) for r in rules if isinstance(r, dict)) if isinstance(rules, list) else ""
 
 
 def _credentials_read(text: str) -> list[str]:

@@ -16,13 +16,13 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from connectors.ci.publish import Route, registry_id_for
+from connectors.ci.publish import PLACEHOLDER, Route, registry_id_for
 from connectors.ci.shell import Command, replaced_patterns, shell_vars
 from connectors.gitlab.predefined import is_predefined
 
-#: Predefined variables that hold the job's own token.
 #: Variables every shell has: never a CI/CD variable holding a credential.
 _SHELL_ENV = frozenset({"HOME", "PWD", "OLDPWD", "USER", "PATH", "SHELL", "TMPDIR", "HOSTNAME", "LANG", "IFS"})
+#: Predefined variables that hold the job's own token.
 JOB_TOKEN_VARS = frozenset({"CI_JOB_TOKEN", "CI_REGISTRY_PASSWORD", "CI_DEPENDENCY_PROXY_PASSWORD"})
 #: GitLab's special ``gitlab-deploy-token`` (a deploy token: static, stored by the project).
 DEPLOY_TOKEN_VARS = frozenset({"CI_DEPLOY_PASSWORD"})
@@ -35,6 +35,9 @@ _ASSIGN = re.compile(
     re.DOTALL,
 )
 _EXPAND = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$([A-Za-z_][A-Za-z0-9_]*)|%([A-Za-z_][A-Za-z0-9_]*)%")
+
+#: A variable named like a credential (`TWINE_PASSWORD`, `NPM_TOKEN`, `REGISTRY_API_KEY`).
+_CREDENTIAL_NAME = re.compile(r"(?:PASSWORD|PASSWD|_PASS|TOKEN|SECRET|API_?KEY)(?:_FILE)?$")
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,10 @@ class GitLabRefs:
         if not self.unlisted:
             return False
         if name in env and env[name] != f"${name}":
-            return False  # defined by the pipeline itself
+            # defined by the pipeline itself, unless as a stand-in for a credential (`TWINE_PASSWORD: xxx`): a project
+            # variable of that name takes precedence over the pipeline's (GitLab's CI/CD variable precedence)
+            stand_in = PLACEHOLDER.fullmatch(env[name].strip().strip("'\"")) is not None
+            return stand_in and _CREDENTIAL_NAME.search(name) is not None
         if name in _SHELL_ENV:
             return False  # the shell's own (`$HOME/.docker/config.json`)
         return not (is_predefined(name) or self.facts.predefined(name) is not None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 from typing import Literal
 
@@ -59,6 +60,19 @@ class AgentAction(_Row):
     #: Set, the action admits actors without write access (who it names, or `*`); unset, it checks that the
     #: actor can write and stops otherwise.
     admits_input: str = ""
+    #: The values of ``admits_input`` that admit anyone (empty: any value does).
+    admits_values: tuple[str, ...] = ()
+    #: The action checks the starter whatever its inputs say (or has no such check at all: False).
+    checks_starter: bool = True
+
+    def admits(self, inputs: Mapping[str, str]) -> bool:
+        """Whether, with ``inputs``, the action runs for starters without write access."""
+        if not self.checks_starter:
+            return True
+        value = inputs.get(self.admits_input, "").strip().strip("'\"") if self.admits_input else ""
+        if not value:
+            return False
+        return not self.admits_values or value.lower() in self.admits_values
 
 
 class PullRequestLookup(_Row):

@@ -1480,3 +1480,18 @@ jobs:
     anyone = anyone.replace("whitelist.split('\\n').includes(user)", "list.length === 0")
     (open_to_all,) = _controls(_job(_inventory(tmp_path / "anyone", anyone)))
     assert "comment started it" not in open_to_all
+
+
+def test_bonk_checks_the_commenters_permission_unless_told_any(tmp_path: Path) -> None:
+    # ask-bonk/ask-bonk/github (action.yml at 4022737a): `permissions` defaults to write, `any` admits everyone
+    wf = """on: issue_comment
+jobs:
+  j:
+    steps:
+      - uses: ask-bonk/ask-bonk/github@main
+        with: {model: m, prompt: "Fix: ${{ github.event.comment.body }}"}
+"""
+    attrs = _job(_inventory(tmp_path, wf))
+    assert (attrs["outsider_control"], attrs["outsider_gated"]) == ((), True)
+    anyone = wf.replace("model: m,", "model: m, permissions: any,")
+    assert "github.event.comment.body" in _controls(_job(_inventory(tmp_path / "any", anyone)))[0]

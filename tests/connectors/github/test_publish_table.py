@@ -1199,3 +1199,49 @@ def test_jreleasers_maven_plugin_goals_release_like_its_command() -> None:
     goal = _run(0, "./mvnw -ntp -B --file pom.xml -pl :mapstruct-parent -Pjreleaser jreleaser:release", env)
     assert {p[0] for p in _publishes(goal)} == {"maven-central", "github-releases"}
     assert {p[1] for p in _publishes(_run(0, "./mvnw -Pjreleaser jreleaser:config", env))} <= {"held"}
+
+
+def test_round_28_image_and_chart_push_forms() -> None:
+    login = StepView(0, "login", 1, None, "docker/login-action@v3",
+                     {"registry": "ghcr.io", "password": "${{ secrets.GITHUB_TOKEN }}"}, None, {})  # fmt: skip
+    # spegel: `helm push … oci://ghcr.io/… 2> .digest` pushes to GHCR, not to the redirection's file
+    helm = _run(1, "helm push spegel-1.0.tgz oci://ghcr.io/${{ github.repository_owner }}/helm-charts 2> .digest")
+    assert {p[0] for p in _publishes(login, helm)} == {"ghcr"}
+    # dex: an image name a step wrote to $GITHUB_OUTPUT, signed by a later step
+    name = StepView(1, "name", 2, "image-name", None, {},
+                    'echo "value=ghcr.io/${{ github.repository }}" >> "$GITHUB_OUTPUT"', {})  # fmt: skip
+    sign = _run(2, "cosign sign --yes ${{ steps.image-name.outputs.value }}@sha256:abc")
+    assert {p[0] for p in _publishes(login, name, sign)} == {"ghcr"}
+    # a copy into the local daemon pushes nothing (`skopeo copy oci:image:tag docker-daemon:$name`)
+    local = _run(1, 'skopeo copy "oci:image:$image_tag" "docker-daemon:$image_name"')
+    assert {p[1] for p in _publishes(login, local)} <= {"held"}
+    # fineract: a project's jib task with the password on the command line
+    jib = _run(0, "./gradlew :fineract-provider:jib -Djib.to.auth.password=${{secrets.DOCKERHUB_TOKEN}} "
+                  "-Djib.to.image=apache/fineract")  # fmt: skip
+    assert _publishes(jib) == {("dockerhub", "certain", ("secret:DOCKERHUB_TOKEN",))}
+
+
+def test_an_unknown_action_handed_a_registry_and_its_credential_to_publish() -> None:
+    # capsule: peak-scale's make-ko-publish and helm-oci-chart, given `registry: ghcr.io` and `registry-password`
+    inputs = {"registry": "ghcr.io", "registry-username": "${{ github.actor }}",
+              "registry-password": "${{ secrets.GITHUB_TOKEN }}"}  # fmt: skip
+    ko = StepView(0, "Publish Capsule", 1, None, "peak-scale/github-actions/make-ko-publish@v0.2.0", inputs, None, {})
+    assert _publishes(ko) == {("ghcr", "probable", ("job_token:GITHUB_TOKEN",))}
+    chart = StepView(0, "Helm | Publish", 1, None, "peak-scale/github-actions/helm-oci-chart@v0.2.0", inputs, None, {})
+    assert {p[0] for p in _publishes(chart)} == {"ghcr"}
+    # nothing says it publishes: a login or a scan
+    scan = StepView(0, "Scan", 1, None, "acme/image-scan@v1", inputs, None, {})
+    assert _publishes(scan) == set()
+
+
+def test_the_mcp_registry_by_oidc_or_a_token_and_a_release_pull_request() -> None:
+    # github-mcp-server: `mcp-publisher login github-oidc` then `mcp-publisher publish`
+    login, publish = _run(0, "./mcp-publisher login github-oidc"), _run(1, "./mcp-publisher publish")
+    assert _publishes(login, publish, oidc=True) == {("mcp-registry", "certain", ("oidc:mcp-registry",))}
+    assert _publishes(_run(0, "./mcp-publisher validate"), oidc=True) == set()
+    token = _run(0, "./mcp-publisher login github --token ${{ secrets.MCP_TOKEN }}")
+    assert _publishes(token, publish) == {("mcp-registry", "certain", ("secret:MCP_TOKEN",))}
+    # rust-sdk: `release-plz release-pr` holding the crates token opens the release pull request
+    env = {"CARGO_REGISTRY_TOKEN": "${{ secrets.CARGO_REGISTRY_TOKEN }}", "GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
+    assert {p[1] for p in _publishes(_run(0, "release-plz release-pr", env))} <= {"held"}
+    assert {p[0] for p in _publishes(_run(0, "release-plz release", env))} == {"crates", "github-releases"}

@@ -928,3 +928,25 @@ def test_a_registry_credential_read_from_a_cloud_secret_store_is_reached_through
     # a value of the pipeline's own, not a secret store's: no route but the unknown one
     plain = job.replace("$(aws ssm get-parameter", "$(cat /secrets/pass").replace("--region us-east-1 ", "")
     assert routes(pipeline(tmp_path / "plain", plain), "release") == ("maven-central:unknown",)
+
+
+def test_round_28_gitlab_forms(tmp_path: Path) -> None:
+    # dgad: `TWINE_PASSWORD: xxx` stands in for the project variable of that name, which takes precedence
+    stand_in = "variables:\n  TWINE_PASSWORD: {value}\nrelease:\n  script:\n    - twine upload dist/*\n"
+    assert routes(pipeline(tmp_path / "xxx", stand_in.format(value="xxx")), "release") == (
+        "pypi:secret:TWINE_PASSWORD",
+    )
+    literal = pipeline(tmp_path / "literal", stand_in.format(value="$PYPI_TOKEN"))
+    assert routes(literal, "release") == ("pypi:secret:PYPI_TOKEN",)
+    # regex2json: the job's rules require the credential the release tool reads
+    sync = (
+        "sync:\n  script:\n    - /gitlab-release --no-create\n"
+        "  rules:\n    - if: '$GITLAB_API_TOKEN && $CI_COMMIT_TAG'\n"
+    )
+    assert routes(pipeline(tmp_path / "sync", sync), "sync") == ("gitlab-releases:secret:GITLAB_API_TOKEN",)
+    # CTA: the registry of CERN's GitLab instance by its name
+    push = "images:\n  script:\n    - docker push gitlab-registry.cern.ch/cta/ctageneric:1\n"
+    assert publishes(pipeline(tmp_path / "cern", push), "images") == ("gitlab-registry",)
+    # melodium: a PowerShell assignment of a path ending in `release` runs nothing
+    pwsh = 'test:\n  script:\n    - $Env:Path="$CI_PROJECT_DIR/target/release;$Env:Path"\n    - cd tests/\n'
+    assert publishes(pipeline(tmp_path / "pwsh", pwsh), "test") == ()
