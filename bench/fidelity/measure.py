@@ -214,6 +214,9 @@ OUT_OF_SCOPE = frozenset(
         "other:itch.io",
         # cerbero's prebuilt-dependency tarballs, uploaded by scp to GStreamer's artifact server (round 27)
         "other:artifacts.gstreamer-foundation.net",
+        # Mélodium's download server (zips, installers, debs and its package tree), uploaded to by sshpass and rsync, its host
+        # only in CI/CD variables (round 28)
+        "other:repo.melodium.tech",
     }
 )
 
