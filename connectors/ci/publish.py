@@ -743,8 +743,8 @@ class _Job:
         step says it publishes (peak-scale's `make-ko-publish` and `helm-oci-chart` with `registry: ghcr.io` and
         `registry-password`): a probable publish there with that credential."""
         hosts = [v for k, v in step.inputs.items() if _REGISTRY_INPUT.fullmatch(k) and v.strip()]
-        if not hosts or not (release_words().search(name) or release_words().search(step.label)):
-            return False
+        if not hosts or not (_PUSH_WORDS.search(name) or _PUSH_WORDS.search(step.label)):
+            return False  # (a deploy action handed a registry's login pulls from it)
         creds = [
             r
             for k, v in step.inputs.items()
@@ -2278,14 +2278,16 @@ _LOCAL_TRANSPORT = re.compile(
 #: `echo "name=value" >> "$GITHUB_OUTPUT"`: a step's output.
 _STEP_OUTPUT = re.compile(r"""^echo\s+["']?([A-Za-z_][\w-]*)=(.*?)["']?\s*>>\s*["']?\$\{?GITHUB_OUTPUT\}?["']?\s*$""")
 #: A value written in a pipeline as a stand-in for a credential kept elsewhere (`TWINE_PASSWORD: xxx`).
+#: (an empty value too)
 PLACEHOLDER = re.compile(
-    r"(?i)|x{2,}|\*{2,}|changeme|change[-_]me|placeholder|dummy|replace[-_]?me|to[-_]?be[-_]?set|set[-_]?me|<[^>]*>"
+    r"(?i)(?:|x{2,}|\*{2,}|changeme|change[-_]me|placeholder|dummy|replace[-_]?me|to[-_]?be[-_]?set|set[-_]?me|<[^>]*>)"
 )
 #: Inputs of an unknown action that name the registry it works with, and that hand it the registry's credential.
 _REGISTRY_INPUT = re.compile(
     r"(?:docker[-_]|container[-_]|oci[-_]|image[-_])?registry(?:[-_](?:url|host|server))?", re.I
 )
 _CREDENTIAL_INPUT = re.compile(r"password|(?:^|[-_])(?:token|pat|secret)$", re.I)
+_PUSH_WORDS = re.compile(r"(?:^|[^a-z])(?:release|publish|push|upload)", re.I)
 
 #: Redirection operators written as words of their own (their target is the next word).
 _REDIRECTS = frozenset({"<", ">", ">>", "2>", "2>>", "1>", "1>>", "&>", "<<<"})

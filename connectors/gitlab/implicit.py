@@ -303,11 +303,17 @@ _DOCKERFILE = re.compile(
 _LOCAL_IMAGE = re.compile(r"(?:^|[^a-z])(?:test|tests|testing|e2e|lint|check|dev)(?:$|[^a-z])", re.IGNORECASE)
 
 
-def _runs_repository_script(cmd: Command) -> bool:
-    """Whether a command runs a file of the repository (a path, or a file with a script's extension)."""
+def _run_words(cmd: Command) -> list[str]:
+    """A command's words from what it runs: past a shell, `sudo`, `env`, `time` or `exec` in front."""
     ws = list(cmd.words)
     while ws and ws[0] in _SHELLS | {"sudo", "env", "time", "exec"} and len(ws) > 1:
         ws = ws[1:]
+    return ws
+
+
+def _runs_repository_script(cmd: Command) -> bool:
+    """Whether a command runs a file of the repository (a path, or a file with a script's extension)."""
+    ws = _run_words(cmd)
     return bool(ws) and ("/" in ws[0] or ws[0].endswith((".sh", ".py", ".rb", ".ps1", ".pl")))
 
 
@@ -316,9 +322,7 @@ def _hands_dockerfile(cmd: Command) -> bool:
     a test image's."""
     if not _runs_repository_script(cmd):
         return False
-    ws = list(cmd.words)
-    while ws and ws[0] in _SHELLS | {"sudo", "env", "time", "exec"} and len(ws) > 1:
-        ws = ws[1:]
+    ws = _run_words(cmd)
     files = [w.strip("'\"") for w in ws[1:] if _DOCKERFILE.fullmatch(w.strip("'\""))]
     return bool(files) and not any(_LOCAL_IMAGE.search(f.rsplit("/", 1)[-1]) for f in files)
 
