@@ -702,7 +702,9 @@ class _Job:
     def unknown_action(self, step: StepView, path: str) -> None:
         owner, _, name = path.partition("/")
         env = {**step.env, **self.st.exported}
-        if owner not in ("actions", "github") and self._registry_action(step, path, name, env):
+        if owner not in ("actions", "github") and (
+            self._registry_action(step, path, name, env) or self._named_for_its_credential(step, path, name, env)
+        ):
             return
         if owner in ("actions", "github") or not release_words().search(name) or _NOT_A_RELEASE.search(name):
             return  # GitHub's own actions publish to no registry unless the catalogue says so
@@ -756,6 +758,25 @@ class _Job:
         reg = self.registry_id(self.refs.expand(hosts[0], env))
         why = f"uses {path} with a registry ({hosts[0].strip()}) and its credential"
         self.emit(step, reg, None, creds, "probable", why, "probable")
+        return True
+
+    def _named_for_its_credential(self, step: StepView, path: str, name: str, env: Mapping[str, str]) -> bool:
+        """An action the catalogue does not know, named for a registry (`varabyte/update-aur-package`,
+        `dawidd6/action-homebrew-bump-formula`, `michidk/winget-updater`) and handed a credential named for the same
+        registry (AUR_SSH_PRIVATE_KEY, HOMEBREW_ACCESS_TOKEN, WINGET_TOKEN): a probable publish there with it."""
+        reg = registry_from_secret_name(name.upper().replace("-", "_").replace("/", "_"))
+        if reg is None:
+            return False
+        creds = [
+            r
+            for k, v in (*step.inputs.items(), *step.env.items())
+            for r in self.routes(v, env, in_script=False, detail=f"with.{k}")
+            if r.kind in ("secret", "variable") and registry_from_secret_name(r.name) == reg
+        ]
+        if not creds:
+            return False
+        why = f"uses {path}, named for {_label(reg)}, with its credential"
+        self.emit(step, reg, None, _once(creds), "probable", why, "probable")
         return True
 
     # -- scripts ----------------------------------------------------------------------------------

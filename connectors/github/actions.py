@@ -142,7 +142,9 @@ UNTRUSTED_REFS = re.compile(
     r"|github\.event\.issue\.pull_request",
 )
 #: Shell commands that fetch a pull request's head.
-UNTRUSTED_FETCH = re.compile(r"\bgh\s+pr\s+checkout\b|\bgit\s+fetch\b[^\n]*\bpull/|\bgit\s+checkout\b[^\n]*FETCH_HEAD")
+UNTRUSTED_FETCH = re.compile(
+    r"\b(?:gh|hub)\s+pr\s+checkout\b|\bgit\s+fetch\b[^\n]*\bpull/|\bgit\s+checkout\b[^\n]*FETCH_HEAD"
+)
 
 #: Names of CI secrets that hold a static cloud or registry key the platform could replace with
 #: OIDC federation, and the action inputs that take such a key.

@@ -72,7 +72,9 @@ _FILE_INPUTS = frozenset({"path", "file", "filename", "file-path", "file_path", 
 _SCRIPT_EXPORT = re.compile(r"""core\.exportVariable\(\s*[`'"]([A-Za-z_]\w*)[`'"]""")
 #: A variable a script line exports by name (`echo "PR=$n" >> "$GITHUB_ENV"`, `printf 'X=%s\n' … >> $GITHUB_ENV`).
 _VISIBLE_EXPORT = re.compile(r"""\b([A-Za-z_]\w*)=[^\n]*?>>\s*["']?\$\{?GITHUB_ENV""")
-_GIT_CHECKOUT = re.compile(r"^git\s+(?:checkout|switch|merge|pull|reset\s+--hard|rebase)\b|^gh\s+pr\s+checkout\b")
+_GIT_CHECKOUT = re.compile(
+    r"^git\s+(?:checkout|switch|merge|pull|reset\s+--hard|rebase)\b|^(?:gh|hub)\s+pr\s+checkout\b"
+)
 
 
 @dataclass(frozen=True)
@@ -351,7 +353,11 @@ def _checks_out(step: Step, taint: _Taint, fetched: set[str]) -> str | None:
                 return f"`{cmd.text[:80]}`"
             if taint.names_head_commit(cmd.text):
                 return f"{_THE_HEAD} commit, looked up when the job runs: `{cmd.text[:80]}`"
-            if cmd.text.startswith("gh pr checkout") or CODE in taint.of(cmd.text) or untrusted_refs().search(cmd.text):
+            if (
+                cmd.text.startswith(("gh pr checkout", "hub pr checkout"))
+                or CODE in taint.of(cmd.text)
+                or untrusted_refs().search(cmd.text)
+            ):
                 return f"`{cmd.text[:80]}`"
             if re.search(r"FETCH_HEAD|pull/|PR_BRANCH|pr_branch|HEAD_REF|head_ref", cmd.text):
                 return f"`{cmd.text[:80]}`"

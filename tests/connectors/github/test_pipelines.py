@@ -1495,3 +1495,17 @@ jobs:
     assert (attrs["outsider_control"], attrs["outsider_gated"]) == ((), True)
     anyone = wf.replace("model: m,", "model: m, permissions: any,")
     assert "github.event.comment.body" in _controls(_job(_inventory(tmp_path / "any", anyone)))[0]
+
+
+def test_hub_pr_checkout_is_the_pull_request_too(tmp_path: Path) -> None:
+    # slate's `/release:next`: one maintainer's comment, then `hub pr checkout N`, the build and `npm publish`
+    wf = """on: issue_comment
+jobs:
+  j:
+    if: github.event.sender.login == 'ianstormtaylor'
+    steps:
+      - uses: actions/checkout@v4
+      - run: hub pr checkout ${{ github.event.issue.number }}
+      - run: yarn install && yarn build
+"""
+    assert "after a maintainer's comment started it" in _controls(_job(_inventory(tmp_path, wf)))[0]

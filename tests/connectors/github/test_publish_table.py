@@ -1245,3 +1245,23 @@ def test_the_mcp_registry_by_oidc_or_a_token_and_a_release_pull_request() -> Non
     env = {"CARGO_REGISTRY_TOKEN": "${{ secrets.CARGO_REGISTRY_TOKEN }}", "GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
     assert {p[1] for p in _publishes(_run(0, "release-plz release-pr", env))} <= {"held"}
     assert {p[0] for p in _publishes(_run(0, "release-plz release", env))} == {"crates", "github-releases"}
+
+
+def test_round_29_publish_forms() -> None:
+    # topgrade: unknown actions named for a registry, handed a credential named for the same registry
+    aur = StepView(0, "Publish source AUR package", 1, None, "varabyte/update-aur-package@v1.0.4",
+                   {"package_name": "topgrade", "ssh_private_key": "${{ secrets.AUR_SSH_PRIVATE_KEY }}"}, None, {})  # fmt: skip
+    assert _publishes(aur) == {("aur", "probable", ("secret:AUR_SSH_PRIVATE_KEY",))}
+    winget = StepView(0, "winget", 1, None, "michidk/winget-updater@v1.1.7",
+                      {"komac-token": "${{ secrets.WINGET_TOKEN }}", "identifier": "a.b"}, None, {})  # fmt: skip
+    assert {p[0] for p in _publishes(winget)} == {"winget"}
+    other = StepView(0, "aur", 1, None, "acme/update-aur-package@v1", {"token": "${{ secrets.SLACK_TOKEN }}"}, None, {})
+    assert _publishes(other) == set()
+    # nodejs.org: Node's own script runner runs the release script, with the job's OIDC token
+    assert {(p[0], p[2]) for p in _publishes(_run(0, "node --run release"), oidc=True)} == {("npm", ("oidc:npm",))}
+    # replay-cli: Yarn Berry's `.yarnrc.yml` holds the npm token
+    write = _run(0, 'echo "npmAuthToken: $NPM_TOKEN" >> .yarnrc.yml', {"NPM_TOKEN": "${{ secrets.NPM_TOKEN }}"})
+    assert _publishes(write, _run(1, "yarn npm publish --tag next")) == {("npm", "certain", ("secret:NPM_TOKEN",))}
+    # psono: an images' deploy script after registry logins pushes there
+    login = StepView(0, "login", 1, None, "docker/login-action@v3", {"password": "${{ secrets.HUB }}"}, None, {})
+    assert {p[0] for p in _publishes(login, _run(1, "sh ./var/deploy-docker.sh"))} == {"dockerhub"}
