@@ -20,6 +20,7 @@ from dataclasses import replace
 from connectors.ci.publish import Publish, Route, registry_id_for, split_image
 from connectors.ci.shell import Command, commands, functions, shell_vars, with_arguments
 from connectors.gitlab.pipeline import JobDef
+from connectors.gitlab.refs import CREDENTIAL_NAME
 from scanner.knowledge.publish import (
     GitLabTemplate,
     catalogue,
@@ -124,8 +125,6 @@ def _own_registry(job: JobDef, text: str) -> bool:
 
 #: GitLab's registry variables a job can point elsewhere.
 _REGISTRY_VARIABLES = frozenset({"CI_REGISTRY", "CI_REGISTRY_IMAGE", "CI_REGISTRY_PASSWORD"})
-#: A variable named like a credential (``OCI_REGISTRY_PASSWORD``, ``DEPLOY_TOKEN``), not a GitLab predefined one.
-_CREDENTIAL_VAR = re.compile(r"(?:PASSWORD|PASSWD|_PASS|TOKEN|SECRET|API_?KEY)(?:_FILE)?$")
 
 
 def _publish(job: JobDef, registry: str, reason: str, line: int | None, text: str = "") -> Publish:
@@ -155,7 +154,7 @@ def _rule_conditions(job: JobDef) -> str:
 
 def _credentials_read(text: str) -> list[str]:
     """The credential-named variables a job's script reads, GitLab's own (the job token) left out."""
-    return sorted({n for n in shell_vars(text) if _CREDENTIAL_VAR.search(n) and not n.startswith("CI_")})
+    return sorted({n for n in shell_vars(text) if CREDENTIAL_NAME.search(n) and not n.startswith("CI_")})
 
 
 def _oidc_registry(job: JobDef) -> str | None:

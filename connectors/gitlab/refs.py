@@ -36,8 +36,9 @@ _ASSIGN = re.compile(
 )
 _EXPAND = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$([A-Za-z_][A-Za-z0-9_]*)|%([A-Za-z_][A-Za-z0-9_]*)%")
 
-#: A variable named like a credential (`TWINE_PASSWORD`, `NPM_TOKEN`, `REGISTRY_API_KEY`).
-_CREDENTIAL_NAME = re.compile(r"(?:PASSWORD|PASSWD|_PASS|TOKEN|SECRET|API_?KEY)(?:_FILE)?$")
+#: A variable named like a credential (`TWINE_PASSWORD`, `NPM_TOKEN`, `OCI_REGISTRY_PASSWORD`), not by GitLab's
+#: predefined names alone.
+CREDENTIAL_NAME = re.compile(r"(?:PASSWORD|PASSWD|_PASS|TOKEN|SECRET|API_?KEY)(?:_FILE)?$")
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ class GitLabRefs:
             # defined by the pipeline itself, unless as a stand-in for a credential (`TWINE_PASSWORD: xxx`): a project
             # variable of that name takes precedence over the pipeline's (GitLab's CI/CD variable precedence)
             stand_in = PLACEHOLDER.fullmatch(env[name].strip().strip("'\"")) is not None
-            return stand_in and _CREDENTIAL_NAME.search(name) is not None
+            return stand_in and CREDENTIAL_NAME.search(name) is not None
         if name in _SHELL_ENV:
             return False  # the shell's own (`$HOME/.docker/config.json`)
         return not (is_predefined(name) or self.facts.predefined(name) is not None)
