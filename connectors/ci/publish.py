@@ -17,7 +17,9 @@ from functools import cache
 from typing import Literal, Protocol
 
 from connectors.ci.shell import (
+    STEP_OUTPUT,
     Command,
+    case_mapped,
     commands,
     flag_values,
     functions,
@@ -366,6 +368,11 @@ class _Job:
         known = registries().get(registry)
         if known is not None and known.cloud and known.cloud in self.st.clouds:
             return list(self.st.clouds[known.cloud])
+        # the job's one login, to a host only known at run time (vidjil's `docker login -u "$CI_DOCKER_USER" -p
+        # "$CI_DOCKER_PASSWORD" $CI_DOCKER` before `docker push vidjil/…`): the credential the push has
+        unknown = [lg for lg in self.st.logins if lg.registry == "other:*"]
+        if len(self.st.logins) == 1 and unknown and registry != "other:*":
+            return unknown[0].routes
         return []
 
     def github_token(self, env: Mapping[str, str]) -> list[Route]:
@@ -454,7 +461,8 @@ class _Job:
             if i.strip()
             for each in _each_value(i, env)
             for line in _COMPUTED_TAG.sub("", self.refs.expand(i, each)).splitlines()
-            if looks_like_image(r := line.strip())
+            # a part a command computes (vidjil's `TAG="vidjil/$TYPE:…"` with ``TYPE=`echo … | awk …` ``) is unknown
+            if looks_like_image(r := _SUBSTITUTION.sub("*", case_mapped(line)).strip())
         ]
         if not resolved:
             # Named some other way (computed by a script): the images the job's metadata step names,
@@ -848,7 +856,7 @@ class _Job:
             words = list(cmd.words)
             while words and words[0] in _SHELL_KEYWORDS:
                 words = words[1:]
-            prints = words[:1] in (["echo"], ["printf"])
+            prints = words[:1] in (["echo"], ["printf"]) or _switched_off(cmd)
             if not prints and (joined is None or joined.search(cmd.text)):
                 for form, regex in command_forms():  # the first form in table order that matches
                     if regex.search(cmd.text):
@@ -865,11 +873,11 @@ class _Job:
                         matched = True
                         break
             # `npm run build:sandbox` is a build, unless a push flag reaches it (BUILD_FLAGS: '--push')
-            if not matched and not _assignment(cmd) and not (_inert(cmd) and not _push_flag(cmd, env)):
+            if not matched and not prints and not _assignment(cmd) and not (_inert(cmd) and not _push_flag(cmd, env)):
                 self.unrecognised(step, cmd, env, line)
             for name, value in self.refs.exports(cmd).items():
                 self._export(name, value, env, exported_here, step.conditional)
-            if step.id and (out := _STEP_OUTPUT.match(cmd.text)) is not None:
+            if step.id and (out := STEP_OUTPUT.match(cmd.text)) is not None:
                 # a value the step outputs, for the expressions of later steps (`${{ steps.image-name.outputs.value }}`)
                 key = f"steps.{step.id}.outputs.{out.group(1)}"
                 self._export(key, out.group(2), env, exported_here, step.conditional)
@@ -1060,6 +1068,10 @@ class _Job:
         explicit: list[Route] = []
         for value in flag_values(ws, form.credential_flags):
             explicit += self.routes(value, env, in_script=True, detail=f"{form.name} {'/'.join(form.credential_flags)}")
+        if form.credential_property:
+            for w in ws:
+                if (m := re.fullmatch(form.credential_property, w)) is not None:
+                    explicit += self.routes(m.group(1), env, in_script=True, detail=f"{form.name} {w.split('=', 1)[0]}")
         explicit += self.env_routes(env, form.credential_env, form.env_prefixes)
         if form.credential_anywhere and not explicit:
             explicit = self.routes(cmd.text, env, in_script=True, detail=f"{form.name} command line")
@@ -1113,6 +1125,8 @@ class _Job:
             if env.get(key):
                 targets[0] = self.registry_id(self.refs.expand(env[key], env))
         named = flag_values(ws, form.registry_flags)
+        if form.registry_property:
+            named += [m.group(1) for w in ws if (m := re.fullmatch(form.registry_property, w)) is not None]
         for value in named:
             targets[0] = self.registry_id(self.refs.expand(value, env))
         alias = next((self.st.aliases[v] for v in named if v in self.st.aliases), None)
@@ -1182,7 +1196,7 @@ class _Job:
         """The image registry whose password a command is given as an argument, with the credential: a
         GitLab job's registry password (``$CI_REGISTRY_PASSWORD``: its project's registry), or a secret or
         variable named for an image registry (``$QUAY_PASSWORD``)."""
-        args = [w for w in _run_words(cmd)[1:] if w.startswith("$") or "${" in w]
+        args = [w for w in run_words(cmd)[1:] if w.startswith("$") or "${" in w]
         if not args:
             return None
         routes = self.routes(" ".join(args), env, True, "command line")
@@ -1252,7 +1266,7 @@ class _Job:
             for reg, routes in sorted(found.items()):
                 self.emit(step, reg, None, routes, "probable", f"{short} with its credential", "probable", line)
             return
-        ws = _run_words(cmd)
+        ws = run_words(cmd)
         while ws and (ws[0] in _SOURCE_WORDS or ws[0] in _SHELL_KEYWORDS or ws[0] == "sudo"):
             ws = ws[1:]
             while ws and ws[0] in ("-E", "-H", "-n", "--preserve-env"):
@@ -1308,7 +1322,7 @@ class _Job:
             and (not packages or any(_CLOUD_IMAGE.search(n) for n in [*names, label]))
         )
         # (a release tool told to do something else: `release-plz release-pr` opens the release pull request)
-        told = [w for w in _run_words(cmd)[1:2] if not w.startswith(("-", "$"))]
+        told = [w for w in run_words(cmd)[1:2] if not w.startswith(("-", "$"))]
         release_named = any(release_words().search(n) for n in names) and not any(
             _NOT_A_RELEASE.search(w) and not _AND_PUBLISH.search(w) for w in told
         )
@@ -1410,7 +1424,7 @@ class _Job:
             # run by a language's own tool (`pnpm release`, not `./scripts/release.sh`) with an OIDC token
             # no cloud sign-in uses: that language's registry by Trusted Publishing too (msw publishes to
             # npm and makes the GitHub release; uv's release.sh, run beside a token broker, only bumps)
-        sub = [w for w in _run_words(cmd)[1:2] if not w.startswith(("-", "$"))]  # a tool's sub-command
+        sub = [w for w in run_words(cmd)[1:2] if not w.startswith(("-", "$"))]  # a tool's sub-command
         if (
             self.refs.ci == "gitlab"
             and not any(_NOT_A_RELEASE.search(w) for w in sub)  # `release-helper finish-milestone …`
@@ -1437,7 +1451,7 @@ class _Job:
     ) -> None:
         """A release-named command run by a language's own tool in a job with an OIDC token nothing else explains:
         a probable publish to that language's registry by Trusted Publishing (not to one of ``skip``)."""
-        told = [w for w in _run_words(cmd)[1:] if not w.startswith(("-", "$"))]
+        told = [w for w in run_words(cmd)[1:] if not w.startswith(("-", "$"))]
         given = told[told.index(names[0]) + 1 :][:1] if names and names[0] in told else []
         if (
             self.oidc
@@ -1727,7 +1741,7 @@ def _input_values(value: str) -> list[str]:
     return [lit.replace("''", "'") for lit in literals] or [value]
 
 
-def _run_words(cmd: Command) -> list[str]:
+def run_words(cmd: Command) -> list[str]:
     """A command's words without its ``NAME=value`` assignments: what it runs, and with what. A command
     that only assigns a command's output (``TAG=$(cat dist/releasetag.txt)``, which the word splitter
     cuts inside the parentheses) runs that command; a subshell's parenthesis (``(echo …``) is no word."""
@@ -1743,6 +1757,21 @@ def _run_words(cmd: Command) -> list[str]:
 
 
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.DOTALL)
+#: An assignment in front of a command that switches its publishing off (`PUBLISH=false make release`, Velero's
+#: goreleaser check; `DRY_RUN=1 ./release.sh`).
+_OFF_SWITCH = re.compile(
+    r"""(?i)(?:(?:PUBLISH|PUSH|RELEASE|UPLOAD|DEPLOY)=["']?(?:false|no|0|off)|DRY_?RUN=["']?(?:true|yes|1|on))["']?"""
+)
+
+
+def _switched_off(cmd: Command) -> bool:
+    """A command run with an assignment in front of it that switches its publishing off."""
+    for w in cmd.words:
+        if not _ASSIGNMENT.fullmatch(w):
+            return False
+        if _OFF_SWITCH.fullmatch(w):
+            return True
+    return False
 
 
 #: The path of a GitLab instance's package API (`/api/v4/projects/<id>/packages/<format>`).
@@ -1797,7 +1826,7 @@ def script_names(cmd: Command) -> list[str]:
     """The names of what a command runs: the script or target after its runner (``npm run ci-publish``
     → ``ci-publish``, ``./scripts/publish.mjs`` → ``publish``, ``make release`` → ``release``, ``tox -e
     X`` → ``X``), release-like ones only when no qualifier says otherwise (``release-notes``)."""
-    ws = _run_words(cmd)
+    ws = run_words(cmd)
     while (
         ws
         and (
@@ -1978,7 +2007,7 @@ _TASK_RUNNERS = frozenset({"make", "just", "task", "rake", "gradle", "mvn", "ant
 def _runs_script(cmd: Command) -> bool:
     """The command runs a repository script or a task runner (``./Build.ps1``, ``make dist``, ``npm run x``),
     not a shell built-in or a plain tool (``if [ -f … ]``, ``echo``, ``npm dist-tag``)."""
-    ws = _run_words(cmd)
+    ws = run_words(cmd)
     while ws and (ws[0] in _SOURCE_WORDS or ws[0] in _SHELL_KEYWORDS):  # (`then make build-…`, `else ./x.sh`)
         ws = ws[1:]
     if not ws or ws[0] in _SHELL_WORDS:
@@ -2013,7 +2042,7 @@ def _only_build_tasks(ws: Sequence[str]) -> bool:
 def _build_entry(cmd: Command) -> bool:
     """A repository's build entry point (``./build.ps1``, ``./Build.sh``, ``build.cmd``, NUKE, Cake): where
     .NET and other projects keep their push, so a registry credential handed to it is a probable publish."""
-    ws = _run_words(cmd)
+    ws = run_words(cmd)
     while ws and ws[0] in ("pwsh", "powershell", "bash", "sh", "-File", "-f", "./"):
         ws = ws[1:]
     if ws[:1] == ["dotnet"] and len(ws) > 1:
@@ -2026,7 +2055,7 @@ def _build_entry(cmd: Command) -> bool:
 
 def _http_write(cmd: Command) -> bool:
     """An authenticated upload or POST/PUT/PATCH with curl or wget."""
-    ws = _run_words(cmd)
+    ws = run_words(cmd)
     while ws and ws[0] in _SHELL_KEYWORDS:  # `for f in *.deb; do curl …; done`
         ws = ws[1:]
     if not ws or ws[0] not in ("curl", "wget"):
@@ -2292,12 +2321,12 @@ _CREDENTIAL_SUFFIX = re.compile(r"_(?:API_KEY|APIKEY|API_TOKEN|PASSWORD|PASS|TOK
 #: Suffixes of a variable that names where its sibling credential goes (DOCKER_REGISTRY, NUGET_URL).
 _SIBLINGS = ("_REGISTRY", "_REGISTRY_URL", "_URL", "_SOURCE", "_FEED", "_SERVER")
 
+#: A command substitution inside a word: `` `…` `` or ``$(…)`` (one level of parentheses inside).
+_SUBSTITUTION = re.compile(r"`[^`]*`|\$\((?!\()[^()]*(?:\([^()]*\)[^()]*)*\)")
 #: Image transports of skopeo and its kin that name a local store, not a registry.
 _LOCAL_TRANSPORT = re.compile(
     r"(?:docker-daemon|oci|oci-archive|docker-archive|dir|containers-storage|ostree|sif):(?!//)"
 )
-#: `echo "name=value" >> "$GITHUB_OUTPUT"`: a step's output.
-_STEP_OUTPUT = re.compile(r"""^echo\s+["']?([A-Za-z_][\w-]*)=(.*?)["']?\s*>>\s*["']?\$\{?GITHUB_OUTPUT\}?["']?\s*$""")
 #: A value written in a pipeline as a stand-in for a credential kept elsewhere (`TWINE_PASSWORD: xxx`).
 #: (an empty value too)
 PLACEHOLDER = re.compile(

@@ -296,6 +296,29 @@ _SED_SUB = re.compile(
 )
 
 
+#: A value only case-mapped by `tr` (`$(echo "ghcr.io/${{ github.repository }}" | tr '[:upper:]' '[:lower:]')`, which
+#: registries that refuse capitals need): it names what it echoes.
+_CASE_MAPPED = re.compile(
+    r"""\$\(\s*echo\s+(?:-n\s+)?(?:"([^"$()`]*)"|'([^'$()`]*)'|([^\s"'|$()`]+))\s*\|\s*tr\s+[^|()]*\)"""
+)
+
+#: `echo "name=value" >> "$GITHUB_OUTPUT"`: a step's output (GitHub Actions).
+STEP_OUTPUT = re.compile(r"""^echo\s+["']?([A-Za-z_][\w-]*)=(.*?)["']?\s*>>\s*["']?\$\{?GITHUB_OUTPUT\}?["']?\s*$""")
+
+
+def case_mapped(text: str) -> str:
+    """``text`` with each `$(echo VALUE | tr …)` read as VALUE (a case mapping changes no registry's name)."""
+    if "tr" not in text or "$(" not in text:
+        return text
+    return _CASE_MAPPED.sub(lambda m: m.group(1) if m.group(1) is not None else (m.group(2) or m.group(3) or ""), text)
+
+
+def computed(value: str) -> bool:
+    """Whether a variable's whole value is a command's output (`$(…)` or backquotes), known only when the job runs."""
+    v = value.strip()
+    return (v.startswith("$(") and v.endswith(")") and not v.startswith("$((")) or (len(v) > 1 and v[0] == v[-1] == "`")
+
+
 def replaced_patterns(text: str) -> str:
     """``text`` with each pattern substitution of a literal replacement read as that replacement followed by
     what is left of the value (``${tag/${GHCR_REPO}/docker.io/acme/app}`` → ``docker.io/acme/app*``), also one made

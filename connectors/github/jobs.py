@@ -26,6 +26,7 @@ from connectors.ci.publish import (
     split_image,
     truthy,
 )
+from connectors.ci.shell import STEP_OUTPUT
 from connectors.github.actions import (
     CACHE_ACTIONS,
     FIRST_PARTY_OWNERS,
@@ -41,6 +42,7 @@ from connectors.github.raw import WorkflowFile
 from connectors.github.refs import GitHubRefs
 from connectors.github.workflows import Job, Permissions, Step, secret_refs
 from scanner.knowledge.publish import (
+    ReusableWorkflow,
     publish_words,
     registry_from_secret_name,
     release_words,
@@ -165,6 +167,17 @@ def _named_image(refs: GitHubRefs, value: str) -> tuple[str, str] | None:
 _SECRET_INDEX = re.compile(r"\bsecrets\s*\[\s*matrix\s*\.[\w.-]+\s*\]")
 #: Step inputs and variables whose value can say where or with what a step publishes.
 _PUBLISH_SETTING = re.compile(r"image|tag|registr|repo|url|token|secret|password|key|user|publish|push", re.IGNORECASE)
+
+
+#: A secret of a reusable workflow call that hands it a GitHub token (`GH_TOKEN`, `github-token`, `repo_token`).
+_GITHUB_TOKEN_KEY = re.compile(r"(?:github[_-]?|gh[_-]?|repo[_-])?token", re.IGNORECASE)
+#: A reusable workflow named for pushing an image (`build-and-push-image.yml`, `docker-publish.yml`).
+_IMAGE_PUSH_NAME = re.compile(
+    r"(?:image|docker|container|oci)[^/]*(?:push|publish)|(?:push|publish)[^/]*(?:image|docker|container|oci)",
+    re.IGNORECASE,
+)
+#: A job output that is one step's output: ``${{ steps.export.outputs.registry }}``.
+_STEP_OUTPUT_EXPR = re.compile(r"\$\{\{\s*steps\.([A-Za-z_][\w-]*)\.outputs\.([\w-]+)\s*\}\}")
 
 
 def _has_expr(value: str) -> bool:
@@ -384,6 +397,7 @@ class JobBuilder:
         ]  # fmt: skip
         variants = [m for v in variants for m in self._matrix_variants(v)]
         found: dict[tuple[object, ...], Publish] = {}
+        needs = self._needs_outputs()
         for steps in variants:
             views = [
                 StepView(
@@ -398,7 +412,7 @@ class JobBuilder:
                     else self._vendored(s.uses),
                     inputs=s.with_,
                     script=s.run if script is None else script,
-                    env={**w.env, **self.job.env, **s.env},
+                    env={**w.env, **self.job.env, **s.env, **needs},
                     conditional=bool(s.if_),
                 )
                 for s in steps
@@ -408,6 +422,33 @@ class JobBuilder:
             for p in self.r.publish_memo.analyse(views, GitHubRefs(self.r.full), oidc=oidc, token_scopes=scopes):
                 found.setdefault((p.registry, p.image, p.routes, p.confidence, p.step), p)
         return list(found.values()) + self._reusable_call(oidc)
+
+    def _needs_outputs(self) -> dict[str, str]:
+        """The outputs of the jobs this one needs, as their scripts spell them, keyed ``needs.<job>.outputs.<name>``
+        for this job's expressions: Azure Fleet's `export-registry` job outputs ``${{ steps.export.outputs.registry }}``,
+        which its step wrote with `echo "registry=$(echo "${{ env.REGISTRY }}/${{ github.repository }}" | tr …)" >>
+        $GITHUB_OUTPUT`, and the publishing job logs in to ``${{ needs.export-registry.outputs.registry }}``. Each
+        value is expanded in the environment of the step that wrote it; one no script spells is left out."""
+        w = self.wf.workflow
+        by_id = {j.id: j for j in w.jobs}
+        refs = GitHubRefs(self.r.full)
+        out: dict[str, str] = {}
+        for need in self.job.needs:
+            other = by_id.get(need)
+            if other is None:
+                continue
+            for name, expr in other.outputs.items():
+                m = _STEP_OUTPUT_EXPR.fullmatch(expr.strip())
+                step = next((s for s in other.steps if m and s.id == m.group(1) and s.run), None)
+                if m is None or step is None or step.run is None:
+                    continue
+                for line in step.run.splitlines():
+                    written = STEP_OUTPUT.match(line.strip())
+                    if written is not None and written.group(1) == m.group(2):
+                        value = refs.expand(written.group(2), {**w.env, **other.env, **step.env})
+                        if value.strip("*"):
+                            out[f"needs.{need}.outputs.{name}"] = value
+        return out
 
     def _expanded_locally(self, uses: str) -> bool:
         """A local composite action: its steps follow it, expanded."""
@@ -428,12 +469,20 @@ class JobBuilder:
     def _known_reusable(self, uses: str, oidc: bool) -> list[Publish] | None:
         """A call of a reusable workflow of ``reusable_workflows`` (publish.yaml): what it publishes, with
         the credential the call gives it; None for a workflow the table does not know."""
-        form = reusable_workflows().get(uses.split("@", 1)[0].strip().lower())
-        if form is None:
+        forms = reusable_workflows().get(uses.split("@", 1)[0].strip().lower())
+        if forms is None:
             return None
+        found: list[Publish] = []
+        for form in forms:
+            found += self._known_reusable_row(form, uses, oidc)
+        return found
+
+    def _known_reusable_row(self, form: ReusableWorkflow, uses: str, oidc: bool) -> list[Publish]:
         inputs = self.job.with_
         if form.push_inputs and not any(truthy(inputs.get(k)) for k in form.push_inputs):
             return []
+        if any((inputs.get(k) or "").strip().lower() in ("false", "no", "0", "off") for k in form.off_inputs):
+            return []  # (as an action's `off_inputs`)
         refs = GitHubRefs(self.r.full)
         routes = [
             r for key in form.credential_secrets for r in refs.routes(self.job.secrets_map.get(key, ""), {}, False)
@@ -441,7 +490,11 @@ class JobBuilder:
         if not routes and form.job_token_scope and self.writes(form.job_token_scope) is not False:
             routes = [Route("job_token", "", f"GITHUB_TOKEN ({form.job_token_scope}: write)")]
         if not routes and form.oidc and oidc:
-            routes = [Route("oidc", "", "the job's OIDC token")]
+            routes = [
+                Route("cloud", form.cloud, "the job's OIDC token (workload identity)")
+                if form.cloud
+                else Route("oidc", "", "the job's OIDC token")
+            ]
         targets: list[tuple[str, str | None]] = [(form.registry, None)] if form.registry else []
         for key in form.image_inputs:
             value = inputs.get(key, "").strip()
@@ -483,7 +536,21 @@ class JobBuilder:
                 reg = registry_from_secret_name(name) or registry_from_secret_name(key)
                 if reg:
                     found.setdefault(reg, []).append(Route("secret", name, f"secrets.{key}"))
-        why = {reg: f"calls {uses} with {', '.join(sorted({r.name for r in routes}))}" for reg, routes in found.items()}
+        if not found and re.search(r"release", uses, re.IGNORECASE):
+            # named for releasing and handed a GitHub token (GOV.UK's `release.yml` with `GH_TOKEN`): the GitHub
+            # release it makes, as an unknown release action's
+            for key, value in self.job.secrets_map.items():
+                if _GITHUB_TOKEN_KEY.fullmatch(key):
+                    for name in secret_refs(value):
+                        found.setdefault("github-releases", []).append(Route("secret", name, f"secrets.{key}"))
+        if not found and _IMAGE_PUSH_NAME.search(uses) and not self.job.secrets_map and self.writes("packages"):
+            # named for pushing an image, handed no credential and granted packages: write (GOV.UK's
+            # `build-and-push-multiarch-image.yml`): the caller's GITHUB_TOKEN pushes to GHCR
+            found["ghcr"] = [Route("job_token", "", "GITHUB_TOKEN (packages: write)")]
+        why = {
+            reg: f"calls {uses} with {', '.join(sorted({r.name or r.kind for r in routes}))}"
+            for reg, routes in found.items()
+        }
         if not found and self.job.secrets_inherit and publish_words().search(uses):
             # a workflow named for publishing gets every secret of the repository: where to, an image it
             # is given may say (one named to deploy is a deployment, not a publish)

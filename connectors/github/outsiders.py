@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from connectors.ci.shell import commands
+from connectors.ci.shell import STEP_OUTPUT, commands
 from connectors.github.actions import action_name
 from connectors.github.composite import local_key
 from connectors.github.refs import EXPR
@@ -231,6 +231,9 @@ class _Taint:
         #: (step id, output): what each carries; and those naming its head commit.
         self.outputs: dict[tuple[str, str], frozenset[str]] = {}
         self.head_commits: set[tuple[str, str]] = set()
+        #: Outputs a script wrote whose value is known exactly (:func:`_exact_outputs`): what each carries, in place
+        #: of what its step carries as a whole.
+        self.exact: dict[tuple[str, str], frozenset[str]] = {}
 
     def declare(self, steps: Sequence[Step]) -> None:
         """Note the variables the job's steps name themselves (see :attr:`declared`)."""
@@ -246,6 +249,9 @@ class _Taint:
             if self.context is not None and self.context.search(expr):
                 kinds |= {TEXT, CODE}
             for sid, output in _STEP_OUT.findall(expr):
+                if output and (sid, output) in self.exact:
+                    kinds |= self.exact[(sid, output)]
+                    continue
                 kinds |= self.outputs.get((sid, output), frozenset()) if output else self._all_outputs(sid)
                 carried = self.steps.get(sid, frozenset())
                 if output and _NO_TEXT_OUTPUT.search(output) and ARTIFACT not in carried:
@@ -310,6 +316,38 @@ class _Taint:
             kinds |= {TEXT, CODE, ARTIFACT}
         if kinds:
             self.steps[s.id] = frozenset(kinds)
+        if s.run and not s.uses and not ((after_checkout or artifact_here) and _executes(s)):
+            # (a program from the workspace could write any output it likes: only a script that runs none is read so)
+            for name, value in _exact_outputs(s.run).items():
+                self.exact[(s.id, name)] = frozenset().union(*(self.of(v) for v in value))
+
+
+def _exact_outputs(script: str) -> dict[str, list[str]]:
+    """The outputs a script writes (`echo "name=value" >> "$GITHUB_OUTPUT"`) whose every value is known exactly: one
+    built only of expressions and literal text (its expressions carry what it carries: JabRef's `workflow_run_id=${{
+    github.event.workflow_run.id }}` beside a `pr_number` read from an artifact), or one shell variable the script
+    tests to be digits only (`[[ "$PR_NUMBER" =~ ^[0-9]+$ ]]`, the check GitHub's guidance on `workflow_run` artifacts
+    asks for: a number can neither carry text nor name a commit). By name: the values to judge, none for a number."""
+    written: dict[str, list[str] | None] = {}
+    for line in script.splitlines():
+        m = STEP_OUTPUT.match(line.strip())
+        if m is None:
+            if "GITHUB_OUTPUT" in line:  # written some other way: no output of this script is known exactly
+                return {}
+            continue
+        name, value = m.group(1), m.group(2)
+        known = written.get(name, [])
+        if known is None:
+            continue
+        bare = EXPR.sub("", value)
+        var = re.fullmatch(r"\$\{?([A-Za-z_]\w*)\}?", value.strip())
+        if "$" not in bare and "`" not in bare:
+            written[name] = [*known, value]
+        elif var and _digits_checked(var.group(1), script):
+            written[name] = known
+        else:
+            written[name] = None
+    return {k: v for k, v in written.items() if v is not None}
 
 
 def _uses_path(uses: str) -> str:

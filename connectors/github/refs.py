@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 
 from connectors.ci.publish import COMPARED, Route
-from connectors.ci.shell import Command, replaced_patterns, shell_vars
+from connectors.ci.shell import Command, case_mapped, replaced_patterns, shell_vars
 
 EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 # (a context is a whole word: `steps.esc-secrets.outputs.NPM_TOKEN` is a step's output, not `secrets.outputs`)
@@ -21,6 +21,7 @@ _SECRET = re.compile(r"(?<![\w.-])secrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\
 _VAR = re.compile(r"(?<![\w.-])vars\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
 _ENV = re.compile(r"(?<![\w.-])env\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
 _STEP_OUT = re.compile(r"\bsteps\s*\.\s*([A-Za-z_][A-Za-z0-9_-]*)\s*\.\s*outputs\b(?:\s*\.\s*([\w-]+))?")
+_NEEDS_OUT = re.compile(r"\bneeds\s*\.\s*([A-Za-z_][A-Za-z0-9_-]*)\s*\.\s*outputs\s*\.\s*([\w-]+)")
 _JOB_TOKEN = re.compile(r"\bgithub\s*\.\s*token\b")
 _EXPORT = re.compile(r"""^\s*echo\s+["']?([A-Za-z_][A-Za-z0-9_]*)=(.*?)["']?\s*>>\s*["']?\$\{?GITHUB_ENV\}?["']?\s*$""")
 _MAX_DEPTH = 4
@@ -121,6 +122,10 @@ class GitHubRefs:
             out_m = _STEP_OUT.fullmatch(e)
             if out_m and (value := env.get(f"steps.{out_m.group(1)}.outputs.{out_m.group(2)}")) is not None:
                 return self._expand(value, env, depth + 1)
+            # an output of a job this one needs, as that job's script spelled it (`JobBuilder`'s `needs_outputs`)
+            needs_m = _NEEDS_OUT.fullmatch(e)
+            if needs_m and (value := env.get(f"needs.{needs_m.group(1)}.outputs.{needs_m.group(2)}")) is not None:
+                return value
             # `cond && 'docker.io/acme/app' || ''`: the value is one of its literals; the last
             # non-empty one is the usual fallback and names the registry as well as any.
             literals = [lit for lit in re.findall(r"'((?:[^']|'')*)'", COMPARED.sub(" ", e)) if lit.strip()]
@@ -137,8 +142,10 @@ class GitHubRefs:
             value = env.get(name)
             return self._expand(value, env, depth + 1) if value is not None else "*"
 
-        return re.sub(
-            r"\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$([A-Za-z_][A-Za-z0-9_]*)|%([A-Za-z_][A-Za-z0-9_]*)%", var, out
+        return case_mapped(
+            re.sub(
+                r"\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$([A-Za-z_][A-Za-z0-9_]*)|%([A-Za-z_][A-Za-z0-9_]*)%", var, out
+            )
         )
 
     def block_exports(self, script: str) -> Mapping[str, str]:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
-from connectors.ci.publish import Publish, Route, registry_id_for, split_image
+from connectors.ci.publish import Publish, Route, registry_id_for, run_words, split_image
 from connectors.ci.shell import Command, commands, functions, shell_vars, with_arguments
 from connectors.gitlab.pipeline import JobDef
 from connectors.gitlab.refs import CREDENTIAL_NAME
@@ -62,8 +62,9 @@ NOT_REGISTRY = re.compile(
     r"|metadata|references?|comment|preview|readme|pushrm"
     # the project's git refs pushed to its mirror on another forge (esp-ppq's push_to_github.sh)
     r"|push[-_]?to[-_]?(?:github|gitlab|codeberg|bitbucket)"
-    # benchmark results pushed to a branch (Eigen's push_perf_data.sh)
-    r"|(?:^|[^a-z])(?:perf|bench(?:mark)?s?|data)(?:$|[^a-z])",
+    # benchmark results pushed to a branch (Eigen's push_perf_data.sh); test timings for splitting a suite (the knapsack
+    # gem's `rake knapsack:upload[…]`, GitLab's Helm chart)
+    r"|(?:^|[^a-z])(?:perf|bench(?:mark)?s?|data|timings?)(?:$|[^a-z])|knapsack",
     re.IGNORECASE,
 )
 _RUNNERS = frozenset({"make", "gmake", "rake", "mage", "just", "task", "invoke", "inv", "fab", "nox", "tox", "npm",
@@ -80,7 +81,8 @@ _OWN_REGISTRY = re.compile(r"\$\{?CI_REGISTRY(?:_IMAGE)?\}?")
 
 def names(cmd: Command) -> list[str]:
     """What a command runs, by name: the script file, or the targets/tasks/sessions of its runner."""
-    ws = [w for w in cmd.words if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", w, re.DOTALL)]
+    # (without its assignments; `release_name=$(cat algo/release)` runs `cat`, not a script named `release`)
+    ws = run_words(cmd)
     while ws and ws[0] in ("sudo", "env", "time", "exec"):
         ws = ws[1:]
     if ws[:2] == ["bundle", "exec"]:
@@ -302,7 +304,7 @@ _DOCKERFILE = re.compile(
 _LOCAL_IMAGE = re.compile(r"(?:^|[^a-z])(?:test|tests|testing|e2e|lint|check|dev)(?:$|[^a-z])", re.IGNORECASE)
 
 
-def _run_words(cmd: Command) -> list[str]:
+def _past_prefixes(cmd: Command) -> list[str]:
     """A command's words from what it runs: past a shell, `sudo`, `env`, `time` or `exec` in front."""
     ws = list(cmd.words)
     while ws and ws[0] in _SHELLS | {"sudo", "env", "time", "exec"} and len(ws) > 1:
@@ -312,7 +314,7 @@ def _run_words(cmd: Command) -> list[str]:
 
 def _runs_repository_script(cmd: Command) -> bool:
     """Whether a command runs a file of the repository (a path, or a file with a script's extension)."""
-    ws = _run_words(cmd)
+    ws = _past_prefixes(cmd)
     return bool(ws) and ("/" in ws[0] or ws[0].endswith((".sh", ".py", ".rb", ".ps1", ".pl")))
 
 
@@ -321,7 +323,7 @@ def _hands_dockerfile(cmd: Command) -> bool:
     a test image's."""
     if not _runs_repository_script(cmd):
         return False
-    ws = _run_words(cmd)
+    ws = _past_prefixes(cmd)
     files = [w.strip("'\"") for w in ws[1:] if _DOCKERFILE.fullmatch(w.strip("'\""))]
     return bool(files) and not any(_LOCAL_IMAGE.search(f.rsplit("/", 1)[-1]) for f in files)
 

@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from connectors.ci.publish import PLACEHOLDER, Route, registry_id_for
-from connectors.ci.shell import Command, replaced_patterns, shell_vars
+from connectors.ci.shell import Command, case_mapped, computed, replaced_patterns, shell_vars
 from connectors.gitlab.predefined import is_predefined
 
 #: Variables every shell has: never a CI/CD variable holding a credential.
@@ -171,6 +171,11 @@ class GitLabRefs:
             name = m.group(1) or m.group(2) or m.group(3)
             value = env.get(name)
             if value is not None and value != f"${name}" and not self.stored(name, env):
+                if computed(value):
+                    # a command's output (vidjil's ``TYPE=`echo $CI_COMMIT_REF_NAME | awk …``): known when the job runs,
+                    # unless the command only changes the case of what it echoes
+                    mapped = case_mapped(self._expand(value, env, depth + 1))
+                    return "*" if computed(mapped) else mapped
                 return self._expand(value, env, depth + 1)  # the pipeline's own value wins
             known = self.facts.predefined(name)
             return known if known is not None else "*"

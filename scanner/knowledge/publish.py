@@ -110,10 +110,14 @@ class ReusableWorkflow(_Row):
     credential_secrets: tuple[str, ...] = ()
     #: It publishes only when one of these inputs is true or an expression (none: always).
     push_inputs: tuple[str, ...] = ()
+    #: Inputs that publish by default and turn it off when the call sets one literally false (mozilla's ``push``).
+    off_inputs: tuple[str, ...] = ()
     #: With no credential secret, it writes with the caller's GITHUB_TOKEN when the call grants this scope.
     job_token_scope: str = ""
     #: With no credential secret, it publishes with the job's OIDC token when the call grants ``id-token: write``.
     oidc: bool = False
+    #: That OIDC token signs in to this cloud, whose registry it pushes to (workload identity federation).
+    cloud: Cloud | None = None
 
 
 class ImageSource(_Row):
@@ -175,7 +179,12 @@ class CommandForm(_Row):
     target_pattern: str = ""
     target_registries: dict[str, str] = {}
     registry_flags: tuple[str, ...] = ()
+    #: A pattern over the command's words whose group 1 is the repository's URL (a build property naming it,
+    #: `-Dvtk.maven.repo=https://maven.pkg.github.com/kitware/vtk`); like ``registry_flags``, it names where it goes.
+    registry_property: str = ""
     credential_flags: tuple[str, ...] = ()
+    #: A pattern over the command's words whose group 1 is the credential (`-Dvtk.github.token=$MAVEN_PASSWORD`).
+    credential_property: str = ""
     credential_env: tuple[str, ...] = ()
     #: Environment variable prefixes that carry a credential (``POETRY_PYPI_TOKEN_<repo>``).
     env_prefixes: tuple[str, ...] = ()
@@ -485,9 +494,13 @@ def gitlab_template(name: str) -> GitLabTemplate | None:
 
 
 @cache
-def reusable_workflows() -> dict[str, ReusableWorkflow]:
-    """Other repositories' publishing reusable workflows by lower-case ``owner/repo/path``."""
-    return {w.uses.lower(): w for w in catalogue().reusable_workflows}
+def reusable_workflows() -> dict[str, tuple[ReusableWorkflow, ...]]:
+    """Other repositories' publishing reusable workflows by lower-case ``owner/repo/path``: one row per registry
+    each writes to (the Jenkins plugin release deploys to Jenkins' Maven repository and makes the GitHub release)."""
+    out: dict[str, tuple[ReusableWorkflow, ...]] = {}
+    for w in catalogue().reusable_workflows:
+        out[w.uses.lower()] = (*out.get(w.uses.lower(), ()), w)
+    return out
 
 
 @cache

@@ -842,6 +842,33 @@ jobs:
     assert "artifact text written to GITHUB_ENV" in control
 
 
+def test_an_output_known_exactly_carries_only_what_its_value_does(tmp_path: Path) -> None:
+    # JabRef's PR commenter (round 30): the number read from the artifact is tested to be digits before it is
+    # written as an output, and a second step passes it on beside the run's own id; pasted later, neither is theirs
+    files = _pull_request_workflow()
+    checked = ARTIFACT_NUMBER.replace(
+        '          echo "pr_number=$pr_number" >> $GITHUB_OUTPUT\n',
+        '          if ! [[ "$pr_number" =~ ^[0-9]+$ ]]; then\n'
+        '            echo "pr_number=" >> "$GITHUB_OUTPUT"\n'
+        "            exit 0\n"
+        "          fi\n"
+        '          echo "pr_number=$pr_number" >> $GITHUB_OUTPUT\n'
+        "      - id: vars\n"
+        "        run: |\n"
+        '          echo "pr_number=${{ steps.pr.outputs.pr_number }}" >> $GITHUB_OUTPUT\n'
+        '          echo "run_id=${{ github.event.workflow_run.id }}" >> $GITHUB_OUTPUT\n',
+    ).replace(
+        'steps.pr.outputs.pr_number }}";\n', 'steps.vars.outputs.pr_number }}" + ${{ steps.vars.outputs.run_id }};\n'
+    )
+    assert "steps.vars.outputs.run_id" in checked
+    assert _controls(_job(_inventory(tmp_path, checked, files))) == ()
+    # unchecked, the number is whatever the artifact's maker wrote, and it travels through the second step
+    unchecked = checked.replace('if ! [[ "$pr_number" =~ ^[0-9]+$ ]]; then', 'if [ -z "$pr_number" ]; then')
+    controls = _controls(_job(_inventory(tmp_path / "unchecked", unchecked, files)))
+    assert any("steps.vars.outputs.pr_number" in c for c in controls), controls
+    assert not any("run_id" in c for c in controls), controls
+
+
 def test_an_action_handed_a_file_of_the_artifact_outputs_its_text(tmp_path: Path) -> None:
     # gradio's website build: the `changes` job unpacks the pull request run's artifact and reads it with
     # gradio-app/github/actions/json-to-output (`path: output.json`); the build job checks out the repository and

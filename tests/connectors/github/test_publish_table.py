@@ -1265,3 +1265,126 @@ def test_round_29_publish_forms() -> None:
     # psono: an images' deploy script after registry logins pushes there
     login = StepView(0, "login", 1, None, "docker/login-action@v3", {"password": "${{ secrets.HUB }}"}, None, {})
     assert {p[0] for p in _publishes(login, _run(1, "sh ./var/deploy-docker.sh"))} == {"dockerhub"}
+
+
+SHARED = """
+on: push
+permissions: {contents: read}
+jobs:
+  plugin-cd:
+    permissions: {contents: write}
+    uses: jenkins-infra/github-reusable-workflows/.github/workflows/maven-cd.yml@v1
+    secrets: {MAVEN_USERNAME: "${{ secrets.MAVEN_USERNAME }}", MAVEN_TOKEN: "${{ secrets.MAVEN_TOKEN }}"}
+  gar:
+    permissions: {contents: read, id-token: write}
+    uses: mozilla/deploy-actions/.github/workflows/build-and-push.yml@ef0f0373
+    with: {image_name: app, gar_name: "${{ vars.GAR }}"}
+  gar-built-only:
+    permissions: {contents: read, id-token: write}
+    uses: mozilla/deploy-actions/.github/workflows/build-and-push.yml@ef0f0373
+    with: {image_name: app, push: false}
+  unknown-release:
+    uses: acme/shared/.github/workflows/release.yml@main
+    secrets: {GH_TOKEN: "${{ secrets.BOT_GITHUB_TOKEN }}"}
+  unknown-release-other-secret:
+    uses: acme/shared/.github/workflows/release.yml@main
+    secrets: {WEBHOOK_URL: "${{ secrets.WEBHOOK_URL }}"}
+  unknown-image-push:
+    permissions: {packages: write, contents: read}
+    uses: acme/shared/.github/workflows/build-and-push-multiarch-image.yml@main
+    with: {imageName: app}
+  unknown-image-push-read-only:
+    uses: acme/shared/.github/workflows/build-and-push-multiarch-image.yml@main
+    with: {imageName: app}
+"""
+
+
+def test_shared_reusable_workflows_of_other_organisations(tmp_path: Path) -> None:
+    # Round 30: the Jenkins plugin CD workflow (jenkinsci/configuration-as-code-plugin), Mozilla's image build by
+    # workload identity (fx-private-relay) and GOV.UK's shared release and image workflows (email-alert-api)
+    wf = tmp_path / REPO / "contents/.github/workflows/s.yml"
+    wf.parent.mkdir(parents=True)
+    wf.write_text(SHARED, encoding="utf-8")
+    inv = SPEC.inventory(BundleReader(tmp_path))
+
+    def routes(job: str) -> object:
+        return inv.node(NodeId(f"github:job:o/r/.github/workflows/s.yml#{job}")).attrs["publish_routes"]
+
+    # two rows of one workflow: Jenkins' Maven repository with the token, the GitHub release with the caller's token
+    assert routes("plugin-cd") == ("github-releases:job_token", "jenkins-repo:secret:MAVEN_TOKEN")
+    # the caller's OIDC token signs in to Google Cloud; `push: false` only builds
+    assert routes("gar") == ("gar:cloud:gcp",)
+    assert routes("gar-built-only") == ()
+    # a workflow the table does not know, named for releasing and handed a GitHub token: the release it makes
+    assert routes("unknown-release") == ("github-releases:secret:BOT_GITHUB_TOKEN",)
+    assert routes("unknown-release-other-secret") == ()
+    # named for pushing an image and granted packages: write: GHCR with the caller's token; without the grant, nothing
+    assert routes("unknown-image-push") == ("ghcr:job_token",)
+    assert routes("unknown-image-push-read-only") == ()
+
+
+NEEDS = """
+on: push
+permissions: {contents: read, packages: write}
+env: {REGISTRY: ghcr.io}
+jobs:
+  export-registry:
+    runs-on: ubuntu-latest
+    outputs:
+      registry: ${{ steps.export.outputs.registry }}
+    steps:
+      - id: export
+        run: |
+          echo "registry=$(echo "${{ env.REGISTRY }}/${{ github.repository }}" | tr [:upper:] [:lower:])" >> $GITHUB_OUTPUT
+  publish-images:
+    needs: export-registry
+    env:
+      REGISTRY: ${{ needs.export-registry.outputs.registry }}
+    runs-on: ubuntu-latest
+    steps:
+      - uses: docker/login-action@v3
+        with: {registry: "${{ env.REGISTRY }}", username: "${{ github.actor }}", password: "${{ secrets.GITHUB_TOKEN }}"}
+      - run: make push
+"""
+
+
+def test_an_output_of_a_needed_job_names_the_registry(tmp_path: Path) -> None:
+    # Azure Fleet (round 30): the registry is another job's output, written lower-cased by `tr` to $GITHUB_OUTPUT
+    wf = tmp_path / REPO / "contents/.github/workflows/n.yml"
+    wf.parent.mkdir(parents=True)
+    wf.write_text(NEEDS, encoding="utf-8")
+    inv = SPEC.inventory(BundleReader(tmp_path))
+    node = inv.node(NodeId("github:job:o/r/.github/workflows/n.yml#publish-images"))
+    assert node.attrs["publish_routes"] == ("ghcr:job_token",)
+
+
+def test_a_switch_in_front_of_a_release_turns_it_off() -> None:
+    # Velero's goreleaser check: `GITHUB_TOKEN=… PUBLISH=false make release` only tries the release
+    off = StepView(0, "dry run", 1, None, None, {}, "GITHUB_TOKEN=${{ secrets.GITHUB_TOKEN }} PUBLISH=false make release", {})  # fmt: skip
+    assert _publishes(off) == set()
+    dry = StepView(0, "dry run", 1, None, None, {}, "DRY_RUN=1 npm publish", {})
+    assert _publishes(dry) == set()
+    on = StepView(0, "release", 1, None, None, {}, "GITHUB_TOKEN=${{ secrets.GITHUB_TOKEN }} PUBLISH=true make release", {})  # fmt: skip
+    assert {p[0] for p in _publishes(on)} == {"github-releases"}
+
+
+def test_maven_credentials_written_to_gradle_properties_reach_the_publish_task() -> None:
+    # JabRef (round 30): `cat >> gradle.properties <<EOF` … `mavenCentralPassword=${{ secrets.X }}` before the task
+    store = StepView(0, "store secrets", 1, None, None, {},
+                     "cat >> gradle.properties <<EOF\nmavenCentralUsername=${{ secrets.CENTRAL_USER }}\n"
+                     "mavenCentralPassword=${{ secrets.CENTRAL_PASSWORD }}\nEOF\n", {})  # fmt: skip
+    publish = StepView(
+        1, "publish", 2, None, None, {}, "gradle :lib:publishAllPublicationsToMavenCentralRepository", {}
+    )
+    found = _publishes(store, publish)
+    assert {p[0] for p in found} == {"maven-central"}
+    assert "secret:CENTRAL_PASSWORD" in next(iter(found))[2]
+
+
+def test_a_maven_property_naming_the_repository_and_its_token() -> None:
+    # VTK (round 30): `mvn … deploy -Dvtk.maven.repo=https://maven.pkg.github.com/kitware/vtk -Dvtk.github.token=$MAVEN_PASSWORD`
+    # (a variable the form does not know by name: only the property hands it over)
+    deploy = StepView(0, "upload", 1, None, None, {},
+                      "mvn --settings settings.xml deploy -Dvtk.maven.repo=https://maven.pkg.github.com/kitware/vtk "
+                      "-Dvtk.github.token=$GPR_PAT", {"GPR_PAT": "${{ secrets.GPR_TOKEN }}"})  # fmt: skip
+    assert _publishes(deploy) == {("github-packages", "certain", ("secret:GPR_TOKEN",))}

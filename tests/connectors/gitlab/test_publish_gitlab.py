@@ -950,3 +950,35 @@ def test_round_28_gitlab_forms(tmp_path: Path) -> None:
     # melodium: a PowerShell assignment of a path ending in `release` runs nothing
     pwsh = 'test:\n  script:\n    - $Env:Path="$CI_PROJECT_DIR/target/release;$Env:Path"\n    - cd tests/\n'
     assert publishes(pipeline(tmp_path / "pwsh", pwsh), "test") == ()
+
+
+def test_an_assignment_from_a_file_read_runs_no_script_named_for_it(tmp_path: Path) -> None:
+    # Vidjil (round 30): `release_name=$(cat algo/release)` before an ssh deploy reads a file; it runs no `release`
+    job = 'deploy:\n  script:\n    - release_name=$(cat algo/release)\n    - ssh $DEPLOY_SERVER "ln -sfT x-${release_name} next"\n'
+    assert publishes(pipeline(tmp_path, job), "deploy") == ()
+
+
+def test_a_part_of_an_image_name_a_command_computes_is_unknown(tmp_path: Path) -> None:
+    # Vidjil's `deploy_docker`: ``TYPE=`echo $CI_COMMIT_REF_NAME | awk …` `` inside `vidjil/$TYPE:…`, pushed after a login
+    # to a host only a CI/CD variable names: Docker Hub (the name has no host), with that login's credential
+    job = (
+        "deploy_docker:\n  script:\n"
+        "    - export TYPE=`echo $CI_COMMIT_REF_NAME | awk '{ gsub(/prod-/, \"\") }{ print $1 }'`\n"
+        '    - export TAG="vidjil/$TYPE:$CI_COMMIT_SHORT_SHA"\n'
+        '    - docker login -u "$CI_DOCKER_USER" -p "$CI_DOCKER_PASSWORD" $CI_DOCKER\n'
+        "    - docker push $TAG\n"
+    )
+    assert routes(pipeline(tmp_path, job), "deploy_docker") == ("dockerhub:secret:CI_DOCKER_PASSWORD",)
+
+
+def test_test_timings_uploaded_for_splitting_a_suite_publish_nothing(tmp_path: Path) -> None:
+    # GitLab's Helm chart (round 30): the knapsack gem's `rake knapsack:upload[…]` sends test timings
+    job = 'knapsack-report:\n  script:\n    - bundle exec rake "knapsack:upload[$QA_KNAPSACK_REPORT_FILE_PATTERN]"\n'
+    assert publishes(pipeline(tmp_path, job), "knapsack-report") == ()
+
+
+def test_a_koji_build_publishes_to_the_koji_instance_unless_scratch(tmp_path: Path) -> None:
+    # CERN's EOS (round 30): a source RPM submitted to Koji with a keytab from the runner
+    job = "koji:\n  script:\n    - kinit stci@CERN.CH -k -t /stci.krb5/stci.keytab\n    - koji build {flag}eos9al SRPMS/eos.src.rpm\n"
+    assert routes(pipeline(tmp_path / "build", job.format(flag="")), "koji") == ("koji:unknown",)
+    assert publishes(pipeline(tmp_path / "scratch", job.format(flag="--scratch ")), "koji") == ()
