@@ -122,6 +122,7 @@ def _scores(c: corpus_mod.Corpus, report: measure.Report, inv: Any) -> dict[str,
         "outsider_via": {k: v.as_dict() for k, v in sorted(report.outsider_via.items())},
         "jobs_with_unknown_route": report.unknown_route_jobs,
         "labelled_destinations_out_of_scope": report.out_of_scope,
+        "out_of_scope_jobs_reported_unnamed": report.out_of_scope_unnamed,
         "missing_jobs": ["/".join(k) for k in report.missing_jobs],
         "coverage_gaps": len(inv.gaps),
     }
@@ -209,6 +210,10 @@ def _print(r: dict[str, Any], outsider: bool = True) -> None:
     ra = r["route_accuracy"]
     print(f"  credential route right: {ra['right']} of {ra['total']}")
     print(f"  labelled destinations outside the registries (not counted): {r['labelled_destinations_out_of_scope']}")
+    print(
+        "  of their jobs, reported as a probable publish to a registry regwarden cannot name (not counted either):"
+        f" {r['out_of_scope_jobs_reported_unnamed']}"
+    )
     if outsider:
         print("outsider reachability")
         line("jobs", r["outsider"])

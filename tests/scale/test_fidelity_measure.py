@@ -1,0 +1,38 @@
+"""The fidelity bench's scoring of one job (bench/fidelity/measure.py)."""
+
+from __future__ import annotations
+
+from bench.fidelity.corpus import JobLabel, PublishLabel
+from bench.fidelity.measure import JobView, Report, _publish
+
+
+def _view(*registries: str) -> JobView:
+    return JobView(
+        publishes=registries,
+        probable=registries,
+        routes=tuple(f"{r}:unknown" for r in registries),
+        route_unknown=registries,
+        outsider=(),
+        starter_injections=(),
+        unpinned=(),
+    )
+
+
+def test_a_probable_publish_somewhere_unnamed_of_a_job_publishing_outside_the_registries_counts_neither_way() -> None:
+    # signald's apt repository in a DigitalOcean Spaces bucket (round 30): the label says it publishes where the bench
+    # counts nothing, regwarden that it probably publishes where it cannot name; neither a hit nor a false alarm
+    label = JobLabel("o/r", ".gitlab-ci.yml", "apt", (PublishLabel("other:sfo2.digitaloceanspaces.com", "unknown"),))
+    report = Report()
+    _publish(report, label.key, label, _view("other:*"))
+    assert (report.publish_jobs.tp, report.publish_jobs.fp, report.publish_jobs.fn) == (0, 0, 0)
+    assert (report.out_of_scope, report.out_of_scope_unnamed) == (1, 1)
+    # a registry regwarden names there is a false positive, as before
+    named = Report()
+    _publish(named, label.key, label, _view("npm"))
+    assert named.publish_jobs.fp == 1
+    assert named.out_of_scope_unnamed == 0
+    # and a job that publishes nothing at all, reported somewhere unnamed, is one too
+    quiet = Report()
+    _publish(quiet, label.key, JobLabel("o/r", ".gitlab-ci.yml", "apt"), _view("other:*"))
+    assert quiet.publish_jobs.fp == 1
+    assert quiet.out_of_scope_unnamed == 0
