@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -53,6 +54,15 @@ def _inventory(tmp_path: Path) -> Inventory:
         json.dumps({"total_count": 1, "secrets": [secret]}), encoding="utf-8"
     )
     return SPEC.inventory(BundleReader(tmp_path))
+
+
+def _workflow_routes(tmp_path: Path, name: str, text: str) -> Callable[[str], object]:
+    """The bundle of one workflow file ``name`` of o/r; each of its jobs' ``publish_routes`` by job id."""
+    wf = tmp_path / REPO / f"contents/.github/workflows/{name}"
+    wf.parent.mkdir(parents=True)
+    wf.write_text(text, encoding="utf-8")
+    inv = SPEC.inventory(BundleReader(tmp_path))
+    return lambda job: inv.node(NodeId(f"github:job:o/r/.github/workflows/{name}#{job}")).attrs["publish_routes"]
 
 
 def test_publish_rows(tmp_path: Path) -> None:
@@ -120,13 +130,7 @@ jobs:
 def test_reusable_workflow_rows(tmp_path: Path) -> None:
     # Another repository's reusable workflow publishes what publish.yaml's reusable_workflows says, with the
     # credential the call gives it; one the table does not know (and not named like a release) publishes nothing.
-    wf = tmp_path / REPO / "contents/.github/workflows/r.yml"
-    wf.parent.mkdir(parents=True)
-    wf.write_text(REUSABLE, encoding="utf-8")
-    inv = SPEC.inventory(BundleReader(tmp_path))
-
-    def routes(job: str) -> object:
-        return inv.node(NodeId(f"github:job:o/r/.github/workflows/r.yml#{job}")).attrs["publish_routes"]
+    routes = _workflow_routes(tmp_path, "r.yml", REUSABLE)
 
     assert routes("pub-dev") == ("pub-dev:oidc",)
     assert routes("pub-dev-no-oidc") == ("pub-dev:unknown",)  # never dropped: the route is not known
@@ -1302,13 +1306,7 @@ jobs:
 def test_shared_reusable_workflows_of_other_organisations(tmp_path: Path) -> None:
     # Round 30: the Jenkins plugin CD workflow (jenkinsci/configuration-as-code-plugin), Mozilla's image build by
     # workload identity (fx-private-relay) and GOV.UK's shared release and image workflows (email-alert-api)
-    wf = tmp_path / REPO / "contents/.github/workflows/s.yml"
-    wf.parent.mkdir(parents=True)
-    wf.write_text(SHARED, encoding="utf-8")
-    inv = SPEC.inventory(BundleReader(tmp_path))
-
-    def routes(job: str) -> object:
-        return inv.node(NodeId(f"github:job:o/r/.github/workflows/s.yml#{job}")).attrs["publish_routes"]
+    routes = _workflow_routes(tmp_path, "s.yml", SHARED)
 
     # two rows of one workflow: Jenkins' Maven repository with the token, the GitHub release with the caller's token
     assert routes("plugin-cd") == ("github-releases:job_token", "jenkins-repo:secret:MAVEN_TOKEN")
@@ -1350,12 +1348,7 @@ jobs:
 
 def test_an_output_of_a_needed_job_names_the_registry(tmp_path: Path) -> None:
     # Azure Fleet (round 30): the registry is another job's output, written lower-cased by `tr` to $GITHUB_OUTPUT
-    wf = tmp_path / REPO / "contents/.github/workflows/n.yml"
-    wf.parent.mkdir(parents=True)
-    wf.write_text(NEEDS, encoding="utf-8")
-    inv = SPEC.inventory(BundleReader(tmp_path))
-    node = inv.node(NodeId("github:job:o/r/.github/workflows/n.yml#publish-images"))
-    assert node.attrs["publish_routes"] == ("ghcr:job_token",)
+    assert _workflow_routes(tmp_path, "n.yml", NEEDS)("publish-images") == ("ghcr:job_token",)
 
 
 def test_a_switch_in_front_of_a_release_turns_it_off() -> None:
