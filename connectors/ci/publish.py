@@ -1573,10 +1573,16 @@ class _Job:
         """Registry credentials the job logs in with or reads by a registry's name, that no publish of
         the job uses: the job holds them all the same."""
         used = {(p.registry, r.kind, r.name) for p in self.out for r in p.routes}
+        # (a login to a host known only at run time whose credential a push used went to that push's registry)
+        used_anywhere = {(r.kind, r.name) for p in self.out if p.confidence != "held" for r in p.routes}
         last = steps[-1] if steps else None
         for lg in self.st.logins:
             stored = [
-                r for r in lg.routes if r.kind in ("secret", "variable") and (lg.registry, r.kind, r.name) not in used
+                r
+                for r in lg.routes
+                if r.kind in ("secret", "variable")
+                and (lg.registry, r.kind, r.name) not in used
+                and not (lg.registry == "other:*" and (r.kind, r.name) in used_anywhere)
             ]
             if stored and last is not None:
                 self._hold(last, lg.registry, stored, lg.via, f"logs in to {_label(lg.registry)} with it")

@@ -961,14 +961,17 @@ def test_an_assignment_from_a_file_read_runs_no_script_named_for_it(tmp_path: Pa
 def test_a_part_of_an_image_name_a_command_computes_is_unknown(tmp_path: Path) -> None:
     # Vidjil's `deploy_docker`: ``TYPE=`echo $CI_COMMIT_REF_NAME | awk …` `` inside `vidjil/$TYPE:…`, pushed after a login
     # to a host only a CI/CD variable names: Docker Hub (the name has no host), with that login's credential
-    job = (
+    ci = (
         "deploy_docker:\n  script:\n"
         "    - export TYPE=`echo $CI_COMMIT_REF_NAME | awk '{ gsub(/prod-/, \"\") }{ print $1 }'`\n"
         '    - export TAG="vidjil/$TYPE:$CI_COMMIT_SHORT_SHA"\n'
         '    - docker login -u "$CI_DOCKER_USER" -p "$CI_DOCKER_PASSWORD" $CI_DOCKER\n'
         "    - docker push $TAG\n"
     )
-    assert routes(pipeline(tmp_path, job), "deploy_docker") == ("dockerhub:secret:CI_DOCKER_PASSWORD",)
+    inv = pipeline(tmp_path, ci)
+    assert routes(inv, "deploy_docker") == ("dockerhub:secret:CI_DOCKER_PASSWORD",)
+    # the login's credential is the one the push used: not also held unused by a registry of its own
+    assert job(inv, "deploy_docker")["holds_credentials"] == ()
 
 
 def test_test_timings_uploaded_for_splitting_a_suite_publish_nothing(tmp_path: Path) -> None:
