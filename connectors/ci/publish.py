@@ -346,6 +346,19 @@ class _Job:
         """The credentials of Docker configs the job wrote whole from a variable (no host of their own)."""
         return [r for lg in self.st.logins if lg.via == "docker config.json" and lg.host is None for r in lg.routes]
 
+    def _host_first(self, image: str, env: Mapping[str, str]) -> bool:
+        """Whether an image reference's first part, once its variables are expanded, is a registry's host."""
+        first = self.refs.expand(image, env).split("/", 1)[0]
+        return "." in first and "*" not in first
+
+    def _env_registry(self, value: str, env: Mapping[str, str]) -> str | None:
+        """The registry a variable's value names by its host (`ghcr.io/acme`, `quay.io/acme/app:1`), if any."""
+        text = self.refs.expand(value, env).strip().strip("'\"")
+        if not looks_like_image(text) or "/" not in text:
+            return None
+        host = text.split("/", 1)[0]
+        return self.registry_id(host) if "." in host and "*" not in host else None
+
     def login_routes(self, registry: str, host: str | None) -> list[Route]:
         # every login to the host: either may be the one in force (`docker login HOST || docker login -u … HOST`)
         to_host = [r for lg in self.st.logins if host is not None and lg.host == host for r in lg.routes]
@@ -452,7 +465,8 @@ class _Job:
         images = [_COMPUTED_TAG.sub("", i).replace('"', "").replace("'", "") for i in images]
         # a user name first (`${{ secrets.DOCKERHUB_USERNAME }}/sqlfluff:latest`) is a namespace, not a host: the
         # registry is the default one, not any the job logged in to
-        images = [_USER_FIRST.sub("user/", i) for i in images]
+        # (unless its value is known and starts with a host: Mailu's `DOCKER_ORG: ghcr.io/mailu`)
+        images = [i if self._host_first(i, env) else _USER_FIRST.sub("user/", i) for i in images]
         # (a variable may hold several, one per line or each value it can take: `TAGS<<EOF` in GITHUB_ENV; a loop's
         # variable, `for R in docker.io quay.io`, inside a longer name: each value in its place)
         resolved = [
@@ -471,6 +485,15 @@ class _Job:
             resolved = [r for r in resolved if looks_like_image(r)]
         if not resolved:
             logged: dict[str, list[Route]] = {lg.registry: lg.routes for lg in self.st.logins}
+            # a build file's tags read the environment (Mailu's bake file: `DOCKER_ORG: ghcr.io/…`): the registries it
+            # names, of those the job logged in to (a Docker Hub login beside them is for pulls)
+            named = {
+                self._env_registry(v, env)
+                for k, v in (*env.items(), *step.env.items())
+                if _DESTINATION_VAR.search(k) and not _SOURCE_VAR.search(k)
+            } & set(logged)
+            if named:
+                logged = {reg: routes for reg, routes in logged.items() if reg in named}
             for reg, login_routes in (logged or {"other:*": []}).items():
                 routes = explicit or login_routes
                 self.emit(step, reg, None, list(routes), form, reason + " (image not named)", line=line)
@@ -685,7 +708,10 @@ class _Job:
         for key in form.registry_inputs:
             value = inputs.get(key, "").strip()
             if value:
-                mains = [self.registry_id(self.refs.expand(value, env))]
+                # (a variable exported by steps that run on conditions holds each value one of them wrote, one per
+                # line: pyca/bcrypt's PYPI_URL, PyPI's or Test PyPI's by the dispatch's choice)
+                expanded = [v.strip() for v in self.refs.expand(value, env).splitlines() if v.strip()]
+                mains = list(dict.fromkeys(self.registry_id(v) for v in expanded)) or [self.registry_id(value)]
         for key in form.registry_env:
             # a variable naming the repository, perhaps by an expression choosing one (git-cliff's
             # `MATURIN_REPOSITORY: ${{ vars.USE_TESTPYPI == 'true' && 'testpypi' || 'pypi' }}`): each it can name
@@ -2327,6 +2353,10 @@ _CREDENTIAL_SUFFIX = re.compile(r"_(?:API_KEY|APIKEY|API_TOKEN|PASSWORD|PASS|TOK
 #: Suffixes of a variable that names where its sibling credential goes (DOCKER_REGISTRY, NUGET_URL).
 _SIBLINGS = ("_REGISTRY", "_REGISTRY_URL", "_URL", "_SOURCE", "_FEED", "_SERVER")
 
+#: Variables that name where images go (`DOCKER_ORG`, `REGISTRY`, `IMAGE_REPO`, `TAGS`), not where they come from or
+#: what caches them (`BASE_IMAGE`, `CACHE_REGISTRY`, `PULL_MIRROR`).
+_DESTINATION_VAR = re.compile(r"IMAGE|REGISTR|ORG|REPO|NAMESPACE|TAG", re.IGNORECASE)
+_SOURCE_VAR = re.compile(r"BASE|FROM|BUILDER|CACHE|PULL|MIRROR|PROXY|UPSTREAM", re.IGNORECASE)
 #: A command substitution inside a word: `` `…` `` or ``$(…)`` (one level of parentheses inside).
 _SUBSTITUTION = re.compile(r"`[^`]*`|\$\((?!\()[^()]*(?:\([^()]*\)[^()]*)*\)")
 #: Image transports of skopeo and its kin that name a local store, not a registry.

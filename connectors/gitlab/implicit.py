@@ -140,12 +140,23 @@ def _publish(job: JobDef, registry: str, reason: str, line: int | None, text: st
         # the script the job runs is handed its credential unnamed, but the job reads exactly one
         # credential-named variable (gnome-build-meta: `if [ -n "$OCI_REGISTRY_PASSWORD" ] …; publish-oci-quay.sh`)
         route = Route("secret", named[0], "the one credential-named variable the job's script reads")
-    elif not named and len(named := _credentials_read(_rule_conditions(job))) == 1:
+    elif not named and (required := rule_credential(job)) is not None:
         # …or that its rules require to be set (regex2json's `if: '$GITLAB_API_TOKEN && …'` before `/gitlab-release`)
-        route = Route("secret", named[0], "the one credential-named variable the job's rules require")
+        route = required
     else:
         route = Route("unknown", "", "a CI/CD variable the pipeline does not name")
     return Publish(registry, None, (route,), "probable", "implicit credentials", reason, -1, line)
+
+
+def rule_credential(job: JobDef) -> Route | None:
+    """The one credential-named variable the job's rules require to be set, as a route (regex2json's `if:
+    '$GITLAB_API_TOKEN && …'`; tuxpkg's `$FLIT_USERNAME != null && $FLIT_PASSWORD != null` before `flit publish`)."""
+    named = _credentials_read(_rule_conditions(job))
+    return (
+        Route("secret", named[0], "the one credential-named variable the job's rules require")
+        if len(named) == 1
+        else None
+    )
 
 
 def _rule_conditions(job: JobDef) -> str:

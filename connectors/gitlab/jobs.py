@@ -18,7 +18,7 @@ from typing import Protocol
 
 from connectors.ci.graph import Flavour, PublishGraph, TargetHook
 from connectors.ci.publish import Publish, Route, StepView, analyse, publish_attrs
-from connectors.gitlab.implicit import script_publishes, template_publishes
+from connectors.gitlab.implicit import rule_credential, script_publishes, template_publishes
 from connectors.gitlab.pipeline import JobDef
 from connectors.gitlab.refs import JOB_TOKEN_VARS, GitLabRefs, ProjectFacts
 from connectors.gitlab.rules import RunContext, Tri, job_runs, never_added
@@ -214,6 +214,15 @@ class JobBuilder:
         refs = GitLabRefs(self.p.facts, cicd, tokens, self.job.secrets, unlisted=not scope.all_listed)
         steps = self._steps(env)
         found = analyse(steps, refs, oidc=bool(self.job.id_tokens), hosts=self.p.hosts, files=self.files)
+        if (required := rule_credential(self.job)) is not None:
+            # a publish whose credential the job does not name, in a job that runs only when one credential-named
+            # variable is set (tuxpkg's `flit publish` under `if: … $FLIT_PASSWORD != null`): that variable
+            found = [
+                replace(p, routes=(required,))
+                if p.confidence != "held" and all(r.kind == "unknown" for r in p.routes)
+                else p
+                for p in found
+            ]
         if not any(p.confidence != "held" for p in found):
             expand = partial(refs.expand, env=env)
             found += script_publishes(self.job, not self.p.variables.complete, expand, self.p.hosts)

@@ -1381,3 +1381,39 @@ def test_a_maven_property_naming_the_repository_and_its_token() -> None:
                       "mvn --settings settings.xml deploy -Dvtk.maven.repo=https://maven.pkg.github.com/kitware/vtk "
                       "-Dvtk.github.token=$GPR_PAT", {"GPR_PAT": "${{ secrets.GPR_TOKEN }}"})  # fmt: skip
     assert _publishes(deploy) == {("github-packages", "certain", ("secret:GPR_TOKEN",))}
+
+
+def test_an_unnamed_image_goes_to_the_login_its_environment_names() -> None:
+    # Mailu (round 31): `docker buildx bake --push` whose bake file tags `${DOCKER_ORG}/…`, with DOCKER_ORG=ghcr.io/…, after
+    # logins to GHCR (push) and Docker Hub (pulls): GHCR; a base image's variable names no destination
+    ghcr = StepView(0, "ghcr", 1, None, "docker/login-action@v3",
+                    {"registry": "ghcr.io", "password": "${{ secrets.GITHUB_TOKEN }}"}, None, {})  # fmt: skip
+    hub = StepView(1, "hub", 2, None, "docker/login-action@v3",
+                   {"username": "${{ secrets.HUB_USER }}", "password": "${{ secrets.HUB_PASSWORD }}"}, None, {})  # fmt: skip
+    bake = StepView(2, "bake", 3, None, None, {}, "docker buildx bake --push --file ./tests/build-ci.hcl",
+                    {"DOCKER_ORG": "ghcr.io/${{ github.repository_owner }}"})  # fmt: skip
+    assert {p[0] for p in _publishes(ghcr, hub, bake) if p[1] != "held"} == {"ghcr"}
+    base = replace(bake, env={"BASE_IMAGE": "ghcr.io/acme/base:1"})
+    assert {p[0] for p in _publishes(ghcr, hub, base) if p[1] != "held"} == {"ghcr", "dockerhub"}
+
+
+def test_a_variable_whose_value_starts_with_a_host_is_no_namespace() -> None:
+    # Mailu's mirror: `regctl image copy docker.io/alpine:"$TAG" "$DOCKER_ORG"/alpine:"$TAG"`, DOCKER_ORG=ghcr.io/mailu
+    copy = StepView(0, "mirror", 1, None, None, {}, './regctl image copy docker.io/alpine:"$TAG" "$DOCKER_ORG"/alpine:"$TAG"',
+                    {"DOCKER_ORG": "ghcr.io/${{ github.repository_owner }}", "TAG": "${{ inputs.tag }}"})  # fmt: skip
+    assert {p[0] for p in _publishes(copy)} == {"ghcr"}
+    # a user name first is still Docker Hub's namespace
+    user = replace(copy, env={"DOCKER_ORG": "${{ secrets.DOCKERHUB_USERNAME }}", "TAG": "1"})
+    assert {p[0] for p in _publishes(user)} == {"dockerhub"}
+
+
+def test_a_repository_url_exported_on_conditions_names_each_registry() -> None:
+    # pyca/bcrypt (round 31): PYPI_URL written to GITHUB_ENV by two conditional steps (PyPI or Test PyPI by the dispatch's
+    # choice), then `repository-url: ${{ env.PYPI_URL }}`
+    pypi = StepView(0, "pypi", 1, None, None, {}, 'echo "PYPI_URL=https://upload.pypi.org/legacy/" >> $GITHUB_ENV', {},
+                    conditional=True)  # fmt: skip
+    test = StepView(1, "test", 2, None, None, {}, 'echo "PYPI_URL=https://test.pypi.org/legacy/" >> $GITHUB_ENV', {},
+                    conditional=True)  # fmt: skip
+    publish = StepView(2, "publish", 3, None, "pypa/gh-action-pypi-publish@v1",
+                       {"repository-url": "${{ env.PYPI_URL }}"}, None, {})  # fmt: skip
+    assert {p[0] for p in _publishes(pypi, test, publish, oidc=True)} == {"pypi", "testpypi"}

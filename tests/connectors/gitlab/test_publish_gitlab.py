@@ -985,3 +985,12 @@ def test_a_koji_build_publishes_to_the_koji_instance_unless_scratch(tmp_path: Pa
     job = "koji:\n  script:\n    - kinit stci@CERN.CH -k -t /stci.krb5/stci.keytab\n    - koji build {flag}eos9al SRPMS/eos.src.rpm\n"
     assert routes(pipeline(tmp_path / "build", job.format(flag="")), "koji") == ("koji:unknown",)
     assert publishes(pipeline(tmp_path / "scratch", job.format(flag="--scratch ")), "koji") == ()
+
+
+def test_a_publish_with_no_credential_named_uses_the_one_its_rules_require(tmp_path: Path) -> None:
+    # Linaro's tuxpkg (round 31): `flit publish` under `if: $CI_COMMIT_TAG && $FLIT_USERNAME != null && $FLIT_PASSWORD !=
+    # null`; OpenSavvy's ktmongo: a Gradle publish under `if: $OSSRH_USERNAME == null || $OSSRH_PASSWORD == null` (never)
+    ci = "pypi:\n  rules:\n    - if: $CI_COMMIT_TAG && $FLIT_USERNAME != null && $FLIT_PASSWORD != null\n  script:\n    - flit publish\n"
+    assert routes(pipeline(tmp_path / "flit", ci), "pypi") == ("pypi:secret:FLIT_PASSWORD",)
+    bare = "pypi:\n  rules:\n    - if: $CI_COMMIT_TAG\n  script:\n    - flit publish\n"
+    assert routes(pipeline(tmp_path / "bare", bare), "pypi") == ("pypi:unknown",)
