@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.fidelity.corpus import JobLabel, PublishLabel
-from bench.fidelity.measure import JobView, Report, _publish
+from bench.fidelity.measure import JobView, Report, _publish, _route_matches
 
 
 def _view(*registries: str) -> JobView:
@@ -36,3 +36,11 @@ def test_a_probable_publish_somewhere_unnamed_of_a_job_publishing_outside_the_re
     _publish(quiet, label.key, JobLabel("o/r", ".gitlab-ci.yml", "apt"), _view("other:*"))
     assert quiet.publish_jobs.fp == 1
     assert quiet.out_of_scope_unnamed == 0
+
+
+def test_a_cloud_route_is_a_stored_key_for_that_clouds_registry() -> None:
+    # the readers' `cloud:<provider>` covers a sign-in with a stored key (pomerium's `credentials_json`); regwarden names it
+    assert _route_matches("cloud:gcp", ("gar:secret:GCP_SERVICE_ACCOUNT",), "gar")
+    assert _route_matches("cloud:aws", ("ecr:secret:ECR_SECRET_ACCESS_KEY",), "ecr")
+    assert not _route_matches("cloud:aws", ("gar:secret:GCP_SERVICE_ACCOUNT",), "gar")
+    assert not _route_matches("cloud:gcp", ("dockerhub:secret:HUB_TOKEN",), "dockerhub")
