@@ -217,9 +217,12 @@ class JobBuilder:
         if (required := rule_credential(self.job)) is not None:
             # a publish whose credential the job does not name, in a job that runs only when one credential-named
             # variable is set (tuxpkg's `flit publish` under `if: … $FLIT_PASSWORD != null`): that variable
+            family = registry_from_secret_name(required.name)  # (one named for another registry is not this one's)
             found = [
                 replace(p, routes=(required,))
-                if p.confidence != "held" and all(r.kind == "unknown" for r in p.routes)
+                if p.confidence != "held"
+                and all(r.kind == "unknown" for r in p.routes)
+                and family in (None, p.registry)
                 else p
                 for p in found
             ]

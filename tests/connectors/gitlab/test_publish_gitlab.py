@@ -994,3 +994,6 @@ def test_a_publish_with_no_credential_named_uses_the_one_its_rules_require(tmp_p
     assert routes(pipeline(tmp_path / "flit", ci), "pypi") == ("pypi:secret:FLIT_PASSWORD",)
     bare = "pypi:\n  rules:\n    - if: $CI_COMMIT_TAG\n  script:\n    - flit publish\n"
     assert routes(pipeline(tmp_path / "bare", bare), "pypi") == ("pypi:unknown",)
+    # a variable named for another registry is not this publish's credential
+    other = ci.replace("$FLIT_USERNAME != null && $FLIT_PASSWORD != null", "$DOCKERHUB_TOKEN")
+    assert routes(pipeline(tmp_path / "other", other), "pypi") == ("pypi:unknown",)
