@@ -521,6 +521,12 @@ class _Job:
             parts = re.sub(r":[\w.-]+$", "", path.removeprefix("docker://")).split("/")
             path = "/".join(parts[1:] if len(parts) > 2 and re.search(r"[.:]|^localhost$", parts[0]) else parts)
         name = "/".join(path.split("/")[:2])
+        if step.uses.strip().lower().startswith("docker://") and (args := step.inputs.get("args", "").strip()):
+            # an image run with `args` runs the image's tool with them, as `docker run IMAGE ARGS` does (puppet-tp's
+            # `uses: docker://puppet/pdk` with `args: release publish --forge-token …`)
+            tool = parts[-1] if (parts := path.split("/")) else path
+            self.script(step, f"{step.inputs.get('entrypoint', '').strip() or tool} {args}", via="docker action")
+            return
         if name == "actions/checkout" and step.inputs.get("repository"):
             self.checkout(step)
         if path in oidc_consumers() or name in oidc_consumers():
@@ -1067,6 +1073,17 @@ class _Job:
                 registry = self.registry_id(host)
             elif cw.config == "pypirc" and re.search(r"test\.?pypi", cmd.text, re.IGNORECASE):
                 registry = "testpypi"
+            if cw.config == "docker" and len(entries := _docker_config_entries(cmd.text)) > 1:
+                # an `auths` entry per registry, each with its own credential (NLX's kaniko config: the project's
+                # registry with the job token, Docker Hub with DOCKERHUB_PASSWORD): a login to each
+                for key, body in entries:
+                    h = host_of(self.refs.expand(key, env))
+                    own = self.routes(body, env, in_script=True, detail="written to docker")
+                    if "*" not in h and own:
+                        self.st.logins.append(_Login(self.registry_id(h), h, own, "docker config.json"))
+                if self.st.logins:
+                    self.st.configs[cw.config] = (self.st.logins[-1].registry, held)
+                    return True
             self.st.configs[cw.config] = (registry, held)
             if cw.config == "pypirc":
                 for section in re.findall(r"\[([\w.-]+)\]", cmd.text):
@@ -1300,6 +1317,10 @@ class _Job:
         # (`wget URL` downloads; only `--post-file`, `--body-file` or `--method` send anything; a container tool's
         # local work, `docker tag`, `docker manifest create`, leaves any push to a command of its own)
         downloads = ws[:1] == ["wget"] and not any(w.startswith(("--post-file", "--body-file", "--method")) for w in ws)
+        # (`curl -L URL -o file`: a download, whatever the URL says; only a body, a form, a file or a method sends)
+        downloads = downloads or (ws[:1] == ["curl"] and not any(_CURL_SENDS.fullmatch(w.split("=", 1)[0]) for w in ws))
+        # (`semantic-release-cargo --version`: a tool asked for its version or help does nothing else)
+        downloads = downloads or (len(ws) >= 2 and all(w in _ONLY_ASKS for w in ws[1:]))
         local = ws[:1] in (["docker"], ["podman"]) and (
             " ".join(ws[1:2]) in _LOCAL_CONTAINER_WORK or " ".join(ws[1:3]) in _LOCAL_CONTAINER_WORK
         )
@@ -2220,6 +2241,16 @@ def _names_file(text: str, path: str) -> bool:
     return False
 
 
+def _docker_config_entries(text: str) -> list[tuple[str, str]]:
+    """Each entry of an ``auths`` object written into a Docker config (JSON, quotes maybe escaped): its key (a host,
+    maybe a URL or a variable) and the text of its value (the credential's fields)."""
+    start = re.search(r'auths\\?"\s*:\s*\{', text)
+    if start is None:
+        return []
+    # (a value's `${VAR}` braces are no object's)
+    return re.findall(r'\\?"([^"\\]+)\\?"\s*:\s*\{((?:[^{}]|\$\{[^{}]*\})*)\}', text[start.end() :])
+
+
 def _docker_config_host(text: str) -> str | None:
     """The first registry host of an ``auths`` object written into a Docker config (JSON, quotes maybe escaped)."""
     m = re.search(r'auths\\?"\s*:\s*\{\s*\\?"([^"\\$*]+)\\?"', text)
@@ -2357,6 +2388,12 @@ _SIBLINGS = ("_REGISTRY", "_REGISTRY_URL", "_URL", "_SOURCE", "_FEED", "_SERVER"
 #: what caches them (`BASE_IMAGE`, `CACHE_REGISTRY`, `PULL_MIRROR`).
 _DESTINATION_VAR = re.compile(r"IMAGE|REGISTR|ORG|REPO|NAMESPACE|TAG", re.IGNORECASE)
 _SOURCE_VAR = re.compile(r"BASE|FROM|BUILDER|CACHE|PULL|MIRROR|PROXY|UPSTREAM", re.IGNORECASE)
+#: curl's flags that send something (a body, a form, a file, a method other than GET).
+_CURL_SENDS = re.compile(
+    r"-d|--data(?:-\w+)?|-F|--form(?:-string)?|-T|--upload-file|-X|--request|--json|-[a-zA-Z]*[dFTX][a-zA-Z]*"
+)
+#: Arguments that only ask a tool about itself.
+_ONLY_ASKS = frozenset({"--version", "-V", "-v", "version", "--help", "-h", "help"})
 #: A command substitution inside a word: `` `…` `` or ``$(…)`` (one level of parentheses inside).
 _SUBSTITUTION = re.compile(r"`[^`]*`|\$\((?!\()[^()]*(?:\([^()]*\)[^()]*)*\)")
 #: Image transports of skopeo and its kin that name a local store, not a registry.

@@ -246,6 +246,7 @@ class _Taint:
         """What the expressions in ``text`` carry."""
         kinds: set[str] = set()
         for expr in EXPR.findall(text):
+            expr = _same_repository_choice(expr)
             if self.context is not None and self.context.search(expr):
                 kinds |= {TEXT, CODE}
             for sid, output in _STEP_OUT.findall(expr):
@@ -348,6 +349,26 @@ def _exact_outputs(script: str) -> dict[str, list[str]]:
         else:
             written[name] = None
     return {k: v for k, v in written.items() if v is not None}
+
+
+#: `cond && A || B` where the condition says the pull request comes from a fork (B is taken only for the repository's
+#: own branches) or from this repository (A is taken only for them).
+_FORK_CHOICE = re.compile(
+    r"^\s*(?P<cond>!?\s*github\.event\.pull_request\.head\.repo\.fork"
+    r"|github\.event\.pull_request\.head\.repo\.full_name\s*==\s*github\.repository)"
+    r"\s*&&\s*(?P<a>[^&|]+?)\s*\|\|\s*(?P<b>[^&|]+?)\s*$"
+)
+
+
+def _same_repository_choice(expr: str) -> str:
+    """An expression choosing by where the pull request comes from, without the choice taken only for the repository's
+    own branches, which only those who can write to it push (ibis' `head.repo.fork && default_branch || head.sha`: a
+    fork's run checks out the default branch)."""
+    m = _FORK_CHOICE.match(expr)
+    if m is None:
+        return expr
+    own_first = m.group("cond").startswith("!") or "full_name" in m.group("cond")
+    return m.group("b") if own_first else m.group("a")
 
 
 def _uses_path(uses: str) -> str:

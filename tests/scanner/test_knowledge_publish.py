@@ -70,6 +70,7 @@ ACTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "changesets/action": ("npm", {"publish": "pnpm changeset publish"}, {"version": "pnpm changeset version"}),
     "changesets/action/publish": ("npm", {}, {}),
     "danielroe/uppt/publish": ("npm", {}, {}),
+    "afaundez/chef-supermarket-action": ("chef-supermarket", {"category": "Package Management"}, {}),
     "jenkins-infra/jenkins-maven-cd-action": ("jenkins-repo", {"MAVEN_USERNAME": "${{ secrets.MAVEN_USERNAME }}",
                                                                "MAVEN_TOKEN": "${{ secrets.MAVEN_TOKEN }}"}, {}),
     "cycjimmy/semantic-release-action": ("github-releases", {}, {"dry_run": "true"}),
@@ -164,7 +165,8 @@ NEEDS_CREDENTIAL = {"softprops/action-gh-release", "justintime50/homebrew-releas
                     "nextcloud-releases/nextcloud-appstore-push-action", "stefanprodan/helm-gh-pages",
                     "actions/publish-immutable-action", "ansible/ansible-publish-action",
                     "nvim-neorocks/luarocks-tag-release", "wdzeng/edge-addon", "haskell-actions/hackage-publish",
-                    "danielroe/uppt/publish", "jenkins-infra/jenkins-maven-cd-action"}  # fmt: skip
+                    "danielroe/uppt/publish", "jenkins-infra/jenkins-maven-cd-action",
+                    "afaundez/chef-supermarket-action"}  # fmt: skip
 
 
 @pytest.mark.parametrize(("args", "publishes"), [("--debug", True), ("", True), ("release --clean", True),

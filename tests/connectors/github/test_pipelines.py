@@ -1536,3 +1536,43 @@ jobs:
       - run: yarn install && yarn build
 """
     assert "after a maintainer's comment started it" in _controls(_job(_inventory(tmp_path, wf)))[0]
+
+
+FORK_CHOICE = """on: pull_request_target
+jobs:
+  j:
+    steps:
+      - uses: actions/checkout@v6
+        with:
+          ref: ${{ REF }}
+      - run: npm ci && npx commitlint --from HEAD~1
+"""
+
+
+@pytest.mark.parametrize(
+    ("ref", "theirs"),
+    [
+        # ibis' pr-title (round 32): a fork's run checks out the default branch; the head only of the repository's own
+        (
+            "github.event.pull_request.head.repo.fork && github.event.repository.default_branch || github.event.pull_request.head.sha",
+            False,
+        ),
+        (
+            "!github.event.pull_request.head.repo.fork && github.event.pull_request.head.sha || github.event.repository.default_branch",
+            False,
+        ),
+        (
+            "github.event.pull_request.head.repo.full_name == github.repository && github.event.pull_request.head.sha || 'main'",
+            False,
+        ),
+        # the other way round, a fork's head is what runs
+        (
+            "github.event.pull_request.head.repo.fork && github.event.pull_request.head.sha || github.event.repository.default_branch",
+            True,
+        ),
+        ("github.event.pull_request.head.sha", True),
+    ],
+)
+def test_a_checkout_choosing_by_where_the_pull_request_comes_from(tmp_path: Path, ref: str, theirs: bool) -> None:
+    controls = _controls(_job(_inventory(tmp_path, FORK_CHOICE.replace("REF", ref))))
+    assert bool(controls) is theirs, controls

@@ -1417,3 +1417,38 @@ def test_a_repository_url_exported_on_conditions_names_each_registry() -> None:
     publish = StepView(2, "publish", 3, None, "pypa/gh-action-pypi-publish@v1",
                        {"repository-url": "${{ env.PYPI_URL }}"}, None, {})  # fmt: skip
     assert {p[0] for p in _publishes(pypi, test, publish, oidc=True)} == {"pypi", "testpypi"}
+
+
+def test_an_image_action_runs_its_tool_with_its_args() -> None:
+    # example42/puppet-tp (round 32): `uses: docker://puppet/pdk:3.0.0.0` with `args: release publish --forge-token …`
+    pdk = StepView(0, "publish", 1, None, "docker://puppet/pdk:3.0.0.0",
+                   {"args": "release publish --forge-token ${{ secrets.PUPPET_FORGE_API_KEY }} --force"}, None, {})  # fmt: skip
+    assert _publishes(pdk) == {("puppet-forge", "certain", ("secret:PUPPET_FORGE_API_KEY",))}
+    build = replace(pdk, inputs={"args": "build --force"})
+    assert _publishes(build) == set()
+
+
+def test_a_docker_config_with_an_entry_per_registry_logs_in_to_each() -> None:
+    # NLX's kaniko jobs (round 32): one `auths` entry for the project's registry with the job token, one for Docker Hub
+    config = (
+        'echo "{\\"auths\\":{\\"https://${CI_REGISTRY}\\":{\\"username\\":\\"${CI_REGISTRY_USER}\\", \\"password\\":'
+        '\\"${CI_REGISTRY_PASSWORD}\\" },\\"https://index.docker.io/v1/\\":{\\"username\\":\\"${DOCKERHUB_USERNAME}\\",'
+        ' \\"password\\":\\"${DOCKERHUB_PASSWORD}\\"}}}" > /kaniko/.docker/config.json'
+    )
+    write = StepView(0, "config", 1, None, None, {}, config, {"CI_REGISTRY": "ghcr.io", "DOCKERHUB_PASSWORD": "${{ secrets.HUB }}",
+                     "CI_REGISTRY_PASSWORD": "${{ secrets.GHCR }}"})  # fmt: skip
+    push = StepView(1, "push", 2, None, None, {}, "crane push image.tar docker.io/acme/app:1", {})
+    assert {p for p in _publishes(write, push) if p[1] != "held"} == {("dockerhub", "certain", ("secret:HUB",))}
+
+
+def test_installing_a_release_tool_runs_nothing() -> None:
+    # rmcp-openapi (round 32): `npm install -g semantic-release@… @semantic-release/gitlab@…` and a download of
+    # `semantic-release-cargo` before the job's own `semantic-release --dry-run`
+    install = StepView(0, "install", 1, None, None, {},
+                       "npm install -g semantic-release@24 @semantic-release/git@10\n"
+                       "curl -L https://github.com/x/semantic-release-cargo/releases/download/v2/semantic-release-cargo -o /usr/local/bin/semantic-release-cargo\n"
+                       "semantic-release-cargo --version\n",
+                       {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"})  # fmt: skip
+    assert {p for p in _publishes(install) if p[1] != "held"} == set()
+    run = replace(install, script="npx semantic-release")
+    assert {p[0] for p in _publishes(run)} == {"github-releases"}
