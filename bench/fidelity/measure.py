@@ -124,7 +124,8 @@ class Report:
 
 
 def _route_matches(label: str, routes: tuple[str, ...], registry: str) -> bool:
-    mine = [r.split(":", 2)[1:] for r in routes if r.split(":", 1)[0] == registry or r.startswith(registry + ":")]
+    # (a registry named by its host has a colon of its own: `other:xpkg.upbound.io:secret:XPKG_TOKEN`)
+    mine = [r[len(registry) + 1 :].split(":", 1) for r in routes if r.startswith(registry + ":")]
     kind, _, name = label.partition(":")
     kind = {"github_token": "job_token"}.get(kind, kind)
     for parts in mine:

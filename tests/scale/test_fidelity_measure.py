@@ -44,3 +44,10 @@ def test_a_cloud_route_is_a_stored_key_for_that_clouds_registry() -> None:
     assert _route_matches("cloud:aws", ("ecr:secret:ECR_SECRET_ACCESS_KEY",), "ecr")
     assert not _route_matches("cloud:aws", ("gar:secret:GCP_SERVICE_ACCOUNT",), "gar")
     assert not _route_matches("cloud:gcp", ("dockerhub:secret:HUB_TOKEN",), "dockerhub")
+
+
+def test_a_route_to_a_registry_named_by_its_host() -> None:
+    # `other:<host>` has a colon of its own (round 32's xpkg.upbound.io)
+    assert _route_matches("secret:XPKG_TOKEN", ("other:xpkg.upbound.io:secret:XPKG_TOKEN",), "other:xpkg.upbound.io")
+    assert not _route_matches("secret:OTHER", ("other:xpkg.upbound.io:secret:XPKG_TOKEN",), "other:xpkg.upbound.io")
+    assert _route_matches("github_token", ("ghcr:job_token",), "ghcr")
