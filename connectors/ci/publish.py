@@ -521,12 +521,6 @@ class _Job:
             parts = re.sub(r":[\w.-]+$", "", path.removeprefix("docker://")).split("/")
             path = "/".join(parts[1:] if len(parts) > 2 and re.search(r"[.:]|^localhost$", parts[0]) else parts)
         name = "/".join(path.split("/")[:2])
-        if step.uses.strip().lower().startswith("docker://") and (args := step.inputs.get("args", "").strip()):
-            # an image run with `args` runs the image's tool with them, as `docker run IMAGE ARGS` does (puppet-tp's
-            # `uses: docker://puppet/pdk` with `args: release publish --forge-token …`)
-            tool = parts[-1] if (parts := path.split("/")) else path
-            self.script(step, f"{step.inputs.get('entrypoint', '').strip() or tool} {args}", via="docker action")
-            return
         if name == "actions/checkout" and step.inputs.get("repository"):
             self.checkout(step)
         if path in oidc_consumers() or name in oidc_consumers():
@@ -551,6 +545,12 @@ class _Job:
             if (form := action_forms().get(key)) is not None:
                 self.publish_action(step, form)
                 return
+        if step.uses.strip().lower().startswith("docker://") and (args := step.inputs.get("args", "").strip()):
+            # an image the catalogue does not know, run with `args`: its tool with them, as `docker run IMAGE ARGS`
+            # (puppet-tp's `uses: docker://puppet/pdk` with `args: release publish --forge-token …`)
+            tool = path.split("/")[-1]
+            self.script(step, f"{step.inputs.get('entrypoint', '').strip() or tool} {args}", via="docker action")
+            return
         self.unknown_action(step, path)
 
     def login_action(self, step: StepView, lg: LoginAction) -> None:
@@ -1076,13 +1076,15 @@ class _Job:
             if cw.config == "docker" and len(entries := _docker_config_entries(cmd.text)) > 1:
                 # an `auths` entry per registry, each with its own credential (NLX's kaniko config: the project's
                 # registry with the job token, Docker Hub with DOCKERHUB_PASSWORD): a login to each
+                added = []
                 for key, body in entries:
                     h = host_of(self.refs.expand(key, env))
                     own = self.routes(body, env, in_script=True, detail="written to docker")
                     if "*" not in h and own:
-                        self.st.logins.append(_Login(self.registry_id(h), h, own, "docker config.json"))
-                if self.st.logins:
-                    self.st.configs[cw.config] = (self.st.logins[-1].registry, held)
+                        added.append(_Login(self.registry_id(h), h, own, "docker config.json"))
+                if added:
+                    self.st.logins += added
+                    self.st.configs[cw.config] = (added[-1].registry, held)
                     return True
             self.st.configs[cw.config] = (registry, held)
             if cw.config == "pypirc":
@@ -2393,7 +2395,7 @@ _CURL_SENDS = re.compile(
     r"-d|--data(?:-\w+)?|-F|--form(?:-string)?|-T|--upload-file|-X|--request|--json|-[a-zA-Z]*[dFTX][a-zA-Z]*"
 )
 #: Arguments that only ask a tool about itself.
-_ONLY_ASKS = frozenset({"--version", "-V", "-v", "version", "--help", "-h", "help"})
+_ONLY_ASKS = frozenset({"--version", "-V", "--help", "-h"})
 #: A command substitution inside a word: `` `…` `` or ``$(…)`` (one level of parentheses inside).
 _SUBSTITUTION = re.compile(r"`[^`]*`|\$\((?!\()[^()]*(?:\([^()]*\)[^()]*)*\)")
 #: Image transports of skopeo and its kin that name a local store, not a registry.
